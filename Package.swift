@@ -1,0 +1,63 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+/// Targets are layered as in docs/ARCHITECTURE.md. Pure targets (no I/O, no clocks, no
+/// Foundation, no Logging) are listed in `pureTargets`; ArchitectureTests checks their imports.
+let package = Package(
+    name: "Synod",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "synod", targets: ["synod"]),
+        .library(name: "SynodPartitioning", targets: ["SynodPartitioning"]),
+        .library(name: "SynodBalancing", targets: ["SynodBalancing"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-numerics", from: "1.1.1"),
+    ],
+    targets: [
+        // Pure layer.
+        .target(name: "SynodCore"),
+        .target(
+            name: "SynodPartitioning",
+            dependencies: ["SynodCore"]
+        ),
+        .target(
+            name: "SynodBalancing",
+            dependencies: [
+                "SynodCore",
+                "SynodPartitioning",
+                .product(name: "RealModule", package: "swift-numerics"),
+            ]
+        ),
+        // Shell layer.
+        .target(
+            name: "SynodReports",
+            dependencies: [
+                "SynodCore",
+                "SynodPartitioning",
+                "SynodBalancing",
+                .product(name: "RealModule", package: "swift-numerics"),
+            ]
+        ),
+        .executableTarget(
+            name: "synod",
+            dependencies: [
+                "SynodReports",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .target(name: "SynodTestSupport"),
+        // Tests mirror targets.
+        .testTarget(name: "SynodCoreTests", dependencies: ["SynodCore"]),
+        .testTarget(name: "SynodPartitioningTests", dependencies: ["SynodPartitioning"]),
+        .testTarget(name: "SynodBalancingTests", dependencies: ["SynodBalancing"]),
+        .testTarget(name: "SynodReportsTests", dependencies: ["SynodReports"]),
+        .testTarget(name: "ArchitectureTests"),
+        .testTarget(
+            name: "RedisInteropTests",
+            dependencies: ["SynodPartitioning", "SynodTestSupport"]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)
