@@ -20,7 +20,7 @@ let package = Package(
         .target(name: "SynodCore"),
         .target(
             name: "SynodPartitioning",
-            dependencies: ["SynodCore"]
+            dependencies: ["SynodCore", .product(name: "RealModule", package: "swift-numerics")]
         ),
         .target(
             name: "SynodBalancing",

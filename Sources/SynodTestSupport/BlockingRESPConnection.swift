@@ -1,0 +1,128 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A RESP reply as a test sees it.
+public enum RESPReply: Equatable, Sendable {
+    case simpleString(String)
+    case error(String)
+    case integer(Int64)
+    case bulkString([UInt8]?)
+    case array([RESPReply]?)
+}
+
+/// A reply that is not valid RESP, or a connection that closed mid-reply.
+public struct RESPProtocolError: Error, CustomStringConvertible {
+    public let description: String
+}
+
+/// A minimal blocking RESP2 client for tests that talk to real servers (redis-server, synod).
+public final class BlockingRESPConnection {
+    private let descriptor: Int32
+    private var buffer: [UInt8] = []
+    private var readOffset = 0
+
+    /// Connects to 127.0.0.1:`port`.
+    public init(port: Int) throws {
+        descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard descriptor >= 0 else { throw SocketError(call: "socket", errorNumber: errno) }
+        var address = loopbackAddress(port: port)
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
+        guard connected == 0 else {
+            let error = SocketError(call: "connect", errorNumber: errno)
+            close(descriptor)
+            throw error
+        }
+    }
+
+    deinit { close(descriptor) }
+
+    /// Sends one command and reads its reply.
+    public func command(_ arguments: [String]) throws -> RESPReply {
+        try pipeline([arguments.map { Array($0.utf8) }])[0]
+    }
+
+    /// Sends all commands at once (pipelining) and reads one reply per command.
+    public func pipeline(_ commands: [[[UInt8]]]) throws -> [RESPReply] {
+        var request: [UInt8] = []
+        for arguments in commands {
+            request += Array("*\(arguments.count)\r\n".utf8)
+            for argument in arguments {
+                request += Array("$\(argument.count)\r\n".utf8) + argument + [13, 10]
+            }
+        }
+        try send(request)
+        return try commands.map { _ in try readReply() }
+    }
+
+    private func send(_ bytes: [UInt8]) throws {
+        var sent = 0
+        while sent < bytes.count {
+            let result = bytes[sent...].withUnsafeBytes { Glibc.send(descriptor, $0.baseAddress, $0.count, 0) }
+            guard result > 0 else { throw SocketError(call: "send", errorNumber: errno) }
+            sent += result
+        }
+    }
+
+    private func readReply() throws -> RESPReply {
+        let line = try readLine()
+        guard let kind = line.first else { throw RESPProtocolError(description: "empty reply line") }
+        let rest = String(decoding: line.dropFirst(), as: UTF8.self)
+        switch kind {
+        case UInt8(ascii: "+"): return .simpleString(rest)
+        case UInt8(ascii: "-"): return .error(rest)
+        case UInt8(ascii: ":"): return .integer(try parseInteger(rest))
+        case UInt8(ascii: "$"):
+            let length = try parseInteger(rest)
+            guard length >= 0 else { return .bulkString(nil) }
+            let payload = try readExactly(Int(length) + 2)
+            return .bulkString(Array(payload.dropLast(2)))
+        case UInt8(ascii: "*"):
+            let count = try parseInteger(rest)
+            guard count >= 0 else { return .array(nil) }
+            return .array(try (0..<count).map { _ in try readReply() })
+        default:
+            throw RESPProtocolError(description: "unexpected reply type byte \(kind)")
+        }
+    }
+
+    private func parseInteger(_ text: String) throws -> Int64 {
+        guard let value = Int64(text) else { throw RESPProtocolError(description: "bad integer '\(text)'") }
+        return value
+    }
+
+    private func readLine() throws -> [UInt8] {
+        while true {
+            if let end = buffer[readOffset...].firstIndex(of: 10), end > readOffset, buffer[end - 1] == 13 {
+                let line = Array(buffer[readOffset..<(end - 1)])
+                readOffset = end + 1
+                return line
+            }
+            try fill()
+        }
+    }
+
+    private func readExactly(_ count: Int) throws -> [UInt8] {
+        while buffer.count - readOffset < count { try fill() }
+        defer { readOffset += count }
+        return Array(buffer[readOffset..<(readOffset + count)])
+    }
+
+    private func fill() throws {
+        if readOffset > 0 {
+            buffer.removeFirst(readOffset)
+            readOffset = 0
+        }
+        var chunk = [UInt8](repeating: 0, count: 64 * 1024)
+        let received = chunk.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress, $0.count, 0) }
+        guard received > 0 else {
+            if received == 0 { throw RESPProtocolError(description: "connection closed by peer") }
+            throw SocketError(call: "recv", errorNumber: errno)
+        }
+        buffer += chunk[0..<received]
+    }
+}
