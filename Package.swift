@@ -54,6 +54,7 @@ let package = Package(
         .testTarget(name: "SynodBalancingTests", dependencies: ["SynodBalancing"]),
         .testTarget(name: "SynodReportsTests", dependencies: ["SynodReports"]),
         .testTarget(name: "ArchitectureTests"),
+        .testTarget(name: "SynodCommandTests", dependencies: ["SynodTestSupport"]),
         .testTarget(
             name: "RedisInteropTests",
             dependencies: ["SynodPartitioning", "SynodTestSupport"]

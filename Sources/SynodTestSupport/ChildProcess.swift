@@ -4,7 +4,7 @@ import Foundation
 /// when the test ends.
 public final class ChildProcess: @unchecked Sendable {
     // @unchecked Sendable: `process` is only mutated in init and terminate(), which take `lock`.
-    private let process = Process()
+    fileprivate let process = Process()
     private let lock = NSLock()
     public let logURL: URL
     public let commandLine: String
@@ -74,4 +74,12 @@ public func waitUntil(
         try? await Task.sleep(for: pollInterval)  // cancellation ends the wait at the next check
     }
     return try condition()
+}
+
+extension ChildProcess {
+    /// Waits for the process to exit by itself and returns its exit status.
+    public func waitForExit() -> Int32 {
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
 }
