@@ -154,10 +154,10 @@ extension PartitionReport {
             lines.append(
                 pad([
                     row.algorithm,
-                    format(row.movedOnAddVsOptimal, digits: 2) + "x",
-                    format(row.movedOnRemoveVsOptimal, digits: 2) + "x",
-                    format(row.maxOverMeanLoad, digits: 3),
-                    format(row.lookupsPerSecond, digits: 0),
+                    ReportOutput.fixed(row.movedOnAddVsOptimal, digits: 2) + "x",
+                    ReportOutput.fixed(row.movedOnRemoveVsOptimal, digits: 2) + "x",
+                    ReportOutput.fixed(row.maxOverMeanLoad, digits: 3),
+                    ReportOutput.fixed(row.lookupsPerSecond, digits: 0),
                 ])
             )
         }
@@ -166,18 +166,12 @@ extension PartitionReport {
 
     /// One JSON array of row objects, for scripts.
     public static func json(_ rows: [PartitionReportRow]) throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        return String(decoding: try encoder.encode(rows), as: UTF8.self)
+        try ReportOutput.json(rows)
     }
 
     private static func pad(_ cells: [String]) -> String {
         let widths = [22, 14, 16, 15, 14]
         return zip(cells, widths).map { $0.padding(toLength: max($1, $0.count), withPad: " ", startingAt: 0) }
             .joined().trimmingCharacters(in: .whitespaces)
-    }
-
-    private static func format(_ value: Double, digits: Int) -> String {
-        String(format: "%.\(digits)f", value)
     }
 }

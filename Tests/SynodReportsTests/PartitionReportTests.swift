@@ -4,7 +4,12 @@ import Testing
 
 struct PartitionReportTests {
     static func smallReport() -> PartitionReport {
-        PartitionReport(nodeCount: 6, virtualNodesPerWeight: 128, keyCount: 20_000, measurementDuration: .milliseconds(5))
+        PartitionReport(
+            nodeCount: 6,
+            virtualNodesPerWeight: 128,
+            keyCount: 20_000,
+            measurementDuration: .milliseconds(5)
+        )
     }
 
     @Test func everyAlgorithmHasARowWithPlausibleFigures() throws {
