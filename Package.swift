@@ -30,6 +30,8 @@ let package = Package(
                 .product(name: "RealModule", package: "swift-numerics"),
             ]
         ),
+        .target(name: "SynodConsensus", dependencies: ["SynodCore"]),
+        .target(name: "SynodRaft", dependencies: ["SynodCore", "SynodConsensus"]),
         // Shell layer.
         .target(
             name: "SynodReports",
@@ -52,6 +54,7 @@ let package = Package(
         .testTarget(name: "SynodCoreTests", dependencies: ["SynodCore"]),
         .testTarget(name: "SynodPartitioningTests", dependencies: ["SynodPartitioning"]),
         .testTarget(name: "SynodBalancingTests", dependencies: ["SynodBalancing"]),
+        .testTarget(name: "SynodRaftTests", dependencies: ["SynodRaft", "SynodConsensus", "SynodCore"]),
         .testTarget(name: "SynodReportsTests", dependencies: ["SynodReports"]),
         .testTarget(name: "ArchitectureTests"),
         .testTarget(name: "SynodCommandTests", dependencies: ["SynodTestSupport"]),

@@ -5,7 +5,7 @@ import Testing
 /// and pure math or collection modules; never Foundation, NIO, Logging, Dispatch or libc.
 struct PureTargetImportTests {
     /// Targets that must be deterministic and free of I/O. New pure targets are added here.
-    static let pureTargets = ["SynodCore", "SynodPartitioning", "SynodBalancing"]
+    static let pureTargets = ["SynodCore", "SynodPartitioning", "SynodBalancing", "SynodConsensus", "SynodRaft"]
 
     /// Modules a pure target may import.
     static let allowedModules: Set<String> =
@@ -19,7 +19,9 @@ struct PureTargetImportTests {
     @Test(arguments: pureTargets)
     func pureTargetImportsOnlyAllowedModules(target: String) throws {
         let directory = Self.packageRoot.appendingPathComponent("Sources/\(target)")
-        let files = try FileManager.default.subpathsOfDirectory(atPath: directory.path).filter { $0.hasSuffix(".swift") }
+        let files = try FileManager.default.subpathsOfDirectory(atPath: directory.path).filter {
+            $0.hasSuffix(".swift")
+        }
         #expect(!files.isEmpty, "no sources found for \(target) at \(directory.path)")
         for file in files {
             let text = try String(contentsOf: directory.appendingPathComponent(file), encoding: .utf8)

@@ -1,0 +1,53 @@
+import SynodCore
+
+/// Why a request to the protocol was refused; the driver answers its client accordingly.
+public enum ProposalError: Error, Hashable, Sendable {
+    /// This replica does not lead; `leader` is the one it knows of, for redirection.
+    case notLeader(leader: NodeID?)
+    /// Another membership change is still in flight, or the leader has not yet committed an
+    /// entry of its term.
+    case configurationChangeInProgress
+    /// The change is invalid for the current membership (e.g. removing a non-member).
+    case invalidConfigurationChange(String)
+    /// A leadership transfer is in progress; proposals wait until it ends.
+    case transferInProgress
+    /// Too many proposed bytes are not yet committed (flow control).
+    case tooManyUncommittedBytes
+    /// Too many reads are waiting for leadership confirmation.
+    case tooManyPendingReads
+}
+
+/// The driver-facing contract of a replicated-log protocol.
+///
+/// One value per consensus group; the driver owns it and calls it from one task. Every method
+/// is deterministic: the same calls in the same order produce the same `Ready` batches.
+public protocol ConsensusReplica: Sendable {
+    associatedtype Message: Sendable
+
+    /// This replica's identity.
+    var id: NodeID { get }
+
+    /// Advances logical time by one tick (the driver's timer interval).
+    mutating func tick()
+
+    /// Handles a message from a peer.
+    mutating func step(_ message: Message)
+
+    /// Proposes a command to append to the log.
+    mutating func propose(_ command: [UInt8]) throws(ProposalError)
+
+    /// Proposes a membership change.
+    mutating func proposeConfigurationChange(_ change: ConfigurationChange) throws(ProposalError)
+
+    /// Asks for a linearizable read point; it arrives later as a `ReadState` with `context`.
+    mutating func readIndex(context: UInt64) throws(ProposalError)
+
+    /// True when `ready()` would return a non-empty batch.
+    var hasReady: Bool { get }
+
+    /// The work the driver must do next (see `Ready` for the order).
+    mutating func ready() -> Ready<Message>
+
+    /// Acknowledges that every step of `ready` is done.
+    mutating func advance(_ ready: Ready<Message>)
+}

@@ -1,0 +1,67 @@
+/// A batch of work the protocol hands to its driver, and the order the driver must do it in.
+///
+/// The driver takes a `Ready` with `ready()`, performs the steps below in order, then calls
+/// `advance(_:)` with the same value. Until then the protocol does not hand out the same work
+/// again.
+public struct Ready<Message: Sendable>: Sendable {
+    /// Step 1, persist: when not nil, the hard state to write durably (fsync) before any
+    /// message of this batch is sent. A vote or a term that a message relies on must never be
+    /// forgotten after a crash.
+    public var hardState: HardState?
+
+    /// Step 1, persist: a snapshot to store durably before the entries below; it replaces every
+    /// log entry up to its index. The state machine must be restored from it before
+    /// `committedEntries` are applied.
+    public var snapshot: Snapshot?
+
+    /// Step 1, persist: entries to append durably (fsync) before any message is sent. An
+    /// entry at an index already in storage replaces it and every entry after it.
+    public var entriesToPersist: [LogEntry]
+
+    /// Step 2, send: only after step 1 is durable. Delivery may fail, reorder or duplicate;
+    /// the protocol tolerates that.
+    public var messages: [Message]
+
+    /// Step 3, apply: entries known to be committed, in log order, each already durable in a
+    /// majority. Apply them to the state machine in order (after `snapshot`, if any).
+    public var committedEntries: [LogEntry]
+
+    /// Linearizable reads that became ready: a read may be served once the state machine has
+    /// applied at least `index`.
+    public var readStates: [ReadState]
+
+    public init(
+        hardState: HardState? = nil,
+        snapshot: Snapshot? = nil,
+        entriesToPersist: [LogEntry] = [],
+        messages: [Message] = [],
+        committedEntries: [LogEntry] = [],
+        readStates: [ReadState] = []
+    ) {
+        self.hardState = hardState
+        self.snapshot = snapshot
+        self.entriesToPersist = entriesToPersist
+        self.messages = messages
+        self.committedEntries = committedEntries
+        self.readStates = readStates
+    }
+
+    /// True when the batch asks for nothing.
+    public var isEmpty: Bool {
+        hardState == nil && snapshot == nil && entriesToPersist.isEmpty && messages.isEmpty
+            && committedEntries.isEmpty && readStates.isEmpty
+    }
+}
+
+/// A read request that may be served once the state machine has applied `index`.
+public struct ReadState: Hashable, Sendable {
+    /// The commit index at the time leadership was confirmed for this read.
+    public let index: LogIndex
+    /// The caller's identifier for the read.
+    public let context: UInt64
+
+    public init(index: LogIndex, context: UInt64) {
+        self.index = index
+        self.context = context
+    }
+}

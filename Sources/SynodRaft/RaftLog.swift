@@ -1,0 +1,176 @@
+import SynodConsensus
+
+/// A replica's log: a snapshot base, the entries after it, and how far they are handed out
+/// for persisting, committed and handed out for applying.
+///
+/// Invariants: `entries[i].index == snapshotIndex + 1 + i`; terms never decrease along the
+/// log; `appliedIndex <= committedIndex <= lastIndex`; committed entries are never removed
+/// except by compaction into a snapshot.
+struct RaftLog: Sendable {
+    /// The latest snapshot, which covers every index up to `snapshotIndex`.
+    private(set) var snapshot: Snapshot
+    private(set) var entries: [LogEntry] = []
+    private(set) var committedIndex: LogIndex
+    /// The last entry handed to the driver to apply.
+    private(set) var appliedIndex: LogIndex
+    /// The first entry not yet handed to the driver to persist.
+    private(set) var unpersistedFromIndex: LogIndex
+    /// A snapshot received from a leader and not yet handed to the driver.
+    private(set) var snapshotToPersist: Snapshot?
+
+    init(snapshot: Snapshot, entries: [LogEntry], committedIndex: LogIndex) {
+        self.snapshot = snapshot
+        self.entries = entries
+        for (offset, entry) in entries.enumerated() {
+            precondition(entry.index == LogIndex(snapshot.index.rawValue + 1 + UInt64(offset)), "log has a gap")
+        }
+        let last = entries.last?.index ?? snapshot.index
+        precondition(committedIndex <= last, "commit \(committedIndex) past the last index \(last)")
+        self.committedIndex = max(committedIndex, snapshot.index)
+        self.appliedIndex = snapshot.index
+        self.unpersistedFromIndex = last.next
+    }
+
+    var snapshotIndex: LogIndex { snapshot.index }
+    var firstIndex: LogIndex { snapshot.index.next }
+    var lastIndex: LogIndex { entries.last?.index ?? snapshot.index }
+    var lastTerm: Term { entries.last?.term ?? snapshot.term }
+
+    /// The term of the entry at `index`, or nil when it is compacted away or beyond the end.
+    func term(at index: LogIndex) -> Term? {
+        if index == snapshot.index { return snapshot.term }
+        guard index > snapshot.index, index <= lastIndex else { return nil }
+        return entries[position(of: index)].term
+    }
+
+    func entry(at index: LogIndex) -> LogEntry {
+        entries[position(of: index)]
+    }
+
+    func matchesTerm(at index: LogIndex, _ term: Term) -> Bool { self.term(at: index) == term }
+
+    /// Raft §5.4.1: a candidate's log is at least as up to date as ours.
+    func isUpToDate(lastIndex candidateIndex: LogIndex, lastTerm candidateTerm: Term) -> Bool {
+        candidateTerm > lastTerm || (candidateTerm == lastTerm && candidateIndex >= lastIndex)
+    }
+
+    /// Entries in `from...through`, stopping after `bytesMax` (at least one entry).
+    func entries(from start: LogIndex, through end: LogIndex, bytesMax: Int) -> [LogEntry] {
+        guard start <= end else { return [] }
+        precondition(start > snapshot.index && end <= lastIndex, "entries \(start)...\(end) not in the log")
+        var result: [LogEntry] = []
+        var bytes = 0
+        for index in position(of: start)...position(of: end) {
+            let entry = entries[index]
+            bytes += entry.sizeBytes
+            if !result.isEmpty && bytes > bytesMax { break }
+            result.append(entry)
+        }
+        return result
+    }
+
+    /// The last index at or below `index` whose term is at most `term` (fast backtracking),
+    /// or the point where the search reached the snapshot, below which terms are unknown.
+    func lastIndex(atOrBelow index: LogIndex, withTermAtMost term: Term) -> LogIndex {
+        var candidate = min(index, lastIndex)
+        while candidate > snapshot.index {
+            if entry(at: candidate).term <= term { return candidate }
+            candidate = candidate.previous
+        }
+        return candidate
+    }
+
+    /// Appends entries the leader created; returns the new last index.
+    mutating func appendAsLeader(_ newEntries: [LogEntry]) {
+        for entry in newEntries {
+            precondition(entry.index == lastIndex.next, "leader append at \(entry.index) after \(lastIndex)")
+            precondition(entry.term >= lastTerm, "terms never decrease along the log")
+            entries.append(entry)
+        }
+    }
+
+    /// Appends a leader's entries that follow (`previousIndex`, `previousTerm`), which must
+    /// match; truncates a conflicting suffix. Returns the index of the last new entry.
+    mutating func appendAsFollower(after previousIndex: LogIndex, _ newEntries: [LogEntry]) -> LogIndex {
+        var remaining = newEntries[...]
+        // Skip entries we already have (duplicates of earlier appends) up to the first conflict.
+        while let entry = remaining.first, entry.index <= lastIndex {
+            if entry.index <= snapshot.index || matchesTerm(at: entry.index, entry.term) {
+                remaining = remaining.dropFirst()
+                continue
+            }
+            truncate(from: entry.index)
+            break
+        }
+        for entry in remaining {
+            precondition(entry.index == lastIndex.next, "append leaves a gap at \(entry.index)")
+            precondition(entry.term >= lastTerm, "terms never decrease along the log")
+            entries.append(entry)
+        }
+        return LogIndex(previousIndex.rawValue + UInt64(newEntries.count))
+    }
+
+    private mutating func truncate(from index: LogIndex) {
+        precondition(index > committedIndex, "truncating committed entry \(index) (commit \(committedIndex))")
+        entries.removeSubrange(position(of: index)...)
+        unpersistedFromIndex = min(unpersistedFromIndex, index)
+    }
+
+    /// Advances the commit index; returns whether it moved.
+    @discardableResult
+    mutating func commit(to index: LogIndex) -> Bool {
+        guard index > committedIndex else { return false }
+        precondition(index <= lastIndex, "commit \(index) past the last index \(lastIndex)")
+        committedIndex = index
+        return true
+    }
+
+    /// Replaces the log with a snapshot received from the leader.
+    mutating func restore(_ newSnapshot: Snapshot) {
+        precondition(newSnapshot.index > committedIndex, "restoring a snapshot behind the commit index")
+        snapshot = newSnapshot
+        entries = []
+        committedIndex = newSnapshot.index
+        appliedIndex = newSnapshot.index
+        unpersistedFromIndex = newSnapshot.index.next
+        snapshotToPersist = newSnapshot
+    }
+
+    /// Drops entries up to a snapshot the driver took from the state machine.
+    mutating func compact(to newSnapshot: Snapshot) {
+        guard newSnapshot.index > snapshot.index else { return }
+        precondition(newSnapshot.index <= appliedIndex, "snapshot \(newSnapshot.index) beyond applied \(appliedIndex)")
+        precondition(term(at: newSnapshot.index) == newSnapshot.term, "snapshot term does not match the log")
+        entries.removeSubrange(..<position(of: newSnapshot.index.next))
+        snapshot = newSnapshot
+    }
+
+    // MARK: - Handing work to the driver
+
+    var hasUnpersistedEntries: Bool { unpersistedFromIndex <= lastIndex }
+    var hasEntriesToApply: Bool { appliedIndex < committedIndex }
+
+    mutating func takeEntriesToPersist() -> [LogEntry] {
+        guard hasUnpersistedEntries else { return [] }
+        let result = Array(entries[position(of: unpersistedFromIndex)...])
+        unpersistedFromIndex = lastIndex.next
+        return result
+    }
+
+    mutating func takeSnapshotToPersist() -> Snapshot? {
+        defer { snapshotToPersist = nil }
+        return snapshotToPersist
+    }
+
+    mutating func takeEntriesToApply(bytesMax: Int) -> [LogEntry] {
+        guard hasEntriesToApply else { return [] }
+        let result = entries(from: appliedIndex.next, through: committedIndex, bytesMax: bytesMax)
+        appliedIndex = result.last?.index ?? appliedIndex
+        return result
+    }
+
+    @inline(__always)
+    private func position(of index: LogIndex) -> Int {
+        Int(index.rawValue - snapshot.index.rawValue - 1)
+    }
+}

@@ -1,0 +1,186 @@
+import SynodConsensus
+import SynodCore
+
+extension RaftReplica {
+    /// True while this replica hears from a leader recently enough that, with check-quorum,
+    /// it refuses to help depose it.
+    var isInLeaderLease: Bool {
+        guard settings.checkQuorum, leader != nil else { return false }
+        return electionElapsedTicks < settings.electionTimeoutTicks
+    }
+
+    /// Applies the term rules of §5.1 to an incoming message; returns whether to handle it.
+    mutating func acceptTerm(of message: RaftMessage) -> Bool {
+        if message.term > term {
+            switch message.body {
+            case .preVote:
+                // A pre-vote asks about a future term and changes nothing here, but a replica
+                // that hears from a leader does not encourage it.
+                if isInLeaderLease {
+                    send(.preVoteResponse(granted: false), to: message.from)
+                    return false
+                }
+                return true
+            case .preVoteResponse(granted: true):
+                // Echoes the term we would campaign in; not a newer term.
+                return true
+            case .vote(_, _, let leadershipTransfer):
+                if isInLeaderLease && !leadershipTransfer { return false }
+                becomeFollower(term: message.term, leader: nil)
+                return true
+            case .append, .heartbeat, .snapshotChunk:
+                becomeFollower(term: message.term, leader: message.from)
+                return true
+            case .preVoteResponse(granted: false), .voteResponse, .appendResponse, .heartbeatResponse,
+                .snapshotResponse, .timeoutNow:
+                becomeFollower(term: message.term, leader: nil)
+                return true
+            }
+        }
+        if message.term < term {
+            switch message.body {
+            case .append, .heartbeat, .snapshotChunk:
+                // A deposed leader: tell it the new term so it steps down (with check-quorum
+                // it would otherwise keep trying, and pre-vote would keep us from bumping it).
+                send(.appendResponse(.accepted(matchIndex: .zero)), to: message.from)
+            case .preVote:
+                send(.preVoteResponse(granted: false), to: message.from)
+            case .vote, .preVoteResponse, .voteResponse, .appendResponse, .heartbeatResponse, .snapshotResponse,
+                .timeoutNow:
+                break
+            }
+            return false
+        }
+        return true
+    }
+
+    mutating func tickElection() {
+        electionElapsedTicks += 1
+        guard electionElapsedTicks >= randomizedElectionTimeoutTicks else { return }
+        electionElapsedTicks = 0
+        guard isVoter else { return }
+        startElection(preVote: settings.preVote, leadershipTransfer: false)
+    }
+
+    /// Starts a pre-election (or, without pre-vote, an election) for the next term.
+    mutating func startElection(preVote: Bool, leadershipTransfer: Bool) {
+        guard isVoter else { return }
+        if preVote {
+            becomePreCandidate()
+        } else {
+            becomeCandidate()
+        }
+        requestVotes(preVote: preVote, leadershipTransfer: leadershipTransfer)
+    }
+
+    private mutating func requestVotes(preVote: Bool, leadershipTransfer: Bool) {
+        let electionTerm = preVote ? term.next : term
+        votes.record(id, granted: true)
+        if votes.outcome(voters: membership.voters) == .won {
+            if preVote { startElection(preVote: false, leadershipTransfer: leadershipTransfer) } else { becomeLeader() }
+            return
+        }
+        for voter in membership.voters.sorted() where voter != id {
+            let body: RaftMessage.Body =
+                preVote
+                ? .preVote(lastIndex: log.lastIndex, lastTerm: log.lastTerm)
+                : .vote(lastIndex: log.lastIndex, lastTerm: log.lastTerm, leadershipTransfer: leadershipTransfer)
+            send(body, to: voter, term: electionTerm)
+        }
+    }
+
+    /// Answers a (pre-)vote request whose term is at least ours (`acceptTerm` ran first).
+    mutating func handleVoteRequest(_ message: RaftMessage, lastIndex: LogIndex, lastTerm: Term, preVote: Bool) {
+        let canVote =
+            votedFor == message.from
+            || (votedFor == nil && leader == nil)
+            || (preVote && message.term > term)
+        let granted = canVote && log.isUpToDate(lastIndex: lastIndex, lastTerm: lastTerm)
+        if preVote {
+            // A granted pre-vote echoes the proposed term; a refusal carries ours.
+            send(.preVoteResponse(granted: granted), to: message.from, term: granted ? message.term : term)
+            return
+        }
+        if granted {
+            precondition(votedFor == nil || votedFor == message.from, "second vote in term \(term)")
+            votedFor = message.from
+            electionElapsedTicks = 0
+        }
+        send(.voteResponse(granted: granted), to: message.from)
+    }
+
+    /// Counts a (pre-)vote answer while campaigning.
+    mutating func handleVoteResponse(from voter: NodeID, granted: Bool, preVote: Bool) {
+        let expectedRole: Role = preVote ? .preCandidate : .candidate
+        guard role == expectedRole else { return }
+        votes.record(voter, granted: granted)
+        switch votes.outcome(voters: membership.voters) {
+        case .won:
+            if preVote { startElection(preVote: false, leadershipTransfer: false) } else { becomeLeader() }
+        case .lost:
+            becomeFollower(term: term, leader: nil)
+        case .pending:
+            break
+        }
+    }
+
+    // MARK: - Role changes
+
+    mutating func becomeFollower(term newTerm: Term, leader: NodeID?) {
+        precondition(newTerm >= term, "term moved back from \(term) to \(newTerm)")
+        if newTerm > term {
+            term = newTerm
+            votedFor = nil
+        }
+        role = .follower(leader: leader)
+        resetTimers()
+        votes = VoteTally()
+        progress = [:]
+        transfer = nil
+        uncommittedBytes = 0
+        readRequests.abandon()
+    }
+
+    mutating func becomePreCandidate() {
+        precondition(role != .leader, "a leader does not pre-campaign")
+        // Term and vote stay: a pre-vote round changes nothing durable.
+        role = .preCandidate
+        votes = VoteTally()
+        resetTimers()
+    }
+
+    mutating func becomeCandidate() {
+        precondition(role != .leader, "a leader does not campaign")
+        term = term.next
+        votedFor = id
+        role = .candidate
+        votes = VoteTally()
+        resetTimers()
+    }
+
+    mutating func becomeLeader() {
+        precondition(role == .candidate, "only a candidate becomes leader")
+        role = .leader
+        resetTimers()
+        progress = [:]
+        leaseRevoked = false
+        for member in membership.members where member != id {
+            var memberProgress = Progress(
+                next: log.lastIndex.next,
+                inflightMessagesMax: settings.inflightMessagesMax,
+                inflightBytesMax: settings.inflightBytesMax
+            )
+            memberProgress.recentlyActive = true
+            progress[member] = memberProgress
+        }
+        // Raft §5.4.2 / §8: an entry of the new term commits every earlier entry with it.
+        appendAsLeader([.noop])
+        broadcastAppend()
+    }
+
+    private mutating func resetTimers() {
+        electionElapsedTicks = 0
+        heartbeatElapsedTicks = 0
+        resetRandomizedElectionTimeout()
+    }
+}

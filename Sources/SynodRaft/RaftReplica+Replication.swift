@@ -1,0 +1,233 @@
+import SynodConsensus
+import SynodCore
+
+extension RaftReplica {
+    // MARK: - Leader: proposals
+
+    public mutating func propose(_ command: [UInt8]) throws(ProposalError) {
+        try checkCanPropose()
+        let bytes = command.count + 24
+        guard uncommittedBytes + bytes <= settings.uncommittedBytesMax || uncommittedBytes == 0 else {
+            throw .tooManyUncommittedBytes
+        }
+        appendAsLeader([.command(command)])
+        broadcastAppend()
+    }
+
+    /// Proposes several commands as one batch (one broadcast).
+    public mutating func propose(batch commands: [[UInt8]]) throws(ProposalError) {
+        try checkCanPropose()
+        let bytes = commands.reduce(0) { $0 + $1.count + 24 }
+        guard uncommittedBytes + bytes <= settings.uncommittedBytesMax || uncommittedBytes == 0 else {
+            throw .tooManyUncommittedBytes
+        }
+        appendAsLeader(commands.map { .command($0) })
+        broadcastAppend()
+    }
+
+    func checkCanPropose() throws(ProposalError) {
+        guard case .leader = role else { throw .notLeader(leader: leader) }
+        guard transfer == nil else { throw .transferInProgress }
+    }
+
+    mutating func appendAsLeader(_ payloads: [EntryPayload]) {
+        var index = log.lastIndex
+        var entries: [LogEntry] = []
+        entries.reserveCapacity(payloads.count)
+        for payload in payloads {
+            index = index.next
+            let entry = LogEntry(term: term, index: index, payload: payload)
+            uncommittedBytes += entry.sizeBytes
+            if case .configurationChange = payload { pendingConfigurationIndex = index }
+            entries.append(entry)
+        }
+        log.appendAsLeader(entries)
+        // The leader's own entries count toward the quorum at once: `Ready` makes the driver
+        // persist them before it applies anything this commit releases.
+        advanceCommitIndex()
+    }
+
+    // MARK: - Leader: sending
+
+    mutating func broadcastAppend() {
+        for member in progress.keys.sorted() { sendAppend(to: member) }
+    }
+
+    /// Sends `member` the next entries it lacks, a snapshot if they are compacted away, or
+    /// nothing if flow control pauses it. Returns whether a message was sent.
+    @discardableResult
+    mutating func sendAppend(to member: NodeID, allowEmpty: Bool = true) -> Bool {
+        guard var memberProgress = progress[member], !memberProgress.isPaused else { return false }
+        let previousIndex = memberProgress.next.previous
+        guard let previousTerm = log.term(at: previousIndex) else {
+            memberProgress.becomeSnapshot(index: log.snapshotIndex)
+            progress[member] = memberProgress
+            sendSnapshotChunk(to: member)
+            return true
+        }
+        let entries = log.entries(from: memberProgress.next, through: log.lastIndex, bytesMax: settings.appendBytesMax)
+        if entries.isEmpty && !allowEmpty { return false }
+        let bytes = entries.reduce(0) { $0 + $1.sizeBytes }
+        memberProgress.sentAppend(lastIndex: entries.last?.index, bytes: bytes)
+        progress[member] = memberProgress
+        send(
+            .append(
+                previousIndex: previousIndex,
+                previousTerm: previousTerm,
+                entries: entries,
+                commit: log.committedIndex
+            ),
+            to: member
+        )
+        return true
+    }
+
+    mutating func broadcastHeartbeat(readRound: UInt64?) {
+        for (member, memberProgress) in progress.sorted(by: { $0.key < $1.key }) {
+            let commit = min(memberProgress.match, log.committedIndex)
+            send(.heartbeat(commit: commit, leaderTick: logicalTick, readRound: readRound), to: member)
+        }
+    }
+
+    // MARK: - Leader: responses
+
+    mutating func handleAppendResponse(from member: NodeID, _ result: AppendResult) {
+        guard var memberProgress = progress[member] else { return }
+        memberProgress.recentlyActive = true
+        switch result {
+        case .accepted(let matchIndex):
+            let moved = memberProgress.acknowledge(matchIndex: matchIndex)
+            progress[member] = memberProgress
+            if moved && advanceCommitIndex() {
+                broadcastAppend()
+            }
+            // Keep the pipeline full.
+            while sendAppend(to: member, allowEmpty: false) {}
+            if let transfer, transfer.target == member, progress[member]?.match == log.lastIndex {
+                send(.timeoutNow, to: member)
+            }
+        case .rejected(let rejectedIndex, let hintIndex, let hintTerm):
+            // Skip every entry of the leader's log after the last one whose term is at most
+            // the follower's hint term: none of them can match.
+            let probe = log.lastIndex(atOrBelow: hintIndex, withTermAtMost: hintTerm)
+            if memberProgress.backtrack(rejectedIndex: rejectedIndex, hintNext: probe.next) {
+                progress[member] = memberProgress
+                sendAppend(to: member)
+            } else {
+                progress[member] = memberProgress
+            }
+        }
+    }
+
+    mutating func handleHeartbeatResponse(from member: NodeID, leaderTick: UInt64, readRound: UInt64?) {
+        guard var memberProgress = progress[member] else { return }
+        memberProgress.recentlyActive = true
+        memberProgress.acknowledgedLeaderTick = max(memberProgress.acknowledgedLeaderTick, leaderTick)
+        switch memberProgress.state {
+        case .probe: memberProgress.state = .probe(waiting: false)
+        case .snapshot(let index, let offset, _):
+            memberProgress.state = .snapshot(index: index, nextOffset: offset, waiting: false)
+        case .replicate: break
+        }
+        progress[member] = memberProgress
+        if memberProgress.match < log.lastIndex {
+            switch memberProgress.state {
+            case .snapshot: sendSnapshotChunk(to: member)
+            case .probe, .replicate: sendAppend(to: member)
+            }
+        }
+        if let readRound { acknowledgeReadRound(readRound, from: member) }
+    }
+
+    /// Commits the highest index a majority of voters hold, if it is of the current term
+    /// (Raft §5.4.2: counting replicas commits only entries of the leader's own term).
+    @discardableResult
+    mutating func advanceCommitIndex() -> Bool {
+        let quorumIndex = Quorum.committedIndex(voters: membership.voters) { matchIndex(of: $0) ?? .zero }
+        guard quorumIndex > log.committedIndex, log.term(at: quorumIndex) == term else { return false }
+        commit(to: quorumIndex)
+        return true
+    }
+
+    /// Moves the commit index and applies the membership changes it commits.
+    mutating func commit(to index: LogIndex) {
+        let previous = log.committedIndex
+        guard log.commit(to: index) else { return }
+        var committedBytes = 0
+        for position in previous.next...index {
+            let entry = log.entry(at: position)
+            committedBytes += entry.sizeBytes
+            if case .configurationChange(let change) = entry.payload { applyConfigurationChange(change) }
+        }
+        if case .leader = role {
+            uncommittedBytes = max(0, uncommittedBytes - committedBytes)
+            releaseReadsAfterCommit()
+        }
+    }
+
+    // MARK: - Follower
+
+    mutating func handleAppend(
+        from leader: NodeID,
+        _ previousIndex: LogIndex,
+        _ previousTerm: Term,
+        _ entries: [LogEntry],
+        _ commit: LogIndex
+    ) {
+        if previousIndex < log.committedIndex {
+            // Everything up to our commit index matches the leader already.
+            send(.appendResponse(.accepted(matchIndex: log.committedIndex)), to: leader)
+            return
+        }
+        guard log.matchesTerm(at: previousIndex, previousTerm) else {
+            let hintIndex = log.lastIndex(atOrBelow: previousIndex, withTermAtMost: previousTerm)
+            let hintTerm = log.term(at: hintIndex) ?? .zero
+            send(
+                .appendResponse(.rejected(rejectedIndex: previousIndex, hintIndex: hintIndex, hintTerm: hintTerm)),
+                to: leader
+            )
+            return
+        }
+        let lastNewIndex = log.appendAsFollower(after: previousIndex, entries)
+        self.commit(to: min(commit, lastNewIndex))
+        send(.appendResponse(.accepted(matchIndex: lastNewIndex)), to: leader)
+    }
+
+    mutating func handleHeartbeat(from leader: NodeID, commit: LogIndex, leaderTick: UInt64, readRound: UInt64?) {
+        // The leader never sends a commit index above our acknowledged match.
+        self.commit(to: min(commit, log.lastIndex))
+        send(.heartbeatResponse(leaderTick: leaderTick, readRound: readRound), to: leader)
+    }
+
+    // MARK: - Leader: timers
+
+    mutating func tickLeader() {
+        heartbeatElapsedTicks += 1
+        electionElapsedTicks += 1
+        if electionElapsedTicks >= settings.electionTimeoutTicks {
+            electionElapsedTicks = 0
+            if settings.checkQuorum && !checkQuorumActive() {
+                becomeFollower(term: term, leader: nil)
+                return
+            }
+        }
+        if var pending = transfer {
+            pending.elapsedTicks += 1
+            transfer = pending.elapsedTicks >= settings.electionTimeoutTicks ? nil : pending
+        }
+        if heartbeatElapsedTicks >= settings.heartbeatIntervalTicks {
+            heartbeatElapsedTicks = 0
+            broadcastHeartbeat(readRound: readRequests.roundToBroadcast())
+        }
+    }
+
+    /// Check-quorum: a majority of voters were heard from in the last election timeout.
+    private mutating func checkQuorumActive() -> Bool {
+        var active: Set<NodeID> = isVoter ? [id] : []
+        for (member, memberProgress) in progress where memberProgress.recentlyActive {
+            active.insert(member)
+        }
+        for member in progress.keys { progress[member]?.recentlyActive = false }
+        return active.intersection(membership.voters).count >= Quorum.size(voterCount: membership.voters.count)
+    }
+}

@@ -1,0 +1,107 @@
+import SynodConsensus
+import SynodCore
+
+/// Snapshots: compaction on the driver's request, and InstallSnapshot in chunks for followers
+/// whose next entries were compacted away.
+extension RaftReplica {
+    /// Tells the replica that the driver stored `snapshot` of the state machine, which has
+    /// applied its index; entries up to it are dropped from memory.
+    public mutating func snapshotTaken(_ snapshot: Snapshot) {
+        log.compact(to: snapshot)
+    }
+
+    mutating func sendSnapshotChunk(to member: NodeID) {
+        guard var memberProgress = progress[member],
+            case .snapshot(let index, let offset, let waiting) = memberProgress.state, !waiting
+        else { return }
+        let snapshot = log.snapshot
+        guard snapshot.index == index else {
+            // A newer snapshot replaced the one being sent: start that one.
+            memberProgress.becomeSnapshot(index: snapshot.index)
+            progress[member] = memberProgress
+            sendSnapshotChunk(to: member)
+            return
+        }
+        let end = min(snapshot.data.count, offset + settings.snapshotChunkBytes)
+        let chunk = SnapshotChunk(
+            index: snapshot.index,
+            term: snapshot.term,
+            membership: snapshot.membership,
+            offset: offset,
+            data: Array(snapshot.data[offset..<end]),
+            isLast: end == snapshot.data.count
+        )
+        memberProgress.state = .snapshot(index: index, nextOffset: offset, waiting: true)
+        progress[member] = memberProgress
+        send(.snapshotChunk(chunk), to: member)
+    }
+
+    mutating func handleSnapshotResponse(from member: NodeID, _ result: SnapshotResult) {
+        guard var memberProgress = progress[member],
+            case .snapshot(let index, _, _) = memberProgress.state
+        else { return }
+        memberProgress.recentlyActive = true
+        switch result {
+        case .chunkStored(let chunkIndex, let nextOffset):
+            guard chunkIndex == index else { return }
+            memberProgress.state = .snapshot(index: index, nextOffset: nextOffset, waiting: false)
+            progress[member] = memberProgress
+            sendSnapshotChunk(to: member)
+        case .installed(let matchIndex):
+            _ = memberProgress.acknowledge(matchIndex: matchIndex)
+            memberProgress.becomeProbe()
+            progress[member] = memberProgress
+            sendAppend(to: member)
+        case .restart(let chunkIndex):
+            guard chunkIndex == index else { return }
+            memberProgress.state = .snapshot(index: index, nextOffset: 0, waiting: false)
+            progress[member] = memberProgress
+            sendSnapshotChunk(to: member)
+        }
+    }
+
+    mutating func handleSnapshotChunk(from leader: NodeID, _ chunk: SnapshotChunk) {
+        if chunk.index <= log.committedIndex {
+            // Already have everything it covers.
+            incomingSnapshot = nil
+            send(.snapshotResponse(.installed(matchIndex: log.committedIndex)), to: leader)
+            return
+        }
+        var received = incomingSnapshot ?? (chunk.index, chunk.term, [])
+        if received.index != chunk.index || received.term != chunk.term { received = (chunk.index, chunk.term, []) }
+        guard chunk.offset == received.data.count else {
+            if chunk.offset + chunk.data.count <= received.data.count {
+                // A duplicate of a chunk already stored.
+                incomingSnapshot = received
+                send(.snapshotResponse(.chunkStored(index: chunk.index, nextOffset: received.data.count)), to: leader)
+            } else {
+                incomingSnapshot = nil
+                send(.snapshotResponse(.restart(index: chunk.index)), to: leader)
+            }
+            return
+        }
+        received.data += chunk.data
+        guard chunk.isLast else {
+            incomingSnapshot = received
+            send(.snapshotResponse(.chunkStored(index: chunk.index, nextOffset: received.data.count)), to: leader)
+            return
+        }
+        incomingSnapshot = nil
+        installSnapshot(
+            Snapshot(index: chunk.index, term: chunk.term, membership: chunk.membership, data: received.data),
+            from: leader
+        )
+    }
+
+    private mutating func installSnapshot(_ snapshot: Snapshot, from leader: NodeID) {
+        if log.matchesTerm(at: snapshot.index, snapshot.term) {
+            // Our log already holds the snapshot's last entry: just commit up to it.
+            commit(to: snapshot.index)
+        } else {
+            log.restore(snapshot)
+            membership = snapshot.membership
+            pendingConfigurationIndex = snapshot.index
+        }
+        send(.snapshotResponse(.installed(matchIndex: snapshot.index)), to: leader)
+    }
+}

@@ -1,0 +1,161 @@
+import SynodConsensus
+import SynodCore
+
+/// One replica of a Raft group: a pure state machine driven by `tick`, `step` and proposals,
+/// whose output the driver collects with `ready()`.
+public struct RaftReplica: ConsensusReplica {
+    public typealias Message = RaftMessage
+
+    /// What this replica is doing in the current term.
+    public enum Role: Hashable, Sendable, CustomStringConvertible {
+        case follower(leader: NodeID?)
+        case preCandidate
+        case candidate
+        case leader
+
+        public var description: String {
+            switch self {
+            case .follower(let leader): "follower(leader: \(leader.map(\.description) ?? "none"))"
+            case .preCandidate: "pre-candidate"
+            case .candidate: "candidate"
+            case .leader: "leader"
+            }
+        }
+    }
+
+    public let id: NodeID
+    let settings: RaftConfiguration
+    var random: SeededGenerator
+
+    public internal(set) var role: Role = .follower(leader: nil)
+    /// Invariant: never decreases.
+    public internal(set) var term: Term
+    /// Invariant: set at most once per term.
+    public internal(set) var votedFor: NodeID?
+    var log: RaftLog
+    /// The membership from the snapshot and every committed configuration entry.
+    public internal(set) var membership: Membership
+    /// The index of the newest configuration entry in the log (committed or not).
+    var pendingConfigurationIndex: LogIndex = .zero
+
+    var electionElapsedTicks = 0
+    var heartbeatElapsedTicks = 0
+    var randomizedElectionTimeoutTicks = 0
+    /// Ticks since this replica started; leases are measured on it.
+    var logicalTick: UInt64 = 0
+
+    /// The tally of the current (pre-)election.
+    var votes = VoteTally()
+    /// Leader only: replication progress of every member except this one.
+    var progress: [NodeID: Progress] = [:]
+    /// Leader only: bytes proposed and not yet committed.
+    var uncommittedBytes = 0
+    /// Leader only: the member leadership is being handed to, and ticks since it started.
+    var transfer: (target: NodeID, elapsedTicks: Int)?
+    /// Leader only: reads waiting for leadership confirmation.
+    var readRequests = ReadRequestQueue()
+    /// Leader only: set once this leader sent TimeoutNow in its term. The target may then be
+    /// elected at once, overriding the followers' leases, so lease reads stop for good.
+    var leaseRevoked = false
+
+    /// Follower only: the snapshot being received in chunks.
+    var incomingSnapshot: (index: LogIndex, term: Term, data: [UInt8])?
+
+    var outbox: [RaftMessage] = []
+    var readStates: [ReadState] = []
+    /// The hard state last handed to the driver.
+    var handedOutHardState: HardState
+
+    /// Starts a replica from what it persisted: `PersistentState.bootstrap(voters:)` for a
+    /// founding member of a new group, `.joining` for a machine joining an existing one.
+    public init(configuration: RaftConfiguration, state: PersistentState) throws(RaftConfigurationError) {
+        try configuration.validate()
+        id = configuration.id
+        settings = configuration
+        random = SeededGenerator(seed: configuration.randomSeed)
+        term = state.hardState.term
+        votedFor = state.hardState.votedFor
+        log = RaftLog(snapshot: state.snapshot, entries: state.entries, committedIndex: state.hardState.commit)
+        membership = state.snapshot.membership
+        handedOutHardState = state.hardState
+        pendingConfigurationIndex = state.snapshot.index
+        for entry in state.entries {
+            guard case .configurationChange(let change) = entry.payload else { continue }
+            pendingConfigurationIndex = entry.index
+            if entry.index <= log.committedIndex { membership = membership.applying(change) }
+        }
+        resetRandomizedElectionTimeout()
+    }
+
+    // MARK: - Observers
+
+    public var leader: NodeID? {
+        switch role {
+        case .follower(let leader): leader
+        case .leader: id
+        case .preCandidate, .candidate: nil
+        }
+    }
+
+    public var hardState: HardState { HardState(term: term, votedFor: votedFor, commit: log.committedIndex) }
+    public var commitIndex: LogIndex { log.committedIndex }
+    public var lastIndex: LogIndex { log.lastIndex }
+    public var lastTerm: Term { log.lastTerm }
+    public var appliedIndex: LogIndex { log.appliedIndex }
+    public var snapshotIndex: LogIndex { log.snapshotIndex }
+
+    /// The term of the entry at `index`, when it is in the log.
+    public func term(at index: LogIndex) -> Term? { log.term(at: index) }
+
+    /// The entries from `start` to the end of the log (for checkers and tests).
+    public func entries(from start: LogIndex) -> [LogEntry] {
+        guard start <= log.lastIndex else { return [] }
+        return log.entries(from: max(start, log.firstIndex), through: log.lastIndex, bytesMax: .max)
+    }
+
+    /// Leader only: the acknowledged match index of `member`.
+    public func matchIndex(of member: NodeID) -> LogIndex? {
+        member == id ? log.lastIndex : progress[member]?.match
+    }
+
+    var isVoter: Bool { membership.voters.contains(id) }
+
+    // MARK: - Driver interface
+
+    public mutating func tick() {
+        logicalTick += 1
+        switch role {
+        case .leader: tickLeader()
+        case .follower, .preCandidate, .candidate: tickElection()
+        }
+    }
+
+    public mutating func step(_ message: RaftMessage) {
+        guard message.to == id else { return }
+        guard acceptTerm(of: message) else { return }
+        switch role {
+        case .leader: stepLeader(message)
+        case .candidate, .preCandidate: stepCandidate(message)
+        case .follower: stepFollower(message)
+        }
+    }
+
+    /// Starts an election now, as if the election timeout had passed.
+    public mutating func campaign() {
+        guard case .leader = role else {
+            startElection(preVote: settings.preVote, leadershipTransfer: false)
+            return
+        }
+    }
+
+    mutating func send(_ body: RaftMessage.Body, to destination: NodeID, term messageTerm: Term? = nil) {
+        precondition(destination != id, "a replica does not message itself")
+        if case .timeoutNow = body { leaseRevoked = true }
+        outbox.append(RaftMessage(from: id, to: destination, term: messageTerm ?? term, body: body))
+    }
+
+    mutating func resetRandomizedElectionTimeout() {
+        randomizedElectionTimeoutTicks =
+            settings.electionTimeoutTicks + random.nextIndex(below: settings.electionTimeoutTicks)
+    }
+}

@@ -1,0 +1,250 @@
+import SynodConsensus
+import SynodCore
+
+@testable import SynodRaft
+
+/// A Raft group under a test's full control: it persists, delivers and applies exactly when a
+/// scenario says so, and prints what happened as a deterministic trace.
+struct ScenarioCluster {
+    /// What a node has on "disk": everything `Ready` asked it to persist.
+    typealias Disk = PersistentState
+
+    var settings: (RaftConfiguration) -> RaftConfiguration = { $0 }
+    var replicas: [NodeID: RaftReplica] = [:]
+    var disks: [NodeID: Disk] = [:]
+    /// Commands applied by each node's state machine, in order.
+    var applied: [NodeID: [LogEntry]] = [:]
+    /// Messages sent and not yet delivered or dropped, in send order.
+    var network: [RaftMessage] = []
+    /// Pairs that cannot talk, in either direction unless added one-way.
+    var cutLinks: Set<Link> = []
+    var output: [String] = []
+    var restartCount: UInt64 = 0
+
+    struct Link: Hashable {
+        let from: NodeID
+        let to: NodeID
+    }
+
+    mutating func log(_ line: String) { output.append(line) }
+
+    var nodeIDs: [NodeID] { replicas.keys.sorted() }
+
+    // MARK: - Membership of the harness
+
+    mutating func addNode(_ id: NodeID, state: PersistentState) throws {
+        disks[id] = state
+        applied[id] = []
+        try start(id)
+    }
+
+    mutating func start(_ id: NodeID) throws {
+        let disk = disks[id]!
+        var configuration = RaftConfiguration(id: id, randomSeed: id.rawValue &* 7919 &+ restartCount)
+        configuration = settings(configuration)
+        replicas[id] = try RaftReplica(configuration: configuration, state: disk)
+        // The state machine restarts from the snapshot.
+        applied[id] = Self.decodeSnapshot(disk.snapshot)
+    }
+
+    mutating func crash(_ id: NodeID) {
+        replicas[id] = nil
+        network.removeAll { $0.from == id || $0.to == id }
+    }
+
+    mutating func restart(_ id: NodeID) throws {
+        restartCount += 1
+        try start(id)
+    }
+
+    // MARK: - Driving
+
+    /// Runs one node's `Ready` cycle: persist, queue messages, apply.
+    mutating func processReady(_ id: NodeID) {
+        guard var replica = replicas[id], replica.hasReady else { return }
+        let ready = replica.ready()
+        var disk = disks[id]!
+        if let snapshot = ready.snapshot {
+            disk.snapshot = snapshot
+            disk.entries.removeAll { $0.index <= snapshot.index }
+            applied[id] = Self.decodeSnapshot(snapshot)
+            log("n\(id.rawValue) installed snapshot at \(snapshot.term)/\(snapshot.index)")
+        }
+        if let first = ready.entriesToPersist.first {
+            disk.entries.removeAll { $0.index >= first.index }
+            disk.entries += ready.entriesToPersist
+        }
+        if let hardState = ready.hardState { disk.hardState = hardState }
+        disks[id] = disk
+        network += ready.messages
+        for entry in ready.committedEntries {
+            let expected = LogIndex(UInt64(applied[id]!.count) + 1)
+            precondition(entry.index == expected, "n\(id.rawValue) applies \(entry.index), expected \(expected)")
+            applied[id]!.append(entry)
+        }
+        for readState in ready.readStates {
+            log("n\(id.rawValue) read \(readState.context) ready at index \(readState.index)")
+        }
+        replica.advance(ready)
+        replicas[id] = replica
+        checkStateMachineSafety()
+    }
+
+    mutating func processAllReady() {
+        for id in nodeIDs { processReady(id) }
+    }
+
+    /// Delivers queued messages that match the filter, in order; cut links drop them.
+    mutating func deliver(from: NodeID? = nil, to: NodeID? = nil, count: Int = .max) -> Int {
+        var delivered = 0
+        var remaining: [RaftMessage] = []
+        let pending = network
+        network = []
+        for message in pending {
+            let selected =
+                delivered < count && (from == nil || message.from == from) && (to == nil || message.to == to)
+            guard selected else {
+                remaining.append(message)
+                continue
+            }
+            delivered += 1
+            if cutLinks.contains(Link(from: message.from, to: message.to)) || replicas[message.to] == nil {
+                log("  dropped \(Self.describe(message))")
+                continue
+            }
+            log("  \(Self.describe(message))")
+            replicas[message.to]!.step(message)
+        }
+        network = remaining + network
+        return delivered
+    }
+
+    mutating func drop(from: NodeID?, to: NodeID?) {
+        var kept: [RaftMessage] = []
+        for message in network {
+            if (from == nil || message.from == from) && (to == nil || message.to == to) {
+                log("  dropped \(Self.describe(message))")
+            } else {
+                kept.append(message)
+            }
+        }
+        network = kept
+    }
+
+    /// Processes and delivers until nothing is left to do (bounded, so a livelock fails).
+    mutating func stabilize() {
+        for _ in 0..<10_000 {
+            processAllReady()
+            if network.isEmpty { return }
+            _ = deliver()
+        }
+        preconditionFailure("stabilize did not converge")
+    }
+
+    mutating func tick(_ id: NodeID, times: Int) {
+        for _ in 0..<times {
+            replicas[id]?.tick()
+        }
+    }
+
+    // MARK: - Checks and printing
+
+    /// No two nodes applied different entries at one index.
+    func checkStateMachineSafety() {
+        var byIndex: [LogIndex: LogEntry] = [:]
+        for id in nodeIDs.isEmpty ? Array(applied.keys) : nodeIDs {
+            for entry in applied[id] ?? [] {
+                if let other = byIndex[entry.index] {
+                    precondition(other == entry, "state machine safety: \(other) vs \(entry) at \(entry.index)")
+                } else {
+                    byIndex[entry.index] = entry
+                }
+            }
+        }
+    }
+
+    func status(_ id: NodeID) -> String {
+        guard let replica = replicas[id] else { return "n\(id.rawValue): down" }
+        var line =
+            "n\(id.rawValue): \(replica.role) term=\(replica.term) vote=\(replica.votedFor.map(\.description) ?? "none")"
+            + " commit=\(replica.commitIndex) applied=\(applied[id]!.count) last=\(replica.lastTerm)/\(replica.lastIndex)"
+        if replica.snapshotIndex > .zero { line += " snapshot=\(replica.snapshotIndex)" }
+        line += " \(replica.membership)"
+        return line
+    }
+
+    func logDump(_ id: NodeID) -> [String] {
+        guard let replica = replicas[id] else { return ["n\(id.rawValue): down"] }
+        let entries = replica.entries(from: LogIndex(1))
+        return entries.isEmpty ? ["n\(id.rawValue): empty log"] : entries.map { "n\(id.rawValue): \($0)" }
+    }
+
+    static func describe(_ message: RaftMessage) -> String {
+        let head = "\(message.from.rawValue)->\(message.to.rawValue) t\(message.term)"
+        switch message.body {
+        case .preVote(let lastIndex, let lastTerm): return "\(head) pre-vote last=\(lastTerm)/\(lastIndex)"
+        case .preVoteResponse(let granted): return "\(head) pre-vote \(granted ? "granted" : "rejected")"
+        case .vote(let lastIndex, let lastTerm, let transfer):
+            return "\(head) vote last=\(lastTerm)/\(lastIndex)\(transfer ? " transfer" : "")"
+        case .voteResponse(let granted): return "\(head) vote \(granted ? "granted" : "rejected")"
+        case .append(let previousIndex, let previousTerm, let entries, let commit):
+            let list = entries.map(\.description).joined(separator: ", ")
+            return "\(head) append prev=\(previousTerm)/\(previousIndex) commit=\(commit) [\(list)]"
+        case .appendResponse(.accepted(let matchIndex)): return "\(head) append-ok match=\(matchIndex)"
+        case .appendResponse(.rejected(let rejectedIndex, let hintIndex, let hintTerm)):
+            return "\(head) append-rejected index=\(rejectedIndex) hint=\(hintTerm)/\(hintIndex)"
+        case .heartbeat(let commit, let leaderTick, let readRound):
+            return "\(head) heartbeat commit=\(commit) tick=\(leaderTick)\(readRound.map { " read-round=\($0)" } ?? "")"
+        case .heartbeatResponse(let leaderTick, let readRound):
+            return "\(head) heartbeat-ok tick=\(leaderTick)\(readRound.map { " read-round=\($0)" } ?? "")"
+        case .snapshotChunk(let chunk):
+            return "\(head) snapshot \(chunk.term)/\(chunk.index) offset=\(chunk.offset) bytes=\(chunk.data.count)"
+                + (chunk.isLast ? " last" : "")
+        case .snapshotResponse(.chunkStored(let index, let nextOffset)):
+            return "\(head) snapshot-chunk-ok index=\(index) next-offset=\(nextOffset)"
+        case .snapshotResponse(.installed(let matchIndex)): return "\(head) snapshot-installed match=\(matchIndex)"
+        case .snapshotResponse(.restart(let index)): return "\(head) snapshot-restart index=\(index)"
+        case .timeoutNow: return "\(head) timeout-now"
+        }
+    }
+
+    // MARK: - Snapshots of the test state machine
+
+    /// The test state machine is the list of applied entries; a snapshot stores them verbatim.
+    static func encodeSnapshot(_ entries: [LogEntry]) -> [UInt8] {
+        var bytes: [UInt8] = []
+        for entry in entries {
+            let text: String
+            switch entry.payload {
+            case .noop: text = "noop"
+            case .command(let data): text = "cmd " + String(decoding: data, as: UTF8.self)
+            case .configurationChange(.addLearner(let node)): text = "learner \(node.rawValue)"
+            case .configurationChange(.addVoter(let node)): text = "voter \(node.rawValue)"
+            case .configurationChange(.remove(let node)): text = "remove \(node.rawValue)"
+            }
+            bytes += Array("\(entry.term.rawValue) \(text)\n".utf8)
+        }
+        return bytes
+    }
+
+    static func decodeSnapshot(_ snapshot: Snapshot) -> [LogEntry] {
+        var entries: [LogEntry] = []
+        for line in String(decoding: snapshot.data, as: UTF8.self).split(separator: "\n") {
+            let parts = line.split(separator: " ", maxSplits: 2).map(String.init)
+            let term = Term(UInt64(parts[0])!)
+            let index = LogIndex(UInt64(entries.count) + 1)
+            let argument = parts.count > 2 ? parts[2] : ""
+            let payload: EntryPayload
+            switch parts[1] {
+            case "noop": payload = .noop
+            case "cmd": payload = .command(Array(argument.utf8))
+            case "learner": payload = .configurationChange(.addLearner(NodeID(UInt64(argument)!)))
+            case "voter": payload = .configurationChange(.addVoter(NodeID(UInt64(argument)!)))
+            case "remove": payload = .configurationChange(.remove(NodeID(UInt64(argument)!)))
+            default: preconditionFailure("bad snapshot line \(line)")
+            }
+            entries.append(LogEntry(term: term, index: index, payload: payload))
+        }
+        return entries
+    }
+}
