@@ -39,6 +39,8 @@ let package = Package(
                 "SynodCore",
                 "SynodPartitioning",
                 "SynodBalancing",
+                "SynodConsensus",
+                "SynodRaft",
                 .product(name: "RealModule", package: "swift-numerics"),
             ]
         ),
@@ -55,7 +57,10 @@ let package = Package(
         .testTarget(name: "SynodPartitioningTests", dependencies: ["SynodPartitioning"]),
         .testTarget(name: "SynodBalancingTests", dependencies: ["SynodBalancing"]),
         .testTarget(name: "SynodRaftTests", dependencies: ["SynodRaft", "SynodConsensus", "SynodCore"]),
-        .testTarget(name: "SynodReportsTests", dependencies: ["SynodReports"]),
+        .testTarget(
+            name: "SynodReportsTests",
+            dependencies: ["SynodReports", "SynodCore", "SynodBalancing", "SynodConsensus"]
+        ),
         .testTarget(name: "ArchitectureTests"),
         .testTarget(name: "SynodCommandTests", dependencies: ["SynodTestSupport"]),
         .testTarget(
