@@ -32,6 +32,7 @@ let package = Package(
         ),
         .target(name: "SynodConsensus", dependencies: ["SynodCore"]),
         .target(name: "SynodRaft", dependencies: ["SynodCore", "SynodConsensus"]),
+        .target(name: "SynodSimulation", dependencies: ["SynodCore", "SynodConsensus", "SynodRaft"]),
         // Shell layer.
         .target(
             name: "SynodReports",
@@ -41,6 +42,7 @@ let package = Package(
                 "SynodBalancing",
                 "SynodConsensus",
                 "SynodRaft",
+                "SynodSimulation",
                 .product(name: "RealModule", package: "swift-numerics"),
             ]
         ),
@@ -48,6 +50,7 @@ let package = Package(
             name: "synod",
             dependencies: [
                 "SynodReports",
+                "SynodSimulation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -56,7 +59,15 @@ let package = Package(
         .testTarget(name: "SynodCoreTests", dependencies: ["SynodCore"]),
         .testTarget(name: "SynodPartitioningTests", dependencies: ["SynodPartitioning"]),
         .testTarget(name: "SynodBalancingTests", dependencies: ["SynodBalancing"]),
-        .testTarget(name: "SynodRaftTests", dependencies: ["SynodRaft", "SynodConsensus", "SynodCore"]),
+        .testTarget(
+            name: "SynodRaftTests",
+            dependencies: ["SynodRaft", "SynodConsensus", "SynodCore"],
+            exclude: ["Scenarios"]
+        ),
+        .testTarget(
+            name: "SynodSimulationTests",
+            dependencies: ["SynodSimulation", "SynodRaft", "SynodConsensus", "SynodCore"]
+        ),
         .testTarget(
             name: "SynodReportsTests",
             dependencies: ["SynodReports", "SynodCore", "SynodBalancing", "SynodConsensus"]

@@ -39,10 +39,15 @@ struct Progress: Sendable {
         }
     }
 
-    /// Records an acknowledged match; returns whether it moved forward.
+    /// Records an acknowledged match; returns whether it told the leader something new (the
+    /// match moved, or a probe found where the logs agree). Stale and duplicate
+    /// acknowledgements return false and must not trigger sends, or duplicates multiply.
     mutating func acknowledge(matchIndex: LogIndex) -> Bool {
         guard matchIndex > match else {
-            if case .probe = state { state = .probe(waiting: false) }
+            if case .probe = state, matchIndex == match {
+                becomeReplicate()
+                return true
+            }
             return false
         }
         match = matchIndex
@@ -55,9 +60,11 @@ struct Progress: Sendable {
     /// Handles a rejection: moves `next` back toward the hint. Returns false for stale
     /// rejections (of an index the member has since acknowledged, or an older probe).
     mutating func backtrack(rejectedIndex: LogIndex, hintNext: LogIndex) -> Bool {
+        // At or below the match it can only be stale: a member never loses entries it
+        // acknowledged, since it persists them before it answers.
+        guard rejectedIndex > match else { return false }
         switch state {
         case .replicate:
-            guard rejectedIndex > match else { return false }
             next = max(match.next, min(rejectedIndex, hintNext))
         case .probe, .snapshot:
             guard next.previous == rejectedIndex else { return false }
@@ -141,6 +148,13 @@ struct Inflights: Sendable {
             window.removeFirst(start)
             start = 0
         }
+    }
+
+    /// Frees the oldest append: a heartbeat answer suggests the pipe drained, so one more may
+    /// go out; if earlier appends were lost, the follower rejects it and the leader probes.
+    mutating func freeOldest() {
+        guard start < window.count else { return }
+        free(through: window[start].lastIndex)
     }
 
     mutating func reset() {

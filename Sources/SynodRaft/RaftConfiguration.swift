@@ -36,6 +36,8 @@ public struct RaftConfiguration: Sendable {
     public var leaseReads = false
     /// Seed of the election-jitter generator.
     public var randomSeed: UInt64
+    /// A bug to plant, for the simulator's mutation tests only; nil everywhere else.
+    public var plantedBug: RaftMutation?
 
     public init(id: NodeID, randomSeed: UInt64) {
         self.id = id

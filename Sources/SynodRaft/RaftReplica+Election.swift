@@ -95,6 +95,7 @@ extension RaftReplica {
             votedFor == message.from
             || (votedFor == nil && leader == nil)
             || (preVote && message.term > term)
+            || (!preVote && settings.plantedBug == .grantSecondVote)
         let granted = canVote && log.isUpToDate(lastIndex: lastIndex, lastTerm: lastTerm)
         if preVote {
             // A granted pre-vote echoes the proposed term; a refusal carries ours.
@@ -102,7 +103,10 @@ extension RaftReplica {
             return
         }
         if granted {
-            precondition(votedFor == nil || votedFor == message.from, "second vote in term \(term)")
+            precondition(
+                votedFor == nil || votedFor == message.from || settings.plantedBug == .grantSecondVote,
+                "second vote in term \(term)"
+            )
             votedFor = message.from
             electionElapsedTicks = 0
         }

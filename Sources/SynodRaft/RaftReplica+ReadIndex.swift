@@ -41,7 +41,10 @@ extension RaftReplica {
         let acknowledgedTick = Quorum.majorityValue(voters: membership.voters) { member in
             member == id ? logicalTick : progress[member]?.acknowledgedLeaderTick ?? 0
         }
-        let leaseTicks = UInt64(settings.electionTimeoutTicks - settings.clockDriftBoundTicks)
+        let leaseTicks =
+            settings.plantedBug == .leaseTooLong
+            ? UInt64(3 * settings.electionTimeoutTicks)
+            : UInt64(settings.electionTimeoutTicks - settings.clockDriftBoundTicks)
         return acknowledgedTick > 0 && logicalTick < acknowledgedTick + leaseTicks
     }
 

@@ -96,9 +96,10 @@ extension RaftReplica {
         memberProgress.recentlyActive = true
         switch result {
         case .accepted(let matchIndex):
-            let moved = memberProgress.acknowledge(matchIndex: matchIndex)
+            let learned = memberProgress.acknowledge(matchIndex: matchIndex)
             progress[member] = memberProgress
-            if moved && advanceCommitIndex() {
+            guard learned else { return }
+            if advanceCommitIndex() {
                 broadcastAppend()
             }
             // Keep the pipeline full.
@@ -127,7 +128,7 @@ extension RaftReplica {
         case .probe: memberProgress.state = .probe(waiting: false)
         case .snapshot(let index, let offset, _):
             memberProgress.state = .snapshot(index: index, nextOffset: offset, waiting: false)
-        case .replicate: break
+        case .replicate: if memberProgress.inflights.isFull { memberProgress.inflights.freeOldest() }
         }
         progress[member] = memberProgress
         if memberProgress.match < log.lastIndex {
@@ -144,7 +145,8 @@ extension RaftReplica {
     @discardableResult
     mutating func advanceCommitIndex() -> Bool {
         let quorumIndex = Quorum.committedIndex(voters: membership.voters) { matchIndex(of: $0) ?? .zero }
-        guard quorumIndex > log.committedIndex, log.term(at: quorumIndex) == term else { return false }
+        let ownTerm = log.term(at: quorumIndex) == term || settings.plantedBug == .commitEarlierTermByCount
+        guard quorumIndex > log.committedIndex, ownTerm else { return false }
         commit(to: quorumIndex)
         return true
     }

@@ -5,6 +5,6 @@ struct Synod: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "synod",
         abstract: "Synod: a distributed coordination service and replicated key-value store.",
-        subcommands: [PartitionReportCommand.self, BalanceReportCommand.self, BenchCommand.self]
+        subcommands: [PartitionReportCommand.self, BalanceReportCommand.self, BenchCommand.self, SimCommand.self]
     )
 }

@@ -5,7 +5,10 @@ import Testing
 /// and pure math or collection modules; never Foundation, NIO, Logging, Dispatch or libc.
 struct PureTargetImportTests {
     /// Targets that must be deterministic and free of I/O. New pure targets are added here.
-    static let pureTargets = ["SynodCore", "SynodPartitioning", "SynodBalancing", "SynodConsensus", "SynodRaft"]
+    static let pureTargets = [
+        "SynodCore", "SynodPartitioning", "SynodBalancing", "SynodConsensus", "SynodRaft",
+        "SynodSimulation",
+    ]
 
     /// Modules a pure target may import.
     static let allowedModules: Set<String> =

@@ -1,0 +1,14 @@
+/// Known bugs that can be planted in the protocol, so the simulator can prove it catches them.
+///
+/// Only the simulator sets `RaftConfiguration.plantedBug`; `synod server` never does. Each case
+/// names the rule it breaks.
+public enum RaftMutation: String, CaseIterable, Sendable {
+    /// Commit an entry of an earlier term once a majority holds it (breaks Raft §5.4.2,
+    /// the paper's figure 8).
+    case commitEarlierTermByCount = "commit-old-term-by-count"
+    /// Grant a vote to a second candidate in the same term (breaks election safety).
+    case grantSecondVote = "grant-second-vote"
+    /// Keep the read lease for three election timeouts instead of one minus the drift bound
+    /// (breaks the lease rule: followers may elect a new leader while the lease holds).
+    case leaseTooLong = "lease-too-long"
+}

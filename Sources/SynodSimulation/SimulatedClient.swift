@@ -1,0 +1,58 @@
+import SynodCore
+
+/// What a simulated client asks for.
+enum ClientOperation: Hashable, Sendable, CustomStringConvertible {
+    case get(key: UInt8)
+    case write(SimulatedCommand.Operation)
+
+    var description: String {
+        switch self {
+        case .get(let key): "get(\(key))"
+        case .write(.put(let key, let value)): "put(\(key), \(value))"
+        case .write(.compareAndSet(let key, let expected, let new)):
+            "cas(\(key), \(expected.map(String.init) ?? "absent") -> \(new))"
+        case .write(.delete(let key)): "delete(\(key))"
+        }
+    }
+
+    var key: UInt8 {
+        switch self {
+        case .get(let key): key
+        case .write(.put(let key, _)), .write(.compareAndSet(let key, _, _)), .write(.delete(let key)): key
+        }
+    }
+}
+
+/// What a node answers a client.
+enum ClientReply: Hashable, Sendable {
+    /// Not done here (this node does not lead, or refused it): no effect; try `leader`.
+    case redirect(leader: NodeID?)
+    case value(UInt64?)
+    case applied(SimulatedKeyValueStore.Result)
+}
+
+/// One client operation as the history records it: when it was called and, if it returned,
+/// when and with what.
+struct ClientHistoryEntry: Sendable {
+    let clientID: Int
+    let operation: ClientOperation
+    let callMicroseconds: UInt64
+    /// Nil while pending, and forever when the client timed out (outcome unknown).
+    var returnMicroseconds: UInt64?
+    var reply: ClientReply?
+}
+
+/// A client that issues one operation at a time, retries redirects, and gives up on an
+/// operation after a timeout (recording it as indeterminate).
+struct SimulatedClient: Sendable {
+    let id: Int
+    var leaderGuess: NodeID
+    /// The request in flight: its id, its history position and the node it went to.
+    var outstanding: (requestID: UInt64, historyIndex: Int, node: NodeID)?
+    var stopped = false
+
+    init(id: Int, leaderGuess: NodeID) {
+        self.id = id
+        self.leaderGuess = leaderGuess
+    }
+}

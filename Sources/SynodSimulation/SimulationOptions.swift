@@ -1,0 +1,199 @@
+import SynodCore
+import SynodRaft
+
+/// Every option of one simulation run, all drawn from its seed (swarm testing: each seed
+/// tests its own mix of cluster size, fault rates and timeouts).
+public struct SimulationOptions: Sendable, CustomStringConvertible {
+    public let seed: UInt64
+    public var nodeCount: Int
+    public var preVote: Bool
+    public var checkQuorum: Bool
+    public var leaseReads: Bool
+    public var electionTimeoutTicks: Int
+    public var heartbeatIntervalTicks: Int
+    public var inflightMessagesMax: Int
+    public var appendBytesMax: Int
+    public var snapshotChunkBytes: Int
+    /// Applied entries between snapshots (log compaction).
+    public var snapshotIntervalEntries: Int
+    /// Simulated time per tick of a clock that does not drift.
+    public var tickMicroseconds: UInt64 = 10_000
+    /// Each node's clock runs fast or slow by up to this many parts per thousand.
+    public var clockDriftPerMilleMax: Int
+    /// Forward clock jumps (extra ticks at once); only without lease reads, whose safety
+    /// assumes bounded drift.
+    public var clockJumps: Bool
+    public var networkLatencyMicroseconds: ClosedRange<UInt64>
+    public var dropProbability: Double
+    public var duplicateProbability: Double
+    public var diskLatencyMicroseconds: ClosedRange<UInt64>
+    /// Mean time between network faults (partitions of every shape).
+    public var partitionIntervalMicroseconds: UInt64
+    /// Mean time between node crashes; 0 disables crashes.
+    public var crashIntervalMicroseconds: UInt64
+    /// Probability that a crash takes every node down at once.
+    public var crashAllProbability: Double
+    /// Probability that a single-node crash picks the current leader.
+    public var crashLeaderProbability: Double
+    /// How long a crashed node stays down.
+    public var restartDelayMicroseconds: ClosedRange<UInt64>
+    /// Mean time between membership changes (a voter removed, later added back as a new
+    /// learner and promoted); 0 disables them.
+    public var membershipChangeIntervalMicroseconds: UInt64
+    public var clientCount: Int
+    public var keyCount: Int
+    public var clientTimeoutMicroseconds: UInt64
+    /// Mean pause between a client's operations.
+    public var clientThinkMicroseconds: UInt64
+    /// The faulty phase; then faults heal and the liveness phase starts.
+    public var safetyPhaseMicroseconds: UInt64
+    /// How long a healed cluster has to converge and finish every operation.
+    public var livenessBoundMicroseconds: UInt64
+    /// A planted bug, for mutation testing.
+    public var mutation: SimulationMutation?
+    /// The most events a run may process before it is declared stuck (a liveness failure).
+    public var eventsMax = 20_000_000
+
+    /// Draws every option from `seed`.
+    public init(seed: UInt64) {
+        self.seed = seed
+        var random = SeededGenerator(seed: seed ^ 0x5EED_0F_0B71_0115)
+        func pick<T>(_ choices: [T]) -> T { choices[random.nextIndex(below: choices.count)] }
+        func between(_ low: UInt64, _ high: UInt64) -> UInt64 { low + random.next(below: high - low + 1) }
+        nodeCount = pick([1, 2, 3, 3, 3, 4, 5, 5, 5, 6, 7])
+        preVote = random.nextBool(probability: 0.7)
+        checkQuorum = random.nextBool(probability: 0.7)
+        leaseReads = checkQuorum && random.nextBool(probability: 0.4)
+        electionTimeoutTicks = pick([5, 8, 10, 15, 20])
+        heartbeatIntervalTicks = pick([1, 1, 2])
+        inflightMessagesMax = pick([1, 4, 64, 256])
+        appendBytesMax = pick([64, 1024, 1 << 20])
+        snapshotChunkBytes = pick([16, 256, 1 << 20])
+        snapshotIntervalEntries = pick([10, 50, 200, 1_000_000])
+        clockDriftPerMilleMax = leaseReads ? pick([0, 10, 50]) : pick([0, 10, 50, 150])
+        clockJumps = !leaseReads && random.nextBool(probability: 0.3)
+        let latencyLow = between(50, 2_000)
+        networkLatencyMicroseconds = latencyLow...(latencyLow + between(0, 20_000))
+        dropProbability = pick([0, 0.01, 0.05, 0.2])
+        duplicateProbability = pick([0, 0.01, 0.1])
+        let diskLow = between(20, 2_000)
+        diskLatencyMicroseconds = diskLow...(diskLow + between(0, 5_000))
+        partitionIntervalMicroseconds = pick([300_000, 1_000_000, 3_000_000, 30_000_000])
+        crashIntervalMicroseconds = pick([0, 500_000, 2_000_000, 5_000_000])
+        crashAllProbability = pick([0, 0.1, 0.3])
+        crashLeaderProbability = pick([0, 0.3, 0.8])
+        restartDelayMicroseconds = pick([10_000...100_000, 20_000...2_000_000, 500_000...5_000_000])
+        membershipChangeIntervalMicroseconds = nodeCount >= 3 ? pick([0, 0, 1_000_000, 3_000_000]) : 0
+        clientCount = pick([1, 2, 3, 5])
+        keyCount = pick([1, 2, 3, 5])
+        let electionMicroseconds = UInt64(electionTimeoutTicks) * tickMicroseconds
+        clientTimeoutMicroseconds = electionMicroseconds * pick([2, 4, 8])
+        clientThinkMicroseconds = pick([100, 1_000, 10_000, 50_000])
+        safetyPhaseMicroseconds = between(3_000_000, 10_000_000)
+        livenessBoundMicroseconds = 60_000_000
+        mutation = nil
+    }
+
+    public var description: String {
+        """
+        seed=\(seed) nodes=\(nodeCount) pre-vote=\(preVote) check-quorum=\(checkQuorum) lease-reads=\(leaseReads) \
+        election-ticks=\(electionTimeoutTicks) heartbeat-ticks=\(heartbeatIntervalTicks) \
+        inflight=\(inflightMessagesMax) append-bytes=\(appendBytesMax) chunk-bytes=\(snapshotChunkBytes) \
+        snapshot-every=\(snapshotIntervalEntries) drift-per-mille=\(clockDriftPerMilleMax) jumps=\(clockJumps) \
+        latency-us=\(networkLatencyMicroseconds.lowerBound)-\(networkLatencyMicroseconds.upperBound) \
+        drop=\(dropProbability) duplicate=\(duplicateProbability) \
+        disk-us=\(diskLatencyMicroseconds.lowerBound)-\(diskLatencyMicroseconds.upperBound) \
+        partition-every-us=\(partitionIntervalMicroseconds) crash-every-us=\(crashIntervalMicroseconds) \
+        crash-all=\(crashAllProbability) crash-leader=\(crashLeaderProbability) \
+        restart-after-us=\(restartDelayMicroseconds.lowerBound)-\(restartDelayMicroseconds.upperBound) membership-every-us=\(membershipChangeIntervalMicroseconds) \
+        clients=\(clientCount) keys=\(keyCount) client-timeout-us=\(clientTimeoutMicroseconds) \
+        think-us=\(clientThinkMicroseconds) safety-us=\(safetyPhaseMicroseconds) \
+        liveness-bound-us=\(livenessBoundMicroseconds) mutation=\(mutation?.rawValue ?? "none")
+        """
+    }
+}
+
+/// Bugs the simulator can plant to prove its checkers have teeth: the protocol's own
+/// (`RaftMutation`) and the driver's.
+public enum SimulationMutation: String, CaseIterable, Sendable {
+    case commitEarlierTermByCount = "commit-old-term-by-count"
+    case grantSecondVote = "grant-second-vote"
+    case leaseTooLong = "lease-too-long"
+    /// The leader answers reads from its state machine without ReadIndex.
+    case readWithoutReadIndex = "read-without-read-index"
+    /// The driver does not persist votes, so a restarted node can vote again in a term.
+    case forgetVoteOnRestart = "forget-vote-on-restart"
+    /// The driver sends messages (acknowledgements) before the disk write is durable.
+    case acknowledgeBeforeFsync = "ack-before-fsync"
+
+    var raftMutation: RaftMutation? {
+        switch self {
+        case .commitEarlierTermByCount: .commitEarlierTermByCount
+        case .grantSecondVote: .grantSecondVote
+        case .leaseTooLong: .leaseTooLong
+        case .readWithoutReadIndex, .forgetVoteOnRestart, .acknowledgeBeforeFsync: nil
+        }
+    }
+}
+
+extension SimulationOptions {
+    /// These options with `mutation` planted, and the faults it needs to show turned up.
+    public func planting(_ mutation: SimulationMutation) -> SimulationOptions {
+        func pick<T>(_ seed: UInt64, _ choices: [T]) -> T { choices[Int(seed % UInt64(choices.count))] }
+        var options = self
+        options.mutation = mutation
+        // Each bug needs particular faults to show; a mutation run turns them up.
+        switch mutation {
+        case .commitEarlierTermByCount:
+            // Figure 8: leaders that crash with entries on a minority, and new leaders that
+            // replicate one entry at a time, over a long faulty phase.
+            options.nodeCount = 3
+            options.safetyPhaseMicroseconds = 30_000_000
+            options.dropProbability = 0
+            options.networkLatencyMicroseconds = 500...20_000
+            options.crashIntervalMicroseconds = 300_000
+            options.crashAllProbability = 0
+            options.crashLeaderProbability = 0.8
+            options.restartDelayMicroseconds = 10_000...300_000
+            options.electionTimeoutTicks = 5
+            options.appendBytesMax = 64
+            options.inflightMessagesMax = 1
+            options.partitionIntervalMicroseconds = 300_000
+            options.clientCount = 5
+            options.clientThinkMicroseconds = 100
+        case .forgetVoteOnRestart:
+            // Split votes with crashes in between.
+            options.nodeCount = pick(seed, [3, 5])
+            options.preVote = false
+            options.electionTimeoutTicks = 5
+            options.crashIntervalMicroseconds = 200_000
+            options.crashAllProbability = 0
+            options.restartDelayMicroseconds = 10_000...50_000
+        case .acknowledgeBeforeFsync:
+            options.nodeCount = max(options.nodeCount, 3)
+            options.crashIntervalMicroseconds = 300_000
+            options.diskLatencyMicroseconds = 1_000...10_000
+        case .grantSecondVote, .readWithoutReadIndex:
+            options.nodeCount = max(options.nodeCount, 3)
+        case .leaseTooLong:
+            // A leader cut off from its peers but not from clients, serving reads from its
+            // lease while a new leader takes writes. Faults last long enough for an election.
+            options.nodeCount = pick(seed, [3, 5])
+            options.checkQuorum = true
+            options.leaseReads = true
+            options.clockJumps = false
+            options.safetyPhaseMicroseconds = 10_000_000
+            options.partitionIntervalMicroseconds = 1_000_000
+            options.preVote = false
+            options.electionTimeoutTicks = 10
+            options.heartbeatIntervalTicks = 1
+            options.networkLatencyMicroseconds = 50...500
+            options.dropProbability = 0
+            options.clientCount = 5
+            options.keyCount = 2
+            options.clientThinkMicroseconds = 100
+            options.clientTimeoutMicroseconds = UInt64(options.electionTimeoutTicks) * options.tickMicroseconds / 2
+        }
+        return options
+    }
+}

@@ -1,0 +1,64 @@
+/// How a simulation run ended.
+public enum SimulationOutcome: Sendable {
+    case passed
+    case failed(SimulationFailure)
+}
+
+/// A violated check, with what it saw.
+public struct SimulationFailure: Error, Sendable, CustomStringConvertible {
+    public enum Kind: String, Sendable {
+        /// A safety property broke: the product could lose or corrupt data.
+        case safety
+        /// The healed cluster did not converge or finish its operations within the bound.
+        case liveness
+    }
+
+    public let kind: Kind
+    /// The check that failed, e.g. `election-safety`.
+    public let check: String
+    public let detail: String
+
+    public var description: String { "\(kind.rawValue) violation: \(check): \(detail)" }
+}
+
+/// What a run measured, for progress lines and the summary.
+public struct SimulationStatistics: Sendable, CustomStringConvertible {
+    public var events = 0
+    public var simulatedMicroseconds: UInt64 = 0
+    public var messagesDelivered = 0
+    public var messagesDropped = 0
+    public var crashes = 0
+    public var networkFaults = 0
+    public var membershipChanges = 0
+    public var operationsCompleted = 0
+    public var operationsIndeterminate = 0
+    public var leaderElections = 0
+    public var highestTerm: UInt64 = 0
+    public var highestCommitIndex: UInt64 = 0
+    public var snapshotsTaken = 0
+    public var snapshotsInstalled = 0
+    /// Keys whose history the checker could not decide within its step budget.
+    public var linearizabilityUnknownKeys = 0
+
+    public var description: String {
+        """
+        events=\(events) simulated-ms=\(simulatedMicroseconds / 1000) delivered=\(messagesDelivered) \
+        dropped=\(messagesDropped) crashes=\(crashes) network-faults=\(networkFaults) \
+        membership-changes=\(membershipChanges) ops=\(operationsCompleted) \
+        indeterminate=\(operationsIndeterminate) elections=\(leaderElections) term=\(highestTerm) \
+        commit=\(highestCommitIndex) snapshots=\(snapshotsTaken)/\(snapshotsInstalled) \
+        linearizability-unknown-keys=\(linearizabilityUnknownKeys)
+        """
+    }
+}
+
+/// The full report of one run.
+public struct SimulationReport: Sendable {
+    public let options: SimulationOptions
+    public let outcome: SimulationOutcome
+    public let statistics: SimulationStatistics
+    /// XXH64 folded over every event: equal for two runs of one seed.
+    public let traceHash: UInt64
+    /// The trace lines, when tracing was on (the last `traceLinesMax` of them).
+    public let trace: [String]
+}

@@ -1,0 +1,133 @@
+import SynodConsensus
+import SynodCore
+import SynodRaft
+
+/// Simulated clients: one operation at a time, redirects followed, timeouts recorded as
+/// operations whose outcome is unknown.
+extension Simulator {
+    mutating func clientSend(_ clientID: Int) {
+        guard clients[clientID].outstanding == nil, !clients[clientID].stopped else { return }
+        let operation = randomOperation(clientID)
+        let requestID = nextRequestID
+        nextRequestID += 1
+        if random.nextBool(probability: 0.1) {
+            clients[clientID].leaderGuess = members[random.nextIndex(below: members.count)]
+        }
+        let target = clients[clientID].leaderGuess
+        history.append(ClientHistoryEntry(clientID: clientID, operation: operation, callMicroseconds: now))
+        clients[clientID].outstanding = (requestID, history.count - 1, target)
+        record("client \(clientID) sends #\(requestID) \(operation) to \(target)")
+        queue.schedule(
+            .requestArrives(
+                node: Int(target.rawValue) - 1,
+                client: clientID,
+                requestID: requestID,
+                operation: operation
+            ),
+            at: now + draw(options.networkLatencyMicroseconds)
+        )
+        queue.schedule(
+            .clientTimeout(client: clientID, requestID: requestID),
+            at: now + options.clientTimeoutMicroseconds
+        )
+    }
+
+    private mutating func randomOperation(_ clientID: Int) -> ClientOperation {
+        let key = UInt8(random.nextIndex(below: options.keyCount))
+        // Values are unique per run, so the checker can tell every write apart.
+        let value = nextRequestID
+        switch random.nextIndex(below: 10) {
+        case 0..<4: return .get(key: key)
+        case 4..<7: return .write(.put(key: key, value: value))
+        case 7..<9:
+            let expected: UInt64? = random.nextBool(probability: 0.2) ? nil : lastValueSeen(key: key)
+            return .write(.compareAndSet(key: key, expected: expected, new: value))
+        default: return .write(.delete(key: key))
+        }
+    }
+
+    /// A recent value of `key` from the history, so compare-and-set often succeeds.
+    private func lastValueSeen(key: UInt8) -> UInt64? {
+        for entry in history.reversed() where entry.operation.key == key {
+            switch (entry.operation, entry.reply) {
+            case (.get, .value(let value)?): return value
+            case (.write(.put(_, let value)), _): return value
+            case (.write(.compareAndSet(_, _, let new)), _): return new
+            default: continue
+            }
+        }
+        return nil
+    }
+
+    mutating func requestArrives(at position: Int, from clientID: Int, requestID: UInt64, operation: ClientOperation) {
+        guard position < nodes.count, let role = nodes[position].replica?.role else { return }
+        let leader = nodes[position].replica!.leader
+        guard role == .leader else {
+            reply(.redirect(leader: leader), to: clientID, requestID: requestID)
+            return
+        }
+        switch operation {
+        case .get(let key):
+            if options.mutation == .readWithoutReadIndex {
+                reply(.value(nodes[position].store.value(of: key)), to: clientID, requestID: requestID)
+                return
+            }
+            do {
+                try nodes[position].replica!.readIndex(context: requestID)
+            } catch {
+                reply(.redirect(leader: leader), to: clientID, requestID: requestID)
+                return
+            }
+            nodes[position].pendingReads[requestID] = SimulatedNode.PendingRead(clientID: clientID, key: key)
+        case .write(let write):
+            do {
+                try nodes[position].replica!.propose(SimulatedCommand(requestID: requestID, operation: write).encoded)
+            } catch {
+                reply(.redirect(leader: leader), to: clientID, requestID: requestID)
+                return
+            }
+            nodes[position].pendingWrites[requestID] = clientID
+        }
+        afterInput(position)
+    }
+
+    mutating func reply(_ reply: ClientReply, to clientID: Int, requestID: UInt64) {
+        guard !random.nextBool(probability: currentLossRates.drop) else { return }
+        queue.schedule(
+            .replyArrives(client: clientID, requestID: requestID, reply: reply),
+            at: now + draw(options.networkLatencyMicroseconds)
+        )
+    }
+
+    mutating func replyArrives(at clientID: Int, requestID: UInt64, reply: ClientReply) {
+        guard let outstanding = clients[clientID].outstanding, outstanding.requestID == requestID else { return }
+        clients[clientID].outstanding = nil
+        record("client \(clientID) gets #\(requestID) \(reply)")
+        if case .redirect(let leader) = reply {
+            // Refused without effect: the attempt leaves the history.
+            history[outstanding.historyIndex].reply = reply
+            history[outstanding.historyIndex].returnMicroseconds = now
+            clients[clientID].leaderGuess = leader ?? members[random.nextIndex(below: members.count)]
+            queue.schedule(.clientSend(client: clientID), at: now + 1_000)
+            return
+        }
+        history[outstanding.historyIndex].returnMicroseconds = now
+        history[outstanding.historyIndex].reply = reply
+        statistics.operationsCompleted += 1
+        fold(0xC11E, UInt64(clientID), requestID)
+        if inLivenessPhase && history[outstanding.historyIndex].callMicroseconds >= livenessStartMicroseconds {
+            clients[clientID].stopped = true
+            return
+        }
+        queue.schedule(.clientSend(client: clientID), at: now + draw(0...(2 * options.clientThinkMicroseconds)))
+    }
+
+    mutating func clientTimeout(_ clientID: Int, requestID: UInt64) {
+        guard let outstanding = clients[clientID].outstanding, outstanding.requestID == requestID else { return }
+        clients[clientID].outstanding = nil
+        statistics.operationsIndeterminate += 1
+        record("client \(clientID) times out #\(requestID)")
+        clients[clientID].leaderGuess = members[random.nextIndex(below: members.count)]
+        queue.schedule(.clientSend(client: clientID), at: now + draw(0...(2 * options.clientThinkMicroseconds)))
+    }
+}

@@ -1,0 +1,297 @@
+import SynodConsensus
+import SynodCore
+import SynodRaft
+
+/// Runs one seeded simulation of a Raft cluster with faults and clients, and checks it.
+///
+/// Everything (message latency and loss, disk latency, crashes, partitions, clock rates,
+/// client operations, election jitter) is drawn from generators derived from the seed, and
+/// events at equal times run in the order they were scheduled, so a seed replays exactly.
+public struct Simulator {
+    enum Event: Sendable {
+        case tick(node: Int, incarnation: Int)
+        case deliver(RaftMessage)
+        case diskWriteDone(node: Int, incarnation: Int)
+        case clientSend(client: Int)
+        case requestArrives(node: Int, client: Int, requestID: UInt64, operation: ClientOperation)
+        case replyArrives(client: Int, requestID: UInt64, reply: ClientReply)
+        case clientTimeout(client: Int, requestID: UInt64)
+        case networkFault
+        case clog(Link)
+        case unclog(Link)
+        case healNetwork(generation: Int)
+        case crash
+        case restart(node: Int)
+        case clockJump
+        case membershipChange
+        case endSafetyPhase
+        case livenessCheck
+    }
+
+    struct Link: Hashable, Sendable {
+        let from: NodeID
+        let to: NodeID
+    }
+
+    public let options: SimulationOptions
+    var random: SeededGenerator
+    var queue = EventQueue<Event>()
+    var now: UInt64 = 0
+    var nodes: [SimulatedNode] = []
+    /// Every node ever started, for faults and clients (whether or not still in the group).
+    var members: [NodeID] { nodes.map(\.id) }
+    var clients: [SimulatedClient] = []
+    var history: [ClientHistoryEntry] = []
+    var nextRequestID: UInt64 = 1
+    var blockedLinks: Set<Link> = []
+    /// Bumped on every heal, so a heal scheduled for an older fault does not end a newer one.
+    var networkFaultGeneration = 0
+    var inLivenessPhase = false
+    var livenessStartMicroseconds: UInt64 = 0
+    var checker = SimulationChecker()
+    var statistics = SimulationStatistics()
+    var traceHash: UInt64 = 0
+    let trace: TraceRecorder
+    var finished: SimulationOutcome?
+
+    /// The most trace lines kept (the newest).
+    public static let traceLinesMax = 20_000
+
+    public init(options: SimulationOptions, trace: Bool = false) {
+        self.options = options
+        self.trace = TraceRecorder(enabled: trace, linesMax: Self.traceLinesMax)
+        random = SeededGenerator(seed: options.seed)
+    }
+
+    /// Runs the safety phase, then the liveness phase, then the final checks.
+    public mutating func run() -> SimulationReport {
+        start()
+        while finished == nil, let (time, event) = queue.popFirst() {
+            precondition(time >= now, "simulated time went backwards")
+            now = time
+            statistics.events += 1
+            handle(event)
+            if let failure = checker.failure { finished = .failed(failure) }
+            if statistics.events % 5_000 == 0 { checker.checkLogMatching(nodes.compactMap(\.replica)) }
+            if statistics.events >= options.eventsMax {
+                finished = .failed(
+                    SimulationFailure(
+                        kind: .liveness,
+                        check: "event-limit",
+                        detail: "\(options.eventsMax) events by \(now / 1000) ms, \(queue.count) queued"
+                    )
+                )
+            }
+        }
+        if finished == nil {
+            finished = .failed(SimulationFailure(kind: .liveness, check: "stalled", detail: "no events left"))
+        }
+        statistics.simulatedMicroseconds = now
+        return SimulationReport(
+            options: options,
+            outcome: finished!,
+            statistics: statistics,
+            traceHash: traceHash,
+            trace: trace.lines
+        )
+    }
+
+    private mutating func start() {
+        let voters = Set((1...UInt64(options.nodeCount)).map { NodeID($0) })
+        record("options \(options)")
+        for id in voters.sorted() {
+            addNode(id, state: .bootstrap(voters: voters))
+        }
+        for clientID in 0..<options.clientCount {
+            clients.append(SimulatedClient(id: clientID, leaderGuess: members[clientID % members.count]))
+            queue.schedule(.clientSend(client: clientID), at: random.next(below: 10_000))
+        }
+        scheduleNext(.networkFault, meanMicroseconds: options.partitionIntervalMicroseconds)
+        if options.crashIntervalMicroseconds > 0 {
+            scheduleNext(.crash, meanMicroseconds: options.crashIntervalMicroseconds)
+        }
+        if options.clockJumps { scheduleNext(.clockJump, meanMicroseconds: 2_000_000) }
+        if options.membershipChangeIntervalMicroseconds > 0 {
+            scheduleNext(.membershipChange, meanMicroseconds: options.membershipChangeIntervalMicroseconds)
+        }
+        queue.schedule(.endSafetyPhase, at: options.safetyPhaseMicroseconds)
+    }
+
+    mutating func addNode(_ id: NodeID, state: PersistentState) {
+        let driftMax = options.clockDriftPerMilleMax
+        let rate = 1000 - driftMax + random.nextIndex(below: 2 * driftMax + 1)
+        precondition(Int(id.rawValue) == nodes.count + 1, "node ids are assigned in order")
+        nodes.append(SimulatedNode(id: id, durable: state, clockRatePerMille: rate))
+        checker.recordDurable(state, on: id)
+        boot(nodes.count - 1)
+    }
+
+    /// Starts (or restarts) a node from its durable state.
+    mutating func boot(_ position: Int) {
+        var configuration = RaftConfiguration(id: nodes[position].id, randomSeed: random.next())
+        configuration.preVote = options.preVote
+        configuration.checkQuorum = options.checkQuorum
+        configuration.leaseReads = options.leaseReads
+        configuration.electionTimeoutTicks = options.electionTimeoutTicks
+        configuration.heartbeatIntervalTicks = options.heartbeatIntervalTicks
+        configuration.inflightMessagesMax = options.inflightMessagesMax
+        configuration.appendBytesMax = options.appendBytesMax
+        configuration.inflightBytesMax = max(options.appendBytesMax, configuration.inflightBytesMax)
+        configuration.snapshotChunkBytes = options.snapshotChunkBytes
+        configuration.clockDriftBoundTicks = max(1, options.electionTimeoutTicks / 5)
+        configuration.plantedBug = options.mutation?.raftMutation
+        let durable = nodes[position].durable
+        do {
+            nodes[position].replica = try RaftReplica(configuration: configuration, state: durable)
+        } catch {
+            preconditionFailure("simulator built an invalid configuration: \(error)")
+        }
+        nodes[position].store = SimulatedKeyValueStore(snapshotBytes: durable.snapshot.data)
+        precondition(nodes[position].store.appliedIndex == durable.snapshot.index.rawValue, "snapshot data mismatch")
+        record("n\(position + 1) boots term=\(durable.hardState.term) last=\(durable.entries.last?.index ?? .zero)")
+        scheduleTick(position)
+    }
+
+    // MARK: - Events
+
+    mutating func handle(_ event: Event) {
+        switch event {
+        case .tick(let position, let incarnation):
+            guard nodes[position].incarnation == incarnation, nodes[position].isUp else { return }
+            nodes[position].replica!.tick()
+            afterInput(position)
+            scheduleTick(position)
+        case .deliver(let message):
+            deliver(message)
+        case .diskWriteDone(let position, let incarnation):
+            guard nodes[position].incarnation == incarnation, let ready = nodes[position].writeInProgress else {
+                return
+            }
+            nodes[position].writeInProgress = nil
+            finish(ready, on: position, messagesAlreadySent: options.mutation == .acknowledgeBeforeFsync)
+        case .clientSend(let client):
+            clientSend(client)
+        case .requestArrives(let position, let client, let requestID, let operation):
+            requestArrives(at: position, from: client, requestID: requestID, operation: operation)
+        case .replyArrives(let client, let requestID, let reply):
+            replyArrives(at: client, requestID: requestID, reply: reply)
+        case .clientTimeout(let client, let requestID):
+            clientTimeout(client, requestID: requestID)
+        case .networkFault:
+            startNetworkFault()
+        case .clog(let link):
+            blockedLinks.insert(link)
+            record("clog \(link.from)->\(link.to)")
+        case .unclog(let link):
+            blockedLinks.remove(link)
+            record("unclog \(link.from)->\(link.to)")
+        case .healNetwork(let generation):
+            guard generation == networkFaultGeneration else { return }
+            blockedLinks = []
+            record("heal network")
+        case .crash:
+            crashNodes()
+        case .restart(let position):
+            guard !nodes[position].isUp, !nodes[position].decommissioned else { return }
+            boot(position)
+        case .clockJump:
+            clockJump()
+        case .membershipChange:
+            changeMembership()
+        case .endSafetyPhase:
+            endSafetyPhase()
+        case .livenessCheck:
+            checkLiveness()
+        }
+    }
+
+    /// A node received input: check it, then run its Ready cycle.
+    mutating func afterInput(_ position: Int) {
+        observe(position)
+        processReady(position)
+    }
+
+    mutating func observe(_ position: Int) {
+        guard let replica = nodes[position].replica else { return }
+        if checker.observeLeader(replica) {
+            statistics.leaderElections += 1
+            record("n\(position + 1) leads term \(replica.term)")
+            fold(0xE1EC, UInt64(position), replica.term.rawValue)
+        }
+        statistics.highestTerm = max(statistics.highestTerm, replica.term.rawValue)
+        statistics.highestCommitIndex = max(statistics.highestCommitIndex, replica.commitIndex.rawValue)
+        checker.observeProgress(replica, appliedIndex: nodes[position].store.appliedIndex)
+    }
+
+    // MARK: - Scheduling helpers
+
+    mutating func scheduleTick(_ position: Int) {
+        let interval = options.tickMicroseconds * 1000 / UInt64(nodes[position].clockRatePerMille)
+        queue.schedule(.tick(node: position, incarnation: nodes[position].incarnation), at: now + interval)
+    }
+
+    /// Schedules `event` after an exponentially distributed delay with the given mean.
+    mutating func scheduleNext(_ event: Event, meanMicroseconds: UInt64) {
+        let unit = max(random.nextUnitInterval(), 1e-9)
+        let delay = min(Double(meanMicroseconds) * -logarithm(unit), Double(meanMicroseconds) * 20)
+        queue.schedule(event, at: now + UInt64(delay) + 1)
+    }
+
+    mutating func draw(_ range: ClosedRange<UInt64>) -> UInt64 {
+        range.lowerBound + random.next(below: range.upperBound - range.lowerBound + 1)
+    }
+
+    // MARK: - Trace
+
+    func record(_ line: @autoclosure () -> String) {
+        guard trace.enabled else { return }
+        trace.append("\(now) \(line())")
+    }
+
+    mutating func fold(_ values: UInt64...) {
+        for value in values { traceHash = StableHash.xxh64(value, seed: traceHash) }
+    }
+}
+
+/// The natural logarithm of `x` in (0, 1], by range reduction and a series, so the pure core
+/// needs no math library and every platform draws the same delays.
+func logarithm(_ x: Double) -> Double {
+    precondition(x > 0 && x <= 1, "logarithm of \(x)")
+    var value = x
+    var exponent = 0.0
+    while value < 0.5 {
+        value *= 2
+        exponent -= 1
+    }
+    // ln(value) for value in [0.5, 1] via atanh series: ln(v) = 2 * atanh((v - 1) / (v + 1)).
+    let ratio = (value - 1) / (value + 1)
+    let square = ratio * ratio
+    var term = ratio
+    var sum = 0.0
+    var denominator = 1.0
+    for _ in 0..<30 {
+        sum += term / denominator
+        term *= square
+        denominator += 2
+    }
+    return 2 * sum + exponent * 0.693_147_180_559_945_3
+}
+
+/// The human-readable trace of a run, kept only when asked for (building the lines costs more
+/// than the run). A reference so that recording does not need exclusive access to the
+/// simulator while an argument is being built from it.
+final class TraceRecorder {
+    let enabled: Bool
+    let linesMax: Int
+    private(set) var lines: [String] = []
+
+    init(enabled: Bool, linesMax: Int) {
+        self.enabled = enabled
+        self.linesMax = linesMax
+    }
+
+    func append(_ line: String) {
+        lines.append(line)
+        if lines.count > linesMax + linesMax / 4 { lines.removeFirst(lines.count - linesMax) }
+    }
+}
