@@ -14,6 +14,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-numerics", from: "1.1.1"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
     ],
     targets: [
         // Pure layer.
@@ -32,7 +33,13 @@ let package = Package(
         ),
         .target(name: "SynodConsensus", dependencies: ["SynodCore"]),
         .target(name: "SynodRaft", dependencies: ["SynodCore", "SynodConsensus"]),
-        .target(name: "SynodSimulation", dependencies: ["SynodCore", "SynodConsensus", "SynodRaft"]),
+        .target(
+            name: "SynodSimulation",
+            dependencies: [
+                "SynodCore", "SynodConsensus", "SynodRaft",
+                .product(name: "HeapModule", package: "swift-collections"),
+            ]
+        ),
         // Shell layer.
         .target(
             name: "SynodReports",
@@ -44,6 +51,7 @@ let package = Package(
                 "SynodRaft",
                 "SynodSimulation",
                 .product(name: "RealModule", package: "swift-numerics"),
+                .product(name: "HeapModule", package: "swift-collections"),
             ]
         ),
         .executableTarget(

@@ -1,3 +1,4 @@
+import HeapModule
 import RealModule
 import SynodBalancing
 import SynodCore
@@ -19,7 +20,7 @@ struct BalanceReportSimulation<Policy: LoadBalancingPolicy> {
     /// empty unless all its slots are busy.
     private var busySlots: [Int]
     private var waitingLines: [BalanceReportWaitingLine]
-    private var completions = BalanceReportCompletionQueue()
+    private var completions = Heap<BalanceReportCompletion>()
     private var latenciesMicroseconds: [UInt64] = []
     private var failureCount = 0
 
@@ -53,13 +54,13 @@ struct BalanceReportSimulation<Policy: LoadBalancingPolicy> {
             let affinityKey = workload.next(below: UInt64(configuration.affinityKeyCount))
             let serviceDraw = Self.standardExponential(&workload)
             let failureDraw = workload.nextUnitInterval()
-            while let next = completions.first, next.completesAtMicroseconds <= nowMicroseconds {
-                complete(completions.removeFirst())
+            while let next = completions.min, next.completesAtMicroseconds <= nowMicroseconds {
+                complete(completions.removeMin())
             }
             let draws = RequestDraws(affinityKey: affinityKey, service: serviceDraw, failure: failureDraw)
             send(requestIndex: requestIndex, nowMicroseconds: nowMicroseconds, draws: draws, random: &policyRandom)
         }
-        while !completions.isEmpty { complete(completions.removeFirst()) }
+        while let next = completions.popMin() { complete(next) }
         precondition(latenciesMicroseconds.count == configuration.requestCount, "a request was lost")
         precondition(busySlots.allSatisfy { $0 == 0 }, "a slot is still busy after the last completion")
         return BalanceReport.Outcome(latenciesMicroseconds: latenciesMicroseconds.sorted(), failureCount: failureCount)
@@ -114,7 +115,7 @@ struct BalanceReportSimulation<Policy: LoadBalancingPolicy> {
     }
 
     /// Reports a completed request and gives its slot to the next request in line.
-    private mutating func complete(_ completion: BalanceReportCompletionQueue.Completion) {
+    private mutating func complete(_ completion: BalanceReportCompletion) {
         let latency = completion.completesAtMicroseconds - completion.arrivedAtMicroseconds
         balancer.finished(
             on: BackendID(completion.backendIndex),
