@@ -34,6 +34,13 @@ let package = Package(
         .target(name: "SynodConsensus", dependencies: ["SynodCore"]),
         .target(name: "SynodRaft", dependencies: ["SynodCore", "SynodConsensus"]),
         .target(
+            name: "SynodStorage",
+            dependencies: [
+                "SynodCore", "SynodConsensus",
+                .product(name: "DequeModule", package: "swift-collections"),
+            ]
+        ),
+        .target(
             name: "SynodSimulation",
             dependencies: [
                 "SynodCore", "SynodConsensus", "SynodRaft",
@@ -71,6 +78,10 @@ let package = Package(
             name: "SynodRaftTests",
             dependencies: ["SynodRaft", "SynodConsensus", "SynodCore"],
             exclude: ["Scenarios"]
+        ),
+        .testTarget(
+            name: "SynodStorageTests",
+            dependencies: ["SynodStorage", "SynodConsensus", "SynodCore"]
         ),
         .testTarget(
             name: "SynodSimulationTests",

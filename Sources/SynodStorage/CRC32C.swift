@@ -1,0 +1,56 @@
+/// CRC-32C (Castagnoli), the checksum of every log record and snapshot file.
+///
+/// Software slicing-by-8: eight 256-entry tables let the loop consume eight bytes per step.
+public enum CRC32C {
+    /// The reflected Castagnoli polynomial.
+    static let polynomial: UInt32 = 0x82F6_3B78
+
+    /// Eight tables of 256 entries, back to back: entry `256 * k + b` is the CRC of byte `b`
+    /// followed by `k` zero bytes.
+    static let table: [UInt32] = {
+        var table = [UInt32](repeating: 0, count: 8 * 256)
+        for byte in 0..<256 {
+            var crc = UInt32(byte)
+            for _ in 0..<8 { crc = (crc & 1) == 1 ? (crc >> 1) ^ polynomial : crc >> 1 }
+            table[byte] = crc
+        }
+        for slice in 1..<8 {
+            for byte in 0..<256 {
+                let previous = table[256 * (slice - 1) + byte]
+                table[256 * slice + byte] = (previous >> 8) ^ table[Int(previous & 0xFF)]
+            }
+        }
+        return table
+    }()
+
+    /// The checksum of `bytes`, continuing from `initial` (the checksum of what came before).
+    public static func checksum(_ bytes: some Collection<UInt8>, continuing initial: UInt32 = 0) -> UInt32 {
+        if let result = bytes.withContiguousStorageIfAvailable({ update(~initial, $0) }) { return ~result }
+        return ~Array(bytes).withUnsafeBufferPointer { update(~initial, $0) }
+    }
+
+    private static func update(_ start: UInt32, _ buffer: UnsafeBufferPointer<UInt8>) -> UInt32 {
+        table.withUnsafeBufferPointer { table in
+            var crc = start
+            var position = 0
+            let count = buffer.count
+            while count - position >= 8 {
+                let low =
+                    crc
+                    ^ (UInt32(buffer[position]) | UInt32(buffer[position + 1]) << 8
+                        | UInt32(buffer[position + 2]) << 16 | UInt32(buffer[position + 3]) << 24)
+                crc =
+                    table[1792 + Int(low & 0xFF)] ^ table[1536 + Int((low >> 8) & 0xFF)]
+                    ^ table[1280 + Int((low >> 16) & 0xFF)] ^ table[1024 + Int(low >> 24)]
+                    ^ table[768 + Int(buffer[position + 4])] ^ table[512 + Int(buffer[position + 5])]
+                    ^ table[256 + Int(buffer[position + 6])] ^ table[Int(buffer[position + 7])]
+                position += 8
+            }
+            while position < count {
+                crc = (crc >> 8) ^ table[Int((crc ^ UInt32(buffer[position])) & 0xFF)]
+                position += 1
+            }
+            return crc
+        }
+    }
+}

@@ -1,0 +1,100 @@
+import SynodConsensus
+import SynodCore
+
+/// A node's durable state: the write-ahead log in `<directory>/wal` and the snapshot files in
+/// `<directory>/snapshots`, used the way the consensus driver needs them.
+///
+/// For each group's `Ready`: `stage(...)` (the snapshot file is written and synced at once, the
+/// rest is staged), then one `sync()` for all groups; only then may the Ready's messages go.
+public struct DurableStorage<Files: FileSystem>: Sendable {
+    public internal(set) var log: WriteAheadLog<Files>
+    public let directory: String
+    var snapshotDirectory: String { directory.appendingPathComponent("snapshots") }
+
+    /// The file system, for a simulation to crash or damage once the storage is dropped.
+    public var files: Files { log.files }
+
+    /// Changes the file system under the running storage: for simulations and tests that
+    /// inject faults (a full disk, a failing sync).
+    public mutating func modifyFiles(_ change: (inout Files) -> Void) { change(&log.files) }
+
+    /// Opens the storage in `directory` (creating it on first use) and recovers every group's
+    /// persisted state. Throws `StorageError.corruption` rather than start on damaged data.
+    public static func open(
+        directory: String,
+        files: Files,
+        options: WriteAheadLogOptions = WriteAheadLogOptions()
+    ) throws(StorageError) -> (storage: DurableStorage, recovered: [GroupID: PersistentState]) {
+        var files = files
+        let snapshotDirectory = directory.appendingPathComponent("snapshots")
+        let snapshots = try SnapshotStore.loadNewest(in: snapshotDirectory, files: &files)
+        let log = try WriteAheadLog.open(
+            directory: directory.appendingPathComponent("wal"),
+            files: files,
+            snapshots: snapshots.mapValues { LogPosition(index: $0.index, term: $0.term) },
+            options: options
+        )
+        var storage = DurableStorage(log: log, directory: directory)
+        var recovered: [GroupID: PersistentState] = [:]
+        for group in storage.log.groupIDs {
+            recovered[group] = try storage.persistentState(of: group, snapshot: snapshots[group])
+        }
+        return (storage, recovered)
+    }
+
+    private mutating func persistentState(
+        of group: GroupID,
+        snapshot: Snapshot?
+    ) throws(StorageError) -> PersistentState {
+        let base = log.base(of: group)
+        let last = log.lastIndex(of: group)
+        let entries = last > base.index ? try log.entries(of: group, in: base.index.next...last) : []
+        var hardState = log.hardState(of: group)
+        hardState.commit = max(hardState.commit, base.index)
+        let emptySnapshot = PersistentState.joining.snapshot
+        return PersistentState(hardState: hardState, snapshot: snapshot ?? emptySnapshot, entries: entries)
+    }
+
+    /// Stages what one group's `Ready` asks to persist. A snapshot is written and synced here
+    /// (its file first, then a marker in the log); entries and hard state wait for `sync()`.
+    public mutating func stage(
+        group: GroupID,
+        hardState: HardState?,
+        snapshot: Snapshot?,
+        entries: [LogEntry]
+    ) throws(StorageError) {
+        if let snapshot { try saveSnapshot(snapshot, of: group) }
+        log.stage(entries: entries, of: group)
+        if let hardState { log.stage(hardState: hardState, of: group) }
+    }
+
+    /// Makes everything staged durable with one fdatasync.
+    public mutating func sync() throws(StorageError) { try log.sync() }
+
+    /// Compacts the group's log up to a snapshot the state machine took: the snapshot file is
+    /// durable when this returns; the marker that drops the entries goes with the next sync.
+    public mutating func compact(group: GroupID, to snapshot: Snapshot) throws(StorageError) {
+        precondition(
+            log.term(of: group, at: snapshot.index) == snapshot.term,
+            "a snapshot of entries the log does not hold"
+        )
+        try saveSnapshot(snapshot, of: group)
+    }
+
+    private mutating func saveSnapshot(_ snapshot: Snapshot, of group: GroupID) throws(StorageError) {
+        if let failure = log.failure { throw .stopped(cause: failure.description) }
+        do {
+            try SnapshotStore.save(snapshot, of: group, in: snapshotDirectory, files: &log.files)
+        } catch {
+            log.failure = .fileSystem(error)
+            throw .fileSystem(error)
+        }
+        log.stage(snapshotAt: LogPosition(index: snapshot.index, term: snapshot.term), of: group)
+    }
+
+    /// The group's entries at `range` (recent ones from memory, older ones from disk).
+    public mutating func entries(of group: GroupID, in range: ClosedRange<LogIndex>) throws(StorageError) -> [LogEntry]
+    {
+        try log.entries(of: group, in: range)
+    }
+}

@@ -1,0 +1,226 @@
+import SynodConsensus
+import SynodCore
+
+/// The write-ahead log of a node: entries, hard states and snapshot markers of every group
+/// the node hosts, in one sequence of segment files.
+///
+/// One log per node rather than one per group, so that one fdatasync makes the writes of all
+/// groups durable (group commit across groups); a disk does a few hundred to a few thousand
+/// syncs a second, and a node hosts many groups.
+///
+/// Writes are staged (`stage...`), then made durable together by `sync()`: when it returns,
+/// every write staged before it is on disk, and the driver may send the messages that depend
+/// on them. A failed write or sync stops the log for good.
+///
+/// Memory stays bounded: the log keeps where each entry is (`GroupLog`), and the newest entries
+/// in an `EntryCache` within a byte budget; older entries are read back from their segment.
+public struct WriteAheadLog<Files: FileSystem>: Sendable {
+    /// The file system, exposed so a simulation can crash it or flip its bits.
+    public internal(set) var files: Files
+    public let directory: String
+    let options: WriteAheadLogOptions
+
+    struct Segment: Sendable {
+        let sequence: UInt64
+        let path: String
+        var size: Int
+        /// The highest entry index of each group stored in this segment.
+        var highestIndex: [GroupID: LogIndex] = [:]
+    }
+
+    /// Oldest first. Invariant: sequences are consecutive; the last is the one being written.
+    var segments: [Segment] = []
+    var currentFile: OpenFileID
+    /// Files opened to read entries back, by segment sequence.
+    var readFiles: [UInt64: OpenFileID] = [:]
+    var groups: [GroupID: GroupLog] = [:]
+    var cache: EntryCache
+    /// Records staged for the next `sync()`, at the end of the current segment.
+    var staged = ByteWriter()
+    /// Set by the first failed write or sync; from then on nothing is accepted.
+    var failure: StorageError?
+    public internal(set) var statistics = Statistics()
+
+    public struct Statistics: Hashable, Sendable {
+        public var syncs = 0
+        public var bytesWritten = 0
+        public var segmentsCreated = 0
+        public var segmentsDeleted = 0
+        /// Bytes of a torn last write cut off at recovery.
+        public var tornBytesTruncated = 0
+        public var recordsRecovered = 0
+    }
+
+    static func segmentName(_ sequence: UInt64) -> String {
+        let digits = String(sequence, radix: 16)
+        return "wal-" + String(repeating: "0", count: max(0, 16 - digits.count)) + digits + ".log"
+    }
+
+    static func segmentSequence(ofName name: String) -> UInt64? {
+        guard name.hasPrefix("wal-"), name.hasSuffix(".log"), name.count == 24 else { return nil }
+        return UInt64(name.dropFirst(4).dropLast(4), radix: 16)
+    }
+
+    // MARK: - What the log holds
+
+    /// The groups that have written anything, in id order.
+    public var groupIDs: [GroupID] { groups.keys.sorted() }
+
+    public func hardState(of group: GroupID) -> HardState { groups[group]?.hardState ?? HardState() }
+
+    /// The snapshot position the group's log starts after.
+    public func base(of group: GroupID) -> LogPosition { groups[group]?.base ?? .zero }
+
+    public func lastIndex(of group: GroupID) -> LogIndex { groups[group]?.lastIndex ?? .zero }
+
+    public func term(of group: GroupID, at index: LogIndex) -> Term? { (groups[group] ?? GroupLog()).term(at: index) }
+
+    /// True when writes wait for `sync()`.
+    public var hasStagedWrites: Bool { !staged.bytes.isEmpty }
+
+    /// The number of segment files.
+    public var segmentCount: Int { segments.count }
+
+    // MARK: - Writing
+
+    /// Stages entries at consecutive indexes; they replace what the group holds at those
+    /// indexes and after. Entries never replace a committed entry or leave a gap.
+    public mutating func stage(entries: [LogEntry], of group: GroupID) {
+        guard let first = entries.first?.index else { return }
+        var log = groups[group] ?? GroupLog()
+        precondition(first <= log.lastIndex.next, "entries at \(first) leave a gap after \(log.lastIndex)")
+        precondition(first > log.hardState.commit, "entries at \(first) replace committed entries")
+        precondition(first > log.base.index, "entries at \(first) are inside the snapshot at \(log.base)")
+        var start = 0
+        var locations: [EntryLocation] = []
+        locations.reserveCapacity(entries.count)
+        while start < entries.count {
+            let end = min(entries.count, start + options.entriesPerRecordMax)
+            let offset = segments[segments.count - 1].size + staged.bytes.count
+            LogRecord.entries(entries[start..<end], group: group, to: &staged)
+            let count = segments[segments.count - 1].size + staged.bytes.count - offset
+            for position in start..<end {
+                precondition(
+                    entries[position].index.rawValue == first.rawValue + UInt64(position),
+                    "entries not consecutive"
+                )
+                locations.append(
+                    EntryLocation(
+                        segment: segments[segments.count - 1].sequence,
+                        recordOffset: offset,
+                        recordCount: count,
+                        term: entries[position].term
+                    )
+                )
+            }
+            start = end
+        }
+        log.append(locations, startingAt: first)
+        groups[group] = log
+        let last = entries.last!.index
+        segments[segments.count - 1].highestIndex[group] = max(segments.last!.highestIndex[group] ?? .zero, last)
+        cache.store(entries, of: group)
+    }
+
+    /// Stages the group's hard state. Terms never go back, nor does the commit index.
+    public mutating func stage(hardState: HardState, of group: GroupID) {
+        var log = groups[group] ?? GroupLog()
+        precondition(hardState.term >= log.hardState.term, "term \(hardState.term) after \(log.hardState.term)")
+        precondition(
+            hardState.commit <= log.lastIndex,
+            "commit \(hardState.commit) past the last index \(log.lastIndex)"
+        )
+        log.hardState = hardState
+        groups[group] = log
+        LogRecord.hardState(hardState, group: group, to: &staged)
+    }
+
+    /// Stages a marker: the group's log now starts after a durable snapshot at `position`,
+    /// keeping the entries after it if the log holds the snapshot's last entry, dropping them
+    /// all otherwise (as `RaftLog` does). The snapshot file must be durable before this is synced.
+    public mutating func stage(snapshotAt position: LogPosition, of group: GroupID) {
+        var log = groups[group] ?? GroupLog()
+        guard log.isNewer(position) else { return }
+        let compacted = log.applySnapshot(position)
+        groups[group] = log
+        if compacted { cache.forget(group, through: position.index) } else { cache.forgetAll(group) }
+        LogRecord.snapshotMarker(position, replacesLog: !compacted, group: group, to: &staged)
+    }
+
+    /// Writes everything staged and fdatasyncs once. When it returns, all of it is durable.
+    /// A failure stops the log: the error is returned now and on every later call.
+    public mutating func sync() throws(StorageError) {
+        if let failure { throw .stopped(cause: failure.description) }
+        guard !staged.bytes.isEmpty else { return }
+        let last = segments.count - 1
+        do {
+            try files.write(staged.bytes, to: currentFile, at: segments[last].size)
+            try files.synchronize(currentFile)
+        } catch {
+            failure = .fileSystem(error)
+            throw .fileSystem(error)
+        }
+        segments[last].size += staged.bytes.count
+        statistics.syncs += 1
+        statistics.bytesWritten += staged.bytes.count
+        staged = ByteWriter(reservingCapacity: staged.bytes.capacity)
+        if segments[last].size >= options.segmentBytesMax { try startSegment() }
+    }
+
+    /// Closes the current segment and starts the next, beginning it with every group's base
+    /// and hard state so that older segments can go once snapshots cover their entries.
+    mutating func startSegment() throws(StorageError) {
+        let sequence = (segments.last?.sequence ?? 0) + 1
+        let path = directory.appendingPathComponent(Self.segmentName(sequence))
+        var writer = ByteWriter()
+        LogRecord.segmentHeader(sequence: sequence, to: &writer)
+        for group in groupIDs {
+            let log = groups[group]!
+            if log.base.index > .zero {
+                LogRecord.snapshotMarker(log.base, replacesLog: false, group: group, to: &writer)
+            }
+            if log.hardState != HardState() { LogRecord.hardState(log.hardState, group: group, to: &writer) }
+        }
+        do {
+            let file = try files.open(path, create: true)
+            try files.truncate(file, to: 0)
+            try files.write(writer.bytes, to: file, at: 0)
+            try files.synchronize(file)
+            try files.synchronizeDirectory(directory)
+            if let previous = segments.last, currentFile.rawValue >= 0 { readFiles[previous.sequence] = currentFile }
+            currentFile = file
+        } catch {
+            failure = .fileSystem(error)
+            throw .fileSystem(error)
+        }
+        statistics.segmentsCreated += 1
+        statistics.bytesWritten += writer.bytes.count
+        segments.append(Segment(sequence: sequence, path: path, size: writer.bytes.count))
+        try removeCoveredSegments()
+    }
+
+    /// Removes the oldest segments whose every entry lies inside its group's snapshot. Replay
+    /// then starts from the first kept segment: it begins with every group's base and hard
+    /// state, and a group whose entries resume after a removed stretch finds the marker of the
+    /// snapshot that covers the stretch later in the log (see `GroupLog.baseIsKnown`).
+    ///
+    /// Called right after a sync, so those markers are durable.
+    mutating func removeCoveredSegments() throws(StorageError) {
+        let removable = segments.dropLast().prefix { segment in
+            segment.highestIndex.allSatisfy { group, highest in highest <= groups[group]!.base.index }
+        }.count
+        guard removable > 0 else { return }
+        do {
+            for segment in segments[..<removable] {
+                if let file = readFiles.removeValue(forKey: segment.sequence) { files.close(file) }
+                try files.remove(segment.path)
+            }
+            try files.synchronizeDirectory(directory)
+        } catch {
+            failure = .fileSystem(error)
+            throw .fileSystem(error)
+        }
+        statistics.segmentsDeleted += removable
+        segments.removeFirst(removable)
+    }
+}

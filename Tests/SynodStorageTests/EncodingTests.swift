@@ -1,0 +1,72 @@
+import SynodConsensus
+import SynodCore
+import Testing
+
+@testable import SynodStorage
+
+struct EncodingTests {
+    @Test func crc32cMatchesTheStandardVectors() {
+        #expect(CRC32C.checksum(Array("123456789".utf8)) == 0xE306_9283)
+        #expect(CRC32C.checksum([UInt8](repeating: 0, count: 32)) == 0x8A91_36AA)
+        #expect(CRC32C.checksum([UInt8](repeating: 0xFF, count: 32)) == 0x62A8_AB43)
+        #expect(CRC32C.checksum((0..<32).map { UInt8($0) }) == 0x46DD_794E)
+        #expect(CRC32C.checksum([]) == 0)
+    }
+
+    @Test(arguments: [0, 1, 7, 8, 9, 63, 1000])
+    func crc32cCanContinueAcrossPieces(split: Int) {
+        let bytes = (0..<1000).map { UInt8(truncatingIfNeeded: $0 &* 31) }
+        let whole = CRC32C.checksum(bytes)
+        #expect(CRC32C.checksum(bytes[split...], continuing: CRC32C.checksum(bytes[..<split])) == whole)
+    }
+
+    @Test func consensusValuesRoundTrip() throws {
+        let entries = [
+            LogEntry(term: Term(3), index: LogIndex(1), payload: .noop),
+            LogEntry(term: Term(3), index: LogIndex(2), payload: .command(Array("set a 1".utf8))),
+            LogEntry(term: Term(4), index: LogIndex(3), payload: .configurationChange(.addLearner(NodeID(9)))),
+            LogEntry(term: Term(4), index: LogIndex(4), payload: .configurationChange(.remove(NodeID(2)))),
+        ]
+        let hardState = HardState(term: Term(4), votedFor: NodeID(2), commit: LogIndex(3))
+        let snapshot = Snapshot(
+            index: LogIndex(9),
+            term: Term(4),
+            membership: Membership(voters: [NodeID(1), NodeID(2)], learners: [NodeID(5)]),
+            data: [0, 1, 2, 255]
+        )
+        var writer = ByteWriter()
+        for entry in entries { ConsensusEncoding.write(entry, to: &writer) }
+        ConsensusEncoding.write(hardState, to: &writer)
+        ConsensusEncoding.write(snapshot, to: &writer)
+        var reader = ByteReader(writer.bytes)
+        for entry in entries { #expect(try ConsensusEncoding.readEntry(from: &reader) == entry) }
+        #expect(try ConsensusEncoding.readHardState(from: &reader) == hardState)
+        #expect(try ConsensusEncoding.readSnapshot(from: &reader) == snapshot)
+        #expect(reader.isAtEnd)
+    }
+
+    @Test func truncatedOrLyingInputIsAnErrorNotACrash() {
+        var writer = ByteWriter()
+        ConsensusEncoding.write(LogEntry(term: Term(1), index: LogIndex(1), payload: .command([1, 2, 3])), to: &writer)
+        let bytes = writer.bytes
+        for count in 0..<bytes.count {
+            var reader = ByteReader(bytes[..<count])
+            #expect(throws: ByteReader.Failure.self) { try ConsensusEncoding.readEntry(from: &reader) }
+        }
+        var lying = ByteWriter()
+        lying.write(UInt64(1))
+        lying.write(UInt64(1))
+        lying.write(UInt8(1))
+        lying.write(UInt32.max)
+        var reader = ByteReader(lying.bytes)
+        #expect(throws: ByteReader.Failure.self) { try ConsensusEncoding.readEntry(from: &reader) }
+        var zeroIndex = ByteWriter()
+        zeroIndex.write(UInt64(1))
+        zeroIndex.write(UInt64(0))
+        zeroIndex.write(UInt8(0))
+        reader = ByteReader(zeroIndex.bytes)
+        #expect(throws: ByteReader.Failure.invalid("log entry at index 0")) {
+            try ConsensusEncoding.readEntry(from: &reader)
+        }
+    }
+}
