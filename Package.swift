@@ -48,6 +48,7 @@ let package = Package(
             ]
         ),
         // Shell layer.
+        .target(name: "SynodPOSIXStorage", dependencies: ["SynodStorage"]),
         .target(
             name: "SynodReports",
             dependencies: [
@@ -57,6 +58,8 @@ let package = Package(
                 "SynodConsensus",
                 "SynodRaft",
                 "SynodSimulation",
+                "SynodStorage",
+                "SynodPOSIXStorage",
                 .product(name: "RealModule", package: "swift-numerics"),
                 .product(name: "HeapModule", package: "swift-collections"),
             ]
@@ -82,6 +85,10 @@ let package = Package(
         .testTarget(
             name: "SynodStorageTests",
             dependencies: ["SynodStorage", "SynodConsensus", "SynodCore"]
+        ),
+        .testTarget(
+            name: "SynodPOSIXStorageTests",
+            dependencies: ["SynodPOSIXStorage", "SynodStorage", "SynodConsensus", "SynodCore"]
         ),
         .testTarget(
             name: "SynodSimulationTests",

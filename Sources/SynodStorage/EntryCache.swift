@@ -4,11 +4,16 @@ import SynodCore
 
 /// The most recent entries of each group, within a byte budget: reads of the log's tail (a
 /// follower catching up, a restart) come from memory, older entries from disk.
+///
+/// Windows are only changed in place (`&windows[group]!`): a copy of a window taken out of
+/// the dictionary would make the next change copy every entry in it.
 struct EntryCache: Sendable {
     private struct Window: Sendable {
         var first: LogIndex
         var entries: Deque<LogEntry> = []
         var bytes = 0
+
+        var end: LogIndex { LogIndex(first.rawValue + UInt64(entries.count)) }
     }
 
     let bytesMax: Int
@@ -18,44 +23,49 @@ struct EntryCache: Sendable {
     init(bytesMax: Int) { self.bytesMax = bytesMax }
 
     func entry(of group: GroupID, at index: LogIndex) -> LogEntry? {
-        guard let window = windows[group], index >= window.first else { return nil }
-        let offset = Int(index.rawValue - window.first.rawValue)
-        return offset < window.entries.count ? window.entries[offset] : nil
+        guard let window = windows[group], index >= window.first, index < window.end else { return nil }
+        return window.entries[Int(index.rawValue - window.first.rawValue)]
     }
 
     /// Caches entries just written at `first...`; they replace cached entries from `first` on.
     mutating func store(_ new: [LogEntry], of group: GroupID) {
         guard let first = new.first?.index else { return }
-        var window = windows[group] ?? Window(first: first)
-        let keep = first >= window.first ? Int(first.rawValue - window.first.rawValue) : 0
-        if keep > window.entries.count {
+        if let window = windows[group], first < window.first || first > window.end {
             // Not contiguous with what is cached: start a new window.
             bytes -= window.bytes
-            window = Window(first: first)
-        } else if first < window.first {
-            bytes -= window.bytes
-            window = Window(first: first)
+            windows[group] = nil
         }
-        dropTail(of: &window, from: min(keep, window.entries.count))
+        if windows[group] == nil { windows[group] = Window(first: first) }
+        bytes += Self.replaceTail(of: &windows[group]!, from: first, with: new)
+        evict()
+    }
+
+    /// Returns the change in bytes.
+    private static func replaceTail(of window: inout Window, from first: LogIndex, with new: [LogEntry]) -> Int {
+        let before = window.bytes
+        while window.end > first, let removed = window.entries.popLast() { window.bytes -= removed.sizeBytes }
         for entry in new {
             window.entries.append(entry)
             window.bytes += entry.sizeBytes
-            bytes += entry.sizeBytes
         }
-        windows[group] = window
-        evict()
+        return window.bytes - before
     }
 
     /// Forgets cached entries of `group` at `index` and before (compacted away).
     mutating func forget(_ group: GroupID, through index: LogIndex) {
-        guard var window = windows[group] else { return }
-        while let head = window.entries.first, head.index <= index {
+        guard windows[group] != nil else { return }
+        bytes -= Self.dropHead(of: &windows[group]!, while: { $0.index <= index })
+    }
+
+    /// Returns the bytes dropped.
+    private static func dropHead(of window: inout Window, while shouldDrop: (LogEntry) -> Bool) -> Int {
+        let before = window.bytes
+        while let head = window.entries.first, shouldDrop(head) {
             window.entries.removeFirst()
             window.bytes -= head.sizeBytes
-            bytes -= head.sizeBytes
             window.first = head.index.next
         }
-        windows[group] = window
+        return before - window.bytes
     }
 
     /// Forgets every cached entry of `group` (its log was replaced by a snapshot).
@@ -64,21 +74,21 @@ struct EntryCache: Sendable {
         windows[group] = nil
     }
 
-    private mutating func dropTail(of window: inout Window, from offset: Int) {
-        while window.entries.count > offset {
-            let removed = window.entries.removeLast()
-            window.bytes -= removed.sizeBytes
-            bytes -= removed.sizeBytes
-        }
-    }
-
-    /// Drops the oldest entries of the largest windows until the cache fits its budget.
+    /// Drops the oldest entries of the largest window until the cache fits its budget.
     private mutating func evict() {
         while bytes > bytesMax {
-            guard let group = windows.max(by: { $0.value.bytes < $1.value.bytes })?.key,
-                let head = windows[group]!.entries.first
-            else { return }
-            forget(group, through: head.index)
+            var largest: GroupID?
+            var largestBytes = 0
+            for group in windows.keys where windows[group]!.bytes > largestBytes {
+                largest = group
+                largestBytes = windows[group]!.bytes
+            }
+            guard let group = largest else { return }
+            var excess = bytes - bytesMax
+            bytes -= Self.dropHead(of: &windows[group]!) { entry in
+                defer { excess -= entry.sizeBytes }
+                return excess > 0
+            }
         }
     }
 }

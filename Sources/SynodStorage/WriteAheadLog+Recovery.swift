@@ -37,8 +37,9 @@ extension WriteAheadLog {
         }
         // A snapshot file whose marker did not reach the log (a crash between the two).
         for (group, snapshot) in snapshots.sorted(by: { $0.key < $1.key }) {
-            var groupLog = groups[group] ?? GroupLog()
-            guard groupLog.baseIsKnown, groupLog.isNewer(snapshot) else { continue }
+            let known = groups[group] ?? GroupLog()
+            guard known.baseIsKnown, known.isNewer(snapshot) else { continue }
+            var groupLog = groups.removeValue(forKey: group) ?? GroupLog()
             if groupLog.applySnapshot(snapshot) {
                 cache.forget(group, through: snapshot.index)
             } else {
@@ -147,7 +148,7 @@ extension WriteAheadLog {
         var reader = ByteReader(record.payload)
         do {
             let group = GroupID(try reader.readUInt64())
-            var groupLog = groups[group] ?? GroupLog()
+            var groupLog = groups.removeValue(forKey: group) ?? GroupLog()
             switch record.kind {
             case .segmentHeader:
                 throw ReplayError(reason: "a second segment header")

@@ -87,7 +87,8 @@ public struct WriteAheadLog<Files: FileSystem>: Sendable {
     /// indexes and after. Entries never replace a committed entry or leave a gap.
     public mutating func stage(entries: [LogEntry], of group: GroupID) {
         guard let first = entries.first?.index else { return }
-        var log = groups[group] ?? GroupLog()
+        // Taken out of the dictionary so that changing it does not copy its locations.
+        var log = groups.removeValue(forKey: group) ?? GroupLog()
         precondition(first <= log.lastIndex.next, "entries at \(first) leave a gap after \(log.lastIndex)")
         precondition(first > log.hardState.commit, "entries at \(first) replace committed entries")
         precondition(first > log.base.index, "entries at \(first) are inside the snapshot at \(log.base)")
@@ -124,7 +125,8 @@ public struct WriteAheadLog<Files: FileSystem>: Sendable {
 
     /// Stages the group's hard state. Terms never go back, nor does the commit index.
     public mutating func stage(hardState: HardState, of group: GroupID) {
-        var log = groups[group] ?? GroupLog()
+        // Taken out of the dictionary so that changing it does not copy its locations.
+        var log = groups.removeValue(forKey: group) ?? GroupLog()
         precondition(hardState.term >= log.hardState.term, "term \(hardState.term) after \(log.hardState.term)")
         precondition(
             hardState.commit <= log.lastIndex,
@@ -139,8 +141,10 @@ public struct WriteAheadLog<Files: FileSystem>: Sendable {
     /// keeping the entries after it if the log holds the snapshot's last entry, dropping them
     /// all otherwise (as `RaftLog` does). The snapshot file must be durable before this is synced.
     public mutating func stage(snapshotAt position: LogPosition, of group: GroupID) {
-        var log = groups[group] ?? GroupLog()
-        guard log.isNewer(position) else { return }
+        // Taken out of the dictionary so that changing it does not copy its locations.
+        guard (groups[group] ?? GroupLog()).isNewer(position) else { return }
+        // Taken out of the dictionary so that changing it does not copy its locations.
+        var log = groups.removeValue(forKey: group) ?? GroupLog()
         let compacted = log.applySnapshot(position)
         groups[group] = log
         if compacted { cache.forget(group, through: position.index) } else { cache.forgetAll(group) }

@@ -7,7 +7,7 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Benchmarks that print measured numbers.",
-        subcommands: [RaftBenchCommand.self]
+        subcommands: [RaftBenchCommand.self, WALBenchCommand.self]
     )
 }
 
