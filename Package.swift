@@ -43,7 +43,7 @@ let package = Package(
         .target(
             name: "SynodSimulation",
             dependencies: [
-                "SynodCore", "SynodConsensus", "SynodRaft",
+                "SynodCore", "SynodConsensus", "SynodRaft", "SynodStorage",
                 .product(name: "HeapModule", package: "swift-collections"),
             ]
         ),

@@ -1,15 +1,28 @@
 import SynodConsensus
 import SynodCore
 import SynodRaft
+import SynodStorage
 
-/// One simulated machine: its durable disk, and, while it is up, the Raft replica and the
-/// driver state around it (state machine, pending client requests, a disk write in progress).
+/// One simulated machine: its disk, and, while it is up, the storage on that disk, the Raft
+/// replica and the driver state around it (state machine, pending client requests, a disk
+/// write in progress).
 struct SimulatedNode: Sendable {
+    /// The consensus group the simulation runs (one; a node could host many).
+    static let group = GroupID(1)
+    static let dataDirectory = "/synod"
+
     let id: NodeID
     /// Bumped on every crash, so events scheduled for an earlier life are ignored.
     var incarnation = 0
-    /// Everything fsynced: what a restart starts from.
+    /// The model of what must be durable: every write whose sync completed. A restart
+    /// recovers from the disk and is checked against it.
     var durable: PersistentState
+    /// The node's disk while it is down (while it is up, it lives inside `storage`).
+    var disk = InMemoryFileSystem()
+    var storage: DurableStorage<InMemoryFileSystem>?
+    /// The first index the write in progress at the last crash could replace (entries from
+    /// there on may differ after recovery); nil if no write was in progress.
+    var unsyncedFromIndex: LogIndex?
     var replica: RaftReplica?
     var store = SimulatedKeyValueStore()
     /// The Ready being persisted, if any; no new Ready is taken until it completes.
@@ -37,32 +50,23 @@ struct SimulatedNode: Sendable {
         self.clockRatePerMille = clockRatePerMille
     }
 
-    /// Records what a completed write made durable.
-    mutating func persist(_ ready: Ready<RaftMessage>, forgetVote: Bool) {
+    /// Records in the model what a completed write made durable.
+    mutating func persist(_ ready: Ready<RaftMessage>) {
         if let snapshot = ready.snapshot {
+            // As RaftLog does: the entries after the snapshot stay only if the log holds its
+            // last entry; otherwise the snapshot replaces the whole log.
+            let holdsLastEntry = durable.entries.contains { $0.index == snapshot.index && $0.term == snapshot.term }
             durable.snapshot = snapshot
-            durable.entries.removeAll { $0.index <= snapshot.index }
+            durable.entries.removeAll { !holdsLastEntry || $0.index <= snapshot.index }
         }
         if let first = ready.entriesToPersist.first {
             durable.entries.removeAll { $0.index >= first.index }
             durable.entries += ready.entriesToPersist
         }
-        if var hardState = ready.hardState {
-            if forgetVote { hardState.votedFor = nil }
-            durable.hardState = hardState
-        }
+        if let hardState = ready.hardState { durable.hardState = hardState }
     }
 
-    /// A crash during a write: what reached the disk is a prefix of the write (the snapshot,
-    /// then the first `keptEntries` entries, then the hard state only if everything before it
-    /// made it).
-    mutating func persistPartially(_ ready: Ready<RaftMessage>, keptEntries: Int, keepHardState: Bool) {
-        var partial = Ready<RaftMessage>(snapshot: ready.snapshot)
-        partial.entriesToPersist = Array(ready.entriesToPersist.prefix(keptEntries))
-        if keptEntries == ready.entriesToPersist.count && keepHardState { partial.hardState = ready.hardState }
-        persist(partial, forgetVote: false)
-    }
-
+    /// The machine stops: what the disk keeps is decided by `disk.crash`, by the caller.
     mutating func crash() {
         incarnation += 1
         replica = nil

@@ -20,7 +20,7 @@ struct SimulationChecker: Sendable {
     private var volatileProgress: [NodeID: (commit: LogIndex, applied: UInt64)] = [:]
     private(set) var failure: SimulationFailure?
 
-    private mutating func fail(_ check: String, _ detail: String) {
+    mutating func fail(_ check: String, _ detail: String) {
         guard failure == nil else { return }
         failure = SimulationFailure(kind: .safety, check: check, detail: detail)
     }

@@ -49,6 +49,16 @@ public struct SimulationOptions: Sendable, CustomStringConvertible {
     public var safetyPhaseMicroseconds: UInt64
     /// How long a healed cluster has to converge and finish every operation.
     public var livenessBoundMicroseconds: UInt64
+    /// Write-ahead-log segment size: small ones make rotation and removal frequent.
+    public var walSegmentBytes: Int
+    /// The log's cache of recent entries; 0 makes every read go to the (simulated) disk.
+    public var walEntryCacheBytes: Int
+    /// Probability that a crash during a write leaves part of it on disk (a torn write,
+    /// possibly followed by zeros) rather than none of it.
+    public var tornWriteProbability: Double
+    /// Probability that a restart first checks that a bit flipped in the node's files is
+    /// detected (on a copy of the disk; the node then starts from the undamaged one).
+    public var bitFlipProbability: Double
     /// A planted bug, for mutation testing.
     public var mutation: SimulationMutation?
     /// The most events a run may process before it is declared stuck (a liveness failure).
@@ -91,6 +101,10 @@ public struct SimulationOptions: Sendable, CustomStringConvertible {
         clientThinkMicroseconds = pick([100, 1_000, 10_000, 50_000])
         safetyPhaseMicroseconds = between(3_000_000, 10_000_000)
         livenessBoundMicroseconds = 60_000_000
+        walSegmentBytes = pick([4096, 65_536, 1 << 20])
+        walEntryCacheBytes = pick([0, 4096, 1 << 20])
+        tornWriteProbability = pick([0, 0.5, 1])
+        bitFlipProbability = pick([0, 0.2])
         mutation = nil
     }
 
@@ -108,7 +122,9 @@ public struct SimulationOptions: Sendable, CustomStringConvertible {
         restart-after-us=\(restartDelayMicroseconds.lowerBound)-\(restartDelayMicroseconds.upperBound) membership-every-us=\(membershipChangeIntervalMicroseconds) \
         clients=\(clientCount) keys=\(keyCount) client-timeout-us=\(clientTimeoutMicroseconds) \
         think-us=\(clientThinkMicroseconds) safety-us=\(safetyPhaseMicroseconds) \
-        liveness-bound-us=\(livenessBoundMicroseconds) mutation=\(mutation?.rawValue ?? "none")
+        liveness-bound-us=\(livenessBoundMicroseconds) wal-segment-bytes=\(walSegmentBytes) \
+        wal-cache-bytes=\(walEntryCacheBytes) torn-writes=\(tornWriteProbability) bit-flips=\(bitFlipProbability) \
+        mutation=\(mutation?.rawValue ?? "none")
         """
     }
 }

@@ -37,6 +37,10 @@ public struct SimulationStatistics: Sendable, CustomStringConvertible {
     public var highestCommitIndex: UInt64 = 0
     public var snapshotsTaken = 0
     public var snapshotsInstalled = 0
+    /// Crashes that left part of a write on disk.
+    public var tornWrites = 0
+    /// Bit flips injected into a stopped node's files, every one of them detected.
+    public var bitFlipsDetected = 0
     /// Keys whose history the checker could not decide within its step budget.
     public var linearizabilityUnknownKeys = 0
 
@@ -47,6 +51,7 @@ public struct SimulationStatistics: Sendable, CustomStringConvertible {
         membership-changes=\(membershipChanges) ops=\(operationsCompleted) \
         indeterminate=\(operationsIndeterminate) elections=\(leaderElections) term=\(highestTerm) \
         commit=\(highestCommitIndex) snapshots=\(snapshotsTaken)/\(snapshotsInstalled) \
+        torn-writes=\(tornWrites) bit-flips-detected=\(bitFlipsDetected) \
         linearizability-unknown-keys=\(linearizabilityUnknownKeys)
         """
     }

@@ -17,6 +17,7 @@ extension Simulator {
             return
         }
         nodes[position].writeInProgress = ready
+        stageWrite(ready, on: position)
         let incarnation = nodes[position].incarnation
         queue.schedule(
             .diskWriteDone(node: position, incarnation: incarnation),
@@ -30,8 +31,10 @@ extension Simulator {
     /// The write of `ready` is durable: send its messages, apply, advance, and go on.
     mutating func finish(_ ready: Ready<RaftMessage>, on position: Int, messagesAlreadySent: Bool) {
         let id = nodes[position].id
-        nodes[position].persist(ready, forgetVote: options.mutation == .forgetVoteOnRestart)
-        checker.recordDurable(nodes[position].durable, on: id)
+        if ready.hardState != nil || ready.snapshot != nil || !ready.entriesToPersist.isEmpty {
+            nodes[position].persist(ready)
+            checker.recordDurable(nodes[position].durable, on: id)
+        }
         if !messagesAlreadySent {
             for message in ready.messages { send(message) }
         }
@@ -83,6 +86,7 @@ extension Simulator {
         let applied = snapshot.index
         nodes[position].replica!.snapshotTaken(snapshot)
         // Written to a temporary file, fsynced and renamed: durable at once, atomically.
+        compactStorage(position, to: snapshot)
         nodes[position].durable.snapshot = snapshot
         nodes[position].durable.entries.removeAll { $0.index <= applied }
         checker.recordDurable(nodes[position].durable, on: nodes[position].id)

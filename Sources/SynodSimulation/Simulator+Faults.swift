@@ -109,12 +109,7 @@ extension Simulator {
     /// everything not yet durable is lost.
     mutating func crash(_ position: Int) {
         statistics.crashes += 1
-        if let ready = nodes[position].writeInProgress {
-            let kept = random.nextIndex(below: ready.entriesToPersist.count + 1)
-            nodes[position].persistPartially(ready, keptEntries: kept, keepHardState: random.nextBool(probability: 0.5))
-            if options.mutation == .forgetVoteOnRestart { nodes[position].durable.hardState.votedFor = nil }
-            checker.recordDurable(nodes[position].durable, on: nodes[position].id)
-        }
+        crashDisk(position)
         nodes[position].crash()
         checker.nodeCrashed(nodes[position].id)
         record("n\(position + 1) crashes")

@@ -123,6 +123,7 @@ public struct Simulator {
         precondition(Int(id.rawValue) == nodes.count + 1, "node ids are assigned in order")
         nodes.append(SimulatedNode(id: id, durable: state, clockRatePerMille: rate))
         checker.recordDurable(state, on: id)
+        initializeDisk(nodes.count - 1, with: state)
         boot(nodes.count - 1)
     }
 
@@ -140,7 +141,7 @@ public struct Simulator {
         configuration.snapshotChunkBytes = options.snapshotChunkBytes
         configuration.clockDriftBoundTicks = max(1, options.electionTimeoutTicks / 5)
         configuration.plantedBug = options.mutation?.raftMutation
-        let durable = nodes[position].durable
+        let durable = recoverFromDisk(position)
         do {
             nodes[position].replica = try RaftReplica(configuration: configuration, state: durable)
         } catch {
@@ -168,6 +169,7 @@ public struct Simulator {
                 return
             }
             nodes[position].writeInProgress = nil
+            syncWrite(on: position)
             finish(ready, on: position, messagesAlreadySent: options.mutation == .acknowledgeBeforeFsync)
         case .clientSend(let client):
             clientSend(client)

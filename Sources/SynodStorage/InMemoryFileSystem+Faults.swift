@@ -9,8 +9,9 @@ extension InMemoryFileSystem {
         public var failNextWrite = false
         /// The next fdatasync fails, and the data it should have saved is lost for good.
         public var failNextSync = false
-        /// fdatasync returns without making anything durable: the machine is about to lose
-        /// power before the sync would have finished (tests crash right after; `crash` clears it).
+        /// fdatasync and directory fsync return without making anything durable: the machine
+        /// is about to lose power before the sync would have finished, so nothing after it
+        /// reaches the disk either (tests crash right after; `crash` clears it).
         public var syncsNeverComplete = false
 
         public init() {}

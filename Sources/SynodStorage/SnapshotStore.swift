@@ -100,14 +100,18 @@ enum SnapshotStore {
         try files.synchronize(file)
         try files.rename(temporary, to: path)
         try files.synchronizeDirectory(directory)
+        var removed = false
         for other in try files.fileNames(in: directory) where other != name {
             guard let parsed = parse(fileName: other), parsed.group == group else { continue }
             try files.remove(directory.appendingPathComponent(other))
+            removed = true
         }
+        if removed { try files.synchronizeDirectory(directory) }
     }
 
-    /// The newest snapshot of each group. Leftover temporary files (a crash during `save`) are
-    /// removed; a damaged newest file is corruption.
+    /// The newest snapshot of each group. Leftover temporary files (a crash during `save`) and
+    /// superseded snapshots (a crash before their removal) are removed; a damaged newest file
+    /// is corruption.
     static func loadNewest<Files: FileSystem>(
         in directory: String,
         files: inout Files
@@ -121,8 +125,16 @@ enum SnapshotStore {
                     continue
                 }
                 guard let (group, position) = parse(fileName: name) else { continue }
-                if position.index >= newest[group]?.position.index ?? .zero { newest[group] = (position, name) }
+                if let current = newest[group] {
+                    // Superseded: a crash came between saving the newer file and removing this one.
+                    let older = position.index < current.position.index ? name : current.name
+                    try files.remove(directory.appendingPathComponent(older))
+                    if older == current.name { newest[group] = (position, name) }
+                } else {
+                    newest[group] = (position, name)
+                }
             }
+            try files.synchronizeDirectory(directory)
         } catch {
             throw .fileSystem(error)
         }

@@ -28,6 +28,26 @@ struct SimulatorTests {
         }
     }
 
+    @Test func crashesTearWritesAndFlippedBitsAreDetectedThroughTheRealStorage() {
+        // Seeds whose options turn on torn writes and bit flips; each run must stay clean
+        // while its crashes tear writes and every flipped bit stops recovery.
+        var tornWrites = 0
+        var bitFlipsDetected = 0
+        for seed: UInt64 in 1...60 {
+            let options = SimulationOptions(seed: seed)
+            guard options.tornWriteProbability > 0, options.bitFlipProbability > 0,
+                options.crashIntervalMicroseconds > 0
+            else { continue }
+            var simulator = Simulator(options: options)
+            let report = simulator.run()
+            if case .failed(let failure) = report.outcome { Issue.record("seed \(seed): \(failure)") }
+            tornWrites += report.statistics.tornWrites
+            bitFlipsDetected += report.statistics.bitFlipsDetected
+        }
+        #expect(tornWrites > 0)
+        #expect(bitFlipsDetected > 0)
+    }
+
     @Test func aPlantedBugIsCaught() {
         // grant-second-vote is caught within the first seeds; the full mutation suite runs from
         // scripts/test with the release build.

@@ -108,6 +108,41 @@ struct CrashRecoveryTests {
         #expect(try openStorage(disk, options: smallSegments).recovered == workload.model.recovered)
     }
 
+    /// Found by `synod sim` (seed 557): a crash during the sync after which the segment would
+    /// have been full must not leave the next segment behind a torn one.
+    @Test(arguments: 1...6 as ClosedRange<UInt64>)
+    func aCrashDuringTheSyncThatFillsASegmentRecoversAPrefix(seed: UInt64) throws {
+        var workload = StorageWorkload(seed: seed)
+        var (storage, _) = try openStorage(InMemoryFileSystem(), options: smallSegments)
+        var before = StorageModel()
+        var batch: [StorageOperation] = []
+        while true {
+            before = workload.model
+            batch = workload.nextBatch()
+            for operation in batch { try operation.perform(on: &storage) }
+            if storage.log.segments.last!.size + storage.log.staged.bytes.count >= smallSegments.segmentBytesMax {
+                break
+            }
+            try storage.sync()
+        }
+        let segmentsBefore = storage.log.segmentCount
+        storage.modifyFiles { $0.faults.syncsNeverComplete = true }
+        try storage.sync()
+        #expect(storage.log.segmentCount == segmentsBefore + 1)
+        for keptPercent in [0, 30, 70, 100] {
+            var disk = storage.files
+            disk.crash { _, count in .torn(keptCount: count * keptPercent / 100, zeroCount: 4) }
+            let recovered = try openStorage(disk, options: smallSegments).recovered
+            let prefixes = (0...batch.count).map { records in
+                var model = before
+                for operation in batch { model.saveFile(operation) }
+                for operation in batch.prefix(records) { model.applyRecord(operation) }
+                return model.recovered
+            }
+            #expect(prefixes.contains(recovered), "kept \(keptPercent)%")
+        }
+    }
+
     @Test func aNewSegmentWhoseHeaderWasTornIsStartedAgain() throws {
         var workload = StorageWorkload(seed: 12, withSnapshots: false)
         let batches = (0..<5).map { _ in workload.nextBatch() }
