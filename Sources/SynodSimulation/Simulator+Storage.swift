@@ -31,7 +31,7 @@ extension Simulator {
     /// Recovers the node's state from its disk, checks it against the model, and keeps the
     /// storage open. Returns the state the replica starts from.
     mutating func recoverFromDisk(_ position: Int) -> PersistentState {
-        var (storage, recovered) = openStorage(on: nodes[position].disk, of: position)
+        let (storage, recovered) = openStorage(on: nodes[position].disk, of: position)
         nodes[position].disk = InMemoryFileSystem()
         if random.nextBool(probability: options.bitFlipProbability) {
             checkBitFlipDetected(storage.files, on: position)
