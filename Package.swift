@@ -33,6 +33,7 @@ let package = Package(
         ),
         .target(name: "SynodConsensus", dependencies: ["SynodCore"]),
         .target(name: "SynodRaft", dependencies: ["SynodCore", "SynodConsensus"]),
+        .target(name: "SynodRESP"),
         .target(
             name: "SynodStorage",
             dependencies: [
@@ -82,6 +83,7 @@ let package = Package(
             dependencies: ["SynodRaft", "SynodConsensus", "SynodCore"],
             exclude: ["Scenarios"]
         ),
+        .testTarget(name: "SynodRESPTests", dependencies: ["SynodRESP"]),
         .testTarget(
             name: "SynodStorageTests",
             dependencies: ["SynodStorage", "SynodConsensus", "SynodCore"]
@@ -102,7 +104,7 @@ let package = Package(
         .testTarget(name: "SynodCommandTests", dependencies: ["SynodTestSupport"]),
         .testTarget(
             name: "RedisInteropTests",
-            dependencies: ["SynodPartitioning", "SynodTestSupport"]
+            dependencies: ["SynodPartitioning", "SynodRESP", "SynodTestSupport"]
         ),
     ],
     swiftLanguageModes: [.v6]

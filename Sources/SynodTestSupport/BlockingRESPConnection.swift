@@ -22,10 +22,13 @@ public final class BlockingRESPConnection {
     private var buffer: [UInt8] = []
     private var readOffset = 0
 
-    /// Connects to 127.0.0.1:`port`.
-    public init(port: Int) throws {
+    /// Connects to 127.0.0.1:`port`. A reply that takes longer than `replyTimeoutSeconds` is
+    /// an error, so a server that never answers fails the test instead of hanging it.
+    public init(port: Int, replyTimeoutSeconds: Int = 60) throws {
         descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard descriptor >= 0 else { throw SocketError(call: "socket", errorNumber: errno) }
+        var timeout = timeval(tv_sec: replyTimeoutSeconds, tv_usec: 0)
+        setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         var address = loopbackAddress(port: port)
         let connected = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
@@ -57,6 +60,12 @@ public final class BlockingRESPConnection {
         }
         try send(request)
         return try commands.map { _ in try readReply() }
+    }
+
+    /// Sends `bytes` as they are (malformed input included) and reads one reply.
+    public func sendRaw(_ bytes: [UInt8]) throws -> RESPReply {
+        try send(bytes)
+        return try readReply()
     }
 
     private func send(_ bytes: [UInt8]) throws {

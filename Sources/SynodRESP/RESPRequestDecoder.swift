@@ -1,0 +1,177 @@
+/// Decodes the commands a client sends, from a byte stream that arrives in pieces.
+///
+/// Two forms, as Redis accepts them: a multibulk array of bulk strings (`*2\r\n$3\r\nGET\r\n
+/// $1\r\nk\r\n`, what client libraries send), and an inline command (`GET k\r\n`, what telnet
+/// and redis-cli's inline mode send), with Redis's quoting rules. Bad input gets Redis's own
+/// protocol error text; after one, the stream cannot be resynchronised and the decoder stays
+/// failed, so the caller writes the error and closes the connection.
+///
+/// A multibulk is parsed as it arrives (the decoder remembers how far it got), so a large
+/// value sent in many pieces costs linear time; limits bound every length before any memory
+/// is reserved for it.
+public struct RESPRequestDecoder: Sendable {
+    public enum Output: Equatable, Sendable {
+        /// One command: its name and arguments, as bytes.
+        case command([[UInt8]])
+        /// The buffered bytes do not yet hold a whole command.
+        case needMoreData
+        /// The stream is not valid RESP: reply `-ERR <message>` and close the connection.
+        case protocolError(String)
+    }
+
+    public let limits: RESPLimits
+    private var buffer: [UInt8] = []
+    /// Where the next unread byte is. Invariant: `readIndex <= buffer.count`.
+    private var readIndex = 0
+    /// A multibulk in progress: the arguments read so far, how many are still due, and the
+    /// length of the bulk string being read once its header is known.
+    private var arguments: [[UInt8]] = []
+    private var argumentsDue = 0
+    private var bulkLength: Int?
+    private var failure: String?
+
+    public init(limits: RESPLimits = RESPLimits()) { self.limits = limits }
+
+    /// Bytes received and not yet decoded.
+    public var bufferedCount: Int { buffer.count - readIndex }
+
+    public mutating func append(_ bytes: some Sequence<UInt8>) {
+        if readIndex > 0 && (readIndex >= buffer.count || readIndex > 1 << 16) {
+            buffer.removeSubrange(..<readIndex)
+            readIndex = 0
+        }
+        buffer.append(contentsOf: bytes)
+    }
+
+    /// The next command, if the buffer holds one. Empty commands (a blank line, `*0`) are
+    /// skipped, as Redis does.
+    public mutating func next() -> Output {
+        if let failure { return .protocolError(failure) }
+        while true {
+            let output: Output
+            if argumentsDue > 0 {
+                output = continueMultibulk()
+            } else if readIndex < buffer.count {
+                output = buffer[readIndex] == UInt8(ascii: "*") ? startMultibulk() : decodeInline()
+            } else {
+                return .needMoreData
+            }
+            switch output {
+            case .command(let arguments) where arguments.isEmpty:
+                continue
+            case .protocolError(let message):
+                failure = message
+                return output
+            default:
+                return output
+            }
+        }
+    }
+
+    // MARK: - Lines
+
+    /// The index of the `\r` of the next `\r\n` at or after `start`, or nil.
+    private func lineEnd(from start: Int) -> Int? {
+        var index = start
+        while index + 1 < buffer.count {
+            if buffer[index] == UInt8(ascii: "\r") && buffer[index + 1] == UInt8(ascii: "\n") { return index }
+            index += 1
+        }
+        return nil
+    }
+
+    /// The integer on a header line (`*N` or `$N`), without its type byte.
+    private func headerNumber(_ start: Int, _ end: Int) -> Int? {
+        guard end > start, end - start <= 20 else { return nil }
+        var value = 0
+        var negative = false
+        var index = start
+        if buffer[index] == UInt8(ascii: "-") {
+            negative = true
+            index += 1
+            guard index < end else { return nil }
+        }
+        while index < end {
+            let byte = buffer[index]
+            guard byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") else { return nil }
+            let (product, overflow) = value.multipliedReportingOverflow(by: 10)
+            guard !overflow else { return nil }
+            value = product + Int(byte - UInt8(ascii: "0"))
+            index += 1
+        }
+        return negative ? -value : value
+    }
+
+    // MARK: - Multibulk
+
+    private mutating func startMultibulk() -> Output {
+        guard let end = lineEnd(from: readIndex) else {
+            return bufferedCount > limits.inlineBytesMax
+                ? .protocolError("Protocol error: too big mbulk count string") : .needMoreData
+        }
+        guard let count = headerNumber(readIndex + 1, end), count <= limits.arrayCountMax else {
+            return .protocolError("Protocol error: invalid multibulk length")
+        }
+        readIndex = end + 2
+        guard count > 0 else { return .command([]) }
+        arguments = []
+        arguments.reserveCapacity(min(count, 1024))
+        argumentsDue = count
+        bulkLength = nil
+        return continueMultibulk()
+    }
+
+    private mutating func continueMultibulk() -> Output {
+        while argumentsDue > 0 {
+            if bulkLength == nil {
+                guard readIndex < buffer.count else { return .needMoreData }
+                guard buffer[readIndex] == UInt8(ascii: "$") else {
+                    return .protocolError("Protocol error: expected '$', got '\(Self.printable(buffer[readIndex]))'")
+                }
+                guard let end = lineEnd(from: readIndex) else {
+                    return bufferedCount > limits.inlineBytesMax
+                        ? .protocolError("Protocol error: too big bulk count string") : .needMoreData
+                }
+                guard let length = headerNumber(readIndex + 1, end), length >= 0, length <= limits.bulkBytesMax else {
+                    return .protocolError("Protocol error: invalid bulk length")
+                }
+                readIndex = end + 2
+                bulkLength = length
+            }
+            let length = bulkLength!
+            guard bufferedCount >= length + 2 else { return .needMoreData }
+            guard buffer[readIndex + length] == UInt8(ascii: "\r"), buffer[readIndex + length + 1] == UInt8(ascii: "\n")
+            else { return .protocolError("Protocol error: expected CRLF after a bulk string") }
+            arguments.append(Array(buffer[readIndex..<readIndex + length]))
+            readIndex += length + 2
+            bulkLength = nil
+            argumentsDue -= 1
+        }
+        defer { arguments = [] }
+        return .command(arguments)
+    }
+
+    // MARK: - Inline
+
+    private mutating func decodeInline() -> Output {
+        guard let newline = buffer[readIndex...].firstIndex(of: UInt8(ascii: "\n")) else {
+            return bufferedCount > limits.inlineBytesMax
+                ? .protocolError("Protocol error: too big inline request") : .needMoreData
+        }
+        guard newline - readIndex <= limits.inlineBytesMax else {
+            return .protocolError("Protocol error: too big inline request")
+        }
+        var end = newline
+        if end > readIndex && buffer[end - 1] == UInt8(ascii: "\r") { end -= 1 }
+        let line = buffer[readIndex..<end]
+        readIndex = newline + 1
+        guard let arguments = InlineSplitter.split(line) else {
+            return .protocolError("Protocol error: unbalanced quotes in request")
+        }
+        return .command(arguments)
+    }
+
+    static func printable(_ byte: UInt8) -> String {
+        byte >= 0x20 && byte < 0x7F ? String(UnicodeScalar(byte)) : "\\x" + String(byte, radix: 16)
+    }
+}

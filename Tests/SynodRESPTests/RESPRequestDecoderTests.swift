@@ -1,0 +1,147 @@
+import SynodCore
+import Testing
+
+@testable import SynodRESP
+
+struct RESPRequestDecoderTests {
+    static func bytes(_ text: String) -> [UInt8] { Array(text.utf8) }
+
+    static func multibulk(_ arguments: [[UInt8]]) -> [UInt8] {
+        var result = bytes("*\(arguments.count)\r\n")
+        for argument in arguments { result += bytes("$\(argument.count)\r\n") + argument + bytes("\r\n") }
+        return result
+    }
+
+    /// Feeds `input` in the given pieces and collects every output until more data is needed.
+    static func decode(
+        _ input: [UInt8],
+        pieces: [Int],
+        limits: RESPLimits = RESPLimits()
+    ) -> [RESPRequestDecoder.Output] {
+        var decoder = RESPRequestDecoder(limits: limits)
+        var outputs: [RESPRequestDecoder.Output] = []
+        var start = 0
+        for size in pieces + [input.count] where start < input.count {
+            let end = min(input.count, start + size)
+            decoder.append(input[start..<end])
+            start = end
+            while true {
+                let output = decoder.next()
+                if output == .needMoreData { break }
+                outputs.append(output)
+                if case .protocolError = output { return outputs }
+            }
+        }
+        return outputs
+    }
+
+    /// All at once, byte by byte, and in seeded random pieces: the same commands every time.
+    static func decodeEveryWay(_ input: [UInt8], limits: RESPLimits = RESPLimits()) -> [RESPRequestDecoder.Output] {
+        let whole = decode(input, pieces: [], limits: limits)
+        #expect(decode(input, pieces: Array(repeating: 1, count: input.count), limits: limits) == whole)
+        var random = SeededGenerator(seed: UInt64(input.count))
+        for _ in 0..<5 {
+            let pieces = (0..<input.count).map { _ in 1 + random.nextIndex(below: 9) }
+            #expect(decode(input, pieces: pieces, limits: limits) == whole)
+        }
+        return whole
+    }
+
+    @Test func pipelinedMultibulkCommandsWithBinaryValues() {
+        let value: [UInt8] = [0, 13, 10, 36, 42, 255]
+        let commands: [[[UInt8]]] = [
+            [Self.bytes("SET"), Self.bytes("key"), value],
+            [Self.bytes("GET"), Self.bytes("key")],
+            [Self.bytes("SET"), Self.bytes("empty"), []],
+        ]
+        let input = commands.flatMap(Self.multibulk)
+        #expect(Self.decodeEveryWay(input) == commands.map { .command($0) })
+    }
+
+    @Test func inlineCommandsFollowRedisQuoting() {
+        let input = Self.bytes(
+            "PING\r\nset k \"a b\\n\\x41\"\nGET   'it\\'s'  \r\n\r\n  \necho \"\" ''\r\n"
+        )
+        #expect(
+            Self.decodeEveryWay(input) == [
+                .command([Self.bytes("PING")]),
+                .command([Self.bytes("set"), Self.bytes("k"), Self.bytes("a b\nA")]),
+                .command([Self.bytes("GET"), Self.bytes("it's")]),
+                .command([Self.bytes("echo"), [], []]),
+            ]
+        )
+    }
+
+    @Test func emptyCommandsAreSkipped() {
+        let input = Self.bytes("*0\r\n*-1\r\n") + Self.multibulk([Self.bytes("PING")])
+        #expect(Self.decodeEveryWay(input) == [.command([Self.bytes("PING")])])
+    }
+
+    @Test(arguments: [
+        ("*abc\r\n", "Protocol error: invalid multibulk length"),
+        ("*2\r\n:1\r\n", "Protocol error: expected '$', got ':'"),
+        ("*1\r\n$-5\r\n", "Protocol error: invalid bulk length"),
+        ("*1\r\n$99999999999999999999\r\n", "Protocol error: invalid bulk length"),
+        ("*1\r\n$3\r\nabcde", "Protocol error: expected CRLF after a bulk string"),
+        ("SET k \"open\r\n", "Protocol error: unbalanced quotes in request"),
+        ("SET k \"a\"b\r\n", "Protocol error: unbalanced quotes in request"),
+    ])
+    func malformedInputIsAProtocolError(input: String, message: String) {
+        #expect(Self.decodeEveryWay(Self.bytes(input)).last == .protocolError(message))
+    }
+
+    @Test func limitsAreEnforcedBeforeAnythingIsBuffered() {
+        var limits = RESPLimits()
+        limits.bulkBytesMax = 10
+        limits.arrayCountMax = 3
+        limits.inlineBytesMax = 32
+        #expect(
+            Self.decode(Self.bytes("*4\r\n"), pieces: [], limits: limits) == [
+                .protocolError("Protocol error: invalid multibulk length")
+            ]
+        )
+        #expect(
+            Self.decode(Self.bytes("*1\r\n$11\r\n"), pieces: [], limits: limits) == [
+                .protocolError("Protocol error: invalid bulk length")
+            ]
+        )
+        #expect(
+            Self.decode(Self.multibulk([Self.bytes("0123456789")]), pieces: [], limits: limits) == [
+                .command([Self.bytes("0123456789")])
+            ]
+        )
+        let longInline = [UInt8](repeating: UInt8(ascii: "a"), count: 40)
+        #expect(
+            Self.decode(longInline, pieces: [], limits: limits) == [
+                .protocolError("Protocol error: too big inline request")
+            ]
+        )
+        let longHeader = Self.bytes("*") + [UInt8](repeating: UInt8(ascii: "1"), count: 40)
+        #expect(
+            Self.decode(longHeader, pieces: [], limits: limits) == [
+                .protocolError("Protocol error: too big mbulk count string")
+            ]
+        )
+        let longBulkHeader = Self.bytes("*1\r\n$") + [UInt8](repeating: UInt8(ascii: "1"), count: 40)
+        #expect(
+            Self.decode(longBulkHeader, pieces: [], limits: limits) == [
+                .protocolError("Protocol error: too big bulk count string")
+            ]
+        )
+    }
+
+    @Test func afterAProtocolErrorTheDecoderStaysFailed() {
+        var decoder = RESPRequestDecoder()
+        decoder.append(Self.bytes("*x\r\n"))
+        #expect(decoder.next() == .protocolError("Protocol error: invalid multibulk length"))
+        decoder.append(Self.multibulk([Self.bytes("PING")]))
+        #expect(decoder.next() == .protocolError("Protocol error: invalid multibulk length"))
+    }
+
+    @Test func aLargeValueInManyPiecesIsDecodedOnce() {
+        let value = (0..<200_000).map { UInt8(truncatingIfNeeded: $0) }
+        let input = Self.multibulk([Self.bytes("SET"), Self.bytes("big"), value])
+        let outputs = Self.decode(input, pieces: Array(repeating: 1000, count: input.count / 1000 + 1))
+        #expect(outputs == [.command([Self.bytes("SET"), Self.bytes("big"), value])])
+    }
+}
