@@ -34,6 +34,7 @@ let package = Package(
         .target(name: "SynodConsensus", dependencies: ["SynodCore"]),
         .target(name: "SynodRaft", dependencies: ["SynodCore", "SynodConsensus"]),
         .target(name: "SynodRESP"),
+        .target(name: "SynodKeyValue", dependencies: ["SynodCore"]),
         .target(
             name: "SynodStorage",
             dependencies: [
@@ -84,6 +85,7 @@ let package = Package(
             exclude: ["Scenarios"]
         ),
         .testTarget(name: "SynodRESPTests", dependencies: ["SynodRESP"]),
+        .testTarget(name: "SynodKeyValueTests", dependencies: ["SynodKeyValue", "SynodCore"]),
         .testTarget(
             name: "SynodStorageTests",
             dependencies: ["SynodStorage", "SynodConsensus", "SynodCore"]

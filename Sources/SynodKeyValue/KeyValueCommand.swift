@@ -1,0 +1,83 @@
+/// When a written key expires.
+public enum KeyExpiry: Hashable, Sendable {
+    /// No expiry: a TTL the key had is removed (what a plain SET does).
+    case none
+    /// The key keeps the TTL it had (SET ... KEEPTTL, INCR, APPEND).
+    case keep
+    /// This long after the entry's time (EX, PX).
+    case afterMilliseconds(Int64)
+    /// At this Unix time (EXAT, PXAT).
+    case atMilliseconds(Int64)
+}
+
+/// Which existing state a write requires.
+public enum WriteCondition: Hashable, Sendable {
+    case always
+    /// Only if the key does not exist (NX).
+    case ifAbsent
+    /// Only if the key exists (XX).
+    case ifPresent
+}
+
+/// Which existing TTL an EXPIRE requires (Redis 7's NX, XX, GT, LT).
+public enum ExpireCondition: Hashable, Sendable {
+    case always
+    case ifNoExpiry
+    case ifHasExpiry
+    /// Only if the new expiry is later (a key without one counts as never expiring).
+    case ifLater
+    /// Only if the new expiry is earlier (a key without one counts as never expiring).
+    case ifEarlier
+}
+
+/// A write to the key-value store, as it is replicated.
+public enum KeyValueCommand: Hashable, Sendable {
+    case set(key: [UInt8], value: [UInt8], condition: WriteCondition, expiry: KeyExpiry, returnPrevious: Bool)
+    case delete(keys: [[UInt8]])
+    case expire(key: [UInt8], expiry: KeyExpiry, condition: ExpireCondition)
+    case persist(key: [UInt8])
+    case increment(key: [UInt8], by: Int64)
+    case multiSet(pairs: [KeyValuePair])
+    /// Sets `new` if the current value is `expected` (or the key is absent, for nil).
+    case compareAndSet(key: [UInt8], expected: [UInt8]?, new: [UInt8], expiry: KeyExpiry)
+    /// Deletes the key if its value is `expected`.
+    case compareAndDelete(key: [UInt8], expected: [UInt8])
+    /// Proposed by the leader: deletes those of the keys whose TTL has passed at the entry's time.
+    case removeExpired(keys: [[UInt8]])
+}
+
+public struct KeyValuePair: Hashable, Sendable {
+    public let key: [UInt8]
+    public let value: [UInt8]
+
+    public init(key: [UInt8], value: [UInt8]) {
+        self.key = key
+        self.value = value
+    }
+}
+
+/// One log entry's worth of work: the command, the leader's clock when it proposed it, and the
+/// proposer's request id (so the node that proposed it can answer its client).
+public struct KeyValueEntry: Hashable, Sendable {
+    public let requestID: UInt64
+    /// Unix time in milliseconds on the proposing leader.
+    public let timeMilliseconds: Int64
+    public let command: KeyValueCommand
+
+    public init(requestID: UInt64, timeMilliseconds: Int64, command: KeyValueCommand) {
+        self.requestID = requestID
+        self.timeMilliseconds = timeMilliseconds
+        self.command = command
+    }
+}
+
+/// What applying a command (or serving a read) answers, before it is written as RESP.
+public enum KeyValueResult: Hashable, Sendable {
+    case ok
+    case null
+    case integer(Int64)
+    case value([UInt8])
+    case values([[UInt8]?])
+    /// A Redis error reply, code first (`ERR ...`, `WRONGTYPE ...`).
+    case error(String)
+}

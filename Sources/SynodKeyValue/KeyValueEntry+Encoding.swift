@@ -1,0 +1,192 @@
+import SynodCore
+
+/// The bytes of an entry in the log (and in snapshots' records): a version byte, the request
+/// id, the time, then the command. Decoding checks every field.
+extension KeyValueEntry {
+    static let formatVersion: UInt8 = 1
+    /// The largest key or value a decoder accepts (Redis's `proto-max-bulk-len` default).
+    static let bytesMax = 512 << 20
+    /// The most keys or pairs one command may name.
+    static let keysMax = 1 << 20
+
+    public var encoded: [UInt8] {
+        var writer = ByteWriter(reservingCapacity: 64)
+        writer.write(Self.formatVersion)
+        writer.write(requestID)
+        writer.write(UInt64(bitPattern: timeMilliseconds))
+        switch command {
+        case .set(let key, let value, let condition, let expiry, let returnPrevious):
+            writer.write(UInt8(1))
+            writer.writeLengthPrefixed(key)
+            writer.writeLengthPrefixed(value)
+            Self.write(condition, to: &writer)
+            Self.write(expiry, to: &writer)
+            writer.write(UInt8(returnPrevious ? 1 : 0))
+        case .delete(let keys):
+            writer.write(UInt8(2))
+            Self.write(keys, to: &writer)
+        case .expire(let key, let expiry, let condition):
+            writer.write(UInt8(3))
+            writer.writeLengthPrefixed(key)
+            Self.write(expiry, to: &writer)
+            writer.write(Self.code(of: condition))
+        case .persist(let key):
+            writer.write(UInt8(4))
+            writer.writeLengthPrefixed(key)
+        case .increment(let key, let amount):
+            writer.write(UInt8(5))
+            writer.writeLengthPrefixed(key)
+            writer.write(UInt64(bitPattern: amount))
+        case .multiSet(let pairs):
+            writer.write(UInt8(6))
+            writer.write(UInt32(pairs.count))
+            for pair in pairs {
+                writer.writeLengthPrefixed(pair.key)
+                writer.writeLengthPrefixed(pair.value)
+            }
+        case .compareAndSet(let key, let expected, let new, let expiry):
+            writer.write(UInt8(7))
+            writer.writeLengthPrefixed(key)
+            writer.write(UInt8(expected == nil ? 0 : 1))
+            writer.writeLengthPrefixed(expected ?? [])
+            writer.writeLengthPrefixed(new)
+            Self.write(expiry, to: &writer)
+        case .compareAndDelete(let key, let expected):
+            writer.write(UInt8(8))
+            writer.writeLengthPrefixed(key)
+            writer.writeLengthPrefixed(expected)
+        case .removeExpired(let keys):
+            writer.write(UInt8(9))
+            Self.write(keys, to: &writer)
+        }
+        return writer.bytes
+    }
+
+    public init(decoding encoded: [UInt8]) throws(ByteReader.Failure) {
+        var reader = ByteReader(encoded)
+        guard try reader.readUInt8() == Self.formatVersion else { throw .invalid("unknown entry format") }
+        requestID = try reader.readUInt64()
+        timeMilliseconds = Int64(bitPattern: try reader.readUInt64())
+        func bytes() throws(ByteReader.Failure) -> [UInt8] {
+            try reader.readLengthPrefixed(maximumCount: Self.bytesMax)
+        }
+        switch try reader.readUInt8() {
+        case 1:
+            let key = try bytes()
+            let value = try bytes()
+            let condition = try Self.readCondition(from: &reader)
+            let expiry = try Self.readExpiry(from: &reader)
+            command = .set(
+                key: key,
+                value: value,
+                condition: condition,
+                expiry: expiry,
+                returnPrevious: try reader.readUInt8() == 1
+            )
+        case 2: command = .delete(keys: try Self.readKeys(from: &reader))
+        case 3:
+            let key = try bytes()
+            let expiry = try Self.readExpiry(from: &reader)
+            command = .expire(key: key, expiry: expiry, condition: try Self.readExpireCondition(from: &reader))
+        case 4: command = .persist(key: try bytes())
+        case 5: command = .increment(key: try bytes(), by: Int64(bitPattern: try reader.readUInt64()))
+        case 6:
+            let count = Int(try reader.readUInt32())
+            guard count <= Self.keysMax else { throw .invalid("\(count) pairs") }
+            var pairs: [KeyValuePair] = []
+            for _ in 0..<count { pairs.append(KeyValuePair(key: try bytes(), value: try bytes())) }
+            command = .multiSet(pairs: pairs)
+        case 7:
+            let key = try bytes()
+            let hasExpected = try reader.readUInt8() == 1
+            let expected = try bytes()
+            let new = try bytes()
+            command = .compareAndSet(
+                key: key,
+                expected: hasExpected ? expected : nil,
+                new: new,
+                expiry: try Self.readExpiry(from: &reader)
+            )
+        case 8: command = .compareAndDelete(key: try bytes(), expected: try bytes())
+        case 9: command = .removeExpired(keys: try Self.readKeys(from: &reader))
+        case let kind: throw .invalid("unknown command kind \(kind)")
+        }
+        guard reader.isAtEnd else { throw .invalid("\(reader.remainingCount) bytes after the command") }
+    }
+
+    static func write(_ keys: [[UInt8]], to writer: inout ByteWriter) {
+        writer.write(UInt32(keys.count))
+        for key in keys { writer.writeLengthPrefixed(key) }
+    }
+
+    static func readKeys(from reader: inout ByteReader) throws(ByteReader.Failure) -> [[UInt8]] {
+        let count = Int(try reader.readUInt32())
+        guard count <= keysMax else { throw .invalid("\(count) keys") }
+        var keys: [[UInt8]] = []
+        for _ in 0..<count { keys.append(try reader.readLengthPrefixed(maximumCount: bytesMax)) }
+        return keys
+    }
+
+    static func write(_ condition: WriteCondition, to writer: inout ByteWriter) {
+        switch condition {
+        case .always: writer.write(UInt8(0))
+        case .ifAbsent: writer.write(UInt8(1))
+        case .ifPresent: writer.write(UInt8(2))
+        }
+    }
+
+    static func readCondition(from reader: inout ByteReader) throws(ByteReader.Failure) -> WriteCondition {
+        switch try reader.readUInt8() {
+        case 0: .always
+        case 1: .ifAbsent
+        case 2: .ifPresent
+        case let code: throw .invalid("write condition \(code)")
+        }
+    }
+
+    static func write(_ expiry: KeyExpiry, to writer: inout ByteWriter) {
+        switch expiry {
+        case .none:
+            writer.write(UInt8(0))
+        case .keep:
+            writer.write(UInt8(1))
+        case .afterMilliseconds(let milliseconds):
+            writer.write(UInt8(2))
+            writer.write(UInt64(bitPattern: milliseconds))
+        case .atMilliseconds(let milliseconds):
+            writer.write(UInt8(3))
+            writer.write(UInt64(bitPattern: milliseconds))
+        }
+    }
+
+    static func readExpiry(from reader: inout ByteReader) throws(ByteReader.Failure) -> KeyExpiry {
+        switch try reader.readUInt8() {
+        case 0: return .none
+        case 1: return .keep
+        case 2: return .afterMilliseconds(Int64(bitPattern: try reader.readUInt64()))
+        case 3: return .atMilliseconds(Int64(bitPattern: try reader.readUInt64()))
+        case let code: throw .invalid("expiry kind \(code)")
+        }
+    }
+
+    static func code(of condition: ExpireCondition) -> UInt8 {
+        switch condition {
+        case .always: 0
+        case .ifNoExpiry: 1
+        case .ifHasExpiry: 2
+        case .ifLater: 3
+        case .ifEarlier: 4
+        }
+    }
+
+    static func readExpireCondition(from reader: inout ByteReader) throws(ByteReader.Failure) -> ExpireCondition {
+        switch try reader.readUInt8() {
+        case 0: .always
+        case 1: .ifNoExpiry
+        case 2: .ifHasExpiry
+        case 3: .ifLater
+        case 4: .ifEarlier
+        case let code: throw .invalid("expire condition \(code)")
+        }
+    }
+}

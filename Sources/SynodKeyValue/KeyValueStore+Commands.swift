@@ -1,0 +1,167 @@
+import SynodCore
+
+/// The effect of each command, with Redis semantics.
+extension KeyValueStore {
+    static let notAnInteger = "ERR value is not an integer or out of range"
+    static let overflow = "ERR increment or decrement would overflow"
+
+    mutating func execute(_ command: KeyValueCommand, change: inout Change) -> KeyValueResult {
+        switch command {
+        case .set(let key, let value, let condition, let expiry, let returnPrevious):
+            let previous = live(key, change: &change)
+            let allowed =
+                switch condition {
+                case .always: true
+                case .ifAbsent: previous == nil
+                case .ifPresent: previous != nil
+                }
+            if allowed { write(key, value, expiresAt: resolve(expiry, previous: previous), change: &change) }
+            if returnPrevious { return previous.map { .value($0.value) } ?? .null }
+            return allowed ? .ok : .null
+        case .delete(let keys):
+            return .integer(Int64(keys.filter { remove($0, change: &change) }.count))
+        case .expire(let key, let expiry, let condition):
+            return .integer(expire(key, expiry: expiry, condition: condition, change: &change) ? 1 : 0)
+        case .persist(let key):
+            guard var record = live(key, change: &change), record.expiresAtMilliseconds != nil else {
+                return .integer(0)
+            }
+            record.expiresAtMilliseconds = nil
+            store(key, record, change: &change)
+            return .integer(1)
+        case .increment(let key, let amount):
+            return increment(key, by: amount, change: &change)
+        case .multiSet(let pairs):
+            for pair in pairs {
+                _ = live(pair.key, change: &change)
+                write(pair.key, pair.value, expiresAt: nil, change: &change)
+            }
+            return .ok
+        case .compareAndSet(let key, let expected, let new, let expiry):
+            let previous = live(key, change: &change)
+            guard previous?.value == expected else { return .integer(0) }
+            write(key, new, expiresAt: resolve(expiry, previous: previous), change: &change)
+            return .integer(1)
+        case .compareAndDelete(let key, let expected):
+            guard live(key, change: &change)?.value == expected else { return .integer(0) }
+            _ = remove(key, change: &change)
+            return .integer(1)
+        case .removeExpired(let keys):
+            let removed = keys.filter { key in
+                guard let expiry = records[key]?.expiresAtMilliseconds, expiry <= clockMilliseconds else {
+                    return false
+                }
+                _ = remove(key, change: &change)  // False for an expired key: it was not live.
+                return true
+            }
+            return .integer(Int64(removed.count))
+        }
+    }
+
+    /// The key's record if it exists at the store's clock; an expired one is removed.
+    mutating func live(_ key: [UInt8], change: inout Change) -> Record? {
+        guard let record = records[key] else { return nil }
+        if let expiry = record.expiresAtMilliseconds, expiry <= clockMilliseconds {
+            _ = remove(key, change: &change)
+            return nil
+        }
+        return record
+    }
+
+    /// The absolute expiry an entry asks for, given the key's current one.
+    func resolve(_ expiry: KeyExpiry, previous: Record?) -> Int64? {
+        switch expiry {
+        case .none: nil
+        case .keep: previous?.expiresAtMilliseconds
+        case .afterMilliseconds(let milliseconds):
+            clockMilliseconds.addingReportingOverflow(milliseconds).overflow
+                ? (milliseconds > 0 ? Int64.max : Int64.min) : clockMilliseconds + milliseconds
+        case .atMilliseconds(let milliseconds): milliseconds
+        }
+    }
+
+    /// Writes a value; an expiry already past deletes the key instead (as Redis does).
+    mutating func write(_ key: [UInt8], _ value: [UInt8], expiresAt: Int64?, change: inout Change) {
+        if let expiresAt, expiresAt <= clockMilliseconds {
+            _ = remove(key, change: &change)
+            return
+        }
+        let created = records[key]?.createRevision ?? change.revision
+        store(
+            key,
+            Record(
+                value: value,
+                expiresAtMilliseconds: expiresAt,
+                createRevision: created,
+                modifyRevision: change.revision
+            ),
+            change: &change
+        )
+    }
+
+    mutating func store(_ key: [UInt8], _ record: Record, change: inout Change) {
+        var record = record
+        record.modifyRevision = change.revision
+        records[key] = record
+        if record.expiresAtMilliseconds != nil { keysWithExpiry.insert(key) } else { keysWithExpiry.remove(key) }
+        change.happened = true
+    }
+
+    /// Removes a live key; false if there was none.
+    mutating func remove(_ key: [UInt8], change: inout Change) -> Bool {
+        guard let record = records.removeValue(forKey: key) else { return false }
+        keysWithExpiry.remove(key)
+        change.happened = true
+        if let expiry = record.expiresAtMilliseconds, expiry <= clockMilliseconds { return false }
+        return true
+    }
+
+    mutating func expire(_ key: [UInt8], expiry: KeyExpiry, condition: ExpireCondition, change: inout Change) -> Bool {
+        guard var record = live(key, change: &change) else { return false }
+        guard let newExpiry = resolve(expiry, previous: record) else { return false }
+        let current = record.expiresAtMilliseconds
+        let allowed =
+            switch condition {
+            case .always: true
+            case .ifNoExpiry: current == nil
+            case .ifHasExpiry: current != nil
+            case .ifLater: current.map { newExpiry > $0 } ?? false
+            case .ifEarlier: current.map { newExpiry < $0 } ?? true
+            }
+        guard allowed else { return false }
+        if newExpiry <= clockMilliseconds { return remove(key, change: &change) }
+        record.expiresAtMilliseconds = newExpiry
+        store(key, record, change: &change)
+        return true
+    }
+
+    mutating func increment(_ key: [UInt8], by amount: Int64, change: inout Change) -> KeyValueResult {
+        let previous = live(key, change: &change)
+        guard let current = previous.map({ Self.parseInteger($0.value) }) ?? 0 else { return .error(Self.notAnInteger) }
+        let (sum, overflow) = current.addingReportingOverflow(amount)
+        guard !overflow else { return .error(Self.overflow) }
+        write(key, Array(String(sum).utf8), expiresAt: previous?.expiresAtMilliseconds, change: &change)
+        return .integer(sum)
+    }
+
+    /// A decimal integer exactly as Redis accepts one: optional minus, digits, no leading zero,
+    /// no sign on zero, no spaces, within 64 bits.
+    public static func parseInteger(_ bytes: [UInt8]) -> Int64? {
+        guard !bytes.isEmpty, bytes.count <= 20 else { return nil }
+        let negative = bytes[0] == UInt8(ascii: "-")
+        let digits = negative ? bytes[1...] : bytes[...]
+        guard let first = digits.first, first >= UInt8(ascii: "0"), first <= UInt8(ascii: "9") else { return nil }
+        if first == UInt8(ascii: "0") { return digits.count == 1 && !negative ? 0 : nil }
+        var value: Int64 = 0
+        for byte in digits {
+            guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else { return nil }
+            let digit = Int64(byte - UInt8(ascii: "0"))
+            let (shifted, overflowShift) = value.multipliedReportingOverflow(by: 10)
+            let (next, overflowAdd) =
+                negative ? shifted.subtractingReportingOverflow(digit) : shifted.addingReportingOverflow(digit)
+            guard !overflowShift, !overflowAdd else { return nil }
+            value = next
+        }
+        return value
+    }
+}

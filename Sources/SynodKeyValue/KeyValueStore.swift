@@ -1,0 +1,97 @@
+import SynodCore
+
+/// The replicated key-value state machine: strings with TTLs, a revision per write, applied
+/// deterministically from log entries.
+///
+/// Rules that keep replicas identical:
+/// - The store's clock is the newest entry time applied, and never goes back (a new leader
+///   whose clock is behind cannot un-expire a key). Relative TTLs count from it.
+/// - A key whose TTL has passed at that clock is absent to every command, and is removed when
+///   a command touches it or when the leader proposes `removeExpired`.
+/// - Each entry that changes anything gets the next revision; every key it writes records it as
+///   its modify revision, and as its create revision when the key is new.
+public struct KeyValueStore: Hashable, Sendable {
+    public struct Record: Hashable, Sendable {
+        public var value: [UInt8]
+        /// Unix time in milliseconds after which the key is absent; nil for never.
+        public var expiresAtMilliseconds: Int64?
+        public var createRevision: UInt64
+        public var modifyRevision: UInt64
+    }
+
+    /// Invariant: a key is in `keysWithExpiry` exactly when its record has an expiry.
+    public internal(set) var records: [[UInt8]: Record] = [:]
+    var keysWithExpiry: Set<[UInt8]> = []
+    /// The revision of the newest change.
+    public internal(set) var revision: UInt64 = 0
+    /// The newest entry time applied (Unix milliseconds).
+    public internal(set) var clockMilliseconds: Int64 = 0
+    /// The last applied log index; entries are applied in order, once.
+    public internal(set) var appliedIndex: UInt64 = 0
+
+    public init() {}
+
+    // MARK: - Reads (at a time the caller gives; reads change nothing)
+
+    /// The record of a key that exists at `now`.
+    public func record(of key: [UInt8], at now: Int64) -> Record? {
+        guard let record = records[key] else { return nil }
+        if let expiry = record.expiresAtMilliseconds, expiry <= max(now, clockMilliseconds) { return nil }
+        return record
+    }
+
+    public func value(of key: [UInt8], at now: Int64) -> [UInt8]? { record(of: key, at: now)?.value }
+
+    /// Milliseconds until the key expires; -1 without an expiry, -2 if it does not exist (PTTL).
+    public func remainingMilliseconds(of key: [UInt8], at now: Int64) -> Int64 {
+        guard let record = record(of: key, at: now) else { return -2 }
+        guard let expiry = record.expiresAtMilliseconds else { return -1 }
+        return expiry - max(now, clockMilliseconds)
+    }
+
+    /// Keys stored, including expired ones not yet removed (as Redis's DBSIZE counts them).
+    public var keyCount: Int { records.count }
+
+    /// Up to `limit` keys whose TTL has passed at `now`, in key order: what a leader proposes
+    /// to remove.
+    public func expiredKeys(at now: Int64, limit: Int) -> [[UInt8]] {
+        let expired = keysWithExpiry.filter { records[$0]!.expiresAtMilliseconds! <= now }
+        return Array(expired.sorted { $0.lexicographicallyPrecedes($1) }.prefix(limit))
+    }
+
+    // MARK: - Applying entries
+
+    /// Applies an entry's encoded bytes; an undecodable entry answers an error on every
+    /// replica alike. Returns the proposer's request id (nil if undecodable) and the result.
+    public mutating func apply(encoded bytes: [UInt8], at index: UInt64) -> (requestID: UInt64?, result: KeyValueResult)
+    {
+        do {
+            let entry = try KeyValueEntry(decoding: bytes)
+            return (entry.requestID, apply(entry, at: index))
+        } catch {
+            skip(index: index)
+            return (nil, .error("ERR undecodable log entry: \(error)"))
+        }
+    }
+
+    /// Entries that carry no command (no-ops, membership changes) still advance the index.
+    public mutating func skip(index: UInt64) {
+        precondition(index == appliedIndex + 1, "applied \(index) after \(appliedIndex)")
+        appliedIndex = index
+    }
+
+    public mutating func apply(_ entry: KeyValueEntry, at index: UInt64) -> KeyValueResult {
+        skip(index: index)
+        clockMilliseconds = max(clockMilliseconds, entry.timeMilliseconds)
+        var change = Change(revision: revision + 1)
+        let result = execute(entry.command, change: &change)
+        if change.happened { revision = change.revision }
+        return result
+    }
+
+    /// The revision an entry's writes get, and whether it wrote anything.
+    struct Change {
+        let revision: UInt64
+        var happened = false
+    }
+}

@@ -1,0 +1,5 @@
+/// SynodKeyValue: the replicated key-value state machine, pure and deterministic.
+///
+/// Every replica applies the same `KeyValueEntry` values in log order and ends in the same
+/// state. Time enters only through the entries (the leader stamps each with its clock, and the
+/// store's clock never goes back), so TTLs expire identically everywhere and on replay.
