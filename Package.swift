@@ -45,7 +45,7 @@ let package = Package(
         .target(
             name: "SynodSimulation",
             dependencies: [
-                "SynodCore", "SynodConsensus", "SynodRaft", "SynodStorage",
+                "SynodCore", "SynodConsensus", "SynodRaft", "SynodStorage", "SynodKeyValue",
                 .product(name: "HeapModule", package: "swift-collections"),
             ]
         ),

@@ -28,7 +28,7 @@ enum ClientReply: Hashable, Sendable {
     /// Not done here (this node does not lead, or refused it): no effect; try `leader`.
     case redirect(leader: NodeID?)
     case value(UInt64?)
-    case applied(SimulatedKeyValueStore.Result)
+    case applied(SimulatedCommand.Outcome)
 }
 
 /// One client operation as the history records it: when it was called and, if it returned,

@@ -1,4 +1,7 @@
-/// A client operation as it travels through the log: who asked, and what.
+import SynodKeyValue
+
+/// A client operation as the simulated clients issue it, and how it maps onto the real
+/// key-value state machine: a one-byte key, and values that are decimal strings.
 struct SimulatedCommand: Hashable, Sendable {
     enum Operation: Hashable, Sendable {
         case put(key: UInt8, value: UInt64)
@@ -6,120 +9,66 @@ struct SimulatedCommand: Hashable, Sendable {
         case delete(key: UInt8)
     }
 
+    /// What a write answered, as the history and the linearizability model see it.
+    enum Outcome: Hashable, Sendable {
+        case stored
+        case compareAndSet(succeeded: Bool)
+        case deleted(existed: Bool)
+    }
+
     /// The client's request id, unique in a run.
     let requestID: UInt64
     let operation: Operation
-
-    /// The log payload: tag, key, request id and values, little-endian.
-    var encoded: [UInt8] {
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(28)
-        func append(_ value: UInt64) { withUnsafeBytes(of: value.littleEndian) { bytes += $0 } }
-        switch operation {
-        case .put(let key, let value):
-            bytes += [1, key]
-            append(requestID)
-            append(value)
-        case .compareAndSet(let key, let expected, let new):
-            bytes += [expected == nil ? 3 : 2, key]
-            append(requestID)
-            append(expected ?? 0)
-            append(new)
-        case .delete(let key):
-            bytes += [4, key]
-            append(requestID)
-        }
-        return bytes
-    }
 
     init(requestID: UInt64, operation: Operation) {
         self.requestID = requestID
         self.operation = operation
     }
 
-    /// Decodes a payload written by `encoded`; a malformed one is a simulator bug.
-    init(decoding bytes: [UInt8]) {
-        precondition(bytes.count >= 10, "short command payload")
-        func read(_ offset: Int) -> UInt64 {
-            var value: UInt64 = 0
-            for index in 0..<8 { value |= UInt64(bytes[offset + index]) << (8 * UInt64(index)) }
-            return value
-        }
-        let key = bytes[1]
-        requestID = read(2)
-        switch bytes[0] {
-        case 1: operation = .put(key: key, value: read(10))
-        case 2: operation = .compareAndSet(key: key, expected: read(10), new: read(18))
-        case 3: operation = .compareAndSet(key: key, expected: nil, new: read(18))
-        case 4: operation = .delete(key: key)
-        default: preconditionFailure("unknown command tag \(bytes[0])")
-        }
-    }
-}
+    static func key(_ key: UInt8) -> [UInt8] { [key] }
+    static func value(_ value: UInt64) -> [UInt8] { Array(String(value).utf8) }
 
-/// The simulated clients' key-value store: the state machine every node applies.
-struct SimulatedKeyValueStore: Hashable, Sendable {
-    private(set) var values: [UInt8: UInt64] = [:]
-    /// The last applied log index; entries are applied in order, once.
-    private(set) var appliedIndex: UInt64 = 0
-
-    /// What applying a command answered.
-    enum Result: Hashable, Sendable {
-        case stored
-        case compareAndSet(succeeded: Bool)
-        case deleted(existed: Bool)
+    /// A stored value read back; the simulation only ever stores decimal numbers.
+    static func number(_ bytes: [UInt8]?) -> UInt64? {
+        guard let bytes else { return nil }
+        guard let number = UInt64(String(decoding: bytes, as: UTF8.self)) else {
+            preconditionFailure("the simulation stored a value that is not a number: \(bytes)")
+        }
+        return number
     }
 
-    mutating func apply(_ command: SimulatedCommand, at index: UInt64) -> Result {
-        precondition(index == appliedIndex + 1, "applied \(index) after \(appliedIndex)")
-        appliedIndex = index
-        switch command.operation {
+    /// The log entry a leader proposes for this operation at its clock's `timeMilliseconds`.
+    func entry(timeMilliseconds: Int64) -> KeyValueEntry {
+        let command: KeyValueCommand
+        switch operation {
         case .put(let key, let value):
-            values[key] = value
-            return .stored
+            command = .set(
+                key: Self.key(key),
+                value: Self.value(value),
+                condition: .always,
+                expiry: .none,
+                returnPrevious: false
+            )
         case .compareAndSet(let key, let expected, let new):
-            guard values[key] == expected else { return .compareAndSet(succeeded: false) }
-            values[key] = new
-            return .compareAndSet(succeeded: true)
+            command = .compareAndSet(
+                key: Self.key(key),
+                expected: expected.map(Self.value),
+                new: Self.value(new),
+                expiry: .none
+            )
         case .delete(let key):
-            return .deleted(existed: values.removeValue(forKey: key) != nil)
+            command = .delete(keys: [Self.key(key)])
         }
+        return KeyValueEntry(requestID: requestID, timeMilliseconds: timeMilliseconds, command: command)
     }
 
-    /// Entries that carry no command (no-ops, membership changes) still advance the index.
-    mutating func skip(index: UInt64) {
-        precondition(index == appliedIndex + 1, "skipped \(index) after \(appliedIndex)")
-        appliedIndex = index
-    }
-
-    func value(of key: UInt8) -> UInt64? { values[key] }
-
-    /// The snapshot format: applied index, then (key, value) pairs in key order.
-    var snapshotBytes: [UInt8] {
-        var bytes: [UInt8] = []
-        func append(_ value: UInt64) { withUnsafeBytes(of: value.littleEndian) { bytes += $0 } }
-        append(appliedIndex)
-        for key in values.keys.sorted() {
-            bytes.append(key)
-            append(values[key]!)
-        }
-        return bytes
-    }
-
-    init() {}
-
-    init(snapshotBytes bytes: [UInt8]) {
-        func read(_ offset: Int) -> UInt64 {
-            var value: UInt64 = 0
-            for index in 0..<8 { value |= UInt64(bytes[offset + index]) << (8 * UInt64(index)) }
-            return value
-        }
-        guard bytes.count >= 8 else { return }
-        appliedIndex = read(0)
-        var offset = 8
-        while offset + 9 <= bytes.count {
-            values[bytes[offset]] = read(offset + 1)
-            offset += 9
+    /// What the state machine's result means for a command this simulation proposed.
+    static func outcome(of command: KeyValueCommand, _ result: KeyValueResult) -> Outcome {
+        switch (command, result) {
+        case (.set, .ok): return .stored
+        case (.compareAndSet, .integer(let changed)): return .compareAndSet(succeeded: changed == 1)
+        case (.delete, .integer(let removed)): return .deleted(existed: removed == 1)
+        default: preconditionFailure("unexpected result \(result) of \(command)")
         }
     }
 }

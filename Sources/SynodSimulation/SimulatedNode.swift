@@ -1,5 +1,6 @@
 import SynodConsensus
 import SynodCore
+import SynodKeyValue
 import SynodRaft
 import SynodStorage
 
@@ -24,7 +25,8 @@ struct SimulatedNode: Sendable {
     /// there on may differ after recovery); nil if no write was in progress.
     var unsyncedFromIndex: LogIndex?
     var replica: RaftReplica?
-    var store = SimulatedKeyValueStore()
+    /// The real key-value state machine.
+    var store = KeyValueStore()
     /// The Ready being persisted, if any; no new Ready is taken until it completes.
     var writeInProgress: Ready<RaftMessage>?
     /// Writes proposed here, by request id, waiting to be applied: the client to answer.
@@ -43,6 +45,11 @@ struct SimulatedNode: Sendable {
     }
 
     var isUp: Bool { replica != nil }
+
+    /// This node's wall clock in Unix milliseconds, running at its drifting rate.
+    func clockMilliseconds(atTrueMicroseconds now: UInt64) -> Int64 {
+        1_700_000_000_000 + Int64(now * UInt64(clockRatePerMille) / 1_000_000)
+    }
 
     init(id: NodeID, durable: PersistentState, clockRatePerMille: Int) {
         self.id = id

@@ -69,7 +69,8 @@ extension Simulator {
         switch operation {
         case .get(let key):
             if options.mutation == .readWithoutReadIndex {
-                reply(.value(nodes[position].store.value(of: key)), to: clientID, requestID: requestID)
+                let value = nodes[position].store.value(of: SimulatedCommand.key(key), at: clockMilliseconds(position))
+                reply(.value(SimulatedCommand.number(value)), to: clientID, requestID: requestID)
                 return
             }
             do {
@@ -81,7 +82,10 @@ extension Simulator {
             nodes[position].pendingReads[requestID] = SimulatedNode.PendingRead(clientID: clientID, key: key)
         case .write(let write):
             do {
-                try nodes[position].replica!.propose(SimulatedCommand(requestID: requestID, operation: write).encoded)
+                let command = SimulatedCommand(requestID: requestID, operation: write)
+                try nodes[position].replica!.propose(
+                    command.entry(timeMilliseconds: clockMilliseconds(position)).encoded
+                )
             } catch {
                 reply(.redirect(leader: leader), to: clientID, requestID: requestID)
                 return
@@ -90,6 +94,9 @@ extension Simulator {
         }
         afterInput(position)
     }
+
+    /// The node's wall clock now.
+    func clockMilliseconds(_ position: Int) -> Int64 { nodes[position].clockMilliseconds(atTrueMicroseconds: now) }
 
     mutating func reply(_ reply: ClientReply, to clientID: Int, requestID: UInt64) {
         guard !random.nextBool(probability: currentLossRates.drop) else { return }

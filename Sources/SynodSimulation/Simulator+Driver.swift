@@ -1,5 +1,6 @@
 import SynodConsensus
 import SynodCore
+import SynodKeyValue
 import SynodRaft
 
 /// The node runtime as the simulator plays it: the Ready cycle with a disk that takes time,
@@ -39,7 +40,7 @@ extension Simulator {
             for message in ready.messages { send(message) }
         }
         if let snapshot = ready.snapshot {
-            nodes[position].store = SimulatedKeyValueStore(snapshotBytes: snapshot.data)
+            nodes[position].store = restoreStore(from: snapshot, on: position)
             statistics.snapshotsInstalled += 1
             record("n\(id.rawValue) installs snapshot \(snapshot.term)/\(snapshot.index)")
         }
@@ -61,10 +62,29 @@ extension Simulator {
             nodes[position].store.skip(index: entry.index.rawValue)
             return
         }
-        let command = SimulatedCommand(decoding: bytes)
-        let result = nodes[position].store.apply(command, at: entry.index.rawValue)
-        if let client = nodes[position].pendingWrites.removeValue(forKey: command.requestID) {
-            reply(.applied(result), to: client, requestID: command.requestID)
+        let decoded: KeyValueEntry
+        do {
+            decoded = try KeyValueEntry(decoding: bytes)
+        } catch {
+            preconditionFailure("n\(position + 1) applied an entry the simulation did not write: \(error)")
+        }
+        let result = nodes[position].store.apply(decoded, at: entry.index.rawValue)
+        if let client = nodes[position].pendingWrites.removeValue(forKey: decoded.requestID) {
+            reply(
+                .applied(SimulatedCommand.outcome(of: decoded.command, result)),
+                to: client,
+                requestID: decoded.requestID
+            )
+        }
+    }
+
+    /// The state machine as a snapshot has it (a damaged one is a simulator bug: snapshots are
+    /// checksummed on disk and come whole from the leader).
+    func restoreStore(from snapshot: Snapshot, on position: Int) -> KeyValueStore {
+        do {
+            return try KeyValueStore(snapshotBytes: snapshot.data)
+        } catch {
+            preconditionFailure("n\(position + 1) cannot restore snapshot \(snapshot.term)/\(snapshot.index): \(error)")
         }
     }
 
@@ -75,7 +95,8 @@ extension Simulator {
             let read = nodes[position].pendingReads[requestID]!
             guard let index = read.readIndex, index.rawValue <= applied else { continue }
             nodes[position].pendingReads[requestID] = nil
-            reply(.value(nodes[position].store.value(of: read.key)), to: read.clientID, requestID: requestID)
+            let value = nodes[position].store.value(of: SimulatedCommand.key(read.key), at: clockMilliseconds(position))
+            reply(.value(SimulatedCommand.number(value)), to: read.clientID, requestID: requestID)
         }
     }
 

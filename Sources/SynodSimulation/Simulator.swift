@@ -147,7 +147,7 @@ public struct Simulator {
         } catch {
             preconditionFailure("simulator built an invalid configuration: \(error)")
         }
-        nodes[position].store = SimulatedKeyValueStore(snapshotBytes: durable.snapshot.data)
+        nodes[position].store = restoreStore(from: durable.snapshot, on: position)
         precondition(nodes[position].store.appliedIndex == durable.snapshot.index.rawValue, "snapshot data mismatch")
         record("n\(position + 1) boots term=\(durable.hardState.term) last=\(durable.entries.last?.index ?? .zero)")
         scheduleTick(position)
