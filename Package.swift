@@ -35,6 +35,7 @@ let package = Package(
         .target(name: "SynodRaft", dependencies: ["SynodCore", "SynodConsensus"]),
         .target(name: "SynodRESP"),
         .target(name: "SynodKeyValue", dependencies: ["SynodCore"]),
+        .target(name: "SynodCommands", dependencies: ["SynodKeyValue"]),
         .target(
             name: "SynodStorage",
             dependencies: [
@@ -86,6 +87,7 @@ let package = Package(
         ),
         .testTarget(name: "SynodRESPTests", dependencies: ["SynodRESP"]),
         .testTarget(name: "SynodKeyValueTests", dependencies: ["SynodKeyValue", "SynodCore"]),
+        .testTarget(name: "SynodCommandsTests", dependencies: ["SynodCommands", "SynodKeyValue"]),
         .testTarget(
             name: "SynodStorageTests",
             dependencies: ["SynodStorage", "SynodConsensus", "SynodCore"]
@@ -106,7 +108,7 @@ let package = Package(
         .testTarget(name: "SynodCommandTests", dependencies: ["SynodTestSupport"]),
         .testTarget(
             name: "RedisInteropTests",
-            dependencies: ["SynodPartitioning", "SynodRESP", "SynodTestSupport"]
+            dependencies: ["SynodPartitioning", "SynodRESP", "SynodCommands", "SynodTestSupport"]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -28,6 +28,8 @@ public enum ExpireCondition: Hashable, Sendable {
     case ifLater
     /// Only if the new expiry is earlier (a key without one counts as never expiring).
     case ifEarlier
+    /// Only if the key has an expiry and the new one is earlier (XX and LT together).
+    case ifEarlierAndHasExpiry
 }
 
 /// A write to the key-value store, as it is replicated.

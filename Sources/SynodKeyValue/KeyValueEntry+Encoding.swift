@@ -176,6 +176,7 @@ extension KeyValueEntry {
         case .ifHasExpiry: 2
         case .ifLater: 3
         case .ifEarlier: 4
+        case .ifEarlierAndHasExpiry: 5
         }
     }
 
@@ -186,6 +187,7 @@ extension KeyValueEntry {
         case 2: .ifHasExpiry
         case 3: .ifLater
         case 4: .ifEarlier
+        case 5: .ifEarlierAndHasExpiry
         case let code: throw .invalid("expire condition \(code)")
         }
     }

@@ -127,6 +127,7 @@ extension KeyValueStore {
             case .ifHasExpiry: current != nil
             case .ifLater: current.map { newExpiry > $0 } ?? false
             case .ifEarlier: current.map { newExpiry < $0 } ?? true
+            case .ifEarlierAndHasExpiry: current.map { newExpiry < $0 } ?? false
             }
         guard allowed else { return false }
         if newExpiry <= clockMilliseconds { return remove(key, change: &change) }

@@ -7,7 +7,7 @@ struct PureTargetImportTests {
     /// Targets that must be deterministic and free of I/O. New pure targets are added here.
     static let pureTargets = [
         "SynodCore", "SynodPartitioning", "SynodBalancing", "SynodConsensus", "SynodRaft",
-        "SynodStorage", "SynodSimulation", "SynodRESP", "SynodKeyValue",
+        "SynodStorage", "SynodSimulation", "SynodRESP", "SynodKeyValue", "SynodCommands",
     ]
 
     /// Modules a pure target may import.

@@ -1,0 +1,37 @@
+import SynodKeyValue
+
+/// A parsed client command.
+public enum ClientCommand: Hashable, Sendable {
+    /// A write, replicated through the log.
+    case write(KeyValueCommand)
+    /// A read, served from the state machine once it is linearizable to do so.
+    case read(ReadCommand)
+    /// A command about the connection or the server, answered by the node itself.
+    case connection(ConnectionCommand)
+}
+
+public enum ReadCommand: Hashable, Sendable {
+    case get(key: [UInt8])
+    case multiGet(keys: [[UInt8]])
+    case exists(keys: [[UInt8]])
+    /// TTL (seconds) or PTTL (milliseconds).
+    case timeToLive(key: [UInt8], inMilliseconds: Bool)
+    case keyCount
+}
+
+public enum ConnectionCommand: Hashable, Sendable {
+    case ping(message: [UInt8]?)
+    case echo(message: [UInt8])
+    /// HELLO [protover [AUTH user pass] [SETNAME name]].
+    case hello(protocolVersion: Int?, clientName: [UInt8]?)
+    case select(database: Int)
+    case quit
+    case clientSetName([UInt8])
+    case clientGetName
+    case clientID
+    case commandCount
+    /// COMMAND, COMMAND DOCS and COMMAND INFO (enough for redis-cli's hints).
+    case commandDocs(names: [[UInt8]])
+    case configGet(patterns: [[UInt8]])
+    case info(sections: [[UInt8]])
+}

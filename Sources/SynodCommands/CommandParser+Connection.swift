@@ -1,0 +1,102 @@
+import SynodKeyValue
+
+/// Commands about the connection and the server.
+extension CommandParser {
+    static func parseConnection(_ name: String, _ arguments: [[UInt8]]) throws(CommandRejection) -> ConnectionCommand {
+        switch name {
+        case "ping":
+            guard arguments.count <= 1 else { throw CommandRejection(CommandError.wrongArity(name)) }
+            return .ping(message: arguments.first)
+        case "echo":
+            return .echo(message: arguments[0])
+        case "quit":
+            return .quit
+        case "select":
+            guard let database = Int(String(decoding: arguments[0], as: UTF8.self)) else {
+                throw CommandRejection(CommandError.notAnInteger)
+            }
+            guard database == 0 else { throw CommandRejection("ERR DB index is out of range") }
+            return .select(database: database)
+        case "hello":
+            return try parseHello(arguments)
+        case "client":
+            return try parseClient(arguments)
+        case "command":
+            guard let subcommand = arguments.first else { return .commandDocs(names: []) }
+            switch keyword(subcommand) {
+            case "COUNT":
+                guard arguments.count == 1 else { throw CommandRejection(CommandError.wrongArity("command|count")) }
+                return .commandCount
+            case "DOCS", "INFO":
+                return .commandDocs(names: Array(arguments.dropFirst()))
+            default:
+                throw CommandRejection(CommandError.unknownSubcommand(subcommand, of: "command"))
+            }
+        case "config":
+            guard keyword(arguments[0]) == "GET" else {
+                throw CommandRejection(CommandError.unknownSubcommand(arguments[0], of: "config"))
+            }
+            guard arguments.count >= 2 else { throw CommandRejection(CommandError.wrongArity("config|get")) }
+            return .configGet(patterns: Array(arguments.dropFirst()))
+        case "info":
+            return .info(sections: arguments)
+        default:
+            preconditionFailure("\(name) is in the arity table but not parsed")
+        }
+    }
+
+    /// HELLO [protover [AUTH username password] [SETNAME clientname]]
+    static func parseHello(_ arguments: [[UInt8]]) throws(CommandRejection) -> ConnectionCommand {
+        guard let first = arguments.first else { return .hello(protocolVersion: nil, clientName: nil) }
+        guard let version = KeyValueStore.parseInteger(first) else {
+            throw CommandRejection("ERR Protocol version is not an integer or out of range")
+        }
+        guard version == 2 || version == 3 else { throw CommandRejection("NOPROTO unsupported protocol version") }
+        var name: [UInt8]?
+        var index = 1
+        while index < arguments.count {
+            switch keyword(arguments[index]) {
+            case "SETNAME" where index + 1 < arguments.count:
+                name = arguments[index + 1]
+                index += 2
+            case "AUTH" where index + 2 < arguments.count:
+                // Synod has no users yet: like Redis without a password, the default user
+                // accepts any password.
+                guard String(decoding: arguments[index + 1], as: UTF8.self) == "default" else {
+                    throw CommandRejection("WRONGPASS invalid username-password pair or user is disabled.")
+                }
+                index += 3
+            default:
+                throw CommandRejection(
+                    "ERR Syntax error in HELLO option '\(String(decoding: arguments[index], as: UTF8.self))'"
+                )
+            }
+        }
+        if let name { try checkClientName(name) }
+        return .hello(protocolVersion: Int(version), clientName: name)
+    }
+
+    static func parseClient(_ arguments: [[UInt8]]) throws(CommandRejection) -> ConnectionCommand {
+        switch keyword(arguments[0]) {
+        case "SETNAME":
+            guard arguments.count == 2 else { throw CommandRejection(CommandError.wrongArity("client|setname")) }
+            try checkClientName(arguments[1])
+            return .clientSetName(arguments[1])
+        case "GETNAME":
+            guard arguments.count == 1 else { throw CommandRejection(CommandError.wrongArity("client|getname")) }
+            return .clientGetName
+        case "ID":
+            guard arguments.count == 1 else { throw CommandRejection(CommandError.wrongArity("client|id")) }
+            return .clientID
+        default:
+            throw CommandRejection(CommandError.unknownSubcommand(arguments[0], of: "client"))
+        }
+    }
+
+    /// Client names cannot contain spaces, newlines or other special characters.
+    static func checkClientName(_ name: [UInt8]) throws(CommandRejection) {
+        guard name.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else {
+            throw CommandRejection("ERR Client names cannot contain spaces, newlines or special characters.")
+        }
+    }
+}

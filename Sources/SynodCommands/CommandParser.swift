@@ -1,0 +1,77 @@
+import SynodKeyValue
+
+/// Parses a request into a `ClientCommand`, or the error Redis would answer.
+public enum CommandParser {
+    /// Each command's arity as Redis states it: n means exactly n words (the name included),
+    /// -n at least n.
+    static let arities: [String: Int] = [
+        "get": 2, "set": -3, "del": -2, "exists": -2, "expire": -3, "pexpire": -3, "expireat": -3,
+        "pexpireat": -3, "ttl": 2, "pttl": 2, "persist": 2, "incr": 2, "incrby": 3, "decr": 2, "decrby": 3,
+        "mget": -2, "mset": -3, "dbsize": 1, "ping": -1, "echo": 2, "hello": -1, "select": 2, "quit": -1,
+        "client": -2, "command": -1, "config": -2, "info": -1,
+    ]
+
+    /// The command names Synod knows, lowercased.
+    public static var commandNames: [String] { arities.keys.sorted() }
+
+    public static func parse(_ request: [[UInt8]]) -> Result<ClientCommand, CommandRejection> {
+        precondition(!request.isEmpty, "the decoder skips empty requests")
+        let name = String(decoding: request[0], as: UTF8.self).lowercased()
+        guard let arity = arities[name] else {
+            return .failure(CommandRejection(CommandError.unknownCommand(request[0], arguments: request[1...])))
+        }
+        guard arity > 0 ? request.count == arity : request.count >= -arity else {
+            return .failure(CommandRejection(CommandError.wrongArity(name)))
+        }
+        do {
+            return .success(try parse(name, Array(request.dropFirst())))
+        } catch {
+            return .failure(error)
+        }
+    }
+
+    static func parse(_ name: String, _ arguments: [[UInt8]]) throws(CommandRejection) -> ClientCommand {
+        switch name {
+        case "get": return .read(.get(key: arguments[0]))
+        case "mget": return .read(.multiGet(keys: arguments))
+        case "exists": return .read(.exists(keys: arguments))
+        case "ttl": return .read(.timeToLive(key: arguments[0], inMilliseconds: false))
+        case "pttl": return .read(.timeToLive(key: arguments[0], inMilliseconds: true))
+        case "dbsize": return .read(.keyCount)
+        case "set": return .write(try parseSet(arguments))
+        case "del": return .write(.delete(keys: arguments))
+        case "expire", "pexpire", "expireat", "pexpireat": return .write(try parseExpire(name, arguments))
+        case "persist": return .write(.persist(key: arguments[0]))
+        case "incr": return .write(.increment(key: arguments[0], by: 1))
+        case "decr": return .write(.increment(key: arguments[0], by: -1))
+        case "incrby": return .write(.increment(key: arguments[0], by: try integer(arguments[1])))
+        case "decrby":
+            let amount = try integer(arguments[1])
+            guard amount != Int64.min else { throw CommandRejection("ERR decrement would overflow") }
+            return .write(.increment(key: arguments[0], by: -amount))
+        case "mset":
+            guard arguments.count % 2 == 0 else { throw CommandRejection(CommandError.wrongArity(name)) }
+            let pairs = stride(from: 0, to: arguments.count, by: 2).map {
+                KeyValuePair(key: arguments[$0], value: arguments[$0 + 1])
+            }
+            return .write(.multiSet(pairs: pairs))
+        default:
+            return .connection(try parseConnection(name, arguments))
+        }
+    }
+
+    /// A 64-bit integer argument, parsed exactly as Redis does.
+    static func integer(_ bytes: [UInt8]) throws(CommandRejection) -> Int64 {
+        guard let value = KeyValueStore.parseInteger(bytes) else { throw CommandRejection(CommandError.notAnInteger) }
+        return value
+    }
+
+    static func keyword(_ bytes: [UInt8]) -> String { String(decoding: bytes, as: UTF8.self).uppercased() }
+}
+
+/// A request Synod will not run, with the error reply Redis gives for it.
+public struct CommandRejection: Error, Hashable, Sendable {
+    public let message: String
+
+    public init(_ message: String) { self.message = message }
+}

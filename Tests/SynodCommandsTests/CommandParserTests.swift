@@ -1,0 +1,116 @@
+import SynodKeyValue
+import Testing
+
+@testable import SynodCommands
+
+struct CommandParserTests {
+    static func parse(_ words: String...) -> Result<ClientCommand, CommandRejection> {
+        CommandParser.parse(words.map { Array($0.utf8) })
+    }
+
+    static func bytes(_ text: String) -> [UInt8] { Array(text.utf8) }
+
+    @Test func setOptionsBecomeTheReplicatedCommand() {
+        #expect(
+            Self.parse("set", "k", "v", "nx", "get", "px", "1500")
+                == .success(
+                    .write(
+                        .set(
+                            key: Self.bytes("k"),
+                            value: Self.bytes("v"),
+                            condition: .ifAbsent,
+                            expiry: .afterMilliseconds(1500),
+                            returnPrevious: true
+                        )
+                    )
+                )
+        )
+        #expect(
+            Self.parse("SET", "k", "v", "EXAT", "100", "XX")
+                == .success(
+                    .write(
+                        .set(
+                            key: Self.bytes("k"),
+                            value: Self.bytes("v"),
+                            condition: .ifPresent,
+                            expiry: .atMilliseconds(100_000),
+                            returnPrevious: false
+                        )
+                    )
+                )
+        )
+        #expect(
+            Self.parse("SET", "k", "v", "KEEPTTL")
+                == .success(
+                    .write(
+                        .set(
+                            key: Self.bytes("k"),
+                            value: Self.bytes("v"),
+                            condition: .always,
+                            expiry: .keep,
+                            returnPrevious: false
+                        )
+                    )
+                )
+        )
+    }
+
+    @Test func expireFamilyAndCounters() {
+        #expect(
+            Self.parse("EXPIRE", "k", "10", "XX", "LT")
+                == .success(
+                    .write(
+                        .expire(
+                            key: Self.bytes("k"),
+                            expiry: .afterMilliseconds(10_000),
+                            condition: .ifEarlierAndHasExpiry
+                        )
+                    )
+                )
+        )
+        #expect(
+            Self.parse("pexpireat", "k", "5", "GT")
+                == .success(.write(.expire(key: Self.bytes("k"), expiry: .atMilliseconds(5), condition: .ifLater)))
+        )
+        #expect(Self.parse("DECRBY", "n", "7") == .success(.write(.increment(key: Self.bytes("n"), by: -7))))
+        #expect(Self.parse("INCR", "n") == .success(.write(.increment(key: Self.bytes("n"), by: 1))))
+        #expect(
+            Self.parse("MSET", "a", "1", "b", "2")
+                == .success(
+                    .write(
+                        .multiSet(pairs: [
+                            KeyValuePair(key: Self.bytes("a"), value: Self.bytes("1")),
+                            KeyValuePair(key: Self.bytes("b"), value: Self.bytes("2")),
+                        ])
+                    )
+                )
+        )
+    }
+
+    @Test func readsAndConnectionCommands() {
+        #expect(Self.parse("PTTL", "k") == .success(.read(.timeToLive(key: Self.bytes("k"), inMilliseconds: true))))
+        #expect(Self.parse("dbsize") == .success(.read(.keyCount)))
+        #expect(
+            Self.parse("HELLO", "3", "AUTH", "default", "any", "SETNAME", "app")
+                == .success(.connection(.hello(protocolVersion: 3, clientName: Self.bytes("app"))))
+        )
+        #expect(
+            Self.parse("HELLO", "3", "AUTH", "alice", "pw")
+                == .failure(CommandRejection("WRONGPASS invalid username-password pair or user is disabled."))
+        )
+        #expect(Self.parse("command", "docs", "get") == .success(.connection(.commandDocs(names: [Self.bytes("get")]))))
+        #expect(Self.parse("Client", "setName", "w1") == .success(.connection(.clientSetName(Self.bytes("w1")))))
+    }
+
+    @Test func theUnknownCommandMessageListsArgumentsUpTo128Bytes() {
+        let long = String(repeating: "y", count: 300)
+        let message = CommandError.unknownCommand(
+            Self.bytes("zap"),
+            arguments: [Self.bytes("a"), Self.bytes(long), Self.bytes("b")]
+        )
+        #expect(
+            message
+                == "ERR unknown command 'zap', with args beginning with: 'a' '\(String(repeating: "y", count: 124))' "
+        )
+    }
+}
