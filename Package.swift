@@ -36,6 +36,7 @@ let package = Package(
         .target(name: "SynodRESP"),
         .target(name: "SynodKeyValue", dependencies: ["SynodCore"]),
         .target(name: "SynodCommands", dependencies: ["SynodKeyValue"]),
+        .target(name: "SynodPeerProtocol", dependencies: ["SynodCore", "SynodRaft"]),
         .target(
             name: "SynodStorage",
             dependencies: [
@@ -88,6 +89,10 @@ let package = Package(
         .testTarget(name: "SynodRESPTests", dependencies: ["SynodRESP"]),
         .testTarget(name: "SynodKeyValueTests", dependencies: ["SynodKeyValue", "SynodCore"]),
         .testTarget(name: "SynodCommandsTests", dependencies: ["SynodCommands", "SynodKeyValue"]),
+        .testTarget(
+            name: "SynodPeerProtocolTests",
+            dependencies: ["SynodPeerProtocol", "SynodRaft", "SynodConsensus", "SynodCore"]
+        ),
         .testTarget(
             name: "SynodStorageTests",
             dependencies: ["SynodStorage", "SynodConsensus", "SynodCore"]

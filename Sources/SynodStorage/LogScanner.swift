@@ -1,3 +1,5 @@
+import SynodCore
+
 /// Splits one segment's bytes into records, and says how the segment ends.
 ///
 /// The fault model (documented in docs/STORAGE.md): a crash keeps a prefix of the writes that

@@ -1,0 +1,109 @@
+import SynodCore
+import SynodRaft
+
+/// The frames nodes exchange: one consensus message of one group each, versioned and
+/// checksummed.
+///
+/// ```
+/// offset  size  field
+///      0     4  magic "SYNP"
+///      4     1  version (1)
+///      5     1  kind (1: a Raft message)
+///      6     2  zero
+///      8     8  group id
+///     16     4  payload length
+///     20     n  payload (RaftMessage.encode)
+///   20+n     4  CRC-32C of bytes 0..<20+n
+/// ```
+public enum PeerFrame {
+    static let magic: UInt32 = 0x504E_5953
+    static let version: UInt8 = 1
+    static let raftMessageKind: UInt8 = 1
+    static let headerCount = 20
+
+    /// The bytes of one frame.
+    public static func encode(_ message: RaftMessage, group: GroupID) -> [UInt8] {
+        var writer = ByteWriter(reservingCapacity: 64)
+        writer.write(magic)
+        writer.write(version)
+        writer.write(raftMessageKind)
+        writer.writeRaw([0, 0])
+        writer.write(group.rawValue)
+        writer.write(UInt32(0))
+        message.encode(to: &writer)
+        writer.overwrite(UInt32(writer.bytes.count - headerCount), at: 16)
+        writer.write(CRC32C.checksum(writer.bytes))
+        return writer.bytes
+    }
+}
+
+/// Splits a peer's byte stream into frames. Anything that is not a valid frame ends the
+/// stream: the caller logs the reason and closes the connection (a peer speaking garbage is
+/// disconnected, never trusted and never a crash).
+public struct PeerFrameDecoder: Sendable {
+    public enum Output: Equatable, Sendable {
+        case message(group: GroupID, RaftMessage)
+        case needMoreData
+        /// Not a valid frame; the stream cannot be trusted after it.
+        case garbage(String)
+    }
+
+    /// The largest payload accepted (a snapshot chunk or a batch of entries).
+    public let payloadBytesMax: Int
+    private var buffer: [UInt8] = []
+    private var readIndex = 0
+    private var failure: String?
+
+    public init(payloadBytesMax: Int = 64 << 20) { self.payloadBytesMax = payloadBytesMax }
+
+    public mutating func append(_ bytes: some Sequence<UInt8>) {
+        if readIndex > 0 && (readIndex >= buffer.count || readIndex > 1 << 16) {
+            buffer.removeSubrange(..<readIndex)
+            readIndex = 0
+        }
+        buffer.append(contentsOf: bytes)
+    }
+
+    public mutating func next() -> Output {
+        if let failure { return .garbage(failure) }
+        let output = decodeFrame()
+        if case .garbage(let reason) = output { failure = reason }
+        return output
+    }
+
+    private func field32(_ offset: Int) -> UInt32 {
+        (0..<4).reduce(UInt32(0)) { $0 | UInt32(buffer[readIndex + offset + $1]) << (8 * $1) }
+    }
+
+    private mutating func decodeFrame() -> Output {
+        let available = buffer.count - readIndex
+        guard available >= PeerFrame.headerCount else { return .needMoreData }
+        guard field32(0) == PeerFrame.magic else { return .garbage("not a Synod peer frame") }
+        guard buffer[readIndex + 4] == PeerFrame.version else {
+            return .garbage("peer frame version \(buffer[readIndex + 4]), expected \(PeerFrame.version)")
+        }
+        guard buffer[readIndex + 5] == PeerFrame.raftMessageKind, buffer[readIndex + 6] == 0, buffer[readIndex + 7] == 0
+        else { return .garbage("unknown peer frame kind") }
+        let payloadCount = Int(field32(16))
+        guard payloadCount <= payloadBytesMax else {
+            return .garbage("peer frame of \(payloadCount) bytes over the limit \(payloadBytesMax)")
+        }
+        let frameCount = PeerFrame.headerCount + payloadCount + 4
+        guard available >= frameCount else { return .needMoreData }
+        let frame = buffer[readIndex..<readIndex + frameCount]
+        guard CRC32C.checksum(frame.dropLast(4)) == field32(frameCount - 4) else {
+            return .garbage("peer frame checksum mismatch")
+        }
+        var groupReader = ByteReader(frame[(readIndex + 8)..<(readIndex + 16)])
+        var reader = ByteReader(frame[(readIndex + PeerFrame.headerCount)..<(readIndex + frameCount - 4)])
+        do {
+            let group = GroupID(try groupReader.readUInt64())
+            let message = try RaftMessage(decoding: &reader)
+            guard reader.isAtEnd else { return .garbage("\(reader.remainingCount) bytes after a message") }
+            readIndex += frameCount
+            return .message(group: group, message)
+        } catch {
+            return .garbage("undecodable message: \(error)")
+        }
+    }
+}

@@ -1,0 +1,110 @@
+import SynodConsensus
+import SynodCore
+import SynodRaft
+import Testing
+
+@testable import SynodPeerProtocol
+
+struct PeerFrameTests {
+    static let node1 = NodeID(1)
+    static let node2 = NodeID(2)
+
+    /// One message of every kind.
+    static let messages: [RaftMessage] = {
+        let entries = [
+            LogEntry(term: Term(3), index: LogIndex(8), payload: .noop),
+            LogEntry(term: Term(3), index: LogIndex(9), payload: .command([1, 2, 3])),
+            LogEntry(term: Term(3), index: LogIndex(10), payload: .configurationChange(.addLearner(NodeID(4)))),
+        ]
+        let chunk = SnapshotChunk(
+            index: LogIndex(50),
+            term: Term(2),
+            membership: Membership(voters: [node1, node2], learners: [NodeID(3)]),
+            offset: 1024,
+            data: [9, 8, 7],
+            isLast: true
+        )
+        let bodies: [RaftMessage.Body] = [
+            .preVote(lastIndex: LogIndex(5), lastTerm: Term(2)),
+            .preVoteResponse(granted: true),
+            .vote(lastIndex: LogIndex(5), lastTerm: Term(2), leadershipTransfer: true),
+            .voteResponse(granted: false),
+            .append(previousIndex: LogIndex(7), previousTerm: Term(2), entries: entries, commit: LogIndex(6)),
+            .append(previousIndex: LogIndex(7), previousTerm: Term(2), entries: [], commit: LogIndex(7)),
+            .appendResponse(.accepted(matchIndex: LogIndex(10))),
+            .appendResponse(.rejected(rejectedIndex: LogIndex(9), hintIndex: LogIndex(4), hintTerm: Term(1))),
+            .heartbeat(commit: LogIndex(3), leaderTick: 99, readRound: 7),
+            .heartbeat(commit: LogIndex(3), leaderTick: 99, readRound: nil),
+            .heartbeatResponse(leaderTick: 99, readRound: nil),
+            .snapshotChunk(chunk),
+            .snapshotResponse(.chunkStored(index: LogIndex(50), nextOffset: 2048)),
+            .snapshotResponse(.installed(matchIndex: LogIndex(50))),
+            .snapshotResponse(.restart(index: LogIndex(50))),
+            .timeoutNow,
+        ]
+        return bodies.map { RaftMessage(from: node1, to: node2, term: Term(3), body: $0) }
+    }()
+
+    static func decodeAll(_ bytes: [UInt8], pieceSize: Int) -> [PeerFrameDecoder.Output] {
+        var decoder = PeerFrameDecoder()
+        var outputs: [PeerFrameDecoder.Output] = []
+        var start = 0
+        while start < bytes.count {
+            let end = min(bytes.count, start + pieceSize)
+            decoder.append(bytes[start..<end])
+            start = end
+            while case let output = decoder.next(), output != .needMoreData {
+                outputs.append(output)
+                if case .garbage = output { return outputs }
+            }
+        }
+        return outputs
+    }
+
+    @Test(arguments: [1, 3, 64, 100_000])
+    func everyMessageKindRoundTripsInAnyPieces(pieceSize: Int) {
+        let stream = Self.messages.enumerated().flatMap { PeerFrame.encode($1, group: GroupID(UInt64($0))) }
+        let expected = Self.messages.enumerated().map {
+            PeerFrameDecoder.Output.message(group: GroupID(UInt64($0)), $1)
+        }
+        #expect(Self.decodeAll(stream, pieceSize: pieceSize) == expected)
+    }
+
+    @Test func aFlippedBitAnywhereIsGarbageNeverAMessage() {
+        for message in Self.messages {
+            let frame = PeerFrame.encode(message, group: GroupID(7))
+            for offset in 0..<frame.count {
+                var damaged = frame
+                damaged[offset] ^= 1 << UInt8(offset % 8)
+                let outputs = Self.decodeAll(damaged + PeerFrame.encode(message, group: GroupID(7)), pieceSize: 1 << 20)
+                guard case .garbage = outputs.first else {
+                    // A flip in the length field may only make the decoder wait for more.
+                    #expect(outputs.isEmpty, "offset \(offset) of \(message): \(outputs)")
+                    continue
+                }
+            }
+        }
+    }
+
+    @Test func randomBytesAreGarbageOrIncompleteNeverACrash() {
+        var random = SeededGenerator(seed: 99)
+        for round in 0..<2_000 {
+            var bytes = (0..<random.nextIndex(below: 200)).map { _ in UInt8(truncatingIfNeeded: random.next()) }
+            if round % 2 == 0 {
+                bytes =
+                    Array(PeerFrame.encode(Self.messages[round % Self.messages.count], group: GroupID(1)).prefix(20))
+                    + bytes
+            }
+            for output in Self.decodeAll(bytes, pieceSize: 7) {
+                if case .message = output { Issue.record("round \(round) decoded random bytes as a message") }
+            }
+        }
+    }
+
+    @Test func oversizedFramesAreRefusedBeforeBuffering() {
+        var decoder = PeerFrameDecoder(payloadBytesMax: 16)
+        decoder.append(PeerFrame.encode(Self.messages[4], group: GroupID(1)))
+        #expect(decoder.next() == .garbage("peer frame of 86 bytes over the limit 16"))
+        #expect(decoder.next() == .garbage("peer frame of 86 bytes over the limit 16"))
+    }
+}
