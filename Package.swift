@@ -15,6 +15,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-numerics", from: "1.1.1"),
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         // Pure layer.
@@ -54,6 +57,17 @@ let package = Package(
         // Shell layer.
         .target(name: "SynodPOSIXStorage", dependencies: ["SynodStorage"]),
         .target(
+            name: "SynodNode",
+            dependencies: [
+                "SynodCore", "SynodConsensus", "SynodRaft", "SynodStorage", "SynodPOSIXStorage", "SynodKeyValue",
+                "SynodRESP", "SynodCommands", "SynodPeerProtocol",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .target(
             name: "SynodReports",
             dependencies: [
                 "SynodCore",
@@ -73,7 +87,10 @@ let package = Package(
             dependencies: [
                 "SynodReports",
                 "SynodSimulation",
+                "SynodNode",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         .target(name: "SynodTestSupport"),

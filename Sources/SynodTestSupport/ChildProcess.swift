@@ -77,6 +77,14 @@ public func waitUntil(
 }
 
 extension ChildProcess {
+    /// Sends `signal` (SIGTERM for a graceful stop, SIGSTOP/SIGCONT to pause and resume).
+    public func send(signal number: Int32) {
+        lock.withLock {
+            guard process.isRunning else { return }
+            kill(process.processIdentifier, number)
+        }
+    }
+
     /// Waits for the process to exit by itself and returns its exit status.
     public func waitForExit() -> Int32 {
         process.waitUntilExit()

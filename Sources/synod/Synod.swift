@@ -1,10 +1,14 @@
 import ArgumentParser
 
 @main
-struct Synod: ParsableCommand {
+struct Synod: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "synod",
         abstract: "Synod: a distributed coordination service and replicated key-value store.",
-        subcommands: [PartitionReportCommand.self, BalanceReportCommand.self, BenchCommand.self, SimCommand.self]
+        subcommands: [
+            ServerCommand.self, DevCommand.self, PartitionReportCommand.self, BalanceReportCommand.self,
+            BenchCommand.self,
+            SimCommand.self,
+        ]
     )
 }

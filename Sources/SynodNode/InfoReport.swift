@@ -1,0 +1,63 @@
+import NIOCore
+import SynodRaft
+
+/// The text of INFO: Redis's sections that apply, and a consensus section.
+enum InfoReport {
+    /// What Synod tells clients that check the Redis version (for features they rely on).
+    static let redisCompatibleVersion = "7.0.0"
+    static let allSections = ["server", "clients", "stats", "replication", "keyspace", "consensus"]
+
+    /// Runs on the driver's loop.
+    static func text(sections requested: [String], driver: NodeDriver, shared: ClientContext) -> String {
+        let wanted =
+            requested.isEmpty || requested.contains("all") || requested.contains("everything")
+                || requested.contains("default")
+            ? allSections : allSections.filter { requested.contains($0) }
+        let statistics = shared.statistics.withLockedValue { $0 }
+        let uptimeSeconds = (NIODeadline.now() - shared.startedAt).nanoseconds / 1_000_000_000
+        let replica = driver.replica
+        var lines: [String] = []
+        for section in wanted {
+            lines.append("# \(section.prefix(1).uppercased() + section.dropFirst())")
+            switch section {
+            case "server":
+                lines += [
+                    "redis_version:\(redisCompatibleVersion)", "synod_version:0.1.0", "redis_mode:standalone",
+                    "process_id:\(ProcessInfoShim.processID)", "tcp_port:\(shared.configuration.clientAddress.port)",
+                    "uptime_in_seconds:\(uptimeSeconds)",
+                ]
+            case "clients":
+                lines += [
+                    "connected_clients:\(statistics.connectedClients)",
+                    "maxclients:\(shared.configuration.clientConnectionsMax)",
+                ]
+            case "stats":
+                lines += [
+                    "total_connections_received:\(statistics.totalConnections)",
+                    "total_commands_processed:\(statistics.commandsProcessed)",
+                    "rejected_connections:\(statistics.rejectedConnections)",
+                ]
+            case "replication":
+                lines += ["role:\(replica.role == .leader ? "master" : "slave")", "connected_slaves:0"]
+            case "keyspace":
+                if driver.store.keyCount > 0 { lines.append("db0:keys=\(driver.store.keyCount),expires=0,avg_ttl=0") }
+            default:
+                lines += [
+                    "node_id:\(shared.configuration.nodeID.rawValue)",
+                    "raft_role:\(String(describing: replica.role).prefix { $0 != "(" })",
+                    "raft_term:\(replica.hardState.term)",
+                    "raft_leader:\(replica.leader.map { String($0.rawValue) } ?? "none")",
+                    "raft_commit_index:\(replica.commitIndex)",
+                    "raft_applied_index:\(driver.store.appliedIndex)",
+                    "raft_snapshot_index:\(replica.snapshotIndex)",
+                    "raft_voters:\(replica.membership.voters.sorted().map { String($0.rawValue) }.joined(separator: ","))",
+                    "kv_revision:\(driver.store.revision)",
+                    "wal_segments:\(driver.storage.log.segmentCount)",
+                    "wal_syncs:\(driver.storage.log.statistics.syncs)",
+                ]
+            }
+            lines.append("")
+        }
+        return lines.joined(separator: "\r\n")
+    }
+}

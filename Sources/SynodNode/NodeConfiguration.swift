@@ -1,0 +1,85 @@
+import SynodCore
+
+/// A host and port, as written on the command line (`127.0.0.1:7001`).
+public struct HostPort: Hashable, Sendable, CustomStringConvertible {
+    public let host: String
+    public let port: Int
+
+    public init(host: String, port: Int) {
+        self.host = host
+        self.port = port
+    }
+
+    /// Parses `HOST:PORT`; nil when it is not one.
+    public init?(parsing text: String) {
+        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]),
+            (1...65_535).contains(port), colon != text.startIndex
+        else { return nil }
+        self.init(host: String(text[..<colon]), port: port)
+    }
+
+    public var description: String { "\(host):\(port)" }
+}
+
+/// Everything one node needs to run, with documented defaults.
+public struct NodeConfiguration: Sendable {
+    public var nodeID: NodeID
+    public var dataDirectory: String
+    /// Where Redis clients connect.
+    public var clientAddress: HostPort
+    /// Where the other nodes connect.
+    public var peerAddress: HostPort
+    /// The founding members and their peer addresses (this node included).
+    public var initialCluster: [NodeID: HostPort]
+    /// One Raft tick.
+    public var tickMilliseconds = 50
+    /// Ticks without a leader before an election (with the randomization Raft adds).
+    public var electionTimeoutTicks = 10
+    public var heartbeatIntervalTicks = 1
+    /// Applied entries between snapshots; the Raft log in memory is bounded by it.
+    public var snapshotIntervalEntries = 10_000
+    /// The most expired keys the leader removes per round.
+    public var expiredKeysPerRoundMax = 64
+    /// Open client connections at most (Redis `maxclients`).
+    public var clientConnectionsMax = 10_000
+
+    public init(
+        nodeID: NodeID,
+        dataDirectory: String,
+        clientAddress: HostPort,
+        peerAddress: HostPort,
+        initialCluster: [NodeID: HostPort]
+    ) {
+        self.nodeID = nodeID
+        self.dataDirectory = dataDirectory
+        self.clientAddress = clientAddress
+        self.peerAddress = peerAddress
+        self.initialCluster = initialCluster
+    }
+
+    /// Parses `1=HOST:PORT,2=HOST:PORT,...`.
+    public static func parseCluster(_ text: String) -> [NodeID: HostPort]? {
+        var members: [NodeID: HostPort] = [:]
+        for member in text.split(separator: ",") {
+            let parts = member.split(separator: "=", maxSplits: 1)
+            guard parts.count == 2, let raw = UInt64(parts[0]), raw > 0,
+                let address = HostPort(parsing: String(parts[1])),
+                members[NodeID(raw)] == nil
+            else { return nil }
+            members[NodeID(raw)] = address
+        }
+        return members.isEmpty ? nil : members
+    }
+
+    /// A description of the first setting that cannot work, or nil.
+    public func problem() -> String? {
+        if initialCluster[nodeID] == nil { return "--initial-cluster does not name this node (\(nodeID.rawValue))" }
+        if dataDirectory.isEmpty { return "--data-dir is empty" }
+        if !(1...10_000).contains(tickMilliseconds) { return "the tick must be 1...10000 ms" }
+        if electionTimeoutTicks <= heartbeatIntervalTicks {
+            return "the election timeout must exceed the heartbeat interval"
+        }
+        if snapshotIntervalEntries < 1 { return "the snapshot interval must be at least 1 entry" }
+        return nil
+    }
+}

@@ -1,0 +1,140 @@
+import NIOCore
+import SynodCommands
+import SynodConsensus
+import SynodCore
+import SynodKeyValue
+import SynodPOSIXStorage
+import SynodRaft
+import SynodStorage
+
+/// The node's consensus group, its storage and its state machine, and the Ready loop that
+/// ties them together.
+///
+/// Everything here runs on one event loop (`loop`): every entry point asserts it, and
+/// callers on other threads go through `loop.execute` / `loop.submit`. One Ready at a time is
+/// persisted (stage, one fdatasync), then its messages are sent and its entries applied; the
+/// requests that arrive during a sync are handled together in the next round, which is where
+/// group commit comes from.
+final class NodeDriver: @unchecked Sendable {
+    // @unchecked Sendable: all mutable state is confined to `loop` (checked by preconditions).
+    static let group = GroupID(1)
+
+    let loop: EventLoop
+    let configuration: NodeConfiguration
+    var replica: RaftReplica
+    var storage: DurableStorage<POSIXFileSystem>
+    var store: KeyValueStore
+    /// Sends a message to a peer (never blocks; the transport queues or drops).
+    var send: @Sendable (RaftMessage) -> Void = { _ in }
+    /// Called once when storage fails: the node must stop.
+    var onFatalError: @Sendable (String) -> Void = { _ in }
+
+    var nextRequestID: UInt64 = 1
+    /// Writes proposed here, waiting to be applied.
+    var pendingWrites: [UInt64: EventLoopPromise<KeyValueResult>] = [:]
+    /// Reads waiting for their ReadIndex, then for the state machine to reach it.
+    var pendingReads: [UInt64: PendingRead] = [:]
+    var lastTickTime = NIODeadline.now()
+    var stopped = false
+    /// A `processReady` is queued on the loop: inputs that arrive before it runs share its
+    /// Ready, and so its one fdatasync (group commit).
+    var readyProcessingQueued = false
+
+    struct PendingRead {
+        let command: ReadCommand
+        let promise: EventLoopPromise<KeyValueResult>
+        var readIndex: LogIndex?
+    }
+
+    init(configuration: NodeConfiguration, loop: EventLoop) throws {
+        self.configuration = configuration
+        self.loop = loop
+        var (storage, recovered) = try DurableStorage.open(
+            directory: configuration.dataDirectory,
+            files: POSIXFileSystem()
+        )
+        var state = recovered[Self.group] ?? .joining
+        if recovered[Self.group] == nil {
+            // First start: the founding members' membership, as committed term-1 entries.
+            state = .bootstrap(voters: Set(configuration.initialCluster.keys))
+            try storage.stage(group: Self.group, hardState: state.hardState, snapshot: nil, entries: state.entries)
+            try storage.sync()
+        }
+        var raftConfiguration = RaftConfiguration(
+            id: configuration.nodeID,
+            randomSeed: UInt64.random(in: 1...UInt64.max)
+        )
+        raftConfiguration.electionTimeoutTicks = configuration.electionTimeoutTicks
+        raftConfiguration.heartbeatIntervalTicks = configuration.heartbeatIntervalTicks
+        self.replica = try RaftReplica(configuration: raftConfiguration, state: state)
+        self.storage = storage
+        self.store = try KeyValueStore(snapshotBytes: state.snapshot.data)
+    }
+
+    var isLeader: Bool { replica.role == .leader }
+
+    /// Wall-clock Unix milliseconds: the stamp a leader puts on the entries it proposes.
+    static func wallClockMilliseconds() -> Int64 {
+        Int64(NIODeadline.now().uptimeNanoseconds / 1_000_000) &+ bootWallClockOffsetMilliseconds
+    }
+
+    /// Wall-clock time minus the monotonic clock at start, so stamps follow the wall clock but
+    /// never jump with it.
+    static let bootWallClockOffsetMilliseconds: Int64 = {
+        let wall = Int64(systemWallClockMilliseconds())
+        return wall - Int64(NIODeadline.now().uptimeNanoseconds / 1_000_000)
+    }()
+
+    // MARK: - Time
+
+    /// Runs the ticks that elapsed since the last one, all of them: after a pause (GC, SIGSTOP,
+    /// an overloaded machine) the replica must see the time that passed, so that an election
+    /// timeout or the end of a lease is not silently postponed.
+    func tick() {
+        precondition(loop.inEventLoop, "driver state is confined to its loop")
+        guard !stopped else { return }
+        let now = NIODeadline.now()
+        let interval = Int64(configuration.tickMilliseconds) * 1_000_000
+        let elapsed = Int64(now.uptimeNanoseconds) - Int64(lastTickTime.uptimeNanoseconds)
+        let ticks = max(0, min(elapsed / interval, Int64(4 * configuration.electionTimeoutTicks)))
+        guard ticks > 0 else { return }
+        lastTickTime = now
+        for _ in 0..<ticks { replica.tick() }
+        proposeExpiredKeyRemoval()
+        processReady()
+    }
+
+    /// The leader proposes removing keys whose TTL has passed by its clock; the entry's own
+    /// time decides on every replica.
+    func proposeExpiredKeyRemoval() {
+        guard isLeader else { return }
+        let expired = store.expiredKeys(at: Self.wallClockMilliseconds(), limit: configuration.expiredKeysPerRoundMax)
+        guard !expired.isEmpty else { return }
+        let entry = KeyValueEntry(
+            requestID: 0,
+            timeMilliseconds: Self.wallClockMilliseconds(),
+            command: .removeExpired(keys: expired)
+        )
+        // Refused while the leader is busy (flow control, a transfer): tried again next tick.
+        _ = try? replica.propose(entry.encoded)
+    }
+
+    // MARK: - Messages
+
+    func receive(_ message: RaftMessage) {
+        precondition(loop.inEventLoop, "driver state is confined to its loop")
+        guard !stopped, message.to == configuration.nodeID else { return }
+        replica.step(message)
+        queueReadyProcessing()
+    }
+
+    /// Runs `processReady` once the inputs already queued on the loop have been taken in.
+    func queueReadyProcessing() {
+        guard !readyProcessingQueued else { return }
+        readyProcessingQueued = true
+        loop.execute {
+            self.readyProcessingQueued = false
+            self.processReady()
+        }
+    }
+}

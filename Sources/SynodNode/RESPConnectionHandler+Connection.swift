@@ -1,0 +1,109 @@
+import NIOCore
+import SynodCommands
+import SynodRESP
+
+/// Commands about the connection and the server, answered without the log.
+extension RESPConnectionHandler {
+    /// What `CONFIG GET` reports (what redis-benchmark and common clients ask for).
+    static let configuration: [(String, String)] = [
+        ("save", ""), ("appendonly", "no"), ("databases", "1"), ("maxmemory", "0"),
+        ("maxmemory-policy", "noeviction"), ("proto-max-bulk-len", String(512 << 20)),
+    ]
+
+    func runConnectionCommand(_ command: ConnectionCommand, slot: Int, context: ChannelHandlerContext) {
+        var writer = RESPWriter(version: version)
+        switch command {
+        case .ping(let message):
+            if let message { writer.bulkString(message) } else { writer.simpleString("PONG") }
+        case .echo(let message):
+            writer.bulkString(message)
+        case .select:
+            writer.simpleString("OK")
+        case .quit:
+            writer.simpleString("OK")
+            closeAfterFlush = true
+        case .hello(let protocolVersion, let name):
+            if let protocolVersion { version = protocolVersion == 3 ? .resp3 : .resp2 }
+            if let name { clientName = name }
+            writer.version = version
+            writeHello(to: &writer)
+        case .clientSetName(let name):
+            clientName = name.isEmpty ? nil : name
+            writer.simpleString("OK")
+        case .clientGetName:
+            if let clientName { writer.bulkString(clientName) } else { writer.null() }
+        case .clientID:
+            writer.integer(Int64(clientID))
+        case .commandCount:
+            writer.integer(Int64(CommandParser.commandNames.count))
+        case .commandDocs:
+            // No documentation yet: an empty map, which redis-cli takes as "no hints".
+            writer.mapHeader(0)
+        case .configGet(let patterns):
+            let matches = Self.configuration.filter { name, _ in
+                patterns.contains { Self.glob(String(decoding: $0, as: UTF8.self).lowercased(), matches: name) }
+            }
+            writer.mapHeader(matches.count)
+            for (name, value) in matches {
+                writer.bulkString(name)
+                writer.bulkString(value)
+            }
+        case .info(let sections):
+            let driver = shared.driver
+            let shared = self.shared
+            let names = sections.map { String(decoding: $0, as: UTF8.self).lowercased() }
+            let future = driver.loop.submit { InfoReport.text(sections: names, driver: driver, shared: shared) }
+            let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+            future.hop(to: context.eventLoop).whenComplete { result in
+                let (handler, context) = bound.value
+                var writer = RESPWriter(version: handler.version)
+                switch result {
+                case .success(let text): writer.bulkString(text)
+                case .failure(let error): writer.error("ERR \(error)")
+                }
+                handler.complete(slot, writer.take(), context: context)
+            }
+            return
+        }
+        complete(slot, writer.take(), context: context)
+    }
+
+    func writeHello(to writer: inout RESPWriter) {
+        writer.mapHeader(7)
+        writer.bulkString("server")
+        writer.bulkString("synod")
+        writer.bulkString("version")
+        writer.bulkString(InfoReport.redisCompatibleVersion)
+        writer.bulkString("proto")
+        writer.integer(Int64(version.rawValue))
+        writer.bulkString("id")
+        writer.integer(Int64(clientID))
+        writer.bulkString("mode")
+        writer.bulkString("standalone")
+        writer.bulkString("role")
+        writer.bulkString("master")
+        writer.bulkString("modules")
+        writer.arrayHeader(0)
+    }
+
+    /// Redis-style glob with `*` and `?` (what CONFIG GET patterns use).
+    static func glob(_ pattern: String, matches name: String) -> Bool {
+        let pattern = Array(pattern)
+        let name = Array(name)
+        var memo: [Int: Bool] = [:]
+        func match(_ p: Int, _ n: Int) -> Bool {
+            if let known = memo[p * (name.count + 1) + n] { return known }
+            let result: Bool
+            if p == pattern.count {
+                result = n == name.count
+            } else if pattern[p] == "*" {
+                result = match(p + 1, n) || (n < name.count && match(p, n + 1))
+            } else {
+                result = n < name.count && (pattern[p] == "?" || pattern[p] == name[n]) && match(p + 1, n + 1)
+            }
+            memo[p * (name.count + 1) + n] = result
+            return result
+        }
+        return match(0, 0)
+    }
+}

@@ -1,0 +1,194 @@
+import NIOConcurrencyHelpers
+import NIOCore
+import SynodCommands
+import SynodKeyValue
+import SynodRESP
+
+/// What every client connection shares: the driver, and counters for INFO.
+final class ClientContext: Sendable {
+    let driver: NodeDriver
+    let configuration: NodeConfiguration
+    let statistics = NIOLockedValueBox(Statistics())
+    let startedAt = NIODeadline.now()
+
+    struct Statistics {
+        var connectedClients = 0
+        var totalConnections = 0
+        var commandsProcessed = 0
+        var nextClientID = 1
+        var rejectedConnections = 0
+    }
+
+    init(driver: NodeDriver, configuration: NodeConfiguration) {
+        self.driver = driver
+        self.configuration = configuration
+    }
+}
+
+/// One client connection: decodes requests, runs them (connection commands here, reads and
+/// writes on the driver), and writes the replies in request order even though they complete
+/// out of order. Pipelined requests beyond `pendingRepliesMax` pause reading until replies
+/// drain.
+final class RESPConnectionHandler: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    static let pendingRepliesMax = 1024
+
+    let shared: ClientContext
+    var decoder: RESPRequestDecoder
+    var version = RESPVersion.resp2
+    var clientID = 0
+    var clientName: [UInt8]?
+    /// Replies in request order; nil while a reply is still being computed.
+    var replies: [[UInt8]?] = []
+    /// The number of the request whose reply is `replies[0]` (replies are numbered from 0 in
+    /// request order, so a slot stays valid while earlier replies are written and removed).
+    var firstReplyNumber = 0
+    var closeAfterFlush = false
+    var readingPaused = false
+
+    init(shared: ClientContext, limits: RESPLimits = RESPLimits()) {
+        self.shared = shared
+        self.decoder = RESPRequestDecoder(limits: limits)
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        let (id, accepted) = shared.statistics.withLockedValue { statistics -> (Int, Bool) in
+            guard statistics.connectedClients < shared.configuration.clientConnectionsMax else {
+                statistics.rejectedConnections += 1
+                return (0, false)
+            }
+            statistics.connectedClients += 1
+            statistics.totalConnections += 1
+            defer { statistics.nextClientID += 1 }
+            return (statistics.nextClientID, true)
+        }
+        guard accepted else {
+            var writer = RESPWriter()
+            writer.error("ERR max number of clients reached")
+            context.writeAndFlush(wrapOutboundOut(ByteBuffer(bytes: writer.take())), promise: nil)
+            context.close(promise: nil)
+            return
+        }
+        clientID = id
+        context.fireChannelActive()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        if clientID != 0 { shared.statistics.withLockedValue { $0.connectedClients -= 1 } }
+        context.fireChannelInactive()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard !closeAfterFlush else { return }
+        decoder.append(unwrapInboundIn(data).readableBytesView)
+        decodeAvailable(context: context)
+    }
+
+    func decodeAvailable(context: ChannelHandlerContext) {
+        while !closeAfterFlush && replies.count < Self.pendingRepliesMax {
+            switch decoder.next() {
+            case .command(let words):
+                shared.statistics.withLockedValue { $0.commandsProcessed += 1 }
+                handle(words, context: context)
+            case .needMoreData:
+                return
+            case .protocolError(let message):
+                var writer = RESPWriter(version: version)
+                writer.error("ERR " + message)
+                replies.append(writer.take())
+                closeAfterFlush = true
+                flushReady(context: context)
+            }
+        }
+        if replies.count >= Self.pendingRepliesMax && !readingPaused {
+            readingPaused = true
+            context.channel.setOption(.autoRead, value: false).whenFailure { _ in context.close(promise: nil) }
+        }
+    }
+
+    func handle(_ words: [[UInt8]], context: ChannelHandlerContext) {
+        let slot = firstReplyNumber + replies.count
+        replies.append(nil)
+        switch CommandParser.parse(words) {
+        case .failure(let rejection):
+            var writer = RESPWriter(version: version)
+            writer.error(rejection.message)
+            complete(slot, writer.take(), context: context)
+        case .success(.connection(let command)):
+            runConnectionCommand(command, slot: slot, context: context)
+        case .success(.write(let command)):
+            let driver = shared.driver
+            let promise = driver.loop.makePromise(of: KeyValueResult.self)
+            driver.loop.execute { driver.write(command, promise: promise) }
+            replyWhenReady(promise.futureResult, slot: slot, context: context)
+        case .success(.read(let command)):
+            let driver = shared.driver
+            let promise = driver.loop.makePromise(of: KeyValueResult.self)
+            driver.loop.execute { driver.read(command, promise: promise) }
+            replyWhenReady(promise.futureResult, slot: slot, context: context)
+        }
+    }
+
+    /// Writes the result into its slot when it arrives, on this connection's loop.
+    func replyWhenReady(_ future: EventLoopFuture<KeyValueResult>, slot: Int, context: ChannelHandlerContext) {
+        let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        future.hop(to: context.eventLoop).whenComplete { result in
+            let (handler, context) = bound.value
+            var writer = RESPWriter(version: handler.version)
+            switch result {
+            case .success(let value): Self.write(value, to: &writer)
+            case .failure(let error): writer.error("ERR \(error)")
+            }
+            handler.complete(slot, writer.take(), context: context)
+        }
+    }
+
+    static func write(_ result: KeyValueResult, to writer: inout RESPWriter) {
+        switch result {
+        case .ok: writer.simpleString("OK")
+        case .null: writer.null()
+        case .integer(let value): writer.integer(value)
+        case .value(let bytes): writer.bulkString(bytes)
+        case .values(let values):
+            writer.arrayHeader(values.count)
+            for value in values {
+                if let value { writer.bulkString(value) } else { writer.null() }
+            }
+        case .error(let message): writer.error(message)
+        }
+    }
+
+    func complete(_ slot: Int, _ bytes: [UInt8], context: ChannelHandlerContext) {
+        replies[slot - firstReplyNumber] = bytes
+        flushReady(context: context)
+    }
+
+    /// Writes the replies at the head that are ready, in order.
+    func flushReady(context: ChannelHandlerContext) {
+        var ready = 0
+        while ready < replies.count, let bytes = replies[ready] {
+            context.write(wrapOutboundOut(ByteBuffer(bytes: bytes)), promise: nil)
+            ready += 1
+        }
+        guard ready > 0 else { return }
+        replies.removeFirst(ready)
+        firstReplyNumber += ready
+        if closeAfterFlush && replies.isEmpty {
+            context.writeAndFlush(wrapOutboundOut(ByteBuffer()), promise: nil)
+            context.close(promise: nil)
+            return
+        }
+        context.flush()
+        if readingPaused && replies.count < Self.pendingRepliesMax / 2 {
+            readingPaused = false
+            context.channel.setOption(.autoRead, value: true).whenFailure { _ in context.close(promise: nil) }
+            decodeAvailable(context: context)
+        }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: Error) {
+        context.close(promise: nil)
+    }
+}

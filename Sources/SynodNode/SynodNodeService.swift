@@ -1,0 +1,92 @@
+import Logging
+import NIOCore
+import NIOPosix
+import ServiceLifecycle
+import SynodCore
+import SynodRaft
+
+/// One running node: storage and consensus on the driver's loop, the peer transport and the
+/// client server on the network loops. Runs until graceful shutdown (SIGTERM, SIGINT): then
+/// it stops accepting, lets the driver finish what it is doing, and exits cleanly. A storage
+/// failure stops it with an error.
+public final class SynodNodeService: Service, Sendable {
+    public let configuration: NodeConfiguration
+    let logger: Logger
+
+    public init(configuration: NodeConfiguration, logger: Logger) {
+        self.configuration = configuration
+        self.logger = logger
+    }
+
+    public struct Failure: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    public func run() async throws {
+        let driverGroup = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let networkGroup = MultiThreadedEventLoopGroup(numberOfThreads: max(1, min(4, System.coreCount)))
+        let driverLoop = driverGroup.next()
+        let driver = try await driverLoop.submit { try NodeDriver(configuration: self.configuration, loop: driverLoop) }
+            .get()
+        let stopped = driverLoop.makePromise(of: Void.self)
+        let logger = self.logger
+        driver.onFatalError = { reason in
+            logger.critical("storage failed; stopping", metadata: ["reason": "\(reason)"])
+            stopped.fail(Failure(description: "storage failed: \(reason)"))
+        }
+        let transport = PeerTransport(
+            group: networkGroup,
+            nodeID: configuration.nodeID,
+            addresses: configuration.initialCluster,
+            logger: logger
+        ) { group, message in
+            guard group == NodeDriver.group else { return }
+            driverLoop.execute { driver.receive(message) }
+        }
+        driver.send = { message in transport.send(message, group: NodeDriver.group) }
+        let interval = TimeAmount.milliseconds(Int64(configuration.tickMilliseconds))
+        let ticks = driverLoop.scheduleRepeatedTask(initialDelay: interval, delay: interval) { _ in driver.tick() }
+
+        let peerServer = try await transport.startServer(at: configuration.peerAddress)
+        let shared = ClientContext(driver: driver, configuration: configuration)
+        let clientServer = try await ServerBootstrap(group: networkGroup)
+            .serverChannelOption(.backlog, value: 511)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(RESPConnectionHandler(shared: shared))
+                }
+            }
+            .bind(host: configuration.clientAddress.host, port: configuration.clientAddress.port)
+            .get()
+        logger.info(
+            "node started",
+            metadata: [
+                "node.id": "\(configuration.nodeID.rawValue)", "client.address": "\(configuration.clientAddress)",
+                "peer.address": "\(configuration.peerAddress)", "data.directory": "\(configuration.dataDirectory)",
+            ]
+        )
+
+        var failure: Error?
+        do {
+            try await withGracefulShutdownHandler {
+                try await stopped.futureResult.get()
+            } onGracefulShutdown: {
+                stopped.succeed(())
+            }
+        } catch {
+            failure = error
+        }
+        logger.info("node stopping")
+        try? await clientServer.close()  // Closing a server that is already closed is fine.
+        try? await peerServer.close()  // Likewise.
+        try? await transport.close()  // Peer connections may already be gone.
+        ticks.cancel()
+        // The driver finishes the work it has queued; everything acknowledged is already synced.
+        try? await driverLoop.submit { driver.stopped = true }.get()  // The loop is still running here.
+        try await networkGroup.shutdownGracefully()
+        try await driverGroup.shutdownGracefully()
+        if let failure { throw failure }
+    }
+}

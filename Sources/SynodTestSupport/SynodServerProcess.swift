@@ -1,0 +1,85 @@
+import Foundation
+
+/// A `synod server` child process on free loopback ports, with its data directory, for
+/// real-process tests.
+public final class SynodServerProcess: @unchecked Sendable {
+    // @unchecked Sendable: `process` is replaced only by start() and restart(), which tests call
+    // from one task.
+    public let nodeID: Int
+    public let clientPort: Int
+    public let peerPort: Int
+    public let dataDirectory: String
+    public let executable: String
+    public let initialCluster: String
+    public private(set) var process: ChildProcess
+
+    /// Picks the ports of `count` nodes and returns their `--initial-cluster` value.
+    public static func plan(count: Int) throws -> [(clientPort: Int, peerPort: Int)] {
+        try (0..<count).map { _ in (try freeLoopbackPort(), try freeLoopbackPort()) }
+    }
+
+    public static func cluster(_ plan: [(clientPort: Int, peerPort: Int)]) -> String {
+        plan.enumerated().map { "\($0.offset + 1)=127.0.0.1:\($0.element.peerPort)" }.joined(separator: ",")
+    }
+
+    public init(
+        executable: String,
+        nodeID: Int,
+        clientPort: Int,
+        peerPort: Int,
+        initialCluster: String,
+        dataDirectory: String
+    )
+        throws
+    {
+        self.executable = executable
+        self.nodeID = nodeID
+        self.clientPort = clientPort
+        self.peerPort = peerPort
+        self.initialCluster = initialCluster
+        self.dataDirectory = dataDirectory
+        process = try Self.launch(executable, nodeID, clientPort, peerPort, initialCluster, dataDirectory)
+    }
+
+    private static func launch(
+        _ executable: String,
+        _ nodeID: Int,
+        _ clientPort: Int,
+        _ peerPort: Int,
+        _ cluster: String,
+        _ directory: String
+    ) throws -> ChildProcess {
+        try ChildProcess(
+            executable: executable,
+            arguments: [
+                "server", "--node-id", String(nodeID), "--data-dir", directory, "--client-addr",
+                "127.0.0.1:\(clientPort)", "--peer-addr", "127.0.0.1:\(peerPort)", "--initial-cluster", cluster,
+                "--tick-milliseconds", "20",
+            ]
+        )
+    }
+
+    /// Starts the node again on the same ports and data (after a kill or a stop).
+    public func restart() throws {
+        process.terminate()
+        process = try Self.launch(executable, nodeID, clientPort, peerPort, initialCluster, dataDirectory)
+    }
+
+    /// One command on a fresh connection; nil if the node does not answer.
+    public func command(_ words: [String]) -> RESPReply? {
+        try? BlockingRESPConnection(port: clientPort, replyTimeoutSeconds: 10).command(words)  // Down or not yet up.
+    }
+
+    /// The fields of `INFO consensus`, or nil if the node does not answer.
+    public func consensus() -> [String: String]? {
+        guard case .bulkString(let bytes?) = command(["INFO", "consensus"]) else { return nil }
+        var fields: [String: String] = [:]
+        for line in String(decoding: bytes, as: UTF8.self).split(whereSeparator: \.isNewline) {
+            let parts = line.split(separator: ":", maxSplits: 1)
+            if parts.count == 2 { fields[String(parts[0])] = String(parts[1]) }
+        }
+        return fields
+    }
+
+    public var isLeader: Bool { consensus()?["raft_role"] == "leader" }
+}

@@ -1,0 +1,90 @@
+import ArgumentParser
+import Foundation
+
+/// `synod dev`: a whole local cluster in one command, for development.
+struct DevCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "dev",
+        abstract: "Start a local cluster (one synod server process per node) and stop it cleanly on Ctrl-C.",
+        discussion: """
+            Node N listens for Redis clients on 127.0.0.1:(7000+N) and for peers on 127.0.0.1:(7100+N) \
+            (see --client-port-base and --peer-port-base); its data lives in ./.synod/nodeN, so a restart \
+            keeps the data.
+            """
+    )
+
+    @Option(help: "Nodes in the cluster (1...7).")
+    var nodes = 3
+
+    @Option(help: "Directory for the nodes' data.")
+    var dataDir = ".synod"
+
+    @Option(help: "Node N's client port is this plus N.")
+    var clientPortBase = 7000
+
+    @Option(help: "Node N's peer port is this plus N.")
+    var peerPortBase = 7100
+
+    func validate() throws {
+        guard (1...7).contains(nodes) else { throw ValidationError("--nodes must be in 1...7") }
+        for base in [clientPortBase, peerPortBase] where !(1...65_000).contains(base) {
+            throw ValidationError("port bases must be in 1...65000")
+        }
+    }
+
+    /// Writes a line at once (unbuffered), even into a pipe or file, so the hints appear now.
+    func say(_ line: String) { FileHandle.standardOutput.write(Data((line + "\n").utf8)) }
+
+    func clientPort(_ node: Int) -> Int { clientPortBase + node }
+    func peerPort(_ node: Int) -> Int { peerPortBase + node }
+
+    func run() throws {
+        let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+        let cluster = (1...nodes).map { "\($0)=127.0.0.1:\(peerPort($0))" }.joined(separator: ",")
+        var children: [Process] = []
+        for node in 1...nodes {
+            let process = Process()
+            process.executableURL = executable
+            process.arguments = [
+                "server", "--node-id", String(node), "--data-dir", "\(dataDir)/node\(node)",
+                "--client-addr", "127.0.0.1:\(clientPort(node))", "--peer-addr",
+                "127.0.0.1:\(peerPort(node))",
+                "--http-addr", "127.0.0.1:\(peerPortBase + 100 + node)", "--initial-cluster", cluster,
+            ]
+            try process.run()
+            children.append(process)
+        }
+        say("synod dev: \(nodes) node\(nodes == 1 ? "" : "s") running, data in \(dataDir)/")
+        for node in 1...nodes {
+            say("  node \(node): redis-cli -p \(clientPort(node))    (peers on \(peerPort(node)))")
+        }
+        say(
+            "Writes go to the leader (`redis-cli -p \(clientPort(1)) info consensus` names it). Ctrl-C stops the cluster."
+        )
+        let stop = DispatchSemaphore(value: 0)
+        var sources: [DispatchSourceSignal] = []
+        for signalNumber in [SIGINT, SIGTERM] {
+            signal(signalNumber, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
+            source.setEventHandler { stop.signal() }
+            source.resume()
+            sources.append(source)
+        }
+        // Also stop when every node has exited by itself.
+        let launched = children
+        DispatchQueue.global().async {
+            for child in launched { child.waitUntilExit() }
+            stop.signal()
+        }
+        stop.wait()
+        say("synod dev: stopping")
+        for child in children where child.isRunning { kill(child.processIdentifier, SIGTERM) }
+        var failed = false
+        for child in children {
+            child.waitUntilExit()
+            failed = failed || child.terminationStatus != 0
+        }
+        say("synod dev: stopped")
+        if failed { throw ExitCode(1) }
+    }
+}

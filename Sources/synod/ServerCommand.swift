@@ -1,0 +1,82 @@
+import ArgumentParser
+import Logging
+import ServiceLifecycle
+import SynodCore
+import SynodNode
+
+/// `synod server`: runs one node of a cluster.
+struct ServerCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "server",
+        abstract: "Run one Synod node: a Redis-protocol server replicated with Raft and stored in a write-ahead log."
+    )
+
+    @Option(help: "This node's id, as in --initial-cluster (1 or more).")
+    var nodeId: UInt64
+
+    @Option(help: "Directory for the write-ahead log and snapshots (created if missing).")
+    var dataDir: String
+
+    @Option(help: "HOST:PORT where Redis clients connect.")
+    var clientAddr = "127.0.0.1:6379"
+
+    @Option(help: "HOST:PORT where the other nodes connect.")
+    var peerAddr = "127.0.0.1:7379"
+
+    @Option(help: "HOST:PORT for the HTTP status endpoint (reserved: not served yet).")
+    var httpAddr = "127.0.0.1:8379"
+
+    @Option(help: "The founding members: 1=HOST:PEERPORT,2=HOST:PEERPORT,... (default: this node alone).")
+    var initialCluster: String?
+
+    @Option(help: "Milliseconds per Raft tick (1...10000); elections take about 10 ticks.")
+    var tickMilliseconds = 50
+
+    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
+    var logLevel = "info"
+
+    func makeConfiguration() throws -> NodeConfiguration {
+        guard nodeId > 0 else { throw ValidationError("--node-id must be 1 or more") }
+        guard let client = HostPort(parsing: clientAddr) else {
+            throw ValidationError("--client-addr must be HOST:PORT")
+        }
+        guard let peer = HostPort(parsing: peerAddr) else { throw ValidationError("--peer-addr must be HOST:PORT") }
+        guard HostPort(parsing: httpAddr) != nil else { throw ValidationError("--http-addr must be HOST:PORT") }
+        let clusterText = initialCluster ?? "\(nodeId)=\(peerAddr)"
+        guard let cluster = NodeConfiguration.parseCluster(clusterText) else {
+            throw ValidationError("--initial-cluster must be ID=HOST:PORT,... with distinct ids")
+        }
+        var configuration = NodeConfiguration(
+            nodeID: NodeID(nodeId),
+            dataDirectory: dataDir,
+            clientAddress: client,
+            peerAddress: peer,
+            initialCluster: cluster
+        )
+        configuration.tickMilliseconds = tickMilliseconds
+        if let problem = configuration.problem() { throw ValidationError(problem) }
+        return configuration
+    }
+
+    func validate() throws {
+        _ = try makeConfiguration()
+        guard Logger.Level(rawValue: logLevel) != nil else {
+            throw ValidationError("--log-level \(logLevel) is not a level")
+        }
+    }
+
+    func run() async throws {
+        let configuration = try makeConfiguration()
+        var logger = Logger(label: "synod.node")
+        logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
+        let node = SynodNodeService(configuration: configuration, logger: logger)
+        let group = ServiceGroup(
+            configuration: .init(
+                services: [.init(service: node)],
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger
+            )
+        )
+        try await group.run()
+    }
+}

@@ -1,0 +1,146 @@
+import Foundation
+import SynodTestSupport
+import Testing
+
+/// `synod server` as real processes on loopback: durability across restarts, graceful
+/// shutdown, bad input from clients and peers, and failover in a three-node cluster.
+@Suite(.serialized)
+struct ServerProcessTests {
+    static func temporaryDirectory() -> String {
+        FileManager.default.temporaryDirectory.appendingPathComponent("synod-node-\(UUID().uuidString)").path
+    }
+
+    static func startCluster(count: Int) throws -> [SynodServerProcess] {
+        let plan = try SynodServerProcess.plan(count: count)
+        let cluster = SynodServerProcess.cluster(plan)
+        let directory = temporaryDirectory()
+        return try plan.enumerated().map { offset, ports in
+            try SynodServerProcess(
+                executable: synodExecutablePath(),
+                nodeID: offset + 1,
+                clientPort: ports.clientPort,
+                peerPort: ports.peerPort,
+                initialCluster: cluster,
+                dataDirectory: directory + "/n\(offset + 1)"
+            )
+        }
+    }
+
+    /// Kills the nodes and removes their data.
+    static func stop(_ nodes: [SynodServerProcess]) {
+        for node in nodes { node.process.terminate() }
+        if let directory = nodes.first.map({ URL(fileURLWithPath: $0.dataDirectory).deletingLastPathComponent() }) {
+            try? FileManager.default.removeItem(at: directory)  // Best effort: /tmp is cleaned anyway.
+        }
+    }
+
+    /// Waits until exactly one of `nodes` leads and the others follow it; returns the leader.
+    static func leader(of nodes: [SynodServerProcess]) async -> SynodServerProcess? {
+        var found: SynodServerProcess?
+        _ = await waitUntil(timeout: .seconds(60)) {
+            let states = nodes.map { $0.consensus() }
+            let leaders = nodes.indices.filter { states[$0]?["raft_role"] == "leader" }
+            guard leaders.count == 1 else { return false }
+            let leaderID = String(nodes[leaders[0]].nodeID)
+            guard states.allSatisfy({ $0?["raft_leader"] == leaderID }) else { return false }
+            found = nodes[leaders[0]]
+            return true
+        }
+        return found
+    }
+
+    @Test func oneNodeServesKeepsItsDataAndStopsCleanly() async throws {
+        let node = try Self.startCluster(count: 1)[0]
+        defer { Self.stop([node]) }
+        #expect(await waitUntil { node.command(["PING"]) == .simpleString("PONG") }, "\(node.process.output)")
+        // A single node elects itself after one election timeout.
+        #expect(await waitUntil { node.isLeader }, "\(node.process.output)")
+        let connection = try BlockingRESPConnection(port: node.clientPort)
+        #expect(try connection.command(["SET", "greeting", "hello", "EX", "1000"]) == .simpleString("OK"))
+        #expect(try connection.command(["INCRBY", "counter", "41"]) == .integer(41))
+        let pipelined = try connection.pipeline((0..<200).map { _ in [Array("INCR".utf8), Array("counter".utf8)] })
+        #expect(pipelined.last == .integer(241))
+        #expect(try connection.command(["SET", "greeting", "x", "NX"]) == .bulkString(nil))
+        #expect(
+            try connection.command(["GETX", "a"])
+                == .error("ERR unknown command 'GETX', with args beginning with: 'a' ")
+        )
+
+        // A peer speaking garbage is disconnected; the node goes on serving.
+        let intruder = try BlockingRESPConnection(port: node.peerPort)
+        #expect(throws: (any Error).self) { try intruder.sendRaw(Array("GET / HTTP/1.1\r\nHost: synod\r\n\r\n".utf8)) }
+        // A client whose stream cannot be parsed gets Redis's error, then the connection closes.
+        let confused = try BlockingRESPConnection(port: node.clientPort)
+        #expect(try confused.sendRaw(Array("*x\r\n".utf8)) == .error("ERR Protocol error: invalid multibulk length"))
+        #expect(node.command(["GET", "greeting"]) == .bulkString(Array("hello".utf8)))
+
+        node.process.send(signal: SIGTERM)
+        #expect(node.process.waitForExit() == 0, "\(node.process.output)")
+        try node.restart()
+        #expect(
+            await waitUntil { node.command(["GET", "counter"]) == .bulkString(Array("241".utf8)) },
+            "\(node.process.output)"
+        )
+        #expect(
+            node.command(["TTL", "greeting"]).map { if case .integer(let ttl) = $0 { ttl > 900 } else { false } }
+                == true
+        )
+    }
+
+    @Test func aThreeNodeClusterFailsOverWithoutLosingAcknowledgedWrites() async throws {
+        let nodes = try Self.startCluster(count: 3)
+        defer { Self.stop(nodes) }
+        let first = try #require(await Self.leader(of: nodes), "\(nodes.map(\.process.output))")
+        let connection = try BlockingRESPConnection(port: first.clientPort)
+        for index in 0..<50 {
+            #expect(try connection.command(["SET", "key\(index)", "value\(index)"]) == .simpleString("OK"))
+        }
+        let follower = try #require(nodes.first { $0 !== first })
+        guard case .error(let message) = follower.command(["SET", "a", "b"]) else {
+            Issue.record("a follower accepted a write")
+            return
+        }
+        #expect(message.hasPrefix("NOTLEADER node \(first.nodeID) leads"))
+
+        first.process.terminate()  // kill -9: no goodbye
+        let survivors = nodes.filter { $0 !== first }
+        let second = try #require(await Self.leader(of: survivors), "\(survivors.map(\.process.output))")
+        for index in 0..<50 {
+            #expect(second.command(["GET", "key\(index)"]) == .bulkString(Array("value\(index)".utf8)))
+        }
+        #expect(second.command(["SET", "after", "failover"]) == .simpleString("OK"))
+
+        // The old leader comes back as a follower and catches up.
+        try first.restart()
+        let caughtUp = await waitUntil(timeout: .seconds(60)) {
+            guard let state = first.consensus(), let leaderState = second.consensus() else { return false }
+            return state["raft_role"] == "follower" && state["raft_applied_index"] == leaderState["raft_commit_index"]
+        }
+        #expect(caughtUp, "\(first.process.output)")
+    }
+}
+
+struct DevCommandTests {
+    @Test func devStartsAClusterThatServesAndStopsOnInterrupt() async throws {
+        let directory = ServerProcessTests.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }  // Best effort: /tmp is cleaned anyway.
+        let clientPort = try freeLoopbackPort()
+        let peerPort = try freeLoopbackPort()
+        let dev = try ChildProcess(
+            executable: synodExecutablePath(),
+            arguments: [
+                "dev", "--nodes", "1", "--data-dir", directory, "--client-port-base", String(clientPort - 1),
+                "--peer-port-base", String(peerPort - 1),
+            ]
+        )
+        defer { dev.terminate() }
+        let serving = await waitUntil {
+            (try? BlockingRESPConnection(port: clientPort).command(["SET", "k", "v"])) == .simpleString("OK")  // Not up yet.
+        }
+        #expect(serving, "\(dev.output)")
+        #expect(dev.output.contains("redis-cli -p \(clientPort)"))
+        dev.send(signal: SIGINT)
+        #expect(dev.waitForExit() == 0, "\(dev.output)")
+        #expect(throws: (any Error).self) { try BlockingRESPConnection(port: clientPort) }
+    }
+}
