@@ -135,7 +135,8 @@ struct DevCommandTests {
         )
         defer { dev.terminate() }
         let serving = await waitUntil {
-            (try? BlockingRESPConnection(port: clientPort).command(["SET", "k", "v"])) == .simpleString("OK")  // Not up yet.
+            // Refused or TRYAGAIN until the node is up and has elected itself.
+            (try? BlockingRESPConnection(port: clientPort).command(["SET", "k", "v"])) == .simpleString("OK")
         }
         #expect(serving, "\(dev.output)")
         #expect(dev.output.contains("redis-cli -p \(clientPort)"))
