@@ -103,7 +103,7 @@ let package = Package(
             dependencies: ["SynodRaft", "SynodConsensus", "SynodCore"],
             exclude: ["Scenarios"]
         ),
-        .testTarget(name: "SynodRESPTests", dependencies: ["SynodRESP"]),
+        .testTarget(name: "SynodRESPTests", dependencies: ["SynodRESP", "SynodCore"]),
         .testTarget(name: "SynodKeyValueTests", dependencies: ["SynodKeyValue", "SynodCore"]),
         .testTarget(name: "SynodCommandsTests", dependencies: ["SynodCommands", "SynodKeyValue"]),
         .testTarget(
