@@ -31,6 +31,9 @@ final class PeerTransport: @unchecked Sendable {
     }
 
     var peers: [NodeID: PeerState] = [:]
+    /// Channels written to since the last flush; flushed together once the messages queued
+    /// on the loop have been written (one syscall per peer per batch, not per message).
+    var unflushed: [ObjectIdentifier: Channel] = [:]
 
     init(
         group: EventLoopGroup,
@@ -61,7 +64,9 @@ final class PeerTransport: @unchecked Sendable {
         case .connected(let channel):
             // Backpressure: a peer that does not keep up loses messages instead of growing a queue.
             guard channel.isWritable else { return }
-            channel.writeAndFlush(buffer, promise: nil)
+            channel.write(buffer, promise: nil)
+            if unflushed.isEmpty { loop.execute { self.flushWritten() } }
+            unflushed[ObjectIdentifier(channel)] = channel
         case .connecting(var queue, let backoff):
             if queue.count >= Self.queuedMessagesMax { queue.removeFirst() }
             queue.append(buffer)
@@ -71,6 +76,11 @@ final class PeerTransport: @unchecked Sendable {
             peers[peer] = .connecting(queue: [buffer], backoffMilliseconds: backoff)
             connect(to: peer, at: address)
         }
+    }
+
+    private func flushWritten() {
+        for channel in unflushed.values { channel.flush() }
+        unflushed = [:]
     }
 
     private func connect(to peer: NodeID, at address: HostPort) {

@@ -30,7 +30,7 @@ struct ServerCommand: AsyncParsableCommand {
     var initialCluster: String?
 
     @Option(help: "Milliseconds per Raft tick (1...10000); elections take about 10 ticks.")
-    var tickMilliseconds = 50
+    var tickMilliseconds = 20
 
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel = "info"
