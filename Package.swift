@@ -39,7 +39,10 @@ let package = Package(
         .target(name: "SynodRESP"),
         .target(name: "SynodKeyValue", dependencies: ["SynodCore"]),
         .target(name: "SynodCommands", dependencies: ["SynodKeyValue"]),
-        .target(name: "SynodPeerProtocol", dependencies: ["SynodCore", "SynodRaft"]),
+        .target(
+            name: "SynodPeerProtocol",
+            dependencies: ["SynodCore", "SynodRaft", "SynodKeyValue", "SynodCommands"]
+        ),
         .target(
             name: "SynodStorage",
             dependencies: [
@@ -108,7 +111,9 @@ let package = Package(
         .testTarget(name: "SynodCommandsTests", dependencies: ["SynodCommands", "SynodKeyValue"]),
         .testTarget(
             name: "SynodPeerProtocolTests",
-            dependencies: ["SynodPeerProtocol", "SynodRaft", "SynodConsensus", "SynodCore"]
+            dependencies: [
+                "SynodPeerProtocol", "SynodRaft", "SynodConsensus", "SynodCore", "SynodKeyValue", "SynodCommands",
+            ]
         ),
         .testTarget(
             name: "SynodStorageTests",

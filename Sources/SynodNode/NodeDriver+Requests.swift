@@ -3,6 +3,7 @@ import SynodCommands
 import SynodConsensus
 import SynodCore
 import SynodKeyValue
+import SynodPeerProtocol
 import SynodRaft
 
 /// Client requests: writes go through the log, reads wait for a ReadIndex.
@@ -14,9 +15,15 @@ extension NodeDriver {
         return .error("NOTLEADER node \(leader.rawValue) leads\(address); send requests to it")
     }
 
-    func write(_ command: KeyValueCommand, promise: EventLoopPromise<KeyValueResult>) {
+    /// How long a follower waits for the leader to answer a forwarded request.
+    static let forwardTimeout = TimeAmount.seconds(5)
+
+    /// A write from a client of this node: proposed here when this node leads, forwarded to
+    /// the leader otherwise (`mayForward` is false for requests that were forwarded already).
+    func write(_ command: KeyValueCommand, promise: EventLoopPromise<KeyValueResult>, mayForward: Bool = true) {
         precondition(loop.inEventLoop, "driver state is confined to its loop")
         guard !stopped else { return promise.succeed(.error("ERR node stopping")) }
+        if mayForward && !isLeader { return forward(.write(command), promise: promise) }
         let requestID = nextRequestID
         nextRequestID += 1
         let entry = KeyValueEntry(
@@ -34,9 +41,10 @@ extension NodeDriver {
         queueReadyProcessing()
     }
 
-    func read(_ command: ReadCommand, promise: EventLoopPromise<KeyValueResult>) {
+    func read(_ command: ReadCommand, promise: EventLoopPromise<KeyValueResult>, mayForward: Bool = true) {
         precondition(loop.inEventLoop, "driver state is confined to its loop")
         guard !stopped else { return promise.succeed(.error("ERR node stopping")) }
+        if mayForward && !isLeader { return forward(.read(command), promise: promise) }
         let requestID = nextRequestID
         nextRequestID += 1
         do {
@@ -47,6 +55,40 @@ extension NodeDriver {
         }
         pendingReads[requestID] = PendingRead(command: command, promise: promise)
         queueReadyProcessing()
+    }
+
+    /// Hands a request to the leader; answers TRYAGAIN if there is none or it does not answer
+    /// in time (the request may still take effect then, as with any timed-out write).
+    func forward(_ request: ForwardedRequest, promise: EventLoopPromise<KeyValueResult>) {
+        guard let leader = replica.leader, leader != configuration.nodeID else {
+            return promise.succeed(.error("TRYAGAIN no leader elected yet"))
+        }
+        let requestID = nextRequestID
+        nextRequestID += 1
+        pendingForwards[requestID] = promise
+        sendFrame(
+            PeerFrame.encodeForwarded(request, from: configuration.nodeID, requestID: requestID, group: Self.group),
+            leader
+        )
+        loop.scheduleTask(in: Self.forwardTimeout) {
+            self.pendingForwards.removeValue(forKey: requestID)?.succeed(
+                .error("TRYAGAIN the leader (node \(leader.rawValue)) did not answer in time")
+            )
+        }
+    }
+
+    /// A request a follower forwarded: served here if this node still leads (never forwarded
+    /// again), and the result sent back.
+    func serveForwarded(_ request: ForwardedRequest, from follower: NodeID, requestID: UInt64) {
+        let promise = loop.makePromise(of: KeyValueResult.self)
+        let sendFrame = self.sendFrame
+        promise.futureResult.whenSuccess { result in
+            sendFrame(PeerFrame.encodeForwardedResult(result, requestID: requestID, group: Self.group), follower)
+        }
+        switch request {
+        case .write(let command): write(command, promise: promise, mayForward: false)
+        case .read(let command): read(command, promise: promise, mayForward: false)
+        }
     }
 
     /// Answers a read from the state machine, at the leader's clock.

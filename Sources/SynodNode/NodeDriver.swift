@@ -4,6 +4,7 @@ import SynodConsensus
 import SynodCore
 import SynodKeyValue
 import SynodPOSIXStorage
+import SynodPeerProtocol
 import SynodRaft
 import SynodStorage
 
@@ -26,6 +27,10 @@ final class NodeDriver: @unchecked Sendable {
     var store: KeyValueStore
     /// Sends a message to a peer (never blocks; the transport queues or drops).
     var send: @Sendable (RaftMessage) -> Void = { _ in }
+    /// Sends an encoded frame (a forwarded request or its result) to a peer.
+    var sendFrame: @Sendable ([UInt8], NodeID) -> Void = { _, _ in }
+    /// Requests this follower forwarded to the leader, waiting for its answer.
+    var pendingForwards: [UInt64: EventLoopPromise<KeyValueResult>] = [:]
     /// Called once when storage fails: the node must stop.
     var onFatalError: @Sendable (String) -> Void = { _ in }
 
@@ -121,11 +126,23 @@ final class NodeDriver: @unchecked Sendable {
 
     // MARK: - Messages
 
-    func receive(_ message: RaftMessage) {
+    func receive(_ frame: PeerFrameDecoder.Output) {
         precondition(loop.inEventLoop, "driver state is confined to its loop")
-        guard !stopped, message.to == configuration.nodeID else { return }
-        replica.step(message)
-        queueReadyProcessing()
+        guard !stopped else { return }
+        switch frame {
+        case .message(let group, let message):
+            guard group == Self.group, message.to == configuration.nodeID else { return }
+            replica.step(message)
+            queueReadyProcessing()
+        case .forwardedRequest(let group, let from, let requestID, let request):
+            guard group == Self.group else { return }
+            serveForwarded(request, from: from, requestID: requestID)
+        case .forwardedResult(let group, let requestID, let result):
+            guard group == Self.group else { return }
+            pendingForwards.removeValue(forKey: requestID)?.succeed(result)
+        case .needMoreData, .garbage:
+            return
+        }
     }
 
     /// Runs `processReady` once the inputs already queued on the loop have been taken in.

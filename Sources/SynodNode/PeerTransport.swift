@@ -21,8 +21,8 @@ final class PeerTransport: @unchecked Sendable {
     let nodeID: NodeID
     let addresses: [NodeID: HostPort]
     let logger: Logger
-    /// Hands a received message to the driver.
-    let deliver: @Sendable (GroupID, RaftMessage) -> Void
+    /// Hands a received frame (a Raft message, a forwarded request or its result) to the driver.
+    let deliver: @Sendable (PeerFrameDecoder.Output) -> Void
 
     enum PeerState {
         case idle(retryAfter: NIODeadline, backoffMilliseconds: Int)
@@ -40,7 +40,7 @@ final class PeerTransport: @unchecked Sendable {
         nodeID: NodeID,
         addresses: [NodeID: HostPort],
         logger: Logger,
-        deliver: @escaping @Sendable (GroupID, RaftMessage) -> Void
+        deliver: @escaping @Sendable (PeerFrameDecoder.Output) -> Void
     ) {
         self.group = group
         self.loop = group.next()
@@ -52,8 +52,12 @@ final class PeerTransport: @unchecked Sendable {
 
     /// Sends a message to its destination; callable from any thread.
     func send(_ message: RaftMessage, group: GroupID) {
-        let frame = PeerFrame.encode(message, group: group)
-        loop.execute { self.enqueue(frame, to: message.to) }
+        send(frame: PeerFrame.encode(message, group: group), to: message.to)
+    }
+
+    /// Sends an encoded frame to `peer`; callable from any thread.
+    func send(frame: [UInt8], to peer: NodeID) {
+        loop.execute { self.enqueue(frame, to: peer) }
     }
 
     private func enqueue(_ frame: [UInt8], to peer: NodeID) {
@@ -150,10 +154,10 @@ final class PeerInboundHandler: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
 
     var decoder = PeerFrameDecoder()
-    let deliver: @Sendable (GroupID, RaftMessage) -> Void
+    let deliver: @Sendable (PeerFrameDecoder.Output) -> Void
     let logger: Logger
 
-    init(deliver: @escaping @Sendable (GroupID, RaftMessage) -> Void, logger: Logger) {
+    init(deliver: @escaping @Sendable (PeerFrameDecoder.Output) -> Void, logger: Logger) {
         self.deliver = deliver
         self.logger = logger
     }
@@ -162,9 +166,10 @@ final class PeerInboundHandler: ChannelInboundHandler {
         let buffer = unwrapInboundIn(data)
         decoder.append(buffer.readableBytesView)
         while true {
-            switch decoder.next() {
-            case .message(let group, let message):
-                deliver(group, message)
+            let output = decoder.next()
+            switch output {
+            case .message, .forwardedRequest, .forwardedResult:
+                deliver(output)
             case .needMoreData:
                 return
             case .garbage(let reason):

@@ -39,11 +39,11 @@ public final class SynodNodeService: Service, Sendable {
             nodeID: configuration.nodeID,
             addresses: configuration.initialCluster,
             logger: logger
-        ) { group, message in
-            guard group == NodeDriver.group else { return }
-            driverLoop.execute { driver.receive(message) }
+        ) { frame in
+            driverLoop.execute { driver.receive(frame) }
         }
         driver.send = { message in transport.send(message, group: NodeDriver.group) }
+        driver.sendFrame = { frame, peer in transport.send(frame: frame, to: peer) }
         let interval = TimeAmount.milliseconds(Int64(configuration.tickMilliseconds))
         let ticks = driverLoop.scheduleRepeatedTask(initialDelay: interval, delay: interval) { _ in driver.tick() }
 

@@ -1,4 +1,6 @@
+import SynodCommands
 import SynodCore
+import SynodKeyValue
 import SynodRaft
 
 /// The frames nodes exchange: one consensus message of one group each, versioned and
@@ -8,29 +10,58 @@ import SynodRaft
 /// offset  size  field
 ///      0     4  magic "SYNP"
 ///      4     1  version (1)
-///      5     1  kind (1: a Raft message)
+///      5     1  kind (1: a Raft message, 2: a forwarded client request, 3: its result)
 ///      6     2  zero
 ///      8     8  group id
 ///     16     4  payload length
-///     20     n  payload (RaftMessage.encode)
+///     20     n  payload (RaftMessage.encode; for a forwarded request the sender's node id,
+///                the request id and the request; for a result the request id and the result)
 ///   20+n     4  CRC-32C of bytes 0..<20+n
 /// ```
 public enum PeerFrame {
     static let magic: UInt32 = 0x504E_5953
     static let version: UInt8 = 1
     static let raftMessageKind: UInt8 = 1
+    static let forwardedRequestKind: UInt8 = 2
+    static let forwardedResultKind: UInt8 = 3
     static let headerCount = 20
 
-    /// The bytes of one frame.
+    /// The bytes of one frame carrying a Raft message.
     public static func encode(_ message: RaftMessage, group: GroupID) -> [UInt8] {
+        frame(kind: raftMessageKind, group: group) { message.encode(to: &$0) }
+    }
+
+    /// A client request a follower forwards to the leader.
+    public static func encodeForwarded(
+        _ request: ForwardedRequest,
+        from node: NodeID,
+        requestID: UInt64,
+        group: GroupID
+    ) -> [UInt8] {
+        frame(kind: forwardedRequestKind, group: group) {
+            $0.write(node.rawValue)
+            $0.write(requestID)
+            ForwardingEncoding.write(request, to: &$0)
+        }
+    }
+
+    /// The leader's result for a forwarded request.
+    public static func encodeForwardedResult(_ result: KeyValueResult, requestID: UInt64, group: GroupID) -> [UInt8] {
+        frame(kind: forwardedResultKind, group: group) {
+            $0.write(requestID)
+            ForwardingEncoding.write(result, to: &$0)
+        }
+    }
+
+    static func frame(kind: UInt8, group: GroupID, payload: (inout ByteWriter) -> Void) -> [UInt8] {
         var writer = ByteWriter(reservingCapacity: 64)
         writer.write(magic)
         writer.write(version)
-        writer.write(raftMessageKind)
+        writer.write(kind)
         writer.writeRaw([0, 0])
         writer.write(group.rawValue)
         writer.write(UInt32(0))
-        message.encode(to: &writer)
+        payload(&writer)
         writer.overwrite(UInt32(writer.bytes.count - headerCount), at: 16)
         writer.write(CRC32C.checksum(writer.bytes))
         return writer.bytes
@@ -43,6 +74,8 @@ public enum PeerFrame {
 public struct PeerFrameDecoder: Sendable {
     public enum Output: Equatable, Sendable {
         case message(group: GroupID, RaftMessage)
+        case forwardedRequest(group: GroupID, from: NodeID, requestID: UInt64, ForwardedRequest)
+        case forwardedResult(group: GroupID, requestID: UInt64, KeyValueResult)
         case needMoreData
         /// Not a valid frame; the stream cannot be trusted after it.
         case garbage(String)
@@ -82,7 +115,9 @@ public struct PeerFrameDecoder: Sendable {
         guard buffer[readIndex + 4] == PeerFrame.version else {
             return .garbage("peer frame version \(buffer[readIndex + 4]), expected \(PeerFrame.version)")
         }
-        guard buffer[readIndex + 5] == PeerFrame.raftMessageKind, buffer[readIndex + 6] == 0, buffer[readIndex + 7] == 0
+        let kind = buffer[readIndex + 5]
+        guard (PeerFrame.raftMessageKind...PeerFrame.forwardedResultKind).contains(kind), buffer[readIndex + 6] == 0,
+            buffer[readIndex + 7] == 0
         else { return .garbage("unknown peer frame kind") }
         let payloadCount = Int(field32(16))
         guard payloadCount <= payloadBytesMax else {
@@ -98,10 +133,27 @@ public struct PeerFrameDecoder: Sendable {
         var reader = ByteReader(frame[(readIndex + PeerFrame.headerCount)..<(readIndex + frameCount - 4)])
         do {
             let group = GroupID(try groupReader.readUInt64())
-            let message = try RaftMessage(decoding: &reader)
+            let output: Output
+            switch kind {
+            case PeerFrame.raftMessageKind:
+                output = .message(group: group, try RaftMessage(decoding: &reader))
+            case PeerFrame.forwardedRequestKind:
+                let rawNode = try reader.readUInt64()
+                guard rawNode != 0 else { return .garbage("a forwarded request from node 0") }
+                let requestID = try reader.readUInt64()
+                let request = try ForwardingEncoding.readRequest(from: &reader)
+                output = .forwardedRequest(group: group, from: NodeID(rawNode), requestID: requestID, request)
+            default:
+                let requestID = try reader.readUInt64()
+                output = .forwardedResult(
+                    group: group,
+                    requestID: requestID,
+                    try ForwardingEncoding.readResult(from: &reader)
+                )
+            }
             guard reader.isAtEnd else { return .garbage("\(reader.remainingCount) bytes after a message") }
             readIndex += frameCount
-            return .message(group: group, message)
+            return output
         } catch {
             return .garbage("undecodable message: \(error)")
         }

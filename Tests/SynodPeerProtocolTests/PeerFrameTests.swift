@@ -1,5 +1,7 @@
+import SynodCommands
 import SynodConsensus
 import SynodCore
+import SynodKeyValue
 import SynodRaft
 import Testing
 
@@ -68,6 +70,35 @@ struct PeerFrameTests {
             PeerFrameDecoder.Output.message(group: GroupID(UInt64($0)), $1)
         }
         #expect(Self.decodeAll(stream, pieceSize: pieceSize) == expected)
+    }
+
+    @Test func forwardedRequestsAndResultsRoundTrip() {
+        let requests: [ForwardedRequest] = [
+            .write(
+                .set(key: [1], value: [2], condition: .ifAbsent, expiry: .afterMilliseconds(5), returnPrevious: true)
+            ),
+            .write(.delete(keys: [[1], [2, 3]])),
+            .read(.get(key: [9])),
+            .read(.multiGet(keys: [[1], []])),
+            .read(.exists(keys: [[4]])),
+            .read(.timeToLive(key: [5], inMilliseconds: true)),
+            .read(.timeToLive(key: [5], inMilliseconds: false)),
+            .read(.keyCount),
+        ]
+        let results: [KeyValueResult] = [
+            .ok, .null, .integer(-3), .value([0, 13]), .values([[1], nil, []]), .error("ERR x"),
+        ]
+        var stream: [UInt8] = []
+        var expected: [PeerFrameDecoder.Output] = []
+        for (offset, request) in requests.enumerated() {
+            stream += PeerFrame.encodeForwarded(request, from: Self.node2, requestID: UInt64(offset), group: GroupID(1))
+            expected.append(.forwardedRequest(group: GroupID(1), from: Self.node2, requestID: UInt64(offset), request))
+        }
+        for (offset, result) in results.enumerated() {
+            stream += PeerFrame.encodeForwardedResult(result, requestID: UInt64(offset), group: GroupID(2))
+            expected.append(.forwardedResult(group: GroupID(2), requestID: UInt64(offset), result))
+        }
+        #expect(Self.decodeAll(stream, pieceSize: 5) == expected)
     }
 
     @Test func aFlippedBitAnywhereIsGarbageNeverAMessage() {
