@@ -132,7 +132,7 @@ let package = Package(
             dependencies: ["SynodReports", "SynodCore", "SynodBalancing", "SynodConsensus"]
         ),
         .testTarget(name: "ArchitectureTests"),
-        .testTarget(name: "SynodCommandTests", dependencies: ["SynodTestSupport"]),
+        .testTarget(name: "SynodCommandTests", dependencies: ["SynodTestSupport"], exclude: ["Clients"]),
         .testTarget(
             name: "RedisInteropTests",
             dependencies: ["SynodPartitioning", "SynodRESP", "SynodCommands", "SynodTestSupport"]

@@ -49,6 +49,58 @@ struct ServerProcessTests {
         return found
     }
 
+    @Test func pythonsRedisClientWorksThroughAFollowerAndTheLeader() async throws {
+        let nodes = try Self.startCluster(count: 3)
+        defer { Self.stop(nodes) }
+        let leader = try #require(await Self.leader(of: nodes), "\(nodes.map(\.process.output))")
+        let follower = try #require(nodes.first { $0 !== leader })
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .appendingPathComponent("Clients/redis_py_client.py").path
+        for node in [follower, leader] {
+            _ = node.command(["DEL", "py:k", "py:n", "py:counter"])
+            let client = try ChildProcess(executable: "/usr/bin/python3", arguments: [script, String(node.clientPort)])
+            #expect(client.waitForExit() == 0, "\(client.output)")
+            #expect(client.output.contains("ok"), "\(client.output)")
+        }
+    }
+
+    @Test func killingTheLeaderWhileWritingAndThenEveryNodeLosesNoAcknowledgedWrite() async throws {
+        let nodes = try Self.startCluster(count: 3)
+        defer { Self.stop(nodes) }
+        var leader = try #require(await Self.leader(of: nodes), "\(nodes.map(\.process.output))")
+        var acknowledged: [Int] = []
+        var killed = false
+        var attempt = 0
+        while acknowledged.count < 300 && attempt < 20_000 {
+            if acknowledged.count == 100 && !killed {
+                leader.process.terminate()
+                killed = true
+            }
+            // Any live node takes the write (followers forward it); the first OK counts.
+            for node in nodes where node.process.isRunning {
+                if node.command(["SET", "w\(attempt)", "\(attempt)"]) == .simpleString("OK") {
+                    acknowledged.append(attempt)
+                    break
+                }
+            }
+            attempt += 1
+        }
+        #expect(acknowledged.count == 300, "\(nodes.map(\.process.output))")
+        let survivors = nodes.filter { $0.process.isRunning }
+        leader = try #require(await Self.leader(of: survivors))
+        for key in acknowledged {
+            #expect(leader.command(["GET", "w\(key)"]) == .bulkString(Array("\(key)".utf8)), "w\(key)")
+        }
+
+        // Every node down at once, then up again: nothing acknowledged is lost.
+        for node in nodes { node.process.terminate() }
+        for node in nodes { try node.restart() }
+        let restarted = try #require(await Self.leader(of: nodes), "\(nodes.map(\.process.output))")
+        for key in acknowledged {
+            #expect(restarted.command(["GET", "w\(key)"]) == .bulkString(Array("\(key)".utf8)), "w\(key)")
+        }
+    }
+
     @Test func oneNodeServesKeepsItsDataAndStopsCleanly() async throws {
         let node = try Self.startCluster(count: 1)[0]
         defer { Self.stop([node]) }
