@@ -29,6 +29,8 @@ public struct NodeConfiguration: Sendable {
     public var clientAddress: HostPort
     /// Where the other nodes connect.
     public var peerAddress: HostPort
+    /// Where `/healthz`, `/readyz`, `/metrics` and `/v1/status` are served; nil for nowhere.
+    public var httpAddress: HostPort?
     /// The founding members and their peer addresses (this node included).
     public var initialCluster: [NodeID: HostPort]
     /// One Raft tick. With 10 ticks per election timeout (randomized up to twice that), a

@@ -19,7 +19,10 @@ extension NodeDriver {
                         snapshot: ready.snapshot,
                         entries: ready.entriesToPersist
                     )
+                    let bytesBefore = storage.log.statistics.bytesWritten
                     try storage.sync()
+                    metrics.fsyncs.increment()
+                    metrics.bytesWritten.increment(by: Int64(storage.log.statistics.bytesWritten - bytesBefore))
                 }
             } catch {
                 stop(because: "\(error)")
@@ -33,7 +36,16 @@ extension NodeDriver {
             replica.advance(ready)
             answerReads()
             compactIfDue()
+            recordProgress(appliedCount: ready.committedEntries.count)
         }
+    }
+
+    func recordProgress(appliedCount: Int) {
+        if appliedCount > 0 { metrics.entriesApplied.increment(by: Int64(appliedCount)) }
+        if isLeader && !ledLastRound { metrics.electionsWon.increment() }
+        ledLastRound = isLeader
+        metrics.term.record(Int64(replica.hardState.term.rawValue))
+        metrics.commitIndex.record(Int64(replica.commitIndex.rawValue))
     }
 
     /// Storage failed: nothing more is acknowledged, every waiting client gets an error, and

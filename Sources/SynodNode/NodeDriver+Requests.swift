@@ -65,6 +65,7 @@ extension NodeDriver {
         }
         let requestID = nextRequestID
         nextRequestID += 1
+        metrics.forwardedRequests.increment()
         pendingForwards[requestID] = promise
         sendFrame(
             PeerFrame.encodeForwarded(request, from: configuration.nodeID, requestID: requestID, group: Self.group),

@@ -34,6 +34,9 @@ final class NodeDriver: @unchecked Sendable {
     /// Called once when storage fails: the node must stop.
     var onFatalError: @Sendable (String) -> Void = { _ in }
 
+    let metrics = NodeMetrics()
+    /// Whether this node led at the end of the last Ready (to count elections won).
+    var ledLastRound = false
     var nextRequestID: UInt64 = 1
     /// Writes proposed here, waiting to be applied.
     var pendingWrites: [UInt64: EventLoopPromise<KeyValueResult>] = [:]

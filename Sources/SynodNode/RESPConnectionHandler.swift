@@ -119,11 +119,13 @@ final class RESPConnectionHandler: ChannelInboundHandler {
         case .success(.connection(let command)):
             runConnectionCommand(command, slot: slot, context: context)
         case .success(.write(let command)):
+            shared.driver.metrics.writeRequests.increment()
             let driver = shared.driver
             let promise = driver.loop.makePromise(of: KeyValueResult.self)
             driver.loop.execute { driver.write(command, promise: promise) }
             replyWhenReady(promise.futureResult, slot: slot, context: context)
         case .success(.read(let command)):
+            shared.driver.metrics.readRequests.increment()
             let driver = shared.driver
             let promise = driver.loop.makePromise(of: KeyValueResult.self)
             driver.loop.execute { driver.read(command, promise: promise) }
@@ -134,7 +136,10 @@ final class RESPConnectionHandler: ChannelInboundHandler {
     /// Writes the result into its slot when it arrives, on this connection's loop.
     func replyWhenReady(_ future: EventLoopFuture<KeyValueResult>, slot: Int, context: ChannelHandlerContext) {
         let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        let started = NIODeadline.now()
+        let duration = shared.driver.metrics.requestDuration
         future.hop(to: context.eventLoop).whenComplete { result in
+            duration.recordNanoseconds(Int64((NIODeadline.now() - started).nanoseconds))
             let (handler, context) = bound.value
             var writer = RESPWriter(version: handler.version)
             switch result {

@@ -1,6 +1,8 @@
 import Logging
 import NIOCore
+import NIOHTTP1
 import NIOPosix
+import Prometheus
 import ServiceLifecycle
 import SynodCore
 import SynodRaft
@@ -12,10 +14,13 @@ import SynodRaft
 public final class SynodNodeService: Service, Sendable {
     public let configuration: NodeConfiguration
     let logger: Logger
+    /// Where the process's metrics are kept; `/metrics` prints it.
+    let registry: PrometheusCollectorRegistry
 
-    public init(configuration: NodeConfiguration, logger: Logger) {
+    public init(configuration: NodeConfiguration, logger: Logger, registry: PrometheusCollectorRegistry) {
         self.configuration = configuration
         self.logger = logger
+        self.registry = registry
     }
 
     public struct Failure: Error, CustomStringConvertible {
@@ -60,6 +65,22 @@ public final class SynodNodeService: Service, Sendable {
             }
             .bind(host: configuration.clientAddress.host, port: configuration.clientAddress.port)
             .get()
+        var httpServer: Channel?
+        if let httpAddress = configuration.httpAddress {
+            let registry = self.registry
+            httpServer = try await ServerBootstrap(group: networkGroup)
+                .serverChannelOption(.backlog, value: 64)
+                .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+                .childChannelInitializer { channel in
+                    channel.pipeline.configureHTTPServerPipeline().flatMapThrowing {
+                        try channel.pipeline.syncOperations.addHandler(
+                            HTTPStatusHandler(driver: driver, registry: registry)
+                        )
+                    }
+                }
+                .bind(host: httpAddress.host, port: httpAddress.port)
+                .get()
+        }
         logger.info(
             "node started",
             metadata: [
@@ -80,6 +101,7 @@ public final class SynodNodeService: Service, Sendable {
         }
         logger.info("node stopping")
         try? await clientServer.close()  // Closing a server that is already closed is fine.
+        try? await httpServer?.close()  // Likewise.
         try? await peerServer.close()  // Likewise.
         try? await transport.close()  // Peer connections may already be gone.
         ticks.cancel()

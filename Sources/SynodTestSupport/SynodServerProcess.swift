@@ -8,6 +8,7 @@ public final class SynodServerProcess: @unchecked Sendable {
     public let nodeID: Int
     public let clientPort: Int
     public let peerPort: Int
+    public let httpPort: Int
     public let dataDirectory: String
     public let executable: String
     public let initialCluster: String
@@ -36,9 +37,10 @@ public final class SynodServerProcess: @unchecked Sendable {
         self.nodeID = nodeID
         self.clientPort = clientPort
         self.peerPort = peerPort
+        self.httpPort = try freeLoopbackPort()
         self.initialCluster = initialCluster
         self.dataDirectory = dataDirectory
-        process = try Self.launch(executable, nodeID, clientPort, peerPort, initialCluster, dataDirectory)
+        process = try Self.launch(executable, nodeID, clientPort, peerPort, httpPort, initialCluster, dataDirectory)
     }
 
     private static func launch(
@@ -46,6 +48,7 @@ public final class SynodServerProcess: @unchecked Sendable {
         _ nodeID: Int,
         _ clientPort: Int,
         _ peerPort: Int,
+        _ httpPort: Int,
         _ cluster: String,
         _ directory: String
     ) throws -> ChildProcess {
@@ -53,7 +56,9 @@ public final class SynodServerProcess: @unchecked Sendable {
             executable: executable,
             arguments: [
                 "server", "--node-id", String(nodeID), "--data-dir", directory, "--client-addr",
-                "127.0.0.1:\(clientPort)", "--peer-addr", "127.0.0.1:\(peerPort)", "--initial-cluster", cluster,
+                "127.0.0.1:\(clientPort)", "--peer-addr", "127.0.0.1:\(peerPort)", "--http-addr",
+                "127.0.0.1:\(httpPort)",
+                "--initial-cluster", cluster,
                 "--tick-milliseconds", "20",
             ]
         )
@@ -62,7 +67,7 @@ public final class SynodServerProcess: @unchecked Sendable {
     /// Starts the node again on the same ports and data (after a kill or a stop).
     public func restart() throws {
         process.terminate()
-        process = try Self.launch(executable, nodeID, clientPort, peerPort, initialCluster, dataDirectory)
+        process = try Self.launch(executable, nodeID, clientPort, peerPort, httpPort, initialCluster, dataDirectory)
     }
 
     /// One command on a fresh connection; nil if the node does not answer.

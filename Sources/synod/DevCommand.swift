@@ -7,9 +7,9 @@ struct DevCommand: ParsableCommand {
         commandName: "dev",
         abstract: "Start a local cluster (one synod server process per node) and stop it cleanly on Ctrl-C.",
         discussion: """
-            Node N listens for Redis clients on 127.0.0.1:(7000+N) and for peers on 127.0.0.1:(7100+N) \
-            (see --client-port-base and --peer-port-base); its data lives in ./.synod/nodeN, so a restart \
-            keeps the data.
+            Node N listens for Redis clients on 127.0.0.1:(7000+N), for peers on 127.0.0.1:(7100+N) and \
+            for HTTP on 127.0.0.1:(7200+N) (see --client-port-base and --peer-port-base; HTTP is the peer \
+            port plus 100); its data lives in ./.synod/nodeN, so a restart keeps the data.
             """
     )
 
@@ -56,7 +56,10 @@ struct DevCommand: ParsableCommand {
         }
         say("synod dev: \(nodes) node\(nodes == 1 ? "" : "s") running, data in \(dataDir)/")
         for node in 1...nodes {
-            say("  node \(node): redis-cli -p \(clientPort(node))    (peers on \(peerPort(node)))")
+            say(
+                "  node \(node): redis-cli -p \(clientPort(node))    (peers on \(peerPort(node)), "
+                    + "http://127.0.0.1:\(peerPort(node) + 100)/v1/status)"
+            )
         }
         say(
             "Writes go to the leader (`redis-cli -p \(clientPort(1)) info consensus` names it). Ctrl-C stops the cluster."

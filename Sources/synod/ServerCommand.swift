@@ -1,5 +1,7 @@
 import ArgumentParser
 import Logging
+import Metrics
+import Prometheus
 import ServiceLifecycle
 import SynodCore
 import SynodNode
@@ -23,7 +25,7 @@ struct ServerCommand: AsyncParsableCommand {
     @Option(help: "HOST:PORT where the other nodes connect.")
     var peerAddr = "127.0.0.1:7379"
 
-    @Option(help: "HOST:PORT for the HTTP status endpoint (reserved: not served yet).")
+    @Option(help: "HOST:PORT for /healthz, /readyz, /metrics (Prometheus) and /v1/status (JSON).")
     var httpAddr = "127.0.0.1:8379"
 
     @Option(help: "The founding members: 1=HOST:PEERPORT,2=HOST:PEERPORT,... (default: this node alone).")
@@ -41,7 +43,7 @@ struct ServerCommand: AsyncParsableCommand {
             throw ValidationError("--client-addr must be HOST:PORT")
         }
         guard let peer = HostPort(parsing: peerAddr) else { throw ValidationError("--peer-addr must be HOST:PORT") }
-        guard HostPort(parsing: httpAddr) != nil else { throw ValidationError("--http-addr must be HOST:PORT") }
+        guard let http = HostPort(parsing: httpAddr) else { throw ValidationError("--http-addr must be HOST:PORT") }
         let clusterText = initialCluster ?? "\(nodeId)=\(peerAddr)"
         guard let cluster = NodeConfiguration.parseCluster(clusterText) else {
             throw ValidationError("--initial-cluster must be ID=HOST:PORT,... with distinct ids")
@@ -54,6 +56,7 @@ struct ServerCommand: AsyncParsableCommand {
             initialCluster: cluster
         )
         configuration.tickMilliseconds = tickMilliseconds
+        configuration.httpAddress = http
         if let problem = configuration.problem() { throw ValidationError(problem) }
         return configuration
     }
@@ -69,7 +72,9 @@ struct ServerCommand: AsyncParsableCommand {
         let configuration = try makeConfiguration()
         var logger = Logger(label: "synod.node")
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
-        let node = SynodNodeService(configuration: configuration, logger: logger)
+        let registry = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+        let node = SynodNodeService(configuration: configuration, logger: logger, registry: registry)
         let group = ServiceGroup(
             configuration: .init(
                 services: [.init(service: node)],

@@ -126,6 +126,16 @@ struct ServerProcessTests {
         #expect(try confused.sendRaw(Array("*x\r\n".utf8)) == .error("ERR Protocol error: invalid multibulk length"))
         #expect(node.command(["GET", "greeting"]) == .bulkString(Array("hello".utf8)))
 
+        // The operator's endpoints.
+        #expect(httpGet(port: node.httpPort, path: "/healthz")?.status == 200)
+        #expect(httpGet(port: node.httpPort, path: "/readyz").map { $0.status == 200 && $0.body == "ready\n" } == true)
+        let status = try #require(httpGet(port: node.httpPort, path: "/v1/status"))
+        #expect(status.body.contains("\"node_id\":1") && status.body.contains("\"role\":\"leader\""), "\(status.body)")
+        let metrics = try #require(httpGet(port: node.httpPort, path: "/metrics"))
+        #expect(metrics.body.contains("synod_client_requests_total{kind=\"write\"}"), "\(metrics.body)")
+        #expect(metrics.body.contains("synod_wal_fsyncs_total"), "\(metrics.body)")
+        #expect(httpGet(port: node.httpPort, path: "/nope")?.status == 404)
+
         node.process.send(signal: SIGTERM)
         #expect(node.process.waitForExit() == 0, "\(node.process.output)")
         try node.restart()
@@ -164,6 +174,11 @@ struct ServerProcessTests {
             #expect(second.command(["GET", "key\(index)"]) == .bulkString(Array("value\(index)".utf8)))
         }
         #expect(second.command(["SET", "after", "failover"]) == .simpleString("OK"))
+
+        // The leader reports each peer's match index; the dead one has fallen behind.
+        let status = try #require(httpGet(port: second.httpPort, path: "/v1/status"))
+        #expect(status.body.contains("\"match_index\""), "\(status.body)")
+        #expect(httpGet(port: second.httpPort, path: "/readyz")?.status == 200)
 
         // The old leader comes back as a follower and catches up.
         try first.restart()
