@@ -33,5 +33,10 @@ public enum ConnectionCommand: Hashable, Sendable {
     /// COMMAND, COMMAND DOCS and COMMAND INFO (enough for redis-cli's hints).
     case commandDocs(names: [[UInt8]])
     case configGet(patterns: [[UInt8]])
+    /// Later reads on this connection may be served by a follower from its own, possibly
+    /// stale, state (Redis Cluster's READONLY).
+    case readOnly
+    /// Back to linearizable reads through the leader.
+    case readWrite
     case info(sections: [[UInt8]])
 }

@@ -40,6 +40,10 @@ extension CommandParser {
             return .configGet(patterns: Array(arguments.dropFirst()))
         case "info":
             return .info(sections: arguments)
+        case "readonly":
+            return .readOnly
+        case "readwrite":
+            return .readWrite
         default:
             preconditionFailure("\(name) is in the arity table but not parsed")
         }

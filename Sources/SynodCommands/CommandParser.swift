@@ -8,7 +8,7 @@ public enum CommandParser {
         "get": 2, "set": -3, "del": -2, "exists": -2, "expire": -3, "pexpire": -3, "expireat": -3,
         "pexpireat": -3, "ttl": 2, "pttl": 2, "persist": 2, "incr": 2, "incrby": 3, "decr": 2, "decrby": 3,
         "mget": -2, "mset": -3, "dbsize": 1, "ping": -1, "echo": 2, "hello": -1, "select": 2, "quit": -1,
-        "client": -2, "command": -1, "config": -2, "info": -1,
+        "client": -2, "command": -1, "config": -2, "info": -1, "readonly": 1, "readwrite": 1,
     ]
 
     /// The command names Synod knows, lowercased.

@@ -92,6 +92,13 @@ extension NodeDriver {
         }
     }
 
+    /// A read a READONLY connection asked for: served from this replica's state as it is,
+    /// without asking the leader (it may miss the newest writes).
+    func serveLocally(_ command: ReadCommand) -> KeyValueResult {
+        precondition(loop.inEventLoop, "driver state is confined to its loop")
+        return stopped ? .error("ERR node stopping") : serve(command)
+    }
+
     /// Answers a read from the state machine, at the leader's clock.
     func serve(_ command: ReadCommand) -> KeyValueResult {
         let now = Self.wallClockMilliseconds()

@@ -19,6 +19,12 @@ extension RESPConnectionHandler {
             writer.bulkString(message)
         case .select:
             writer.simpleString("OK")
+        case .readOnly:
+            readsMayBeStale = true
+            writer.simpleString("OK")
+        case .readWrite:
+            readsMayBeStale = false
+            writer.simpleString("OK")
         case .quit:
             writer.simpleString("OK")
             closeAfterFlush = true

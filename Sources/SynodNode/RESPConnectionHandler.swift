@@ -46,6 +46,8 @@ final class RESPConnectionHandler: ChannelInboundHandler {
     /// request order, so a slot stays valid while earlier replies are written and removed).
     var firstReplyNumber = 0
     var closeAfterFlush = false
+    /// After READONLY: reads are served by this node from its own state, possibly stale.
+    var readsMayBeStale = false
     var readingPaused = false
 
     init(shared: ClientContext, limits: RESPLimits = RESPLimits()) {
@@ -128,7 +130,11 @@ final class RESPConnectionHandler: ChannelInboundHandler {
             shared.driver.metrics.readRequests.increment()
             let driver = shared.driver
             let promise = driver.loop.makePromise(of: KeyValueResult.self)
-            driver.loop.execute { driver.read(command, promise: promise) }
+            if readsMayBeStale {
+                driver.loop.execute { promise.succeed(driver.serveLocally(command)) }
+            } else {
+                driver.loop.execute { driver.read(command, promise: promise) }
+            }
             replyWhenReady(promise.futureResult, slot: slot, context: context)
         }
     }

@@ -26,6 +26,13 @@ struct ServerProcessTests {
         }
     }
 
+    /// How many requests the node has forwarded to a leader, from its /metrics.
+    static func forwardedCount(_ node: SynodServerProcess) -> Int? {
+        guard let metrics = httpGet(port: node.httpPort, path: "/metrics")?.body else { return nil }
+        let line = metrics.split(separator: "\n").first { $0.hasPrefix("synod_client_requests_forwarded_total ") }
+        return line.flatMap { Int($0.split(separator: " ").last ?? "") }
+    }
+
     /// Kills the nodes and removes their data.
     static func stop(_ nodes: [SynodServerProcess]) {
         for node in nodes { node.process.terminate() }
@@ -166,6 +173,16 @@ struct ServerProcessTests {
         #expect(
             follower.command(["MGET", "key1", "nope"]) == .array([.bulkString(Array("value1".utf8)), .bulkString(nil)])
         )
+        // READONLY: the follower answers from its own state (eventually it has every write).
+        let stale = try BlockingRESPConnection(port: follower.clientPort)
+        #expect(try stale.command(["READONLY"]) == .simpleString("OK"))
+        #expect(await waitUntil { (try? stale.command(["GET", "via-follower"])) == .bulkString(Array("yes".utf8)) })
+        let forwardedBefore = try #require(Self.forwardedCount(follower))
+        for _ in 0..<5 { _ = try stale.command(["GET", "key3"]) }
+        #expect(Self.forwardedCount(follower) == forwardedBefore, "READONLY reads were forwarded")
+        #expect(try stale.command(["READWRITE"]) == .simpleString("OK"))
+        _ = try stale.command(["GET", "key3"])
+        #expect(Self.forwardedCount(follower) == forwardedBefore + 1)
 
         first.process.terminate()  // kill -9: no goodbye
         let survivors = nodes.filter { $0 !== first }
