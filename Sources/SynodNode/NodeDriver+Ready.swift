@@ -41,6 +41,7 @@ extension NodeDriver {
     }
 
     func recordProgress(appliedCount: Int) {
+        noticeLeaderChange()
         if appliedCount > 0 { metrics.entriesApplied.increment(by: Int64(appliedCount)) }
         if isLeader && !ledLastRound { metrics.electionsWon.increment() }
         ledLastRound = isLeader

@@ -37,6 +37,9 @@ final class NodeDriver: @unchecked Sendable {
     let metrics = NodeMetrics()
     /// Whether this node led at the end of the last Ready (to count elections won).
     var ledLastRound = false
+    /// The leader as this node last knew it; when it changes, requests forwarded to the old
+    /// one are answered TRYAGAIN at once instead of waiting for their timeout.
+    var knownLeader: NodeID?
     var nextRequestID: UInt64 = 1
     /// Writes proposed here, waiting to be applied.
     var pendingWrites: [UInt64: EventLoopPromise<KeyValueResult>] = [:]
@@ -108,6 +111,7 @@ final class NodeDriver: @unchecked Sendable {
         guard ticks > 0 else { return }
         lastTickTime = now
         for _ in 0..<ticks { replica.tick() }
+        noticeLeaderChange()
         proposeExpiredKeyRemoval()
         processReady()
     }
@@ -125,6 +129,17 @@ final class NodeDriver: @unchecked Sendable {
         )
         // Refused while the leader is busy (flow control, a transfer): tried again next tick.
         _ = try? replica.propose(entry.encoded)
+    }
+
+    /// Fails the requests forwarded to a leader this node no longer follows (it died, or lost
+    /// an election): their clients retry instead of waiting out the forward timeout.
+    func noticeLeaderChange() {
+        let leader = replica.role == .leader ? configuration.nodeID : replica.leader
+        guard leader != knownLeader else { return }
+        knownLeader = leader
+        let failed = pendingForwards
+        pendingForwards = [:]
+        for promise in failed.values { promise.succeed(.error("TRYAGAIN the leader changed; retry")) }
     }
 
     // MARK: - Messages
