@@ -61,9 +61,7 @@ struct DevCommand: ParsableCommand {
                     + "http://127.0.0.1:\(peerPort(node) + 100)/v1/status)"
             )
         }
-        say(
-            "Writes go to the leader (`redis-cli -p \(clientPort(1)) info consensus` names it). Ctrl-C stops the cluster."
-        )
+        say("Any node takes any command (followers forward to the leader). Ctrl-C stops the cluster.")
         let stop = DispatchSemaphore(value: 0)
         var sources: [DispatchSourceSignal] = []
         for signalNumber in [SIGINT, SIGTERM] {
