@@ -44,7 +44,7 @@ enum InfoReport {
             default:
                 lines += [
                     "node_id:\(shared.configuration.nodeID.rawValue)",
-                    "raft_role:\(String(describing: replica.role).prefix { $0 != "(" })",
+                    "raft_role:\(replica.role.name)",
                     "raft_term:\(replica.hardState.term)",
                     "raft_leader:\(replica.leader.map { String($0.rawValue) } ?? "none")",
                     "raft_commit_index:\(replica.commitIndex)",

@@ -134,7 +134,7 @@ final class NodeDriver: @unchecked Sendable {
     /// Fails the requests forwarded to a leader this node no longer follows (it died, or lost
     /// an election): their clients retry instead of waiting out the forward timeout.
     func noticeLeaderChange() {
-        let leader = replica.role == .leader ? configuration.nodeID : replica.leader
+        let leader = replica.leader
         guard leader != knownLeader else { return }
         knownLeader = leader
         let failed = pendingForwards

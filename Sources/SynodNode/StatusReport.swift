@@ -8,10 +8,9 @@ enum StatusReport {
             let match = replica.matchIndex(of: peer).map { String($0.rawValue) } ?? "null"
             return "{\"id\":\(peer.rawValue),\"match_index\":\(match)}"
         }
-        let role = String(describing: replica.role).prefix { $0 != "(" }
         let leader = replica.leader.map { String($0.rawValue) } ?? "null"
         let group = [
-            "\"group\":\(NodeDriver.group.rawValue)", "\"role\":\"\(role)\"",
+            "\"group\":\(NodeDriver.group.rawValue)", "\"role\":\"\(replica.role.name)\"",
             "\"term\":\(replica.hardState.term.rawValue)",
             "\"leader_id\":\(leader)", "\"commit_index\":\(replica.commitIndex.rawValue)",
             "\"applied_index\":\(driver.store.appliedIndex)", "\"last_log_index\":\(replica.lastIndex.rawValue)",

@@ -13,6 +13,17 @@ public struct RaftReplica: ConsensusReplica {
         case candidate
         case leader
 
+        /// The role alone, without the follower's leader: `follower`, `pre-candidate`,
+        /// `candidate` or `leader` (what INFO and status reports print).
+        public var name: String {
+            switch self {
+            case .follower: "follower"
+            case .preCandidate: "pre-candidate"
+            case .candidate: "candidate"
+            case .leader: "leader"
+            }
+        }
+
         public var description: String {
             switch self {
             case .follower(let leader): "follower(leader: \(leader.map(\.description) ?? "none"))"

@@ -3,7 +3,7 @@ import Foundation
 /// A `synod server` child process on free loopback ports, with its data directory, for
 /// real-process tests.
 public final class SynodServerProcess: @unchecked Sendable {
-    // @unchecked Sendable: `process` is replaced only by start() and restart(), which tests call
+    // @unchecked Sendable: `process` is set only by init and restart(), which tests call
     // from one task.
     public let nodeID: Int
     public let clientPort: Int
