@@ -141,6 +141,15 @@ let package = Package(
         .testTarget(name: "ArchitectureTests"),
         .testTarget(name: "SynodCommandTests", dependencies: ["SynodTestSupport"], exclude: ["Clients"]),
         .testTarget(
+            name: "SynodNodeTests",
+            dependencies: [
+                "SynodNode", "SynodCore", "SynodKeyValue", "SynodRaft", "SynodPeerProtocol", "SynodTestSupport",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ]
+        ),
+        .testTarget(
             name: "RedisInteropTests",
             dependencies: ["SynodPartitioning", "SynodRESP", "SynodCommands", "SynodTestSupport"]
         ),

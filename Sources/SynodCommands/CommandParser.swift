@@ -16,7 +16,7 @@ public enum CommandParser {
 
     public static func parse(_ request: [[UInt8]]) -> Result<ClientCommand, CommandRejection> {
         precondition(!request.isEmpty, "the decoder skips empty requests")
-        let name = String(decoding: request[0], as: UTF8.self).lowercased()
+        let name = asciiLowercased(request[0])
         guard let arity = arities[name] else {
             return .failure(CommandRejection(CommandError.unknownCommand(request[0], arguments: request[1...])))
         }
@@ -67,6 +67,17 @@ public enum CommandParser {
     }
 
     static func keyword(_ bytes: [UInt8]) -> String { String(decoding: bytes, as: UTF8.self).uppercased() }
+
+    /// Command names are ASCII: folding only A-Z is what Redis does, and far cheaper than
+    /// Unicode lowercasing on every request.
+    static func asciiLowercased(_ bytes: [UInt8]) -> String {
+        String(unsafeUninitializedCapacity: bytes.count) { buffer in
+            for (position, byte) in bytes.enumerated() {
+                buffer[position] = byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte | 0x20 : byte
+            }
+            return bytes.count
+        }
+    }
 }
 
 /// A request Synod will not run, with the error reply Redis gives for it.

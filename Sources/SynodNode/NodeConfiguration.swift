@@ -45,6 +45,9 @@ public struct NodeConfiguration: Sendable {
     public var expiredKeysPerRoundMax = 64
     /// Open client connections at most (Redis `maxclients`).
     public var clientConnectionsMax = 10_000
+    /// Threads for client and peer connections; 0 runs them on the driver's own thread, as
+    /// Redis does, which saves a thread hop per request and suits small machines.
+    public var ioThreads = 0
 
     public init(
         nodeID: NodeID,
@@ -82,6 +85,7 @@ public struct NodeConfiguration: Sendable {
         if electionTimeoutTicks <= heartbeatIntervalTicks {
             return "the election timeout must exceed the heartbeat interval"
         }
+        if !(0...64).contains(ioThreads) { return "--io-threads must be 0...64" }
         if snapshotIntervalEntries < 1 { return "the snapshot interval must be at least 1 entry" }
         return nil
     }

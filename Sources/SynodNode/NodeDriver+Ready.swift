@@ -2,42 +2,113 @@ import NIOCore
 import SynodConsensus
 import SynodCore
 import SynodKeyValue
+import SynodPOSIXStorage
 import SynodRaft
 import SynodStorage
 
 /// The Ready cycle: persist and sync, then send, then apply, then advance.
+///
+/// The fdatasync runs on `syncThreads` while the loop goes on serving connections and taking
+/// in requests and messages (they join the replica's log, not storage); the next Ready is
+/// taken only when the sync is done, so every message still leaves after what it depends on is
+/// durable. Replies to clients are written after the next sync has begun, so that the disk and
+/// the network work at the same time.
 extension NodeDriver {
     func processReady() {
         precondition(loop.inEventLoop, "driver state is confined to its loop")
-        while !stopped && replica.hasReady {
+        while !stopped && syncInProgress == nil && replica.hasReady {
             let ready = replica.ready()
+            let pending: WriteAheadLog<POSIXFileSystem>.PendingSync?
             do {
-                if ready.hardState != nil || ready.snapshot != nil || !ready.entriesToPersist.isEmpty {
-                    try storage.stage(
-                        group: Self.group,
-                        hardState: ready.hardState,
-                        snapshot: ready.snapshot,
-                        entries: ready.entriesToPersist
-                    )
-                    let bytesBefore = storage.log.statistics.bytesWritten
-                    try storage.sync()
-                    metrics.fsyncs.increment()
-                    metrics.bytesWritten.increment(by: Int64(storage.log.statistics.bytesWritten - bytesBefore))
-                }
+                try storage.stage(
+                    group: Self.group,
+                    hardState: ready.hardState,
+                    snapshot: ready.snapshot,
+                    entries: ready.entriesToPersist
+                )
+                pending = try storage.beginSync()
             } catch {
                 stop(because: "\(error)")
-                return
+                break
             }
-            // Only now durable: a vote or an acknowledged entry may be relied on by a peer.
-            for message in ready.messages { send(message) }
-            if let snapshot = ready.snapshot { restore(snapshot) }
-            for entry in ready.committedEntries { apply(entry) }
-            for readState in ready.readStates { pendingReads[readState.context]?.readIndex = readState.index }
-            replica.advance(ready)
-            answerReads()
-            compactIfDue()
-            recordProgress(appliedCount: ready.committedEntries.count)
+            guard let pending else {
+                finish(ready)
+                continue
+            }
+            syncInProgress = pending
+            let files = storage.files
+            syncThreads.runIfActive(eventLoop: loop) {
+                var files = files  // Stateless: a copy syncs the same descriptor.
+                try files.synchronize(pending.file)
+            }.whenComplete { result in
+                self.syncFinished(pending, ready: ready, result: result)
+            }
         }
+        deliverReplies()
+    }
+
+    /// The fdatasync of `ready`'s writes returned.
+    func syncFinished(
+        _ pending: WriteAheadLog<POSIXFileSystem>.PendingSync,
+        ready: Ready<RaftMessage>,
+        result: Result<Void, Error>
+    ) {
+        precondition(loop.inEventLoop, "driver state is confined to its loop")
+        syncInProgress = nil
+        let bytesBefore = storage.log.statistics.bytesWritten
+        do {
+            var failure: FileSystemError?
+            if case .failure(let error) = result {
+                failure =
+                    error as? FileSystemError
+                    ?? FileSystemError(.inputOutput("\(error)"), operation: "fdatasync", path: storage.directory)
+            }
+            try storage.finishSync(pending, failure: failure)
+        } catch {
+            stop(because: "\(error)")
+            deliverReplies()
+            return
+        }
+        metrics.fsyncs.increment()
+        metrics.bytesWritten.increment(by: Int64(storage.log.statistics.bytesWritten - bytesBefore))
+        finish(ready)
+        for waiter in syncWaiters { waiter.succeed(()) }
+        syncWaiters = []
+        processReady()
+    }
+
+    /// The rest of the cycle, once `ready`'s writes are durable.
+    func finish(_ ready: Ready<RaftMessage>) {
+        // Only now durable: a vote or an acknowledged entry may be relied on by a peer.
+        for message in ready.messages { send(message) }
+        if let snapshot = ready.snapshot {
+            restore(snapshot)
+            forgetProposals(through: snapshot.index)
+        }
+        for entry in ready.committedEntries { apply(entry) }
+        for readState in ready.readStates { pendingReads[readState.context]?.readIndex = readState.index }
+        replica.advance(ready)
+        answerReads()
+        compactIfDue()
+        recordProgress(appliedCount: ready.committedEntries.count)
+    }
+
+    /// Answers the clients whose requests completed.
+    func deliverReplies() {
+        guard !repliesToDeliver.isEmpty else { return }
+        let replies = repliesToDeliver
+        repliesToDeliver = []
+        for (promise, result) in replies { promise.succeed(result) }
+    }
+
+    /// Completes once no sync is in progress: a stopping node waits for it, so that what it
+    /// wrote is answered before the process exits.
+    func waitForSync() -> EventLoopFuture<Void> {
+        precondition(loop.inEventLoop, "driver state is confined to its loop")
+        guard syncInProgress != nil else { return loop.makeSucceededVoidFuture() }
+        let waiter = loop.makePromise(of: Void.self)
+        syncWaiters.append(waiter)
+        return waiter.futureResult
     }
 
     func recordProgress(appliedCount: Int) {
@@ -57,6 +128,7 @@ extension NodeDriver {
         for promise in pendingWrites.values { promise.succeed(.error("ERR node stopping: \(reason)")) }
         for read in pendingReads.values { read.promise.succeed(.error("ERR node stopping: \(reason)")) }
         pendingWrites = [:]
+        proposedAt = [:]
         pendingReads = [:]
         onFatalError(reason)
     }
@@ -70,12 +142,32 @@ extension NodeDriver {
     }
 
     func apply(_ entry: LogEntry) {
-        guard case .command(let bytes) = entry.payload else {
+        let waiting = proposedAt.removeValue(forKey: entry.index.rawValue)
+        var requestID: UInt64?
+        if case .command(let bytes) = entry.payload {
+            let applied = store.apply(encoded: bytes, at: entry.index.rawValue)
+            requestID = applied.requestID
+            if let requestID, let promise = pendingWrites.removeValue(forKey: requestID) {
+                repliesToDeliver.append((promise, applied.result))
+            }
+        } else {
             store.skip(index: entry.index.rawValue)
-            return
         }
-        let (requestID, result) = store.apply(encoded: bytes, at: entry.index.rawValue)
-        if let requestID, let promise = pendingWrites.removeValue(forKey: requestID) { promise.succeed(result) }
+        if let waiting, waiting != requestID, let promise = pendingWrites.removeValue(forKey: waiting) {
+            repliesToDeliver.append((promise, .error("TRYAGAIN the write was lost in a leader change; retry")))
+        }
+    }
+
+    /// A snapshot from the leader replaced the log: whether the writes this node proposed at
+    /// the indexes it covers took effect cannot be known any more.
+    func forgetProposals(through index: LogIndex) {
+        for (proposedIndex, requestID) in proposedAt where proposedIndex <= index.rawValue {
+            proposedAt[proposedIndex] = nil
+            guard let promise = pendingWrites.removeValue(forKey: requestID) else { continue }
+            repliesToDeliver.append(
+                (promise, .error("ERR the outcome of this write is unknown (this node caught up from a snapshot)"))
+            )
+        }
     }
 
     /// Serves the reads whose ReadIndex the state machine has reached.
@@ -84,7 +176,7 @@ extension NodeDriver {
         for (id, read) in pendingReads {
             guard let index = read.readIndex, index <= applied else { continue }
             pendingReads[id] = nil
-            read.promise.succeed(serve(read.command))
+            repliesToDeliver.append((read.promise, serve(read.command)))
         }
     }
 

@@ -38,6 +38,7 @@ extension NodeDriver {
             return promise.succeed(.error("TRYAGAIN \(error)"))
         }
         pendingWrites[requestID] = promise
+        proposedAt[replica.lastIndex.rawValue] = requestID
         queueReadyProcessing()
     }
 
@@ -53,7 +54,7 @@ extension NodeDriver {
             if case .notLeader = error { return promise.succeed(notLeaderError()) }
             return promise.succeed(.error("TRYAGAIN \(error)"))
         }
-        pendingReads[requestID] = PendingRead(command: command, promise: promise)
+        pendingReads[requestID] = PendingRead(command: command, promise: promise, term: replica.term)
         queueReadyProcessing()
     }
 

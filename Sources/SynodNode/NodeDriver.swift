@@ -1,4 +1,5 @@
 import NIOCore
+import NIOPosix
 import SynodCommands
 import SynodConsensus
 import SynodCore
@@ -40,9 +41,18 @@ final class NodeDriver: @unchecked Sendable {
     /// The leader as this node last knew it; when it changes, requests forwarded to the old
     /// one are answered TRYAGAIN at once instead of waiting for their timeout.
     var knownLeader: NodeID?
-    var nextRequestID: UInt64 = 1
+    /// The term when the leader was last checked: reads wait only within one term.
+    var knownTerm = Term(0)
+    /// Request ids go into log entries, so they must not repeat across nodes or restarts: an
+    /// entry proposed before a crash or by another leader must never answer a new request.
+    /// A random start in 2^62 makes a collision within the requests waiting negligible.
+    var nextRequestID = UInt64.random(in: 1...(1 << 62))
     /// Writes proposed here, waiting to be applied.
     var pendingWrites: [UInt64: EventLoopPromise<KeyValueResult>] = [:]
+    /// The request id of the entry this node proposed at each log index, while it waits: if a
+    /// different entry is applied there, the proposal was overwritten by another leader and
+    /// can never commit, so its client is told at once.
+    var proposedAt: [UInt64: UInt64] = [:]
     /// Reads waiting for their ReadIndex, then for the state machine to reach it.
     var pendingReads: [UInt64: PendingRead] = [:]
     var lastTickTime = NIODeadline.now()
@@ -50,16 +60,26 @@ final class NodeDriver: @unchecked Sendable {
     /// A `processReady` is queued on the loop: inputs that arrive before it runs share its
     /// Ready, and so its one fdatasync (group commit).
     var readyProcessingQueued = false
+    /// Runs the fdatasyncs, so that the loop is not blocked while the disk works.
+    let syncThreads: NIOThreadPool
+    /// The sync whose fdatasync is running; no Ready is taken until it is done.
+    var syncInProgress: WriteAheadLog<POSIXFileSystem>.PendingSync?
+    var syncWaiters: [EventLoopPromise<Void>] = []
+    /// Results for clients, delivered at the end of the current round.
+    var repliesToDeliver: [(EventLoopPromise<KeyValueResult>, KeyValueResult)] = []
 
     struct PendingRead {
         let command: ReadCommand
         let promise: EventLoopPromise<KeyValueResult>
+        /// The term the read was asked in; its ReadIndex can only come in that term.
+        let term: Term
         var readIndex: LogIndex?
     }
 
-    init(configuration: NodeConfiguration, loop: EventLoop) throws {
+    init(configuration: NodeConfiguration, loop: EventLoop, syncThreads: NIOThreadPool) throws {
         self.configuration = configuration
         self.loop = loop
+        self.syncThreads = syncThreads
         var (storage, recovered) = try DurableStorage.open(
             directory: configuration.dataDirectory,
             files: POSIXFileSystem()
@@ -135,11 +155,20 @@ final class NodeDriver: @unchecked Sendable {
     /// an election): their clients retry instead of waiting out the forward timeout.
     func noticeLeaderChange() {
         let leader = replica.leader
-        guard leader != knownLeader else { return }
-        knownLeader = leader
-        let failed = pendingForwards
-        pendingForwards = [:]
-        for promise in failed.values { promise.succeed(.error("TRYAGAIN the leader changed; retry")) }
+        if leader != knownLeader {
+            knownLeader = leader
+            let failed = pendingForwards
+            pendingForwards = [:]
+            for promise in failed.values { promise.succeed(.error("TRYAGAIN the leader changed; retry")) }
+        }
+        guard replica.term != knownTerm else { return }
+        knownTerm = replica.term
+        // A leader whose term ends abandons the reads still waiting for their ReadIndex; the
+        // ones that have it stay correct and are served once applied.
+        for (id, read) in pendingReads where read.readIndex == nil && read.term != replica.term {
+            pendingReads[id] = nil
+            repliesToDeliver.append((read.promise, .error("TRYAGAIN the leader changed; retry")))
+        }
     }
 
     // MARK: - Messages

@@ -49,6 +49,8 @@ final class RESPConnectionHandler: ChannelInboundHandler {
     /// After READONLY: reads are served by this node from its own state, possibly stale.
     var readsMayBeStale = false
     var readingPaused = false
+    /// A flush is queued on the loop: replies that complete before it runs leave in one write.
+    var flushQueued = false
 
     init(shared: ClientContext, limits: RESPLimits = RESPLimits()) {
         self.shared = shared
@@ -191,11 +193,24 @@ final class RESPConnectionHandler: ChannelInboundHandler {
             context.close(promise: nil)
             return
         }
-        context.flush()
+        queueFlush(context: context)
         if readingPaused && replies.count < Self.pendingRepliesMax / 2 {
             readingPaused = false
             context.channel.setOption(.autoRead, value: true).whenFailure { _ in context.close(promise: nil) }
             decodeAvailable(context: context)
+        }
+    }
+
+    /// Flushes once the work already queued on the loop has run: when a group commit completes
+    /// many requests of this connection, their replies go out in one write, not one each.
+    func queueFlush(context: ChannelHandlerContext) {
+        guard !flushQueued else { return }
+        flushQueued = true
+        let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        context.eventLoop.execute {
+            let (handler, context) = bound.value
+            handler.flushQueued = false
+            context.flush()
         }
     }
 

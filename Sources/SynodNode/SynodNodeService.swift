@@ -7,8 +7,9 @@ import ServiceLifecycle
 import SynodCore
 import SynodRaft
 
-/// One running node: storage and consensus on the driver's loop, the peer transport and the
-/// client server on the network loops. Runs until graceful shutdown (SIGTERM, SIGINT): then
+/// One running node: storage and consensus on the driver's loop, fdatasync on a thread of its
+/// own, and the peer transport and the client server on the driver's loop too (or on
+/// `ioThreads` loops of their own). Runs until graceful shutdown (SIGTERM, SIGINT): then
 /// it stops accepting, lets the driver finish what it is doing, and exits cleanly. A storage
 /// failure stops it with an error.
 public final class SynodNodeService: Service, Sendable {
@@ -29,10 +30,15 @@ public final class SynodNodeService: Service, Sendable {
 
     public func run() async throws {
         let driverGroup = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        let networkGroup = MultiThreadedEventLoopGroup(numberOfThreads: max(1, min(4, System.coreCount)))
+        let ioGroup: MultiThreadedEventLoopGroup? =
+            configuration.ioThreads == 0 ? nil : MultiThreadedEventLoopGroup(numberOfThreads: configuration.ioThreads)
+        let networkGroup = ioGroup ?? driverGroup
         let driverLoop = driverGroup.next()
-        let driver = try await driverLoop.submit { try NodeDriver(configuration: self.configuration, loop: driverLoop) }
-            .get()
+        let syncThreads = NIOThreadPool(numberOfThreads: 1)
+        syncThreads.start()
+        let driver = try await driverLoop.submit {
+            try NodeDriver(configuration: self.configuration, loop: driverLoop, syncThreads: syncThreads)
+        }.get()
         let stopped = driverLoop.makePromise(of: Void.self)
         let logger = self.logger
         driver.onFatalError = { reason in
@@ -105,9 +111,13 @@ public final class SynodNodeService: Service, Sendable {
         try? await peerServer.close()  // Likewise.
         try? await transport.close()  // Peer connections may already be gone.
         ticks.cancel()
-        // The driver finishes the work it has queued; everything acknowledged is already synced.
-        try? await driverLoop.submit { driver.stopped = true }.get()  // The loop is still running here.
-        try await networkGroup.shutdownGracefully()
+        // The driver takes no new work and finishes the sync in progress, answering its clients.
+        try? await driverLoop.flatSubmit {  // The loop is still running here.
+            driver.stopped = true
+            return driver.waitForSync()
+        }.get()
+        try await syncThreads.shutdownGracefully()
+        try await ioGroup?.shutdownGracefully()
         try await driverGroup.shutdownGracefully()
         if let failure { throw failure }
     }

@@ -71,6 +71,20 @@ public struct DurableStorage<Files: FileSystem>: Sendable {
     /// Makes everything staged durable with one fdatasync.
     public mutating func sync() throws(StorageError) { try log.sync() }
 
+    /// Writes what is staged and returns the fdatasync still to do, which may run on another
+    /// thread (see `WriteAheadLog.PendingSync`); nil when nothing is staged.
+    public mutating func beginSync() throws(StorageError) -> WriteAheadLog<Files>.PendingSync? {
+        try log.beginSync()
+    }
+
+    /// Completes a sync begun by `beginSync()` with the outcome of its fdatasync.
+    public mutating func finishSync(
+        _ pending: WriteAheadLog<Files>.PendingSync,
+        failure: FileSystemError?
+    ) throws(StorageError) {
+        try log.finishSync(pending, failure: failure)
+    }
+
     /// Compacts the group's log up to a snapshot the state machine took: the snapshot file is
     /// durable when this returns; the marker that drops the entries goes with the next sync.
     public mutating func compact(group: GroupID, to snapshot: Snapshot) throws(StorageError) {

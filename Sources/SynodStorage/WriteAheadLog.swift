@@ -39,6 +39,8 @@ public struct WriteAheadLog<Files: FileSystem>: Sendable {
     var staged = ByteWriter()
     /// Set by the first failed write or sync; from then on nothing is accepted.
     var failure: StorageError?
+    /// The sync begun by `beginSync()` and not yet finished.
+    var syncInProgress: PendingSync?
     public internal(set) var statistics = Statistics()
 
     public struct Statistics: Hashable, Sendable {
@@ -86,6 +88,7 @@ public struct WriteAheadLog<Files: FileSystem>: Sendable {
     /// Stages entries at consecutive indexes; they replace what the group holds at those
     /// indexes and after. Entries never replace a committed entry or leave a gap.
     public mutating func stage(entries: [LogEntry], of group: GroupID) {
+        precondition(syncInProgress == nil, "staged while a sync is in progress")
         guard let first = entries.first?.index else { return }
         // Taken out of the dictionary so that changing it does not copy its locations.
         var log = groups.removeValue(forKey: group) ?? GroupLog()
@@ -125,6 +128,7 @@ public struct WriteAheadLog<Files: FileSystem>: Sendable {
 
     /// Stages the group's hard state. Terms never go back, nor does the commit index.
     public mutating func stage(hardState: HardState, of group: GroupID) {
+        precondition(syncInProgress == nil, "staged while a sync is in progress")
         // Taken out of the dictionary so that changing it does not copy its locations.
         var log = groups.removeValue(forKey: group) ?? GroupLog()
         precondition(hardState.term >= log.hardState.term, "term \(hardState.term) after \(log.hardState.term)")
@@ -141,6 +145,7 @@ public struct WriteAheadLog<Files: FileSystem>: Sendable {
     /// keeping the entries after it if the log holds the snapshot's last entry, dropping them
     /// all otherwise (as `RaftLog` does). The snapshot file must be durable before this is synced.
     public mutating func stage(snapshotAt position: LogPosition, of group: GroupID) {
+        precondition(syncInProgress == nil, "staged while a sync is in progress")
         // Taken out of the dictionary so that changing it does not copy its locations.
         guard (groups[group] ?? GroupLog()).isNewer(position) else { return }
         // Taken out of the dictionary so that changing it does not copy its locations.
@@ -154,19 +159,57 @@ public struct WriteAheadLog<Files: FileSystem>: Sendable {
     /// Writes everything staged and fdatasyncs once. When it returns, all of it is durable.
     /// A failure stops the log: the error is returned now and on every later call.
     public mutating func sync() throws(StorageError) {
-        if let failure { throw .stopped(cause: failure.description) }
-        guard !staged.bytes.isEmpty else { return }
-        let last = segments.count - 1
+        guard let pending = try beginSync() else { return }
+        var failure: FileSystemError?
         do {
-            try files.write(staged.bytes, to: currentFile, at: segments[last].size)
-            try files.synchronize(currentFile)
+            try files.synchronize(pending.file)
+        } catch {
+            failure = error
+        }
+        try finishSync(pending, failure: failure)
+    }
+
+    /// A sync in two halves, so that the fdatasync itself can run on another thread while the
+    /// caller goes on with work that does not touch the log: `beginSync()` writes what is
+    /// staged and says which file to fdatasync; the caller runs `synchronize` on a copy of
+    /// `files` and reports the outcome to `finishSync`. Nothing may be staged, synced or
+    /// compacted in between.
+    public struct PendingSync: Equatable, Sendable {
+        public let file: OpenFileID
+        let byteCount: Int
+    }
+
+    /// Writes everything staged; nil when nothing is. See `PendingSync`.
+    public mutating func beginSync() throws(StorageError) -> PendingSync? {
+        if let failure { throw .stopped(cause: failure.description) }
+        precondition(syncInProgress == nil, "a sync began while another is in progress")
+        guard !staged.bytes.isEmpty else { return nil }
+        do {
+            try files.write(staged.bytes, to: currentFile, at: segments[segments.count - 1].size)
         } catch {
             failure = .fileSystem(error)
             throw .fileSystem(error)
         }
-        segments[last].size += staged.bytes.count
+        let pending = PendingSync(file: currentFile, byteCount: staged.bytes.count)
+        syncInProgress = pending
+        return pending
+    }
+
+    /// Completes the sync `beginSync()` began, with the error its fdatasync gave, if any.
+    /// After a failure nothing written since the last good sync is known to be on disk, so the
+    /// log stops (fsyncgate: a retried fdatasync can succeed without the lost data).
+    public mutating func finishSync(_ pending: PendingSync, failure syncFailure: FileSystemError?) throws(StorageError)
+    {
+        precondition(syncInProgress?.file == pending.file, "finishSync without its beginSync")
+        syncInProgress = nil
+        if let syncFailure {
+            failure = .fileSystem(syncFailure)
+            throw .fileSystem(syncFailure)
+        }
+        let last = segments.count - 1
+        segments[last].size += pending.byteCount
         statistics.syncs += 1
-        statistics.bytesWritten += staged.bytes.count
+        statistics.bytesWritten += pending.byteCount
         staged = ByteWriter(reservingCapacity: staged.bytes.capacity)
         if segments[last].size >= options.segmentBytesMax { try startSegment() }
     }

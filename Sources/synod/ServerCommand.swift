@@ -34,6 +34,9 @@ struct ServerCommand: AsyncParsableCommand {
     @Option(help: "Milliseconds per Raft tick (1...10000); elections take about 10 ticks.")
     var tickMilliseconds = 20
 
+    @Option(help: "Threads for client and peer connections; 0 serves them on the consensus thread, as Redis does.")
+    var ioThreads = 0
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel = "info"
 
@@ -57,6 +60,7 @@ struct ServerCommand: AsyncParsableCommand {
         )
         configuration.tickMilliseconds = tickMilliseconds
         configuration.httpAddress = http
+        configuration.ioThreads = ioThreads
         if let problem = configuration.problem() { throw ValidationError(problem) }
         return configuration
     }

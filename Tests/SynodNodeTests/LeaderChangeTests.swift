@@ -1,0 +1,66 @@
+import NIOConcurrencyHelpers
+import NIOCore
+import SynodCore
+import SynodKeyValue
+import SynodTestSupport
+import Testing
+
+@testable import SynodNode
+
+/// Golden scenarios for what a client of a deposed leader is told.
+struct LeaderChangeTests {
+    static let key = Array("k".utf8)
+
+    /// A leader cut off from the others takes a write it can never commit; a new leader is
+    /// elected and writes at the same log index. When the old leader hears of it, its entry is
+    /// overwritten, and its client is told at once to retry, rather than waiting forever.
+    @Test func aWriteOverwrittenAfterALeaderChangeIsAnsweredTryAgain() async throws {
+        let cluster = try InProcessCluster(nodes: 3)
+        defer { try? cluster.shutdown() }
+        var first: NodeID?
+        #expect(
+            try await waitUntil {
+                first = try cluster.leader(); return first != nil
+            }
+        )
+        let old = try #require(first)
+        let warmUp = try cluster.write(
+            .set(key: [0], value: [0], condition: .always, expiry: .none, returnPrevious: false),
+            to: old
+        )
+        #expect(try await warmUp.get() == .ok)
+
+        cluster.isolate(old)
+        let lost = try cluster.write(
+            .set(key: Self.key, value: Array("lost".utf8), condition: .always, expiry: .none, returnPrevious: false),
+            to: old
+        )
+        var second: NodeID?
+        #expect(
+            try await waitUntil {
+                second = try cluster.leader(excluding: [old]); return second != nil
+            }
+        )
+        let new = try #require(second)
+        let kept = try await cluster.write(
+            .set(key: Self.key, value: Array("kept".utf8), condition: .always, expiry: .none, returnPrevious: false),
+            to: new
+        ).get()
+        #expect(kept == .ok)
+
+        let answered = NIOLockedValueBox<KeyValueResult?>(nil)
+        lost.whenSuccess { result in answered.withLockedValue { $0 = result } }
+        cluster.heal()
+        #expect(await waitUntil { answered.withLockedValue { $0 != nil } }, "the client waits forever")
+        let answer = try #require(answered.withLockedValue { $0 })
+        guard case .error(let message) = answer else {
+            Issue.record("the overwritten write was answered \(answer)")
+            return
+        }
+        #expect(message.hasPrefix("TRYAGAIN"))
+        let value = try cluster.onLoop { drivers in drivers[new]!.store.value(of: Self.key, at: 0) }
+        #expect(value == Array("kept".utf8))
+        // The old leader caught up with the new one's log.
+        #expect(try await waitUntil { try cluster.onLoop { $0[old]!.store.value(of: Self.key, at: 0) } == value })
+    }
+}

@@ -1,0 +1,62 @@
+import SynodConsensus
+import SynodCore
+import Testing
+
+@testable import SynodStorage
+
+/// `beginSync` / `finishSync`: the node runs the fdatasync between them on another thread.
+/// The halves must mean exactly what `sync()` means: durable only once the fdatasync is done,
+/// and a failed fdatasync stops the log.
+struct SplitSyncTests {
+    @Test func batchesSyncedInTwoHalvesRecoverLikeWholeSyncs() throws {
+        var workload = StorageWorkload(seed: 21)
+        let batches = (0..<40).map { _ in workload.nextBatch() }
+        var (storage, _) = try openStorage(InMemoryFileSystem(), options: smallSegments)
+        for batch in batches {
+            for operation in batch { try operation.perform(on: &storage) }
+            guard let pending = try storage.beginSync() else { continue }
+            var files = storage.files  // The copy another thread would sync through.
+            try files.synchronize(pending.file)
+            storage.modifyFiles { $0 = files }
+            try storage.finishSync(pending, failure: nil)
+        }
+        #expect(storage.log.statistics.segmentsCreated > 1, "the batches rotate segments")
+        var disk = storage.files
+        disk.crash()
+        #expect(try openStorage(disk, options: smallSegments).recovered == model(after: batches).recovered)
+    }
+
+    @Test func aCrashBeforeTheFdatasyncLosesTheBatch() throws {
+        var workload = StorageWorkload(seed: 22, withSnapshots: false)
+        let batches = (0..<5).map { _ in workload.nextBatch() }
+        var (storage, _) = try openStorage(try diskAfter(batches))
+        for operation in workload.nextBatch() { try operation.perform(on: &storage) }
+        let syncsBefore = storage.files.statistics.fileSyncs
+        _ = try #require(try storage.beginSync())
+        #expect(storage.files.statistics.fileSyncs == syncsBefore, "beginSync writes but does not fdatasync")
+        var disk = storage.files  // Power is lost while the fdatasync is still running.
+        disk.crash()
+        #expect(try openStorage(disk).recovered == model(after: batches).recovered)
+    }
+
+    @Test func aFailedFdatasyncReportedToFinishStopsTheLog() throws {
+        var workload = StorageWorkload(seed: 23, withSnapshots: false)
+        let batches = (0..<5).map { _ in workload.nextBatch() }
+        var (storage, _) = try openStorage(try diskAfter(batches))
+        for operation in workload.nextBatch() { try operation.perform(on: &storage) }
+        let pending = try #require(try storage.beginSync())
+        let failure = FileSystemError(.inputOutput("input/output error"), operation: "fdatasync", path: "fd 3")
+        #expect(throws: StorageError.fileSystem(failure)) { try storage.finishSync(pending, failure: failure) }
+        for operation in workload.nextBatch() { try operation.perform(on: &storage) }
+        #expect(throws: StorageError.self) { try storage.beginSync() }
+        #expect(throws: StorageError.self) { try storage.sync() }
+        var disk = storage.files
+        disk.crash()
+        #expect(try openStorage(disk).recovered == model(after: batches).recovered)
+    }
+
+    @Test func nothingStagedMeansNothingToSync() throws {
+        var (storage, _) = try openStorage(InMemoryFileSystem())
+        #expect(try storage.beginSync() == nil)
+    }
+}
