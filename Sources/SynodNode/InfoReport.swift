@@ -36,6 +36,7 @@ enum InfoReport {
                     "total_connections_received:\(statistics.totalConnections)",
                     "total_commands_processed:\(statistics.commandsProcessed)",
                     "rejected_connections:\(statistics.rejectedConnections)",
+                    "client_output_buffer_limit_disconnections:\(statistics.outputBufferDisconnections)",
                 ]
             case "replication":
                 lines += ["role:\(replica.role == .leader ? "master" : "slave")", "connected_slaves:0"]

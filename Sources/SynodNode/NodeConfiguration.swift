@@ -45,6 +45,9 @@ public struct NodeConfiguration: Sendable {
     public var expiredKeysPerRoundMax = 64
     /// Open client connections at most (Redis `maxclients`).
     public var clientConnectionsMax = 10_000
+    /// Unsent reply bytes one client may hold before it is disconnected (Redis's
+    /// client-output-buffer-limit).
+    public var clientOutputBufferBytesMax = 256 << 20
     /// Threads for client and peer connections; 0 runs them on the driver's own thread, as
     /// Redis does, which saves a thread hop per request and suits small machines.
     public var ioThreads = 0
@@ -85,6 +88,7 @@ public struct NodeConfiguration: Sendable {
         if electionTimeoutTicks <= heartbeatIntervalTicks {
             return "the election timeout must exceed the heartbeat interval"
         }
+        if clientOutputBufferBytesMax < 1024 { return "the client output buffer limit must be at least 1024 bytes" }
         if !(0...64).contains(ioThreads) { return "--io-threads must be 0...64" }
         if snapshotIntervalEntries < 1 { return "the snapshot interval must be at least 1 entry" }
         return nil

@@ -17,6 +17,8 @@ final class ClientContext: Sendable {
         var commandsProcessed = 0
         var nextClientID = 1
         var rejectedConnections = 0
+        /// Clients disconnected for exceeding the output buffer limit.
+        var outputBufferDisconnections = 0
     }
 
     init(driver: NodeDriver, configuration: NodeConfiguration) {
@@ -106,10 +108,27 @@ final class RESPConnectionHandler: ChannelInboundHandler {
                 flushReady(context: context)
             }
         }
-        if replies.count >= Self.pendingRepliesMax && !readingPaused {
+        updateReading(context: context)
+    }
+
+    /// Backpressure: stops reading requests while too many replies wait or while the client
+    /// does not take the bytes already written (the channel is over its high water mark), and
+    /// reads again once both have drained.
+    func updateReading(context: ChannelHandlerContext) {
+        let writable = context.channel.isWritable
+        if !readingPaused && (replies.count >= Self.pendingRepliesMax || !writable) {
             readingPaused = true
             context.channel.setOption(.autoRead, value: false).whenFailure { _ in context.close(promise: nil) }
+        } else if readingPaused && writable && replies.count < Self.pendingRepliesMax / 2 {
+            readingPaused = false
+            context.channel.setOption(.autoRead, value: true).whenFailure { _ in context.close(promise: nil) }
+            decodeAvailable(context: context)
         }
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        updateReading(context: context)
+        context.fireChannelWritabilityChanged()
     }
 
     func handle(_ words: [[UInt8]], context: ChannelHandlerContext) {
@@ -194,11 +213,7 @@ final class RESPConnectionHandler: ChannelInboundHandler {
             return
         }
         queueFlush(context: context)
-        if readingPaused && replies.count < Self.pendingRepliesMax / 2 {
-            readingPaused = false
-            context.channel.setOption(.autoRead, value: true).whenFailure { _ in context.close(promise: nil) }
-            decodeAvailable(context: context)
-        }
+        updateReading(context: context)
     }
 
     /// Flushes once the work already queued on the loop has run: when a group commit completes
@@ -211,7 +226,21 @@ final class RESPConnectionHandler: ChannelInboundHandler {
             let (handler, context) = bound.value
             handler.flushQueued = false
             context.flush()
+            handler.enforceOutputBufferLimit(context: context)
         }
+    }
+
+    /// A client that takes replies more slowly than it asks for them cannot hold unbounded
+    /// memory: past `clientOutputBufferBytesMax` unsent bytes it is disconnected (Redis's
+    /// client-output-buffer-limit; reading pauses long before that, so only replies already
+    /// computed, such as one huge MGET, can get there).
+    func enforceOutputBufferLimit(context: ChannelHandlerContext) {
+        guard !context.channel.isWritable,
+            let buffered = try? context.channel.syncOptions?.getOption(ChannelOptions.bufferedWritableBytes),
+            buffered > shared.configuration.clientOutputBufferBytesMax
+        else { return }
+        shared.statistics.withLockedValue { $0.outputBufferDisconnections += 1 }
+        context.close(promise: nil)
     }
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {

@@ -9,6 +9,16 @@ public enum RESPReply: Equatable, Sendable {
     case integer(Int64)
     case bulkString([UInt8]?)
     case array([RESPReply]?)
+    // RESP3 (after HELLO 3):
+    case null
+    case boolean(Bool)
+    case double(String)
+    /// Keys and values alternating, in the order the server sent them.
+    case map([RESPReply])
+    case set([RESPReply])
+    /// An out-of-band message (pub/sub, invalidation).
+    case push([RESPReply])
+    case verbatim([UInt8])
 }
 
 /// A reply that is not valid RESP, or a connection that closed mid-reply.
@@ -16,7 +26,7 @@ public struct RESPProtocolError: Error, CustomStringConvertible {
     public let description: String
 }
 
-/// A minimal blocking RESP2 client for tests that talk to real servers (redis-server, synod).
+/// A minimal blocking RESP2/RESP3 client for tests that talk to real servers (redis-server, synod).
 public final class BlockingRESPConnection {
     private let descriptor: Int32
     private var buffer: [UInt8] = []
@@ -62,6 +72,18 @@ public final class BlockingRESPConnection {
         return try commands.map { _ in try readReply() }
     }
 
+    /// Sends commands without reading any reply (a client that stops reading).
+    public func sendOnly(_ commands: [[String]]) throws {
+        var request: [UInt8] = []
+        for arguments in commands {
+            request += Array("*\(arguments.count)\r\n".utf8)
+            for argument in arguments.map({ Array($0.utf8) }) {
+                request += Array("$\(argument.count)\r\n".utf8) + argument + [13, 10]
+            }
+        }
+        try send(request)
+    }
+
     /// Sends `bytes` as they are (malformed input included) and reads one reply.
     public func sendRaw(_ bytes: [UInt8]) throws -> RESPReply {
         try send(bytes)
@@ -76,6 +98,9 @@ public final class BlockingRESPConnection {
             sent += result
         }
     }
+
+    /// Reads the next reply or push message without sending anything.
+    public func readNext() throws -> RESPReply { try readReply() }
 
     private func readReply() throws -> RESPReply {
         let line = try readLine()
@@ -94,6 +119,15 @@ public final class BlockingRESPConnection {
             let count = try parseInteger(rest)
             guard count >= 0 else { return .array(nil) }
             return .array(try (0..<count).map { _ in try readReply() })
+        case UInt8(ascii: "_"): return .null
+        case UInt8(ascii: "#"): return .boolean(rest == "t")
+        case UInt8(ascii: ","): return .double(rest)
+        case UInt8(ascii: "%"): return .map(try (0..<(2 * parseInteger(rest))).map { _ in try readReply() })
+        case UInt8(ascii: "~"): return .set(try (0..<parseInteger(rest)).map { _ in try readReply() })
+        case UInt8(ascii: ">"): return .push(try (0..<parseInteger(rest)).map { _ in try readReply() })
+        case UInt8(ascii: "="):
+            let payload = try readExactly(Int(try parseInteger(rest)) + 2)
+            return .verbatim(Array(payload.dropLast(2)))
         default:
             throw RESPProtocolError(description: "unexpected reply type byte \(kind)")
         }

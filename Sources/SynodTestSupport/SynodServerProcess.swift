@@ -12,6 +12,8 @@ public final class SynodServerProcess: @unchecked Sendable {
     public let dataDirectory: String
     public let executable: String
     public let initialCluster: String
+    /// More `synod server` options, given on every start.
+    public let extraArguments: [String]
     public private(set) var process: ChildProcess
 
     /// Picks the ports of `count` nodes and returns their `--initial-cluster` value.
@@ -29,10 +31,12 @@ public final class SynodServerProcess: @unchecked Sendable {
         clientPort: Int,
         peerPort: Int,
         initialCluster: String,
-        dataDirectory: String
+        dataDirectory: String,
+        extraArguments: [String] = []
     )
         throws
     {
+        self.extraArguments = extraArguments
         self.executable = executable
         self.nodeID = nodeID
         self.clientPort = clientPort
@@ -40,7 +44,16 @@ public final class SynodServerProcess: @unchecked Sendable {
         self.httpPort = try freeLoopbackPort()
         self.initialCluster = initialCluster
         self.dataDirectory = dataDirectory
-        process = try Self.launch(executable, nodeID, clientPort, peerPort, httpPort, initialCluster, dataDirectory)
+        process = try Self.launch(
+            executable,
+            nodeID,
+            clientPort,
+            peerPort,
+            httpPort,
+            initialCluster,
+            dataDirectory,
+            extraArguments
+        )
     }
 
     private static func launch(
@@ -50,7 +63,8 @@ public final class SynodServerProcess: @unchecked Sendable {
         _ peerPort: Int,
         _ httpPort: Int,
         _ cluster: String,
-        _ directory: String
+        _ directory: String,
+        _ extraArguments: [String]
     ) throws -> ChildProcess {
         try ChildProcess(
             executable: executable,
@@ -60,14 +74,23 @@ public final class SynodServerProcess: @unchecked Sendable {
                 "127.0.0.1:\(httpPort)",
                 "--initial-cluster", cluster,
                 "--tick-milliseconds", "20",
-            ]
+            ] + extraArguments
         )
     }
 
     /// Starts the node again on the same ports and data (after a kill or a stop).
     public func restart() throws {
         process.terminate()
-        process = try Self.launch(executable, nodeID, clientPort, peerPort, httpPort, initialCluster, dataDirectory)
+        process = try Self.launch(
+            executable,
+            nodeID,
+            clientPort,
+            peerPort,
+            httpPort,
+            initialCluster,
+            dataDirectory,
+            extraArguments
+        )
     }
 
     /// One command on a fresh connection; nil if the node does not answer.

@@ -37,6 +37,9 @@ struct ServerCommand: AsyncParsableCommand {
     @Option(help: "Threads for client and peer connections; 0 serves them on the consensus thread, as Redis does.")
     var ioThreads = 0
 
+    @Option(help: "Unsent reply bytes a client may hold before it is disconnected.")
+    var clientOutputBufferLimit = 256 << 20
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel = "info"
 
@@ -61,6 +64,7 @@ struct ServerCommand: AsyncParsableCommand {
         configuration.tickMilliseconds = tickMilliseconds
         configuration.httpAddress = http
         configuration.ioThreads = ioThreads
+        configuration.clientOutputBufferBytesMax = clientOutputBufferLimit
         if let problem = configuration.problem() { throw ValidationError(problem) }
         return configuration
     }

@@ -10,7 +10,7 @@ struct ServerProcessTests {
         FileManager.default.temporaryDirectory.appendingPathComponent("synod-node-\(UUID().uuidString)").path
     }
 
-    static func startCluster(count: Int) throws -> [SynodServerProcess] {
+    static func startCluster(count: Int, extraArguments: [String] = []) throws -> [SynodServerProcess] {
         let plan = try SynodServerProcess.plan(count: count)
         let cluster = SynodServerProcess.cluster(plan)
         let directory = temporaryDirectory()
@@ -21,7 +21,8 @@ struct ServerProcessTests {
                 clientPort: ports.clientPort,
                 peerPort: ports.peerPort,
                 initialCluster: cluster,
-                dataDirectory: directory + "/n\(offset + 1)"
+                dataDirectory: directory + "/n\(offset + 1)",
+                extraArguments: extraArguments
             )
         }
     }
@@ -108,6 +109,25 @@ struct ServerProcessTests {
         }
     }
 
+    /// A client that asks for more than it reads is cut off at the output buffer limit; the
+    /// node and its other clients are unaffected.
+    @Test func aClientThatDoesNotReadIsDisconnectedAtTheOutputBufferLimit() async throws {
+        let node = try Self.startCluster(count: 1, extraArguments: ["--client-output-buffer-limit", "1048576"])[0]
+        defer { Self.stop([node]) }
+        #expect(await waitUntil { node.isLeader }, "\(node.process.output)")
+        let value = String(repeating: "v", count: 512 << 10)
+        #expect(node.command(["SET", "big", value]) == .simpleString("OK"))
+        let greedy = try BlockingRESPConnection(port: node.clientPort)
+        try greedy.sendOnly([["MGET"] + Array(repeating: "big", count: 40)])  // 20 MiB of reply, unread.
+        let disconnected = await waitUntil {
+            guard case .bulkString(let bytes?) = node.command(["INFO", "stats"]) else { return false }
+            return String(decoding: bytes, as: UTF8.self).contains("client_output_buffer_limit_disconnections:1")
+        }
+        #expect(disconnected, "\(node.process.output)")
+        #expect(throws: (any Error).self) { _ = try greedy.readNext() }
+        #expect(node.command(["GET", "absent"]) == .bulkString(nil))
+    }
+
     @Test func oneNodeServesKeepsItsDataAndStopsCleanly() async throws {
         let node = try Self.startCluster(count: 1)[0]
         defer { Self.stop([node]) }
@@ -124,6 +144,21 @@ struct ServerProcessTests {
             try connection.command(["GETX", "a"])
                 == .error("ERR unknown command 'GETX', with args beginning with: 'a' ")
         )
+
+        // RESP3 end to end: HELLO 3 answers a map, and replies switch to RESP3 types.
+        let resp3 = try BlockingRESPConnection(port: node.clientPort)
+        guard case .map(let hello) = try resp3.command(["HELLO", "3"]) else {
+            Issue.record("HELLO 3 did not answer a map")
+            return
+        }
+        let fields = stride(from: 0, to: hello.count - 1, by: 2).map { (hello[$0], hello[$0 + 1]) }
+        #expect(fields.contains { $0.0 == .bulkString(Array("proto".utf8)) && $0.1 == .integer(3) })
+        #expect(try resp3.command(["GET", "absent"]) == .null)
+        #expect(
+            try resp3.command(["MGET", "greeting", "absent"]) == .array([.bulkString(Array("hello".utf8)), .null])
+        )
+        #expect(try resp3.command(["HELLO", "2"]) != .null)
+        #expect(try resp3.command(["GET", "absent"]) == .bulkString(nil))
 
         // A peer speaking garbage is disconnected; the node goes on serving.
         let intruder = try BlockingRESPConnection(port: node.peerPort)
