@@ -10,15 +10,6 @@ public enum ClientCommand: Hashable, Sendable {
     case connection(ConnectionCommand)
 }
 
-public enum ReadCommand: Hashable, Sendable {
-    case get(key: [UInt8])
-    case multiGet(keys: [[UInt8]])
-    case exists(keys: [[UInt8]])
-    /// TTL (seconds) or PTTL (milliseconds).
-    case timeToLive(key: [UInt8], inMilliseconds: Bool)
-    case keyCount
-}
-
 public enum ConnectionCommand: Hashable, Sendable {
     case ping(message: [UInt8]?)
     case echo(message: [UInt8])

@@ -3,7 +3,9 @@ import SynodKeyValue
 /// SET and the EXPIRE family: their options, as Redis 7 parses them.
 extension CommandParser {
     /// SET key value [NX | XX] [GET] [EX s | PX ms | EXAT s | PXAT ms | KEEPTTL]
+    /// [LEASE id] [FENCE lock token] (the last two are Synod's).
     static func parseSet(_ arguments: [[UInt8]]) throws(CommandRejection) -> KeyValueCommand {
+        var coordination = CoordinationOptions()
         var condition = WriteCondition.always
         var expiry = KeyExpiry.none
         var expirySet = false
@@ -19,6 +21,9 @@ extension CommandParser {
                 condition = .ifPresent
             case "GET":
                 returnPrevious = true
+            case "LEASE", "FENCE":
+                index = try coordination.parse(option, arguments, at: index)
+                continue
             case "KEEPTTL" where !expirySet:
                 expiry = .keep
                 expirySet = true
@@ -36,12 +41,14 @@ extension CommandParser {
             }
             index += 1
         }
-        return .set(
-            key: arguments[0],
-            value: arguments[1],
-            condition: condition,
-            expiry: expiry,
-            returnPrevious: returnPrevious
+        return coordination.wrap(
+            .set(
+                key: arguments[0],
+                value: arguments[1],
+                condition: condition,
+                expiry: expiry,
+                returnPrevious: returnPrevious
+            )
         )
     }
 

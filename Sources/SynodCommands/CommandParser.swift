@@ -9,6 +9,9 @@ public enum CommandParser {
         "pexpireat": -3, "ttl": 2, "pttl": 2, "persist": 2, "incr": 2, "incrby": 3, "decr": 2, "decrby": 3,
         "mget": -2, "mset": -3, "dbsize": 1, "ping": -1, "echo": 2, "hello": -1, "select": 2, "quit": -1,
         "client": -2, "command": -1, "config": -2, "info": -1, "readonly": 1, "readwrite": 1,
+        "cas": -4, "cad": 3, "lease.grant": 2, "lease.keepalive": 2, "lease.revoke": 2, "lease.ttl": 2,
+        "lock.acquire": -4, "lock.release": 3, "lock.refresh": 4, "lock.info": 2, "elect.campaign": -3,
+        "elect.leader": 2, "elect.resign": 3,
     ]
 
     /// The command names Synod knows, lowercased.
@@ -56,6 +59,7 @@ public enum CommandParser {
             }
             return .write(.multiSet(pairs: pairs))
         default:
+            if let command = try parseCoordination(name, arguments) { return command }
             return .connection(try parseConnection(name, arguments))
         }
     }

@@ -46,6 +46,31 @@ public enum KeyValueCommand: Hashable, Sendable {
     case compareAndDelete(key: [UInt8], expected: [UInt8])
     /// Proposed by the leader: deletes those of the keys whose TTL has passed at the entry's time.
     case removeExpired(keys: [[UInt8]])
+
+    // Coordination (see `KeyValueStore+Coordination`).
+    case leaseGrant(ttlMilliseconds: Int64)
+    case leaseKeepAlive(id: UInt64)
+    case leaseRevoke(id: UInt64)
+    /// Proposed by a new leader before anything else: every lease gets its full TTL again.
+    case extendLeases
+    /// Proposed by the leader when a deadline is due: applying any entry settles them.
+    case sweep
+    /// LOCK.ACQUIRE (with a TTL) or ELECT.CAMPAIGN (without).
+    case acquire(
+        kind: MutexKind,
+        name: [UInt8],
+        owner: [UInt8],
+        ttlMilliseconds: Int64?,
+        waitMilliseconds: Int64,
+        lease: UInt64?
+    )
+    /// LOCK.RELEASE or ELECT.RESIGN.
+    case release(kind: MutexKind, name: [UInt8], owner: [UInt8])
+    case refreshLock(name: [UInt8], owner: [UInt8], ttlMilliseconds: Int64)
+    /// Runs `command` only if `token` is the newest fencing token of lock `lock`.
+    indirect case fenced(lock: [UInt8], token: UInt64, command: KeyValueCommand)
+    /// Runs `command` (a SET or CAS) with the keys it writes attached to lease `lease`.
+    indirect case withLease(lease: UInt64, command: KeyValueCommand)
 }
 
 public struct KeyValuePair: Hashable, Sendable {
@@ -82,4 +107,10 @@ public enum KeyValueResult: Hashable, Sendable {
     case values([[UInt8]?])
     /// A Redis error reply, code first (`ERR ...`, `WRONGTYPE ...`).
     case error(String)
+    case array([KeyValueResult])
+    /// Keys and values alternating (a RESP3 map, a flat array in RESP2).
+    case map([KeyValueResult])
+    /// Not answered yet: the request waits in a lock's line, and a later entry answers it
+    /// (`CoordinationEvent`).
+    case waiting
 }

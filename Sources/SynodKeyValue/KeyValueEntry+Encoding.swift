@@ -14,6 +14,14 @@ extension KeyValueEntry {
         writer.write(Self.formatVersion)
         writer.write(requestID)
         writer.write(UInt64(bitPattern: timeMilliseconds))
+        Self.write(command, to: &writer)
+        return writer.bytes
+    }
+
+    /// Commands wrapping commands (`fenced`, `withLease`) nest at most this deep.
+    static let nestingMax = 3
+
+    static func write(_ command: KeyValueCommand, to writer: inout ByteWriter) {
         switch command {
         case .set(let key, let value, let condition, let expiry, let returnPrevious):
             writer.write(UInt8(1))
@@ -58,8 +66,65 @@ extension KeyValueEntry {
         case .removeExpired(let keys):
             writer.write(UInt8(9))
             Self.write(keys, to: &writer)
+        case .leaseGrant(let ttl):
+            writer.write(UInt8(10))
+            writer.write(UInt64(bitPattern: ttl))
+        case .leaseKeepAlive(let id):
+            writer.write(UInt8(11))
+            writer.write(id)
+        case .leaseRevoke(let id):
+            writer.write(UInt8(12))
+            writer.write(id)
+        case .extendLeases:
+            writer.write(UInt8(13))
+        case .sweep:
+            writer.write(UInt8(14))
+        case .acquire(let kind, let name, let owner, let ttl, let wait, let lease):
+            writer.write(UInt8(15))
+            writer.write(kind.rawValue)
+            writer.writeLengthPrefixed(name)
+            writer.writeLengthPrefixed(owner)
+            writeOptional(ttl.map { UInt64(bitPattern: $0) }, to: &writer)
+            writer.write(UInt64(bitPattern: wait))
+            writeOptional(lease, to: &writer)
+        case .release(let kind, let name, let owner):
+            writer.write(UInt8(16))
+            writer.write(kind.rawValue)
+            writer.writeLengthPrefixed(name)
+            writer.writeLengthPrefixed(owner)
+        case .refreshLock(let name, let owner, let ttl):
+            writer.write(UInt8(17))
+            writer.writeLengthPrefixed(name)
+            writer.writeLengthPrefixed(owner)
+            writer.write(UInt64(bitPattern: ttl))
+        case .fenced(let lock, let token, let inner):
+            writer.write(UInt8(18))
+            writer.writeLengthPrefixed(lock)
+            writer.write(token)
+            write(inner, to: &writer)
+        case .withLease(let lease, let inner):
+            writer.write(UInt8(19))
+            writer.write(lease)
+            write(inner, to: &writer)
         }
-        return writer.bytes
+    }
+
+    static func writeOptional(_ value: UInt64?, to writer: inout ByteWriter) {
+        writer.write(UInt8(value == nil ? 0 : 1))
+        writer.write(value ?? 0)
+    }
+
+    static func readOptional(from reader: inout ByteReader) throws(ByteReader.Failure) -> UInt64? {
+        let present = try reader.readUInt8()
+        let value = try reader.readUInt64()
+        guard present <= 1 else { throw .invalid("optional flag \(present)") }
+        return present == 1 ? value : nil
+    }
+
+    static func readMutexKind(from reader: inout ByteReader) throws(ByteReader.Failure) -> MutexKind {
+        let code = try reader.readUInt8()
+        guard let kind = MutexKind(rawValue: code) else { throw .invalid("mutex kind \(code)") }
+        return kind
     }
 
     public init(decoding encoded: [UInt8]) throws(ByteReader.Failure) {
@@ -67,9 +132,16 @@ extension KeyValueEntry {
         guard try reader.readUInt8() == Self.formatVersion else { throw .invalid("unknown entry format") }
         requestID = try reader.readUInt64()
         timeMilliseconds = Int64(bitPattern: try reader.readUInt64())
+        command = try Self.readCommand(from: &reader, depth: 0)
+        guard reader.isAtEnd else { throw .invalid("\(reader.remainingCount) bytes after the command") }
+    }
+
+    static func readCommand(from reader: inout ByteReader, depth: Int) throws(ByteReader.Failure) -> KeyValueCommand {
+        guard depth < nestingMax else { throw .invalid("commands nested over \(nestingMax) deep") }
         func bytes() throws(ByteReader.Failure) -> [UInt8] {
             try reader.readLengthPrefixed(maximumCount: Self.bytesMax)
         }
+        let command: KeyValueCommand
         switch try reader.readUInt8() {
         case 1:
             let key = try bytes()
@@ -109,9 +181,46 @@ extension KeyValueEntry {
             )
         case 8: command = .compareAndDelete(key: try bytes(), expected: try bytes())
         case 9: command = .removeExpired(keys: try Self.readKeys(from: &reader))
+        case 10: command = .leaseGrant(ttlMilliseconds: Int64(bitPattern: try reader.readUInt64()))
+        case 11: command = .leaseKeepAlive(id: try reader.readUInt64())
+        case 12: command = .leaseRevoke(id: try reader.readUInt64())
+        case 13: command = .extendLeases
+        case 14: command = .sweep
+        case 15:
+            let kind = try readMutexKind(from: &reader)
+            let name = try bytes()
+            let owner = try bytes()
+            let ttl = try readOptional(from: &reader).map { Int64(bitPattern: $0) }
+            let wait = Int64(bitPattern: try reader.readUInt64())
+            command = .acquire(
+                kind: kind,
+                name: name,
+                owner: owner,
+                ttlMilliseconds: ttl,
+                waitMilliseconds: wait,
+                lease: try readOptional(from: &reader)
+            )
+        case 16:
+            let kind = try readMutexKind(from: &reader)
+            command = .release(kind: kind, name: try bytes(), owner: try bytes())
+        case 17:
+            let name = try bytes()
+            let owner = try bytes()
+            command = .refreshLock(
+                name: name,
+                owner: owner,
+                ttlMilliseconds: Int64(bitPattern: try reader.readUInt64())
+            )
+        case 18:
+            let lock = try bytes()
+            let token = try reader.readUInt64()
+            command = .fenced(lock: lock, token: token, command: try readCommand(from: &reader, depth: depth + 1))
+        case 19:
+            let lease = try reader.readUInt64()
+            command = .withLease(lease: lease, command: try readCommand(from: &reader, depth: depth + 1))
         case let kind: throw .invalid("unknown command kind \(kind)")
         }
-        guard reader.isAtEnd else { throw .invalid("\(reader.remainingCount) bytes after the command") }
+        return command
     }
 
     static func write(_ keys: [[UInt8]], to writer: inout ByteWriter) {

@@ -55,6 +55,40 @@ extension KeyValueStore {
                 return true
             }
             return .integer(Int64(removed.count))
+        case .leaseGrant(let ttl):
+            return grantLease(ttlMilliseconds: ttl, change: &change)
+        case .leaseKeepAlive(let id):
+            return keepLeaseAlive(id, change: &change)
+        case .leaseRevoke(let id):
+            guard leases[id] != nil else { return .integer(0) }
+            endLease(id, change: &change)
+            return .integer(1)
+        case .extendLeases:
+            extendLeases(change: &change)
+            return .ok
+        case .sweep:
+            return .ok  // The deadlines due were settled before the command ran.
+        case .acquire(let kind, let name, let owner, let ttl, let wait, let lease):
+            return acquire(
+                Self.reference(kind, name),
+                owner: owner,
+                ttlMilliseconds: ttl,
+                waitMilliseconds: wait,
+                lease: lease,
+                ticket: change.ticket,
+                change: &change
+            )
+        case .release(let kind, let name, let owner):
+            return release(Self.reference(kind, name), owner: owner, change: &change)
+        case .refreshLock(let name, let owner, let ttl):
+            return refresh(Self.reference(.lock, name), owner: owner, ttlMilliseconds: ttl, change: &change)
+        case .fenced(let lock, let token, let command):
+            return fenced(lock: lock, token: token, command: command, change: &change)
+        case .withLease(let lease, let command):
+            guard leases[lease] != nil else { return .error(Self.leaseNotFound(lease)) }
+            change.lease = lease
+            defer { change.lease = nil }
+            return execute(command, change: &change)
         }
     }
 
@@ -80,20 +114,29 @@ extension KeyValueStore {
         }
     }
 
-    /// Writes a value; an expiry already past deletes the key instead (as Redis does).
-    mutating func write(_ key: [UInt8], _ value: [UInt8], expiresAt: Int64?, change: inout Change) {
+    /// Writes a value; an expiry already past deletes the key instead (as Redis does). The key
+    /// is attached to the entry's lease if it has one (`withLease`), else detached from any,
+    /// unless `keepingLease` (INCR keeps both the TTL and the lease).
+    mutating func write(
+        _ key: [UInt8],
+        _ value: [UInt8],
+        expiresAt: Int64?,
+        keepingLease: Bool = false,
+        change: inout Change
+    ) {
         if let expiresAt, expiresAt <= clockMilliseconds {
             _ = remove(key, change: &change)
             return
         }
-        let created = records[key]?.createRevision ?? change.revision
+        let previous = records[key]
         store(
             key,
             Record(
                 value: value,
                 expiresAtMilliseconds: expiresAt,
-                createRevision: created,
-                modifyRevision: change.revision
+                createRevision: previous?.createRevision ?? change.revision,
+                modifyRevision: change.revision,
+                lease: keepingLease ? previous?.lease : change.lease
             ),
             change: &change
         )
@@ -102,6 +145,11 @@ extension KeyValueStore {
     mutating func store(_ key: [UInt8], _ record: Record, change: inout Change) {
         var record = record
         record.modifyRevision = change.revision
+        let previousLease = records[key]?.lease
+        if previousLease != record.lease {
+            if let previousLease { leases[previousLease]?.keys.remove(key) }
+            if let lease = record.lease { leases[lease]?.keys.insert(key) }
+        }
         records[key] = record
         if record.expiresAtMilliseconds != nil { keysWithExpiry.insert(key) } else { keysWithExpiry.remove(key) }
         change.happened = true
@@ -111,6 +159,7 @@ extension KeyValueStore {
     mutating func remove(_ key: [UInt8], change: inout Change) -> Bool {
         guard let record = records.removeValue(forKey: key) else { return false }
         keysWithExpiry.remove(key)
+        if let lease = record.lease { leases[lease]?.keys.remove(key) }
         change.happened = true
         if let expiry = record.expiresAtMilliseconds, expiry <= clockMilliseconds { return false }
         return true
@@ -141,7 +190,13 @@ extension KeyValueStore {
         guard let current = previous.map({ Self.parseInteger($0.value) }) ?? 0 else { return .error(Self.notAnInteger) }
         let (sum, overflow) = current.addingReportingOverflow(amount)
         guard !overflow else { return .error(Self.overflow) }
-        write(key, Array(String(sum).utf8), expiresAt: previous?.expiresAtMilliseconds, change: &change)
+        write(
+            key,
+            Array(String(sum).utf8),
+            expiresAt: previous?.expiresAtMilliseconds,
+            keepingLease: true,
+            change: &change
+        )
         return .integer(sum)
     }
 

@@ -1,12 +1,12 @@
 import SynodCore
 
 /// The store as snapshot bytes: every field, keys in byte order, so equal stores give equal
-/// bytes.
+/// bytes. Version 1 (strings only) is still read.
 extension KeyValueStore {
-    static let snapshotVersion: UInt8 = 1
+    static let snapshotVersion: UInt8 = 2
 
     public var snapshotBytes: [UInt8] {
-        var writer = ByteWriter(reservingCapacity: 64 + records.count * 48)
+        var writer = ByteWriter(reservingCapacity: 64 + records.count * 56)
         writer.write(Self.snapshotVersion)
         writer.write(appliedIndex)
         writer.write(revision)
@@ -20,6 +20,38 @@ extension KeyValueStore {
             writer.write(UInt64(bitPattern: record.expiresAtMilliseconds ?? 0))
             writer.write(record.createRevision)
             writer.write(record.modifyRevision)
+            KeyValueEntry.writeOptional(record.lease, to: &writer)
+        }
+        writer.write(UInt64(leases.count))
+        for id in leases.keys.sorted() {
+            let lease = leases[id]!
+            writer.write(id)
+            writer.write(UInt64(bitPattern: lease.ttlMilliseconds))
+            writer.write(UInt64(bitPattern: lease.expiresAtMilliseconds))
+        }
+        writer.write(UInt64(mutexes.count))
+        for reference in mutexes.keys.sorted() {
+            let mutex = mutexes[reference]!
+            writer.write(reference.kind.rawValue)
+            writer.writeLengthPrefixed(reference.name)
+            writer.write(mutex.newestToken)
+            writer.write(UInt8(mutex.holder == nil ? 0 : 1))
+            if let holder = mutex.holder {
+                writer.writeLengthPrefixed(holder.owner)
+                writer.write(holder.ticket)
+                writer.write(holder.token)
+                KeyValueEntry.writeOptional(holder.ttlMilliseconds.map { UInt64(bitPattern: $0) }, to: &writer)
+                KeyValueEntry.writeOptional(holder.expiresAtMilliseconds.map { UInt64(bitPattern: $0) }, to: &writer)
+                KeyValueEntry.writeOptional(holder.lease, to: &writer)
+            }
+            writer.write(UInt64(mutex.waiters.count))
+            for waiter in mutex.waiters {
+                writer.writeLengthPrefixed(waiter.owner)
+                writer.write(waiter.ticket)
+                writer.write(UInt64(bitPattern: waiter.deadlineMilliseconds))
+                KeyValueEntry.writeOptional(waiter.ttlMilliseconds.map { UInt64(bitPattern: $0) }, to: &writer)
+                KeyValueEntry.writeOptional(waiter.lease, to: &writer)
+            }
         }
         return writer.bytes
     }
@@ -29,13 +61,28 @@ extension KeyValueStore {
         self.init()
         guard !bytes.isEmpty else { return }
         var reader = ByteReader(bytes)
-        guard try reader.readUInt8() == Self.snapshotVersion else { throw .invalid("unknown snapshot version") }
+        let version = try reader.readUInt8()
+        guard version == 1 || version == Self.snapshotVersion else { throw .invalid("unknown snapshot version") }
         appliedIndex = try reader.readUInt64()
         revision = try reader.readUInt64()
         clockMilliseconds = Int64(bitPattern: try reader.readUInt64())
+        try readRecords(from: &reader, withLeases: version >= 2)
+        if version >= 2 {
+            try readLeases(from: &reader)
+            try readMutexes(from: &reader)
+            try attachToLeases()
+        }
+        guard reader.isAtEnd else { throw .invalid("\(reader.remainingCount) bytes after the state") }
+    }
+
+    static func readCount(from reader: inout ByteReader, what: String) throws(ByteReader.Failure) -> UInt64 {
         let count = try reader.readUInt64()
-        guard count <= UInt64(reader.remainingCount) else { throw .invalid("\(count) records") }
-        for _ in 0..<count {
+        guard count <= UInt64(reader.remainingCount) else { throw .invalid("\(count) \(what)") }
+        return count
+    }
+
+    private mutating func readRecords(from reader: inout ByteReader, withLeases: Bool) throws(ByteReader.Failure) {
+        for _ in 0..<(try Self.readCount(from: &reader, what: "records")) {
             let key = try reader.readLengthPrefixed(maximumCount: KeyValueEntry.bytesMax)
             let value = try reader.readLengthPrefixed(maximumCount: KeyValueEntry.bytesMax)
             let hasExpiry = try reader.readUInt8() == 1
@@ -44,13 +91,76 @@ extension KeyValueStore {
                 value: value,
                 expiresAtMilliseconds: hasExpiry ? expiry : nil,
                 createRevision: try reader.readUInt64(),
-                modifyRevision: try reader.readUInt64()
+                modifyRevision: try reader.readUInt64(),
+                lease: withLeases ? try KeyValueEntry.readOptional(from: &reader) : nil
             )
             guard record.modifyRevision <= revision, records.updateValue(record, forKey: key) == nil else {
                 throw .invalid("a duplicate or impossible record")
             }
             if hasExpiry { keysWithExpiry.insert(key) }
         }
-        guard reader.isAtEnd else { throw .invalid("\(reader.remainingCount) bytes after the records") }
+    }
+
+    private mutating func readLeases(from reader: inout ByteReader) throws(ByteReader.Failure) {
+        for _ in 0..<(try Self.readCount(from: &reader, what: "leases")) {
+            let id = try reader.readUInt64()
+            let lease = Lease(
+                ttlMilliseconds: Int64(bitPattern: try reader.readUInt64()),
+                expiresAtMilliseconds: Int64(bitPattern: try reader.readUInt64())
+            )
+            guard leases.updateValue(lease, forKey: id) == nil else { throw .invalid("lease \(id) twice") }
+            deadlines.insert(lease.expiresAtMilliseconds, .lease(id))
+        }
+    }
+
+    private mutating func readMutexes(from reader: inout ByteReader) throws(ByteReader.Failure) {
+        for _ in 0..<(try Self.readCount(from: &reader, what: "mutexes")) {
+            let reference = MutexReference(
+                kind: try KeyValueEntry.readMutexKind(from: &reader),
+                name: try reader.readLengthPrefixed(maximumCount: KeyValueEntry.bytesMax)
+            )
+            var mutex = Mutex()
+            mutex.newestToken = try reader.readUInt64()
+            if try reader.readUInt8() == 1 {
+                let holder = Mutex.Holder(
+                    owner: try reader.readLengthPrefixed(maximumCount: KeyValueEntry.bytesMax),
+                    ticket: try reader.readUInt64(),
+                    token: try reader.readUInt64(),
+                    ttlMilliseconds: try KeyValueEntry.readOptional(from: &reader).map { Int64(bitPattern: $0) },
+                    expiresAtMilliseconds: try KeyValueEntry.readOptional(from: &reader).map { Int64(bitPattern: $0) },
+                    lease: try KeyValueEntry.readOptional(from: &reader)
+                )
+                guard holder.token <= mutex.newestToken else { throw .invalid("a holder's token after the newest") }
+                if let expiry = holder.expiresAtMilliseconds { deadlines.insert(expiry, .holder(reference)) }
+                mutex.holder = holder
+            }
+            for _ in 0..<(try Self.readCount(from: &reader, what: "waiters")) {
+                let waiter = Mutex.Waiter(
+                    owner: try reader.readLengthPrefixed(maximumCount: KeyValueEntry.bytesMax),
+                    ticket: try reader.readUInt64(),
+                    deadlineMilliseconds: Int64(bitPattern: try reader.readUInt64()),
+                    ttlMilliseconds: try KeyValueEntry.readOptional(from: &reader).map { Int64(bitPattern: $0) },
+                    lease: try KeyValueEntry.readOptional(from: &reader)
+                )
+                deadlines.insert(waiter.deadlineMilliseconds, .waiter(reference, ticket: waiter.ticket))
+                mutex.waiters.append(waiter)
+            }
+            guard mutexes.updateValue(mutex, forKey: reference) == nil else { throw .invalid("a mutex twice") }
+        }
+    }
+
+    /// Rebuilds each lease's sets of keys and mutexes from what names it.
+    private mutating func attachToLeases() throws(ByteReader.Failure) {
+        for (key, record) in records {
+            guard let id = record.lease else { continue }
+            guard leases[id] != nil else { throw .invalid("a key on a lease that does not exist") }
+            leases[id]!.keys.insert(key)
+        }
+        for (reference, mutex) in mutexes {
+            for id in [mutex.holder?.lease].compactMap({ $0 }) + mutex.waiters.compactMap(\.lease) {
+                guard leases[id] != nil else { throw .invalid("a lock on a lease that does not exist") }
+                leases[id]!.mutexes.insert(reference)
+            }
+        }
     }
 }

@@ -17,6 +17,8 @@ public struct KeyValueStore: Hashable, Sendable {
         public var expiresAtMilliseconds: Int64?
         public var createRevision: UInt64
         public var modifyRevision: UInt64
+        /// The lease the key is attached to: it is deleted when the lease ends.
+        public var lease: UInt64?
     }
 
     /// Invariant: a key is in `keysWithExpiry` exactly when its record has an expiry.
@@ -28,6 +30,9 @@ public struct KeyValueStore: Hashable, Sendable {
     public internal(set) var clockMilliseconds: Int64 = 0
     /// The last applied log index; entries are applied in order, once.
     public internal(set) var appliedIndex: UInt64 = 0
+    public internal(set) var leases: [UInt64: Lease] = [:]
+    var mutexes: [MutexReference: Mutex] = [:]
+    var deadlines = DeadlineQueue()
 
     public init() {}
 
@@ -63,15 +68,23 @@ public struct KeyValueStore: Hashable, Sendable {
 
     /// Applies an entry's encoded bytes; an undecodable entry answers an error on every
     /// replica alike. Returns the proposer's request id (nil if undecodable) and the result.
-    public mutating func apply(encoded bytes: [UInt8], at index: UInt64) -> (requestID: UInt64?, result: KeyValueResult)
-    {
+    public mutating func apply(encoded bytes: [UInt8], at index: UInt64) -> Applied {
         do {
             let entry = try KeyValueEntry(decoding: bytes)
-            return (entry.requestID, apply(entry, at: index))
+            let (result, events) = applyReportingEvents(entry, at: index)
+            return Applied(requestID: entry.requestID, result: result, events: events)
         } catch {
             skip(index: index)
-            return (nil, .error("ERR undecodable log entry: \(error)"))
+            return Applied(requestID: nil, result: .error("ERR undecodable log entry: \(error)"), events: [])
         }
+    }
+
+    /// What applying one entry gave: the proposer's request id (nil if undecodable), its
+    /// result, and what it did for requests waiting from earlier entries.
+    public struct Applied: Sendable {
+        public let requestID: UInt64?
+        public let result: KeyValueResult
+        public let events: [CoordinationEvent]
     }
 
     /// Entries that carry no command (no-ops, membership changes) still advance the index.
@@ -81,17 +94,32 @@ public struct KeyValueStore: Hashable, Sendable {
     }
 
     public mutating func apply(_ entry: KeyValueEntry, at index: UInt64) -> KeyValueResult {
-        skip(index: index)
-        clockMilliseconds = max(clockMilliseconds, entry.timeMilliseconds)
-        var change = Change(revision: revision + 1)
-        let result = execute(entry.command, change: &change)
-        if change.happened { revision = change.revision }
-        return result
+        applyReportingEvents(entry, at: index).result
     }
 
-    /// The revision an entry's writes get, and whether it wrote anything.
+    /// Applies an entry: the deadlines due at its time are settled first, then its command runs.
+    public mutating func applyReportingEvents(
+        _ entry: KeyValueEntry,
+        at index: UInt64
+    ) -> (result: KeyValueResult, events: [CoordinationEvent]) {
+        skip(index: index)
+        clockMilliseconds = max(clockMilliseconds, entry.timeMilliseconds)
+        var change = Change(revision: revision + 1, ticket: entry.requestID)
+        settleDeadlines(change: &change)
+        let result = execute(entry.command, change: &change)
+        if change.happened { revision = change.revision }
+        return (result, change.events)
+    }
+
+    /// The revision an entry's writes get, whether it wrote anything, and what it did for
+    /// waiting requests.
     struct Change {
         let revision: UInt64
+        /// The entry's request id: a wait it starts is known by it.
+        let ticket: UInt64
         var happened = false
+        var events: [CoordinationEvent] = []
+        /// The lease the keys written now are attached to (`withLease`).
+        var lease: UInt64?
     }
 }

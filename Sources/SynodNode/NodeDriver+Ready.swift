@@ -84,6 +84,7 @@ extension NodeDriver {
         if let snapshot = ready.snapshot {
             restore(snapshot)
             forgetProposals(through: snapshot.index)
+            settleWaitsAfterSnapshot()
         }
         for entry in ready.committedEntries { apply(entry) }
         for readState in ready.readStates { pendingReads[readState.context]?.readIndex = readState.index }
@@ -127,6 +128,8 @@ extension NodeDriver {
         stopped = true
         for promise in pendingWrites.values { promise.succeed(.error("ERR node stopping: \(reason)")) }
         for read in pendingReads.values { read.promise.succeed(.error("ERR node stopping: \(reason)")) }
+        for promise in pendingWaits.values { promise.succeed(.error("ERR node stopping: \(reason)")) }
+        pendingWaits = [:]
         pendingWrites = [:]
         proposedAt = [:]
         pendingReads = [:]
@@ -148,13 +151,41 @@ extension NodeDriver {
             let applied = store.apply(encoded: bytes, at: entry.index.rawValue)
             requestID = applied.requestID
             if let requestID, let promise = pendingWrites.removeValue(forKey: requestID) {
-                repliesToDeliver.append((promise, applied.result))
+                if applied.result == .waiting {
+                    pendingWaits[requestID] = promise
+                } else {
+                    repliesToDeliver.append((promise, applied.result))
+                }
             }
+            for event in applied.events { settle(event) }
         } else {
             store.skip(index: entry.index.rawValue)
         }
         if let waiting, waiting != requestID, let promise = pendingWrites.removeValue(forKey: waiting) {
             repliesToDeliver.append((promise, .error("TRYAGAIN the write was lost in a leader change; retry")))
+        }
+    }
+
+    /// A request waiting in a lock's line is granted, or gives up (nil, as Redis answers a
+    /// lock not taken).
+    func settle(_ event: CoordinationEvent) {
+        switch event {
+        case .granted(let ticket, let token):
+            if let promise = pendingWaits.removeValue(forKey: ticket) {
+                repliesToDeliver.append((promise, .integer(Int64(token))))
+            }
+        case .gaveUp(let ticket):
+            if let promise = pendingWaits.removeValue(forKey: ticket) { repliesToDeliver.append((promise, .null)) }
+        }
+    }
+
+    /// After a snapshot: the waits whose grant or end the snapshot covered.
+    func settleWaitsAfterSnapshot() {
+        for (ticket, promise) in pendingWaits {
+            let standing = store.standing(ofTicket: ticket)
+            guard standing != .waiting else { continue }
+            pendingWaits[ticket] = nil
+            repliesToDeliver.append((promise, standing))
         }
     }
 

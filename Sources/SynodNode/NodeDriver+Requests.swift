@@ -72,7 +72,10 @@ extension NodeDriver {
             PeerFrame.encodeForwarded(request, from: configuration.nodeID, requestID: requestID, group: Self.group),
             leader
         )
-        loop.scheduleTask(in: Self.forwardTimeout) {
+        // A lock acquisition may wait in line at the leader for as long as it asked.
+        var timeout = Self.forwardTimeout
+        if case .write(.acquire(_, _, _, _, let wait, _)) = request { timeout = timeout + .milliseconds(wait) }
+        loop.scheduleTask(in: timeout) {
             self.pendingForwards.removeValue(forKey: requestID)?.succeed(
                 .error("TRYAGAIN the leader (node \(leader.rawValue)) did not answer in time")
             )
@@ -100,22 +103,8 @@ extension NodeDriver {
         return stopped ? .error("ERR node stopping") : serve(command)
     }
 
-    /// Answers a read from the state machine, at the leader's clock.
+    /// Answers a read from the state machine, at this node's clock.
     func serve(_ command: ReadCommand) -> KeyValueResult {
-        let now = Self.wallClockMilliseconds()
-        switch command {
-        case .get(let key):
-            return store.value(of: key, at: now).map { .value($0) } ?? .null
-        case .multiGet(let keys):
-            return .values(keys.map { store.value(of: $0, at: now) })
-        case .exists(let keys):
-            return .integer(Int64(keys.filter { store.value(of: $0, at: now) != nil }.count))
-        case .timeToLive(let key, let inMilliseconds):
-            let remaining = store.remainingMilliseconds(of: key, at: now)
-            guard remaining >= 0, !inMilliseconds else { return .integer(remaining) }
-            return .integer((remaining + 500) / 1000)
-        case .keyCount:
-            return .integer(Int64(store.keyCount))
-        }
+        store.read(command, at: Self.wallClockMilliseconds())
     }
 }

@@ -53,6 +53,11 @@ final class NodeDriver: @unchecked Sendable {
     /// different entry is applied there, the proposal was overwritten by another leader and
     /// can never commit, so its client is told at once.
     var proposedAt: [UInt64: UInt64] = [:]
+    /// Lock acquisitions and campaigns queued in a lock's line, by request id: a later entry
+    /// grants them or ends their wait (`CoordinationEvent`).
+    var pendingWaits: [UInt64: EventLoopPromise<KeyValueResult>] = [:]
+    /// The log index of the last `sweep` this leader proposed: one at a time.
+    var sweepProposedAt: LogIndex?
     /// Reads waiting for their ReadIndex, then for the state machine to reach it.
     var pendingReads: [UInt64: PendingRead] = [:]
     var lastTickTime = NIODeadline.now()
@@ -133,7 +138,18 @@ final class NodeDriver: @unchecked Sendable {
         for _ in 0..<ticks { replica.tick() }
         noticeLeaderChange()
         proposeExpiredKeyRemoval()
+        proposeSweepIfDue()
         processReady()
+    }
+
+    /// The leader proposes a `sweep` when a lease, lock TTL or wait is due by its clock, so
+    /// that it ends even when nothing else is written.
+    func proposeSweepIfDue() {
+        guard isLeader, let due = store.nextDeadlineMilliseconds, due <= Self.wallClockMilliseconds() else { return }
+        if let proposed = sweepProposedAt, proposed.rawValue > store.appliedIndex { return }
+        let entry = KeyValueEntry(requestID: 0, timeMilliseconds: Self.wallClockMilliseconds(), command: .sweep)
+        // Refused while the leader is busy (flow control, a transfer): tried again next tick.
+        if (try? replica.propose(entry.encoded)) != nil { sweepProposedAt = replica.lastIndex }
     }
 
     /// The leader proposes removing keys whose TTL has passed by its clock; the entry's own
@@ -163,6 +179,17 @@ final class NodeDriver: @unchecked Sendable {
         }
         guard replica.term != knownTerm else { return }
         knownTerm = replica.term
+        if isLeader {
+            // Clients could not keep their leases alive while there was no leader: before it
+            // can expire any, a new leader gives every lease its full TTL again.
+            let entry = KeyValueEntry(
+                requestID: 0,
+                timeMilliseconds: Self.wallClockMilliseconds(),
+                command: .extendLeases
+            )
+            _ = try? replica.propose(entry.encoded)
+            sweepProposedAt = nil
+        }
         // A leader whose term ends abandons the reads still waiting for their ReadIndex; the
         // ones that have it stay correct and are served once applied.
         for (id, read) in pendingReads where read.readIndex == nil && read.term != replica.term {

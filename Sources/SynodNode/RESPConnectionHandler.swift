@@ -189,6 +189,15 @@ final class RESPConnectionHandler: ChannelInboundHandler {
                 if let value { writer.bulkString(value) } else { writer.null() }
             }
         case .error(let message): writer.error(message)
+        case .array(let elements):
+            writer.arrayHeader(elements.count)
+            for element in elements { write(element, to: &writer) }
+        case .map(let elements):
+            writer.mapHeader(elements.count / 2)
+            for element in elements { write(element, to: &writer) }
+        case .waiting:
+            // The driver answers a waiting request only when its wait ends.
+            writer.error("ERR internal: a waiting request was answered early")
         }
     }
 

@@ -8,15 +8,18 @@ struct StoreDriver {
     var store = KeyValueStore()
     var index: UInt64 = 0
     var requestID: UInt64 = 0
+    /// What the last entry did for waiting requests.
+    var events: [CoordinationEvent] = []
 
     mutating func apply(_ command: KeyValueCommand, at time: Int64) -> KeyValueResult {
         index += 1
         requestID += 1
         // Every entry goes through its encoded form, as it would through the log.
         let entry = KeyValueEntry(requestID: requestID, timeMilliseconds: time, command: command)
-        let (decodedID, result) = store.apply(encoded: entry.encoded, at: index)
-        #expect(decodedID == requestID)
-        return result
+        let applied = store.apply(encoded: entry.encoded, at: index)
+        #expect(applied.requestID == requestID)
+        events = applied.events
+        return applied.result
     }
 }
 
@@ -171,8 +174,36 @@ struct KeyValueStoreTests {
             time += Int64(random.nextIndex(below: 50)) - 10
             let key = bytes("k\(random.nextIndex(below: 8))")
             let value = bytes(String(random.nextIndex(below: 30)))
+            let lock = bytes("lock\(random.nextIndex(below: 3))")
+            let owner = bytes("o\(random.nextIndex(below: 4))")
+            let lease = first.store.leases.keys.sorted().dropFirst(random.nextIndex(below: 3)).first
             let command: KeyValueCommand =
-                switch random.nextIndex(below: 8) {
+                switch random.nextIndex(below: 16) {
+                case 8: .leaseGrant(ttlMilliseconds: Int64(random.nextIndex(below: 300)) + 1)
+                case 9: .leaseKeepAlive(id: lease ?? 1)
+                case 10:
+                    .acquire(
+                        kind: random.nextBool(probability: 0.8) ? .lock : .election,
+                        name: lock,
+                        owner: owner,
+                        ttlMilliseconds: Int64(random.nextIndex(below: 200)) + 1,
+                        waitMilliseconds: Int64(random.nextIndex(below: 150)),
+                        lease: random.nextBool(probability: 0.5) ? lease : nil
+                    )
+                case 11: .release(kind: .lock, name: lock, owner: owner)
+                case 12:
+                    .withLease(
+                        lease: lease ?? 1,
+                        command: .set(key: key, value: value, condition: .always, expiry: .none, returnPrevious: false)
+                    )
+                case 13:
+                    .fenced(
+                        lock: lock,
+                        token: first.store.mutex(.lock, lock)?.newestToken ?? 0,
+                        command: .increment(key: key, by: 1)
+                    )
+                case 14: random.nextBool(probability: 0.1) ? .extendLeases : .sweep
+                case 15: .leaseRevoke(id: lease ?? 1)
                 case 0:
                     .set(
                         key: key,
@@ -195,7 +226,8 @@ struct KeyValueStoreTests {
                 default: .persist(key: key)
                 }
             #expect(first.apply(command, at: time) == second.apply(command, at: time))
-            if step == 1_000 {
+            #expect(first.events == second.events)
+            if step % 500 == 250 {
                 second.store = try KeyValueStore(snapshotBytes: second.store.snapshotBytes)
             }
         }
@@ -215,9 +247,9 @@ struct KeyValueStoreTests {
             #expect(throws: ByteReader.Failure.self) { try KeyValueEntry(decoding: Array(encoded[..<count])) }
         }
         var store = KeyValueStore()
-        let (requestID, result) = store.apply(encoded: [1, 2, 3], at: 1)
-        #expect(requestID == nil)
-        #expect(result == .error("ERR undecodable log entry: truncated(missingBytes: 6)"))
+        let applied = store.apply(encoded: [1, 2, 3], at: 1)
+        #expect(applied.requestID == nil)
+        #expect(applied.result == .error("ERR undecodable log entry: truncated(missingBytes: 6)"))
         #expect(store.appliedIndex == 1)
         var driver = StoreDriver()
         _ = driver.apply(set("a", "1", .always, .afterMilliseconds(5)), at: 0)

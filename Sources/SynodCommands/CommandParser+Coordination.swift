@@ -1,0 +1,150 @@
+import SynodKeyValue
+
+/// CAS and CAD, leases, locks and elections (Synod's own commands), and the LEASE and FENCE
+/// options of SET and CAS.
+extension CommandParser {
+    /// The longest TTL or wait a coordination command takes: 30 days, as milliseconds.
+    static let coordinationMillisecondsMax: Int64 = 30 * 24 * 3_600_000
+
+    /// `LEASE id` and `FENCE lock token`, on a write that supports them.
+    struct CoordinationOptions {
+        var lease: UInt64?
+        var fence: (lock: [UInt8], token: UInt64)?
+
+        /// Parses the option at `index`; returns the index after it.
+        mutating func parse(_ option: String, _ arguments: [[UInt8]], at index: Int) throws(CommandRejection) -> Int {
+            switch option {
+            case "LEASE" where lease == nil && index + 1 < arguments.count:
+                lease = try identifier(arguments[index + 1], what: "lease id")
+                return index + 2
+            case "FENCE" where fence == nil && index + 2 < arguments.count:
+                fence = (arguments[index + 1], try identifier(arguments[index + 2], what: "fencing token"))
+                return index + 3
+            default:
+                throw CommandRejection(CommandError.syntax)
+            }
+        }
+
+        /// The command with its keys attached to the lease, run only under the fence.
+        func wrap(_ command: KeyValueCommand) -> KeyValueCommand {
+            var wrapped = command
+            if let lease { wrapped = .withLease(lease: lease, command: wrapped) }
+            if let fence { wrapped = .fenced(lock: fence.lock, token: fence.token, command: wrapped) }
+            return wrapped
+        }
+    }
+
+    /// A positive 64-bit id or token.
+    static func identifier(_ bytes: [UInt8], what: String) throws(CommandRejection) -> UInt64 {
+        guard let value = KeyValueStore.parseInteger(bytes), value > 0 else {
+            throw CommandRejection("ERR invalid \(what)")
+        }
+        return UInt64(value)
+    }
+
+    /// A TTL (at least 1 ms) or a wait (0 allowed), in milliseconds.
+    static func milliseconds(
+        _ bytes: [UInt8],
+        what: String,
+        zeroAllowed: Bool = false
+    ) throws(CommandRejection) -> Int64 {
+        guard let value = KeyValueStore.parseInteger(bytes), value >= (zeroAllowed ? 0 : 1),
+            value <= coordinationMillisecondsMax
+        else { throw CommandRejection("ERR invalid \(what): milliseconds, 1 to \(coordinationMillisecondsMax)") }
+        return value
+    }
+
+    static func parseCoordination(_ name: String, _ arguments: [[UInt8]]) throws(CommandRejection) -> ClientCommand? {
+        switch name {
+        case "cas":
+            // CAS key expected new [PX ms] [LEASE id] [FENCE lock token]
+            var coordination = CoordinationOptions()
+            var expiry = KeyExpiry.none
+            var index = 3
+            while index < arguments.count {
+                let option = keyword(arguments[index])
+                if option == "PX", expiry == .none, index + 1 < arguments.count {
+                    expiry = .afterMilliseconds(try milliseconds(arguments[index + 1], what: "expire time"))
+                    index += 2
+                } else {
+                    index = try coordination.parse(option, arguments, at: index)
+                }
+            }
+            return .write(
+                coordination.wrap(
+                    .compareAndSet(key: arguments[0], expected: arguments[1], new: arguments[2], expiry: expiry)
+                )
+            )
+        case "cad":
+            return .write(.compareAndDelete(key: arguments[0], expected: arguments[1]))
+        case "lease.grant":
+            return .write(.leaseGrant(ttlMilliseconds: try milliseconds(arguments[0], what: "lease TTL")))
+        case "lease.keepalive":
+            return .write(.leaseKeepAlive(id: try identifier(arguments[0], what: "lease id")))
+        case "lease.revoke":
+            return .write(.leaseRevoke(id: try identifier(arguments[0], what: "lease id")))
+        case "lease.ttl":
+            return .read(.leaseTimeToLive(id: try identifier(arguments[0], what: "lease id")))
+        case "lock.acquire":
+            // LOCK.ACQUIRE name owner ttl_ms [WAIT ms] [LEASE id]
+            let ttl = try milliseconds(arguments[2], what: "lock TTL")
+            let (wait, lease) = try parseWaitAndLease(arguments.dropFirst(3))
+            return .write(
+                .acquire(
+                    kind: .lock,
+                    name: arguments[0],
+                    owner: arguments[1],
+                    ttlMilliseconds: ttl,
+                    waitMilliseconds: wait,
+                    lease: lease
+                )
+            )
+        case "lock.release":
+            return .write(.release(kind: .lock, name: arguments[0], owner: arguments[1]))
+        case "lock.refresh":
+            let ttl = try milliseconds(arguments[2], what: "lock TTL")
+            return .write(.refreshLock(name: arguments[0], owner: arguments[1], ttlMilliseconds: ttl))
+        case "lock.info":
+            return .read(.lockInfo(name: arguments[0]))
+        case "elect.campaign":
+            // ELECT.CAMPAIGN name candidate [LEASE id] [WAIT ms]
+            let (wait, lease) = try parseWaitAndLease(arguments.dropFirst(2))
+            return .write(
+                .acquire(
+                    kind: .election,
+                    name: arguments[0],
+                    owner: arguments[1],
+                    ttlMilliseconds: nil,
+                    waitMilliseconds: wait,
+                    lease: lease
+                )
+            )
+        case "elect.leader":
+            return .read(.electionLeader(name: arguments[0]))
+        case "elect.resign":
+            return .write(.release(kind: .election, name: arguments[0], owner: arguments[1]))
+        default:
+            return nil
+        }
+    }
+
+    /// `[WAIT ms] [LEASE id]`, in either order.
+    static func parseWaitAndLease(_ options: ArraySlice<[UInt8]>) throws(CommandRejection) -> (Int64, UInt64?) {
+        var wait: Int64?
+        var lease: UInt64?
+        var index = options.startIndex
+        while index < options.endIndex {
+            guard index + 1 < options.endIndex else { throw CommandRejection(CommandError.syntax) }
+            switch keyword(options[index]) {
+            case "WAIT" where wait == nil:
+                wait = try milliseconds(options[index + 1], what: "wait", zeroAllowed: true)
+            case "LEASE" where lease == nil:
+                lease = try identifier(options[index + 1], what: "lease id")
+            default:
+                throw CommandRejection(CommandError.syntax)
+            }
+            index += 2
+        }
+        return (wait ?? 0, lease)
+    }
+}

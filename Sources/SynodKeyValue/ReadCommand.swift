@@ -1,0 +1,165 @@
+import SynodCore
+
+/// A read, served from the state machine once it is linearizable to do so (or from a
+/// follower's own state after READONLY).
+public enum ReadCommand: Hashable, Sendable {
+    case get(key: [UInt8])
+    case multiGet(keys: [[UInt8]])
+    case exists(keys: [[UInt8]])
+    /// TTL (seconds) or PTTL (milliseconds).
+    case timeToLive(key: [UInt8], inMilliseconds: Bool)
+    case keyCount
+    case lockInfo(name: [UInt8])
+    case electionLeader(name: [UInt8])
+    case leaseTimeToLive(id: UInt64)
+}
+
+extension KeyValueStore {
+    /// Answers a read at `now` (the serving node's clock; the store's own clock never goes back).
+    public func read(_ command: ReadCommand, at now: Int64) -> KeyValueResult {
+        switch command {
+        case .get(let key):
+            return value(of: key, at: now).map { .value($0) } ?? .null
+        case .multiGet(let keys):
+            return .values(keys.map { value(of: $0, at: now) })
+        case .exists(let keys):
+            return .integer(Int64(keys.filter { value(of: $0, at: now) != nil }.count))
+        case .timeToLive(let key, let inMilliseconds):
+            let remaining = remainingMilliseconds(of: key, at: now)
+            guard remaining >= 0, !inMilliseconds else { return .integer(remaining) }
+            return .integer((remaining + 500) / 1000)
+        case .keyCount:
+            return .integer(Int64(keyCount))
+        case .lockInfo(let name):
+            return lockInfo(.lock, name, at: now)
+        case .electionLeader(let name):
+            return electionLeader(name)
+        case .leaseTimeToLive(let id):
+            return .integer(leaseRemainingMilliseconds(id, at: now))
+        }
+    }
+}
+
+/// The binary forms of reads and results, for requests a follower forwards to its leader.
+extension ReadCommand {
+    static let keysMax = 1 << 20
+
+    public func write(to writer: inout ByteWriter) {
+        switch self {
+        case .get(let key):
+            writer.write(UInt8(1))
+            writer.writeLengthPrefixed(key)
+        case .multiGet(let keys):
+            writer.write(UInt8(2))
+            KeyValueEntry.write(keys, to: &writer)
+        case .exists(let keys):
+            writer.write(UInt8(3))
+            KeyValueEntry.write(keys, to: &writer)
+        case .timeToLive(let key, let inMilliseconds):
+            writer.write(UInt8(inMilliseconds ? 5 : 4))
+            writer.writeLengthPrefixed(key)
+        case .keyCount:
+            writer.write(UInt8(6))
+        case .lockInfo(let name):
+            writer.write(UInt8(7))
+            writer.writeLengthPrefixed(name)
+        case .electionLeader(let name):
+            writer.write(UInt8(8))
+            writer.writeLengthPrefixed(name)
+        case .leaseTimeToLive(let id):
+            writer.write(UInt8(9))
+            writer.write(id)
+        }
+    }
+
+    public init(reading reader: inout ByteReader) throws(ByteReader.Failure) {
+        func bytes() throws(ByteReader.Failure) -> [UInt8] {
+            try reader.readLengthPrefixed(maximumCount: KeyValueEntry.bytesMax)
+        }
+        switch try reader.readUInt8() {
+        case 1: self = .get(key: try bytes())
+        case 2: self = .multiGet(keys: try KeyValueEntry.readKeys(from: &reader))
+        case 3: self = .exists(keys: try KeyValueEntry.readKeys(from: &reader))
+        case 4: self = .timeToLive(key: try bytes(), inMilliseconds: false)
+        case 5: self = .timeToLive(key: try bytes(), inMilliseconds: true)
+        case 6: self = .keyCount
+        case 7: self = .lockInfo(name: try bytes())
+        case 8: self = .electionLeader(name: try bytes())
+        case 9: self = .leaseTimeToLive(id: try reader.readUInt64())
+        case let kind: throw .invalid("read kind \(kind)")
+        }
+    }
+}
+
+extension KeyValueResult {
+    /// Results nest (arrays, maps) at most this deep.
+    static let nestingMax = 8
+
+    public func write(to writer: inout ByteWriter) {
+        switch self {
+        case .ok:
+            writer.write(UInt8(1))
+        case .null:
+            writer.write(UInt8(2))
+        case .integer(let value):
+            writer.write(UInt8(3))
+            writer.write(UInt64(bitPattern: value))
+        case .value(let bytes):
+            writer.write(UInt8(4))
+            writer.writeLengthPrefixed(bytes)
+        case .values(let values):
+            writer.write(UInt8(5))
+            writer.write(UInt32(values.count))
+            for value in values {
+                writer.write(UInt8(value == nil ? 0 : 1))
+                writer.writeLengthPrefixed(value ?? [])
+            }
+        case .error(let message):
+            writer.write(UInt8(6))
+            writer.writeLengthPrefixed(Array(message.utf8))
+        case .array(let elements), .map(let elements):
+            writer.write(UInt8(isMap ? 8 : 7))
+            writer.write(UInt32(elements.count))
+            for element in elements { element.write(to: &writer) }
+        case .waiting:
+            writer.write(UInt8(9))
+        }
+    }
+
+    var isMap: Bool {
+        if case .map = self { true } else { false }
+    }
+
+    public init(reading reader: inout ByteReader, depth: Int = 0) throws(ByteReader.Failure) {
+        guard depth < Self.nestingMax else { throw .invalid("results nested over \(Self.nestingMax) deep") }
+        switch try reader.readUInt8() {
+        case 1: self = .ok
+        case 2: self = .null
+        case 3: self = .integer(Int64(bitPattern: try reader.readUInt64()))
+        case 4: self = .value(try reader.readLengthPrefixed(maximumCount: KeyValueEntry.bytesMax))
+        case 5:
+            let count = Int(try reader.readUInt32())
+            guard count <= ReadCommand.keysMax, count <= reader.remainingCount else {
+                throw .invalid("\(count) values")
+            }
+            var values: [[UInt8]?] = []
+            for _ in 0..<count {
+                let present = try reader.readUInt8() == 1
+                let bytes = try reader.readLengthPrefixed(maximumCount: KeyValueEntry.bytesMax)
+                values.append(present ? bytes : nil)
+            }
+            self = .values(values)
+        case 6: self = .error(String(decoding: try reader.readLengthPrefixed(maximumCount: 1 << 16), as: UTF8.self))
+        case let kind where kind == 7 || kind == 8:
+            let count = Int(try reader.readUInt32())
+            guard count <= ReadCommand.keysMax, count <= reader.remainingCount else {
+                throw .invalid("\(count) elements")
+            }
+            var elements: [KeyValueResult] = []
+            for _ in 0..<count { elements.append(try KeyValueResult(reading: &reader, depth: depth + 1)) }
+            self = kind == 7 ? .array(elements) : .map(elements)
+        case 9: self = .waiting
+        case let kind: throw .invalid("result kind \(kind)")
+        }
+    }
+}
