@@ -3,11 +3,17 @@ import SynodCore
 /// What a simulated client asks for.
 enum ClientOperation: Hashable, Sendable, CustomStringConvertible {
     case get(key: UInt8)
+    /// Reads a lock's resource key.
+    case readResource(lock: UInt8)
     case write(SimulatedCommand.Operation)
 
     var description: String {
         switch self {
         case .get(let key): "get(\(key))"
+        case .readResource(let lock): "read-resource(\(lock))"
+        case .write(.acquire(let lock, let owner)): "acquire(\(lock), client\(owner))"
+        case .write(.release(let lock, let owner)): "release(\(lock), client\(owner))"
+        case .write(.fencedPut(let lock, let token, let value)): "fenced-put(\(lock), token \(token), \(value))"
         case .write(.put(let key, let value)): "put(\(key), \(value))"
         case .write(.compareAndSet(let key, let expected, let new)):
             "cas(\(key), \(expected.map(String.init) ?? "absent") -> \(new))"
@@ -15,10 +21,21 @@ enum ClientOperation: Hashable, Sendable, CustomStringConvertible {
         }
     }
 
-    var key: UInt8 {
+    /// The one-byte key it reads or writes; nil for lock operations.
+    var key: UInt8? {
         switch self {
         case .get(let key): key
         case .write(.put(let key, _)), .write(.compareAndSet(let key, _, _)), .write(.delete(let key)): key
+        case .readResource, .write(.acquire), .write(.release), .write(.fencedPut): nil
+        }
+    }
+
+    /// The bytes of the key a read reads.
+    var readKey: [UInt8]? {
+        switch self {
+        case .get(let key): SimulatedCommand.key(key)
+        case .readResource(let lock): SimulatedCommand.resourceKey(lock)
+        case .write: nil
         }
     }
 }
@@ -50,6 +67,8 @@ struct SimulatedClient: Sendable {
     /// The request in flight: its id, its history position and the node it went to.
     var outstanding: (requestID: UInt64, historyIndex: Int, node: NodeID)?
     var stopped = false
+    /// The fencing token this client last got for each lock, used in its fenced writes.
+    var tokens: [UInt8: UInt64] = [:]
 
     init(id: Int, leaderGuess: NodeID) {
         self.id = id

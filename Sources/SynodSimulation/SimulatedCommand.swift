@@ -7,13 +7,26 @@ struct SimulatedCommand: Hashable, Sendable {
         case put(key: UInt8, value: UInt64)
         case compareAndSet(key: UInt8, expected: UInt64?, new: UInt64)
         case delete(key: UInt8)
+        /// LOCK.ACQUIRE without a wait and with a TTL longer than any run: its outcome does
+        /// not depend on time, so the linearizability model can check it.
+        case acquire(lock: UInt8, owner: Int)
+        case release(lock: UInt8, owner: Int)
+        /// SET on the lock's resource key, fenced by `token`.
+        case fencedPut(lock: UInt8, token: UInt64, value: UInt64)
     }
+
+    /// Longer than any simulated run: simulated locks never expire.
+    static let lockTTLMilliseconds: Int64 = 24 * 3_600_000
 
     /// What a write answered, as the history and the linearizability model see it.
     enum Outcome: Hashable, Sendable {
         case stored
         case compareAndSet(succeeded: Bool)
         case deleted(existed: Bool)
+        /// The fencing token, or nil if the lock was held by another client.
+        case acquired(token: UInt64?)
+        case released(Bool)
+        case fenced(stored: Bool)
     }
 
     /// The client's request id, unique in a run.
@@ -26,6 +39,10 @@ struct SimulatedCommand: Hashable, Sendable {
     }
 
     static func key(_ key: UInt8) -> [UInt8] { [key] }
+    /// Lock names and their resource keys: two bytes, apart from the one-byte keys.
+    static func lockName(_ lock: UInt8) -> [UInt8] { [0xFD, lock] }
+    static func resourceKey(_ lock: UInt8) -> [UInt8] { [0xFE, lock] }
+    static func owner(_ client: Int) -> [UInt8] { Array("client\(client)".utf8) }
     static func value(_ value: UInt64) -> [UInt8] { Array(String(value).utf8) }
 
     /// A stored value read back; the simulation only ever stores decimal numbers.
@@ -58,6 +75,29 @@ struct SimulatedCommand: Hashable, Sendable {
             )
         case .delete(let key):
             command = .delete(keys: [Self.key(key)])
+        case .acquire(let lock, let owner):
+            command = .acquire(
+                kind: .lock,
+                name: Self.lockName(lock),
+                owner: Self.owner(owner),
+                ttlMilliseconds: Self.lockTTLMilliseconds,
+                waitMilliseconds: 0,
+                lease: nil
+            )
+        case .release(let lock, let owner):
+            command = .release(kind: .lock, name: Self.lockName(lock), owner: Self.owner(owner))
+        case .fencedPut(let lock, let token, let value):
+            command = .fenced(
+                lock: Self.lockName(lock),
+                token: token,
+                command: .set(
+                    key: Self.resourceKey(lock),
+                    value: Self.value(value),
+                    condition: .always,
+                    expiry: .none,
+                    returnPrevious: false
+                )
+            )
         }
         return KeyValueEntry(requestID: requestID, timeMilliseconds: timeMilliseconds, command: command)
     }
@@ -68,6 +108,11 @@ struct SimulatedCommand: Hashable, Sendable {
         case (.set, .ok): return .stored
         case (.compareAndSet, .integer(let changed)): return .compareAndSet(succeeded: changed == 1)
         case (.delete, .integer(let removed)): return .deleted(existed: removed == 1)
+        case (.acquire, .integer(let token)): return .acquired(token: UInt64(token))
+        case (.acquire, .null): return .acquired(token: nil)
+        case (.release, .integer(let released)): return .released(released == 1)
+        case (.fenced, .ok): return .fenced(stored: true)
+        case (.fenced, .error(let message)) where message.hasPrefix("FENCED"): return .fenced(stored: false)
         default: preconditionFailure("unexpected result \(result) of \(command)")
         }
     }

@@ -40,7 +40,7 @@ struct SimulatedNode: Sendable {
 
     struct PendingRead: Sendable {
         let clientID: Int
-        let key: UInt8
+        let key: [UInt8]
         var readIndex: LogIndex?
     }
 

@@ -42,6 +42,8 @@ public struct SimulationOptions: Sendable, CustomStringConvertible {
     public var membershipChangeIntervalMicroseconds: UInt64
     public var clientCount: Int
     public var keyCount: Int
+    /// The share of client operations on locks (acquire, release, fenced writes, resource reads).
+    public var lockOperationProbability: Double
     public var clientTimeoutMicroseconds: UInt64
     /// Mean pause between a client's operations.
     public var clientThinkMicroseconds: UInt64
@@ -105,6 +107,7 @@ public struct SimulationOptions: Sendable, CustomStringConvertible {
         walEntryCacheBytes = pick([0, 4096, 1 << 20])
         tornWriteProbability = pick([0, 0.5, 1])
         bitFlipProbability = pick([0, 0.2])
+        lockOperationProbability = pick([0, 0.1, 0.3])
         mutation = nil
     }
 
@@ -124,7 +127,7 @@ public struct SimulationOptions: Sendable, CustomStringConvertible {
         think-us=\(clientThinkMicroseconds) safety-us=\(safetyPhaseMicroseconds) \
         liveness-bound-us=\(livenessBoundMicroseconds) wal-segment-bytes=\(walSegmentBytes) \
         wal-cache-bytes=\(walEntryCacheBytes) torn-writes=\(tornWriteProbability) bit-flips=\(bitFlipProbability) \
-        mutation=\(mutation?.rawValue ?? "none")
+        lock-operations=\(lockOperationProbability) mutation=\(mutation?.rawValue ?? "none")
         """
     }
 }

@@ -36,6 +36,19 @@ extension Simulator {
         let key = UInt8(random.nextIndex(below: options.keyCount))
         // Values are unique per run, so the checker can tell every write apart.
         let value = nextRequestID
+        if random.nextBool(probability: options.lockOperationProbability) {
+            let lock = UInt8(random.nextIndex(below: 2))
+            switch random.nextIndex(below: 8) {
+            case 0..<3: return .write(.acquire(lock: lock, owner: clientID))
+            case 3..<5: return .write(.release(lock: lock, owner: clientID))
+            case 5..<7:
+                // Usually the token this client was granted (possibly no longer the newest);
+                // sometimes one it never had.
+                let token = clients[clientID].tokens[lock] ?? UInt64(1 + random.nextIndex(below: 1_000))
+                return .write(.fencedPut(lock: lock, token: token, value: value))
+            default: return .readResource(lock: lock)
+            }
+        }
         switch random.nextIndex(below: 10) {
         case 0..<4: return .get(key: key)
         case 4..<7: return .write(.put(key: key, value: value))
@@ -67,9 +80,10 @@ extension Simulator {
             return
         }
         switch operation {
-        case .get(let key):
+        case .get, .readResource:
+            let key = operation.readKey!
             if options.mutation == .readWithoutReadIndex {
-                let value = nodes[position].store.value(of: SimulatedCommand.key(key), at: clockMilliseconds(position))
+                let value = nodes[position].store.value(of: key, at: clockMilliseconds(position))
                 reply(.value(SimulatedCommand.number(value)), to: clientID, requestID: requestID)
                 return
             }
@@ -121,6 +135,11 @@ extension Simulator {
         history[outstanding.historyIndex].returnMicroseconds = now
         history[outstanding.historyIndex].reply = reply
         statistics.operationsCompleted += 1
+        if case .write(.acquire(let lock, _)) = history[outstanding.historyIndex].operation,
+            case .applied(.acquired(let token?)) = reply
+        {
+            clients[clientID].tokens[lock] = token
+        }
         fold(0xC11E, UInt64(clientID), requestID)
         if inLivenessPhase && history[outstanding.historyIndex].callMicroseconds >= livenessStartMicroseconds {
             clients[clientID].stopped = true

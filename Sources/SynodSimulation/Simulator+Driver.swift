@@ -95,7 +95,7 @@ extension Simulator {
             let read = nodes[position].pendingReads[requestID]!
             guard let index = read.readIndex, index.rawValue <= applied else { continue }
             nodes[position].pendingReads[requestID] = nil
-            let value = nodes[position].store.value(of: SimulatedCommand.key(read.key), at: clockMilliseconds(position))
+            let value = nodes[position].store.value(of: read.key, at: clockMilliseconds(position))
             reply(.value(SimulatedCommand.number(value)), to: read.clientID, requestID: requestID)
         }
     }

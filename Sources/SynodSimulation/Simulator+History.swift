@@ -40,17 +40,25 @@ extension Simulator {
             case .write(.compareAndSet(let key, let expected, let new)):
                 input = .compareAndSet(key: key, expected: expected, new: new)
             case .write(.delete(let key)): input = .delete(key: key)
+            case .readResource(let lock): input = .readResource(lock: lock)
+            case .write(.acquire(let lock, let owner)): input = .acquire(lock: lock, owner: owner)
+            case .write(.release(let lock, let owner)): input = .release(lock: lock, owner: owner)
+            case .write(.fencedPut(let lock, let token, let value)):
+                input = .fencedPut(lock: lock, token: token, value: value)
             }
             let output: KeyValueModel.Output?
             switch entry.reply {
             case .redirect?: continue
             case nil:
-                if case .get = entry.operation { continue }
+                if entry.operation.readKey != nil { continue }
                 output = nil
             case .value(let value)?: output = .value(value)
             case .applied(.stored)?: output = .stored
             case .applied(.compareAndSet(let succeeded))?: output = .compareAndSet(succeeded: succeeded)
             case .applied(.deleted(let existed))?: output = .deleted(existed: existed)
+            case .applied(.acquired(let token))?: output = .acquired(token: token)
+            case .applied(.released(let released))?: output = .released(released)
+            case .applied(.fenced(let stored))?: output = .fenced(stored: stored)
             }
             operations.append(
                 HistoryOperation(

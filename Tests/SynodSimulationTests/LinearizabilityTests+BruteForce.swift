@@ -120,6 +120,8 @@ private enum RandomHistory {
         case .put: return .stored
         case .compareAndSet: return .compareAndSet(succeeded: generator.nextBool(probability: 0.5))
         case .delete: return .deleted(existed: generator.nextBool(probability: 0.5))
+        case .acquire, .release, .fencedPut, .readResource:
+            preconditionFailure("lock operations are not generated here")
         }
     }
 
@@ -205,6 +207,8 @@ private enum ExhaustiveChecker {
             return .compareAndSet(succeeded: true)
         case .delete(let key):
             return .deleted(existed: store.removeValue(forKey: key) != nil)
+        case .acquire, .release, .fencedPut, .readResource:
+            preconditionFailure("lock operations are not generated here")
         }
     }
 }

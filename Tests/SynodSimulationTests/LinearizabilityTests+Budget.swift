@@ -138,6 +138,8 @@ private enum RegisterHistory {
             return .compareAndSet(succeeded: true)
         case .delete(let key):
             return .deleted(existed: store.removeValue(forKey: key) != nil)
+        case .acquire, .release, .fencedPut, .readResource:
+            preconditionFailure("lock operations are not generated here")
         }
     }
 }
