@@ -30,14 +30,36 @@ public struct Ready<Message: Sendable>: Sendable {
     /// applied at least `index`.
     public var readStates: [ReadState]
 
+    /// True when `hardState` changes the term or the vote: it must be synced before any
+    /// message. When false, a new commit index alone may wait for a later sync (no peer relies
+    /// on it, and a node that forgets it learns it again from the leader), so a batch with no
+    /// snapshot and no entries needs no sync at all.
+    public var changesTermOrVote: Bool
+
+    /// True when step 2 may overlap step 1: `messages` may be sent while the entries are still
+    /// being written (Raft thesis 10.2.1). Set for a leader with other voters whose batch
+    /// changes no term or vote and holds no snapshot: its appends cannot be acknowledged into
+    /// a commit that leaves before the next `Ready`, and the driver takes that only once this
+    /// one is durable (the commit it carries, and `committedEntries`, only cover entries of
+    /// earlier batches, which are durable).
+    public var messagesMayPrecedePersistence: Bool
+
+    /// Whether this batch needs a sync before its messages (or, with
+    /// `messagesMayPrecedePersistence`, before its entries are applied and the next batch).
+    public var needsSync: Bool { snapshot != nil || !entriesToPersist.isEmpty || changesTermOrVote }
+
     public init(
         hardState: HardState? = nil,
         snapshot: Snapshot? = nil,
         entriesToPersist: [LogEntry] = [],
         messages: [Message] = [],
         committedEntries: [LogEntry] = [],
-        readStates: [ReadState] = []
+        readStates: [ReadState] = [],
+        changesTermOrVote: Bool = true,
+        messagesMayPrecedePersistence: Bool = false
     ) {
+        self.changesTermOrVote = changesTermOrVote && hardState != nil
+        self.messagesMayPrecedePersistence = messagesMayPrecedePersistence
         self.hardState = hardState
         self.snapshot = snapshot
         self.entriesToPersist = entriesToPersist

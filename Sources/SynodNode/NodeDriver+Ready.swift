@@ -10,9 +10,11 @@ import SynodStorage
 ///
 /// The fdatasync runs on `syncThreads` while the loop goes on serving connections and taking
 /// in requests and messages (they join the replica's log, not storage); the next Ready is
-/// taken only when the sync is done, so every message still leaves after what it depends on is
-/// durable. Replies to clients are written after the next sync has begun, so that the disk and
-/// the network work at the same time.
+/// taken only when the sync is done, so every message leaves after what it depends on is
+/// durable, except a leader's appends, which `Ready.messagesMayPrecedePersistence` lets go
+/// while its own write runs. A Ready whose only durable change is a new commit index is staged
+/// without a sync. Replies to clients are written after the next sync has begun, so that the
+/// disk and the network work at the same time.
 extension NodeDriver {
     func processReady() {
         precondition(loop.inEventLoop, "driver state is confined to its loop")
@@ -26,22 +28,28 @@ extension NodeDriver {
                     snapshot: ready.snapshot,
                     entries: ready.entriesToPersist
                 )
-                pending = try storage.beginSync()
+                // A new commit index alone stays staged: it rides with the next sync.
+                pending = ready.needsSync ? try storage.beginSync() : nil
             } catch {
                 stop(because: "\(error)")
                 break
             }
             guard let pending else {
-                finish(ready)
+                finish(ready, messagesSent: false)
                 continue
             }
             syncInProgress = pending
+            // A leader's appends go out while its own write is in progress (see `Ready`).
+            let messagesSent = ready.messagesMayPrecedePersistence
+            if messagesSent {
+                for message in ready.messages { send(message) }
+            }
             let files = storage.files
             syncThreads.runIfActive(eventLoop: loop) {
                 var files = files  // Stateless: a copy syncs the same descriptor.
                 try files.synchronize(pending.file)
             }.whenComplete { result in
-                self.syncFinished(pending, ready: ready, result: result)
+                self.syncFinished(pending, ready: ready, messagesSent: messagesSent, result: result)
             }
         }
         deliverReplies()
@@ -51,6 +59,7 @@ extension NodeDriver {
     func syncFinished(
         _ pending: WriteAheadLog<POSIXFileSystem>.PendingSync,
         ready: Ready<RaftMessage>,
+        messagesSent: Bool,
         result: Result<Void, Error>
     ) {
         precondition(loop.inEventLoop, "driver state is confined to its loop")
@@ -71,16 +80,18 @@ extension NodeDriver {
         }
         metrics.fsyncs.increment()
         metrics.bytesWritten.increment(by: Int64(storage.log.statistics.bytesWritten - bytesBefore))
-        finish(ready)
+        finish(ready, messagesSent: messagesSent)
         for waiter in syncWaiters { waiter.succeed(()) }
         syncWaiters = []
         processReady()
     }
 
     /// The rest of the cycle, once `ready`'s writes are durable.
-    func finish(_ ready: Ready<RaftMessage>) {
+    func finish(_ ready: Ready<RaftMessage>, messagesSent: Bool) {
         // Only now durable: a vote or an acknowledged entry may be relied on by a peer.
-        for message in ready.messages { send(message) }
+        if !messagesSent {
+            for message in ready.messages { send(message) }
+        }
         if let snapshot = ready.snapshot {
             restore(snapshot)
             forgetProposals(through: snapshot.index)

@@ -12,14 +12,22 @@ extension RaftReplica {
     public mutating func ready() -> Ready<RaftMessage> {
         let current = hardState
         let changedHardState = current != handedOutHardState ? current : nil
+        let changesTermOrVote =
+            current.term != handedOutHardState.term || current.votedFor != handedOutHardState.votedFor
         handedOutHardState = current
+        let snapshot = log.takeSnapshotToPersist()
         let result = Ready<RaftMessage>(
             hardState: changedHardState,
-            snapshot: log.takeSnapshotToPersist(),
+            snapshot: snapshot,
             entriesToPersist: log.takeEntriesToPersist(),
             messages: outbox,
             committedEntries: log.takeEntriesToApply(bytesMax: settings.committedBytesPerReadyMax),
-            readStates: readStates
+            readStates: readStates,
+            changesTermOrVote: changesTermOrVote,
+            // Only while the leader's own entries cannot make a quorum alone: then a commit
+            // that covers this batch needs an acknowledgement of messages not yet sent.
+            messagesMayPrecedePersistence: role == .leader && membership.voters != [id] && snapshot == nil
+                && !changesTermOrVote
         )
         outbox.removeAll(keepingCapacity: true)
         readStates.removeAll(keepingCapacity: true)

@@ -29,6 +29,8 @@ struct SimulatedNode: Sendable {
     var store = KeyValueStore()
     /// The Ready being persisted, if any; no new Ready is taken until it completes.
     var writeInProgress: Ready<RaftMessage>?
+    /// Whether the messages of `writeInProgress` were sent when the write began.
+    var messagesSentEarly = false
     /// Writes proposed here, by request id, waiting to be applied: the client to answer.
     var pendingWrites: [UInt64: Int] = [:]
     /// Reads waiting for their ReadIndex, then for the state machine to reach it.

@@ -144,13 +144,16 @@ public enum SimulationMutation: String, CaseIterable, Sendable {
     case forgetVoteOnRestart = "forget-vote-on-restart"
     /// The driver sends messages (acknowledgements) before the disk write is durable.
     case acknowledgeBeforeFsync = "ack-before-fsync"
+    /// The driver leaves every hard-state-only change unsynced, a new term or vote included
+    /// (only a new commit index may wait for the next sync).
+    case skipHardStateSync = "skip-hard-state-sync"
 
     var raftMutation: RaftMutation? {
         switch self {
         case .commitEarlierTermByCount: .commitEarlierTermByCount
         case .grantSecondVote: .grantSecondVote
         case .leaseTooLong: .leaseTooLong
-        case .readWithoutReadIndex, .forgetVoteOnRestart, .acknowledgeBeforeFsync: nil
+        case .readWithoutReadIndex, .forgetVoteOnRestart, .acknowledgeBeforeFsync, .skipHardStateSync: nil
         }
     }
 }
@@ -180,7 +183,7 @@ extension SimulationOptions {
             options.partitionIntervalMicroseconds = 300_000
             options.clientCount = 5
             options.clientThinkMicroseconds = 100
-        case .forgetVoteOnRestart:
+        case .forgetVoteOnRestart, .skipHardStateSync:
             // Split votes with crashes in between.
             options.nodeCount = pick(seed, [3, 5])
             options.preVote = false

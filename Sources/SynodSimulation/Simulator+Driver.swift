@@ -12,9 +12,13 @@ extension Simulator {
         // The replica is mutated in place: a copy would duplicate its log.
         guard nodes[position].writeInProgress == nil, nodes[position].replica?.hasReady == true else { return }
         let ready = nodes[position].replica!.ready()
-        let needsWrite = ready.hardState != nil || ready.snapshot != nil || !ready.entriesToPersist.isEmpty
+        // A new commit index alone is staged but not synced (`Ready.changesTermOrVote`).
+        let needsWrite =
+            options.mutation == .skipHardStateSync
+            ? ready.snapshot != nil || !ready.entriesToPersist.isEmpty : ready.needsSync
         guard needsWrite else {
-            finish(ready, on: position, messagesAlreadySent: false)
+            if ready.hardState != nil { stageWrite(ready, on: position) }
+            finish(ready, on: position, messagesAlreadySent: false, durable: false)
             return
         }
         nodes[position].writeInProgress = ready
@@ -24,15 +28,19 @@ extension Simulator {
             .diskWriteDone(node: position, incarnation: incarnation),
             at: now + draw(options.diskLatencyMicroseconds)
         )
-        if options.mutation == .acknowledgeBeforeFsync {
+        // A leader's appends may go while its own write is in progress.
+        let early = ready.messagesMayPrecedePersistence || options.mutation == .acknowledgeBeforeFsync
+        nodes[position].messagesSentEarly = early
+        if early {
             for message in ready.messages { send(message) }
         }
     }
 
     /// The write of `ready` is durable: send its messages, apply, advance, and go on.
-    mutating func finish(_ ready: Ready<RaftMessage>, on position: Int, messagesAlreadySent: Bool) {
+    mutating func finish(_ ready: Ready<RaftMessage>, on position: Int, messagesAlreadySent: Bool, durable: Bool = true)
+    {
         let id = nodes[position].id
-        if ready.hardState != nil || ready.snapshot != nil || !ready.entriesToPersist.isEmpty {
+        if durable && (ready.hardState != nil || ready.snapshot != nil || !ready.entriesToPersist.isEmpty) {
             nodes[position].persist(ready)
             checker.recordDurable(nodes[position].durable, on: id)
         }

@@ -170,7 +170,7 @@ public struct Simulator {
             }
             nodes[position].writeInProgress = nil
             syncWrite(on: position)
-            finish(ready, on: position, messagesAlreadySent: options.mutation == .acknowledgeBeforeFsync)
+            finish(ready, on: position, messagesAlreadySent: nodes[position].messagesSentEarly)
         case .clientSend(let client):
             clientSend(client)
         case .requestArrives(let position, let client, let requestID, let operation):

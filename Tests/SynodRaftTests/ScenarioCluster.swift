@@ -49,6 +49,7 @@ struct ScenarioCluster {
 
     mutating func crash(_ id: NodeID) {
         replicas[id] = nil
+        writesInProgress[id] = nil  // Lost: it was never durable.
         network.removeAll { $0.from == id || $0.to == id }
     }
 
@@ -59,10 +60,38 @@ struct ScenarioCluster {
 
     // MARK: - Driving
 
+    /// Batches taken and not yet persisted (`begin-write`), and whether their messages went.
+    var writesInProgress: [NodeID: (ready: Ready<RaftMessage>, messagesSent: Bool)] = [:]
+
     /// Runs one node's `Ready` cycle: persist, queue messages, apply.
     mutating func processReady(_ id: NodeID) {
-        guard var replica = replicas[id], replica.hasReady else { return }
+        guard writesInProgress[id] == nil, var replica = replicas[id], replica.hasReady else { return }
         let ready = replica.ready()
+        replicas[id] = replica
+        completeReady(id, ready, messagesSent: false)
+    }
+
+    /// Takes a node's `Ready` and starts its write without finishing it: its messages go now
+    /// only if the batch allows it (`messagesMayPrecedePersistence`).
+    mutating func beginWrite(_ id: NodeID) {
+        guard writesInProgress[id] == nil, var replica = replicas[id], replica.hasReady else { return }
+        let ready = replica.ready()
+        replicas[id] = replica
+        let early = ready.messagesMayPrecedePersistence
+        if early { network += ready.messages }
+        writesInProgress[id] = (ready, early)
+        let entries = ready.entriesToPersist.map { "\($0.term)/\($0.index)" }.joined(separator: " ")
+        log("n\(id.rawValue) writing [\(entries)]; messages \(early ? "sent now" : "wait for the write")")
+    }
+
+    /// The write begun by `beginWrite` completes.
+    mutating func finishWrite(_ id: NodeID) {
+        guard let write = writesInProgress.removeValue(forKey: id) else { return }
+        completeReady(id, write.ready, messagesSent: write.messagesSent)
+    }
+
+    private mutating func completeReady(_ id: NodeID, _ ready: Ready<RaftMessage>, messagesSent: Bool) {
+        guard var replica = replicas[id] else { return }
         var disk = disks[id]!
         if let snapshot = ready.snapshot {
             disk.snapshot = snapshot
@@ -76,7 +105,7 @@ struct ScenarioCluster {
         }
         if let hardState = ready.hardState { disk.hardState = hardState }
         disks[id] = disk
-        network += ready.messages
+        if !messagesSent { network += ready.messages }
         for entry in ready.committedEntries {
             let expected = LogIndex(UInt64(applied[id]!.count) + 1)
             precondition(entry.index == expected, "n\(id.rawValue) applies \(entry.index), expected \(expected)")

@@ -152,6 +152,24 @@ struct ScenarioScript {
             for id in cluster.nodeIDs { cluster.log(cluster.status(id)) }
         case "process-ready":
             cluster.processAllReady()
+        case "begin-write":
+            // begin-write ID: takes the node's Ready and starts its write, which stays in
+            // progress until finish-write (stabilize leaves the node alone meanwhile).
+            cluster.beginWrite(try node(0))
+        case "finish-write":
+            let id = try node(0)
+            cluster.finishWrite(id)
+            cluster.log(cluster.status(id))
+        case "propose-only":
+            // propose-only ID payload: proposes without processing the Ready.
+            let id = try node(0)
+            var target = try replica(id)
+            do {
+                try target.propose(Array(positional.dropFirst().joined(separator: " ").utf8))
+            } catch {
+                cluster.log("refused: \(error)")
+            }
+            cluster.replicas[id] = target
         case "deliver":
             let delivered = cluster.deliver(from: try optionalNode("from"), to: try optionalNode("to"))
             if delivered == 0 { cluster.log("nothing to deliver") }
