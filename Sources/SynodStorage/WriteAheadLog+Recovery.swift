@@ -35,19 +35,24 @@ extension WriteAheadLog {
                 try replaySegment(sequence, isLast: position == sequences.count - 1)
             }
         }
-        // A snapshot file whose marker did not reach the log (a crash between the two).
+        // A snapshot file whose marker did not reach the log (a crash between the two): the
+        // marker is written now, before anything else, so that entries appended after the
+        // snapshot never follow a gap the log cannot explain at the next recovery.
         for (group, snapshot) in snapshots.sorted(by: { $0.key < $1.key }) {
             let known = groups[group] ?? GroupLog()
             guard known.baseIsKnown, known.isNewer(snapshot) else { continue }
             var groupLog = groups.removeValue(forKey: group) ?? GroupLog()
-            if groupLog.applySnapshot(snapshot) {
+            let compacted = groupLog.applySnapshot(snapshot)
+            if compacted {
                 cache.forget(group, through: snapshot.index)
             } else {
                 cache.forgetAll(group)
             }
             groups[group] = groupLog
+            LogRecord.snapshotMarker(snapshot, replacesLog: !compacted, group: group, to: &staged)
         }
         try validateRecoveredGroups(snapshots: snapshots)
+        try sync()
     }
 
     /// The sequences of the newest consecutive run of segments. Older segments before a gap

@@ -143,6 +143,47 @@ struct CrashRecoveryTests {
         }
     }
 
+    /// Found by `synod sim` (seed 2313): a crash after a leader's snapshot was saved but before
+    /// its marker reached the log. Recovery adopts the snapshot file; it must also write the
+    /// marker, or the entries appended after the snapshot follow a gap that the next recovery
+    /// refuses as corruption.
+    @Test(arguments: [false, true])
+    func aSnapshotAdoptedAtRecoveryIsWrittenToTheLog(compactInsteadOfInstall: Bool) throws {
+        let group = GroupID(1)
+        let membership = Membership(voters: [NodeID(1)])
+        var (storage, _) = try openStorage(InMemoryFileSystem())
+        let early = (1...9).map { LogEntry(term: Term(2), index: LogIndex($0), payload: .command([UInt8($0)])) }
+        try storage.stage(group: group, hardState: HardState(term: Term(2)), snapshot: nil, entries: early)
+        try storage.sync()
+        // The snapshot file is durable at once; its marker waits for a sync that never comes.
+        let snapshot = Snapshot(
+            index: LogIndex(compactInsteadOfInstall ? 9 : 10),
+            term: Term(compactInsteadOfInstall ? 2 : 3),
+            membership: membership,
+            data: [42]
+        )
+        if compactInsteadOfInstall {
+            try storage.compact(group: group, to: snapshot)
+        } else {
+            try storage.stage(group: group, hardState: nil, snapshot: snapshot, entries: [])
+        }
+        var disk = storage.files
+        disk.crash()
+
+        var (recovered, state) = try openStorage(disk)
+        #expect(state[group]?.snapshot == snapshot)
+        let later = (snapshot.index.rawValue + 1...snapshot.index.rawValue + 3).map {
+            LogEntry(term: Term(3), index: LogIndex($0), payload: .command([UInt8($0)]))
+        }
+        try recovered.stage(group: group, hardState: HardState(term: Term(3)), snapshot: nil, entries: later)
+        try recovered.sync()
+        var again = recovered.files
+        again.crash()
+        let final = try openStorage(again).recovered[group]
+        #expect(final?.snapshot == snapshot)
+        #expect(final?.entries == later)
+    }
+
     @Test func aNewSegmentWhoseHeaderWasTornIsStartedAgain() throws {
         var workload = StorageWorkload(seed: 12, withSnapshots: false)
         let batches = (0..<5).map { _ in workload.nextBatch() }
