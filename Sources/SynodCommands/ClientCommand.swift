@@ -30,4 +30,8 @@ public enum ConnectionCommand: Hashable, Sendable {
     /// Back to linearizable reads through the leader.
     case readWrite
     case info(sections: [[UInt8]])
+    /// WATCH.KEY, WATCH.PREFIX and SERVICE.WATCH: stream the changes from `from` (nil: from
+    /// now on).
+    case watch(key: [UInt8], isPrefix: Bool, from: UInt64?)
+    case watchCancel
 }

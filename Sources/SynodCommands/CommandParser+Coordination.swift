@@ -123,9 +123,56 @@ extension CommandParser {
             return .read(.electionLeader(name: arguments[0]))
         case "elect.resign":
             return .write(.release(kind: .election, name: arguments[0], owner: arguments[1]))
+        case "watch.key", "watch.prefix":
+            return .connection(
+                .watch(key: arguments[0], isPrefix: name == "watch.prefix", from: try parseFrom(arguments.dropFirst()))
+            )
+        case "watch.cancel":
+            return .connection(.watchCancel)
+        case "service.register":
+            // SERVICE.REGISTER service instance address LEASE id [META text]
+            let key = try ServiceRegistry.key(service: arguments[0], instance: arguments[1])
+            var lease: UInt64?
+            var metadata: [UInt8] = []
+            var index = 3
+            while index + 1 < arguments.count {
+                switch keyword(arguments[index]) {
+                case "LEASE" where lease == nil: lease = try identifier(arguments[index + 1], what: "lease id")
+                case "META": metadata = arguments[index + 1]
+                default: throw CommandRejection(CommandError.syntax)
+                }
+                index += 2
+            }
+            guard index == arguments.count, let lease else {
+                throw CommandRejection("ERR SERVICE.REGISTER needs LEASE id: an instance lives as long as its lease")
+            }
+            let value = ServiceRegistry.value(address: arguments[2], metadata: metadata)
+            return .write(
+                .withLease(
+                    lease: lease,
+                    command: .set(key: key, value: value, condition: .always, expiry: .none, returnPrevious: false)
+                )
+            )
+        case "service.deregister":
+            return .write(.delete(keys: [try ServiceRegistry.key(service: arguments[0], instance: arguments[1])]))
+        case "service.list":
+            return .read(.serviceInstances(service: try ServiceRegistry.checkedName(arguments[0])))
+        case "service.watch":
+            let prefix = ServiceRegistry.prefix(try ServiceRegistry.checkedName(arguments[0]))
+            return .connection(.watch(key: prefix, isPrefix: true, from: try parseFrom(arguments.dropFirst())))
         default:
             return nil
         }
+    }
+
+    /// `[FROM revision]`.
+    static func parseFrom(_ options: ArraySlice<[UInt8]>) throws(CommandRejection) -> UInt64? {
+        guard let first = options.first else { return nil }
+        guard options.count == 2, keyword(first) == "FROM" else { throw CommandRejection(CommandError.syntax) }
+        guard let revision = KeyValueStore.parseInteger(options[options.startIndex + 1]), revision >= 0 else {
+            throw CommandRejection("ERR invalid revision")
+        }
+        return UInt64(revision)
     }
 
     /// `[WAIT ms] [LEASE id]`, in either order.
@@ -146,5 +193,28 @@ extension CommandParser {
             index += 2
         }
         return (wait ?? 0, lease)
+    }
+}
+
+/// Where the service registry keeps instances: `__service/<service>/<instance>`, each under the
+/// lease its instance keeps alive, holding the address, a newline, and the metadata.
+public enum ServiceRegistry {
+    public static func prefix(_ service: [UInt8]) -> [UInt8] {
+        Array("__service/".utf8) + service + [UInt8(ascii: "/")]
+    }
+
+    static func checkedName(_ name: [UInt8]) throws(CommandRejection) -> [UInt8] {
+        guard !name.isEmpty, !name.contains(UInt8(ascii: "/")), name.count <= 256 else {
+            throw CommandRejection("ERR service and instance names are 1 to 256 bytes without '/'")
+        }
+        return name
+    }
+
+    static func key(service: [UInt8], instance: [UInt8]) throws(CommandRejection) -> [UInt8] {
+        prefix(try checkedName(service)) + (try checkedName(instance))
+    }
+
+    static func value(address: [UInt8], metadata: [UInt8]) -> [UInt8] {
+        address.filter { $0 != UInt8(ascii: "\n") } + [UInt8(ascii: "\n")] + metadata
     }
 }

@@ -114,3 +114,27 @@ public enum KeyValueResult: Hashable, Sendable {
     /// (`CoordinationEvent`).
     case waiting
 }
+
+/// What happened to a key, named as Redis names its keyspace events.
+public enum KeyEvent: String, Hashable, Sendable {
+    case set
+    case del
+    case expire
+    /// Removed because its TTL (or its lease) ran out.
+    case expired
+    case persist
+    case incrby
+}
+
+/// One key changed by an applied entry: its new value, or nil when it was removed.
+public struct KeyChange: Hashable, Sendable {
+    public let key: [UInt8]
+    public let value: [UInt8]?
+    public let event: KeyEvent
+
+    public init(key: [UInt8], value: [UInt8]?, event: KeyEvent) {
+        self.key = key
+        self.value = value
+        self.event = event
+    }
+}

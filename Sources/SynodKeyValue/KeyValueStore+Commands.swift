@@ -6,6 +6,7 @@ extension KeyValueStore {
     static let overflow = "ERR increment or decrement would overflow"
 
     mutating func execute(_ command: KeyValueCommand, change: inout Change) -> KeyValueResult {
+        change.keyEvent = Self.keyEvent(of: command)
         switch command {
         case .set(let key, let value, let condition, let expiry, let returnPrevious):
             let previous = live(key, change: &change)
@@ -92,6 +93,19 @@ extension KeyValueStore {
         }
     }
 
+    /// The keyspace event a command's writes and removals are reported as.
+    static func keyEvent(of command: KeyValueCommand) -> KeyEvent {
+        switch command {
+        case .delete, .compareAndDelete, .leaseRevoke: .del
+        case .expire: .expire
+        case .persist: .persist
+        case .increment: .incrby
+        case .removeExpired, .sweep, .extendLeases: .expired
+        case .set, .multiSet, .compareAndSet, .leaseGrant, .leaseKeepAlive, .acquire, .release, .refreshLock: .set
+        case .fenced(_, _, let inner), .withLease(_, let inner): keyEvent(of: inner)
+        }
+    }
+
     /// The key's record if it exists at the store's clock; an expired one is removed.
     mutating func live(_ key: [UInt8], change: inout Change) -> Record? {
         guard let record = records[key] else { return nil }
@@ -153,6 +167,7 @@ extension KeyValueStore {
         records[key] = record
         if record.expiresAtMilliseconds != nil { keysWithExpiry.insert(key) } else { keysWithExpiry.remove(key) }
         change.happened = true
+        change.keyChanges.append(KeyChange(key: key, value: record.value, event: change.keyEvent))
     }
 
     /// Removes a live key; false if there was none.
@@ -161,8 +176,9 @@ extension KeyValueStore {
         keysWithExpiry.remove(key)
         if let lease = record.lease { leases[lease]?.keys.remove(key) }
         change.happened = true
-        if let expiry = record.expiresAtMilliseconds, expiry <= clockMilliseconds { return false }
-        return true
+        let expired = record.expiresAtMilliseconds.map { $0 <= clockMilliseconds } ?? false
+        change.keyChanges.append(KeyChange(key: key, value: nil, event: expired ? .expired : change.keyEvent))
+        return !expired
     }
 
     mutating func expire(_ key: [UInt8], expiry: KeyExpiry, condition: ExpireCondition, change: inout Change) -> Bool {
@@ -179,7 +195,10 @@ extension KeyValueStore {
             case .ifEarlierAndHasExpiry: current.map { newExpiry < $0 } ?? false
             }
         guard allowed else { return false }
-        if newExpiry <= clockMilliseconds { return remove(key, change: &change) }
+        if newExpiry <= clockMilliseconds {
+            change.keyEvent = .del  // As Redis reports an EXPIRE into the past.
+            return remove(key, change: &change)
+        }
         record.expiresAtMilliseconds = newExpiry
         store(key, record, change: &change)
         return true

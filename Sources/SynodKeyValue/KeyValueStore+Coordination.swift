@@ -291,7 +291,10 @@ extension KeyValueStore {
             let count = deadlines.deadlines.count
             switch first.item {
             case .lease(let id):
+                let event = change.keyEvent
+                change.keyEvent = .expired
                 endLease(id, change: &change)
+                change.keyEvent = event
             case .holder(let reference):
                 releaseHolder(reference, change: &change)
             case .waiter(let reference, let ticket):

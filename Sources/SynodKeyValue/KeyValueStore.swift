@@ -70,21 +70,28 @@ public struct KeyValueStore: Hashable, Sendable {
     /// replica alike. Returns the proposer's request id (nil if undecodable) and the result.
     public mutating func apply(encoded bytes: [UInt8], at index: UInt64) -> Applied {
         do {
-            let entry = try KeyValueEntry(decoding: bytes)
-            let (result, events) = applyReportingEvents(entry, at: index)
-            return Applied(requestID: entry.requestID, result: result, events: events)
+            return applyReporting(try KeyValueEntry(decoding: bytes), at: index)
         } catch {
             skip(index: index)
-            return Applied(requestID: nil, result: .error("ERR undecodable log entry: \(error)"), events: [])
+            return Applied(
+                requestID: nil,
+                result: .error("ERR undecodable log entry: \(error)"),
+                events: [],
+                revision: revision,
+                keyChanges: []
+            )
         }
     }
 
     /// What applying one entry gave: the proposer's request id (nil if undecodable), its
-    /// result, and what it did for requests waiting from earlier entries.
+    /// result, what it did for requests waiting from earlier entries, and the keys it changed
+    /// (all at `revision`, for watches and keyspace notifications).
     public struct Applied: Sendable {
         public let requestID: UInt64?
         public let result: KeyValueResult
         public let events: [CoordinationEvent]
+        public let revision: UInt64
+        public let keyChanges: [KeyChange]
     }
 
     /// Entries that carry no command (no-ops, membership changes) still advance the index.
@@ -94,21 +101,24 @@ public struct KeyValueStore: Hashable, Sendable {
     }
 
     public mutating func apply(_ entry: KeyValueEntry, at index: UInt64) -> KeyValueResult {
-        applyReportingEvents(entry, at: index).result
+        applyReporting(entry, at: index).result
     }
 
     /// Applies an entry: the deadlines due at its time are settled first, then its command runs.
-    public mutating func applyReportingEvents(
-        _ entry: KeyValueEntry,
-        at index: UInt64
-    ) -> (result: KeyValueResult, events: [CoordinationEvent]) {
+    public mutating func applyReporting(_ entry: KeyValueEntry, at index: UInt64) -> Applied {
         skip(index: index)
         clockMilliseconds = max(clockMilliseconds, entry.timeMilliseconds)
         var change = Change(revision: revision + 1, ticket: entry.requestID)
         settleDeadlines(change: &change)
         let result = execute(entry.command, change: &change)
         if change.happened { revision = change.revision }
-        return (result, change.events)
+        return Applied(
+            requestID: entry.requestID,
+            result: result,
+            events: change.events,
+            revision: revision,
+            keyChanges: change.keyChanges
+        )
     }
 
     /// The revision an entry's writes get, whether it wrote anything, and what it did for
@@ -121,5 +131,8 @@ public struct KeyValueStore: Hashable, Sendable {
         var events: [CoordinationEvent] = []
         /// The lease the keys written now are attached to (`withLease`).
         var lease: UInt64?
+        /// What the command running now does to the keys it writes or removes.
+        var keyEvent = KeyEvent.set
+        var keyChanges: [KeyChange] = []
     }
 }

@@ -12,6 +12,8 @@ public enum ReadCommand: Hashable, Sendable {
     case lockInfo(name: [UInt8])
     case electionLeader(name: [UInt8])
     case leaseTimeToLive(id: UInt64)
+    /// SERVICE.LIST: the live instances of a service, as [instance, address, metadata].
+    case serviceInstances(service: [UInt8])
 }
 
 extension KeyValueStore {
@@ -36,6 +38,20 @@ extension KeyValueStore {
             return electionLeader(name)
         case .leaseTimeToLive(let id):
             return .integer(leaseRemainingMilliseconds(id, at: now))
+        case .serviceInstances(let service):
+            let prefix = Array("__service/".utf8) + service + [UInt8(ascii: "/")]
+            let instances = records.keys.filter { $0.starts(with: prefix) && value(of: $0, at: now) != nil }
+                .sorted { $0.lexicographicallyPrecedes($1) }
+            return .array(
+                instances.map { key in
+                    let stored = records[key]!.value
+                    let newline = stored.firstIndex(of: UInt8(ascii: "\n")) ?? stored.endIndex
+                    return .array([
+                        .value(Array(key.dropFirst(prefix.count))), .value(Array(stored[..<newline])),
+                        .value(newline < stored.endIndex ? Array(stored[(newline + 1)...]) : []),
+                    ])
+                }
+            )
         }
     }
 }
@@ -69,6 +85,9 @@ extension ReadCommand {
         case .leaseTimeToLive(let id):
             writer.write(UInt8(9))
             writer.write(id)
+        case .serviceInstances(let service):
+            writer.write(UInt8(10))
+            writer.writeLengthPrefixed(service)
         }
     }
 
@@ -86,6 +105,7 @@ extension ReadCommand {
         case 7: self = .lockInfo(name: try bytes())
         case 8: self = .electionLeader(name: try bytes())
         case 9: self = .leaseTimeToLive(id: try reader.readUInt64())
+        case 10: self = .serviceInstances(service: try bytes())
         case let kind: throw .invalid("read kind \(kind)")
         }
     }

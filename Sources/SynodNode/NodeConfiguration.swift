@@ -48,6 +48,9 @@ public struct NodeConfiguration: Sendable {
     /// Unsent reply bytes one client may hold before it is disconnected (Redis's
     /// client-output-buffer-limit).
     public var clientOutputBufferBytesMax = 256 << 20
+    /// Key changes each node keeps for watches to replay (WATCH.* FROM a revision); older
+    /// revisions are compacted.
+    public var watchHistoryChanges = 100_000
     /// Threads for client and peer connections; 0 runs them on the driver's own thread, as
     /// Redis does, which saves a thread hop per request and suits small machines.
     public var ioThreads = 0
@@ -89,6 +92,7 @@ public struct NodeConfiguration: Sendable {
             return "the election timeout must exceed the heartbeat interval"
         }
         if clientOutputBufferBytesMax < 1024 { return "the client output buffer limit must be at least 1024 bytes" }
+        if watchHistoryChanges < 1 { return "the watch history must keep at least 1 change" }
         if !(0...64).contains(ioThreads) { return "--io-threads must be 0...64" }
         if snapshotIntervalEntries < 1 { return "the snapshot interval must be at least 1 entry" }
         return nil

@@ -94,6 +94,7 @@ extension NodeDriver {
         }
         if let snapshot = ready.snapshot {
             restore(snapshot)
+            watches.restart(after: store.revision)
             forgetProposals(through: snapshot.index)
             settleWaitsAfterSnapshot()
         }
@@ -169,6 +170,7 @@ extension NodeDriver {
                 }
             }
             for event in applied.events { settle(event) }
+            watches.record(revision: applied.revision, changes: applied.keyChanges)
         } else {
             store.skip(index: entry.index.rawValue)
         }

@@ -56,6 +56,8 @@ final class NodeDriver: @unchecked Sendable {
     /// Lock acquisitions and campaigns queued in a lock's line, by request id: a later entry
     /// grants them or ends their wait (`CoordinationEvent`).
     var pendingWaits: [UInt64: EventLoopPromise<KeyValueResult>] = [:]
+    /// Watches of keys and prefixes, fed by every applied entry.
+    let watches: WatchHub
     /// The log index of the last `sweep` this leader proposed: one at a time.
     var sweepProposedAt: LogIndex?
     /// Reads waiting for their ReadIndex, then for the state machine to reach it.
@@ -105,6 +107,7 @@ final class NodeDriver: @unchecked Sendable {
         self.replica = try RaftReplica(configuration: raftConfiguration, state: state)
         self.storage = storage
         self.store = try KeyValueStore(snapshotBytes: state.snapshot.data)
+        self.watches = WatchHub(startingAfter: store.revision, keptChangesMax: configuration.watchHistoryChanges)
     }
 
     var isLeader: Bool { replica.role == .leader }

@@ -25,6 +25,12 @@ extension RESPConnectionHandler {
         case .readWrite:
             readsMayBeStale = false
             writer.simpleString("OK")
+        case .watch(let key, let isPrefix, let from):
+            startWatch(key: key, isPrefix: isPrefix, from: from, slot: slot, context: context)
+            return
+        case .watchCancel:
+            cancelWatches()
+            writer.simpleString("OK")
         case .quit:
             writer.simpleString("OK")
             closeAfterFlush = true

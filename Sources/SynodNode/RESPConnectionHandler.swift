@@ -53,6 +53,8 @@ final class RESPConnectionHandler: ChannelInboundHandler {
     var readingPaused = false
     /// A flush is queued on the loop: replies that complete before it runs leave in one write.
     var flushQueued = false
+    /// This connection's watches (WATCH.*), as the driver's `WatchHub` knows them.
+    var watchIDs: [UInt64] = []
 
     init(shared: ClientContext, limits: RESPLimits = RESPLimits()) {
         self.shared = shared
@@ -82,6 +84,7 @@ final class RESPConnectionHandler: ChannelInboundHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
+        cancelWatches()
         if clientID != 0 { shared.statistics.withLockedValue { $0.connectedClients -= 1 } }
         context.fireChannelInactive()
     }
@@ -134,7 +137,18 @@ final class RESPConnectionHandler: ChannelInboundHandler {
     func handle(_ words: [[UInt8]], context: ChannelHandlerContext) {
         let slot = firstReplyNumber + replies.count
         replies.append(nil)
-        switch CommandParser.parse(words) {
+        var parsed = CommandParser.parse(words)
+        if case .success(let command) = parsed, version == .resp2, !watchIDs.isEmpty,
+            !Self.allowedWhileWatchingInRESP2(command)
+        {
+            let name = String(decoding: words[0].prefix(128), as: UTF8.self).lowercased()
+            parsed = .failure(
+                CommandRejection(
+                    "ERR Can't execute '\(name)': only WATCH.*, SERVICE.WATCH, PING and QUIT are allowed while watching"
+                )
+            )
+        }
+        switch parsed {
         case .failure(let rejection):
             var writer = RESPWriter(version: version)
             writer.error(rejection.message)

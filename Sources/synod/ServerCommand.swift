@@ -40,6 +40,9 @@ struct ServerCommand: AsyncParsableCommand {
     @Option(help: "Unsent reply bytes a client may hold before it is disconnected.")
     var clientOutputBufferLimit = 256 << 20
 
+    @Option(help: "Key changes kept for watches to replay from a revision; older ones are compacted.")
+    var watchHistory = 100_000
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel = "info"
 
@@ -64,6 +67,7 @@ struct ServerCommand: AsyncParsableCommand {
         configuration.tickMilliseconds = tickMilliseconds
         configuration.httpAddress = http
         configuration.ioThreads = ioThreads
+        configuration.watchHistoryChanges = watchHistory
         configuration.clientOutputBufferBytesMax = clientOutputBufferLimit
         if let problem = configuration.problem() { throw ValidationError(problem) }
         return configuration

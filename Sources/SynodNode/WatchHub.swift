@@ -1,0 +1,112 @@
+import SynodKeyValue
+
+/// Watches of a key or a prefix, served by any node from its own recent history of applied
+/// changes. Confined to the driver's loop.
+///
+/// A watch streams every change from a revision on, one batch per revision, in revision order:
+/// no gap, no duplicate. A client that reconnects resumes from the revision after the last it
+/// saw. Changes older than the history kept (a bounded number, and nothing from before this
+/// node started) are compacted: asking for them is an error, never a silent gap.
+final class WatchHub {
+    /// Every change one applied entry made, at its revision.
+    struct Batch {
+        let revision: UInt64
+        let changes: [KeyChange]
+    }
+
+    struct Watcher {
+        let key: [UInt8]
+        let isPrefix: Bool
+        /// Gets the changes as they are applied, or nil when the watch has ended.
+        let deliver: ([Batch]?) -> Void
+
+        func matches(_ key: [UInt8]) -> Bool {
+            isPrefix ? key.starts(with: self.key) : key == self.key
+        }
+
+        /// The batch with only the changes this watch asks for; nil if none.
+        func filter(_ batch: Batch) -> Batch? {
+            let changes = batch.changes.filter { matches($0.key) }
+            return changes.isEmpty ? nil : Batch(revision: batch.revision, changes: changes)
+        }
+    }
+
+    private var history: [Batch] = []
+    private var historyStart = 0
+    private var keptChanges = 0
+    let keptChangesMax: Int
+    /// The oldest revision whose changes are all still here.
+    private(set) var oldestRevision: UInt64
+    private var watchers: [UInt64: Watcher] = [:]
+    private var nextWatcherID: UInt64 = 1
+
+    /// A hub whose history starts after `revision` (the store's revision at start).
+    init(startingAfter revision: UInt64, keptChangesMax: Int) {
+        oldestRevision = revision + 1
+        self.keptChangesMax = keptChangesMax
+    }
+
+    var watcherCount: Int { watchers.count }
+
+    /// The changes an applied entry made; passed on to the watches that match.
+    func record(revision: UInt64, changes: [KeyChange]) {
+        guard !changes.isEmpty else { return }
+        let batch = Batch(revision: revision, changes: changes)
+        history.append(batch)
+        keptChanges += changes.count
+        while keptChanges > keptChangesMax, historyStart < history.count {
+            keptChanges -= history[historyStart].changes.count
+            oldestRevision = history[historyStart].revision + 1
+            historyStart += 1
+        }
+        if historyStart > 1024 && historyStart * 2 > history.count {
+            history.removeFirst(historyStart)
+            historyStart = 0
+        }
+        for watcher in watchers.values {
+            if let filtered = watcher.filter(batch) { watcher.deliver([filtered]) }
+        }
+    }
+
+    /// The state machine was replaced by a snapshot: the history no longer continues, so
+    /// every watch ends (its client resumes from its last revision, here or elsewhere).
+    func restart(after revision: UInt64) {
+        history = []
+        historyStart = 0
+        keptChanges = 0
+        oldestRevision = revision + 1
+        let ended = watchers
+        watchers = [:]
+        for watcher in ended.values { watcher.deliver(nil) }
+    }
+
+    enum WatchError: Error {
+        case compacted(requested: UInt64, oldest: UInt64)
+    }
+
+    /// Starts a watch from `revision` (nil for only what comes next); returns its id and the
+    /// kept changes it asks for, which the caller sends before anything `deliver` gets.
+    func watch(
+        key: [UInt8],
+        isPrefix: Bool,
+        from revision: UInt64?,
+        deliver: @escaping ([Batch]?) -> Void
+    ) throws(WatchError) -> (id: UInt64, replay: [Batch]) {
+        let watcher = Watcher(key: key, isPrefix: isPrefix, deliver: deliver)
+        var replay: [Batch] = []
+        if let revision {
+            guard revision >= oldestRevision else {
+                throw .compacted(requested: revision, oldest: oldestRevision)
+            }
+            for batch in history[historyStart...] where batch.revision >= revision {
+                if let filtered = watcher.filter(batch) { replay.append(filtered) }
+            }
+        }
+        let id = nextWatcherID
+        nextWatcherID += 1
+        watchers[id] = watcher
+        return (id, replay)
+    }
+
+    func cancel(_ id: UInt64) { watchers[id] = nil }
+}
