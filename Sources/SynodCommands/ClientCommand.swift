@@ -34,4 +34,15 @@ public enum ConnectionCommand: Hashable, Sendable {
     /// now on).
     case watch(key: [UInt8], isPrefix: Bool, from: UInt64?)
     case watchCancel
+    case subscribe(channels: [[UInt8]])
+    /// No channels: all of them.
+    case unsubscribe(channels: [[UInt8]])
+    case psubscribe(patterns: [[UInt8]])
+    case punsubscribe(patterns: [[UInt8]])
+    case publish(channel: [UInt8], message: [UInt8])
+    case pubsubChannels(pattern: [UInt8]?)
+    case pubsubNumsub(channels: [[UInt8]])
+    case pubsubNumpat
+    /// CONFIG SET of the parameters a node can change at run time.
+    case configSetKeyspaceEvents(KeyspaceEvents)
 }

@@ -33,11 +33,46 @@ extension CommandParser {
                 throw CommandRejection(CommandError.unknownSubcommand(subcommand, of: "command"))
             }
         case "config":
-            guard keyword(arguments[0]) == "GET" else {
+            switch keyword(arguments[0]) {
+            case "GET":
+                guard arguments.count >= 2 else { throw CommandRejection(CommandError.wrongArity("config|get")) }
+                return .configGet(patterns: Array(arguments.dropFirst()))
+            case "SET":
+                guard arguments.count == 3 else { throw CommandRejection(CommandError.wrongArity("config|set")) }
+                let parameter = String(decoding: arguments[1], as: UTF8.self).lowercased()
+                guard parameter == "notify-keyspace-events" else {
+                    throw CommandRejection("ERR Unknown option or number of arguments for CONFIG SET - '\(parameter)'")
+                }
+                guard let events = KeyspaceEvents(flags: String(decoding: arguments[2], as: UTF8.self)) else {
+                    throw CommandRejection(KeyspaceEvents.invalid)
+                }
+                return .configSetKeyspaceEvents(events)
+            default:
                 throw CommandRejection(CommandError.unknownSubcommand(arguments[0], of: "config"))
             }
-            guard arguments.count >= 2 else { throw CommandRejection(CommandError.wrongArity("config|get")) }
-            return .configGet(patterns: Array(arguments.dropFirst()))
+        case "subscribe":
+            return .subscribe(channels: arguments)
+        case "unsubscribe":
+            return .unsubscribe(channels: arguments)
+        case "psubscribe":
+            return .psubscribe(patterns: arguments)
+        case "punsubscribe":
+            return .punsubscribe(patterns: arguments)
+        case "publish":
+            return .publish(channel: arguments[0], message: arguments[1])
+        case "pubsub":
+            switch keyword(arguments[0]) {
+            case "CHANNELS" where arguments.count <= 2:
+                return .pubsubChannels(pattern: arguments.count == 2 ? arguments[1] : nil)
+            case "NUMSUB":
+                return .pubsubNumsub(channels: Array(arguments.dropFirst()))
+            case "NUMPAT" where arguments.count == 1:
+                return .pubsubNumpat
+            case "CHANNELS", "NUMPAT":
+                throw CommandRejection(CommandError.wrongArity("pubsub|\(keyword(arguments[0]).lowercased())"))
+            default:
+                throw CommandRejection(CommandError.unknownSubcommand(arguments[0], of: "pubsub"))
+            }
         case "info":
             return .info(sections: arguments)
         case "readonly":

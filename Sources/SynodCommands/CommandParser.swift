@@ -12,6 +12,7 @@ public enum CommandParser {
         "cas": -4, "cad": 3, "lease.grant": 2, "lease.keepalive": 2, "lease.revoke": 2, "lease.ttl": 2,
         "lock.acquire": -4, "lock.release": 3, "lock.refresh": 4, "lock.info": 2, "elect.campaign": -3,
         "elect.leader": 2, "elect.resign": 3, "watch.key": -2, "watch.prefix": -2, "watch.cancel": 1,
+        "subscribe": -2, "unsubscribe": -1, "psubscribe": -2, "punsubscribe": -1, "publish": 3, "pubsub": -2,
         "service.register": -6, "service.deregister": 3, "service.list": 2, "service.watch": -2,
     ]
 

@@ -1,4 +1,5 @@
 import NIOCore
+import SynodCommands
 import SynodConsensus
 import SynodCore
 import SynodKeyValue
@@ -171,6 +172,13 @@ extension NodeDriver {
             }
             for event in applied.events { settle(event) }
             watches.record(revision: applied.revision, changes: applied.keyChanges)
+            if !keyspaceEvents.isEmpty {
+                for change in applied.keyChanges {
+                    for notification in keyspaceEvents.notifications(for: change) {
+                        pubsub.publish(notification.channel, notification.message)
+                    }
+                }
+            }
         } else {
             store.skip(index: entry.index.rawValue)
         }

@@ -58,6 +58,10 @@ final class NodeDriver: @unchecked Sendable {
     var pendingWaits: [UInt64: EventLoopPromise<KeyValueResult>] = [:]
     /// Watches of keys and prefixes, fed by every applied entry.
     let watches: WatchHub
+    let pubsub = PubSubHub()
+    /// Which applied changes are published as keyspace notifications (CONFIG SET
+    /// notify-keyspace-events on this node).
+    var keyspaceEvents = KeyspaceEvents()
     /// The log index of the last `sweep` this leader proposed: one at a time.
     var sweepProposedAt: LogIndex?
     /// Reads waiting for their ReadIndex, then for the state machine to reach it.
@@ -217,9 +221,20 @@ final class NodeDriver: @unchecked Sendable {
         case .forwardedResult(let group, let requestID, let result):
             guard group == Self.group else { return }
             pendingForwards.removeValue(forKey: requestID)?.succeed(result)
+        case .published(let channel, let message):
+            pubsub.publish(channel, message)
         case .needMoreData, .garbage:
             return
         }
+    }
+
+    /// PUBLISH: to this node's subscribers, and to every peer for theirs (as Redis Cluster
+    /// does, without ordering or durability). Returns this node's receivers.
+    func publish(_ channel: [UInt8], _ message: [UInt8]) -> Int {
+        precondition(loop.inEventLoop, "driver state is confined to its loop")
+        let frame = PeerFrame.encodePublish(channel: channel, message: message, group: Self.group)
+        for peer in configuration.initialCluster.keys where peer != configuration.nodeID { sendFrame(frame, peer) }
+        return pubsub.publish(channel, message)
     }
 
     /// Runs `processReady` once the inputs already queued on the loop have been taken in.

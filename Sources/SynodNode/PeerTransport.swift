@@ -168,7 +168,7 @@ final class PeerInboundHandler: ChannelInboundHandler {
         while true {
             let output = decoder.next()
             switch output {
-            case .message, .forwardedRequest, .forwardedResult:
+            case .message, .forwardedRequest, .forwardedResult, .published:
                 deliver(output)
             case .needMoreData:
                 return

@@ -13,6 +13,10 @@ extension RESPConnectionHandler {
     func runConnectionCommand(_ command: ConnectionCommand, slot: Int, context: ChannelHandlerContext) {
         var writer = RESPWriter(version: version)
         switch command {
+        case .ping(let message) where version == .resp2 && subscriptionCount > 0:
+            writer.arrayHeader(2)
+            writer.bulkString("pong")
+            writer.bulkString(message ?? [])
         case .ping(let message):
             if let message { writer.bulkString(message) } else { writer.simpleString("PONG") }
         case .echo(let message):
@@ -31,6 +35,10 @@ extension RESPConnectionHandler {
         case .watchCancel:
             cancelWatches()
             writer.simpleString("OK")
+        case .subscribe, .unsubscribe, .psubscribe, .punsubscribe, .publish, .pubsubChannels, .pubsubNumsub,
+            .pubsubNumpat, .configSetKeyspaceEvents:
+            runPubSubCommand(command, slot: slot, context: context)
+            return
         case .quit:
             writer.simpleString("OK")
             closeAfterFlush = true
@@ -52,7 +60,9 @@ extension RESPConnectionHandler {
             // No documentation yet: an empty map, which redis-cli takes as "no hints".
             writer.mapHeader(0)
         case .configGet(let patterns):
-            let matches = Self.configuration.filter { name, _ in
+            let settings =
+                Self.configuration + [("notify-keyspace-events", shared.keyspaceEvents.withLockedValue { $0.flags })]
+            let matches = settings.filter { name, _ in
                 patterns.contains { Self.glob(String(decoding: $0, as: UTF8.self).lowercased(), matches: name) }
             }
             writer.mapHeader(matches.count)

@@ -8,6 +8,8 @@ import SynodRESP
 final class ClientContext: Sendable {
     let driver: NodeDriver
     let configuration: NodeConfiguration
+    /// notify-keyspace-events as CONFIG GET shows it (the driver keeps its own copy).
+    let keyspaceEvents = NIOLockedValueBox(KeyspaceEvents())
     let statistics = NIOLockedValueBox(Statistics())
     let startedAt = NIODeadline.now()
 
@@ -55,6 +57,9 @@ final class RESPConnectionHandler: ChannelInboundHandler {
     var flushQueued = false
     /// This connection's watches (WATCH.*), as the driver's `WatchHub` knows them.
     var watchIDs: [UInt64] = []
+    var subscribedChannels: Set<[UInt8]> = []
+    var subscribedPatterns: Set<[UInt8]> = []
+    var subscriberRegistered = false
 
     init(shared: ClientContext, limits: RESPLimits = RESPLimits()) {
         self.shared = shared
@@ -85,6 +90,7 @@ final class RESPConnectionHandler: ChannelInboundHandler {
 
     func channelInactive(context: ChannelHandlerContext) {
         cancelWatches()
+        unregisterSubscriber()
         if clientID != 0 { shared.statistics.withLockedValue { $0.connectedClients -= 1 } }
         context.fireChannelInactive()
     }
@@ -145,6 +151,16 @@ final class RESPConnectionHandler: ChannelInboundHandler {
             parsed = .failure(
                 CommandRejection(
                     "ERR Can't execute '\(name)': only WATCH.*, SERVICE.WATCH, PING and QUIT are allowed while watching"
+                )
+            )
+        }
+        if case .success(let command) = parsed, version == .resp2, subscriptionCount > 0,
+            !Self.allowedWhileSubscribedInRESP2(command)
+        {
+            let name = String(decoding: words[0].prefix(128), as: UTF8.self).lowercased()
+            parsed = .failure(
+                CommandRejection(
+                    "ERR Can't execute '\(name)': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context"
                 )
             )
         }

@@ -10,12 +10,14 @@ import SynodRaft
 /// offset  size  field
 ///      0     4  magic "SYNP"
 ///      4     1  version (1)
-///      5     1  kind (1: a Raft message, 2: a forwarded client request, 3: its result)
+///      5     1  kind (1: a Raft message, 2: a forwarded client request, 3: its result,
+///                4: a PUBLISH for the peer's own subscribers)
 ///      6     2  zero
 ///      8     8  group id
 ///     16     4  payload length
 ///     20     n  payload (RaftMessage.encode; for a forwarded request the sender's node id,
-///                the request id and the request; for a result the request id and the result)
+///                the request id and the request; for a result the request id and the result;
+///                for a publish the channel and the message, each length-prefixed)
 ///   20+n     4  CRC-32C of bytes 0..<20+n
 /// ```
 public enum PeerFrame {
@@ -24,6 +26,7 @@ public enum PeerFrame {
     static let raftMessageKind: UInt8 = 1
     static let forwardedRequestKind: UInt8 = 2
     static let forwardedResultKind: UInt8 = 3
+    static let publishKind: UInt8 = 4
     static let headerCount = 20
 
     /// The bytes of one frame carrying a Raft message.
@@ -53,6 +56,14 @@ public enum PeerFrame {
         }
     }
 
+    /// A message PUBLISHed on another node, for this node's subscribers.
+    public static func encodePublish(channel: [UInt8], message: [UInt8], group: GroupID) -> [UInt8] {
+        frame(kind: publishKind, group: group) {
+            $0.writeLengthPrefixed(channel)
+            $0.writeLengthPrefixed(message)
+        }
+    }
+
     static func frame(kind: UInt8, group: GroupID, payload: (inout ByteWriter) -> Void) -> [UInt8] {
         var writer = ByteWriter(reservingCapacity: 64)
         writer.write(magic)
@@ -76,6 +87,7 @@ public struct PeerFrameDecoder: Sendable {
         case message(group: GroupID, RaftMessage)
         case forwardedRequest(group: GroupID, from: NodeID, requestID: UInt64, ForwardedRequest)
         case forwardedResult(group: GroupID, requestID: UInt64, KeyValueResult)
+        case published(channel: [UInt8], message: [UInt8])
         case needMoreData
         /// Not a valid frame; the stream cannot be trusted after it.
         case garbage(String)
@@ -116,7 +128,7 @@ public struct PeerFrameDecoder: Sendable {
             return .garbage("peer frame version \(buffer[readIndex + 4]), expected \(PeerFrame.version)")
         }
         let kind = buffer[readIndex + 5]
-        guard (PeerFrame.raftMessageKind...PeerFrame.forwardedResultKind).contains(kind), buffer[readIndex + 6] == 0,
+        guard (PeerFrame.raftMessageKind...PeerFrame.publishKind).contains(kind), buffer[readIndex + 6] == 0,
             buffer[readIndex + 7] == 0
         else { return .garbage("unknown peer frame kind") }
         let payloadCount = Int(field32(16))
@@ -143,6 +155,12 @@ public struct PeerFrameDecoder: Sendable {
                 let requestID = try reader.readUInt64()
                 let request = try ForwardingEncoding.readRequest(from: &reader)
                 output = .forwardedRequest(group: group, from: NodeID(rawNode), requestID: requestID, request)
+            case PeerFrame.publishKind:
+                let channel = try reader.readLengthPrefixed(maximumCount: payloadBytesMax)
+                output = .published(
+                    channel: channel,
+                    message: try reader.readLengthPrefixed(maximumCount: payloadBytesMax)
+                )
             default:
                 let requestID = try reader.readUInt64()
                 output = .forwardedResult(
