@@ -18,6 +18,11 @@ extension KeyValueStore {
 
     public func mutex(_ kind: MutexKind, _ name: [UInt8]) -> Mutex? { mutexes[Self.reference(kind, name)] }
 
+    /// Every lock and election, in name order.
+    public var allMutexes: [(kind: MutexKind, name: [UInt8], mutex: Mutex)] {
+        mutexes.keys.sorted().map { ($0.kind, $0.name, mutexes[$0]!) }
+    }
+
     /// The earliest deadline not yet settled: a leader proposes `sweep` once its clock passes it.
     public var nextDeadlineMilliseconds: Int64? { deadlines.earliest }
 

@@ -124,13 +124,14 @@ final class RESPConnectionHandler: ChannelInboundHandler {
     /// does not take the bytes already written (the channel is over its high water mark), and
     /// reads again once both have drained.
     func updateReading(context: ChannelHandlerContext) {
-        let writable = context.channel.isWritable
+        let channel = context.channel
+        let writable = channel.isWritable
         if !readingPaused && (replies.count >= Self.pendingRepliesMax || !writable) {
             readingPaused = true
-            context.channel.setOption(.autoRead, value: false).whenFailure { _ in context.close(promise: nil) }
+            channel.setOption(.autoRead, value: false).whenFailure { _ in channel.close(promise: nil) }
         } else if readingPaused && writable && replies.count < Self.pendingRepliesMax / 2 {
             readingPaused = false
-            context.channel.setOption(.autoRead, value: true).whenFailure { _ in context.close(promise: nil) }
+            channel.setOption(.autoRead, value: true).whenFailure { _ in channel.close(promise: nil) }
             decodeAvailable(context: context)
         }
     }

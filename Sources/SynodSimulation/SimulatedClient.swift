@@ -14,6 +14,11 @@ enum ClientOperation: Hashable, Sendable, CustomStringConvertible {
         case .write(.acquire(let lock, let owner)): "acquire(\(lock), client\(owner))"
         case .write(.release(let lock, let owner)): "release(\(lock), client\(owner))"
         case .write(.fencedPut(let lock, let token, let value)): "fenced-put(\(lock), token \(token), \(value))"
+        case .write(.leaseGrant(let ttl)): "lease-grant(\(ttl) ms)"
+        case .write(.leaseKeepAlive(let id)): "lease-keepalive(\(id))"
+        case .write(.waitAcquire(let lock, let owner, let ttl, let wait, let lease)):
+            "wait-acquire(\(lock), client\(owner), ttl \(ttl) ms, wait \(wait) ms, lease \(lease.map(String.init) ?? "none"))"
+        case .write(.waitRelease(let lock, let owner)): "wait-release(\(lock), client\(owner))"
         case .write(.put(let key, let value)): "put(\(key), \(value))"
         case .write(.compareAndSet(let key, let expected, let new)):
             "cas(\(key), \(expected.map(String.init) ?? "absent") -> \(new))"
@@ -26,7 +31,9 @@ enum ClientOperation: Hashable, Sendable, CustomStringConvertible {
         switch self {
         case .get(let key): key
         case .write(.put(let key, _)), .write(.compareAndSet(let key, _, _)), .write(.delete(let key)): key
-        case .readResource, .write(.acquire), .write(.release), .write(.fencedPut): nil
+        case .readResource, .write(.acquire), .write(.release), .write(.fencedPut), .write(.leaseGrant),
+            .write(.leaseKeepAlive), .write(.waitAcquire), .write(.waitRelease):
+            nil
         }
     }
 
@@ -69,6 +76,8 @@ struct SimulatedClient: Sendable {
     var stopped = false
     /// The fencing token this client last got for each lock, used in its fenced writes.
     var tokens: [UInt8: UInt64] = [:]
+    /// The leases this client was granted, newest last.
+    var leases: [UInt64] = []
 
     init(id: Int, leaderGuess: NodeID) {
         self.id = id

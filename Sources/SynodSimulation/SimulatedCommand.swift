@@ -13,6 +13,12 @@ struct SimulatedCommand: Hashable, Sendable {
         case release(lock: UInt8, owner: Int)
         /// SET on the lock's resource key, fenced by `token`.
         case fencedPut(lock: UInt8, token: UInt64, value: UInt64)
+        /// Time-dependent lock use, checked by `LockWaitChecker` rather than the
+        /// linearizability model: leases that end, lock TTLs, waits in line.
+        case leaseGrant(ttlMilliseconds: Int64)
+        case leaseKeepAlive(id: UInt64)
+        case waitAcquire(lock: UInt8, owner: Int, ttlMilliseconds: Int64, waitMilliseconds: Int64, lease: UInt64?)
+        case waitRelease(lock: UInt8, owner: Int)
     }
 
     /// Longer than any simulated run: simulated locks never expire.
@@ -27,6 +33,9 @@ struct SimulatedCommand: Hashable, Sendable {
         case acquired(token: UInt64?)
         case released(Bool)
         case fenced(stored: Bool)
+        case leaseGranted(id: UInt64)
+        /// LEASE.KEEPALIVE: false when the lease had already ended.
+        case keptAlive(Bool)
     }
 
     /// The client's request id, unique in a run.
@@ -42,6 +51,7 @@ struct SimulatedCommand: Hashable, Sendable {
     /// Lock names and their resource keys: two bytes, apart from the one-byte keys.
     static func lockName(_ lock: UInt8) -> [UInt8] { [0xFD, lock] }
     static func resourceKey(_ lock: UInt8) -> [UInt8] { [0xFE, lock] }
+    static func waitLockName(_ lock: UInt8) -> [UInt8] { [0xFC, lock] }
     static func owner(_ client: Int) -> [UInt8] { Array("client\(client)".utf8) }
     static func value(_ value: UInt64) -> [UInt8] { Array(String(value).utf8) }
 
@@ -86,6 +96,21 @@ struct SimulatedCommand: Hashable, Sendable {
             )
         case .release(let lock, let owner):
             command = .release(kind: .lock, name: Self.lockName(lock), owner: Self.owner(owner))
+        case .leaseGrant(let ttl):
+            command = .leaseGrant(ttlMilliseconds: ttl)
+        case .leaseKeepAlive(let id):
+            command = .leaseKeepAlive(id: id)
+        case .waitAcquire(let lock, let owner, let ttl, let wait, let lease):
+            command = .acquire(
+                kind: .lock,
+                name: Self.waitLockName(lock),
+                owner: Self.owner(owner),
+                ttlMilliseconds: ttl,
+                waitMilliseconds: wait,
+                lease: lease
+            )
+        case .waitRelease(let lock, let owner):
+            command = .release(kind: .lock, name: Self.waitLockName(lock), owner: Self.owner(owner))
         case .fencedPut(let lock, let token, let value):
             command = .fenced(
                 lock: Self.lockName(lock),
@@ -111,6 +136,10 @@ struct SimulatedCommand: Hashable, Sendable {
         case (.acquire, .integer(let token)): return .acquired(token: UInt64(token))
         case (.acquire, .null): return .acquired(token: nil)
         case (.release, .integer(let released)): return .released(released == 1)
+        case (.leaseGrant, .integer(let id)): return .leaseGranted(id: UInt64(id))
+        case (.leaseKeepAlive, .integer): return .keptAlive(true)
+        case (.leaseKeepAlive, .error): return .keptAlive(false)
+        case (.acquire, .error): return .acquired(token: nil)  // Its lease had ended.
         case (.fenced, .ok): return .fenced(stored: true)
         case (.fenced, .error(let message)) where message.hasPrefix("FENCED"): return .fenced(stored: false)
         default: preconditionFailure("unexpected result \(result) of \(command)")

@@ -27,6 +27,14 @@ struct SimulatedNode: Sendable {
     var replica: RaftReplica?
     /// The real key-value state machine.
     var store = KeyValueStore()
+    /// Checks the store's lock lines and grants against an independent model.
+    var lockWaits = LockWaitChecker(store: KeyValueStore())
+    /// Lock acquisitions waiting in line, by request id: the client to answer.
+    var pendingWaits: [UInt64: Int] = [:]
+    /// The term in which this node, as leader, last proposed `extendLeases`.
+    var leaseExtensionTerm: Term?
+    /// The index of the last `sweep` it proposed, while not yet applied.
+    var sweepProposedAt: LogIndex?
     /// The Ready being persisted, if any; no new Ready is taken until it completes.
     var writeInProgress: Ready<RaftMessage>?
     /// Whether the messages of `writeInProgress` were sent when the write began.
@@ -82,5 +90,6 @@ struct SimulatedNode: Sendable {
         writeInProgress = nil
         pendingWrites = [:]
         pendingReads = [:]
+        pendingWaits = [:]
     }
 }

@@ -36,6 +36,26 @@ extension Simulator {
         let key = UInt8(random.nextIndex(below: options.keyCount))
         // Values are unique per run, so the checker can tell every write apart.
         let value = nextRequestID
+        if random.nextBool(probability: options.lockOperationProbability / 2) {
+            // Leases, TTLs and waits: checked by each node's LockWaitChecker.
+            let lock = UInt8(random.nextIndex(below: 2))
+            let lease = clients[clientID].leases.last
+            switch random.nextIndex(below: 8) {
+            case 0: return .write(.leaseGrant(ttlMilliseconds: Int64(20 + random.nextIndex(below: 600))))
+            case 1: return .write(.leaseKeepAlive(id: lease ?? 1))
+            case 2..<6:
+                return .write(
+                    .waitAcquire(
+                        lock: lock,
+                        owner: clientID,
+                        ttlMilliseconds: Int64(20 + random.nextIndex(below: 500)),
+                        waitMilliseconds: Int64(random.nextIndex(below: 1_000)),
+                        lease: random.nextBool(probability: 0.7) ? lease : nil
+                    )
+                )
+            default: return .write(.waitRelease(lock: lock, owner: clientID))
+            }
+        }
         if random.nextBool(probability: options.lockOperationProbability) {
             let lock = UInt8(random.nextIndex(below: 2))
             switch random.nextIndex(below: 8) {
@@ -140,6 +160,7 @@ extension Simulator {
         {
             clients[clientID].tokens[lock] = token
         }
+        if case .applied(.leaseGranted(let id)) = reply { clients[clientID].leases.append(id) }
         fold(0xC11E, UInt64(clientID), requestID)
         if inLivenessPhase && history[outstanding.historyIndex].callMicroseconds >= livenessStartMicroseconds {
             clients[clientID].stopped = true

@@ -49,6 +49,18 @@ extension Simulator {
         }
         if let snapshot = ready.snapshot {
             nodes[position].store = restoreStore(from: snapshot, on: position)
+            nodes[position].lockWaits = LockWaitChecker(store: nodes[position].store)
+            for (requestID, client) in nodes[position].pendingWaits {
+                // The snapshot covers the entry that settled the wait.
+                let standing = nodes[position].store.standing(ofTicket: requestID)
+                guard standing != .waiting else { continue }
+                nodes[position].pendingWaits[requestID] = nil
+                if case .integer(let token) = standing {
+                    reply(.applied(.acquired(token: UInt64(token))), to: client, requestID: requestID)
+                } else {
+                    reply(.applied(.acquired(token: nil)), to: client, requestID: requestID)
+                }
+            }
             statistics.snapshotsInstalled += 1
             record("n\(id.rawValue) installs snapshot \(snapshot.term)/\(snapshot.index)")
         }
@@ -76,13 +88,32 @@ extension Simulator {
         } catch {
             preconditionFailure("n\(position + 1) applied an entry the simulation did not write: \(error)")
         }
-        let result = nodes[position].store.apply(decoded, at: entry.index.rawValue)
+        let applied = nodes[position].store.applyReporting(decoded, at: entry.index.rawValue)
+        if let violation = nodes[position].lockWaits.observe(decoded, applied, store: nodes[position].store) {
+            checker.fail("lock-waits", "n\(position + 1) at \(entry.index): \(violation)")
+        }
         if let client = nodes[position].pendingWrites.removeValue(forKey: decoded.requestID) {
-            reply(
-                .applied(SimulatedCommand.outcome(of: decoded.command, result)),
-                to: client,
-                requestID: decoded.requestID
-            )
+            if applied.result == .waiting {
+                nodes[position].pendingWaits[decoded.requestID] = client
+            } else {
+                reply(
+                    .applied(SimulatedCommand.outcome(of: decoded.command, applied.result)),
+                    to: client,
+                    requestID: decoded.requestID
+                )
+            }
+        }
+        for event in applied.events {
+            switch event {
+            case .granted(let ticket, let token):
+                if let client = nodes[position].pendingWaits.removeValue(forKey: ticket) {
+                    reply(.applied(.acquired(token: token)), to: client, requestID: ticket)
+                }
+            case .gaveUp(let ticket):
+                if let client = nodes[position].pendingWaits.removeValue(forKey: ticket) {
+                    reply(.applied(.acquired(token: nil)), to: client, requestID: ticket)
+                }
+            }
         }
     }
 

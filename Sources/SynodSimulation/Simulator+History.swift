@@ -45,6 +45,8 @@ extension Simulator {
             case .write(.release(let lock, let owner)): input = .release(lock: lock, owner: owner)
             case .write(.fencedPut(let lock, let token, let value)):
                 input = .fencedPut(lock: lock, token: token, value: value)
+            case .write(.leaseGrant), .write(.leaseKeepAlive), .write(.waitAcquire), .write(.waitRelease):
+                continue  // Time-dependent: LockWaitChecker checks them as they are applied.
             }
             let output: KeyValueModel.Output?
             switch entry.reply {
@@ -59,6 +61,8 @@ extension Simulator {
             case .applied(.acquired(let token))?: output = .acquired(token: token)
             case .applied(.released(let released))?: output = .released(released)
             case .applied(.fenced(let stored))?: output = .fenced(stored: stored)
+            case .applied(.leaseGranted)?, .applied(.keptAlive)?:
+                preconditionFailure("lease operations are not in the checked history")
             }
             operations.append(
                 HistoryOperation(

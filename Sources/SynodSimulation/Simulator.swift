@@ -1,5 +1,6 @@
 import SynodConsensus
 import SynodCore
+import SynodKeyValue
 import SynodRaft
 
 /// Runs one seeded simulation of a Raft cluster with faults and clients, and checks it.
@@ -148,6 +149,7 @@ public struct Simulator {
             preconditionFailure("simulator built an invalid configuration: \(error)")
         }
         nodes[position].store = restoreStore(from: durable.snapshot, on: position)
+        nodes[position].lockWaits = LockWaitChecker(store: nodes[position].store)
         precondition(nodes[position].store.appliedIndex == durable.snapshot.index.rawValue, "snapshot data mismatch")
         record("n\(position + 1) boots term=\(durable.hardState.term) last=\(durable.entries.last?.index ?? .zero)")
         scheduleTick(position)
@@ -160,6 +162,7 @@ public struct Simulator {
         case .tick(let position, let incarnation):
             guard nodes[position].incarnation == incarnation, nodes[position].isUp else { return }
             nodes[position].replica!.tick()
+            leaderHousekeeping(position)
             afterInput(position)
             scheduleTick(position)
         case .deliver(let message):
@@ -208,6 +211,26 @@ public struct Simulator {
     }
 
     /// A node received input: check it, then run its Ready cycle.
+    /// What the node's leader does on a tick: in a new term, first give every lease its full
+    /// TTL again; then propose a sweep when a lease, lock TTL or wait is due by its clock.
+    mutating func leaderHousekeeping(_ position: Int) {
+        guard let replica = nodes[position].replica, replica.role == .leader else { return }
+        let time = clockMilliseconds(position)
+        if nodes[position].leaseExtensionTerm != replica.term {
+            nodes[position].leaseExtensionTerm = replica.term
+            let entry = KeyValueEntry(requestID: 0, timeMilliseconds: time, command: .extendLeases)
+            _ = try? nodes[position].replica!.propose(entry.encoded)
+        }
+        guard let due = nodes[position].store.nextDeadlineMilliseconds, due <= time else { return }
+        if let proposed = nodes[position].sweepProposedAt, proposed.rawValue > nodes[position].store.appliedIndex {
+            return
+        }
+        let entry = KeyValueEntry(requestID: 0, timeMilliseconds: time, command: .sweep)
+        if (try? nodes[position].replica!.propose(entry.encoded)) != nil {
+            nodes[position].sweepProposedAt = nodes[position].replica!.lastIndex
+        }
+    }
+
     mutating func afterInput(_ position: Int) {
         observe(position)
         processReady(position)
