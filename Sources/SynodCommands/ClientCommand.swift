@@ -34,6 +34,8 @@ public enum ConnectionCommand: Hashable, Sendable {
     /// now on).
     case watch(key: [UInt8], isPrefix: Bool, from: UInt64?)
     case watchCancel
+    /// TIME: this node's clock.
+    case time
     case subscribe(channels: [[UInt8]])
     /// No channels: all of them.
     case unsubscribe(channels: [[UInt8]])

@@ -12,6 +12,12 @@ public enum CommandParser {
         "cas": -4, "cad": 3, "lease.grant": 2, "lease.keepalive": 2, "lease.revoke": 2, "lease.ttl": 2,
         "lock.acquire": -4, "lock.release": 3, "lock.refresh": 4, "lock.info": 2, "elect.campaign": -3,
         "elect.leader": 2, "elect.resign": 3, "watch.key": -2, "watch.prefix": -2, "watch.cancel": 1,
+        "setnx": 3, "setex": 4, "psetex": 4, "getset": 3, "getdel": 2, "getex": -2, "msetnx": -3,
+        "incrbyfloat": 3, "append": 3, "setrange": 4, "unlink": -2, "rename": 3, "renamenx": 3, "flushall": -1,
+        "hset": -4, "hmset": -4, "hsetnx": 4, "hdel": -3, "hincrby": 4, "hincrbyfloat": 4,
+        "strlen": 2, "getrange": 4, "substr": 4, "expiretime": 2, "pexpiretime": 2, "type": 2, "keys": 2,
+        "scan": -2, "randomkey": 1, "object": -2, "hget": 3, "hmget": -3, "hgetall": 2, "hkeys": 2, "hvals": 2,
+        "hlen": 2, "hexists": 3, "hstrlen": 3, "hscan": -3, "time": 1,
         "subscribe": -2, "unsubscribe": -1, "psubscribe": -2, "punsubscribe": -1, "publish": 3, "pubsub": -2,
         "service.register": -6, "service.deregister": 3, "service.list": 2, "service.watch": -2,
     ]
@@ -60,6 +66,17 @@ public enum CommandParser {
                 KeyValuePair(key: arguments[$0], value: arguments[$0 + 1])
             }
             return .write(.multiSet(pairs: pairs))
+        case "setnx", "setex", "psetex", "getset", "getdel", "getex", "incrbyfloat", "append", "setrange", "unlink",
+            "rename", "renamenx", "flushall", "hset", "hmset", "hsetnx", "hdel", "hincrby", "hincrbyfloat":
+            return .write(.redis(words: [Array(name.utf8)] + arguments))
+        case "msetnx":
+            guard arguments.count % 2 == 0 else { throw CommandRejection(CommandError.wrongArity(name)) }
+            return .write(.redis(words: [Array(name.utf8)] + arguments))
+        case "strlen", "getrange", "substr", "expiretime", "pexpiretime", "type", "keys", "scan", "randomkey", "object",
+            "hget", "hmget", "hgetall", "hkeys", "hvals", "hlen", "hexists", "hstrlen", "hscan":
+            return .read(.redis(words: [Array(name.utf8)] + arguments))
+        case "time":
+            return .connection(.time)
         default:
             if let command = try parseCoordination(name, arguments) { return command }
             return .connection(try parseConnection(name, arguments))

@@ -64,9 +64,10 @@ public struct KeyspaceEvents: OptionSet, Hashable, Sendable {
     /// The class a key event belongs to.
     static func eventClass(_ event: KeyEvent) -> KeyspaceEvents {
         switch event {
-        case .set, .incrby: .string
-        case .del, .expire, .persist: .generic
+        case .set, .incrby, .incrbyfloat, .append, .setrange: .string
+        case .del, .expire, .persist, .renameFrom, .renameTo: .generic
         case .expired: .expired
+        case .hset, .hdel, .hincrby, .hincrbyfloat: .hash
         }
     }
 

@@ -71,6 +71,8 @@ public enum KeyValueCommand: Hashable, Sendable {
     indirect case fenced(lock: [UInt8], token: UInt64, command: KeyValueCommand)
     /// Runs `command` (a SET or CAS) with the keys it writes attached to lease `lease`.
     indirect case withLease(lease: UInt64, command: KeyValueCommand)
+    /// One of the wider Redis commands, as its words (see `KeyValueStore+Redis`).
+    case redis(words: [[UInt8]])
 }
 
 public struct KeyValuePair: Hashable, Sendable {
@@ -108,6 +110,8 @@ public enum KeyValueResult: Hashable, Sendable {
     /// A Redis error reply, code first (`ERR ...`, `WRONGTYPE ...`).
     case error(String)
     case array([KeyValueResult])
+    /// A status reply (`+string`), as TYPE answers.
+    case status(String)
     /// Keys and values alternating (a RESP3 map, a flat array in RESP2).
     case map([KeyValueResult])
     /// Not answered yet: the request waits in a lock's line, and a later entry answers it
@@ -124,6 +128,15 @@ public enum KeyEvent: String, Hashable, Sendable {
     case expired
     case persist
     case incrby
+    case incrbyfloat
+    case append
+    case setrange
+    case renameFrom = "rename_from"
+    case renameTo = "rename_to"
+    case hset
+    case hdel
+    case hincrby
+    case hincrbyfloat
 }
 
 /// One key changed by an applied entry: its new value, or nil when it was removed.

@@ -106,6 +106,9 @@ extension KeyValueEntry {
             writer.write(UInt8(19))
             writer.write(lease)
             write(inner, to: &writer)
+        case .redis(let words):
+            writer.write(UInt8(20))
+            write(words, to: &writer)
         }
     }
 
@@ -218,6 +221,7 @@ extension KeyValueEntry {
         case 19:
             let lease = try reader.readUInt64()
             command = .withLease(lease: lease, command: try readCommand(from: &reader, depth: depth + 1))
+        case 20: command = .redis(words: try Self.readKeys(from: &reader))
         case let kind: throw .invalid("unknown command kind \(kind)")
         }
         return command

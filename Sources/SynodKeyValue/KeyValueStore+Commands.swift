@@ -10,6 +10,7 @@ extension KeyValueStore {
         switch command {
         case .set(let key, let value, let condition, let expiry, let returnPrevious):
             let previous = live(key, change: &change)
+            if returnPrevious, previous?.hash != nil { return .error(Self.wrongType) }
             let allowed =
                 switch condition {
                 case .always: true
@@ -40,11 +41,14 @@ extension KeyValueStore {
             return .ok
         case .compareAndSet(let key, let expected, let new, let expiry):
             let previous = live(key, change: &change)
+            if previous?.hash != nil { return .error(Self.wrongType) }
             guard previous?.value == expected else { return .integer(0) }
             write(key, new, expiresAt: resolve(expiry, previous: previous), change: &change)
             return .integer(1)
         case .compareAndDelete(let key, let expected):
-            guard live(key, change: &change)?.value == expected else { return .integer(0) }
+            let current = live(key, change: &change)
+            if current?.hash != nil { return .error(Self.wrongType) }
+            guard current?.value == expected else { return .integer(0) }
             _ = remove(key, change: &change)
             return .integer(1)
         case .removeExpired(let keys):
@@ -85,6 +89,8 @@ extension KeyValueStore {
             return refresh(Self.reference(.lock, name), owner: owner, ttlMilliseconds: ttl, change: &change)
         case .fenced(let lock, let token, let command):
             return fenced(lock: lock, token: token, command: command, change: &change)
+        case .redis(let words):
+            return executeRedis(words, change: &change)
         case .withLease(let lease, let command):
             guard leases[lease] != nil else { return .error(Self.leaseNotFound(lease)) }
             change.lease = lease
@@ -101,7 +107,8 @@ extension KeyValueStore {
         case .persist: .persist
         case .increment: .incrby
         case .removeExpired, .sweep, .extendLeases: .expired
-        case .set, .multiSet, .compareAndSet, .leaseGrant, .leaseKeepAlive, .acquire, .release, .refreshLock: .set
+        case .set, .multiSet, .compareAndSet, .leaseGrant, .leaseKeepAlive, .acquire, .release, .refreshLock, .redis:
+            .set
         case .fenced(_, _, let inner), .withLease(_, let inner): keyEvent(of: inner)
         }
     }
@@ -206,6 +213,7 @@ extension KeyValueStore {
 
     mutating func increment(_ key: [UInt8], by amount: Int64, change: inout Change) -> KeyValueResult {
         let previous = live(key, change: &change)
+        if previous?.hash != nil { return .error(Self.wrongType) }
         guard let current = previous.map({ Self.parseInteger($0.value) }) ?? 0 else { return .error(Self.notAnInteger) }
         let (sum, overflow) = current.addingReportingOverflow(amount)
         guard !overflow else { return .error(Self.overflow) }

@@ -1,9 +1,9 @@
 import SynodCore
 
 /// The store as snapshot bytes: every field, keys in byte order, so equal stores give equal
-/// bytes. Version 1 (strings only) is still read.
+/// bytes. Versions 1 (strings only) and 2 (no hashes) are still read.
 extension KeyValueStore {
-    static let snapshotVersion: UInt8 = 2
+    static let snapshotVersion: UInt8 = 3
 
     public var snapshotBytes: [UInt8] {
         var writer = ByteWriter(reservingCapacity: 64 + records.count * 56)
@@ -21,6 +21,14 @@ extension KeyValueStore {
             writer.write(record.createRevision)
             writer.write(record.modifyRevision)
             KeyValueEntry.writeOptional(record.lease, to: &writer)
+            writer.write(UInt8(record.hash == nil ? 0 : 1))
+            if let hash = record.hash {
+                writer.write(UInt64(hash.count))
+                for (field, value) in Self.sortedFields(hash) {
+                    writer.writeLengthPrefixed(field)
+                    writer.writeLengthPrefixed(value)
+                }
+            }
         }
         writer.write(UInt64(leases.count))
         for id in leases.keys.sorted() {
@@ -62,11 +70,11 @@ extension KeyValueStore {
         guard !bytes.isEmpty else { return }
         var reader = ByteReader(bytes)
         let version = try reader.readUInt8()
-        guard version == 1 || version == Self.snapshotVersion else { throw .invalid("unknown snapshot version") }
+        guard (1...Self.snapshotVersion).contains(version) else { throw .invalid("unknown snapshot version") }
         appliedIndex = try reader.readUInt64()
         revision = try reader.readUInt64()
         clockMilliseconds = Int64(bitPattern: try reader.readUInt64())
-        try readRecords(from: &reader, withLeases: version >= 2)
+        try readRecords(from: &reader, version: version)
         if version >= 2 {
             try readLeases(from: &reader)
             try readMutexes(from: &reader)
@@ -81,19 +89,28 @@ extension KeyValueStore {
         return count
     }
 
-    private mutating func readRecords(from reader: inout ByteReader, withLeases: Bool) throws(ByteReader.Failure) {
+    private mutating func readRecords(from reader: inout ByteReader, version: UInt8) throws(ByteReader.Failure) {
         for _ in 0..<(try Self.readCount(from: &reader, what: "records")) {
             let key = try reader.readLengthPrefixed(maximumCount: KeyValueEntry.bytesMax)
             let value = try reader.readLengthPrefixed(maximumCount: KeyValueEntry.bytesMax)
             let hasExpiry = try reader.readUInt8() == 1
             let expiry = Int64(bitPattern: try reader.readUInt64())
-            let record = Record(
+            var record = Record(
                 value: value,
                 expiresAtMilliseconds: hasExpiry ? expiry : nil,
                 createRevision: try reader.readUInt64(),
                 modifyRevision: try reader.readUInt64(),
-                lease: withLeases ? try KeyValueEntry.readOptional(from: &reader) : nil
+                lease: version >= 2 ? try KeyValueEntry.readOptional(from: &reader) : nil
             )
+            if version >= 3, try reader.readUInt8() == 1 {
+                var hash: [[UInt8]: [UInt8]] = [:]
+                for _ in 0..<(try Self.readCount(from: &reader, what: "fields")) {
+                    let field = try reader.readLengthPrefixed(maximumCount: KeyValueEntry.bytesMax)
+                    hash[field] = try reader.readLengthPrefixed(maximumCount: KeyValueEntry.bytesMax)
+                }
+                guard !hash.isEmpty else { throw .invalid("an empty hash") }
+                record.hash = hash
+            }
             guard record.modifyRevision <= revision, records.updateValue(record, forKey: key) == nil else {
                 throw .invalid("a duplicate or impossible record")
             }

@@ -12,7 +12,10 @@ import SynodCore
 ///   its modify revision, and as its create revision when the key is new.
 public struct KeyValueStore: Hashable, Sendable {
     public struct Record: Hashable, Sendable {
+        /// A string's bytes (empty for a hash).
         public var value: [UInt8]
+        /// A hash's fields; nil for a string.
+        public var hash: [[UInt8]: [UInt8]]? = nil
         /// Unix time in milliseconds after which the key is absent; nil for never.
         public var expiresAtMilliseconds: Int64?
         public var createRevision: UInt64
@@ -45,7 +48,13 @@ public struct KeyValueStore: Hashable, Sendable {
         return record
     }
 
-    public func value(of key: [UInt8], at now: Int64) -> [UInt8]? { record(of: key, at: now)?.value }
+    /// A string key's value (nil for a missing key, and for a hash).
+    public func value(of key: [UInt8], at now: Int64) -> [UInt8]? {
+        guard let record = record(of: key, at: now), record.hash == nil else { return nil }
+        return record.value
+    }
+
+    static let wrongType = "WRONGTYPE Operation against a key holding the wrong kind of value"
 
     /// Milliseconds until the key expires; -1 without an expiry, -2 if it does not exist (PTTL).
     public func remainingMilliseconds(of key: [UInt8], at now: Int64) -> Int64 {

@@ -14,13 +14,22 @@ public enum ReadCommand: Hashable, Sendable {
     case leaseTimeToLive(id: UInt64)
     /// SERVICE.LIST: the live instances of a service, as [instance, address, metadata].
     case serviceInstances(service: [UInt8])
+    /// One of the wider Redis reads, as its words (see `KeyValueStore+Redis`).
+    case redis(words: [[UInt8]])
 }
 
 extension KeyValueStore {
     /// Answers a read at `now` (the serving node's clock; the store's own clock never goes back).
-    public func read(_ command: ReadCommand, at now: Int64) -> KeyValueResult {
+    public func read(
+        _ command: ReadCommand,
+        at now: Int64,
+        randomIndex: (Int) -> Int = { _ in 0 }
+    ) -> KeyValueResult {
         switch command {
+        case .redis(let words):
+            return readRedis(words, at: now, randomIndex: randomIndex)
         case .get(let key):
+            if record(of: key, at: now)?.hash != nil { return .error(Self.wrongType) }
             return value(of: key, at: now).map { .value($0) } ?? .null
         case .multiGet(let keys):
             return .values(keys.map { value(of: $0, at: now) })
@@ -88,6 +97,9 @@ extension ReadCommand {
         case .serviceInstances(let service):
             writer.write(UInt8(10))
             writer.writeLengthPrefixed(service)
+        case .redis(let words):
+            writer.write(UInt8(11))
+            KeyValueEntry.write(words, to: &writer)
         }
     }
 
@@ -106,6 +118,7 @@ extension ReadCommand {
         case 8: self = .electionLeader(name: try bytes())
         case 9: self = .leaseTimeToLive(id: try reader.readUInt64())
         case 10: self = .serviceInstances(service: try bytes())
+        case 11: self = .redis(words: try KeyValueEntry.readKeys(from: &reader))
         case let kind: throw .invalid("read kind \(kind)")
         }
     }
@@ -143,6 +156,9 @@ extension KeyValueResult {
             for element in elements { element.write(to: &writer) }
         case .waiting:
             writer.write(UInt8(9))
+        case .status(let text):
+            writer.write(UInt8(10))
+            writer.writeLengthPrefixed(Array(text.utf8))
         }
     }
 
@@ -179,6 +195,7 @@ extension KeyValueResult {
             for _ in 0..<count { elements.append(try KeyValueResult(reading: &reader, depth: depth + 1)) }
             self = kind == 7 ? .array(elements) : .map(elements)
         case 9: self = .waiting
+        case 10: self = .status(String(decoding: try reader.readLengthPrefixed(maximumCount: 1 << 16), as: UTF8.self))
         case let kind: throw .invalid("result kind \(kind)")
         }
     }

@@ -105,6 +105,6 @@ extension NodeDriver {
 
     /// Answers a read from the state machine, at this node's clock.
     func serve(_ command: ReadCommand) -> KeyValueResult {
-        store.read(command, at: Self.wallClockMilliseconds())
+        store.read(command, at: Self.wallClockMilliseconds(), randomIndex: { Int.random(in: 0..<$0) })
     }
 }

@@ -35,6 +35,11 @@ extension RESPConnectionHandler {
         case .watchCancel:
             cancelWatches()
             writer.simpleString("OK")
+        case .time:
+            let microseconds = systemWallClockMicroseconds()
+            writer.arrayHeader(2)
+            writer.bulkString(String(microseconds / 1_000_000))
+            writer.bulkString(String(microseconds % 1_000_000))
         case .subscribe, .unsubscribe, .psubscribe, .punsubscribe, .publish, .pubsubChannels, .pubsubNumsub,
             .pubsubNumpat, .configSetKeyspaceEvents:
             runPubSubCommand(command, slot: slot, context: context)

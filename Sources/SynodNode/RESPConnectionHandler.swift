@@ -226,6 +226,8 @@ final class RESPConnectionHandler: ChannelInboundHandler {
         case .map(let elements):
             writer.mapHeader(elements.count / 2)
             for element in elements { write(element, to: &writer) }
+        case .status(let text):
+            writer.simpleString(text)
         case .waiting:
             // The driver answers a waiting request only when its wait ends.
             writer.error("ERR internal: a waiting request was answered early")

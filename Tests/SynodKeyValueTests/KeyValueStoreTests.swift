@@ -178,7 +178,11 @@ struct KeyValueStoreTests {
             let owner = bytes("o\(random.nextIndex(below: 4))")
             let lease = first.store.leases.keys.sorted().dropFirst(random.nextIndex(below: 3)).first
             let command: KeyValueCommand =
-                switch random.nextIndex(below: 16) {
+                switch random.nextIndex(below: 20) {
+                case 16: .redis(words: [bytes("HSET"), key, bytes("f\(random.nextIndex(below: 3))"), value])
+                case 17: .redis(words: [bytes("HDEL"), key, bytes("f\(random.nextIndex(below: 3))")])
+                case 18: .redis(words: [bytes("APPEND"), key, value])
+                case 19: .redis(words: [bytes("RENAME"), key, bytes("k\(random.nextIndex(below: 8))")])
                 case 8: .leaseGrant(ttlMilliseconds: Int64(random.nextIndex(below: 300)) + 1)
                 case 9: .leaseKeepAlive(id: lease ?? 1)
                 case 10:
