@@ -36,6 +36,12 @@ public enum ConnectionCommand: Hashable, Sendable {
     case watchCancel
     /// TIME: this node's clock.
     case time
+    case multi
+    case exec
+    case discard
+    /// WATCH (of MULTI/EXEC): EXEC fails if one of these keys changes first.
+    case watchKeys([[UInt8]])
+    case unwatch
     case subscribe(channels: [[UInt8]])
     /// No channels: all of them.
     case unsubscribe(channels: [[UInt8]])

@@ -17,7 +17,8 @@ public enum CommandParser {
         "hset": -4, "hmset": -4, "hsetnx": 4, "hdel": -3, "hincrby": 4, "hincrbyfloat": 4,
         "strlen": 2, "getrange": 4, "substr": 4, "expiretime": 2, "pexpiretime": 2, "type": 2, "keys": 2,
         "scan": -2, "randomkey": 1, "object": -2, "hget": 3, "hmget": -3, "hgetall": 2, "hkeys": 2, "hvals": 2,
-        "hlen": 2, "hexists": 3, "hstrlen": 3, "hscan": -3, "time": 1,
+        "hlen": 2, "hexists": 3, "hstrlen": 3, "hscan": -3, "time": 1, "multi": 1, "exec": 1, "discard": 1,
+        "watch": -2, "unwatch": 1,
         "subscribe": -2, "unsubscribe": -1, "psubscribe": -2, "punsubscribe": -1, "publish": 3, "pubsub": -2,
         "service.register": -6, "service.deregister": 3, "service.list": 2, "service.watch": -2,
     ]
@@ -77,6 +78,16 @@ public enum CommandParser {
             return .read(.redis(words: [Array(name.utf8)] + arguments))
         case "time":
             return .connection(.time)
+        case "multi":
+            return .connection(.multi)
+        case "exec":
+            return .connection(.exec)
+        case "discard":
+            return .connection(.discard)
+        case "watch":
+            return .connection(.watchKeys(arguments))
+        case "unwatch":
+            return .connection(.unwatch)
         default:
             if let command = try parseCoordination(name, arguments) { return command }
             return .connection(try parseConnection(name, arguments))

@@ -73,6 +73,26 @@ public enum KeyValueCommand: Hashable, Sendable {
     indirect case withLease(lease: UInt64, command: KeyValueCommand)
     /// One of the wider Redis commands, as its words (see `KeyValueStore+Redis`).
     case redis(words: [[UInt8]])
+    /// MULTI ... EXEC: the steps run atomically, in one entry, unless a watched key's version
+    /// is no longer `versions` says (then nothing runs: EXEC answers a null array).
+    indirect case transaction(versions: [KeyVersion], steps: [TransactionStep])
+}
+
+/// A watched key's version: its modify revision, or 0 while it does not exist.
+public struct KeyVersion: Hashable, Sendable {
+    public let key: [UInt8]
+    public let revision: UInt64
+
+    public init(key: [UInt8], revision: UInt64) {
+        self.key = key
+        self.revision = revision
+    }
+}
+
+/// One command queued in a transaction.
+public enum TransactionStep: Hashable, Sendable {
+    case write(KeyValueCommand)
+    case read(ReadCommand)
 }
 
 public struct KeyValuePair: Hashable, Sendable {
@@ -110,6 +130,8 @@ public enum KeyValueResult: Hashable, Sendable {
     /// A Redis error reply, code first (`ERR ...`, `WRONGTYPE ...`).
     case error(String)
     case array([KeyValueResult])
+    /// EXEC of a transaction whose watched keys changed (`*-1`, or `_` in RESP3).
+    case nullArray
     /// A status reply (`+string`), as TYPE answers.
     case status(String)
     /// Keys and values alternating (a RESP3 map, a flat array in RESP2).

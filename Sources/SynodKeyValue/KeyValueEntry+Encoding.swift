@@ -109,6 +109,24 @@ extension KeyValueEntry {
         case .redis(let words):
             writer.write(UInt8(20))
             write(words, to: &writer)
+        case .transaction(let versions, let steps):
+            writer.write(UInt8(21))
+            writer.write(UInt32(versions.count))
+            for version in versions {
+                writer.writeLengthPrefixed(version.key)
+                writer.write(version.revision)
+            }
+            writer.write(UInt32(steps.count))
+            for step in steps {
+                switch step {
+                case .write(let inner):
+                    writer.write(UInt8(1))
+                    write(inner, to: &writer)
+                case .read(let read):
+                    writer.write(UInt8(2))
+                    read.write(to: &writer)
+                }
+            }
         }
     }
 
@@ -222,6 +240,24 @@ extension KeyValueEntry {
             let lease = try reader.readUInt64()
             command = .withLease(lease: lease, command: try readCommand(from: &reader, depth: depth + 1))
         case 20: command = .redis(words: try Self.readKeys(from: &reader))
+        case 21:
+            let versionCount = Int(try reader.readUInt32())
+            guard versionCount <= keysMax else { throw .invalid("\(versionCount) watched keys") }
+            var versions: [KeyVersion] = []
+            for _ in 0..<versionCount {
+                versions.append(KeyVersion(key: try bytes(), revision: try reader.readUInt64()))
+            }
+            let stepCount = Int(try reader.readUInt32())
+            guard stepCount <= keysMax else { throw .invalid("\(stepCount) steps") }
+            var steps: [TransactionStep] = []
+            for _ in 0..<stepCount {
+                switch try reader.readUInt8() {
+                case 1: steps.append(.write(try readCommand(from: &reader, depth: depth + 1)))
+                case 2: steps.append(.read(try ReadCommand(reading: &reader)))
+                case let kind: throw .invalid("transaction step kind \(kind)")
+                }
+            }
+            command = .transaction(versions: versions, steps: steps)
         case let kind: throw .invalid("unknown command kind \(kind)")
         }
         return command

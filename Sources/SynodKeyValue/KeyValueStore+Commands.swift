@@ -91,6 +91,32 @@ extension KeyValueStore {
             return fenced(lock: lock, token: token, command: command, change: &change)
         case .redis(let words):
             return executeRedis(words, change: &change)
+        case .transaction(let versions, let steps):
+            for version in versions where (live(version.key, change: &change)?.modifyRevision ?? 0) != version.revision
+            {
+                return .nullArray
+            }
+            var results: [KeyValueResult] = []
+            for step in steps {
+                switch step {
+                case .write(.acquire(let kind, let name, let owner, let ttl, _, let lease)):
+                    // Inside a transaction nothing blocks (as in Redis): no waiting in line.
+                    let command = KeyValueCommand.acquire(
+                        kind: kind,
+                        name: name,
+                        owner: owner,
+                        ttlMilliseconds: ttl,
+                        waitMilliseconds: 0,
+                        lease: lease
+                    )
+                    results.append(execute(command, change: &change))
+                case .write(let command):
+                    results.append(execute(command, change: &change))
+                case .read(let read):
+                    results.append(self.read(read, at: clockMilliseconds))
+                }
+            }
+            return .array(results)
         case .withLease(let lease, let command):
             guard leases[lease] != nil else { return .error(Self.leaseNotFound(lease)) }
             change.lease = lease
@@ -107,7 +133,8 @@ extension KeyValueStore {
         case .persist: .persist
         case .increment: .incrby
         case .removeExpired, .sweep, .extendLeases: .expired
-        case .set, .multiSet, .compareAndSet, .leaseGrant, .leaseKeepAlive, .acquire, .release, .refreshLock, .redis:
+        case .set, .multiSet, .compareAndSet, .leaseGrant, .leaseKeepAlive, .acquire, .release, .refreshLock, .redis,
+            .transaction:
             .set
         case .fenced(_, _, let inner), .withLease(_, let inner): keyEvent(of: inner)
         }

@@ -16,6 +16,8 @@ public enum ReadCommand: Hashable, Sendable {
     case serviceInstances(service: [UInt8])
     /// One of the wider Redis reads, as its words (see `KeyValueStore+Redis`).
     case redis(words: [[UInt8]])
+    /// WATCH: each key's version (modify revision, 0 if absent), to check at EXEC.
+    case keyVersions(keys: [[UInt8]])
 }
 
 extension KeyValueStore {
@@ -28,6 +30,8 @@ extension KeyValueStore {
         switch command {
         case .redis(let words):
             return readRedis(words, at: now, randomIndex: randomIndex)
+        case .keyVersions(let keys):
+            return .array(keys.map { .integer(Int64(record(of: $0, at: now)?.modifyRevision ?? 0)) })
         case .get(let key):
             if record(of: key, at: now)?.hash != nil { return .error(Self.wrongType) }
             return value(of: key, at: now).map { .value($0) } ?? .null
@@ -100,6 +104,9 @@ extension ReadCommand {
         case .redis(let words):
             writer.write(UInt8(11))
             KeyValueEntry.write(words, to: &writer)
+        case .keyVersions(let keys):
+            writer.write(UInt8(12))
+            KeyValueEntry.write(keys, to: &writer)
         }
     }
 
@@ -119,6 +126,7 @@ extension ReadCommand {
         case 9: self = .leaseTimeToLive(id: try reader.readUInt64())
         case 10: self = .serviceInstances(service: try bytes())
         case 11: self = .redis(words: try KeyValueEntry.readKeys(from: &reader))
+        case 12: self = .keyVersions(keys: try KeyValueEntry.readKeys(from: &reader))
         case let kind: throw .invalid("read kind \(kind)")
         }
     }
@@ -159,6 +167,8 @@ extension KeyValueResult {
         case .status(let text):
             writer.write(UInt8(10))
             writer.writeLengthPrefixed(Array(text.utf8))
+        case .nullArray:
+            writer.write(UInt8(11))
         }
     }
 
@@ -195,6 +205,7 @@ extension KeyValueResult {
             for _ in 0..<count { elements.append(try KeyValueResult(reading: &reader, depth: depth + 1)) }
             self = kind == 7 ? .array(elements) : .map(elements)
         case 9: self = .waiting
+        case 11: self = .nullArray
         case 10: self = .status(String(decoding: try reader.readLengthPrefixed(maximumCount: 1 << 16), as: UTF8.self))
         case let kind: throw .invalid("result kind \(kind)")
         }

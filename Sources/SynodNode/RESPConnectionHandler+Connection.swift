@@ -35,6 +35,9 @@ extension RESPConnectionHandler {
         case .watchCancel:
             cancelWatches()
             writer.simpleString("OK")
+        case .multi, .exec, .discard, .watchKeys, .unwatch:
+            runTransactionCommand(command, slot: slot, context: context)
+            return
         case .time:
             let microseconds = systemWallClockMicroseconds()
             writer.arrayHeader(2)

@@ -60,6 +60,12 @@ final class RESPConnectionHandler: ChannelInboundHandler {
     var subscribedChannels: Set<[UInt8]> = []
     var subscribedPatterns: Set<[UInt8]> = []
     var subscriberRegistered = false
+    /// The commands queued since MULTI; nil outside a transaction.
+    var queuedSteps: [QueuedCommand]?
+    /// A queued command was refused: EXEC will answer EXECABORT.
+    var transactionFailed = false
+    /// The versions WATCH read, checked when EXEC's entry applies.
+    var watchedVersions: [KeyVersion] = []
 
     init(shared: ClientContext, limits: RESPLimits = RESPLimits()) {
         self.shared = shared
@@ -165,6 +171,7 @@ final class RESPConnectionHandler: ChannelInboundHandler {
                 )
             )
         }
+        if handleInTransaction(parsed, slot: slot, context: context) { return }
         switch parsed {
         case .failure(let rejection):
             var writer = RESPWriter(version: version)
@@ -228,6 +235,8 @@ final class RESPConnectionHandler: ChannelInboundHandler {
             for element in elements { write(element, to: &writer) }
         case .status(let text):
             writer.simpleString(text)
+        case .nullArray:
+            writer.nullArray()
         case .waiting:
             // The driver answers a waiting request only when its wait ends.
             writer.error("ERR internal: a waiting request was answered early")

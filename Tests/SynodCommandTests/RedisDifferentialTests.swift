@@ -52,6 +52,16 @@ struct RedisDifferentialTests {
             ["HSET", "str", "f", "v"], ["HLEN", "str"], ["HDEL", "h", "f1", "f2", "f3", "n", "fl"], ["EXISTS", "h"],
             ["HDEL", "missing", "f"], ["HLEN", "missing"], ["SET", "h2", "now a string"], ["TYPE", "h2"],
         ],
+        // Transactions.
+        [
+            ["MULTI"], ["SET", "t", "1"], ["INCR", "t"], ["GET", "t"], ["HSET", "t", "f", "v"], ["EXEC"], ["EXEC"],
+            ["DISCARD"], ["MULTI"], ["MULTI"], ["SET", "u", "1"], ["DISCARD"], ["GET", "u"], ["MULTI"], ["NOSUCH"],
+            ["SET", "u", "1"], ["EXEC"], ["GET", "u"], ["MULTI"], ["GET"], ["EXEC"], ["WATCH", "w"],
+            ["SET", "w", "changed"], ["MULTI"], ["SET", "w", "tx"], ["EXEC"], ["GET", "w"], ["WATCH", "w"],
+            ["UNWATCH"], ["SET", "w", "x"], ["MULTI"], ["GET", "w"], ["EXEC"], ["WATCH", "absent"], ["MULTI"],
+            ["SET", "absent", "now"], ["EXEC"], ["WATCH", "absent"], ["DEL", "absent"], ["MULTI"], ["PING"],
+            ["EXEC"], ["MULTI"], ["WATCH", "x"], ["EXEC"], ["MULTI"], ["EXEC"],
+        ],
     ]
 
     /// A reply with the elements of unordered replies sorted.

@@ -64,9 +64,12 @@ struct ServerProcessTests {
         let follower = try #require(nodes.first { $0 !== leader })
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
             .appendingPathComponent("Clients/redis_py_client.py").path
-        for node in [follower, leader] {
-            _ = node.command(["DEL", "py:k", "py:n", "py:counter"])
-            let client = try ChildProcess(executable: "/usr/bin/python3", arguments: [script, String(node.clientPort)])
+        for (node, other) in [(follower, leader), (leader, follower)] {
+            _ = node.command(["DEL", "py:k", "py:n", "py:counter", "py:user", "py:withdrawals", "py:tx"])
+            let client = try ChildProcess(
+                executable: "/usr/bin/python3",
+                arguments: [script, String(node.clientPort), String(other.clientPort)]
+            )
             #expect(client.waitForExit() == 0, "\(client.output)")
             #expect(client.output.contains("ok"), "\(client.output)")
         }

@@ -1,0 +1,150 @@
+import NIOCore
+import SynodCommands
+import SynodKeyValue
+import SynodRESP
+
+/// MULTI, EXEC, DISCARD, WATCH and UNWATCH, as Redis answers them. The queued commands go
+/// through the log as one entry (`KeyValueCommand.transaction`), so they apply atomically on
+/// every replica; WATCH reads each key's version linearizably (through the leader), and the
+/// entry carries those versions: if one has changed when it applies, wherever the change came
+/// from, nothing runs and EXEC answers nil.
+extension RESPConnectionHandler {
+    /// Handles a parsed request while MULTI is open; false when it is not a transaction matter.
+    func handleInTransaction(
+        _ parsed: Result<ClientCommand, CommandRejection>,
+        slot: Int,
+        context: ChannelHandlerContext
+    ) -> Bool {
+        guard queuedSteps != nil else { return false }
+        var writer = RESPWriter(version: version)
+        switch parsed {
+        case .failure(let rejection):
+            transactionFailed = true
+            writer.error(rejection.message)
+        case .success(.connection(.exec)):
+            executeTransaction(slot: slot, context: context)
+            return true
+        case .success(.connection(.discard)):
+            endTransaction()
+            writer.simpleString("OK")
+        case .success(.connection(.multi)):
+            writer.error("ERR MULTI calls can not be nested")
+        case .success(.connection(.watchKeys)):
+            writer.error("ERR WATCH inside MULTI is not allowed")
+        case .success(.write(let command)):
+            queuedSteps!.append(.step(.write(command)))
+            writer.simpleString("QUEUED")
+        case .success(.read(let command)):
+            queuedSteps!.append(.step(.read(command)))
+            writer.simpleString("QUEUED")
+        case .success(.connection(.ping(let message))):
+            queuedSteps!.append(.local(message.map { .value($0) } ?? .status("PONG")))
+            writer.simpleString("QUEUED")
+        case .success(.connection(.echo(let message))):
+            queuedSteps!.append(.local(.value(message)))
+            writer.simpleString("QUEUED")
+        case .success(.connection):
+            transactionFailed = true
+            writer.error("ERR Command not allowed inside a transaction")
+        }
+        complete(slot, writer.take(), context: context)
+        return true
+    }
+
+    func runTransactionCommand(_ command: ConnectionCommand, slot: Int, context: ChannelHandlerContext) {
+        var writer = RESPWriter(version: version)
+        switch command {
+        case .multi:
+            queuedSteps = []
+            transactionFailed = false
+            writer.simpleString("OK")
+        case .exec:
+            writer.error("ERR EXEC without MULTI")
+        case .discard:
+            writer.error("ERR DISCARD without MULTI")
+        case .unwatch:
+            watchedVersions = []
+            writer.simpleString("OK")
+        case .watchKeys(let keys):
+            watchKeys(keys, slot: slot, context: context)
+            return
+        default:
+            preconditionFailure("\(command) is not a transaction command")
+        }
+        complete(slot, writer.take(), context: context)
+    }
+
+    /// Reads the keys' versions through the leader and remembers them (the first version of a
+    /// key watched twice).
+    func watchKeys(_ keys: [[UInt8]], slot: Int, context: ChannelHandlerContext) {
+        let driver = shared.driver
+        let promise = driver.loop.makePromise(of: KeyValueResult.self)
+        driver.loop.execute { driver.read(.keyVersions(keys: keys), promise: promise) }
+        let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        promise.futureResult.hop(to: context.eventLoop).whenComplete { result in
+            let (handler, context) = bound.value
+            var writer = RESPWriter(version: handler.version)
+            switch result {
+            case .success(.array(let versions)) where versions.count == keys.count:
+                for (key, version) in zip(keys, versions) {
+                    guard case .integer(let revision) = version,
+                        !handler.watchedVersions.contains(where: { $0.key == key })
+                    else { continue }
+                    handler.watchedVersions.append(KeyVersion(key: key, revision: UInt64(revision)))
+                }
+                writer.simpleString("OK")
+            case .success(let other):
+                Self.write(other, to: &writer)
+            case .failure(let error):
+                writer.error("ERR \(error)")
+            }
+            handler.complete(slot, writer.take(), context: context)
+        }
+    }
+
+    /// A queued command: replicated, or answered by the node itself (PING, ECHO).
+    enum QueuedCommand {
+        case step(TransactionStep)
+        case local(KeyValueResult)
+    }
+
+    func executeTransaction(slot: Int, context: ChannelHandlerContext) {
+        let queued = queuedSteps ?? []
+        let steps: [TransactionStep] = queued.compactMap { if case .step(let step) = $0 { step } else { nil } }
+        let failed = transactionFailed
+        let versions = watchedVersions
+        endTransaction()
+        guard !failed else {
+            var writer = RESPWriter(version: version)
+            writer.error("EXECABORT Transaction discarded because of previous errors.")
+            complete(slot, writer.take(), context: context)
+            return
+        }
+        shared.driver.metrics.writeRequests.increment()
+        let driver = shared.driver
+        let promise = driver.loop.makePromise(of: KeyValueResult.self)
+        let command = KeyValueCommand.transaction(versions: versions, steps: steps)
+        driver.loop.execute { driver.write(command, promise: promise) }
+        // The replies of PING and ECHO go back among the others, in queue order.
+        let merged = promise.futureResult.map { result -> KeyValueResult in
+            guard case .array(let results) = result, results.count == steps.count else { return result }
+            var replicated = results.makeIterator()
+            return .array(
+                queued.map { entry in
+                    switch entry {
+                    case .step: replicated.next()!
+                    case .local(let reply): reply
+                    }
+                }
+            )
+        }
+        replyWhenReady(merged, slot: slot, context: context)
+    }
+
+    /// EXEC and DISCARD end the transaction and forget the watched keys.
+    func endTransaction() {
+        queuedSteps = nil
+        transactionFailed = false
+        watchedVersions = []
+    }
+}
