@@ -65,7 +65,7 @@ let package = Package(
             name: "SynodNode",
             dependencies: [
                 "SynodCore", "SynodConsensus", "SynodRaft", "SynodStorage", "SynodPOSIXStorage", "SynodKeyValue",
-                "SynodRESP", "SynodCommands", "SynodPeerProtocol",
+                "SynodRESP", "SynodCommands", "SynodPeerProtocol", "SynodPartitioning",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -20,9 +20,17 @@ public enum ConnectionCommand: Hashable, Sendable {
     case clientSetName([UInt8])
     case clientGetName
     case clientID
+    case clientList
+    case clientInfo
+    /// CLIENT KILL: by id and/or address; the old form (an address alone) answers OK.
+    case clientKill(id: Int?, address: String?, oldForm: Bool)
     case commandCount
     /// COMMAND, COMMAND DOCS and COMMAND INFO (enough for redis-cli's hints).
     case commandDocs(names: [[UInt8]])
+    /// COMMAND (all, nil) and COMMAND INFO names.
+    case commandInfo(names: [[UInt8]]?)
+    /// CLUSTER INFO, MYID, KEYSLOT, SLOTS, SHARDS, NODES.
+    case cluster(subcommand: String, key: [UInt8]?)
     case configGet(patterns: [[UInt8]])
     /// Later reads on this connection may be served by a follower from its own, possibly
     /// stale, state (Redis Cluster's READONLY).

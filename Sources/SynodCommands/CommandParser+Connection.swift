@@ -22,13 +22,15 @@ extension CommandParser {
         case "client":
             return try parseClient(arguments)
         case "command":
-            guard let subcommand = arguments.first else { return .commandDocs(names: []) }
+            guard let subcommand = arguments.first else { return .commandInfo(names: nil) }
             switch keyword(subcommand) {
             case "COUNT":
                 guard arguments.count == 1 else { throw CommandRejection(CommandError.wrongArity("command|count")) }
                 return .commandCount
-            case "DOCS", "INFO":
+            case "DOCS":
                 return .commandDocs(names: Array(arguments.dropFirst()))
+            case "INFO":
+                return .commandInfo(names: arguments.count > 1 ? Array(arguments.dropFirst()) : nil)
             default:
                 throw CommandRejection(CommandError.unknownSubcommand(subcommand, of: "command"))
             }
@@ -77,11 +79,26 @@ extension CommandParser {
             return .info(sections: arguments)
         case "readonly":
             return .readOnly
+        case "cluster":
+            return try parseCluster(arguments)
         case "readwrite":
             return .readWrite
         default:
             preconditionFailure("\(name) is in the arity table but not parsed")
         }
+    }
+
+    /// CLUSTER INFO | MYID | KEYSLOT key | SLOTS | SHARDS | NODES
+    static func parseCluster(_ arguments: [[UInt8]]) throws(CommandRejection) -> ConnectionCommand {
+        let subcommand = keyword(arguments[0])
+        let arity = ["INFO": 1, "MYID": 1, "KEYSLOT": 2, "SLOTS": 1, "SHARDS": 1, "NODES": 1]
+        guard let expected = arity[subcommand] else {
+            throw CommandRejection(CommandError.unknownSubcommand(arguments[0], of: "cluster"))
+        }
+        guard arguments.count == expected else {
+            throw CommandRejection(CommandError.wrongArity("cluster|\(subcommand.lowercased())"))
+        }
+        return .cluster(subcommand: subcommand, key: arguments.count > 1 ? arguments[1] : nil)
     }
 
     /// HELLO [protover [AUTH username password] [SETNAME clientname]]
@@ -127,6 +144,35 @@ extension CommandParser {
         case "ID":
             guard arguments.count == 1 else { throw CommandRejection(CommandError.wrongArity("client|id")) }
             return .clientID
+        case "LIST":
+            guard arguments.count == 1 else { throw CommandRejection(CommandError.syntax) }
+            return .clientList
+        case "INFO":
+            guard arguments.count == 1 else { throw CommandRejection(CommandError.wrongArity("client|info")) }
+            return .clientInfo
+        case "KILL":
+            // CLIENT KILL addr (old form) or CLIENT KILL ID id | ADDR addr ... (new form).
+            guard arguments.count >= 2 else { throw CommandRejection(CommandError.wrongArity("client|kill")) }
+            if arguments.count == 2 {
+                return .clientKill(id: nil, address: String(decoding: arguments[1], as: UTF8.self), oldForm: true)
+            }
+            var id: Int?
+            var address: String?
+            var index = 1
+            while index < arguments.count {
+                guard index + 1 < arguments.count else { throw CommandRejection(CommandError.syntax) }
+                switch keyword(arguments[index]) {
+                case "ID":
+                    guard let value = Int(String(decoding: arguments[index + 1], as: UTF8.self)), value > 0 else {
+                        throw CommandRejection("ERR client-id should be greater than 0")
+                    }
+                    id = value
+                case "ADDR": address = String(decoding: arguments[index + 1], as: UTF8.self)
+                default: throw CommandRejection(CommandError.syntax)
+                }
+                index += 2
+            }
+            return .clientKill(id: id, address: address, oldForm: false)
         default:
             throw CommandRejection(CommandError.unknownSubcommand(arguments[0], of: "client"))
         }

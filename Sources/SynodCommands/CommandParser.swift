@@ -18,7 +18,7 @@ public enum CommandParser {
         "strlen": 2, "getrange": 4, "substr": 4, "expiretime": 2, "pexpiretime": 2, "type": 2, "keys": 2,
         "scan": -2, "randomkey": 1, "object": -2, "hget": 3, "hmget": -3, "hgetall": 2, "hkeys": 2, "hvals": 2,
         "hlen": 2, "hexists": 3, "hstrlen": 3, "hscan": -3, "time": 1, "multi": 1, "exec": 1, "discard": 1,
-        "watch": -2, "unwatch": 1,
+        "watch": -2, "unwatch": 1, "cluster": -2,
         "subscribe": -2, "unsubscribe": -1, "psubscribe": -2, "punsubscribe": -1, "publish": 3, "pubsub": -2,
         "service.register": -6, "service.deregister": 3, "service.list": 2, "service.watch": -2,
     ]

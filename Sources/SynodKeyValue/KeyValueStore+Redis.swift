@@ -15,7 +15,7 @@ extension KeyValueStore {
     /// proto-max-bulk-len: the longest string SETRANGE and APPEND may make.
     static let stringBytesMax = 512 << 20
 
-    static func lowercased(_ bytes: [UInt8]) -> String {
+    public static func lowercased(_ bytes: [UInt8]) -> String {
         String(decoding: bytes.map { $0 >= 65 && $0 <= 90 ? $0 | 0x20 : $0 }, as: UTF8.self)
     }
 

@@ -63,6 +63,17 @@ public struct KeyValueStore: Hashable, Sendable {
         return expiry - max(now, clockMilliseconds)
     }
 
+    /// An estimate of the memory the dataset takes: keys, values and hash fields, plus a fixed
+    /// overhead per key and per field for the dictionaries that hold them.
+    public var estimatedBytes: Int {
+        records.reduce(0) { total, element in
+            let (key, record) = element
+            var bytes = total + key.count + record.value.count + 96
+            if let hash = record.hash { bytes += hash.reduce(0) { $0 + $1.key.count + $1.value.count + 64 } }
+            return bytes
+        }
+    }
+
     /// Keys stored, including expired ones not yet removed (as Redis's DBSIZE counts them).
     public var keyCount: Int { records.count }
 

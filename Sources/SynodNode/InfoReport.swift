@@ -1,3 +1,4 @@
+import Foundation
 import NIOCore
 import SynodRaft
 
@@ -5,7 +6,9 @@ import SynodRaft
 enum InfoReport {
     /// What Synod tells clients that check the Redis version (for features they rely on).
     static let redisCompatibleVersion = "7.0.0"
-    static let allSections = ["server", "clients", "stats", "replication", "keyspace", "consensus"]
+    static let allSections = [
+        "server", "clients", "memory", "stats", "replication", "cluster", "keyspace", "consensus",
+    ]
 
     /// Runs on the driver's loop.
     static func text(sections requested: [String], driver: NodeDriver, shared: ClientContext) -> String {
@@ -22,7 +25,7 @@ enum InfoReport {
             switch section {
             case "server":
                 lines += [
-                    "redis_version:\(redisCompatibleVersion)", "synod_version:0.1.0", "redis_mode:standalone",
+                    "redis_version:\(redisCompatibleVersion)", "synod_version:0.1.0", "redis_mode:cluster",
                     "process_id:\(ProcessInfoShim.processID)", "tcp_port:\(shared.configuration.clientAddress.port)",
                     "uptime_in_seconds:\(uptimeSeconds)",
                 ]
@@ -38,6 +41,17 @@ enum InfoReport {
                     "rejected_connections:\(statistics.rejectedConnections)",
                     "client_output_buffer_limit_disconnections:\(statistics.outputBufferDisconnections)",
                 ]
+            case "memory":
+                let dataset = driver.store.estimatedBytes
+                let resident = residentMemoryBytes()
+                lines += [
+                    "used_memory:\(dataset)", "used_memory_human:\(humanBytes(dataset))",
+                    "used_memory_rss:\(resident)", "used_memory_rss_human:\(humanBytes(resident))",
+                    "used_memory_dataset:\(dataset)", "maxmemory:0", "maxmemory_human:0B",
+                    "maxmemory_policy:noeviction",
+                ]
+            case "cluster":
+                lines.append("cluster_enabled:1")
             case "replication":
                 lines += ["role:\(replica.role == .leader ? "master" : "slave")", "connected_slaves:0"]
             case "keyspace":
@@ -60,5 +74,27 @@ enum InfoReport {
             lines.append("")
         }
         return lines.joined(separator: "\r\n")
+    }
+
+    /// The process's resident set, from /proc/self/statm (0 where there is none).
+    static func residentMemoryBytes() -> Int {
+        guard let text = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8),
+            let pages = text.split(separator: " ").dropFirst().first.flatMap({ Int($0) })
+        else { return 0 }
+        return pages * Int(sysconf(Int32(_SC_PAGESIZE)))
+    }
+
+    static func humanBytes(_ bytes: Int) -> String {
+        let units = ["B", "K", "M", "G", "T"]
+        var value = Double(bytes)
+        var unit = 0
+        while value >= 1024 && unit < units.count - 1 {
+            value /= 1024
+            unit += 1
+        }
+        guard unit > 0 else { return "\(bytes)B" }
+        let hundredths = Int((value * 100).rounded())
+        let fraction = String(hundredths % 100)
+        return "\(hundredths / 100)." + (fraction.count == 1 ? "0" + fraction : fraction) + units[unit]
     }
 }

@@ -38,6 +38,11 @@ extension RESPConnectionHandler {
         case .multi, .exec, .discard, .watchKeys, .unwatch:
             runTransactionCommand(command, slot: slot, context: context)
             return
+        case .commandInfo(let names):
+            writeCommandInfo(names, to: &writer)
+        case .cluster(let subcommand, let key):
+            runCluster(subcommand, key: key, slot: slot, context: context)
+            return
         case .time:
             let microseconds = systemWallClockMicroseconds()
             writer.arrayHeader(2)
@@ -62,6 +67,27 @@ extension RESPConnectionHandler {
             if let clientName { writer.bulkString(clientName) } else { writer.null() }
         case .clientID:
             writer.integer(Int64(clientID))
+        case .clientList, .clientInfo:
+            let now = NIODeadline.now()
+            let records = shared.clients.withLockedValue { $0 }
+            let chosen =
+                command == .clientInfo ? records[clientID].map { [$0] } ?? [] : records.values.sorted { $0.id < $1.id }
+            let text = chosen.map { $0.line(now: now) + "\n" }.joined()
+            writer.verbatim(text)
+        case .clientKill(let id, let address, let oldForm):
+            let me = clientID
+            let victims = shared.clients.withLockedValue { clients in
+                clients.values.filter { record in
+                    (id.map { record.id == $0 } ?? true) && (address.map { record.address == $0 } ?? true)
+                        && (oldForm || record.id != me)
+                }
+            }
+            for victim in victims { victim.channel.close(promise: nil) }
+            if oldForm {
+                if victims.isEmpty { writer.error("ERR No such client") } else { writer.simpleString("OK") }
+            } else {
+                writer.integer(Int64(victims.count))
+            }
         case .commandCount:
             writer.integer(Int64(CommandParser.commandNames.count))
         case .commandDocs:

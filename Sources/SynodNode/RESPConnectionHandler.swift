@@ -27,6 +27,40 @@ final class ClientContext: Sendable {
         self.driver = driver
         self.configuration = configuration
     }
+
+    /// The open connections, for CLIENT LIST, INFO and KILL.
+    let clients = NIOLockedValueBox<[Int: ClientRecord]>([:])
+
+    struct ClientRecord {
+        let id: Int
+        let channel: Channel
+        let address: String
+        let localAddress: String
+        let createdAt: NIODeadline
+        var name: [UInt8]?
+        var lastActiveAt: NIODeadline
+        var lastCommand = "NULL"
+        var resp = 2
+        var subscriptions = 0
+        var patterns = 0
+        var inMulti = false
+
+        /// One line of CLIENT LIST, with Redis's field names.
+        func line(now: NIODeadline) -> String {
+            let age = (now - createdAt).nanoseconds / 1_000_000_000
+            let idle = (now - lastActiveAt).nanoseconds / 1_000_000_000
+            let flags = (subscriptions + patterns > 0 ? "P" : "") + (inMulti ? "x" : "")
+            return
+                "id=\(id) addr=\(address) laddr=\(localAddress) fd=-1 name=\(name.map { String(decoding: $0, as: UTF8.self) } ?? "") "
+                + "age=\(age) idle=\(idle) flags=\(flags.isEmpty ? "N" : flags) db=0 sub=\(subscriptions) psub=\(patterns) "
+                + "ssub=0 multi=\(inMulti ? 0 : -1) cmd=\(lastCommand) user=default redir=-1 resp=\(resp)"
+        }
+    }
+
+    static func describe(_ address: SocketAddress?) -> String {
+        guard let address else { return "?:0" }
+        return "\(address.ipAddress ?? "?"):\(address.port ?? 0)"
+    }
 }
 
 /// One client connection: decodes requests, runs them (connection commands here, reads and
@@ -91,10 +125,21 @@ final class RESPConnectionHandler: ChannelInboundHandler {
             return
         }
         clientID = id
+        let now = NIODeadline.now()
+        let record = ClientContext.ClientRecord(
+            id: id,
+            channel: context.channel,
+            address: ClientContext.describe(context.channel.remoteAddress),
+            localAddress: ClientContext.describe(context.channel.localAddress),
+            createdAt: now,
+            lastActiveAt: now
+        )
+        shared.clients.withLockedValue { $0[id] = record }
         context.fireChannelActive()
     }
 
     func channelInactive(context: ChannelHandlerContext) {
+        if clientID != 0 { _ = shared.clients.withLockedValue { $0.removeValue(forKey: clientID) } }
         cancelWatches()
         unregisterSubscriber()
         if clientID != 0 { shared.statistics.withLockedValue { $0.connectedClients -= 1 } }
@@ -112,6 +157,7 @@ final class RESPConnectionHandler: ChannelInboundHandler {
             switch decoder.next() {
             case .command(let words):
                 shared.statistics.withLockedValue { $0.commandsProcessed += 1 }
+                noteCommand(words)
                 handle(words, context: context)
             case .needMoreData:
                 return
@@ -265,6 +311,26 @@ final class RESPConnectionHandler: ChannelInboundHandler {
         }
         queueFlush(context: context)
         updateReading(context: context)
+    }
+
+    /// Keeps this connection's CLIENT LIST line current.
+    func noteCommand(_ words: [[UInt8]]) {
+        let name = KeyValueStore.lowercased(words[0].prefix(64).map { $0 })
+        let subcommand =
+            words.count > 1 && ["client", "config", "command", "cluster", "pubsub", "object"].contains(name)
+            ? "|" + KeyValueStore.lowercased(Array(words[1].prefix(32))) : ""
+        let state = (version == .resp3 ? 3 : 2, subscribedChannels.count, subscribedPatterns.count, queuedSteps != nil)
+        let id = clientID
+        let name_ = clientName
+        shared.clients.withLockedValue { clients in
+            clients[id]?.lastActiveAt = .now()
+            clients[id]?.lastCommand = name + subcommand
+            clients[id]?.resp = state.0
+            clients[id]?.subscriptions = state.1
+            clients[id]?.patterns = state.2
+            clients[id]?.inMulti = state.3
+            clients[id]?.name = name_
+        }
     }
 
     /// Flushes once the work already queued on the loop has run: when a group commit completes

@@ -49,6 +49,15 @@ public struct RESPWriter: Sendable {
 
     public mutating func bulkString(_ text: String) { bulkString(Array(text.utf8)) }
 
+    /// Text as Redis sends CLIENT LIST and INFO in RESP3 (`=N\r\ntxt:...`), a bulk string in RESP2.
+    public mutating func verbatim(_ text: String) {
+        guard version == .resp3 else { return bulkString(text) }
+        let payload = Array("txt:".utf8) + Array(text.utf8)
+        line(UInt8(ascii: "="), String(payload.count))
+        bytes.append(contentsOf: payload)
+        bytes.append(contentsOf: [0x0D, 0x0A])
+    }
+
     /// The absent value: `$-1` in RESP2, `_` in RESP3.
     public mutating func null() {
         switch version {

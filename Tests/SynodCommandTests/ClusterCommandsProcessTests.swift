@@ -1,0 +1,76 @@
+import Foundation
+import SynodTestSupport
+import Testing
+
+/// Cluster introspection and client administration on a real 3-node cluster.
+@Suite(.serialized)
+struct ClusterCommandsProcessTests {
+    static func text(_ reply: RESPReply?) -> String? {
+        guard case .bulkString(let bytes?) = reply else { return nil }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    @Test func clusterAwareClientsAndClientAdministrationWork() async throws {
+        let nodes = try ServerProcessTests.startCluster(count: 3)
+        defer { ServerProcessTests.stop(nodes) }
+        let leader = try #require(await ServerProcessTests.leader(of: nodes), "\(nodes.map(\.process.output))")
+        let follower = try #require(nodes.first { $0 !== leader })
+
+        // redis-py's RedisCluster routes every key through a follower.
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .appendingPathComponent("Clients/redis_py_cluster_client.py").path
+        let client = try ChildProcess(executable: "/usr/bin/python3", arguments: [script, String(follower.clientPort)])
+        #expect(client.waitForExit() == 0, "\(client.output)")
+        #expect(client.output.contains("ok"), "\(client.output)")
+
+        let connection = try BlockingRESPConnection(port: follower.clientPort)
+        // Redis's documented slot of "foo"; a hash tag puts keys in its tag's slot.
+        #expect(try connection.command(["CLUSTER", "KEYSLOT", "foo"]) == .integer(12_182))
+        #expect(
+            try connection.command(["CLUSTER", "KEYSLOT", "user:{42}:profile"])
+                == (try connection.command(["CLUSTER", "KEYSLOT", "42"]))
+        )
+        let myID = try #require(Self.text(try connection.command(["CLUSTER", "MYID"])))
+        #expect(myID.count == 40 && myID.allSatisfy(\.isHexDigit))
+        #expect(
+            try connection.command(["CLUSTER", "SLOTS"])
+                == .array([
+                    .array([
+                        .integer(0), .integer(16383),
+                        .array([
+                            .bulkString(Array("127.0.0.1".utf8)), .integer(Int64(follower.clientPort)),
+                            .bulkString(Array(myID.utf8)),
+                        ]),
+                    ])
+                ])
+        )
+        let nodesLine = try #require(Self.text(try connection.command(["CLUSTER", "NODES"])))
+        #expect(
+            nodesLine.hasPrefix("\(myID) 127.0.0.1:\(follower.clientPort)@") && nodesLine.contains("connected 0-16383")
+        )
+        #expect(try Self.text(connection.command(["CLUSTER", "INFO"]))?.contains("cluster_state:ok") == true)
+        #expect(try Self.text(connection.command(["INFO", "cluster"]))?.contains("cluster_enabled:1") == true)
+        let memory = try #require(Self.text(try connection.command(["INFO", "memory"])))
+        #expect(memory.contains("used_memory:") && memory.contains("used_memory_rss:"), "\(memory)")
+        #expect(
+            try connection.command(["CLUSTER", "FROB"])
+                == .error("ERR unknown subcommand 'FROB'. Try CLUSTER HELP.")
+        )
+
+        // CLIENT LIST shows both connections; CLIENT KILL ID closes the other one.
+        #expect(try connection.command(["CLIENT", "SETNAME", "admin"]) == .simpleString("OK"))
+        let victim = try BlockingRESPConnection(port: follower.clientPort)
+        guard case .integer(let victimID) = try victim.command(["CLIENT", "ID"]) else {
+            Issue.record("no client id")
+            return
+        }
+        let list = try #require(Self.text(try connection.command(["CLIENT", "LIST"])))
+        #expect(list.contains("id=\(victimID) ") && list.contains("name=admin"), "\(list)")
+        let info = try #require(Self.text(try connection.command(["CLIENT", "INFO"])))
+        #expect(info.contains("name=admin") && info.contains("cmd=client|info"), "\(info)")
+        #expect(try connection.command(["CLIENT", "KILL", "ID", "\(victimID)"]) == .integer(1))
+        #expect(throws: (any Error).self) { _ = try victim.command(["PING"]) }
+        #expect(try connection.command(["CLIENT", "KILL", "ID", "\(victimID)"]) == .integer(0))
+        #expect(try connection.command(["CLIENT", "KILL", "1.2.3.4:5"]) == .error("ERR No such client"))
+    }
+}
