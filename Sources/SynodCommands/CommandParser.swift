@@ -78,6 +78,10 @@ public enum CommandParser {
             return .read(.redis(words: [Array(name.utf8)] + arguments))
         case "time":
             return .connection(.time)
+        case "config"
+        where arguments.count == 3 && keyword(arguments[0]) == "SET"
+            && ["maxmemory", "maxmemory-policy"].contains(String(decoding: arguments[1], as: UTF8.self).lowercased()):
+            return .write(try parseMemorySetting(arguments[1], arguments[2]))
         case "multi":
             return .connection(.multi)
         case "exec":
@@ -92,6 +96,25 @@ public enum CommandParser {
             if let command = try parseCoordination(name, arguments) { return command }
             return .connection(try parseConnection(name, arguments))
         }
+    }
+
+    /// CONFIG SET maxmemory | maxmemory-policy: replicated, so every replica evicts alike.
+    static func parseMemorySetting(_ name: [UInt8], _ value: [UInt8]) throws(CommandRejection) -> KeyValueCommand {
+        let text = String(decoding: value, as: UTF8.self)
+        if String(decoding: name, as: UTF8.self).lowercased() == "maxmemory" {
+            guard let bytes = MemoryLimit.parseBytes(text) else {
+                throw CommandRejection(
+                    "ERR CONFIG SET failed (possibly related to argument 'maxmemory') - argument must be a memory value"
+                )
+            }
+            return .configure(maxMemoryBytes: bytes, policy: nil)
+        }
+        guard let policy = EvictionPolicy(rawValue: text.lowercased()) else {
+            throw CommandRejection(
+                "ERR CONFIG SET failed (possibly related to argument 'maxmemory-policy') - argument(s) must be one of the following: volatile-lru, allkeys-lru, volatile-lfu, allkeys-lfu, volatile-random, allkeys-random, volatile-ttl, noeviction"
+            )
+        }
+        return .configure(maxMemoryBytes: nil, policy: policy)
     }
 
     /// A 64-bit integer argument, parsed exactly as Redis does.

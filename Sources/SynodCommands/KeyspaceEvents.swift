@@ -67,6 +67,7 @@ public struct KeyspaceEvents: OptionSet, Hashable, Sendable {
         case .set, .incrby, .incrbyfloat, .append, .setrange: .string
         case .del, .expire, .persist, .renameFrom, .renameTo: .generic
         case .expired: .expired
+        case .evicted: .evicted
         case .hset, .hdel, .hincrby, .hincrbyfloat: .hash
         }
     }

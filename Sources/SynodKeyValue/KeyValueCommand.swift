@@ -76,6 +76,10 @@ public enum KeyValueCommand: Hashable, Sendable {
     /// MULTI ... EXEC: the steps run atomically, in one entry, unless a watched key's version
     /// is no longer `versions` says (then nothing runs: EXEC answers a null array).
     indirect case transaction(versions: [KeyVersion], steps: [TransactionStep])
+    /// Proposed by the leader when the dataset is over `maxmemory`: removes these keys.
+    case evict(keys: [[UInt8]])
+    /// CONFIG SET maxmemory / maxmemory-policy, replicated so every replica evicts alike.
+    case configure(maxMemoryBytes: Int?, policy: EvictionPolicy?)
 }
 
 /// A watched key's version: its modify revision, or 0 while it does not exist.
@@ -159,6 +163,7 @@ public enum KeyEvent: String, Hashable, Sendable {
     case hdel
     case hincrby
     case hincrbyfloat
+    case evicted
 }
 
 /// One key changed by an applied entry: its new value, or nil when it was removed.

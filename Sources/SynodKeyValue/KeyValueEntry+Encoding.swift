@@ -109,6 +109,13 @@ extension KeyValueEntry {
         case .redis(let words):
             writer.write(UInt8(20))
             write(words, to: &writer)
+        case .evict(let keys):
+            writer.write(UInt8(22))
+            write(keys, to: &writer)
+        case .configure(let maxBytes, let policy):
+            writer.write(UInt8(23))
+            writeOptional(maxBytes.map { UInt64($0) }, to: &writer)
+            writer.writeLengthPrefixed(Array((policy?.rawValue ?? "").utf8))
         case .transaction(let versions, let steps):
             writer.write(UInt8(21))
             writer.write(UInt32(versions.count))
@@ -258,6 +265,15 @@ extension KeyValueEntry {
                 }
             }
             command = .transaction(versions: versions, steps: steps)
+        case 22: command = .evict(keys: try Self.readKeys(from: &reader))
+        case 23:
+            let maxBytes = try readOptional(from: &reader)
+            let policyName = String(decoding: try bytes(), as: UTF8.self)
+            let policy = EvictionPolicy(rawValue: policyName)
+            guard policyName.isEmpty || policy != nil, (maxBytes ?? 0) <= UInt64(Int.max) else {
+                throw .invalid("memory settings")
+            }
+            command = .configure(maxMemoryBytes: maxBytes.map { Int($0) }, policy: policy)
         case let kind: throw .invalid("unknown command kind \(kind)")
         }
         return command

@@ -7,7 +7,18 @@ extension KeyValueStore {
 
     mutating func execute(_ command: KeyValueCommand, change: inout Change) -> KeyValueResult {
         change.keyEvent = Self.keyEvent(of: command)
+        if refusesWrites && Self.mayGrow(command) { return .error(Self.outOfMemory) }
         switch command {
+        case .evict(let keys):
+            change.keyEvent = .evicted
+            let removed = keys.filter { records[$0] != nil && remove($0, change: &change) }.count
+            evictedKeys += UInt64(removed)
+            return .integer(Int64(removed))
+        case .configure(let maxBytes, let policy):
+            if let maxBytes { memoryLimit.maxBytes = maxBytes }
+            if let policy { memoryLimit.policy = policy }
+            change.happened = true
+            return .ok
         case .set(let key, let value, let condition, let expiry, let returnPrevious):
             let previous = live(key, change: &change)
             if returnPrevious, previous?.hash != nil { return .error(Self.wrongType) }
@@ -133,6 +144,8 @@ extension KeyValueStore {
         case .persist: .persist
         case .increment: .incrby
         case .removeExpired, .sweep, .extendLeases: .expired
+        case .evict: .evicted
+        case .configure: .set
         case .set, .multiSet, .compareAndSet, .leaseGrant, .leaseKeepAlive, .acquire, .release, .refreshLock, .redis,
             .transaction:
             .set
@@ -194,6 +207,8 @@ extension KeyValueStore {
         var record = record
         record.modifyRevision = change.revision
         let previousLease = records[key]?.lease
+        datasetBytes +=
+            Self.footprint(key: key, record: record) - (records[key].map { Self.footprint(key: key, record: $0) } ?? 0)
         if previousLease != record.lease {
             if let previousLease { leases[previousLease]?.keys.remove(key) }
             if let lease = record.lease { leases[lease]?.keys.insert(key) }
@@ -207,6 +222,7 @@ extension KeyValueStore {
     /// Removes a live key; false if there was none.
     mutating func remove(_ key: [UInt8], change: inout Change) -> Bool {
         guard let record = records.removeValue(forKey: key) else { return false }
+        datasetBytes -= Self.footprint(key: key, record: record)
         keysWithExpiry.remove(key)
         if let lease = record.lease { leases[lease]?.keys.remove(key) }
         change.happened = true

@@ -1,9 +1,9 @@
 import SynodCore
 
 /// The store as snapshot bytes: every field, keys in byte order, so equal stores give equal
-/// bytes. Versions 1 (strings only) and 2 (no hashes) are still read.
+/// bytes. Versions 1 (strings only), 2 (no hashes) and 3 (no memory settings) are still read.
 extension KeyValueStore {
-    static let snapshotVersion: UInt8 = 3
+    static let snapshotVersion: UInt8 = 4
 
     public var snapshotBytes: [UInt8] {
         var writer = ByteWriter(reservingCapacity: 64 + records.count * 56)
@@ -37,6 +37,9 @@ extension KeyValueStore {
             writer.write(UInt64(bitPattern: lease.ttlMilliseconds))
             writer.write(UInt64(bitPattern: lease.expiresAtMilliseconds))
         }
+        writer.write(UInt64(memoryLimit.maxBytes))
+        writer.writeLengthPrefixed(Array(memoryLimit.policy.rawValue.utf8))
+        writer.write(evictedKeys)
         writer.write(UInt64(mutexes.count))
         for reference in mutexes.keys.sorted() {
             let mutex = mutexes[reference]!
@@ -75,8 +78,19 @@ extension KeyValueStore {
         revision = try reader.readUInt64()
         clockMilliseconds = Int64(bitPattern: try reader.readUInt64())
         try readRecords(from: &reader, version: version)
+        datasetBytes = records.reduce(0) { $0 + Self.footprint(key: $1.key, record: $1.value) }
         if version >= 2 {
             try readLeases(from: &reader)
+            if version >= 4 {
+                let maxBytes = try reader.readUInt64()
+                let policy = String(decoding: try reader.readLengthPrefixed(maximumCount: 64), as: UTF8.self)
+                guard maxBytes <= UInt64(Int.max), let parsed = EvictionPolicy(rawValue: policy) else {
+                    throw .invalid("memory settings")
+                }
+                memoryLimit.maxBytes = Int(maxBytes)
+                memoryLimit.policy = parsed
+                evictedKeys = try reader.readUInt64()
+            }
             try readMutexes(from: &reader)
             try attachToLeases()
         }

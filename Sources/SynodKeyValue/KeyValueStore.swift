@@ -34,6 +34,11 @@ public struct KeyValueStore: Hashable, Sendable {
     /// The last applied log index; entries are applied in order, once.
     public internal(set) var appliedIndex: UInt64 = 0
     public internal(set) var leases: [UInt64: Lease] = [:]
+    /// The dataset's size as `footprint` counts it, kept as keys change.
+    public internal(set) var datasetBytes = 0
+    public internal(set) var memoryLimit = MemoryLimit()
+    /// Keys removed by eviction since the store began (INFO evicted_keys).
+    public internal(set) var evictedKeys: UInt64 = 0
     var mutexes: [MutexReference: Mutex] = [:]
     var deadlines = DeadlineQueue()
 
@@ -61,17 +66,6 @@ public struct KeyValueStore: Hashable, Sendable {
         guard let record = record(of: key, at: now) else { return -2 }
         guard let expiry = record.expiresAtMilliseconds else { return -1 }
         return expiry - max(now, clockMilliseconds)
-    }
-
-    /// An estimate of the memory the dataset takes: keys, values and hash fields, plus a fixed
-    /// overhead per key and per field for the dictionaries that hold them.
-    public var estimatedBytes: Int {
-        records.reduce(0) { total, element in
-            let (key, record) = element
-            var bytes = total + key.count + record.value.count + 96
-            if let hash = record.hash { bytes += hash.reduce(0) { $0 + $1.key.count + $1.value.count + 64 } }
-            return bytes
-        }
     }
 
     /// Keys stored, including expired ones not yet removed (as Redis's DBSIZE counts them).

@@ -1,5 +1,6 @@
 import Foundation
 import NIOCore
+import SynodKeyValue
 import SynodRaft
 
 /// The text of INFO: Redis's sections that apply, and a consensus section.
@@ -39,16 +40,18 @@ enum InfoReport {
                     "total_connections_received:\(statistics.totalConnections)",
                     "total_commands_processed:\(statistics.commandsProcessed)",
                     "rejected_connections:\(statistics.rejectedConnections)",
+                    "evicted_keys:\(driver.store.evictedKeys)",
                     "client_output_buffer_limit_disconnections:\(statistics.outputBufferDisconnections)",
                 ]
             case "memory":
-                let dataset = driver.store.estimatedBytes
+                let dataset = driver.store.datasetBytes
                 let resident = residentMemoryBytes()
                 lines += [
                     "used_memory:\(dataset)", "used_memory_human:\(humanBytes(dataset))",
                     "used_memory_rss:\(resident)", "used_memory_rss_human:\(humanBytes(resident))",
-                    "used_memory_dataset:\(dataset)", "maxmemory:0", "maxmemory_human:0B",
-                    "maxmemory_policy:noeviction",
+                    "used_memory_dataset:\(dataset)", "maxmemory:\(driver.store.memoryLimit.maxBytes)",
+                    "maxmemory_human:\(humanBytes(driver.store.memoryLimit.maxBytes))",
+                    "maxmemory_policy:\(driver.store.memoryLimit.policy.rawValue)",
                 ]
             case "cluster":
                 lines.append("cluster_enabled:1")

@@ -104,6 +104,7 @@ extension NodeDriver {
         replica.advance(ready)
         answerReads()
         compactIfDue()
+        proposeEvictionIfNeeded()
         recordProgress(appliedCount: ready.committedEntries.count)
     }
 
@@ -172,6 +173,7 @@ extension NodeDriver {
             }
             for event in applied.events { settle(event) }
             watches.record(revision: applied.revision, changes: applied.keyChanges)
+            evictions.applied(applied.keyChanges)
             if !keyspaceEvents.isEmpty {
                 for change in applied.keyChanges {
                     for notification in keyspaceEvents.notifications(for: change) {

@@ -105,6 +105,12 @@ extension NodeDriver {
 
     /// Answers a read from the state machine, at this node's clock.
     func serve(_ command: ReadCommand) -> KeyValueResult {
-        store.read(command, at: Self.wallClockMilliseconds(), randomIndex: { Int.random(in: 0..<$0) })
+        switch command {
+        case .get(let key): evictions.read([key])
+        case .multiGet(let keys): evictions.read(keys)
+        case .redis(let words) where words.count > 1: evictions.read([words[1]])
+        default: break
+        }
+        return store.read(command, at: Self.wallClockMilliseconds(), randomIndex: { Int.random(in: 0..<$0) })
     }
 }

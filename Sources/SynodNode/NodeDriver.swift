@@ -59,6 +59,10 @@ final class NodeDriver: @unchecked Sendable {
     /// Watches of keys and prefixes, fed by every applied entry.
     let watches: WatchHub
     let pubsub = PubSubHub()
+    /// Key use, for choosing what to evict over maxmemory.
+    let evictions = EvictionTracker()
+    /// The index of the last `evict` entry this leader proposed, while not yet applied.
+    var evictionProposedAt: LogIndex?
     /// Which applied changes are published as keyspace notifications (CONFIG SET
     /// notify-keyspace-events on this node).
     var keyspaceEvents = KeyspaceEvents()
@@ -226,6 +230,21 @@ final class NodeDriver: @unchecked Sendable {
         case .needMoreData, .garbage:
             return
         }
+    }
+
+    /// Over maxmemory, the leader proposes removing keys chosen by the policy (one entry at a
+    /// time, so that each choice sees the last one applied).
+    func proposeEvictionIfNeeded() {
+        guard isLeader, store.needsEviction else { return }
+        if let proposed = evictionProposedAt, proposed.rawValue > store.appliedIndex { return }
+        let victims = evictions.victims(in: store)
+        guard !victims.isEmpty else { return }
+        let entry = KeyValueEntry(
+            requestID: 0,
+            timeMilliseconds: Self.wallClockMilliseconds(),
+            command: .evict(keys: victims)
+        )
+        if (try? replica.propose(entry.encoded)) != nil { evictionProposedAt = replica.lastIndex }
     }
 
     /// PUBLISH: to this node's subscribers, and to every peer for theirs (as Redis Cluster

@@ -94,16 +94,29 @@ extension RESPConnectionHandler {
             // No documentation yet: an empty map, which redis-cli takes as "no hints".
             writer.mapHeader(0)
         case .configGet(let patterns):
-            let settings =
-                Self.configuration + [("notify-keyspace-events", shared.keyspaceEvents.withLockedValue { $0.flags })]
-            let matches = settings.filter { name, _ in
-                patterns.contains { Self.glob(String(decoding: $0, as: UTF8.self).lowercased(), matches: name) }
+            let driver = shared.driver
+            let keyspace = shared.keyspaceEvents.withLockedValue { $0.flags }
+            let future = driver.loop.submit { driver.store.memoryLimit }
+            let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+            future.hop(to: context.eventLoop).whenSuccess { limit in
+                let (handler, context) = bound.value
+                let settings =
+                    Self.configuration.filter { $0.0 != "maxmemory" && $0.0 != "maxmemory-policy" } + [
+                        ("maxmemory", String(limit.maxBytes)), ("maxmemory-policy", limit.policy.rawValue),
+                        ("notify-keyspace-events", keyspace),
+                    ]
+                let matches = settings.filter { name, _ in
+                    patterns.contains { Self.glob(String(decoding: $0, as: UTF8.self).lowercased(), matches: name) }
+                }
+                var writer = RESPWriter(version: handler.version)
+                writer.mapHeader(matches.count)
+                for (name, value) in matches {
+                    writer.bulkString(name)
+                    writer.bulkString(value)
+                }
+                handler.complete(slot, writer.take(), context: context)
             }
-            writer.mapHeader(matches.count)
-            for (name, value) in matches {
-                writer.bulkString(name)
-                writer.bulkString(value)
-            }
+            return
         case .info(let sections):
             let driver = shared.driver
             let shared = self.shared

@@ -50,11 +50,19 @@ struct LockProcessTests {
         #expect(Set(allTokens).count == allTokens.count)
         // Every successful fenced increment is in the counter, each value written once, each
         // under a newer token than the value before it.
+        // No two clients were both told their write of the same value succeeded (that would
+        // be a lost increment), and each value was written under a newer token than the one
+        // before it. A write whose reply was lost and whose retry was refused (the lock had
+        // expired meanwhile) may still have taken effect: the counter may exceed the
+        // acknowledged writes by those, never fall short of them.
         written.sort { $0.value < $1.value }
-        #expect(written.map(\.value) == Array(1...max(1, written.count)), "\(written)")
+        #expect(Set(written.map(\.value)).count == written.count, "\(written)")
         #expect(zip(written, written.dropFirst()).allSatisfy { $0.token < $1.token }, "\(written)")
         let counter = try #require(await Self.counter(in: nodes))
-        #expect(counter == written.count)
+        let refused = clients.map { Self.lines($0.output, "write").filter { $0.count >= 4 && $0[3] != "ok" }.count }
+            .reduce(0, +)
+        #expect(counter >= (written.last?.value ?? 0), "\(clients.map(\.output))")
+        #expect(counter <= written.count + refused, "\(clients.map(\.output))")
     }
 
     static func counter(in nodes: [SynodServerProcess]) async -> Int? {

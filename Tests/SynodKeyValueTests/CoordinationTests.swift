@@ -196,3 +196,66 @@ struct CoordinationTests {
         #expect(restored.store == driver.store)
     }
 }
+
+/// maxmemory: the dataset's size kept exactly, OOM under noeviction, and `evict` entries.
+struct MemoryLimitTests {
+    static func recomputed(_ store: KeyValueStore) -> Int {
+        store.records.reduce(0) { $0 + KeyValueStore.footprint(key: $1.key, record: $1.value) }
+    }
+
+    @Test func theDatasetSizeIsKeptExactlyAndSurvivesASnapshot() throws {
+        var driver = StoreDriver()
+        var random = SeededGenerator(seed: 5)
+        for step in 0..<3_000 {
+            let key = bytes("k\(random.nextIndex(below: 50))")
+            let value = bytes(String(repeating: "v", count: random.nextIndex(below: 100)))
+            let command: KeyValueCommand =
+                switch random.nextIndex(below: 5) {
+                case 0: .delete(keys: [key])
+                case 1: .redis(words: [bytes("HSET"), key, bytes("f\(step % 3)"), value])
+                case 2: .redis(words: [bytes("APPEND"), key, value])
+                case 3: set("k\(random.nextIndex(below: 50))", "x", .always, .afterMilliseconds(5))
+                default: .set(key: key, value: value, condition: .always, expiry: .none, returnPrevious: false)
+                }
+            _ = driver.apply(command, at: Int64(step))
+        }
+        #expect(driver.store.datasetBytes == Self.recomputed(driver.store))
+        #expect(try KeyValueStore(snapshotBytes: driver.store.snapshotBytes).datasetBytes == driver.store.datasetBytes)
+    }
+
+    @Test func overTheLimitWritesAreRefusedUnlessEvictionCanMakeRoom() throws {
+        var driver = StoreDriver()
+        #expect(driver.apply(.configure(maxMemoryBytes: 1_000, policy: nil), at: 0) == .ok)
+        // Writes succeed until the dataset is over the limit, then are refused.
+        let answers = (0..<20).map { driver.apply(set("key\($0)", String(repeating: "x", count: 40)), at: 1) }
+        let stored = answers.prefix { $0 == .ok }.count
+        #expect(
+            stored > 0 && stored < 20
+                && answers.dropFirst(stored).allSatisfy { $0 == .error(KeyValueStore.outOfMemory) }
+        )
+        #expect(driver.store.datasetBytes > 1_000)
+        #expect(driver.apply(set("more", "x"), at: 2) == .error(KeyValueStore.outOfMemory))
+        #expect(
+            driver.apply(.redis(words: [bytes("HSET"), bytes("h"), bytes("f"), bytes("v")]), at: 2)
+                == .error(KeyValueStore.outOfMemory)
+        )
+        // Removing still works, and frees room.
+        #expect(driver.apply(.delete(keys: (0..<20).map { bytes("key\($0)") }), at: 3) == .integer(Int64(stored)))
+        #expect(driver.apply(set("more", "x"), at: 4) == .ok)
+        // A volatile policy with no key that has a TTL cannot make room either.
+        _ = driver.apply(.configure(maxMemoryBytes: 100_000, policy: nil), at: 5)
+        for number in 0..<20 { _ = driver.apply(set("again\(number)", String(repeating: "x", count: 40)), at: 5) }
+        _ = driver.apply(.configure(maxMemoryBytes: 1_000, policy: .volatileLRU), at: 6)
+        #expect(!driver.store.needsEviction)
+        #expect(driver.apply(set("more", "y"), at: 7) == .error(KeyValueStore.outOfMemory))
+        // With allkeys-lru the leader is asked to evict, and writes go on meanwhile.
+        _ = driver.apply(.configure(maxMemoryBytes: nil, policy: .allKeysLRU), at: 8)
+        #expect(driver.store.needsEviction)
+        #expect(driver.apply(set("more", "z"), at: 9) == .ok)
+        let over = driver.store.bytesOverLimit
+        let victims = (0..<20).map { bytes("again\($0)") }
+        #expect(driver.apply(.evict(keys: victims + [bytes("gone")]), at: 10) == .integer(20))
+        #expect(driver.store.evictedKeys == 20 && driver.store.datasetBytes < 1_000 && over > 0)
+        #expect(try KeyValueStore(snapshotBytes: driver.store.snapshotBytes) == driver.store)
+    }
+}

@@ -1,0 +1,98 @@
+/// Redis's `maxmemory-policy`: what happens when the dataset is over `maxmemory`.
+public enum EvictionPolicy: String, Hashable, Sendable, CaseIterable {
+    case noEviction = "noeviction"
+    case allKeysLRU = "allkeys-lru"
+    case volatileLRU = "volatile-lru"
+    case allKeysLFU = "allkeys-lfu"
+    case volatileLFU = "volatile-lfu"
+    case allKeysRandom = "allkeys-random"
+    case volatileRandom = "volatile-random"
+    case volatileTTL = "volatile-ttl"
+
+    /// Only keys with a TTL may be evicted.
+    public var volatileOnly: Bool { rawValue.hasPrefix("volatile") }
+}
+
+/// The replicated memory settings (CONFIG SET maxmemory / maxmemory-policy go through the log,
+/// so every replica decides alike).
+public struct MemoryLimit: Hashable, Sendable {
+    /// 0 for no limit.
+    public var maxBytes = 0
+    public var policy = EvictionPolicy.noEviction
+
+    public init() {}
+
+    /// Parses a size as Redis's CONFIG SET does: bytes, or with k, kb, m, mb, g, gb (k = 1000,
+    /// kb = 1024).
+    public static func parseBytes(_ text: String) -> Int? {
+        let lower = text.lowercased()
+        let units: [(String, Int)] = [
+            ("kb", 1024), ("mb", 1 << 20), ("gb", 1 << 30), ("k", 1000), ("m", 1_000_000), ("g", 1_000_000_000),
+            ("b", 1),
+        ]
+        for (suffix, scale) in units where lower.hasSuffix(suffix) {
+            guard let number = Int(lower.dropLast(suffix.count)), number >= 0 else { return nil }
+            let (bytes, overflow) = number.multipliedReportingOverflow(by: scale)
+            return overflow ? nil : bytes
+        }
+        guard let number = Int(lower), number >= 0 else { return nil }
+        return number
+    }
+}
+
+extension KeyValueStore {
+    static let outOfMemory = "OOM command not allowed when used memory > 'maxmemory'."
+
+    /// The bytes one key takes in `datasetBytes`: key, value and hash fields, plus a fixed
+    /// overhead per key and per field for the dictionaries that hold them (measured against
+    /// the process's RSS; see the README).
+    static func footprint(key: [UInt8], record: Record) -> Int {
+        var bytes = key.count + record.value.count + 96
+        if let hash = record.hash { bytes += hash.reduce(0) { $0 + $1.key.count + $1.value.count + 64 } }
+        return bytes
+    }
+
+    /// Whether a write that may add data must be refused now: over the limit, with nothing the
+    /// policy could evict to make room.
+    var refusesWrites: Bool {
+        guard memoryLimit.maxBytes > 0, datasetBytes > memoryLimit.maxBytes else { return false }
+        return memoryLimit.policy == .noEviction || (memoryLimit.policy.volatileOnly && keysWithExpiry.isEmpty)
+    }
+
+    /// Whether the leader should propose evictions.
+    public var needsEviction: Bool {
+        memoryLimit.maxBytes > 0 && datasetBytes > memoryLimit.maxBytes && memoryLimit.policy != .noEviction
+            && !(memoryLimit.policy.volatileOnly && keysWithExpiry.isEmpty)
+    }
+
+    /// Bytes to free to get under the limit.
+    public var bytesOverLimit: Int { max(0, datasetBytes - memoryLimit.maxBytes) }
+
+    /// Keys with a TTL (what volatile policies may evict), and their expiry.
+    public func expiry(of key: [UInt8]) -> Int64? { records[key]?.expiresAtMilliseconds }
+
+    public var volatileKeys: Set<[UInt8]> { keysWithExpiry }
+
+    /// The bytes `key` takes, 0 if absent.
+    public func footprint(of key: [UInt8]) -> Int {
+        records[key].map { Self.footprint(key: key, record: $0) } ?? 0
+    }
+
+    /// Commands that only remove or do not grow the dataset run even over the limit.
+    static func mayGrow(_ command: KeyValueCommand) -> Bool {
+        switch command {
+        case .delete, .compareAndDelete, .expire, .persist, .removeExpired, .evict, .leaseRevoke, .extendLeases, .sweep,
+            .release, .refreshLock, .leaseKeepAlive, .configure:
+            return false
+        case .redis(let words):
+            let name = words.first.map { lowercased($0) } ?? ""
+            return !["unlink", "getdel", "hdel", "flushall", "getex"].contains(name)
+        case .fenced(_, _, let inner), .withLease(_, let inner):
+            return mayGrow(inner)
+        case .transaction(_, let steps):
+            return steps.contains { if case .write(let inner) = $0 { mayGrow(inner) } else { false } }
+        default:
+            return true
+        }
+    }
+}

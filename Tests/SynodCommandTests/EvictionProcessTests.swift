@@ -1,0 +1,74 @@
+import Foundation
+import SynodTestSupport
+import Testing
+
+/// maxmemory on a real 3-node cluster: filled past the limit, the leader's evictions go
+/// through the log, and every replica ends up holding exactly the same keys.
+@Suite(.serialized)
+struct EvictionProcessTests {
+    static func field(_ name: String, of reply: RESPReply?) -> String? {
+        guard case .bulkString(let bytes?) = reply else { return nil }
+        let text = String(decoding: bytes, as: UTF8.self)
+        return text.split(separator: "\r\n").first { $0.hasPrefix(name + ":") }.map {
+            String($0.dropFirst(name.count + 1))
+        }
+    }
+
+    /// The keys a node holds itself (READONLY: no trip to the leader), sorted.
+    static func localKeys(of node: SynodServerProcess) throws -> [String] {
+        let connection = try BlockingRESPConnection(port: node.clientPort)
+        _ = try connection.command(["READONLY"])
+        guard case .array(let keys?) = try connection.command(["KEYS", "*"]) else { return [] }
+        return keys.compactMap {
+            if case .bulkString(let key?) = $0 { String(decoding: key, as: UTF8.self) } else { nil }
+        }
+        .sorted()
+    }
+
+    @Test func replicasEvictTheSameKeys() async throws {
+        let nodes = try ServerProcessTests.startCluster(count: 3)
+        defer { ServerProcessTests.stop(nodes) }
+        let leader = try #require(await ServerProcessTests.leader(of: nodes), "\(nodes.map(\.process.output))")
+        let follower = try #require(nodes.first { $0 !== leader })
+        let client = try BlockingRESPConnection(port: follower.clientPort)
+        #expect(try client.command(["CONFIG", "SET", "maxmemory", "100kb"]) == .simpleString("OK"))
+        #expect(try client.command(["CONFIG", "SET", "maxmemory-policy", "allkeys-lru"]) == .simpleString("OK"))
+        #expect(
+            try client.command(["CONFIG", "GET", "maxmemory*"])
+                == .array([
+                    .bulkString(Array("maxmemory".utf8)), .bulkString(Array("102400".utf8)),
+                    .bulkString(Array("maxmemory-policy".utf8)), .bulkString(Array("allkeys-lru".utf8)),
+                ])
+        )
+        let value = String(repeating: "v", count: 400)
+        for batch in 0..<10 {
+            let commands = (0..<100).map {
+                [Array("SET".utf8), Array("key:\(batch * 100 + $0)".utf8), Array(value.utf8)]
+            }
+            #expect(try client.pipeline(commands).allSatisfy { $0 == .simpleString("OK") })
+        }
+        // Evictions catch up, then every node has applied the same entries.
+        let settled = await waitUntil(timeout: .seconds(60)) {
+            let infos = nodes.map { $0.command(["INFO"]) }
+            let applied = Set(infos.map { Self.field("raft_applied_index", of: $0) })
+            guard applied.count == 1, applied.first! != nil,
+                let used = Self.field("used_memory", of: leader.command(["INFO", "memory"])).flatMap(Int.init)
+            else { return false }
+            return used <= 102_400
+        }
+        #expect(settled, "\(nodes.map { $0.command(["INFO"]) as Any })")
+        let keys = try nodes.map(Self.localKeys(of:))
+        #expect(keys[0].count > 50 && keys[0].count < 1_000, "\(keys[0].count) keys left")
+        #expect(keys.allSatisfy { $0 == keys[0] })
+        #expect(Int(Self.field("evicted_keys", of: leader.command(["INFO", "stats"])) ?? "") ?? 0 > 0)
+
+        // noeviction: over the limit, writes are refused with Redis's error; reads and deletes work.
+        #expect(try client.command(["CONFIG", "SET", "maxmemory-policy", "noeviction"]) == .simpleString("OK"))
+        #expect(try client.command(["CONFIG", "SET", "maxmemory", "1kb"]) == .simpleString("OK"))
+        #expect(
+            try client.command(["SET", "one-more", "x"])
+                == .error("OOM command not allowed when used memory > 'maxmemory'.")
+        )
+        #expect(try client.command(["DEL", keys[0][0]]) == .integer(1))
+    }
+}
