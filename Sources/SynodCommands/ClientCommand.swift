@@ -21,6 +21,11 @@ public enum ConnectionCommand: Hashable, Sendable {
     case clientGetName
     case clientID
     case clientList
+    /// CLIENT TRACKING on|off [REDIRECT id] [PREFIX p ...] [BCAST] [OPTIN] [OPTOUT]
+    case clientTracking(TrackingOptions?)
+    /// CLIENT CACHING yes|no: whether the next command's keys are tracked (OPTIN / OPTOUT).
+    case clientCaching(Bool)
+    case clientGetRedirect
     case clientInfo
     /// CLIENT KILL: by id and/or address; the old form (an address alone) answers OK.
     case clientKill(id: Int?, address: String?, oldForm: Bool)
@@ -61,4 +66,14 @@ public enum ConnectionCommand: Hashable, Sendable {
     case pubsubNumpat
     /// CONFIG SET of the parameters a node can change at run time.
     case configSetKeyspaceEvents(KeyspaceEvents)
+}
+
+public struct TrackingOptions: Hashable, Sendable {
+    public var redirect: Int?
+    public var prefixes: [[UInt8]] = []
+    public var broadcast = false
+    public var optIn = false
+    public var optOut = false
+
+    public init() {}
 }

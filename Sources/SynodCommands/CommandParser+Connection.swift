@@ -147,6 +147,18 @@ extension CommandParser {
         case "LIST":
             guard arguments.count == 1 else { throw CommandRejection(CommandError.syntax) }
             return .clientList
+        case "TRACKING":
+            return .clientTracking(try parseTracking(arguments))
+        case "CACHING":
+            guard arguments.count == 2 else { throw CommandRejection(CommandError.wrongArity("client|caching")) }
+            switch keyword(arguments[1]) {
+            case "YES": return .clientCaching(true)
+            case "NO": return .clientCaching(false)
+            default: throw CommandRejection(CommandError.syntax)
+            }
+        case "GETREDIR":
+            guard arguments.count == 1 else { throw CommandRejection(CommandError.wrongArity("client|getredir")) }
+            return .clientGetRedirect
         case "INFO":
             guard arguments.count == 1 else { throw CommandRejection(CommandError.wrongArity("client|info")) }
             return .clientInfo
@@ -176,6 +188,58 @@ extension CommandParser {
         default:
             throw CommandRejection(CommandError.unknownSubcommand(arguments[0], of: "client"))
         }
+    }
+
+    /// CLIENT TRACKING on|off [REDIRECT id] [PREFIX p ...] [BCAST] [OPTIN] [OPTOUT]; nil for off.
+    static func parseTracking(_ arguments: [[UInt8]]) throws(CommandRejection) -> TrackingOptions? {
+        guard arguments.count >= 2 else { throw CommandRejection(CommandError.wrongArity("client|tracking")) }
+        let switchedOn: Bool
+        switch keyword(arguments[1]) {
+        case "ON": switchedOn = true
+        case "OFF": switchedOn = false
+        default: throw CommandRejection(CommandError.syntax)
+        }
+        var options = TrackingOptions()
+        var index = 2
+        while index < arguments.count {
+            switch keyword(arguments[index]) {
+            case "REDIRECT" where index + 1 < arguments.count:
+                guard let id = Int(String(decoding: arguments[index + 1], as: UTF8.self)) else {
+                    throw CommandRejection(CommandError.notAnInteger)
+                }
+                options.redirect = id
+                index += 1
+            case "PREFIX" where index + 1 < arguments.count:
+                options.prefixes.append(arguments[index + 1])
+                index += 1
+            case "BCAST": options.broadcast = true
+            case "OPTIN": options.optIn = true
+            case "OPTOUT": options.optOut = true
+            case "NOLOOP":
+                throw CommandRejection("ERR NOLOOP is not supported: invalidations of your own writes are always sent")
+            default: throw CommandRejection(CommandError.syntax)
+            }
+            index += 1
+        }
+        guard switchedOn else { return nil }
+        if !options.prefixes.isEmpty && !options.broadcast {
+            throw CommandRejection("ERR PREFIX option requires BCAST mode to be enabled")
+        }
+        if options.broadcast && (options.optIn || options.optOut) {
+            throw CommandRejection("ERR OPTIN and OPTOUT are not compatible with BCAST")
+        }
+        if options.optIn && options.optOut {
+            throw CommandRejection("ERR You can't use OPTIN and OPTOUT at the same time")
+        }
+        return options
+    }
+
+    /// The keys a command names, by its key positions (COMMAND INFO's first, last and step).
+    public static func keys(of words: [[UInt8]]) -> [[UInt8]] {
+        guard let info = commandInfo(KeyValueStore.lowercased(words[0])), info.firstKey > 0 else { return [] }
+        let last = info.lastKey < 0 ? words.count + info.lastKey : info.lastKey
+        guard info.firstKey < words.count else { return [] }
+        return stride(from: info.firstKey, through: min(last, words.count - 1), by: max(1, info.step)).map { words[$0] }
     }
 
     /// Client names cannot contain spaces, newlines or other special characters.

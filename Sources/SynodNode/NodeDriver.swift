@@ -59,6 +59,8 @@ final class NodeDriver: @unchecked Sendable {
     /// Watches of keys and prefixes, fed by every applied entry.
     let watches: WatchHub
     let pubsub = PubSubHub()
+    /// CLIENT TRACKING of this node's clients.
+    let tracking = TrackingHub()
     /// Key use, for choosing what to evict over maxmemory.
     let evictions = EvictionTracker()
     /// The index of the last `evict` entry this leader proposed, while not yet applied.

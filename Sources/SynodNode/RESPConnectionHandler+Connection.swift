@@ -67,6 +67,9 @@ extension RESPConnectionHandler {
             if let clientName { writer.bulkString(clientName) } else { writer.null() }
         case .clientID:
             writer.integer(Int64(clientID))
+        case .clientTracking, .clientCaching, .clientGetRedirect:
+            runTrackingCommand(command, slot: slot, context: context)
+            return
         case .clientList, .clientInfo:
             let now = NIODeadline.now()
             let records = shared.clients.withLockedValue { $0 }

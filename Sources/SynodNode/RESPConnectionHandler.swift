@@ -100,6 +100,12 @@ final class RESPConnectionHandler: ChannelInboundHandler {
     var transactionFailed = false
     /// The versions WATCH read, checked when EXEC's entry applies.
     var watchedVersions: [KeyVersion] = []
+    /// CLIENT TRACKING's options while it is on.
+    var tracking: TrackingOptions?
+    /// The keys this connection's reads made tracked (default mode).
+    var trackedKeys: Set<[UInt8]> = []
+    /// CLIENT CACHING yes|no, for the next command only.
+    var cachingNext: Bool?
 
     init(shared: ClientContext, limits: RESPLimits = RESPLimits()) {
         self.shared = shared
@@ -135,6 +141,7 @@ final class RESPConnectionHandler: ChannelInboundHandler {
             lastActiveAt: now
         )
         shared.clients.withLockedValue { $0[id] = record }
+        registerInvalidations(context: context)
         context.fireChannelActive()
     }
 
@@ -142,6 +149,11 @@ final class RESPConnectionHandler: ChannelInboundHandler {
         if clientID != 0 { _ = shared.clients.withLockedValue { $0.removeValue(forKey: clientID) } }
         cancelWatches()
         unregisterSubscriber()
+        if clientID != 0 {
+            let driver = shared.driver
+            let id = clientID
+            driver.loop.execute { driver.tracking.disconnect(id) }
+        }
         if clientID != 0 { shared.statistics.withLockedValue { $0.connectedClients -= 1 } }
         context.fireChannelInactive()
     }
@@ -218,6 +230,7 @@ final class RESPConnectionHandler: ChannelInboundHandler {
             )
         }
         if handleInTransaction(parsed, slot: slot, context: context) { return }
+        if case .success(let command) = parsed { trackBeforeRunning(command, words: words, context: context) }
         switch parsed {
         case .failure(let rejection):
             var writer = RESPWriter(version: version)

@@ -24,6 +24,8 @@ public enum RESPReply: Equatable, Sendable {
 /// A reply that is not valid RESP, or a connection that closed mid-reply.
 public struct RESPProtocolError: Error, CustomStringConvertible {
     public let description: String
+
+    public init(description: String) { self.description = description }
 }
 
 /// A minimal blocking RESP2/RESP3 client for tests that talk to real servers (redis-server, synod).
@@ -97,6 +99,26 @@ public final class BlockingRESPConnection {
             guard result > 0 else { throw SocketError(call: "send", errorNumber: errno) }
             sent += result
         }
+    }
+
+    /// Sends one command and reads its reply, handing the push messages that come before it
+    /// (RESP3 invalidations, pub/sub) to `onPush`.
+    public func command(_ arguments: [String], onPush: (RESPReply) -> Void) throws -> RESPReply {
+        try send(pipelineBytes([arguments.map { Array($0.utf8) }]))
+        while true {
+            let reply = try readReply()
+            guard case .push = reply else { return reply }
+            onPush(reply)
+        }
+    }
+
+    private func pipelineBytes(_ commands: [[[UInt8]]]) -> [UInt8] {
+        var request: [UInt8] = []
+        for arguments in commands {
+            request += Array("*\(arguments.count)\r\n".utf8)
+            for argument in arguments { request += Array("$\(argument.count)\r\n".utf8) + argument + [13, 10] }
+        }
+        return request
     }
 
     /// Reads the next reply or push message without sending anything.
