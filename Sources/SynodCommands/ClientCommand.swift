@@ -74,6 +74,8 @@ public struct TrackingOptions: Hashable, Sendable {
     public var broadcast = false
     public var optIn = false
     public var optOut = false
+    /// No invalidations for the client's own writes.
+    public var noLoop = false
 
     public init() {}
 }

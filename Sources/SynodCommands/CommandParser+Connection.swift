@@ -215,8 +215,7 @@ extension CommandParser {
             case "BCAST": options.broadcast = true
             case "OPTIN": options.optIn = true
             case "OPTOUT": options.optOut = true
-            case "NOLOOP":
-                throw CommandRejection("ERR NOLOOP is not supported: invalidations of your own writes are always sent")
+            case "NOLOOP": options.noLoop = true
             default: throw CommandRejection(CommandError.syntax)
             }
             index += 1

@@ -117,10 +117,15 @@ public struct KeyValueEntry: Hashable, Sendable {
     public let timeMilliseconds: Int64
     public let command: KeyValueCommand
 
-    public init(requestID: UInt64, timeMilliseconds: Int64, command: KeyValueCommand) {
+    /// Who sent it: the proposing node's id and the client connection's id, (node << 32) |
+    /// client; 0 for the leader's own entries. CLIENT TRACKING NOLOOP uses it.
+    public let origin: UInt64
+
+    public init(requestID: UInt64, timeMilliseconds: Int64, command: KeyValueCommand, origin: UInt64 = 0) {
         self.requestID = requestID
         self.timeMilliseconds = timeMilliseconds
         self.command = command
+        self.origin = origin
     }
 }
 

@@ -3,7 +3,8 @@ import SynodCore
 /// The bytes of an entry in the log (and in snapshots' records): a version byte, the request
 /// id, the time, then the command. Decoding checks every field.
 extension KeyValueEntry {
-    static let formatVersion: UInt8 = 1
+    /// 2 adds `origin`; entries of version 1 (without it) are still read.
+    static let formatVersion: UInt8 = 2
     /// The largest key or value a decoder accepts (Redis's `proto-max-bulk-len` default).
     static let bytesMax = 512 << 20
     /// The most keys or pairs one command may name.
@@ -14,6 +15,7 @@ extension KeyValueEntry {
         writer.write(Self.formatVersion)
         writer.write(requestID)
         writer.write(UInt64(bitPattern: timeMilliseconds))
+        writer.write(origin)
         Self.write(command, to: &writer)
         return writer.bytes
     }
@@ -157,9 +159,11 @@ extension KeyValueEntry {
 
     public init(decoding encoded: [UInt8]) throws(ByteReader.Failure) {
         var reader = ByteReader(encoded)
-        guard try reader.readUInt8() == Self.formatVersion else { throw .invalid("unknown entry format") }
+        let version = try reader.readUInt8()
+        guard version == 1 || version == Self.formatVersion else { throw .invalid("unknown entry format") }
         requestID = try reader.readUInt64()
         timeMilliseconds = Int64(bitPattern: try reader.readUInt64())
+        origin = version >= 2 ? try reader.readUInt64() : 0
         command = try Self.readCommand(from: &reader, depth: 0)
         guard reader.isAtEnd else { throw .invalid("\(reader.remainingCount) bytes after the command") }
     }

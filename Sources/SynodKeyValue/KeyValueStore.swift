@@ -92,7 +92,8 @@ public struct KeyValueStore: Hashable, Sendable {
                 result: .error("ERR undecodable log entry: \(error)"),
                 events: [],
                 revision: revision,
-                keyChanges: []
+                keyChanges: [],
+                origin: 0
             )
         }
     }
@@ -106,6 +107,8 @@ public struct KeyValueStore: Hashable, Sendable {
         public let events: [CoordinationEvent]
         public let revision: UInt64
         public let keyChanges: [KeyChange]
+        /// The entry's `origin`.
+        public let origin: UInt64
     }
 
     /// Entries that carry no command (no-ops, membership changes) still advance the index.
@@ -131,7 +134,8 @@ public struct KeyValueStore: Hashable, Sendable {
             result: result,
             events: change.events,
             revision: revision,
-            keyChanges: change.keyChanges
+            keyChanges: change.keyChanges,
+            origin: entry.origin
         )
     }
 

@@ -174,7 +174,7 @@ extension NodeDriver {
             for event in applied.events { settle(event) }
             watches.record(revision: applied.revision, changes: applied.keyChanges)
             evictions.applied(applied.keyChanges)
-            if !applied.keyChanges.isEmpty { tracking.changed(applied.keyChanges.map(\.key)) }
+            if !applied.keyChanges.isEmpty { tracking.changed(applied.keyChanges.map(\.key), origin: applied.origin) }
             if !keyspaceEvents.isEmpty {
                 for change in applied.keyChanges {
                     for notification in keyspaceEvents.notifications(for: change) {

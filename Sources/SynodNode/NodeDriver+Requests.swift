@@ -20,16 +20,22 @@ extension NodeDriver {
 
     /// A write from a client of this node: proposed here when this node leads, forwarded to
     /// the leader otherwise (`mayForward` is false for requests that were forwarded already).
-    func write(_ command: KeyValueCommand, promise: EventLoopPromise<KeyValueResult>, mayForward: Bool = true) {
+    func write(
+        _ command: KeyValueCommand,
+        promise: EventLoopPromise<KeyValueResult>,
+        mayForward: Bool = true,
+        origin: UInt64 = 0
+    ) {
         precondition(loop.inEventLoop, "driver state is confined to its loop")
         guard !stopped else { return promise.succeed(.error("ERR node stopping")) }
-        if mayForward && !isLeader { return forward(.write(command), promise: promise) }
+        if mayForward && !isLeader { return forward(.write(command, origin: origin), promise: promise) }
         let requestID = nextRequestID
         nextRequestID += 1
         let entry = KeyValueEntry(
             requestID: requestID,
             timeMilliseconds: Self.wallClockMilliseconds(),
-            command: command
+            command: command,
+            origin: origin
         )
         do {
             try replica.propose(entry.encoded)
@@ -74,7 +80,7 @@ extension NodeDriver {
         )
         // A lock acquisition may wait in line at the leader for as long as it asked.
         var timeout = Self.forwardTimeout
-        if case .write(.acquire(_, _, _, _, let wait, _)) = request { timeout = timeout + .milliseconds(wait) }
+        if case .write(.acquire(_, _, _, _, let wait, _), _) = request { timeout = timeout + .milliseconds(wait) }
         loop.scheduleTask(in: timeout) {
             self.pendingForwards.removeValue(forKey: requestID)?.succeed(
                 .error("TRYAGAIN the leader (node \(leader.rawValue)) did not answer in time")
@@ -91,7 +97,7 @@ extension NodeDriver {
             sendFrame(PeerFrame.encodeForwardedResult(result, requestID: requestID, group: Self.group), follower)
         }
         switch request {
-        case .write(let command): write(command, promise: promise, mayForward: false)
+        case .write(let command, let origin): write(command, promise: promise, mayForward: false, origin: origin)
         case .read(let command): read(command, promise: promise, mayForward: false)
         }
     }

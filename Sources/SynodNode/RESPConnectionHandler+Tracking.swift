@@ -6,7 +6,8 @@ import SynodRESP
 /// CLIENT CACHING), and invalidations arrive as RESP3 pushes (`invalidate`) or, redirected, as
 /// `__redis__:invalidate` messages on the connection that subscribed to it. A client's own
 /// write is invalidated before its reply, so a local cache never serves a value older than the
-/// client's own last write.
+/// client's own last write (unless it asked for NOLOOP: then its own writes are not reported,
+/// exactly, because every entry carries the connection it came from).
 extension RESPConnectionHandler {
     static let invalidationChannel = Array("__redis__:invalidate".utf8)
 
@@ -25,7 +26,8 @@ extension RESPConnectionHandler {
             let client = TrackingHub.Client(
                 broadcast: options.broadcast,
                 prefixes: options.prefixes,
-                target: options.redirect ?? id
+                target: options.redirect ?? id,
+                ownOrigin: options.noLoop ? origin : nil
             )
             driver.loop.execute { driver.tracking.enable(id, client) }
             writer.simpleString("OK")
@@ -104,6 +106,8 @@ extension RESPConnectionHandler {
             trackedKeys.formUnion(keys)
             driver.loop.execute { driver.tracking.track(id, keys) }
         case .write:
+            // NOLOOP: the client keeps its own writes in mind; others' still invalidate.
+            guard !tracking.noLoop else { return }
             let mine = CommandParser.keys(of: words).filter { trackedKeys.contains($0) }
             guard !mine.isEmpty else { return }
             for key in mine { trackedKeys.remove(key) }

@@ -124,7 +124,8 @@ extension RESPConnectionHandler {
         let driver = shared.driver
         let promise = driver.loop.makePromise(of: KeyValueResult.self)
         let command = KeyValueCommand.transaction(versions: versions, steps: steps)
-        driver.loop.execute { driver.write(command, promise: promise) }
+        let origin = self.origin
+        driver.loop.execute { driver.write(command, promise: promise, origin: origin) }
         // The replies of PING and ECHO go back among the others, in queue order.
         let merged = promise.futureResult.map { result -> KeyValueResult in
             guard case .array(let results) = result, results.count == steps.count else { return result }

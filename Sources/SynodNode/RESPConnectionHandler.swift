@@ -242,7 +242,8 @@ final class RESPConnectionHandler: ChannelInboundHandler {
             shared.driver.metrics.writeRequests.increment()
             let driver = shared.driver
             let promise = driver.loop.makePromise(of: KeyValueResult.self)
-            driver.loop.execute { driver.write(command, promise: promise) }
+            let origin = self.origin
+            driver.loop.execute { driver.write(command, promise: promise, origin: origin) }
             replyWhenReady(promise.futureResult, slot: slot, context: context)
         case .success(.read(let command)):
             shared.driver.metrics.readRequests.increment()
@@ -325,6 +326,9 @@ final class RESPConnectionHandler: ChannelInboundHandler {
         queueFlush(context: context)
         updateReading(context: context)
     }
+
+    /// This connection as the `origin` of the entries its writes become.
+    var origin: UInt64 { shared.configuration.nodeID.rawValue << 32 | UInt64(clientID) }
 
     /// Keeps this connection's CLIENT LIST line current.
     func noteCommand(_ words: [[UInt8]]) {

@@ -11,6 +11,8 @@ final class TrackingHub {
         let prefixes: [[UInt8]]
         /// The client id that receives the invalidations (the client itself if not redirected).
         let target: Int
+        /// NOLOOP: the `KeyValueEntry.origin` of the client's own writes, not to be reported.
+        let ownOrigin: UInt64?
     }
 
     private var clients: [Int: Client] = [:]
@@ -53,16 +55,21 @@ final class TrackingHub {
         }
     }
 
-    /// Keys changed by an applied entry.
-    func changed(_ keys: [[UInt8]]) {
+    /// Keys changed by an applied entry from `origin`.
+    func changed(_ keys: [[UInt8]], origin: UInt64) {
         guard !clients.isEmpty else { return }
         var batches: [Int: [[UInt8]]] = [:]
         for key in keys {
-            if let ids = readers.removeValue(forKey: key) {
-                for id in ids { batches[clients[id]?.target ?? id, default: []].append(key) }
+            guard let ids = readers[key] else { continue }
+            for id in ids {
+                // NOLOOP: the client's own write neither reports nor ends the tracking.
+                if let client = clients[id], client.ownOrigin == origin { continue }
+                readers[key]!.remove(id)
+                batches[clients[id]?.target ?? id, default: []].append(key)
             }
+            if readers[key]!.isEmpty { readers[key] = nil }
         }
-        for client in clients.values where client.broadcast {
+        for client in clients.values where client.broadcast && client.ownOrigin != origin {
             let matching = keys.filter { key in
                 client.prefixes.isEmpty || client.prefixes.contains { key.starts(with: $0) }
             }

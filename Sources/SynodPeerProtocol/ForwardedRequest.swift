@@ -4,7 +4,8 @@ import SynodKeyValue
 
 /// A client request a follower hands to the leader, and the leader's answer.
 public enum ForwardedRequest: Hashable, Sendable {
-    case write(KeyValueCommand)
+    /// A write, with the client it came from (see `KeyValueEntry.origin`).
+    case write(KeyValueCommand, origin: UInt64 = 0)
     case read(ReadCommand)
 }
 
@@ -14,10 +15,12 @@ enum ForwardingEncoding {
 
     static func write(_ request: ForwardedRequest, to writer: inout ByteWriter) {
         switch request {
-        case .write(let command):
+        case .write(let command, let origin):
             writer.write(UInt8(1))
             // The entry's own encoding; the leader stamps the time when it proposes.
-            writer.writeLengthPrefixed(KeyValueEntry(requestID: 0, timeMilliseconds: 0, command: command).encoded)
+            writer.writeLengthPrefixed(
+                KeyValueEntry(requestID: 0, timeMilliseconds: 0, command: command, origin: origin).encoded
+            )
         case .read(let command):
             writer.write(UInt8(2))
             command.write(to: &writer)
@@ -28,7 +31,7 @@ enum ForwardingEncoding {
         switch try reader.readUInt8() {
         case 1:
             let entry = try KeyValueEntry(decoding: try reader.readLengthPrefixed(maximumCount: bytesMax))
-            return .write(entry.command)
+            return .write(entry.command, origin: entry.origin)
         case 2: return .read(try ReadCommand(reading: &reader))
         case let kind: throw .invalid("forwarded request kind \(kind)")
         }

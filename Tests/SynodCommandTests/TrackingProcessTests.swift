@@ -135,5 +135,20 @@ struct TrackingProcessTests {
         #expect(try writer.command(["SET", "plain", "1"]) == .simpleString("OK"))
         #expect(try writer.command(["SET", "cached", "1"]) == .simpleString("OK"))
         #expect(try optIn.readNext() == .push([Self.bytes("invalidate"), .array([Self.bytes("cached")])]))
+
+        // NOLOOP: the client's own write is not reported (and the key stays tracked), another's is.
+        let noLoop = try BlockingRESPConnection(port: follower.clientPort)
+        _ = try noLoop.command(["HELLO", "3"])
+        #expect(try noLoop.command(["CLIENT", "TRACKING", "on", "NOLOOP"]) == .simpleString("OK"))
+        _ = try noLoop.command(["GET", "mine"])
+        #expect(try noLoop.command(["SET", "mine", "1"]) == .simpleString("OK"))
+        let local = try BlockingRESPConnection(port: follower.clientPort)
+        _ = try local.command(["READONLY"])
+        #expect(await waitUntil { (try? local.command(["GET", "mine"])) == Self.bytes("1") })
+        var pushes = 0
+        #expect(try noLoop.command(["PING"]) { _ in pushes += 1 } == .simpleString("PONG"))
+        #expect(pushes == 0)
+        #expect(try writer.command(["SET", "mine", "2"]) == .simpleString("OK"))
+        #expect(try noLoop.readNext() == .push([Self.bytes("invalidate"), .array([Self.bytes("mine")])]))
     }
 }

@@ -239,6 +239,17 @@ struct KeyValueStoreTests {
         #expect(first.store.snapshotBytes == second.store.snapshotBytes)
     }
 
+    /// Entries written before `origin` existed (format 1) are still read, with origin 0.
+    @Test func entriesOfTheFirstFormatStillDecode() throws {
+        let entry = KeyValueEntry(requestID: 7, timeMilliseconds: 9, command: set("key", "value"), origin: 42)
+        var current = entry.encoded
+        #expect(try KeyValueEntry(decoding: current) == entry)
+        current.removeSubrange(17..<25)  // Without the origin field...
+        current[0] = 1  // ...as format 1 wrote it.
+        let old = try KeyValueEntry(decoding: current)
+        #expect(old.origin == 0 && old.command == entry.command && old.requestID == 7 && old.timeMilliseconds == 9)
+    }
+
     @Test func damagedEntriesAndSnapshotsAreErrorsNotCrashes() throws {
         let entry = KeyValueEntry(
             requestID: 7,
