@@ -31,7 +31,8 @@ struct MutexReference: Hashable, Sendable, Comparable {
 
 /// A lock or an election: at most one holder, waiters served first come first served (only
 /// the next one is woken), and every grant carries a fencing token larger than all earlier
-/// ones of the same name: the revision of the entry that granted it.
+/// ones of the same name: the revision of the entry that granted it (above every token issued
+/// before, when one entry grants twice).
 public struct Mutex: Hashable, Sendable {
     public struct Holder: Hashable, Sendable {
         public var owner: [UInt8]

@@ -8,7 +8,8 @@
 /// - A new leader first proposes `extendLeases`, which gives every lease its full TTL from
 ///   that entry's time: clients could not reach any leader during the election, so no lease
 ///   ends early because of it (etcd's rule). Lock TTLs are not extended.
-/// - A fencing token is the revision of the entry that granted it, so tokens of one lock
+/// - A fencing token is the revision of the entry that granted it (or, for a second grant in
+///   the same entry, the next number above every token issued), so tokens of one lock
 ///   strictly increase across leader changes and restarts.
 /// - A waiter is granted only while its wait and its lease are both still running.
 extension KeyValueStore {
@@ -189,7 +190,10 @@ extension KeyValueStore {
     ) -> UInt64 {
         var mutex = mutexes[reference] ?? Mutex()
         precondition(mutex.holder == nil, "granted a held mutex")
-        let token = change.revision
+        // The entry's revision, unless this entry already granted one (a release and a grant of
+        // the next waiter, a transaction): every token is above every one issued before.
+        let token = max(change.revision, lastTokenIssued + 1)
+        lastTokenIssued = token
         precondition(token > mutex.newestToken, "fencing tokens must increase")
         let expiry = ttlMilliseconds.map { later($0) }
         mutex.holder = Mutex.Holder(

@@ -61,9 +61,34 @@ extension KeyValueStore {
             if text.hasSuffix(".") { text.removeLast() }
             if value < 0 && text != "0" { text = "-" + text }
         } else {
-            text = String(describing: Double(value))  // Beyond 2^63: no test of Redis depends on it.
+            // From 2^63 on, a long double is a whole number: all its digits, as %.17Lf prints it.
+            text = (value < 0 ? "-" : "") + wholeDigits(of: magnitude)
         }
         return Array(text.utf8)
+    }
+
+    /// The decimal digits of a whole long double of at least 2^63: its significand doubled
+    /// `exponent - 63` times, in base-10^9 limbs.
+    static func wholeDigits(of magnitude: Float80) -> String {
+        let significand = UInt64(magnitude.significandBitPattern) | (1 << 63)
+        var limbs: [UInt64] = [significand % 1_000_000_000, (significand / 1_000_000_000) % 1_000_000_000]
+        if significand >= 1_000_000_000_000_000_000 { limbs.append(significand / 1_000_000_000_000_000_000) }
+        for _ in 0..<(Int(magnitude.exponent) - 63) {
+            var carry: UInt64 = 0
+            for index in limbs.indices {
+                let doubled = limbs[index] * 2 + carry
+                limbs[index] = doubled % 1_000_000_000
+                carry = doubled / 1_000_000_000
+            }
+            if carry > 0 { limbs.append(carry) }
+        }
+        while limbs.count > 1 && limbs.last == 0 { limbs.removeLast() }
+        var text = String(limbs.last!)
+        for limb in limbs.dropLast().reversed() {
+            let digits = String(limb)
+            text += String(repeating: "0", count: 9 - digits.count) + digits
+        }
+        return text
     }
 
     // MARK: - Writes

@@ -1,9 +1,10 @@
 import SynodCore
 
 /// The store as snapshot bytes: every field, keys in byte order, so equal stores give equal
-/// bytes. Versions 1 (strings only), 2 (no hashes) and 3 (no memory settings) are still read.
+/// bytes. Versions 1 (strings only), 2 (no hashes), 3 (no memory settings) and 4 (no token
+/// counter) are still read.
 extension KeyValueStore {
-    static let snapshotVersion: UInt8 = 4
+    static let snapshotVersion: UInt8 = 5
 
     public var snapshotBytes: [UInt8] {
         var writer = ByteWriter(reservingCapacity: 64 + records.count * 56)
@@ -40,6 +41,7 @@ extension KeyValueStore {
         writer.write(UInt64(memoryLimit.maxBytes))
         writer.writeLengthPrefixed(Array(memoryLimit.policy.rawValue.utf8))
         writer.write(evictedKeys)
+        writer.write(lastTokenIssued)
         writer.write(UInt64(mutexes.count))
         for reference in mutexes.keys.sorted() {
             let mutex = mutexes[reference]!
@@ -91,7 +93,9 @@ extension KeyValueStore {
                 memoryLimit.policy = parsed
                 evictedKeys = try reader.readUInt64()
             }
+            if version >= 5 { lastTokenIssued = try reader.readUInt64() }
             try readMutexes(from: &reader)
+            lastTokenIssued = max(lastTokenIssued, mutexes.values.map(\.newestToken).max() ?? 0)
             try attachToLeases()
         }
         guard reader.isAtEnd else { throw .invalid("\(reader.remainingCount) bytes after the state") }

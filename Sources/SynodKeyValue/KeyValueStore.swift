@@ -37,6 +37,8 @@ public struct KeyValueStore: Hashable, Sendable {
     /// The dataset's size as `footprint` counts it, kept as keys change.
     public internal(set) var datasetBytes = 0
     public internal(set) var memoryLimit = MemoryLimit()
+    /// The newest fencing token issued by any lock or election.
+    public internal(set) var lastTokenIssued: UInt64 = 0
     /// Keys removed by eviction since the store began (INFO evicted_keys).
     public internal(set) var evictedKeys: UInt64 = 0
     var mutexes: [MutexReference: Mutex] = [:]

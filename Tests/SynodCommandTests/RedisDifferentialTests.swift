@@ -28,7 +28,9 @@ struct RedisDifferentialTests {
             ["SETRANGE", "empty", "0", ""], ["EXISTS", "empty"], ["TYPE", "ap"], ["TYPE", "missing"],
             ["SET", "n", "12345"], ["OBJECT", "ENCODING", "n"],
             ["SET", "long", String(repeating: "x", count: 60)], ["OBJECT", "ENCODING", "long"],
-            ["OBJECT", "ENCODING", "missing"],
+            ["OBJECT", "ENCODING", "missing"], ["SET", "big", "9223372036854775807"], ["INCR", "big"],
+            ["INCRBYFLOAT", "big", "1"], ["SET", "fl", "1e308"], ["INCRBYFLOAT", "fl", "1e308"], ["SETNX", "s"],
+            ["GETRANGE", "ap", "0"], ["SETRANGE", "ap", "536870912", "x"], ["APPEND", "ap"],
         ],
         // Keys.
         [
@@ -46,7 +48,9 @@ struct RedisDifferentialTests {
             ["HEXISTS", "h", "f2"], ["HEXISTS", "h", "nope"], ["HSTRLEN", "h", "f3"], ["HSETNX", "h", "f1", "y"],
             ["HSETNX", "h", "f4", "y"], ["HKEYS", "h"], ["HVALS", "h"], ["HDEL", "h", "f4", "nope"],
             ["HINCRBY", "h", "n", "5"], ["HINCRBY", "h", "n", "-2"], ["HINCRBY", "h", "f1", "1"],
-            ["HINCRBY", "h", "n", "x"], ["HINCRBYFLOAT", "h", "fl", "1.5"], ["HINCRBYFLOAT", "h", "f1", "1"],
+            ["HINCRBY", "h", "n", "x"], ["HINCRBY", "h", "n", "9223372036854775807"],
+            ["HINCRBYFLOAT", "h", "fl", "1.5"],
+            ["HINCRBYFLOAT", "h", "f1", "1"], ["HGET", "h"], ["HSETNX", "h", "f"],
             ["HSET", "h", "odd"], ["HMSET", "h2", "a", "1"], ["TYPE", "h"], ["OBJECT", "ENCODING", "h"],
             ["GET", "h"], ["INCR", "h"], ["APPEND", "h", "x"], ["SET", "str", "v"], ["HGET", "str", "f"],
             ["HSET", "str", "f", "v"], ["HLEN", "str"], ["HDEL", "h", "f1", "f2", "f3", "n", "fl"], ["EXISTS", "h"],

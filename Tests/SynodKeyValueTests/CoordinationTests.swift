@@ -179,6 +179,48 @@ struct CoordinationTests {
         #expect(driver.store.lockInfo(.lock, bytes("e"), at: 0) == .null)
     }
 
+    /// Found by `synod sim` (seed 82 with lease-too-long): one entry granting a lock twice (a
+    /// TTL ending, then a release of the new holder) gave both grants the entry's revision.
+    @Test func twoGrantsInOneEntryGetIncreasingTokens() throws {
+        var driver = StoreDriver()
+        let first = try #require(token(driver.apply(acquire("l", "a", ttl: 100), at: 0)))
+        #expect(driver.apply(acquire("l", "b", wait: 10_000), at: 1) == .waiting)
+        let ticketB = driver.requestID
+        #expect(driver.apply(acquire("l", "c", wait: 10_000), at: 2) == .waiting)
+        let ticketC = driver.requestID
+        // At 100 a's TTL ends and b is granted; the same entry then has b release: c is next.
+        #expect(driver.apply(.release(kind: .lock, name: bytes("l"), owner: bytes("b")), at: 100) == .integer(1))
+        guard driver.events.count == 2, case .granted(ticketB, let tokenB) = driver.events[0],
+            case .granted(ticketC, let tokenC) = driver.events[1]
+        else {
+            Issue.record("expected b then c granted, got \(driver.events)")
+            return
+        }
+        #expect(first < tokenB && tokenB < tokenC)
+        // A transaction granting twice, and a later entry, keep increasing.
+        _ = driver.apply(.release(kind: .lock, name: bytes("l"), owner: bytes("c")), at: 101)
+        let transaction = driver.apply(
+            .transaction(
+                versions: [],
+                steps: [
+                    .write(acquire("l", "d")), .write(.release(kind: .lock, name: bytes("l"), owner: bytes("d"))),
+                    .write(acquire("l", "e")),
+                ]
+            ),
+            at: 102
+        )
+        guard case .array(let results) = transaction, case .integer(let tokenD) = results[0],
+            case .integer(let tokenE) = results[2]
+        else {
+            Issue.record("unexpected \(transaction)")
+            return
+        }
+        #expect(UInt64(tokenD) > tokenC && tokenE > tokenD)
+        _ = driver.apply(.release(kind: .lock, name: bytes("l"), owner: bytes("e")), at: 103)
+        #expect(try #require(token(driver.apply(acquire("l", "f"), at: 104))) > UInt64(tokenE))
+        #expect(try KeyValueStore(snapshotBytes: driver.store.snapshotBytes) == driver.store)
+    }
+
     @Test func coordinationStateSurvivesASnapshot() throws {
         var driver = StoreDriver()
         let lease = try #require(token(driver.apply(.leaseGrant(ttlMilliseconds: 500), at: 0)))
