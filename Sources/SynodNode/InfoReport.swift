@@ -79,7 +79,8 @@ enum InfoReport {
         return lines.joined(separator: "\r\n")
     }
 
-    /// The process's resident set, from /proc/self/statm (0 where there is none).
+    /// The process's resident set, from /proc/self/statm (0 where there is none: INFO still
+    /// answers on a system without /proc).
     static func residentMemoryBytes() -> Int {
         guard let text = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8),
             let pages = text.split(separator: " ").dropFirst().first.flatMap({ Int($0) })

@@ -68,6 +68,8 @@ final class NodeDriver: @unchecked Sendable {
     /// Which applied changes are published as keyspace notifications (CONFIG SET
     /// notify-keyspace-events on this node).
     var keyspaceEvents = KeyspaceEvents()
+    /// The term in which this node, as leader, proposed `extendLeases`.
+    var leasesExtendedInTerm: Term?
     /// The log index of the last `sweep` this leader proposed: one at a time.
     var sweepProposedAt: LogIndex?
     /// Reads waiting for their ReadIndex, then for the state machine to reach it.
@@ -155,12 +157,28 @@ final class NodeDriver: @unchecked Sendable {
         processReady()
     }
 
+    /// Clients could not keep their leases alive while there was no leader: before it expires
+    /// any, a new leader gives every lease its full TTL again (once per term; a proposal
+    /// refused while the leader is busy is tried again at the next tick, and sweeps wait).
+    func extendLeasesIfNewLeader() {
+        guard isLeader, leasesExtendedInTerm != replica.term else { return }
+        let entry = KeyValueEntry(requestID: 0, timeMilliseconds: Self.wallClockMilliseconds(), command: .extendLeases)
+        if (try? replica.propose(entry.encoded)) != nil {
+            leasesExtendedInTerm = replica.term
+            sweepProposedAt = nil
+        }
+    }
+
     /// The leader proposes a `sweep` when a lease, lock TTL or wait is due by its clock, so
     /// that it ends even when nothing else is written.
     func proposeSweepIfDue() {
-        guard isLeader, let due = store.nextDeadlineMilliseconds, due <= Self.wallClockMilliseconds() else { return }
+        extendLeasesIfNewLeader()
+        guard isLeader, leasesExtendedInTerm == replica.term, let due = store.nextDeadlineMilliseconds,
+            due <= Self.wallClockMilliseconds()
+        else { return }
         if let proposed = sweepProposedAt, proposed.rawValue > store.appliedIndex { return }
         let entry = KeyValueEntry(requestID: 0, timeMilliseconds: Self.wallClockMilliseconds(), command: .sweep)
+        // Refused while the leader is busy (flow control, a transfer): tried again next tick.
         // Refused while the leader is busy (flow control, a transfer): tried again next tick.
         if (try? replica.propose(entry.encoded)) != nil { sweepProposedAt = replica.lastIndex }
     }
@@ -192,17 +210,8 @@ final class NodeDriver: @unchecked Sendable {
         }
         guard replica.term != knownTerm else { return }
         knownTerm = replica.term
-        if isLeader {
-            // Clients could not keep their leases alive while there was no leader: before it
-            // can expire any, a new leader gives every lease its full TTL again.
-            let entry = KeyValueEntry(
-                requestID: 0,
-                timeMilliseconds: Self.wallClockMilliseconds(),
-                command: .extendLeases
-            )
-            _ = try? replica.propose(entry.encoded)
-            sweepProposedAt = nil
-        }
+        sweepProposedAt = nil
+        extendLeasesIfNewLeader()
         // A leader whose term ends abandons the reads still waiting for their ReadIndex; the
         // ones that have it stay correct and are served once applied.
         for (id, read) in pendingReads where read.readIndex == nil && read.term != replica.term {
@@ -246,6 +255,7 @@ final class NodeDriver: @unchecked Sendable {
             timeMilliseconds: Self.wallClockMilliseconds(),
             command: .evict(keys: victims)
         )
+        // Refused while the leader is busy: tried again after the next applied round.
         if (try? replica.propose(entry.encoded)) != nil { evictionProposedAt = replica.lastIndex }
     }
 

@@ -369,6 +369,7 @@ final class RESPConnectionHandler: ChannelInboundHandler {
     /// client-output-buffer-limit; reading pauses long before that, so only replies already
     /// computed, such as one huge MGET, can get there).
     func enforceOutputBufferLimit(context: ChannelHandlerContext) {
+        // A channel that cannot tell (already closing) has nothing left to limit.
         guard !context.channel.isWritable,
             let buffered = try? context.channel.syncOptions?.getOption(ChannelOptions.bufferedWritableBytes),
             buffered > shared.configuration.clientOutputBufferBytesMax

@@ -217,15 +217,17 @@ public struct Simulator {
         guard let replica = nodes[position].replica, replica.role == .leader else { return }
         let time = clockMilliseconds(position)
         if nodes[position].leaseExtensionTerm != replica.term {
-            nodes[position].leaseExtensionTerm = replica.term
+            // Refused while the leader is busy: tried again at the next tick; no sweep before.
             let entry = KeyValueEntry(requestID: 0, timeMilliseconds: time, command: .extendLeases)
-            _ = try? nodes[position].replica!.propose(entry.encoded)
+            guard (try? nodes[position].replica!.propose(entry.encoded)) != nil else { return }
+            nodes[position].leaseExtensionTerm = replica.term
         }
         guard let due = nodes[position].store.nextDeadlineMilliseconds, due <= time else { return }
         if let proposed = nodes[position].sweepProposedAt, proposed.rawValue > nodes[position].store.appliedIndex {
             return
         }
         let entry = KeyValueEntry(requestID: 0, timeMilliseconds: time, command: .sweep)
+        // Refused while the leader is busy: tried again at the next tick.
         if (try? nodes[position].replica!.propose(entry.encoded)) != nil {
             nodes[position].sweepProposedAt = nodes[position].replica!.lastIndex
         }
