@@ -24,11 +24,8 @@ final class EvictionTracker {
 
     func applied(_ changes: [KeyChange]) {
         for change in changes {
-            if change.value == nil && change.event != .hset && change.event != .hincrby {
-                forget(change.key)
-            } else {
-                touch(change.key)
-            }
+            // A removal has no value; a write (of a string or a hash) has one.
+            if change.value == nil { forget(change.key) } else { touch(change.key) }
         }
     }
 
