@@ -25,9 +25,12 @@ struct DevCommand: ParsableCommand {
     @Option(help: "Node N's peer port is this plus N.")
     var peerPortBase = 7100
 
+    @Option(help: "Node N's HTTP port (/healthz, /metrics, /v1/status) is this plus N.")
+    var httpPortBase = 7200
+
     func validate() throws {
         guard (1...7).contains(nodes) else { throw ValidationError("--nodes must be in 1...7") }
-        for base in [clientPortBase, peerPortBase] where !(1...65_000).contains(base) {
+        for base in [clientPortBase, peerPortBase, httpPortBase] where !(1...65_000).contains(base) {
             throw ValidationError("port bases must be in 1...65000")
         }
     }
@@ -37,6 +40,7 @@ struct DevCommand: ParsableCommand {
 
     func clientPort(_ node: Int) -> Int { clientPortBase + node }
     func peerPort(_ node: Int) -> Int { peerPortBase + node }
+    func httpPort(_ node: Int) -> Int { httpPortBase + node }
 
     func run() throws {
         let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
@@ -49,7 +53,7 @@ struct DevCommand: ParsableCommand {
                 "server", "--node-id", String(node), "--data-dir", "\(dataDir)/node\(node)",
                 "--client-addr", "127.0.0.1:\(clientPort(node))", "--peer-addr",
                 "127.0.0.1:\(peerPort(node))",
-                "--http-addr", "127.0.0.1:\(peerPortBase + 100 + node)", "--initial-cluster", cluster,
+                "--http-addr", "127.0.0.1:\(httpPort(node))", "--initial-cluster", cluster,
             ]
             try process.run()
             children.append(process)
@@ -58,7 +62,7 @@ struct DevCommand: ParsableCommand {
         for node in 1...nodes {
             say(
                 "  node \(node): redis-cli -p \(clientPort(node))    (peers on \(peerPort(node)), "
-                    + "http://127.0.0.1:\(peerPort(node) + 100)/v1/status)"
+                    + "http://127.0.0.1:\(httpPort(node))/v1/status)"
             )
         }
         say("Any node takes any command (followers forward to the leader). Ctrl-C stops the cluster.")

@@ -251,11 +251,12 @@ struct DevCommandTests {
         defer { try? FileManager.default.removeItem(atPath: directory) }  // Best effort: /tmp is cleaned anyway.
         let clientPort = try freeLoopbackPort()
         let peerPort = try freeLoopbackPort()
+        let httpPort = try freeLoopbackPort()
         let dev = try ChildProcess(
             executable: synodExecutablePath(),
             arguments: [
                 "dev", "--nodes", "1", "--data-dir", directory, "--client-port-base", String(clientPort - 1),
-                "--peer-port-base", String(peerPort - 1),
+                "--peer-port-base", String(peerPort - 1), "--http-port-base", String(httpPort - 1),
             ]
         )
         defer { dev.terminate() }
