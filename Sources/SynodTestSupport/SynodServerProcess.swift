@@ -12,8 +12,8 @@ public final class SynodServerProcess: @unchecked Sendable {
     public let dataDirectory: String
     public let executable: String
     public let initialCluster: String
-    /// More `synod server` options, given on every start.
-    public let extraArguments: [String]
+    /// `synod server` and its options (with the caller's extra ones), the same on every start.
+    let launchArguments: [String]
     public private(set) var process: ChildProcess
 
     /// Picks the ports of `count` nodes and returns their `--initial-cluster` value.
@@ -36,7 +36,6 @@ public final class SynodServerProcess: @unchecked Sendable {
     )
         throws
     {
-        self.extraArguments = extraArguments
         self.executable = executable
         self.nodeID = nodeID
         self.clientPort = clientPort
@@ -44,53 +43,19 @@ public final class SynodServerProcess: @unchecked Sendable {
         self.httpPort = try freeLoopbackPort()
         self.initialCluster = initialCluster
         self.dataDirectory = dataDirectory
-        process = try Self.launch(
-            executable,
-            nodeID,
-            clientPort,
-            peerPort,
-            httpPort,
-            initialCluster,
-            dataDirectory,
-            extraArguments
-        )
-    }
-
-    private static func launch(
-        _ executable: String,
-        _ nodeID: Int,
-        _ clientPort: Int,
-        _ peerPort: Int,
-        _ httpPort: Int,
-        _ cluster: String,
-        _ directory: String,
-        _ extraArguments: [String]
-    ) throws -> ChildProcess {
-        try ChildProcess(
-            executable: executable,
-            arguments: [
-                "server", "--node-id", String(nodeID), "--data-dir", directory, "--client-addr",
+        launchArguments =
+            [
+                "server", "--node-id", String(nodeID), "--data-dir", dataDirectory, "--client-addr",
                 "127.0.0.1:\(clientPort)", "--peer-addr", "127.0.0.1:\(peerPort)", "--http-addr",
-                "127.0.0.1:\(httpPort)",
-                "--initial-cluster", cluster,
-                "--tick-milliseconds", "20",
+                "127.0.0.1:\(httpPort)", "--initial-cluster", initialCluster, "--tick-milliseconds", "20",
             ] + extraArguments
-        )
+        process = try ChildProcess(executable: executable, arguments: launchArguments)
     }
 
     /// Starts the node again on the same ports and data (after a kill or a stop).
     public func restart() throws {
         process.terminate()
-        process = try Self.launch(
-            executable,
-            nodeID,
-            clientPort,
-            peerPort,
-            httpPort,
-            initialCluster,
-            dataDirectory,
-            extraArguments
-        )
+        process = try ChildProcess(executable: executable, arguments: launchArguments)
     }
 
     /// One command on a fresh connection; nil if the node does not answer.
