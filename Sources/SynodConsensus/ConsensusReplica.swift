@@ -30,7 +30,8 @@ public protocol ConsensusReplica: Sendable {
     /// Advances logical time by one tick (the driver's timer interval).
     mutating func tick()
 
-    /// Handles a message from a peer.
+    /// Handles a message from a peer. The message is untrusted: one that no correct peer would
+    /// send is dropped (and counted, for the driver's metrics), never trapped on.
     mutating func step(_ message: Message)
 
     /// Proposes a command to append to the log.

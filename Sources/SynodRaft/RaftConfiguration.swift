@@ -62,7 +62,7 @@ public struct RaftConfiguration: Sendable {
     }
 }
 
-/// A configuration that cannot run.
+/// A configuration (or a persisted state) the replica cannot run with.
 public enum RaftConfigurationError: Error, Hashable, Sendable {
     case invalid(String)
 }

@@ -6,6 +6,9 @@ import SynodCore
 extension RaftMessage {
     /// The most entries one append may carry when decoded.
     public static let entriesMax = 1 << 20
+    /// The fewest bytes one encoded entry takes (term, index and payload kind): a count of
+    /// entries is refused before any is read if the rest of the message cannot hold them.
+    static let entryBytesMin = 17
 
     public func encode(to writer: inout ByteWriter) {
         writer.write(from.rawValue)
@@ -126,14 +129,20 @@ extension RaftMessage {
             let previousTerm = Term(try reader.readUInt64())
             let commit = LogIndex(try reader.readUInt64())
             let count = Int(try reader.readUInt32())
-            guard count <= Self.entriesMax, count <= reader.remainingCount else { throw .invalid("\(count) entries") }
+            guard count <= Self.entriesMax, count <= reader.remainingCount / Self.entryBytesMin else {
+                throw .invalid("\(count) entries")
+            }
             var entries: [LogEntry] = []
             entries.reserveCapacity(count)
-            for position in 0..<count {
+            var expectedIndex = previousIndex.rawValue
+            for _ in 0..<count {
                 let entry = try ConsensusEncoding.readEntry(from: &reader)
-                guard entry.index.rawValue == previousIndex.rawValue + UInt64(position) + 1 else {
+                // The previous index is a peer's value: it may be UInt64.max.
+                let (next, overflow) = expectedIndex.addingReportingOverflow(1)
+                guard !overflow, entry.index.rawValue == next else {
                     throw .invalid("entry \(entry.index) out of place after \(previousIndex)")
                 }
+                expectedIndex = next
                 entries.append(entry)
             }
             body = .append(previousIndex: previousIndex, previousTerm: previousTerm, entries: entries, commit: commit)

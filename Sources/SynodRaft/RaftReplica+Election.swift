@@ -22,7 +22,12 @@ extension RaftReplica {
                 }
                 return true
             case .preVoteResponse(granted: true):
-                // Echoes the term we would campaign in; not a newer term.
+                // Echoes the term we would campaign in; not a newer term. A grant for a term
+                // further ahead answers no pre-vote this replica sent.
+                guard message.term == term.next else {
+                    drop(.answersUnsent)
+                    return false
+                }
                 return true
             case .vote(_, _, let leadershipTransfer):
                 if isInLeaderLease && !leadershipTransfer { return false }
@@ -65,6 +70,9 @@ extension RaftReplica {
     /// Starts a pre-election (or, without pre-vote, an election) for the next term.
     mutating func startElection(preVote: Bool, leadershipTransfer: Bool) {
         guard isVoter else { return }
+        // Only forged messages can have raised the term this far (see `Term.acceptedMax`);
+        // past it no peer would accept this replica's messages. The group needs an operator.
+        guard term < Term.acceptedMax else { return }
         if preVote {
             becomePreCandidate()
         } else {
@@ -132,6 +140,7 @@ extension RaftReplica {
 
     mutating func becomeFollower(term newTerm: Term, leader: NodeID?) {
         precondition(newTerm >= term, "term moved back from \(term) to \(newTerm)")
+        precondition(newTerm <= Term.acceptedMax, "term \(newTerm) above the limit: admission lets none through")
         if newTerm > term {
             term = newTerm
             votedFor = nil
@@ -155,6 +164,7 @@ extension RaftReplica {
 
     mutating func becomeCandidate() {
         precondition(role != .leader, "a leader does not campaign")
+        precondition(term < Term.acceptedMax, "campaigning past the term limit")
         term = term.next
         votedFor = id
         role = .candidate

@@ -93,6 +93,16 @@ extension RaftReplica {
 
     mutating func handleAppendResponse(from member: NodeID, _ result: AppendResult) {
         guard var memberProgress = progress[member] else { return }
+        // A follower acknowledges or rejects only what this leader sent it, all within its
+        // log (which never shrinks while it leads). Anything past it would count toward a
+        // quorum that does not exist.
+        switch result {
+        case .accepted(let index), .rejected(let index, _, _):
+            guard index <= log.lastIndex else {
+                drop(.answersUnsent)
+                return
+            }
+        }
         memberProgress.recentlyActive = true
         switch result {
         case .accepted(let matchIndex):
@@ -122,6 +132,11 @@ extension RaftReplica {
 
     mutating func handleHeartbeatResponse(from member: NodeID, leaderTick: UInt64, readRound: UInt64?) {
         guard var memberProgress = progress[member] else { return }
+        // A tick this leader has not reached would extend its lease into the future.
+        guard leaderTick <= logicalTick else {
+            drop(.answersUnsent)
+            return
+        }
         memberProgress.recentlyActive = true
         memberProgress.acknowledgedLeaderTick = max(memberProgress.acknowledgedLeaderTick, leaderTick)
         switch memberProgress.state {
@@ -190,6 +205,8 @@ extension RaftReplica {
             )
             return
         }
+        // `fieldViolation` checked the entries follow `previousIndex` with non-decreasing
+        // terms, and end within `LogIndex.acceptedMax`.
         let lastNewIndex = log.appendAsFollower(after: previousIndex, entries)
         self.commit(to: min(commit, lastNewIndex))
         send(.appendResponse(.accepted(matchIndex: lastNewIndex)), to: leader)

@@ -22,7 +22,8 @@ extension RaftReplica {
             sendSnapshotChunk(to: member)
             return
         }
-        let end = min(snapshot.data.count, offset + settings.snapshotChunkBytes)
+        precondition(offset >= 0 && offset <= snapshot.data.count, "snapshot offset \(offset) out of range")
+        let end = offset + min(settings.snapshotChunkBytes, snapshot.data.count - offset)
         let chunk = SnapshotChunk(
             index: snapshot.index,
             term: snapshot.term,
@@ -37,9 +38,20 @@ extension RaftReplica {
     }
 
     mutating func handleSnapshotResponse(from member: NodeID, _ result: SnapshotResult) {
-        guard var memberProgress = progress[member],
-            case .snapshot(let index, _, _) = memberProgress.state
-        else { return }
+        guard var memberProgress = progress[member] else { return }
+        // As for appends: an acknowledgement past this leader's log counts toward no quorum.
+        if case .installed(let matchIndex) = result, matchIndex > log.lastIndex {
+            drop(.answersUnsent)
+            return
+        }
+        guard case .snapshot(let index, _, _) = memberProgress.state else { return }
+        // The follower holds at most what was sent of the snapshot being sent.
+        if case .chunkStored(index, let nextOffset) = result, index == log.snapshot.index,
+            nextOffset > log.snapshot.data.count
+        {
+            drop(.answersUnsent)
+            return
+        }
         memberProgress.recentlyActive = true
         switch result {
         case .chunkStored(let chunkIndex, let nextOffset):

@@ -10,16 +10,20 @@ extension RaftReplica {
         case .vote(let lastIndex, let lastTerm, _):
             handleVoteRequest(message, lastIndex: lastIndex, lastTerm: lastTerm, preVote: false)
         case .append(let previousIndex, let previousTerm, let entries, let commit):
+            guard admitLeader(message.from) else { return }
             heardFromLeader(message.from)
             handleAppend(from: message.from, previousIndex, previousTerm, entries, commit)
         case .heartbeat(let commit, let leaderTick, let readRound):
+            guard admitLeader(message.from) else { return }
             heardFromLeader(message.from)
             handleHeartbeat(from: message.from, commit: commit, leaderTick: leaderTick, readRound: readRound)
         case .snapshotChunk(let chunk):
+            guard admitLeader(message.from) else { return }
             heardFromLeader(message.from)
             handleSnapshotChunk(from: message.from, chunk)
         case .timeoutNow:
             // The leader hands over: campaign at once, without pre-vote, overriding leases.
+            guard admitLeader(message.from) else { return }
             startElection(preVote: false, leadershipTransfer: true)
         case .preVoteResponse, .voteResponse, .appendResponse, .heartbeatResponse, .snapshotResponse:
             break  // answers to a role this replica no longer has
@@ -60,14 +64,17 @@ extension RaftReplica {
         case .snapshotResponse(let result):
             handleSnapshotResponse(from: message.from, result)
         case .append, .heartbeat, .snapshotChunk:
-            preconditionFailure("two leaders in term \(term): \(id) and \(message.from)")
+            // Two leaders in one term cannot happen in a correct group: forged, or a bug in
+            // the sender. Counted, so the driver can report it.
+            drop(.secondLeader)
         case .preVoteResponse, .voteResponse, .timeoutNow:
             break
         }
     }
 
+    /// Notes a message from the leader `admitLeader` accepted.
     private mutating func heardFromLeader(_ leader: NodeID) {
         electionElapsedTicks = 0
-        if case .follower(let known) = role, known != leader { role = .follower(leader: leader) }
+        if case .follower(nil) = role { role = .follower(leader: leader) }
     }
 }

@@ -39,7 +39,7 @@ public struct RaftReplica: ConsensusReplica {
     var random: SeededGenerator
 
     public internal(set) var role: Role = .follower(leader: nil)
-    /// Invariant: never decreases.
+    /// Invariant: never decreases, and never passes `Term.acceptedMax`.
     public internal(set) var term: Term
     /// Invariant: set at most once per term.
     public internal(set) var votedFor: NodeID?
@@ -72,6 +72,9 @@ public struct RaftReplica: ConsensusReplica {
     /// Follower only: the snapshot being received in chunks.
     var incomingSnapshot: (index: LogIndex, term: Term, data: [UInt8])?
 
+    /// Messages refused by `step` as forged, corrupted or misrouted (see `RaftReplica+Admission`).
+    public internal(set) var droppedMessages = DroppedMessageCounts()
+
     var outbox: [RaftMessage] = []
     var readStates: [ReadState] = []
     /// The hard state last handed to the driver.
@@ -81,6 +84,7 @@ public struct RaftReplica: ConsensusReplica {
     /// founding member of a new group, `.joining` for a machine joining an existing one.
     public init(configuration: RaftConfiguration, state: PersistentState) throws(RaftConfigurationError) {
         try configuration.validate()
+        try Self.check(state)
         id = configuration.id
         settings = configuration
         random = SeededGenerator(seed: configuration.randomSeed)
@@ -96,6 +100,31 @@ public struct RaftReplica: ConsensusReplica {
             if entry.index <= log.committedIndex { membership = membership.applying(change) }
         }
         resetRandomizedElectionTimeout()
+    }
+
+    /// Refuses a persisted state this replica could not run from without trapping later:
+    /// bytes from a disk are checked like bytes from a peer.
+    static func check(_ state: PersistentState) throws(RaftConfigurationError) {
+        // A term this high was adopted from a forged message before terms were bounded: the
+        // replica could not campaign from it, and no peer would accept its messages.
+        guard state.hardState.term <= Term.acceptedMax else {
+            throw .invalid("persisted term \(state.hardState.term) is above the limit \(Term.acceptedMax)")
+        }
+        guard state.snapshot.index <= .acceptedMax else {
+            throw .invalid(
+                "persisted snapshot index \(state.snapshot.index) is above the limit \(LogIndex.acceptedMax)"
+            )
+        }
+        var lastIndex = state.snapshot.index
+        for entry in state.entries {
+            guard lastIndex < .acceptedMax, entry.index == lastIndex.next else {
+                throw .invalid("persisted entry \(entry.index) does not follow \(lastIndex)")
+            }
+            lastIndex = entry.index
+        }
+        guard state.hardState.commit <= lastIndex else {
+            throw .invalid("persisted commit \(state.hardState.commit) is past the last entry \(lastIndex)")
+        }
     }
 
     // MARK: - Observers
@@ -141,8 +170,13 @@ public struct RaftReplica: ConsensusReplica {
         }
     }
 
+    /// Handles a message from a peer. A message no correct peer would send is dropped and
+    /// counted in `droppedMessages`; whatever its fields, it never traps.
     public mutating func step(_ message: RaftMessage) {
-        guard message.to == id else { return }
+        if let reason = admissionFailure(of: message) {
+            drop(reason)
+            return
+        }
         guard acceptTerm(of: message) else { return }
         switch role {
         case .leader: stepLeader(message)

@@ -59,12 +59,21 @@ struct ScenarioScript {
             rewritten += step.comments + ["> \(step.command)"] + actual + [""]
         }
         rewritten += trailing
+        // A scenario sends only what correct replicas send: none of it may be dropped as
+        // hostile, whether the trace is checked or rewritten.
+        var drops: [String] = []
+        for id in cluster.nodeIDs {
+            let dropped = cluster.replicas[id]!.droppedMessages
+            if dropped.total > 0 {
+                drops.append("n\(id.rawValue) dropped \(dropped.total) messages: \(dropped.byReason)")
+            }
+        }
         if ProcessInfo.processInfo.environment["SYNOD_REWRITE_GOLDEN"] == "1" {
             while rewritten.last == "" { rewritten.removeLast() }
             try (rewritten.joined(separator: "\n") + "\n").write(to: url, atomically: true, encoding: .utf8)
-            return []
+            return drops
         }
-        return differences
+        return differences + drops
     }
 
     // MARK: - Commands
