@@ -115,7 +115,7 @@ let package = Package(
         ),
         .testTarget(name: "SynodRESPTests", dependencies: ["SynodRESP", "SynodCore"]),
         .testTarget(name: "SynodKeyValueTests", dependencies: ["SynodKeyValue", "SynodCore"]),
-        .testTarget(name: "SynodCommandsTests", dependencies: ["SynodCommands", "SynodKeyValue"]),
+        .testTarget(name: "SynodCommandsTests", dependencies: ["SynodCommands", "SynodKeyValue", "SynodCore"]),
         .testTarget(
             name: "SynodPeerProtocolTests",
             dependencies: [

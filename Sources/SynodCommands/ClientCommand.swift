@@ -10,11 +10,25 @@ public enum ClientCommand: Hashable, Sendable {
     case connection(ConnectionCommand)
 }
 
+/// A user name and password a client presents (AUTH, HELLO ... AUTH).
+public struct Credentials: Hashable, Sendable {
+    /// nil when the client named none (AUTH password): the default user.
+    public let username: [UInt8]?
+    public let password: [UInt8]
+
+    public init(username: [UInt8]?, password: [UInt8]) {
+        self.username = username
+        self.password = password
+    }
+}
+
 public enum ConnectionCommand: Hashable, Sendable {
     case ping(message: [UInt8]?)
     case echo(message: [UInt8])
     /// HELLO [protover [AUTH user pass] [SETNAME name]].
-    case hello(protocolVersion: Int?, clientName: [UInt8]?)
+    case hello(protocolVersion: Int?, clientName: [UInt8]?, credentials: Credentials? = nil)
+    /// AUTH [username] password.
+    case auth(Credentials)
     case select(database: Int)
     case quit
     case clientSetName([UInt8])

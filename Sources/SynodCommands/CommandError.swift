@@ -1,11 +1,13 @@
+import SynodKeyValue
+
 /// Redis's error replies for requests it will not run, word for word.
 public enum CommandError {
     public static let syntax = "ERR syntax error"
     public static let notAnInteger = "ERR value is not an integer or out of range"
+    /// A request without words (a client's decoder skips them; a peer may still send one).
+    public static let emptyCommand = "ERR empty command"
 
-    public static func wrongArity(_ name: String) -> String {
-        "ERR wrong number of arguments for '\(name)' command"
-    }
+    public static func wrongArity(_ name: String) -> String { RedisWordCommands.wrongArity(name) }
 
     public static func invalidExpire(_ name: String) -> String { "ERR invalid expire time in '\(name)' command" }
 

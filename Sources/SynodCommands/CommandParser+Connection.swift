@@ -19,6 +19,12 @@ extension CommandParser {
             return .select(database: database)
         case "hello":
             return try parseHello(arguments)
+        case "auth":
+            switch arguments.count {
+            case 1: return .auth(Credentials(username: nil, password: arguments[0]))
+            case 2: return .auth(Credentials(username: arguments[0], password: arguments[1]))
+            default: throw CommandRejection("ERR syntax error")
+            }
         case "client":
             return try parseClient(arguments)
         case "command":
@@ -109,6 +115,7 @@ extension CommandParser {
         }
         guard version == 2 || version == 3 else { throw CommandRejection("NOPROTO unsupported protocol version") }
         var name: [UInt8]?
+        var credentials: Credentials?
         var index = 1
         while index < arguments.count {
             switch keyword(arguments[index]) {
@@ -116,11 +123,7 @@ extension CommandParser {
                 name = arguments[index + 1]
                 index += 2
             case "AUTH" where index + 2 < arguments.count:
-                // Synod has no users yet: like Redis without a password, the default user
-                // accepts any password.
-                guard String(decoding: arguments[index + 1], as: UTF8.self) == "default" else {
-                    throw CommandRejection("WRONGPASS invalid username-password pair or user is disabled.")
-                }
+                credentials = Credentials(username: arguments[index + 1], password: arguments[index + 2])
                 index += 3
             default:
                 throw CommandRejection(
@@ -129,7 +132,7 @@ extension CommandParser {
             }
         }
         if let name { try checkClientName(name) }
-        return .hello(protocolVersion: Int(version), clientName: name)
+        return .hello(protocolVersion: Int(version), clientName: name, credentials: credentials)
     }
 
     static func parseClient(_ arguments: [[UInt8]]) throws(CommandRejection) -> ConnectionCommand {
@@ -235,7 +238,9 @@ extension CommandParser {
 
     /// The keys a command names, by its key positions (COMMAND INFO's first, last and step).
     public static func keys(of words: [[UInt8]]) -> [[UInt8]] {
-        guard let info = commandInfo(KeyValueStore.lowercased(words[0])), info.firstKey > 0 else { return [] }
+        guard let name = words.first, let info = commandInfo(KeyValueStore.lowercased(name)), info.firstKey > 0 else {
+            return []
+        }
         let last = info.lastKey < 0 ? words.count + info.lastKey : info.lastKey
         guard info.firstKey < words.count else { return [] }
         return stride(from: info.firstKey, through: min(last, words.count - 1), by: max(1, info.step)).map { words[$0] }

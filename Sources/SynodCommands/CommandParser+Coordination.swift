@@ -3,9 +3,6 @@ import SynodKeyValue
 /// CAS and CAD, leases, locks and elections (Synod's own commands), and the LEASE and FENCE
 /// options of SET and CAS.
 extension CommandParser {
-    /// The longest TTL or wait a coordination command takes: 30 days, as milliseconds.
-    static let coordinationMillisecondsMax: Int64 = 30 * 24 * 3_600_000
-
     /// `LEASE id` and `FENCE lock token`, on a write that supports them.
     struct CoordinationOptions {
         var lease: UInt64?
@@ -42,15 +39,17 @@ extension CommandParser {
         return UInt64(value)
     }
 
-    /// A TTL (at least 1 ms) or a wait (0 allowed), in milliseconds.
+    /// A TTL (at least 1 ms) or a wait (0 allowed), in milliseconds, up to
+    /// `KeyValueStore.coordinationMillisecondsMax` (the store refuses the same when it applies).
     static func milliseconds(
         _ bytes: [UInt8],
         what: String,
         zeroAllowed: Bool = false
     ) throws(CommandRejection) -> Int64 {
-        guard let value = KeyValueStore.parseInteger(bytes), value >= (zeroAllowed ? 0 : 1),
-            value <= coordinationMillisecondsMax
-        else { throw CommandRejection("ERR invalid \(what): milliseconds, 1 to \(coordinationMillisecondsMax)") }
+        let value = KeyValueStore.parseInteger(bytes) ?? -1  // Not an integer: refused as out of range.
+        if let refusal = KeyValueStore.refusal(ofMilliseconds: value, what: what, zeroAllowed: zeroAllowed) {
+            throw CommandRejection(refusal)
+        }
         return value
     }
 

@@ -3,36 +3,37 @@ import SynodKeyValue
 /// Parses a request into a `ClientCommand`, or the error Redis would answer.
 public enum CommandParser {
     /// Each command's arity as Redis states it: n means exactly n words (the name included),
-    /// -n at least n.
+    /// -n at least n. The commands the store runs from their words bring their own
+    /// (`RedisWordCommands`).
     static let arities: [String: Int] = [
         "get": 2, "set": -3, "del": -2, "exists": -2, "expire": -3, "pexpire": -3, "expireat": -3,
         "pexpireat": -3, "ttl": 2, "pttl": 2, "persist": 2, "incr": 2, "incrby": 3, "decr": 2, "decrby": 3,
-        "mget": -2, "mset": -3, "dbsize": 1, "ping": -1, "echo": 2, "hello": -1, "select": 2, "quit": -1,
+        "mget": -2, "mset": -3, "dbsize": 1, "ping": -1, "echo": 2, "hello": -1, "auth": -2, "select": 2, "quit": -1,
         "client": -2, "command": -1, "config": -2, "info": -1, "readonly": 1, "readwrite": 1,
         "cas": -4, "cad": 3, "lease.grant": 2, "lease.keepalive": 2, "lease.revoke": 2, "lease.ttl": 2,
         "lock.acquire": -4, "lock.release": 3, "lock.refresh": 4, "lock.info": 2, "elect.campaign": -3,
         "elect.leader": 2, "elect.resign": 3, "watch.key": -2, "watch.prefix": -2, "watch.cancel": 1,
-        "setnx": 3, "setex": 4, "psetex": 4, "getset": 3, "getdel": 2, "getex": -2, "msetnx": -3,
-        "incrbyfloat": 3, "append": 3, "setrange": 4, "unlink": -2, "rename": 3, "renamenx": 3, "flushall": -1,
-        "hset": -4, "hmset": -4, "hsetnx": 4, "hdel": -3, "hincrby": 4, "hincrbyfloat": 4,
-        "strlen": 2, "getrange": 4, "substr": 4, "expiretime": 2, "pexpiretime": 2, "type": 2, "keys": 2,
-        "scan": -2, "randomkey": 1, "object": -2, "hget": 3, "hmget": -3, "hgetall": 2, "hkeys": 2, "hvals": 2,
-        "hlen": 2, "hexists": 3, "hstrlen": 3, "hscan": -3, "time": 1, "multi": 1, "exec": 1, "discard": 1,
-        "watch": -2, "unwatch": 1, "cluster": -2,
+        "time": 1, "multi": 1, "exec": 1, "discard": 1, "watch": -2, "unwatch": 1, "cluster": -2,
         "subscribe": -2, "unsubscribe": -1, "psubscribe": -2, "punsubscribe": -1, "publish": 3, "pubsub": -2,
         "service.register": -6, "service.deregister": 3, "service.list": 2, "service.watch": -2,
-    ]
+    ].merging(
+        RedisWordCommands.writeArities.merging(RedisWordCommands.readArities) { _, _ in
+            preconditionFailure("a command is both a write and a read")
+        }
+    ) { _, _ in preconditionFailure("a command is parsed here and run from its words") }
 
     /// The command names Synod knows, lowercased.
     public static var commandNames: [String] { arities.keys.sorted() }
 
+    /// Parses any request, however it arrived (a client, a forwarding peer): an empty one or
+    /// one with the wrong words is a rejection, never a trap.
     public static func parse(_ request: [[UInt8]]) -> Result<ClientCommand, CommandRejection> {
-        precondition(!request.isEmpty, "the decoder skips empty requests")
-        let name = asciiLowercased(request[0])
+        guard let first = request.first else { return .failure(CommandRejection(CommandError.emptyCommand)) }
+        let name = asciiLowercased(first)
         guard let arity = arities[name] else {
-            return .failure(CommandRejection(CommandError.unknownCommand(request[0], arguments: request[1...])))
+            return .failure(CommandRejection(CommandError.unknownCommand(first, arguments: request.dropFirst())))
         }
-        guard arity > 0 ? request.count == arity : request.count >= -arity else {
+        guard RedisWordCommands.accepts(arity: arity, wordCount: request.count) else {
             return .failure(CommandRejection(CommandError.wrongArity(name)))
         }
         do {
@@ -43,6 +44,13 @@ public enum CommandParser {
     }
 
     static func parse(_ name: String, _ arguments: [[UInt8]]) throws(CommandRejection) -> ClientCommand {
+        if RedisWordCommands.writeArities[name] != nil {
+            try checkWrite(name, arguments)
+            return .write(.redis(words: [Array(name.utf8)] + arguments))
+        }
+        if RedisWordCommands.readArities[name] != nil {
+            return .read(.redis(words: [Array(name.utf8)] + arguments))
+        }
         switch name {
         case "get": return .read(.get(key: arguments[0]))
         case "mget": return .read(.multiGet(keys: arguments))
@@ -67,15 +75,6 @@ public enum CommandParser {
                 KeyValuePair(key: arguments[$0], value: arguments[$0 + 1])
             }
             return .write(.multiSet(pairs: pairs))
-        case "setnx", "setex", "psetex", "getset", "getdel", "getex", "incrbyfloat", "append", "setrange", "unlink",
-            "rename", "renamenx", "flushall", "hset", "hmset", "hsetnx", "hdel", "hincrby", "hincrbyfloat":
-            return .write(.redis(words: [Array(name.utf8)] + arguments))
-        case "msetnx":
-            guard arguments.count % 2 == 0 else { throw CommandRejection(CommandError.wrongArity(name)) }
-            return .write(.redis(words: [Array(name.utf8)] + arguments))
-        case "strlen", "getrange", "substr", "expiretime", "pexpiretime", "type", "keys", "scan", "randomkey", "object",
-            "hget", "hmget", "hgetall", "hkeys", "hvals", "hlen", "hexists", "hstrlen", "hscan":
-            return .read(.redis(words: [Array(name.utf8)] + arguments))
         case "time":
             return .connection(.time)
         case "config"
@@ -95,6 +94,27 @@ public enum CommandParser {
         default:
             if let command = try parseCoordination(name, arguments) { return command }
             return .connection(try parseConnection(name, arguments))
+        }
+    }
+
+    /// What Redis refuses of a write run from its words before it looks at the data: the
+    /// store checks the same again when it applies them, but a refusal here keeps the
+    /// entry out of the log (SETRANGE's offset and size, as Redis checks them).
+    static func checkWrite(_ name: String, _ arguments: [[UInt8]]) throws(CommandRejection) {
+        switch name {
+        case "msetnx":
+            guard arguments.count % 2 == 0 else { throw CommandRejection(CommandError.wrongArity(name)) }
+        case "setrange":
+            let offset = try integer(arguments[1])
+            guard offset >= 0 else { throw CommandRejection(KeyValueStore.offsetOutOfRange) }
+            guard arguments[2].isEmpty || KeyValueStore.fitsStringBytesMax(offset: offset, count: arguments[2].count)
+            else { throw CommandRejection(KeyValueStore.stringTooLong) }
+        case "append":
+            guard arguments[1].count <= KeyValueStore.stringBytesMax else {
+                throw CommandRejection(KeyValueStore.stringTooLong)
+            }
+        default:
+            break
         }
     }
 

@@ -20,7 +20,8 @@ extension CommandParser {
 
     /// Commands without keys.
     static let keyless: Set<String> = [
-        "ping", "echo", "hello", "select", "quit", "client", "command", "config", "info", "readonly", "readwrite",
+        "ping", "echo", "hello", "auth", "select", "quit", "client", "command", "config", "info", "readonly",
+        "readwrite",
         "dbsize", "keys", "scan", "randomkey", "flushall", "time", "multi", "exec", "discard", "unwatch",
         "subscribe", "unsubscribe", "psubscribe", "punsubscribe", "publish", "pubsub", "cluster", "lease.grant",
         "lease.keepalive", "lease.revoke", "lease.ttl", "watch.cancel", "object", "service.list", "service.watch",

@@ -1,7 +1,9 @@
 import SynodCore
 
 /// The bytes of an entry in the log (and in snapshots' records): a version byte, the request
-/// id, the time, then the command. Decoding checks every field.
+/// id, the time, then the command. Decoding checks every field: any bytes (a damaged record,
+/// a peer's lie, a newer node's format) decode to an entry or throw `ByteReader.Failure`, never
+/// trap. Flags are 0 or 1, an absent optional is zeros, and nothing may trail the command.
 extension KeyValueEntry {
     /// 2 adds `origin`; entries of version 1 (without it) are still read.
     static let formatVersion: UInt8 = 2
@@ -116,7 +118,8 @@ extension KeyValueEntry {
             write(keys, to: &writer)
         case .configure(let maxBytes, let policy):
             writer.write(UInt8(23))
-            writeOptional(maxBytes.map { UInt64($0) }, to: &writer)
+            // A negative limit (never parsed) encodes as one above Int.max, which decoding refuses.
+            writeOptional(maxBytes.map { UInt64(bitPattern: Int64($0)) }, to: &writer)
             writer.writeLengthPrefixed(Array((policy?.rawValue ?? "").utf8))
         case .transaction(let versions, let steps):
             writer.write(UInt8(21))
@@ -144,10 +147,16 @@ extension KeyValueEntry {
         writer.write(value ?? 0)
     }
 
+    static func readFlag(from reader: inout ByteReader) throws(ByteReader.Failure) -> Bool {
+        let flag = try reader.readUInt8()
+        guard flag <= 1 else { throw .invalid("flag \(flag)") }
+        return flag == 1
+    }
+
     static func readOptional(from reader: inout ByteReader) throws(ByteReader.Failure) -> UInt64? {
         let present = try reader.readUInt8()
         let value = try reader.readUInt64()
-        guard present <= 1 else { throw .invalid("optional flag \(present)") }
+        guard present == 1 || (present == 0 && value == 0) else { throw .invalid("optional flag \(present)") }
         return present == 1 ? value : nil
     }
 
@@ -185,7 +194,7 @@ extension KeyValueEntry {
                 value: value,
                 condition: condition,
                 expiry: expiry,
-                returnPrevious: try reader.readUInt8() == 1
+                returnPrevious: try Self.readFlag(from: &reader)
             )
         case 2: command = .delete(keys: try Self.readKeys(from: &reader))
         case 3:
@@ -202,8 +211,9 @@ extension KeyValueEntry {
             command = .multiSet(pairs: pairs)
         case 7:
             let key = try bytes()
-            let hasExpected = try reader.readUInt8() == 1
+            let hasExpected = try Self.readFlag(from: &reader)
             let expected = try bytes()
+            guard hasExpected || expected.isEmpty else { throw .invalid("an expected value without its flag") }
             let new = try bytes()
             command = .compareAndSet(
                 key: key,

@@ -4,6 +4,8 @@ import SynodCore
 extension KeyValueStore {
     static let notAnInteger = "ERR value is not an integer or out of range"
     static let overflow = "ERR increment or decrement would overflow"
+    static let invalidMaxMemory =
+        "ERR CONFIG SET failed (possibly related to argument 'maxmemory') - argument must be a memory value"
 
     mutating func execute(_ command: KeyValueCommand, change: inout Change) -> KeyValueResult {
         change.keyEvent = Self.keyEvent(of: command)
@@ -12,14 +14,17 @@ extension KeyValueStore {
         case .evict(let keys):
             change.keyEvent = .evicted
             let removed = keys.filter { records[$0] != nil && remove($0, change: &change) }.count
-            evictedKeys += UInt64(removed)
+            let (total, overflow) = evictedKeys.addingReportingOverflow(UInt64(removed))
+            evictedKeys = overflow ? UInt64.max : total  // A statistic: it stops at the top.
             return .integer(Int64(removed))
         case .configure(let maxBytes, let policy):
+            if let maxBytes, maxBytes < 0 { return .error(Self.invalidMaxMemory) }
             if let maxBytes { memoryLimit.maxBytes = maxBytes }
             if let policy { memoryLimit.policy = policy }
             change.happened = true
             return .ok
         case .set(let key, let value, let condition, let expiry, let returnPrevious):
+            guard representable(expiry) else { return .error(Self.invalidExpireTime("set")) }
             let previous = live(key, change: &change)
             if returnPrevious, previous?.hash != nil { return .error(Self.wrongType) }
             let allowed =
@@ -51,6 +56,7 @@ extension KeyValueStore {
             }
             return .ok
         case .compareAndSet(let key, let expected, let new, let expiry):
+            guard representable(expiry) else { return .error(Self.invalidExpireTime("cas")) }
             let previous = live(key, change: &change)
             if previous?.hash != nil { return .error(Self.wrongType) }
             guard previous?.value == expected else { return .integer(0) }
@@ -72,6 +78,7 @@ extension KeyValueStore {
             }
             return .integer(Int64(removed.count))
         case .leaseGrant(let ttl):
+            if let refusal = Self.refusal(ofMilliseconds: ttl, what: "lease TTL") { return .error(refusal) }
             return grantLease(ttlMilliseconds: ttl, change: &change)
         case .leaseKeepAlive(let id):
             return keepLeaseAlive(id, change: &change)
@@ -85,6 +92,10 @@ extension KeyValueStore {
         case .sweep:
             return .ok  // The deadlines due were settled before the command ran.
         case .acquire(let kind, let name, let owner, let ttl, let wait, let lease):
+            if let ttl, let refusal = Self.refusal(ofMilliseconds: ttl, what: "lock TTL") { return .error(refusal) }
+            if let refusal = Self.refusal(ofMilliseconds: wait, what: "wait", zeroAllowed: true) {
+                return .error(refusal)
+            }
             return acquire(
                 Self.reference(kind, name),
                 owner: owner,
@@ -97,6 +108,7 @@ extension KeyValueStore {
         case .release(let kind, let name, let owner):
             return release(Self.reference(kind, name), owner: owner, change: &change)
         case .refreshLock(let name, let owner, let ttl):
+            if let refusal = Self.refusal(ofMilliseconds: ttl, what: "lock TTL") { return .error(refusal) }
             return refresh(Self.reference(.lock, name), owner: owner, ttlMilliseconds: ttl, change: &change)
         case .fenced(let lock, let token, let command):
             return fenced(lock: lock, token: token, command: command, change: &change)
@@ -161,6 +173,19 @@ extension KeyValueStore {
             return nil
         }
         return record
+    }
+
+    /// Whether a relative expiry counted from the store's clock fits in 64 bits (Redis refuses
+    /// the write with "invalid expire time" when it does not).
+    func representable(_ expiry: KeyExpiry) -> Bool {
+        guard case .afterMilliseconds(let milliseconds) = expiry else { return true }
+        return laterIfRepresentable(milliseconds) != nil
+    }
+
+    /// The store's clock plus `milliseconds`, or nil when the sum does not fit in 64 bits.
+    func laterIfRepresentable(_ milliseconds: Int64) -> Int64? {
+        let (sum, overflow) = clockMilliseconds.addingReportingOverflow(milliseconds)
+        return overflow ? nil : sum
     }
 
     /// The absolute expiry an entry asks for, given the key's current one.

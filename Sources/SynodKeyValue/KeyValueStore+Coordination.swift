@@ -27,9 +27,28 @@ extension KeyValueStore {
     /// The earliest deadline not yet settled: a leader proposes `sweep` once its clock passes it.
     public var nextDeadlineMilliseconds: Int64? { deadlines.earliest }
 
+    /// The longest TTL or wait a coordination command takes: 30 days, as milliseconds. The
+    /// parser refuses longer ones, and applying refuses them again (an entry may come from an
+    /// older or buggier node), so every deadline is a sum that fits.
+    public static let coordinationMillisecondsMax: Int64 = 30 * 24 * 3_600_000
+
+    /// Why a TTL (at least 1 ms) or a wait (0 allowed) is refused, or nil if it is in range.
+    public static func refusal(ofMilliseconds value: Int64, what: String, zeroAllowed: Bool = false) -> String? {
+        guard value < (zeroAllowed ? 0 : 1) || value > coordinationMillisecondsMax else { return nil }
+        return "ERR invalid \(what): milliseconds, 1 to \(coordinationMillisecondsMax)"
+    }
+
+    /// The store's clock plus `milliseconds`, saturated at Int64.max (or Int64.min).
     func later(_ milliseconds: Int64) -> Int64 {
         let (sum, overflow) = clockMilliseconds.addingReportingOverflow(milliseconds)
-        return overflow ? Int64.max : sum
+        return overflow ? (milliseconds > 0 ? Int64.max : Int64.min) : sum
+    }
+
+    /// `time - now`, or 0 when `time` is not after `now` (a deadline not yet settled).
+    static func millisecondsLeft(until time: Int64, from now: Int64) -> Int64 {
+        guard time > now else { return 0 }
+        let (difference, overflow) = time.subtractingReportingOverflow(now)
+        return overflow ? Int64.max : difference
     }
 
     // MARK: - Leases
@@ -333,7 +352,9 @@ extension KeyValueStore {
             guard let expiry = holder.expiresAtMilliseconds else { return holder }
             return expiry > max(now, clockMilliseconds) ? holder : nil
         }
-        let remaining = live?.expiresAtMilliseconds.map { $0 - max(now, clockMilliseconds) } ?? -1
+        let remaining =
+            live?.expiresAtMilliseconds.map { Self.millisecondsLeft(until: $0, from: max(now, clockMilliseconds)) }
+            ?? -1
         return .map([
             .value(Array("holder".utf8)), live.map { .value($0.owner) } ?? .null,
             .value(Array("token".utf8)), .integer(Int64(mutex.newestToken)),
@@ -361,6 +382,6 @@ extension KeyValueStore {
     /// LEASE.TTL: milliseconds left, -2 if there is no such lease.
     public func leaseRemainingMilliseconds(_ id: UInt64, at now: Int64) -> Int64 {
         guard let lease = leases[id] else { return -2 }
-        return max(0, lease.expiresAtMilliseconds - max(now, clockMilliseconds))
+        return Self.millisecondsLeft(until: lease.expiresAtMilliseconds, from: max(now, clockMilliseconds))
     }
 }

@@ -2,9 +2,10 @@ import SynodCore
 
 /// The wider Redis command surface (strings, keys and hashes), replicated as the command's own
 /// words (`KeyValueCommand.redis`, as Redis's replication stream does) and executed here
-/// with Redis's semantics and error texts. The parser checks arity first, so words that reach
-/// here name a known command with the right number of arguments; anything else still
-/// answers an error rather than trapping.
+/// with Redis's semantics and error texts. Words in a committed entry may come from an older
+/// or buggier node, so running them is total: any word list (unknown names, wrong arity,
+/// numbers at or past the 64-bit limits, arbitrary bytes) answers a deterministic error, the
+/// same on every replica, and all arithmetic on arguments is checked.
 extension KeyValueStore {
     static let notAFloat = "ERR value is not a valid float"
     static let syntax = "ERR syntax error"
@@ -12,8 +13,18 @@ extension KeyValueStore {
     static let hashNotInteger = "ERR hash value is not an integer"
     static let hashNotFloat = "ERR hash value is not a float"
     static let floatOverflow = "ERR increment would produce NaN or Infinity"
-    /// proto-max-bulk-len: the longest string SETRANGE and APPEND may make.
-    static let stringBytesMax = 512 << 20
+    /// Redis's proto-max-bulk-len (512 MB): the longest string SETRANGE and APPEND may make.
+    /// Fixed, not a node setting: every replica must refuse the same writes.
+    public static let stringBytesMax = 512 << 20
+    public static let stringTooLong = "ERR string exceeds maximum allowed size (proto-max-bulk-len)"
+    public static let offsetOutOfRange = "ERR offset is out of range"
+    static let emptyCommand = "ERR empty command"
+
+    /// Whether a string of `count` bytes written at `offset` ends within `stringBytesMax`
+    /// (SETRANGE's check, without overflow at any offset).
+    public static func fitsStringBytesMax(offset: Int64, count: Int) -> Bool {
+        offset >= 0 && count <= stringBytesMax && offset <= Int64(stringBytesMax - count)
+    }
 
     public static func lowercased(_ bytes: [UInt8]) -> String {
         String(decoding: bytes.map { $0 >= 65 && $0 <= 90 ? $0 | 0x20 : $0 }, as: UTF8.self)
@@ -23,28 +34,45 @@ extension KeyValueStore {
         String(decoding: bytes.map { $0 >= 97 && $0 <= 122 ? $0 & ~0x20 : $0 }, as: UTF8.self)
     }
 
-    /// A float as Redis accepts one (strtold: no spaces, no NaN), as a long double.
+    /// A float as Redis accepts one (strtold over every byte: no spaces, no NUL, no NaN), as a
+    /// long double. Redis also refuses what strtold reports as out of range: a number too large
+    /// (but "inf" itself is a float) or too small for a long double, so here too.
     static func parseFloat(_ bytes: [UInt8]) -> Float80? {
-        guard !bytes.isEmpty, bytes.count < 5120, bytes.first != 32, bytes.last != 32,
-            let value = Float80(String(decoding: bytes, as: UTF8.self)), !value.isNaN
-        else { return nil }
+        guard !bytes.isEmpty, bytes.count < 5120, bytes.first != 32, bytes.last != 32, !bytes.contains(0) else {
+            return nil
+        }
+        let text = String(decoding: bytes, as: UTF8.self)
+        guard let value = Float80(text), !value.isNaN else { return nil }
+        if value.isInfinite && !text.lowercased().contains("inf") { return nil }
+        if value == 0 && mantissaIsNonzero(text) { return nil }
         return value
+    }
+
+    /// Whether the digits before the exponent of a decimal or hexadecimal float are not all zero.
+    static func mantissaIsNonzero(_ text: String) -> Bool {
+        let lower = text.lowercased()
+        if lower.contains("0x") {
+            let digits = lower.prefix { $0 != "p" }.drop { $0 != "x" }.dropFirst()
+            return digits.contains { "123456789abcdef".contains($0) }
+        }
+        return lower.prefix { $0 != "e" }.contains { "123456789".contains($0) }
     }
 
     /// A long double as Redis writes INCRBYFLOAT's result: `%.17Lf`, then without trailing
     /// zeros (and without a trailing point).
     static func formatFloat(_ value: Float80) -> [UInt8] {
+        precondition(value.isFinite, "formatting \(value)")
         let magnitude = value.magnitude
+        // Zero first: its `exponent` is Int.min, which the shift below cannot take.
+        if magnitude == 0 { return Array("0".utf8) }
         var text: String
         if magnitude < 0x1p63 {
             // value * 10^17 rounded to an integer, exactly: significand * 10^17 / 2^shift.
             let shift = Int(Float80.significandBitCount) - Int(magnitude.exponent)
-            let significand = UInt128(magnitude.significandBitPattern) | (magnitude == 0 ? 0 : UInt128(1) << 63)
+            let significand = UInt128(magnitude.significandBitPattern) | UInt128(1) << 63
             let scaled = significand * 100_000_000_000_000_000
             var rounded: UInt128
-            if magnitude == 0 {
-                rounded = 0
-            } else if shift <= 0 {
+            if shift <= 0 {
                 rounded = scaled << UInt128(-shift)
             } else if shift >= 128 {
                 rounded = 0
@@ -94,8 +122,13 @@ extension KeyValueStore {
     // MARK: - Writes
 
     mutating func executeRedis(_ words: [[UInt8]], change: inout Change) -> KeyValueResult {
-        guard let first = words.first else { return .error("ERR empty command") }
+        guard let first = words.first else { return .error(Self.emptyCommand) }
         let name = Self.lowercased(first)
+        guard let arity = RedisWordCommands.writeArities[name] else { return .error(Self.unknownCommand(first)) }
+        guard RedisWordCommands.accepts(arity: arity, wordCount: words.count) else {
+            return .error(RedisWordCommands.wrongArity(name))
+        }
+        // From here on each command has the arguments its arity promises.
         let arguments = Array(words.dropFirst())
         func argument(_ index: Int) -> [UInt8] { index < arguments.count ? arguments[index] : [] }
         change.keyEvent = .set
@@ -107,9 +140,8 @@ extension KeyValueStore {
         case "setex", "psetex":
             guard let amount = Self.parseInteger(argument(1)) else { return .error(Self.notAnInteger) }
             let (milliseconds, overflow) = amount.multipliedReportingOverflow(by: name == "setex" ? 1000 : 1)
-            let expiry = later(milliseconds)
-            guard amount > 0, !overflow, expiry != Int64.max else {
-                return .error("ERR invalid expire time in '\(name)' command")
+            guard amount > 0, !overflow, let expiry = laterIfRepresentable(milliseconds) else {
+                return .error(Self.invalidExpireTime(name))
             }
             _ = live(argument(0), change: &change)
             write(argument(0), argument(2), expiresAt: expiry, change: &change)
@@ -128,9 +160,10 @@ extension KeyValueStore {
         case "getex":
             return getExpiring(arguments, change: &change)
         case "msetnx":
+            guard arguments.count % 2 == 0 else { return .error(RedisWordCommands.wrongArity(name)) }
             let keys = stride(from: 0, to: arguments.count, by: 2).map { arguments[$0] }
             guard keys.allSatisfy({ live($0, change: &change) == nil }) else { return .integer(0) }
-            for index in stride(from: 0, to: arguments.count - 1, by: 2) {
+            for index in stride(from: 0, to: arguments.count, by: 2) {
                 write(arguments[index], arguments[index + 1], expiresAt: nil, change: &change)
             }
             return .integer(1)
@@ -148,10 +181,10 @@ extension KeyValueStore {
         case "append":
             let previous = live(argument(0), change: &change)
             if previous?.hash != nil { return .error(Self.wrongType) }
-            let value = (previous?.value ?? []) + argument(1)
-            guard value.count <= Self.stringBytesMax else {
-                return .error("ERR string exceeds maximum allowed size (proto-max-bulk-len)")
-            }
+            let current = previous?.value ?? []
+            // Counted before the bytes are copied: neither count can come near Int.max.
+            guard current.count + argument(1).count <= Self.stringBytesMax else { return .error(Self.stringTooLong) }
+            let value = current + argument(1)
             change.keyEvent = .append
             write(argument(0), value, expiresAt: previous?.expiresAtMilliseconds, keepingLease: true, change: &change)
             return .integer(Int64(value.count))
@@ -172,9 +205,7 @@ extension KeyValueStore {
             }
             return .ok
         case "hset", "hmset":
-            guard arguments.count >= 3, arguments.count % 2 == 1 else {
-                return .error("ERR wrong number of arguments for '\(name)' command")
-            }
+            guard arguments.count % 2 == 1 else { return .error(RedisWordCommands.wrongArity(name)) }
             let pairs = stride(from: 1, to: arguments.count, by: 2).map { (arguments[$0], arguments[$0 + 1]) }
             return updateHash(argument(0), change: &change, event: .hset) { hash in
                 var added = 0
@@ -210,17 +241,25 @@ extension KeyValueStore {
                 }
                 let sum = current + increment
                 guard sum.isFinite else { return .error(Self.floatOverflow) }
-                hash[argument(1)] = Self.formatFloat(sum)
-                return .value(Self.formatFloat(sum))
+                let text = Self.formatFloat(sum)
+                hash[argument(1)] = text
+                return .value(text)
             }
         default:
-            return .error("ERR unknown command '\(String(decoding: first.prefix(128), as: UTF8.self))'")
+            // A name in `writeArities` that no case runs: a bug in this file, not in the entry.
+            preconditionFailure("\(name) has an arity but is not run")
         }
     }
 
+    static func unknownCommand(_ name: [UInt8]) -> String {
+        "ERR unknown command '\(String(decoding: name.prefix(128), as: UTF8.self))'"
+    }
+
+    static func invalidExpireTime(_ name: String) -> String { "ERR invalid expire time in '\(name)' command" }
+
     /// GETEX key [EX s | PX ms | EXAT s | PXAT ms | PERSIST]
     mutating func getExpiring(_ arguments: [[UInt8]], change: inout Change) -> KeyValueResult {
-        let key = arguments[0]
+        guard let key = arguments.first else { return .error(RedisWordCommands.wrongArity("getex")) }
         var newExpiry: Int64??  // nil: unchanged; .some(nil): persist
         if arguments.count > 1 {
             let option = Self.uppercased(arguments[1])
@@ -232,8 +271,15 @@ extension KeyValueStore {
                 let (milliseconds, overflow) = amount.multipliedReportingOverflow(
                     by: option == "EX" || option == "EXAT" ? 1000 : 1
                 )
-                guard amount > 0, !overflow else { return .error("ERR invalid expire time in 'getex' command") }
-                newExpiry = .some(option.hasSuffix("AT") ? milliseconds : later(milliseconds))
+                guard amount > 0, !overflow else { return .error(Self.invalidExpireTime("getex")) }
+                if option.hasSuffix("AT") {
+                    newExpiry = .some(milliseconds)
+                } else {
+                    guard let expiry = laterIfRepresentable(milliseconds) else {
+                        return .error(Self.invalidExpireTime("getex"))
+                    }
+                    newExpiry = .some(expiry)
+                }
             default:
                 return .error(Self.syntax)
             }
@@ -253,17 +299,18 @@ extension KeyValueStore {
         return .value(record.value)
     }
 
+    /// SETRANGE key offset value, with Redis's checks in Redis's order: the offset is an
+    /// integer, not negative, and (for a non-empty value) the string it makes fits
+    /// proto-max-bulk-len, checked without overflow at any offset.
     mutating func setRange(_ key: [UInt8], offset: [UInt8], bytes: [UInt8], change: inout Change) -> KeyValueResult {
         guard let offset = Self.parseInteger(offset) else { return .error(Self.notAnInteger) }
-        guard offset >= 0 else { return .error("ERR offset is out of range") }
+        guard offset >= 0 else { return .error(Self.offsetOutOfRange) }
         let previous = live(key, change: &change)
         if previous?.hash != nil { return .error(Self.wrongType) }
         var value = previous?.value ?? []
         guard !bytes.isEmpty else { return .integer(Int64(value.count)) }
-        guard offset + Int64(bytes.count) <= Int64(Self.stringBytesMax) else {
-            return .error("ERR string exceeds maximum allowed size (proto-max-bulk-len)")
-        }
-        let start = Int(offset)
+        guard Self.fitsStringBytesMax(offset: offset, count: bytes.count) else { return .error(Self.stringTooLong) }
+        let start = Int(offset)  // At most stringBytesMax - bytes.count: every sum below fits.
         if value.count < start + bytes.count {
             value += [UInt8](repeating: 0, count: start + bytes.count - value.count)
         }
@@ -339,7 +386,12 @@ extension KeyValueStore {
     /// Reads of the wider command surface, at `now`. `randomIndex` picks for RANDOMKEY (reads
     /// are served by one node, so they need not be deterministic).
     public func readRedis(_ words: [[UInt8]], at now: Int64, randomIndex: (Int) -> Int) -> KeyValueResult {
-        guard let first = words.first else { return .error("ERR empty command") }
+        guard let first = words.first else { return .error(Self.emptyCommand) }
+        let name = Self.lowercased(first)
+        guard let arity = RedisWordCommands.readArities[name] else { return .error(Self.unknownCommand(first)) }
+        guard RedisWordCommands.accepts(arity: arity, wordCount: words.count) else {
+            return .error(RedisWordCommands.wrongArity(name))
+        }
         let arguments = Array(words.dropFirst())
         func argument(_ index: Int) -> [UInt8] { index < arguments.count ? arguments[index] : [] }
         let live = record(of: argument(0), at: now)
@@ -351,7 +403,7 @@ extension KeyValueStore {
             guard let live else { return .success(nil) }
             return live.hash.map { .success($0) } ?? .failure(KeyValueError(Self.wrongType))
         }
-        switch Self.lowercased(first) {
+        switch name {
         case "strlen":
             return string().map { .integer(Int64($0?.count ?? 0)) }.value
         case "getrange", "substr":
@@ -362,7 +414,7 @@ extension KeyValueStore {
         case "expiretime", "pexpiretime":
             guard let live else { return .integer(-2) }
             guard let expiry = live.expiresAtMilliseconds else { return .integer(-1) }
-            return .integer(Self.lowercased(first) == "expiretime" ? expiry / 1000 : expiry)
+            return .integer(name == "expiretime" ? expiry / 1000 : expiry)
         case "type":
             return .status(live == nil ? "none" : live!.hash == nil ? "string" : "hash")
         case "keys":
@@ -373,7 +425,10 @@ extension KeyValueStore {
             return scan(arguments, at: now)
         case "randomkey":
             let keys = liveKeys(at: now)
-            return keys.isEmpty ? .null : .value(keys[randomIndex(keys.count)])
+            guard !keys.isEmpty else { return .null }
+            let index = randomIndex(keys.count)
+            precondition(keys.indices.contains(index), "randomIndex(\(keys.count)) gave \(index)")
+            return .value(keys[index])
         case "object":
             guard Self.uppercased(argument(0)) == "ENCODING", arguments.count == 2 else {
                 return .error(
@@ -403,13 +458,15 @@ extension KeyValueStore {
         case "hscan":
             return hash().map { hashScan($0 ?? [:], Array(arguments.dropFirst())) }.value
         default:
-            return .error("ERR unknown command '\(String(decoding: first.prefix(128), as: UTF8.self))'")
+            // A name in `readArities` that no case serves: a bug in this file, not in the words.
+            preconditionFailure("\(name) has an arity but is not served")
         }
     }
 
     /// GETRANGE's inclusive range with negative offsets from the end, as Redis clamps them.
     static func range(of value: [UInt8], _ start: Int64, _ end: Int64) -> [UInt8] {
         let count = Int64(value.count)
+        // `count + start` and `count + end` are taken only for negative offsets: no overflow.
         guard count > 0, !(start < 0 && end < 0 && start > end) else { return [] }
         var low = start < 0 ? max(0, count + start) : start
         var high = end < 0 ? max(0, count + end) : end
@@ -439,7 +496,7 @@ extension KeyValueStore {
     /// SCAN cursor [MATCH pattern] [COUNT count] [TYPE type]: the cursor is a position in the
     /// order of the keys' stable hashes, so a key present for the whole scan is returned.
     func scan(_ arguments: [[UInt8]], at now: Int64) -> KeyValueResult {
-        guard let cursor = UInt64(String(decoding: arguments[0], as: UTF8.self)) else {
+        guard let cursor = arguments.first.flatMap({ UInt64(String(decoding: $0, as: UTF8.self)) }) else {
             return .error("ERR invalid cursor")
         }
         var pattern: [UInt8]?

@@ -3,6 +3,11 @@ import SynodCore
 /// The store as snapshot bytes: every field, keys in byte order, so equal stores give equal
 /// bytes. Versions 1 (strings only), 2 (no hashes), 3 (no memory settings) and 4 (no token
 /// counter) are still read.
+///
+/// A snapshot comes from a disk or a peer: decoding never traps, and refuses (with a typed
+/// error) any state the store could not have reached, so applying entries after a restore
+/// can rely on the store's invariants (the clock is not negative, revisions and tokens are
+/// below `countersMax`, every deadline belongs to a lease, holder or waiter).
 extension KeyValueStore {
     static let snapshotVersion: UInt8 = 5
 
@@ -79,6 +84,9 @@ extension KeyValueStore {
         appliedIndex = try reader.readUInt64()
         revision = try reader.readUInt64()
         clockMilliseconds = Int64(bitPattern: try reader.readUInt64())
+        guard appliedIndex <= Self.countersMax, revision <= appliedIndex, clockMilliseconds >= 0 else {
+            throw .invalid("applied index \(appliedIndex), revision \(revision), clock \(clockMilliseconds)")
+        }
         try readRecords(from: &reader, version: version)
         datasetBytes = records.reduce(0) { $0 + Self.footprint(key: $1.key, record: $1.value) }
         if version >= 2 {
@@ -96,6 +104,7 @@ extension KeyValueStore {
             if version >= 5 { lastTokenIssued = try reader.readUInt64() }
             try readMutexes(from: &reader)
             lastTokenIssued = max(lastTokenIssued, mutexes.values.map(\.newestToken).max() ?? 0)
+            guard lastTokenIssued <= Self.countersMax else { throw .invalid("token \(lastTokenIssued)") }
             try attachToLeases()
         }
         guard reader.isAtEnd else { throw .invalid("\(reader.remainingCount) bytes after the state") }
@@ -111,7 +120,7 @@ extension KeyValueStore {
         for _ in 0..<(try Self.readCount(from: &reader, what: "records")) {
             let key = try reader.readLengthPrefixed(maximumCount: KeyValueEntry.bytesMax)
             let value = try reader.readLengthPrefixed(maximumCount: KeyValueEntry.bytesMax)
-            let hasExpiry = try reader.readUInt8() == 1
+            let hasExpiry = try KeyValueEntry.readFlag(from: &reader)
             let expiry = Int64(bitPattern: try reader.readUInt64())
             var record = Record(
                 value: value,
@@ -120,16 +129,19 @@ extension KeyValueStore {
                 modifyRevision: try reader.readUInt64(),
                 lease: version >= 2 ? try KeyValueEntry.readOptional(from: &reader) : nil
             )
-            if version >= 3, try reader.readUInt8() == 1 {
+            if version >= 3, try KeyValueEntry.readFlag(from: &reader) {
                 var hash: [[UInt8]: [UInt8]] = [:]
                 for _ in 0..<(try Self.readCount(from: &reader, what: "fields")) {
                     let field = try reader.readLengthPrefixed(maximumCount: KeyValueEntry.bytesMax)
-                    hash[field] = try reader.readLengthPrefixed(maximumCount: KeyValueEntry.bytesMax)
+                    let value = try reader.readLengthPrefixed(maximumCount: KeyValueEntry.bytesMax)
+                    guard hash.updateValue(value, forKey: field) == nil else { throw .invalid("a field twice") }
                 }
-                guard !hash.isEmpty else { throw .invalid("an empty hash") }
+                guard !hash.isEmpty, record.value.isEmpty else { throw .invalid("an empty hash or one with a value") }
                 record.hash = hash
             }
-            guard record.modifyRevision <= revision, records.updateValue(record, forKey: key) == nil else {
+            guard record.createRevision <= record.modifyRevision, record.modifyRevision <= revision,
+                records.updateValue(record, forKey: key) == nil
+            else {
                 throw .invalid("a duplicate or impossible record")
             }
             if hasExpiry { keysWithExpiry.insert(key) }
@@ -143,7 +155,10 @@ extension KeyValueStore {
                 ttlMilliseconds: Int64(bitPattern: try reader.readUInt64()),
                 expiresAtMilliseconds: Int64(bitPattern: try reader.readUInt64())
             )
-            guard leases.updateValue(lease, forKey: id) == nil else { throw .invalid("lease \(id) twice") }
+            // A lease's id is the revision that granted it.
+            guard id <= revision, leases.updateValue(lease, forKey: id) == nil else {
+                throw .invalid("lease \(id) twice or after the revision")
+            }
             deadlines.insert(lease.expiresAtMilliseconds, .lease(id))
         }
     }
@@ -156,7 +171,7 @@ extension KeyValueStore {
             )
             var mutex = Mutex()
             mutex.newestToken = try reader.readUInt64()
-            if try reader.readUInt8() == 1 {
+            if try KeyValueEntry.readFlag(from: &reader) {
                 let holder = Mutex.Holder(
                     owner: try reader.readLengthPrefixed(maximumCount: KeyValueEntry.bytesMax),
                     ticket: try reader.readUInt64(),

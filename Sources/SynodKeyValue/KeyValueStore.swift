@@ -28,8 +28,11 @@ public struct KeyValueStore: Hashable, Sendable {
     public internal(set) var records: [[UInt8]: Record] = [:]
     var keysWithExpiry: Set<[UInt8]> = []
     /// The revision of the newest change.
+    /// Invariant: `revision <= appliedIndex` (an entry makes at most one revision).
     public internal(set) var revision: UInt64 = 0
     /// The newest entry time applied (Unix milliseconds).
+    /// Invariant: at least 0 (it starts there and never goes back), so `clock + ttl` for any
+    /// negative TTL fits.
     public internal(set) var clockMilliseconds: Int64 = 0
     /// The last applied log index; entries are applied in order, once.
     public internal(set) var appliedIndex: UInt64 = 0
@@ -45,6 +48,12 @@ public struct KeyValueStore: Hashable, Sendable {
     var deadlines = DeadlineQueue()
 
     public init() {}
+
+    /// The largest applied index, revision or fencing token a restored snapshot may hold.
+    /// Revisions, lease ids and tokens are answered as 64-bit signed integers; each entry
+    /// raises them by at most the grants it makes, so from below 2^62 they cannot reach
+    /// Int64.max in any log that exists (2^62 entries at a billion a second take 146 years).
+    static let countersMax: UInt64 = 1 << 62
 
     // MARK: - Reads (at a time the caller gives; reads change nothing)
 
@@ -67,7 +76,7 @@ public struct KeyValueStore: Hashable, Sendable {
     public func remainingMilliseconds(of key: [UInt8], at now: Int64) -> Int64 {
         guard let record = record(of: key, at: now) else { return -2 }
         guard let expiry = record.expiresAtMilliseconds else { return -1 }
-        return expiry - max(now, clockMilliseconds)
+        return Self.millisecondsLeft(until: expiry, from: max(now, clockMilliseconds))
     }
 
     /// Keys stored, including expired ones not yet removed (as Redis's DBSIZE counts them).
@@ -77,7 +86,7 @@ public struct KeyValueStore: Hashable, Sendable {
     /// to remove.
     public func expiredKeys(at now: Int64, limit: Int) -> [[UInt8]] {
         let expired = keysWithExpiry.filter { records[$0]!.expiresAtMilliseconds! <= now }
-        return Array(expired.sorted { $0.lexicographicallyPrecedes($1) }.prefix(limit))
+        return Array(expired.sorted { $0.lexicographicallyPrecedes($1) }.prefix(max(0, limit)))
     }
 
     // MARK: - Applying entries

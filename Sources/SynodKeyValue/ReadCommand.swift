@@ -18,6 +18,9 @@ public enum ReadCommand: Hashable, Sendable {
     case redis(words: [[UInt8]])
     /// WATCH: each key's version (modify revision, 0 if absent), to check at EXEC.
     case keyVersions(keys: [[UInt8]])
+    /// The store's revision: where a watch "from now on" starts, read through the leader so
+    /// that "now" includes every write acknowledged before it.
+    case revision
 }
 
 extension KeyValueStore {
@@ -32,6 +35,9 @@ extension KeyValueStore {
             return readRedis(words, at: now, randomIndex: randomIndex)
         case .keyVersions(let keys):
             return .array(keys.map { .integer(Int64(record(of: $0, at: now)?.modifyRevision ?? 0)) })
+        case .revision:
+            // Revisions stay below 2^62 (snapshots refuse more), so the conversion is exact.
+            return .integer(Int64(revision))
         case .get(let key):
             if record(of: key, at: now)?.hash != nil { return .error(Self.wrongType) }
             return value(of: key, at: now).map { .value($0) } ?? .null
@@ -42,7 +48,9 @@ extension KeyValueStore {
         case .timeToLive(let key, let inMilliseconds):
             let remaining = remainingMilliseconds(of: key, at: now)
             guard remaining >= 0, !inMilliseconds else { return .integer(remaining) }
-            return .integer((remaining + 500) / 1000)
+            // Rounded to the nearest second as Redis does with (ms + 500) / 1000, without
+            // overflow for an expiry near Int64.max.
+            return .integer(remaining / 1000 + (remaining % 1000 >= 500 ? 1 : 0))
         case .keyCount:
             return .integer(Int64(keyCount))
         case .lockInfo(let name):
@@ -107,6 +115,8 @@ extension ReadCommand {
         case .keyVersions(let keys):
             writer.write(UInt8(12))
             KeyValueEntry.write(keys, to: &writer)
+        case .revision:
+            writer.write(UInt8(13))
         }
     }
 
@@ -127,6 +137,7 @@ extension ReadCommand {
         case 10: self = .serviceInstances(service: try bytes())
         case 11: self = .redis(words: try KeyValueEntry.readKeys(from: &reader))
         case 12: self = .keyVersions(keys: try KeyValueEntry.readKeys(from: &reader))
+        case 13: self = .revision
         case let kind: throw .invalid("read kind \(kind)")
         }
     }

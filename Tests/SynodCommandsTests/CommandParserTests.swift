@@ -90,14 +90,28 @@ struct CommandParserTests {
     @Test func readsAndConnectionCommands() {
         #expect(Self.parse("PTTL", "k") == .success(.read(.timeToLive(key: Self.bytes("k"), inMilliseconds: true))))
         #expect(Self.parse("dbsize") == .success(.read(.keyCount)))
+        // The parser takes the credentials; the node checks them (`ClientAuthentication`).
         #expect(
             Self.parse("HELLO", "3", "AUTH", "default", "any", "SETNAME", "app")
-                == .success(.connection(.hello(protocolVersion: 3, clientName: Self.bytes("app"))))
+                == .success(
+                    .connection(
+                        .hello(
+                            protocolVersion: 3,
+                            clientName: Self.bytes("app"),
+                            credentials: Credentials(username: Self.bytes("default"), password: Self.bytes("any"))
+                        )
+                    )
+                )
         )
         #expect(
-            Self.parse("HELLO", "3", "AUTH", "alice", "pw")
-                == .failure(CommandRejection("WRONGPASS invalid username-password pair or user is disabled."))
+            Self.parse("AUTH", "pw")
+                == .success(.connection(.auth(Credentials(username: nil, password: Self.bytes("pw")))))
         )
+        #expect(
+            Self.parse("AUTH", "alice", "pw")
+                == .success(.connection(.auth(Credentials(username: Self.bytes("alice"), password: Self.bytes("pw")))))
+        )
+        #expect(Self.parse("AUTH", "a", "b", "c") == .failure(CommandRejection("ERR syntax error")))
         #expect(Self.parse("command", "docs", "get") == .success(.connection(.commandDocs(names: [Self.bytes("get")]))))
         #expect(Self.parse("Client", "setName", "w1") == .success(.connection(.clientSetName(Self.bytes("w1")))))
     }

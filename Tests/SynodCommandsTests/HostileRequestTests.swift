@@ -1,0 +1,135 @@
+import SynodCore
+import SynodKeyValue
+import Testing
+
+@testable import SynodCommands
+
+/// Requests as a buggy client or peer may send them: the parser answers each one, and what it
+/// accepts as a write applies without trapping, alike on every replica.
+struct HostileRequestTests {
+    static func parse(_ words: String...) -> Result<ClientCommand, CommandRejection> {
+        CommandParser.parse(words.map { Array($0.utf8) })
+    }
+
+    static func words(_ texts: String...) -> [[UInt8]] { texts.map { Array($0.utf8) } }
+
+    @Test func anEmptyRequestIsRefusedNotATrap() {
+        #expect(CommandParser.parse([]) == .failure(CommandRejection("ERR empty command")))
+        #expect(CommandParser.keys(of: []) == [])
+        #expect(CommandParser.keys(of: Self.words("RENAME", "a")) == Self.words("a"))
+    }
+
+    @Test func setRangeChecksItsOffsetAndSizeAsRedisDoes() {
+        let offsetOutOfRange = Result<ClientCommand, CommandRejection>.failure(
+            CommandRejection("ERR offset is out of range")
+        )
+        let tooLong = Result<ClientCommand, CommandRejection>.failure(
+            CommandRejection("ERR string exceeds maximum allowed size (proto-max-bulk-len)")
+        )
+        let notAnInteger = Result<ClientCommand, CommandRejection>.failure(
+            CommandRejection("ERR value is not an integer or out of range")
+        )
+        #expect(Self.parse("SETRANGE", "k", "-1", "x") == offsetOutOfRange)
+        #expect(Self.parse("SETRANGE", "k", "-9223372036854775808", "x") == offsetOutOfRange)
+        #expect(Self.parse("SETRANGE", "k", "9223372036854775807", "x") == tooLong)
+        #expect(Self.parse("SETRANGE", "k", String(KeyValueStore.stringBytesMax), "x") == tooLong)
+        #expect(Self.parse("SETRANGE", "k", String(KeyValueStore.stringBytesMax - 1), "xy") == tooLong)
+        #expect(Self.parse("SETRANGE", "k", "abc", "x") == notAnInteger)
+        #expect(Self.parse("SETRANGE", "k", "9223372036854775808", "x") == notAnInteger)
+        let largest = String(KeyValueStore.stringBytesMax - 1)
+        #expect(
+            Self.parse("SETRANGE", "k", largest, "x")
+                == .success(.write(.redis(words: Self.words("setrange", "k", largest, "x"))))
+        )
+        // An empty value writes nothing, so any offset is accepted (the store answers the length).
+        #expect(
+            Self.parse("SETRANGE", "k", "9223372036854775807", "")
+                == .success(.write(.redis(words: Self.words("setrange", "k", "9223372036854775807", ""))))
+        )
+    }
+
+    @Test func wordCommandsWithoutTheirArgumentsAreArityErrors() {
+        for (words, name) in [
+            (["GETEX"], "getex"), (["SCAN"], "scan"), (["SETRANGE", "k"], "setrange"), (["GETRANGE"], "getrange"),
+            (["MSETNX", "a", "1", "b"], "msetnx"), (["HSCAN", "h"], "hscan"), (["RANDOMKEY", "x"], "randomkey"),
+        ] {
+            #expect(
+                CommandParser.parse(words.map { Array($0.utf8) })
+                    == .failure(CommandRejection("ERR wrong number of arguments for '\(name)' command")),
+                "\(words)"
+            )
+        }
+    }
+
+    /// The arities of the commands the store runs from words are written once, in the store.
+    @Test func theParserTakesTheStoresArities() {
+        for (name, arity) in RedisWordCommands.writeArities {
+            #expect(CommandParser.arities[name] == arity, "\(name)")
+            #expect(CommandParser.commandInfo(name)?.arity == arity)
+        }
+        for (name, arity) in RedisWordCommands.readArities {
+            #expect(CommandParser.arities[name] == arity, "\(name)")
+        }
+    }
+
+    /// Every command name with hostile word lists: the parser answers each, every write it
+    /// accepts applies through its encoded entry on two stores alike, and every read it accepts
+    /// is served alike.
+    @Test(arguments: 1...3 as ClosedRange<UInt64>)
+    func whateverTheParserAcceptsAppliesAlikeWithoutTrapping(seed: UInt64) {
+        var random = SeededGenerator(seed: seed)
+        var first = KeyValueStore()
+        var second = KeyValueStore()
+        var index: UInt64 = 0
+        var time: Int64 = 1_000
+        let names = CommandParser.commandNames
+        let prefill = [
+            Self.words("SET", "s", "hello"), Self.words("HSET", "h", "f", "1", "g", "x"), Self.words("SET", "n", "10"),
+            Self.words("SET", "t", "v", "PX", "300"),
+        ]
+        let hostile = [
+            "", "9223372036854775807", "-9223372036854775808", "99999999999999999999", "-1", "0", "1", "nan", "inf",
+            "1e308", "s", "h", "n", "t", "f", "EX", "PX", "EXAT", "PXAT", "KEEPTTL", "GET", "NX", "XX", "GT", "LT",
+            "PERSIST", "MATCH", "COUNT", "WAIT", "LEASE", "FENCE", "*",
+        ].map { Array($0.utf8) }
+        for step in 0..<5_000 {
+            time += Int64(random.nextIndex(below: 40))
+            var requests: [[[UInt8]]] = step % 60 == 0 ? prefill : []
+            let chosen = names[random.nextIndex(below: names.count)]
+            var name = Array(chosen.utf8)
+            if random.nextIndex(below: 3) == 0 { name = Array(String(decoding: name, as: UTF8.self).uppercased().utf8) }
+            // Half the time as many arguments as the command takes at least, so that most
+            // requests get past the arity check to the arguments' values.
+            let arity = abs(CommandParser.arities[chosen] ?? 1)
+            let count = random.nextIndex(below: 2) == 0 ? max(0, arity - 1) : random.nextIndex(below: 7)
+            var arguments: [[UInt8]] = []
+            for _ in 0..<count {
+                let pick = random.nextIndex(below: hostile.count + 3)
+                arguments.append(
+                    pick < hostile.count
+                        ? hostile[pick]
+                        : (0..<random.nextIndex(below: 9)).map { _ in UInt8(truncatingIfNeeded: random.next()) }
+                )
+            }
+            requests.append([name] + arguments)
+            for request in requests {
+                switch CommandParser.parse(request) {
+                case .success(.write(let command)):
+                    index += 1
+                    let entry = KeyValueEntry(requestID: index, timeMilliseconds: time, command: command).encoded
+                    let applied = first.apply(encoded: entry, at: index)
+                    #expect(applied.result == second.apply(encoded: entry, at: index).result, "\(request)")
+                    if case .error(let message) = applied.result {
+                        #expect(!message.hasPrefix("ERR undecodable"), "\(request): \(message)")
+                    }
+                case .success(.read(let read)):
+                    #expect(first.read(read, at: time) == second.read(read, at: time), "\(request)")
+                case .success(.connection), .failure:
+                    break
+                }
+            }
+        }
+        #expect(first == second)
+        #expect(first.snapshotBytes == second.snapshotBytes)
+    }
+}
