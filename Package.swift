@@ -38,7 +38,7 @@ let package = Package(
         ),
         .target(name: "SynodConsensus", dependencies: ["SynodCore"]),
         .target(name: "SynodRaft", dependencies: ["SynodCore", "SynodConsensus"]),
-        .target(name: "SynodRESP"),
+        .target(name: "SynodRESP", dependencies: ["SynodCore"]),
         .target(name: "SynodKeyValue", dependencies: ["SynodCore"]),
         .target(name: "SynodCommands", dependencies: ["SynodKeyValue"]),
         .target(

@@ -3,8 +3,8 @@ import SynodCore
 /// The binary form of the consensus types, shared by the write-ahead log and the peer
 /// transport. Decoding checks every field: bytes from a disk or a peer are untrusted.
 public enum ConsensusEncoding {
-    /// The largest command a decoder accepts (a named limit; RESP limits are far below it).
-    public static let commandBytesMax = 64 << 20
+    /// The largest command a decoder accepts: what any node may have written (`SizeLimits`).
+    public static let commandBytesMax = SizeLimits.commandBytesMax
     /// The largest membership a decoder accepts.
     public static let membersMax = 1024
     /// The largest snapshot a decoder accepts in one piece.

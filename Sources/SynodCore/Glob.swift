@@ -31,6 +31,44 @@ public enum Glob {
         return p == pattern.count
     }
 
+    /// The same pattern with each run of `*` (outside classes, unescaped) cut to one: it
+    /// matches exactly the same strings, and a pattern of a million stars costs one.
+    public static func collapsingStars(_ pattern: [UInt8]) -> [UInt8] {
+        var result: [UInt8] = []
+        result.reserveCapacity(min(pattern.count, 1024))
+        var index = 0
+        var inClass = false
+        var previousWasStar = false
+        while index < pattern.count {
+            let byte = pattern[index]
+            if byte == UInt8(ascii: "\\"), index + 1 < pattern.count {
+                result.append(byte)
+                result.append(pattern[index + 1])
+                index += 2
+                previousWasStar = false
+                continue
+            }
+            if inClass {
+                if byte == UInt8(ascii: "]") { inClass = false }
+            } else if byte == UInt8(ascii: "[") {
+                inClass = true
+            } else if byte == UInt8(ascii: "*") {
+                if previousWasStar {
+                    index += 1
+                    continue
+                }
+                previousWasStar = true
+                result.append(byte)
+                index += 1
+                continue
+            }
+            previousWasStar = false
+            result.append(byte)
+            index += 1
+        }
+        return result
+    }
+
     /// If the pattern element at `p` matches `byte`, the position after that element.
     private static func matchOne(_ pattern: [UInt8], _ p: Int, _ byte: UInt8) -> Int? {
         switch pattern[p] {

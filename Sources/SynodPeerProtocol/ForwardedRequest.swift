@@ -11,7 +11,7 @@ public enum ForwardedRequest: Hashable, Sendable {
 
 /// The binary forms of forwarded requests and their results.
 enum ForwardingEncoding {
-    static let bytesMax = 512 << 20
+    static let bytesMax = SizeLimits.commandBytesMax
 
     static func write(_ request: ForwardedRequest, to writer: inout ByteWriter) {
         switch request {

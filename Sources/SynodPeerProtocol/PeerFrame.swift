@@ -99,7 +99,7 @@ public struct PeerFrameDecoder: Sendable {
     private var readIndex = 0
     private var failure: String?
 
-    public init(payloadBytesMax: Int = 64 << 20) { self.payloadBytesMax = payloadBytesMax }
+    public init(payloadBytesMax: Int = SizeLimits.frameBytesMax) { self.payloadBytesMax = payloadBytesMax }
 
     public mutating func append(_ bytes: some Sequence<UInt8>) {
         if readIndex > 0 && (readIndex >= buffer.count || readIndex > 1 << 16) {

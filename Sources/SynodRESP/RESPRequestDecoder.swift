@@ -20,6 +20,11 @@ public struct RESPRequestDecoder: Sendable {
     }
 
     public let limits: RESPLimits
+    /// Until a client has authenticated, Redis's tighter limits apply: at most
+    /// `unauthenticatedArrayCountMax` arguments of `unauthenticatedBulkBytesMax` bytes each.
+    public var isAuthenticated = true
+    public static let unauthenticatedArrayCountMax = 10
+    public static let unauthenticatedBulkBytesMax = 16 << 10
     private var buffer: [UInt8] = []
     /// Where the next unread byte is. Invariant: `readIndex <= buffer.count`.
     private var readIndex = 0
@@ -28,6 +33,8 @@ public struct RESPRequestDecoder: Sendable {
     private var arguments: [[UInt8]] = []
     private var argumentsDue = 0
     private var bulkLength: Int?
+    /// The bytes of the multibulk in progress announced so far, headers included.
+    private var requestBytes = 0
     private var failure: String?
 
     public init(limits: RESPLimits = RESPLimits()) { self.limits = limits }
@@ -94,9 +101,10 @@ public struct RESPRequestDecoder: Sendable {
         while index < end {
             let byte = buffer[index]
             guard byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") else { return nil }
-            let (product, overflow) = value.multipliedReportingOverflow(by: 10)
-            guard !overflow else { return nil }
-            value = product + Int(byte - UInt8(ascii: "0"))
+            let (product, productOverflow) = value.multipliedReportingOverflow(by: 10)
+            let (sum, sumOverflow) = product.addingReportingOverflow(Int(byte - UInt8(ascii: "0")))
+            guard !productOverflow, !sumOverflow else { return nil }
+            value = sum
             index += 1
         }
         return negative ? -value : value
@@ -112,6 +120,10 @@ public struct RESPRequestDecoder: Sendable {
         guard let count = headerNumber(readIndex + 1, end), count <= limits.arrayCountMax else {
             return .protocolError("Protocol error: invalid multibulk length")
         }
+        guard isAuthenticated || count <= Self.unauthenticatedArrayCountMax else {
+            return .protocolError("Protocol error: unauthenticated multibulk length")
+        }
+        requestBytes = end + 2 - readIndex
         readIndex = end + 2
         guard count > 0 else { return .command([]) }
         arguments = []
@@ -134,6 +146,17 @@ public struct RESPRequestDecoder: Sendable {
                 }
                 guard let length = headerNumber(readIndex + 1, end), length >= 0, length <= limits.bulkBytesMax else {
                     return .protocolError("Protocol error: invalid bulk length")
+                }
+                guard isAuthenticated || length <= Self.unauthenticatedBulkBytesMax else {
+                    return .protocolError("Protocol error: unauthenticated bulk length")
+                }
+                // Checked when announced, before any of it is buffered. Neither sum overflows:
+                // both terms are bounded far below Int.max.
+                requestBytes += end + 2 - readIndex + length + 2
+                guard requestBytes <= limits.requestBytesMax else {
+                    return .protocolError(
+                        "Protocol error: request larger than max-request-bytes (\(limits.requestBytesMax) bytes)"
+                    )
                 }
                 readIndex = end + 2
                 bulkLength = length

@@ -25,8 +25,11 @@ enum LogRecord {
     static let headerCount = 16
     static let footerCount = 8
     static let overheadCount = headerCount + footerCount
-    /// The largest payload a record may carry (a named limit; a batch of entries is split).
-    static let payloadBytesMax = 256 << 20
+    /// The largest payload a record may carry (a batch of entries is split to fit).
+    static let payloadBytesMax = SizeLimits.recordBytesMax
+    /// The entries' own bytes (`LogEntry.sizeBytes`) one record takes at most; the rest of
+    /// `payloadBytesMax` is room for their headers.
+    static let entriesBytesMax = SizeLimits.commandBytesMax
 
     enum Kind: UInt8, Sendable {
         /// The first record of every segment: its sequence number and the format version.

@@ -99,7 +99,16 @@ public struct WriteAheadLog<Files: FileSystem>: Sendable {
         var locations: [EntryLocation] = []
         locations.reserveCapacity(entries.count)
         while start < entries.count {
-            let end = min(entries.count, start + options.entriesPerRecordMax)
+            // As many entries as fit one record's count and bytes; always at least one (one
+            // entry's command never exceeds what a record carries, see `SizeLimits`).
+            var end = start + 1
+            var recordBytes = entries[start].sizeBytes
+            while end < entries.count, end - start < options.entriesPerRecordMax,
+                recordBytes + entries[end].sizeBytes <= LogRecord.entriesBytesMax
+            {
+                recordBytes += entries[end].sizeBytes
+                end += 1
+            }
             let offset = segments[segments.count - 1].size + staged.bytes.count
             LogRecord.entries(entries[start..<end], group: group, to: &staged)
             let count = segments[segments.count - 1].size + staged.bytes.count - offset

@@ -18,4 +18,24 @@ struct GlobTests {
         #expect(Self.matches("*a*b*c*", "xxaxxbxxcxx") && !Self.matches("*a*b*c*", "xxaxxcxxbxx"))
         #expect(Self.matches("__keyspace@0__:*", "__keyspace@0__:user:1"))
     }
+
+    @Test func collapsingStarsKeepsWhatAPatternMatches() {
+        let collapse = { (pattern: String) in String(decoding: Glob.collapsingStars(Array(pattern.utf8)), as: UTF8.self)
+        }
+        #expect(collapse("a***b**") == "a*b*")
+        #expect(collapse("\\**\\*\\*") == "\\**\\*\\*")
+        #expect(collapse("[**]**") == "[**]*")
+        #expect(collapse(String(repeating: "*", count: 1_000_000)) == "*")
+        var random = SeededGenerator(seed: 7)
+        let alphabet = Array("ab*?[]^-\\".utf8)
+        for _ in 0..<2000 {
+            let pattern = (0..<random.nextIndex(below: 8)).map { _ in alphabet[random.nextIndex(below: alphabet.count)]
+            }
+            let string = (0..<random.nextIndex(below: 6)).map { _ in alphabet[random.nextIndex(below: 3)] }
+            #expect(
+                Glob.matches(pattern, string) == Glob.matches(Glob.collapsingStars(pattern), string),
+                "\(String(decoding: pattern, as: UTF8.self)) on \(String(decoding: string, as: UTF8.self))"
+            )
+        }
+    }
 }

@@ -82,6 +82,13 @@ struct RESPRequestDecoderTests {
         ("*2\r\n:1\r\n", "Protocol error: expected '$', got ':'"),
         ("*1\r\n$-5\r\n", "Protocol error: invalid bulk length"),
         ("*1\r\n$99999999999999999999\r\n", "Protocol error: invalid bulk length"),
+        // Integers at the 64-bit limits: the last digit's add overflows after a checked multiply.
+        ("*9223372036854775808\r\n", "Protocol error: invalid multibulk length"),
+        ("*9223372036854775807\r\n", "Protocol error: invalid multibulk length"),
+        ("*-9223372036854775809\r\n", "Protocol error: invalid multibulk length"),
+        ("*1\r\n$9223372036854775808\r\n", "Protocol error: invalid bulk length"),
+        ("*1\r\n$9223372036854775807\r\n", "Protocol error: invalid bulk length"),
+        ("*1\r\n$-9223372036854775808\r\n", "Protocol error: invalid bulk length"),
         ("*1\r\n$3\r\nabcde", "Protocol error: expected CRLF after a bulk string"),
         ("SET k \"open\r\n", "Protocol error: unbalanced quotes in request"),
         ("SET k \"a\"b\r\n", "Protocol error: unbalanced quotes in request"),
@@ -130,6 +137,41 @@ struct RESPRequestDecoderTests {
         )
     }
 
+    @Test func aRequestOverTheRequestLimitIsRefusedWhenAnnounced() {
+        var limits = RESPLimits()
+        limits.requestBytesMax = 1024
+        // 4 + 9 + (7 + 1010 + 2) = 1032 bytes: over, and refused before the value arrives.
+        let header = Self.bytes("*2\r\n$3\r\nSET\r\n$1010\r\n")
+        #expect(
+            Self.decodeEveryWay(header, limits: limits) == [
+                .protocolError("Protocol error: request larger than max-request-bytes (1024 bytes)")
+            ]
+        )
+        // Many small arguments count as well, headers included.
+        let many = Self.multibulk(Array(repeating: Self.bytes("abcd"), count: 103))
+        #expect(many.count == 6 + 103 * 10)
+        #expect(Self.decodeEveryWay(many, limits: limits).last?.isProtocolError == true)
+        // Exactly at the limit is accepted; one byte more is not.
+        let fits = Self.multibulk([Self.bytes("SET"), [UInt8](repeating: 7, count: 1002)])
+        #expect(fits.count == 1024)
+        #expect(Self.decodeEveryWay(fits, limits: limits) == [.command([Self.bytes("SET"), Array(fits[20..<1022])])])
+        let atLimit = Self.multibulk([Self.bytes("SET"), [UInt8](repeating: 7, count: 1003)])
+        #expect(Self.decodeEveryWay(atLimit, limits: limits).last?.isProtocolError == true)
+    }
+
+    @Test func anUnauthenticatedClientGetsRedisTighterLimits() {
+        var decoder = RESPRequestDecoder()
+        decoder.isAuthenticated = false
+        decoder.append(Self.multibulk(Array(repeating: Self.bytes("x"), count: 10)))
+        #expect(decoder.next() == .command(Array(repeating: Self.bytes("x"), count: 10)))
+        decoder.append(Self.bytes("*11\r\n"))
+        #expect(decoder.next() == .protocolError("Protocol error: unauthenticated multibulk length"))
+        var bulk = RESPRequestDecoder()
+        bulk.isAuthenticated = false
+        bulk.append(Self.bytes("*2\r\n$4\r\nAUTH\r\n$16385\r\n"))
+        #expect(bulk.next() == .protocolError("Protocol error: unauthenticated bulk length"))
+    }
+
     @Test func afterAProtocolErrorTheDecoderStaysFailed() {
         var decoder = RESPRequestDecoder()
         decoder.append(Self.bytes("*x\r\n"))
@@ -143,5 +185,12 @@ struct RESPRequestDecoderTests {
         let input = Self.multibulk([Self.bytes("SET"), Self.bytes("big"), value])
         let outputs = Self.decode(input, pieces: Array(repeating: 1000, count: input.count / 1000 + 1))
         #expect(outputs == [.command([Self.bytes("SET"), Self.bytes("big"), value])])
+    }
+}
+
+extension RESPRequestDecoder.Output {
+    var isProtocolError: Bool {
+        if case .protocolError = self { return true }
+        return false
     }
 }
