@@ -5,7 +5,7 @@ import Glibc
 /// A minimal blocking HTTP/1.1 GET for tests: the status code and the body, or nil if the
 /// server does not answer.
 public func httpGet(port: Int, path: String) -> (status: Int, body: String)? {
-    let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
     guard descriptor >= 0 else { return nil }
     defer { close(descriptor) }
     var timeout = timeval(tv_sec: 10, tv_usec: 0)
