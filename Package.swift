@@ -15,6 +15,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-numerics", from: "1.1.1"),
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
@@ -73,6 +74,7 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         .target(
@@ -139,7 +141,13 @@ let package = Package(
             dependencies: ["SynodReports", "SynodCore", "SynodBalancing", "SynodConsensus"]
         ),
         .testTarget(name: "ArchitectureTests"),
-        .testTarget(name: "SynodCommandTests", dependencies: ["SynodTestSupport"], exclude: ["Clients"]),
+        .testTarget(
+            name: "SynodCommandTests",
+            dependencies: [
+                "SynodTestSupport", "SynodPeerProtocol", "SynodRaft", "SynodConsensus", "SynodKeyValue", "SynodCore",
+            ],
+            exclude: ["Clients"]
+        ),
         .testTarget(
             name: "SynodNodeTests",
             dependencies: [

@@ -42,6 +42,7 @@ enum InfoReport {
                     "rejected_connections:\(statistics.rejectedConnections)",
                     "evicted_keys:\(driver.store.evictedKeys)",
                     "client_output_buffer_limit_disconnections:\(statistics.outputBufferDisconnections)",
+                    "cross_protocol_rejections:\(statistics.crossProtocolRejections)",
                 ]
             case "memory":
                 let dataset = driver.store.datasetBytes

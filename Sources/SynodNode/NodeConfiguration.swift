@@ -1,4 +1,5 @@
 import SynodCore
+import SynodRESP
 
 /// A host and port, as written on the command line (`127.0.0.1:7001`).
 public struct HostPort: Hashable, Sendable, CustomStringConvertible {
@@ -48,6 +49,17 @@ public struct NodeConfiguration: Sendable {
     /// Unsent reply bytes one client may hold before it is disconnected (Redis's
     /// client-output-buffer-limit).
     public var clientOutputBufferBytesMax = 256 << 20
+    /// The most bytes one client request may take on the wire (`--max-request-bytes`); larger
+    /// ones are refused at the client edge with an error. At most `SizeLimits.requestBytesCeiling`.
+    public var requestBytesMax = SizeLimits.requestBytesDefault
+    /// The secret every member holds (`--cluster-secret-file`): peer connections prove it
+    /// (`PeerHandshake`). Without one, peer connections are accepted from loopback only.
+    public var clusterSecret: [UInt8]?
+    /// The default user's password (`--requirepass`): clients must AUTH with it. Without one,
+    /// protected mode decides who may connect.
+    public var requirePassword: [UInt8]?
+    /// Without a password, refuse clients that are not on loopback (Redis's protected mode).
+    public var protectedMode = true
     /// Key changes each node keeps for watches to replay (WATCH.* FROM a revision); older
     /// revisions are compacted.
     public var watchHistoryChanges = 100_000
@@ -83,6 +95,14 @@ public struct NodeConfiguration: Sendable {
         return members.isEmpty ? nil : members
     }
 
+    /// What this node accepts from one client.
+    public var respLimits: RESPLimits {
+        var limits = RESPLimits()
+        limits.requestBytesMax = requestBytesMax
+        limits.bulkBytesMax = requestBytesMax
+        return limits
+    }
+
     /// A description of the first setting that cannot work, or nil.
     public func problem() -> String? {
         if initialCluster[nodeID] == nil { return "--initial-cluster does not name this node (\(nodeID.rawValue))" }
@@ -92,6 +112,12 @@ public struct NodeConfiguration: Sendable {
             return "the election timeout must exceed the heartbeat interval"
         }
         if clientOutputBufferBytesMax < 1024 { return "the client output buffer limit must be at least 1024 bytes" }
+        if !(1024...SizeLimits.requestBytesCeiling).contains(requestBytesMax) {
+            return "--max-request-bytes must be 1024...\(SizeLimits.requestBytesCeiling)"
+        }
+        if let clusterSecret, clusterSecret.count < 16 {
+            return "the cluster secret must have at least 16 bytes"
+        }
         if watchHistoryChanges < 1 { return "the watch history must keep at least 1 change" }
         if !(0...64).contains(ioThreads) { return "--io-threads must be 0...64" }
         if snapshotIntervalEntries < 1 { return "the snapshot interval must be at least 1 entry" }

@@ -95,11 +95,16 @@ extension NodeDriver {
         }
         if let snapshot = ready.snapshot {
             restore(snapshot)
+            // A snapshot that cannot be read stops the node: nothing is applied to the old state.
+            guard !stopped else { return }
             watches.restart(after: store.revision)
             forgetProposals(through: snapshot.index)
             settleWaitsAfterSnapshot()
         }
-        for entry in ready.committedEntries { apply(entry) }
+        for entry in ready.committedEntries {
+            apply(entry)
+            guard !stopped else { return }
+        }
         for readState in ready.readStates { pendingReads[readState.context]?.readIndex = readState.index }
         replica.advance(ready)
         answerReads()
@@ -162,7 +167,17 @@ extension NodeDriver {
         let waiting = proposedAt.removeValue(forKey: entry.index.rawValue)
         var requestID: UInt64?
         if case .command(let bytes) = entry.payload {
-            let applied = store.apply(encoded: bytes, at: entry.index.rawValue)
+            let decoded: KeyValueEntry
+            do {
+                decoded = try KeyValueEntry(decoding: bytes)
+            } catch {
+                // Skipping it would lose a committed write: stop, and say where.
+                return stop(
+                    because: "the committed log entry at index \(entry.index.rawValue) (term \(entry.term.rawValue)) "
+                        + "cannot be decoded: \(error); this node cannot apply its log"
+                )
+            }
+            let applied = store.applyReporting(decoded, at: entry.index.rawValue)
             requestID = applied.requestID
             if let requestID, let promise = pendingWrites.removeValue(forKey: requestID) {
                 if applied.result == .waiting {
@@ -229,7 +244,7 @@ extension NodeDriver {
     func answerReads() {
         let applied = LogIndex(store.appliedIndex)
         for (id, read) in pendingReads {
-            guard let index = read.readIndex, index <= applied else { continue }
+            guard let index = read.readIndex, index <= applied, read.afterIndex <= applied else { continue }
             pendingReads[id] = nil
             repliesToDeliver.append((read.promise, serve(read.command)))
         }

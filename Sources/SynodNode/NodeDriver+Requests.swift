@@ -60,7 +60,12 @@ extension NodeDriver {
             if case .notLeader = error { return promise.succeed(notLeaderError()) }
             return promise.succeed(.error("TRYAGAIN \(error)"))
         }
-        pendingReads[requestID] = PendingRead(command: command, promise: promise, term: replica.term)
+        pendingReads[requestID] = PendingRead(
+            command: command,
+            promise: promise,
+            term: replica.term,
+            afterIndex: replica.lastIndex
+        )
         queueReadyProcessing()
     }
 
@@ -94,7 +99,16 @@ extension NodeDriver {
         let promise = loop.makePromise(of: KeyValueResult.self)
         let sendFrame = self.sendFrame
         promise.futureResult.whenSuccess { result in
-            sendFrame(PeerFrame.encodeForwardedResult(result, requestID: requestID, group: Self.group), follower)
+            var frame = PeerFrame.encodeForwardedResult(result, requestID: requestID, group: Self.group)
+            if frame.count > SizeLimits.frameBytesMax {
+                let error = KeyValueResult.error("ERR the reply is larger than a peer frame carries; ask the leader")
+                frame = PeerFrame.encodeForwardedResult(error, requestID: requestID, group: Self.group)
+            }
+            sendFrame(frame, follower)
+        }
+        if let refusal = request.refusal {
+            metrics.refusedForwards.increment()
+            return promise.succeed(.error(refusal))
         }
         switch request {
         case .write(let command, let origin): write(command, promise: promise, mayForward: false, origin: origin)

@@ -92,6 +92,10 @@ final class NodeDriver: @unchecked Sendable {
         let promise: EventLoopPromise<KeyValueResult>
         /// The term the read was asked in; its ReadIndex can only come in that term.
         let term: Term
+        /// The last index proposed here when the read arrived: every earlier write of the
+        /// read's connection is at or below it (a follower forwards a connection's requests in
+        /// order), so serving no earlier keeps each connection's commands in order.
+        let afterIndex: LogIndex
         var readIndex: LogIndex?
     }
 
@@ -179,7 +183,6 @@ final class NodeDriver: @unchecked Sendable {
         if let proposed = sweepProposedAt, proposed.rawValue > store.appliedIndex { return }
         let entry = KeyValueEntry(requestID: 0, timeMilliseconds: Self.wallClockMilliseconds(), command: .sweep)
         // Refused while the leader is busy (flow control, a transfer): tried again next tick.
-        // Refused while the leader is busy (flow control, a transfer): tried again next tick.
         if (try? replica.propose(entry.encoded)) != nil { sweepProposedAt = replica.lastIndex }
     }
 
@@ -208,16 +211,23 @@ final class NodeDriver: @unchecked Sendable {
             pendingForwards = [:]
             for promise in failed.values { promise.succeed(.error("TRYAGAIN the leader changed; retry")) }
         }
+        // A leader that steps down within its term (check-quorum) has abandoned the reads
+        // still waiting for their ReadIndex: they would wait forever. When the term changes,
+        // every read of an older term ends: even one with its ReadIndex must also wait for
+        // the writes its connection sent before it (`afterIndex`), which a new leader may
+        // have overwritten, so that the index may never be applied. Reads change nothing:
+        // TRYAGAIN is always honest for them.
+        if !isLeader || replica.term != knownTerm {
+            for (id, read) in pendingReads
+            where read.term != replica.term || (!isLeader && read.readIndex == nil) {
+                pendingReads[id] = nil
+                repliesToDeliver.append((read.promise, .error("TRYAGAIN the leader changed; retry")))
+            }
+        }
         guard replica.term != knownTerm else { return }
         knownTerm = replica.term
         sweepProposedAt = nil
         extendLeasesIfNewLeader()
-        // A leader whose term ends abandons the reads still waiting for their ReadIndex; the
-        // ones that have it stay correct and are served once applied.
-        for (id, read) in pendingReads where read.readIndex == nil && read.term != replica.term {
-            pendingReads[id] = nil
-            repliesToDeliver.append((read.promise, .error("TRYAGAIN the leader changed; retry")))
-        }
     }
 
     // MARK: - Messages
@@ -227,14 +237,23 @@ final class NodeDriver: @unchecked Sendable {
         guard !stopped else { return }
         switch frame {
         case .message(let group, let message):
-            guard group == Self.group, message.to == configuration.nodeID else { return }
+            guard group == Self.group, message.to == configuration.nodeID else {
+                return metrics.droppedPeerMessages.increment()
+            }
+            let dropped = replica.droppedMessageCount
             replica.step(message)
+            if replica.droppedMessageCount != dropped, let reason = replica.droppedMessages.lastReason {
+                metrics.droppedPeerMessages.increment()
+                metrics.droppedRaftMessages(reason).increment()
+            }
             queueReadyProcessing()
         case .forwardedRequest(let group, let from, let requestID, let request):
-            guard group == Self.group else { return }
+            guard group == Self.group, from != configuration.nodeID, configuration.initialCluster[from] != nil else {
+                return metrics.droppedPeerMessages.increment()
+            }
             serveForwarded(request, from: from, requestID: requestID)
         case .forwardedResult(let group, let requestID, let result):
-            guard group == Self.group else { return }
+            guard group == Self.group else { return metrics.droppedPeerMessages.increment() }
             pendingForwards.removeValue(forKey: requestID)?.succeed(result)
         case .published(let channel, let message):
             pubsub.publish(channel, message)

@@ -7,7 +7,10 @@ import SynodRaft
 
 /// Raft messages between nodes over TCP: one outgoing connection per peer, made on demand,
 /// re-made after a failure with a growing backoff; an incoming server whose connections are
-/// decoded frame by frame. A peer that sends garbage is logged and disconnected.
+/// decoded frame by frame. Every connection starts with a `PeerHandshake` that binds it to
+/// the connecting node's id (proved with the cluster secret when there is one; without one,
+/// only loopback connections are accepted); a frame whose sender is not that node is dropped
+/// and counted. A peer that sends garbage is logged and disconnected.
 ///
 /// Never blocks the driver: a message to a peer that is not connected waits in a bounded queue
 /// and is dropped when it is full or the connection fails (Raft resends what matters).
@@ -21,12 +24,15 @@ final class PeerTransport: @unchecked Sendable {
     let nodeID: NodeID
     let addresses: [NodeID: HostPort]
     let logger: Logger
+    let handshake: PeerHandshake
     /// Hands a received frame (a Raft message, a forwarded request or its result) to the driver.
     let deliver: @Sendable (PeerFrameDecoder.Output) -> Void
+    /// Counts a refused connection or a dropped frame (and logs it, at most once a second).
+    let refused: @Sendable (String, SocketAddress?) -> Void
 
     enum PeerState {
         case idle(retryAfter: NIODeadline, backoffMilliseconds: Int)
-        case connecting(queue: [ByteBuffer], backoffMilliseconds: Int)
+        case connecting(queue: [Outgoing], backoffMilliseconds: Int)
         case connected(Channel)
     }
 
@@ -39,45 +45,64 @@ final class PeerTransport: @unchecked Sendable {
         group: EventLoopGroup,
         nodeID: NodeID,
         addresses: [NodeID: HostPort],
+        clusterSecret: [UInt8]?,
         logger: Logger,
+        refused: @escaping @Sendable (String, SocketAddress?) -> Void,
         deliver: @escaping @Sendable (PeerFrameDecoder.Output) -> Void
     ) {
         self.group = group
         self.loop = group.next()
         self.nodeID = nodeID
         self.addresses = addresses
+        self.handshake = PeerHandshake(secret: clusterSecret)
         self.logger = logger
+        self.refused = refused
         self.deliver = deliver
     }
 
-    /// Sends a message to its destination; callable from any thread.
+    /// How long a connection may take to prove who is at the other end.
+    static let handshakeTimeout = TimeAmount.seconds(5)
+
+    /// Sends a message to its destination; callable from any thread. Raft messages may be
+    /// dropped when the peer does not keep up (Raft resends what matters).
     func send(_ message: RaftMessage, group: GroupID) {
-        send(frame: PeerFrame.encode(message, group: group), to: message.to)
+        let frame = PeerFrame.encode(message, group: group)
+        loop.execute { self.enqueue(Outgoing(bytes: ByteBuffer(bytes: frame), droppable: true), to: message.to) }
     }
 
-    /// Sends an encoded frame to `peer`; callable from any thread.
+    /// Sends an encoded frame (a forwarded request, its result, a PUBLISH) to `peer`; callable
+    /// from any thread. These are never dropped for backpressure: their number is bounded by
+    /// the clients' own (each connection pauses reading past its pending-reply limit).
     func send(frame: [UInt8], to peer: NodeID) {
-        loop.execute { self.enqueue(frame, to: peer) }
+        loop.execute { self.enqueue(Outgoing(bytes: ByteBuffer(bytes: frame), droppable: false), to: peer) }
     }
 
-    private func enqueue(_ frame: [UInt8], to peer: NodeID) {
+    struct Outgoing {
+        let bytes: ByteBuffer
+        let droppable: Bool
+    }
+
+    private func enqueue(_ outgoing: Outgoing, to peer: NodeID) {
         precondition(loop.inEventLoop, "peer state is confined to its loop")
         guard let address = addresses[peer], peer != nodeID else { return }
-        let buffer = ByteBuffer(bytes: frame)
         switch peers[peer] ?? .idle(retryAfter: .now(), backoffMilliseconds: Self.backoffMilliseconds.minimum) {
         case .connected(let channel):
-            // Backpressure: a peer that does not keep up loses messages instead of growing a queue.
-            guard channel.isWritable else { return }
-            channel.write(buffer, promise: nil)
+            // Backpressure: a peer that does not keep up loses Raft messages instead of growing a queue.
+            guard channel.isWritable || !outgoing.droppable else { return }
+            channel.write(outgoing.bytes, promise: nil)
             if unflushed.isEmpty { loop.execute { self.flushWritten() } }
             unflushed[ObjectIdentifier(channel)] = channel
         case .connecting(var queue, let backoff):
-            if queue.count >= Self.queuedMessagesMax { queue.removeFirst() }
-            queue.append(buffer)
+            // A full queue makes room by dropping its oldest Raft message; other frames wait.
+            if queue.count >= Self.queuedMessagesMax, outgoing.droppable {
+                guard let oldest = queue.firstIndex(where: \.droppable) else { return }
+                queue.remove(at: oldest)
+            }
+            queue.append(outgoing)
             peers[peer] = .connecting(queue: queue, backoffMilliseconds: backoff)
         case .idle(let retryAfter, let backoff):
             guard NIODeadline.now() >= retryAfter else { return }
-            peers[peer] = .connecting(queue: [buffer], backoffMilliseconds: backoff)
+            peers[peer] = .connecting(queue: [outgoing], backoffMilliseconds: backoff)
             connect(to: peer, at: address)
         }
     }
@@ -88,10 +113,34 @@ final class PeerTransport: @unchecked Sendable {
     }
 
     private func connect(to peer: NodeID, at address: HostPort) {
+        let handshake = self.handshake
+        let nodeID = self.nodeID
         ClientBootstrap(group: loop)
             .connectTimeout(.seconds(1))
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .connect(host: address.host, port: address.port)
+            .flatMap { channel -> EventLoopFuture<Channel> in
+                let proved = channel.eventLoop.makePromise(of: Void.self)
+                let handler = PeerOutboundHandshakeHandler(
+                    handshake: handshake,
+                    client: nodeID,
+                    server: peer,
+                    proved: proved
+                )
+                do {
+                    try channel.pipeline.syncOperations.addHandler(handler)
+                } catch {
+                    proved.fail(error)
+                }
+                channel.eventLoop.scheduleTask(in: Self.handshakeTimeout) {
+                    proved.fail(PeerHandshake.Refusal("no handshake within \(Self.handshakeTimeout)"))
+                }
+                return proved.futureResult.map { channel }.flatMapErrorThrowing { error in
+                    channel.close(promise: nil)
+                    throw error
+                }
+            }
+            .hop(to: loop)
             .whenComplete { result in self.connectionFinished(peer, result) }
     }
 
@@ -101,7 +150,7 @@ final class PeerTransport: @unchecked Sendable {
         switch result {
         case .success(let channel):
             peers[peer] = .connected(channel)
-            for buffer in queue { channel.write(buffer, promise: nil) }
+            for outgoing in queue { channel.write(outgoing.bytes, promise: nil) }
             channel.flush()
             channel.closeFuture.whenComplete { _ in
                 self.loop.execute { self.disconnected(peer, channel: channel) }
@@ -122,13 +171,32 @@ final class PeerTransport: @unchecked Sendable {
     func startServer(at address: HostPort) async throws -> Channel {
         let deliver = self.deliver
         let logger = self.logger
+        let handshake = self.handshake
+        let nodeID = self.nodeID
+        let members = Set(addresses.keys)
+        let refused = self.refused
+        if handshake.requiresLoopback {
+            logger.notice(
+                "no --cluster-secret-file: peer connections are accepted from loopback only",
+                metadata: ["peer.address": "\(address)"]
+            )
+        }
         return try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(PeerInboundHandler(deliver: deliver, logger: logger))
+                    try channel.pipeline.syncOperations.addHandler(
+                        PeerInboundHandler(
+                            handshake: handshake,
+                            server: nodeID,
+                            members: members,
+                            deliver: deliver,
+                            refused: refused,
+                            logger: logger
+                        )
+                    )
                 }
             }
             .bind(host: address.host, port: address.port)
@@ -149,41 +217,191 @@ final class PeerTransport: @unchecked Sendable {
     }
 }
 
-/// Decodes the frames of one incoming peer connection.
+/// One incoming peer connection: the handshake first, then frames, each checked against the
+/// node the handshake bound the connection to.
 final class PeerInboundHandler: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
 
+    enum State {
+        case challenged(nonce: [UInt8], received: [UInt8])
+        case authenticated(NodeID)
+        case closed
+    }
+
+    var state = State.closed
     var decoder = PeerFrameDecoder()
+    let handshake: PeerHandshake
+    let server: NodeID
+    let members: Set<NodeID>
     let deliver: @Sendable (PeerFrameDecoder.Output) -> Void
+    let refused: @Sendable (String, SocketAddress?) -> Void
     let logger: Logger
 
-    init(deliver: @escaping @Sendable (PeerFrameDecoder.Output) -> Void, logger: Logger) {
+    init(
+        handshake: PeerHandshake,
+        server: NodeID,
+        members: Set<NodeID>,
+        deliver: @escaping @Sendable (PeerFrameDecoder.Output) -> Void,
+        refused: @escaping @Sendable (String, SocketAddress?) -> Void,
+        logger: Logger
+    ) {
+        self.handshake = handshake
+        self.server = server
+        self.members = members
         self.deliver = deliver
+        self.refused = refused
         self.logger = logger
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        let remote = context.channel.remoteAddress
+        if handshake.requiresLoopback && remote?.isLoopback != true {
+            return refuse("a peer connection from outside loopback, and no cluster secret", context: context)
+        }
+        var random = SystemRandomNumberGenerator()
+        let nonce = (0..<PeerHandshake.nonceCount).map { _ in UInt8.random(in: .min ... .max, using: &random) }
+        state = .challenged(nonce: nonce, received: [])
+        context.writeAndFlush(
+            wrapOutboundOut(ByteBuffer(bytes: handshake.challenge(from: server, nonce: nonce))),
+            promise: nil
+        )
+        let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        context.eventLoop.scheduleTask(in: PeerTransport.handshakeTimeout) {
+            let (handler, context) = bound.value
+            if case .challenged = handler.state { handler.refuse("no handshake in time", context: context) }
+        }
+        context.fireChannelActive()
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let buffer = unwrapInboundIn(data)
-        decoder.append(buffer.readableBytesView)
+        switch state {
+        case .closed:
+            return
+        case .challenged(let nonce, var received):
+            received.append(contentsOf: buffer.readableBytesView)
+            guard received.count >= PeerHandshake.responseCount else {
+                state = .challenged(nonce: nonce, received: received)
+                return
+            }
+            do {
+                let (client, proof) = try handshake.acceptResponse(
+                    received[..<PeerHandshake.responseCount],
+                    server: server,
+                    serverNonce: nonce,
+                    members: members
+                )
+                state = .authenticated(client)
+                context.writeAndFlush(wrapOutboundOut(ByteBuffer(bytes: proof)), promise: nil)
+                decoder.append(received[PeerHandshake.responseCount...])
+            } catch {
+                return refuse(error.description, context: context)
+            }
+        case .authenticated:
+            decoder.append(buffer.readableBytesView)
+        }
+        decodeFrames(context: context)
+    }
+
+    private func decodeFrames(context: ChannelHandlerContext) {
+        guard case .authenticated(let peer) = state else { return }
         while true {
             let output = decoder.next()
             switch output {
+            case .message(_, let message) where message.from != peer:
+                refused("a message from node \(message.from.rawValue) on node \(peer.rawValue)'s connection", nil)
+            case .forwardedRequest(_, let from, _, _) where from != peer:
+                refused("a request from node \(from.rawValue) on node \(peer.rawValue)'s connection", nil)
             case .message, .forwardedRequest, .forwardedResult, .published:
                 deliver(output)
             case .needMoreData:
                 return
             case .garbage(let reason):
-                logger.warning(
-                    "closing a peer connection that sent garbage",
-                    metadata: ["peer.remote": "\(context.remoteAddress.map { "\($0)" } ?? "?")", "reason": "\(reason)"]
-                )
-                context.close(promise: nil)
-                return
+                return refuse("garbage: \(reason)", context: context)
             }
         }
     }
 
+    /// Counts and logs the reason, and closes the connection.
+    private func refuse(_ reason: String, context: ChannelHandlerContext) {
+        state = .closed
+        refused("closing a peer connection: \(reason)", context.channel.remoteAddress)
+        context.close(promise: nil)
+    }
+
     func errorCaught(context: ChannelHandlerContext, error: Error) {
+        context.close(promise: nil)
+    }
+}
+
+/// The connecting side of `PeerHandshake`: answers the challenge, checks the proof, and then
+/// leaves the connection to the transport's writes (nothing more is read on it).
+final class PeerOutboundHandshakeHandler: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    let handshake: PeerHandshake
+    let client: NodeID
+    let server: NodeID
+    let proved: EventLoopPromise<Void>
+    var received: [UInt8] = []
+
+    enum State {
+        case awaitingChallenge
+        /// The response is sent; the proof must verify `transcript`.
+        case awaitingProof(transcript: [UInt8])
+        case proved
+    }
+
+    var state = State.awaitingChallenge
+
+    init(handshake: PeerHandshake, client: NodeID, server: NodeID, proved: EventLoopPromise<Void>) {
+        self.handshake = handshake
+        self.client = client
+        self.server = server
+        self.proved = proved
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        received.append(contentsOf: unwrapInboundIn(data).readableBytesView)
+        do {
+            if case .awaitingChallenge = state, received.count >= PeerHandshake.challengeCount {
+                var random = SystemRandomNumberGenerator()
+                let nonce = (0..<PeerHandshake.nonceCount).map { _ in UInt8.random(in: .min ... .max, using: &random) }
+                let (response, transcript) = try handshake.respond(
+                    to: received[..<PeerHandshake.challengeCount],
+                    client: client,
+                    expectedServer: server,
+                    nonce: nonce
+                )
+                state = .awaitingProof(transcript: transcript)
+                received.removeFirst(PeerHandshake.challengeCount)
+                context.writeAndFlush(wrapOutboundOut(ByteBuffer(bytes: response)), promise: nil)
+            }
+            if case .awaitingProof(let transcript) = state, received.count >= PeerHandshake.proofCount {
+                try handshake.verifyProof(received[..<PeerHandshake.proofCount], transcript: transcript)
+                received.removeFirst(PeerHandshake.proofCount)
+                state = .proved
+                proved.succeed(())
+            }
+            // The accepting node sends nothing after its proof.
+            if case .proved = state, !received.isEmpty {
+                throw PeerHandshake.Refusal("the accepting node sent bytes after its proof")
+            }
+        } catch {
+            proved.fail(error)
+            context.close(promise: nil)
+        }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        proved.fail(PeerHandshake.Refusal("the connection closed during the handshake"))
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: Error) {
+        proved.fail(error)
         context.close(promise: nil)
     }
 }

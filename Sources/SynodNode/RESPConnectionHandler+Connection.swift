@@ -1,5 +1,6 @@
 import NIOCore
 import SynodCommands
+import SynodCore
 import SynodRESP
 
 /// Commands about the connection and the server, answered without the log.
@@ -7,7 +8,7 @@ extension RESPConnectionHandler {
     /// What `CONFIG GET` reports (what redis-benchmark and common clients ask for).
     static let configuration: [(String, String)] = [
         ("save", ""), ("appendonly", "no"), ("databases", "1"), ("maxmemory", "0"),
-        ("maxmemory-policy", "noeviction"), ("proto-max-bulk-len", String(512 << 20)),
+        ("maxmemory-policy", "noeviction"),
     ]
 
     func runConnectionCommand(_ command: ConnectionCommand, slot: Int, context: ChannelHandlerContext) {
@@ -55,7 +56,21 @@ extension RESPConnectionHandler {
         case .quit:
             writer.simpleString("OK")
             closeAfterFlush = true
-        case .hello(let protocolVersion, let name):
+        case .auth(let credentials):
+            if let refusal = shared.authentication.refusal(of: credentials) {
+                writer.error(refusal)
+            } else {
+                authenticate()
+                writer.simpleString("OK")
+            }
+        case .hello(let protocolVersion, let name, let credentials):
+            if let credentials {
+                if let refusal = shared.authentication.refusal(of: credentials) {
+                    writer.error(refusal)
+                    break
+                }
+                authenticate()
+            }
             if let protocolVersion { version = protocolVersion == 3 ? .resp3 : .resp2 }
             if let name { clientName = name }
             writer.version = version
@@ -107,9 +122,12 @@ extension RESPConnectionHandler {
                     Self.configuration.filter { $0.0 != "maxmemory" && $0.0 != "maxmemory-policy" } + [
                         ("maxmemory", String(limit.maxBytes)), ("maxmemory-policy", limit.policy.rawValue),
                         ("notify-keyspace-events", keyspace),
+                        ("proto-max-bulk-len", String(handler.shared.configuration.requestBytesMax)),
                     ]
+                // Redis matches CONFIG GET patterns without regard to case; names are lowercase.
+                let lowercased = patterns.map { Glob.collapsingStars(Self.asciiLowercased($0)) }
                 let matches = settings.filter { name, _ in
-                    patterns.contains { Self.glob(String(decoding: $0, as: UTF8.self).lowercased(), matches: name) }
+                    lowercased.contains { Glob.matches($0, Array(name.utf8)) }
                 }
                 var writer = RESPWriter(version: handler.version)
                 writer.mapHeader(matches.count)
@@ -158,24 +176,23 @@ extension RESPConnectionHandler {
         writer.arrayHeader(0)
     }
 
-    /// Redis-style glob with `*` and `?` (what CONFIG GET patterns use).
-    static func glob(_ pattern: String, matches name: String) -> Bool {
-        let pattern = Array(pattern)
-        let name = Array(name)
-        var memo: [Int: Bool] = [:]
-        func match(_ p: Int, _ n: Int) -> Bool {
-            if let known = memo[p * (name.count + 1) + n] { return known }
-            let result: Bool
-            if p == pattern.count {
-                result = n == name.count
-            } else if pattern[p] == "*" {
-                result = match(p + 1, n) || (n < name.count && match(p, n + 1))
-            } else {
-                result = n < name.count && (pattern[p] == "?" || pattern[p] == name[n]) && match(p + 1, n + 1)
-            }
-            memo[p * (name.count + 1) + n] = result
-            return result
+    func authenticate() {
+        isAuthenticated = true
+        decoder.isAuthenticated = true
+    }
+
+    /// What a client that has not authenticated gets instead of running `parsed`, or nil
+    /// when it may run it (AUTH, HELLO with AUTH, QUIT, and requests that are refused anyway).
+    static func refusalBeforeAuthentication(_ parsed: Result<ClientCommand, CommandRejection>) -> String? {
+        switch parsed {
+        case .failure, .success(.connection(.auth)), .success(.connection(.quit)): nil
+        case .success(.connection(.hello(_, _, let credentials))):
+            credentials == nil ? ClientAuthentication.helloRequiresAuthentication : nil
+        case .success: ClientAuthentication.authenticationRequired
         }
-        return match(0, 0)
+    }
+
+    static func asciiLowercased(_ bytes: [UInt8]) -> [UInt8] {
+        bytes.map { $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") ? $0 + 32 : $0 }
     }
 }

@@ -12,11 +12,25 @@ extension RESPConnectionHandler {
     /// Handles a parsed request while MULTI is open; false when it is not a transaction matter.
     func handleInTransaction(
         _ parsed: Result<ClientCommand, CommandRejection>,
+        words: [[UInt8]],
         slot: Int,
         context: ChannelHandlerContext
     ) -> Bool {
         guard queuedSteps != nil else { return false }
         var writer = RESPWriter(version: version)
+        if case .success(let command) = parsed, command.isQueuedInTransaction {
+            // The queue becomes one log entry: it obeys the request limit as one request.
+            queuedBytes += RESPLimits.requestBytes(of: words)
+            guard queuedBytes <= decoder.limits.requestBytesMax, queuedSteps!.count < Self.queuedCommandsMax else {
+                transactionFailed = true
+                writer.error(
+                    "ERR MULTI queue over its limit (\(Self.queuedCommandsMax) commands, "
+                        + "max-request-bytes \(decoder.limits.requestBytesMax)); EXEC will discard the transaction"
+                )
+                complete(slot, writer.take(), context: context)
+                return true
+            }
+        }
         switch parsed {
         case .failure(let rejection):
             transactionFailed = true
@@ -56,6 +70,7 @@ extension RESPConnectionHandler {
         switch command {
         case .multi:
             queuedSteps = []
+            queuedBytes = 0
             transactionFailed = false
             writer.simpleString("OK")
         case .exec:
@@ -80,9 +95,12 @@ extension RESPConnectionHandler {
         let driver = shared.driver
         let promise = driver.loop.makePromise(of: KeyValueResult.self)
         driver.loop.execute { driver.read(.keyVersions(keys: keys), promise: promise) }
+        // A read like any other: this connection's later writes wait for it.
+        unansweredReads += 1
         let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
         promise.futureResult.hop(to: context.eventLoop).whenComplete { result in
             let (handler, context) = bound.value
+            handler.unansweredReads -= 1
             var writer = RESPWriter(version: handler.version)
             switch result {
             case .success(.array(let versions)) where versions.count == keys.count:
@@ -101,6 +119,9 @@ extension RESPConnectionHandler {
             handler.complete(slot, writer.take(), context: context)
         }
     }
+
+    /// The most commands one MULTI may queue.
+    static let queuedCommandsMax = 100_000
 
     /// A queued command: replicated, or answered by the node itself (PING, ECHO).
     enum QueuedCommand {
@@ -145,7 +166,18 @@ extension RESPConnectionHandler {
     /// EXEC and DISCARD end the transaction and forget the watched keys.
     func endTransaction() {
         queuedSteps = nil
+        queuedBytes = 0
         transactionFailed = false
         watchedVersions = []
+    }
+}
+
+extension ClientCommand {
+    /// What MULTI queues rather than refuses.
+    fileprivate var isQueuedInTransaction: Bool {
+        switch self {
+        case .write, .read, .connection(.ping), .connection(.echo): true
+        default: false
+        }
     }
 }

@@ -23,6 +23,27 @@ extension RESPConnectionHandler {
     }
 
     func startWatch(key: [UInt8], isPrefix: Bool, from: UInt64?, slot: Int, context: ChannelHandlerContext) {
+        guard let from else {
+            // "From now on" is linearizable: now is the leader's revision, read through it,
+            // which a follower may not have applied yet (the watch waits for it there).
+            let driver = shared.driver
+            let promise = driver.loop.makePromise(of: KeyValueResult.self)
+            driver.loop.execute { driver.read(.revision, promise: promise) }
+            let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+            promise.futureResult.hop(to: context.eventLoop).whenComplete { result in
+                let (handler, context) = bound.value
+                guard case .success(.integer(let revision)) = result, revision >= 0, revision < Int64.max else {
+                    var writer = RESPWriter(version: handler.version)
+                    switch result {
+                    case .success(let other): Self.write(other, to: &writer)
+                    case .failure(let error): writer.error("ERR \(error)")
+                    }
+                    return handler.complete(slot, writer.take(), context: context)
+                }
+                handler.startWatch(key: key, isPrefix: isPrefix, from: UInt64(revision) + 1, slot: slot, context: context)
+            }
+            return
+        }
         let driver = shared.driver
         let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
         let connectionLoop = context.eventLoop
@@ -37,7 +58,7 @@ extension RESPConnectionHandler {
                         handler.push(revisions, context: context)
                     }
                 }
-                let first = from ?? driver.store.revision + 1
+                let first = from
                 promise.succeed(
                     .started(
                         id: id,

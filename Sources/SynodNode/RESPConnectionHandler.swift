@@ -8,6 +8,7 @@ import SynodRESP
 final class ClientContext: Sendable {
     let driver: NodeDriver
     let configuration: NodeConfiguration
+    let authentication: ClientAuthentication
     /// notify-keyspace-events as CONFIG GET shows it (the driver keeps its own copy).
     let keyspaceEvents = NIOLockedValueBox(KeyspaceEvents())
     let statistics = NIOLockedValueBox(Statistics())
@@ -21,11 +22,17 @@ final class ClientContext: Sendable {
         var rejectedConnections = 0
         /// Clients disconnected for exceeding the output buffer limit.
         var outputBufferDisconnections = 0
+        /// Connections closed for sending HTTP (`POST`, `Host:`) to the client port.
+        var crossProtocolRejections = 0
     }
 
     init(driver: NodeDriver, configuration: NodeConfiguration) {
         self.driver = driver
         self.configuration = configuration
+        authentication = ClientAuthentication(
+            password: configuration.requirePassword,
+            protectedMode: configuration.protectedMode
+        )
     }
 
     /// The open connections, for CLIENT LIST, INFO and KILL.
@@ -76,10 +83,20 @@ final class RESPConnectionHandler: ChannelInboundHandler {
     let shared: ClientContext
     var decoder: RESPRequestDecoder
     var version = RESPVersion.resp2
+    /// Whether this client may run commands (it has the password, or none is needed).
+    var isAuthenticated = false
     var clientID = 0
     var clientName: [UInt8]?
     /// Replies in request order; nil while a reply is still being computed.
     var replies: [[UInt8]?] = []
+    /// The nils in `replies`.
+    var unansweredCount = 0
+    /// Reads sent to the driver and not yet answered.
+    var unansweredReads = 0
+    /// Commands decoded but not yet run, with their reply slots, in order (see `mustWait`).
+    var held: [(words: [[UInt8]], slot: Int)] = []
+    /// `runHeld` is on the stack: a command it runs that completes at once must not re-enter it.
+    var runningHeld = false
     /// The number of the request whose reply is `replies[0]` (replies are numbered from 0 in
     /// request order, so a slot stays valid while earlier replies are written and removed).
     var firstReplyNumber = 0
@@ -96,6 +113,8 @@ final class RESPConnectionHandler: ChannelInboundHandler {
     var subscriberRegistered = false
     /// The commands queued since MULTI; nil outside a transaction.
     var queuedSteps: [QueuedCommand]?
+    /// The request bytes of the queued commands (they become one entry).
+    var queuedBytes = 0
     /// A queued command was refused: EXEC will answer EXECABORT.
     var transactionFailed = false
     /// The versions WATCH read, checked when EXEC's entry applies.
@@ -130,6 +149,19 @@ final class RESPConnectionHandler: ChannelInboundHandler {
             context.close(promise: nil)
             return
         }
+        guard shared.authentication.admits(fromLoopback: context.channel.remoteAddress?.isLoopback == true) else {
+            shared.statistics.withLockedValue {
+                $0.connectedClients -= 1
+                $0.rejectedConnections += 1
+            }
+            var writer = RESPWriter()
+            writer.error(ClientAuthentication.protectedModeDenial)
+            context.writeAndFlush(wrapOutboundOut(ByteBuffer(bytes: writer.take())), promise: nil)
+            context.close(promise: nil)
+            return
+        }
+        isAuthenticated = !shared.authentication.requiresPassword
+        decoder.isAuthenticated = isAuthenticated
         clientID = id
         let now = NIODeadline.now()
         let record = ClientContext.ClientRecord(
@@ -167,6 +199,13 @@ final class RESPConnectionHandler: ChannelInboundHandler {
     func decodeAvailable(context: ChannelHandlerContext) {
         while !closeAfterFlush && replies.count < Self.pendingRepliesMax {
             switch decoder.next() {
+            case .command(let words) where Self.isCrossProtocolAttack(words):
+                // A web page made a browser send HTTP here: close at once, answering nothing,
+                // as Redis does (its "Possible SECURITY ATTACK detected").
+                shared.statistics.withLockedValue { $0.crossProtocolRejections += 1 }
+                closeAfterFlush = true
+                context.close(promise: nil)
+                return
             case .command(let words):
                 shared.statistics.withLockedValue { $0.commandsProcessed += 1 }
                 noteCommand(words)
@@ -182,6 +221,13 @@ final class RESPConnectionHandler: ChannelInboundHandler {
             }
         }
         updateReading(context: context)
+    }
+
+    /// An HTTP request line (`POST /...`) or header (`Host:`) decoded as an inline command.
+    static func isCrossProtocolAttack(_ words: [[UInt8]]) -> Bool {
+        guard let name = words.first, name.count == 4 || name.count == 5 else { return false }
+        let lowercase = KeyValueStore.lowercased(name)
+        return lowercase == "post" || lowercase == "host:"
     }
 
     /// Backpressure: stops reading requests while too many replies wait or while the client
@@ -208,7 +254,26 @@ final class RESPConnectionHandler: ChannelInboundHandler {
     func handle(_ words: [[UInt8]], context: ChannelHandlerContext) {
         let slot = firstReplyNumber + replies.count
         replies.append(nil)
-        var parsed = CommandParser.parse(words)
+        unansweredCount += 1
+        let parsed = CommandParser.parse(words)
+        guard held.isEmpty && !mustWait(parsed) else {
+            held.append((words, slot))
+            return
+        }
+        run(words, parsed: parsed, slot: slot, context: context)
+    }
+
+    /// Runs a command whose turn has come (see `mustWait`).
+    func run(
+        _ words: [[UInt8]],
+        parsed: Result<ClientCommand, CommandRejection>,
+        slot: Int,
+        context: ChannelHandlerContext
+    ) {
+        var parsed = parsed
+        if !isAuthenticated, let refusal = Self.refusalBeforeAuthentication(parsed) {
+            parsed = .failure(CommandRejection(refusal))
+        }
         if case .success(let command) = parsed, version == .resp2, !watchIDs.isEmpty,
             !Self.allowedWhileWatchingInRESP2(command)
         {
@@ -229,7 +294,7 @@ final class RESPConnectionHandler: ChannelInboundHandler {
                 )
             )
         }
-        if handleInTransaction(parsed, slot: slot, context: context) { return }
+        if handleInTransaction(parsed, words: words, slot: slot, context: context) { return }
         if case .success(let command) = parsed { trackBeforeRunning(command, words: words, context: context) }
         switch parsed {
         case .failure(let rejection):
@@ -254,18 +319,25 @@ final class RESPConnectionHandler: ChannelInboundHandler {
             } else {
                 driver.loop.execute { driver.read(command, promise: promise) }
             }
-            replyWhenReady(promise.futureResult, slot: slot, context: context)
+            unansweredReads += 1
+            replyWhenReady(promise.futureResult, slot: slot, isRead: true, context: context)
         }
     }
 
     /// Writes the result into its slot when it arrives, on this connection's loop.
-    func replyWhenReady(_ future: EventLoopFuture<KeyValueResult>, slot: Int, context: ChannelHandlerContext) {
+    func replyWhenReady(
+        _ future: EventLoopFuture<KeyValueResult>,
+        slot: Int,
+        isRead: Bool = false,
+        context: ChannelHandlerContext
+    ) {
         let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
         let started = NIODeadline.now()
         let duration = shared.driver.metrics.requestDuration
         future.hop(to: context.eventLoop).whenComplete { result in
             duration.recordNanoseconds(Int64((NIODeadline.now() - started).nanoseconds))
             let (handler, context) = bound.value
+            if isRead { handler.unansweredReads -= 1 }
             var writer = RESPWriter(version: handler.version)
             switch result {
             case .success(let value): Self.write(value, to: &writer)
@@ -305,6 +377,8 @@ final class RESPConnectionHandler: ChannelInboundHandler {
 
     func complete(_ slot: Int, _ bytes: [UInt8], context: ChannelHandlerContext) {
         replies[slot - firstReplyNumber] = bytes
+        unansweredCount -= 1
+        runHeld(context: context)
         flushReady(context: context)
     }
 

@@ -45,11 +45,17 @@ public final class SynodNodeService: Service, Sendable {
             logger.critical("storage failed; stopping", metadata: ["reason": "\(reason)"])
             stopped.fail(Failure(description: "storage failed: \(reason)"))
         }
+        let refusals = RateLimitedLog(interval: .seconds(1))
         let transport = PeerTransport(
             group: networkGroup,
             nodeID: configuration.nodeID,
             addresses: configuration.initialCluster,
-            logger: logger
+            clusterSecret: configuration.clusterSecret,
+            logger: logger,
+            refused: { reason, remote in
+                driver.metrics.droppedPeerMessages.increment()
+                refusals.report(reason, remote: remote, logger: logger)
+            }
         ) { frame in
             driverLoop.execute { driver.receive(frame) }
         }
@@ -60,6 +66,7 @@ public final class SynodNodeService: Service, Sendable {
 
         let peerServer = try await transport.startServer(at: configuration.peerAddress)
         let shared = ClientContext(driver: driver, configuration: configuration)
+        let respLimits = configuration.respLimits
         let clientServer = try await ServerBootstrap(group: networkGroup)
             .serverChannelOption(.backlog, value: 511)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -67,7 +74,9 @@ public final class SynodNodeService: Service, Sendable {
             .childChannelOption(.writeBufferWaterMark, value: .init(low: 256 << 10, high: 1 << 20))
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(RESPConnectionHandler(shared: shared))
+                    try channel.pipeline.syncOperations.addHandler(
+                        RESPConnectionHandler(shared: shared, limits: respLimits)
+                    )
                 }
             }
             .bind(host: configuration.clientAddress.host, port: configuration.clientAddress.port)

@@ -17,6 +17,9 @@ final class WatchHub {
     struct Watcher {
         let key: [UInt8]
         let isPrefix: Bool
+        /// Batches before this revision are not this watch's (it starts at a revision this
+        /// node may not have applied yet).
+        let fromRevision: UInt64
         /// Gets the changes as they are applied, or nil when the watch has ended.
         let deliver: ([Batch]?) -> Void
 
@@ -26,6 +29,7 @@ final class WatchHub {
 
         /// The batch with only the changes this watch asks for; nil if none.
         func filter(_ batch: Batch) -> Batch? {
+            guard batch.revision >= fromRevision else { return nil }
             let changes = batch.changes.filter { matches($0.key) }
             return changes.isEmpty ? nil : Batch(revision: batch.revision, changes: changes)
         }
@@ -92,7 +96,7 @@ final class WatchHub {
         from revision: UInt64?,
         deliver: @escaping ([Batch]?) -> Void
     ) throws(WatchError) -> (id: UInt64, replay: [Batch]) {
-        let watcher = Watcher(key: key, isPrefix: isPrefix, deliver: deliver)
+        let watcher = Watcher(key: key, isPrefix: isPrefix, fromRevision: revision ?? 0, deliver: deliver)
         var replay: [Batch] = []
         if let revision {
             guard revision >= oldestRevision else {

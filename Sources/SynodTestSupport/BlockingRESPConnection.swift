@@ -37,7 +37,7 @@ public final class BlockingRESPConnection {
     /// Connects to 127.0.0.1:`port`. A reply that takes longer than `replyTimeoutSeconds` is
     /// an error, so a server that never answers fails the test instead of hanging it.
     public init(port: Int, replyTimeoutSeconds: Int = 60) throws {
-        descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard descriptor >= 0 else { throw SocketError(call: "socket", errorNumber: errno) }
         var timeout = timeval(tv_sec: replyTimeoutSeconds, tv_usec: 0)
         setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
@@ -91,6 +91,9 @@ public final class BlockingRESPConnection {
         try send(bytes)
         return try readReply()
     }
+
+    /// Sends `bytes` as they are and reads nothing (forged peer frames, for one).
+    public func sendBytes(_ bytes: [UInt8]) throws { try send(bytes) }
 
     private func send(_ bytes: [UInt8]) throws {
         var sent = 0
@@ -170,6 +173,9 @@ public final class BlockingRESPConnection {
             try fill()
         }
     }
+
+    /// Reads exactly `count` bytes as they are (a peer handshake, for one).
+    public func readBytes(count: Int) throws -> [UInt8] { try readExactly(count) }
 
     private func readExactly(_ count: Int) throws -> [UInt8] {
         while buffer.count - readOffset < count { try fill() }

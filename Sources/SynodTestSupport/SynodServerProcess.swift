@@ -58,9 +58,20 @@ public final class SynodServerProcess: @unchecked Sendable {
         process = try ChildProcess(executable: executable, arguments: launchArguments)
     }
 
-    /// One command on a fresh connection; nil if the node does not answer.
+    /// The client password the node was started with (`--requirepass`), which `command` gives.
+    public var password: String? {
+        launchArguments.firstIndex(of: "--requirepass").map { launchArguments[$0 + 1] }
+    }
+
+    /// One command on a fresh connection (authenticated first if the node wants a password);
+    /// nil if the node does not answer.
     public func command(_ words: [String]) -> RESPReply? {
-        try? BlockingRESPConnection(port: clientPort, replyTimeoutSeconds: 10).command(words)  // Down or not yet up.
+        // Down or not yet up: nil.
+        guard let connection = try? BlockingRESPConnection(port: clientPort, replyTimeoutSeconds: 10) else {
+            return nil
+        }
+        if let password, (try? connection.command(["AUTH", password])) != .simpleString("OK") { return nil }
+        return try? connection.command(words)
     }
 
     /// The fields of `INFO consensus`, or nil if the node does not answer.

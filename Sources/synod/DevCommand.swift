@@ -38,6 +38,24 @@ struct DevCommand: ParsableCommand {
     /// Writes a line at once (unbuffered), even into a pipe or file, so the hints appear now.
     func say(_ line: String) { FileHandle.standardOutput.write(Data((line + "\n").utf8)) }
 
+    /// The cluster's secret in the data directory, made (random, readable by its owner only)
+    /// the first time; its path.
+    func ensureClusterSecret() throws -> String {
+        let path = "\(dataDir)/cluster-secret"
+        guard !FileManager.default.fileExists(atPath: path) else { return path }
+        try FileManager.default.createDirectory(atPath: dataDir, withIntermediateDirectories: true)
+        var random = SystemRandomNumberGenerator()
+        let secret = (0..<32).map { _ in String(format: "%02x", UInt8.random(in: .min ... .max, using: &random)) }
+        guard
+            FileManager.default.createFile(
+                atPath: path,
+                contents: Data((secret.joined() + "\n").utf8),
+                attributes: [.posixPermissions: 0o600]
+            )
+        else { throw ValidationError("cannot write the cluster secret to \(path)") }
+        return path
+    }
+
     func clientPort(_ node: Int) -> Int { clientPortBase + node }
     func peerPort(_ node: Int) -> Int { peerPortBase + node }
     func httpPort(_ node: Int) -> Int { httpPortBase + node }
@@ -45,6 +63,7 @@ struct DevCommand: ParsableCommand {
     func run() throws {
         let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
         let cluster = (1...nodes).map { "\($0)=127.0.0.1:\(peerPort($0))" }.joined(separator: ",")
+        let secretFile = try ensureClusterSecret()
         var children: [Process] = []
         for node in 1...nodes {
             let process = Process()
@@ -54,6 +73,7 @@ struct DevCommand: ParsableCommand {
                 "--client-addr", "127.0.0.1:\(clientPort(node))", "--peer-addr",
                 "127.0.0.1:\(peerPort(node))",
                 "--http-addr", "127.0.0.1:\(httpPort(node))", "--initial-cluster", cluster,
+                "--cluster-secret-file", secretFile,
             ]
             try process.run()
             children.append(process)

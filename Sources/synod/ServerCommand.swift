@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import Logging
 import Metrics
 import Prometheus
@@ -40,6 +41,29 @@ struct ServerCommand: AsyncParsableCommand {
     @Option(help: "Unsent reply bytes a client may hold before it is disconnected.")
     var clientOutputBufferLimit = 256 << 20
 
+    @Option(
+        help:
+            "The most bytes one client request may take (1024...\(SizeLimits.requestBytesCeiling)); larger ones get an error."
+    )
+    var maxRequestBytes = SizeLimits.requestBytesDefault
+
+    @Option(
+        help: """
+            A file holding the secret every member has (at least 16 bytes; a trailing newline is ignored): \
+            peer connections prove it. Without one, peers may connect from loopback only.
+            """
+    )
+    var clusterSecretFile: String?
+
+    @Option(help: "The password clients must give (AUTH, HELLO ... AUTH) for the default user.")
+    var requirepass: String?
+
+    @Option(help: "A file holding the password clients must give (a trailing newline is ignored).")
+    var requirepassFile: String?
+
+    @Option(help: "yes: without a password, refuse clients that are not on loopback (Redis's protected mode).")
+    var protectedMode = "yes"
+
     @Option(help: "Key changes kept for watches to replay from a revision; older ones are compacted.")
     var watchHistory = 100_000
 
@@ -69,8 +93,31 @@ struct ServerCommand: AsyncParsableCommand {
         configuration.ioThreads = ioThreads
         configuration.watchHistoryChanges = watchHistory
         configuration.clientOutputBufferBytesMax = clientOutputBufferLimit
+        configuration.requestBytesMax = maxRequestBytes
+        if let clusterSecretFile {
+            configuration.clusterSecret = try Self.readSecret(clusterSecretFile, option: "--cluster-secret-file")
+        }
+        guard requirepass == nil || requirepassFile == nil else {
+            throw ValidationError("give --requirepass or --requirepass-file, not both")
+        }
+        if let requirepass { configuration.requirePassword = Array(requirepass.utf8) }
+        if let requirepassFile {
+            configuration.requirePassword = try Self.readSecret(requirepassFile, option: "--requirepass-file")
+        }
+        if configuration.requirePassword?.isEmpty == true { throw ValidationError("the password is empty") }
+        guard ["yes", "no"].contains(protectedMode) else { throw ValidationError("--protected-mode must be yes or no") }
+        configuration.protectedMode = protectedMode == "yes"
         if let problem = configuration.problem() { throw ValidationError(problem) }
         return configuration
+    }
+
+    /// A file's bytes without a trailing newline.
+    static func readSecret(_ path: String, option: String) throws -> [UInt8] {
+        guard var secret = FileManager.default.contents(atPath: path).map(Array.init) else {
+            throw ValidationError("\(option) \(path) cannot be read")
+        }
+        while secret.last == UInt8(ascii: "\n") || secret.last == UInt8(ascii: "\r") { secret.removeLast() }
+        return secret
     }
 
     func validate() throws {

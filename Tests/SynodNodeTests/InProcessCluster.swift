@@ -85,6 +85,16 @@ final class InProcessCluster: Sendable {
         }
     }
 
+    /// Sends a linearizable read to `node`'s driver; the future completes with its reply.
+    func read(_ command: ReadCommand, at node: NodeID) throws -> EventLoopFuture<KeyValueResult> {
+        try onLoop { drivers in
+            let promise = drivers[node]!.loop.makePromise(of: KeyValueResult.self)
+            drivers[node]!.read(command, promise: promise)
+            drivers[node]!.deliverReplies()
+            return promise.futureResult
+        }
+    }
+
     func shutdown() throws {
         for task in ticks.withLockedValue({ $0 }) { task.cancel() }
         _ = try onLoop { drivers in

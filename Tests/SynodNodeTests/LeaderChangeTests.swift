@@ -63,4 +63,32 @@ struct LeaderChangeTests {
         // The old leader caught up with the new one's log.
         #expect(try await waitUntil { try cluster.onLoop { $0[old]!.store.value(of: Self.key, at: 0) } == value })
     }
+
+    /// A leader cut off from the others cannot confirm a read; check-quorum makes it step down
+    /// within its term, and the read it was holding is answered then instead of never.
+    @Test func aReadHeldByALeaderThatStepsDownIsAnsweredNotLeftHanging() async throws {
+        let cluster = try InProcessCluster(nodes: 3)
+        defer { try? cluster.shutdown() }
+        var first: NodeID?
+        #expect(
+            try await waitUntil {
+                first = try cluster.leader(); return first != nil
+            }
+        )
+        let old = try #require(first)
+        #expect(try await cluster.read(.get(key: Self.key), at: old).get() == .null)
+
+        cluster.isolate(old)
+        let term = try cluster.onLoop { $0[old]!.replica.term }
+        let hanging = try cluster.read(.get(key: Self.key), at: old)
+        let answered = NIOLockedValueBox<KeyValueResult?>(nil)
+        hanging.whenSuccess { result in answered.withLockedValue { $0 = result } }
+        #expect(await waitUntil { answered.withLockedValue { $0 != nil } }, "the read waits forever")
+        #expect(answered.withLockedValue { $0 } == .error("TRYAGAIN the leader changed; retry"))
+        // It stepped down within its term: cut off, it never heard of a newer one (and pre-vote
+        // keeps it from raising its own), so only the step-down could end the read.
+        let (stillLeader, termNow) = try cluster.onLoop { ($0[old]!.isLeader, $0[old]!.replica.term) }
+        #expect(!stillLeader)
+        #expect(termNow == term)
+    }
 }

@@ -1,0 +1,43 @@
+import SynodCommands
+import SynodKeyValue
+import SynodPeerProtocol
+
+/// The leader checks a forwarded request again before it proposes or serves it: a follower
+/// sends only what its clients' commands parse to, so anything else (a command only a leader
+/// proposes, words the parser would refuse) comes from a buggy or hostile peer and never
+/// reaches the log.
+extension ForwardedRequest {
+    /// Why the request is refused, or nil when it is one a client could have sent.
+    var refusal: String? {
+        switch self {
+        case .write(let command, _): Self.refusal(of: command)
+        case .read(.redis(let words)):
+            CommandParser.parse(words) == .success(.read(.redis(words: words)))
+                ? nil : "ERR forwarded read is not a valid command"
+        case .read: nil
+        }
+    }
+
+    static func refusal(of command: KeyValueCommand) -> String? {
+        switch command {
+        case .removeExpired, .extendLeases, .sweep, .evict:
+            return "ERR forwarded write is one only the leader proposes"
+        case .redis(let words):
+            return CommandParser.parse(words) == .success(.write(.redis(words: words)))
+                ? nil : "ERR forwarded write is not a valid command"
+        case .fenced(_, _, let inner), .withLease(_, let inner):
+            return refusal(of: inner)
+        case .transaction(_, let steps):
+            for step in steps {
+                switch step {
+                case .write(let inner): if let refusal = refusal(of: inner) { return refusal }
+                case .read(let read): if let refusal = ForwardedRequest.read(read).refusal { return refusal }
+                }
+            }
+            return nil
+        case .set, .delete, .expire, .persist, .increment, .multiSet, .compareAndSet, .compareAndDelete,
+            .leaseGrant, .leaseKeepAlive, .leaseRevoke, .acquire, .release, .refreshLock, .configure:
+            return nil
+        }
+    }
+}

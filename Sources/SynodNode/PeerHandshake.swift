@@ -1,0 +1,175 @@
+import Crypto
+import SynodCore
+
+/// How a peer connection proves who is at each end, before any frame is trusted.
+///
+/// The accepting node sends a challenge (its id and a fresh nonce); the connecting node
+/// answers with its own id, a nonce of its own, and an HMAC-SHA256 under the cluster secret
+/// over both nonces and both ids; the accepting node checks it and answers with its own HMAC
+/// over the same, which the connecting node checks in turn. Both ends then know the other
+/// holds the secret, and the accepting end has bound the connection to the connecting node's
+/// id: every frame on it must come from that id. Without a secret the ids are only claimed, so
+/// a node without one accepts peer connections from loopback only.
+///
+/// Every message has a fixed size, so a reader waits for exactly that many bytes and checks
+/// magic, version and kind before anything else.
+struct PeerHandshake: Sendable {
+    static let magic: UInt32 = 0x484E_5953  // "SYNH"
+    static let version: UInt8 = 1
+    static let nonceCount = 32
+    static let macCount = 32
+    static let challengeCount = 6 + 8 + nonceCount
+    static let responseCount = 6 + 8 + 8 + nonceCount + macCount
+    static let proofCount = 6 + macCount
+
+    enum Kind: UInt8 {
+        case challenge = 1
+        case response = 2
+        case proof = 3
+    }
+
+    /// The cluster secret; nil for a cluster that trusts loopback.
+    let key: SymmetricKey?
+
+    init(secret: [UInt8]?) { key = secret.map { SymmetricKey(data: $0) } }
+
+    var requiresLoopback: Bool { key == nil }
+
+    struct Refusal: Error, CustomStringConvertible {
+        let description: String
+        init(_ description: String) { self.description = description }
+    }
+
+    // MARK: - The accepting side
+
+    func challenge(from server: NodeID, nonce: [UInt8]) -> [UInt8] {
+        precondition(nonce.count == Self.nonceCount, "a nonce of \(nonce.count) bytes")
+        var writer = Self.header(.challenge)
+        writer.write(server.rawValue)
+        writer.writeRaw(nonce)
+        return writer.bytes
+    }
+
+    /// Checks the connecting node's response to `challenge`; returns its id and the proof
+    /// to send back.
+    func acceptResponse(
+        _ bytes: ArraySlice<UInt8>,
+        server: NodeID,
+        serverNonce: [UInt8],
+        members: Set<NodeID>
+    ) throws(Refusal) -> (client: NodeID, proof: [UInt8]) {
+        let fields = try Fields(bytes, .response, count: Self.responseCount)
+        let clientRaw = fields.uint64(at: 6)
+        let addressedRaw = fields.uint64(at: 14)
+        guard addressedRaw == server.rawValue else { throw Refusal("the peer addressed node \(addressedRaw)") }
+        guard clientRaw != 0, clientRaw != server.rawValue, members.contains(NodeID(clientRaw)) else {
+            throw Refusal("node \(clientRaw) is not another member of this cluster")
+        }
+        let client = NodeID(clientRaw)
+        let clientNonce = fields.raw(at: 22, count: Self.nonceCount)
+        let mac = fields.raw(at: 22 + Self.nonceCount, count: Self.macCount)
+        let transcript = Self.transcript(serverNonce, clientNonce, client: client, server: server)
+        if let key {
+            guard HMAC<SHA256>.isValidAuthenticationCode(mac, authenticating: [0x43] + transcript, using: key) else {
+                throw Refusal("node \(client.rawValue) does not hold the cluster secret")
+            }
+        }
+        var writer = Self.header(.proof)
+        writer.writeRaw(authenticationCode([0x53] + transcript))
+        return (client, writer.bytes)
+    }
+
+    // MARK: - The connecting side
+
+    /// Answers the accepting node's challenge; returns the response and what its proof must
+    /// verify.
+    func respond(
+        to bytes: ArraySlice<UInt8>,
+        client: NodeID,
+        expectedServer: NodeID,
+        nonce: [UInt8]
+    ) throws(Refusal) -> (response: [UInt8], transcript: [UInt8]) {
+        precondition(nonce.count == Self.nonceCount, "a nonce of \(nonce.count) bytes")
+        let fields = try Fields(bytes, .challenge, count: Self.challengeCount)
+        let serverRaw = fields.uint64(at: 6)
+        let serverNonce = fields.raw(at: 14, count: Self.nonceCount)
+        guard serverRaw == expectedServer.rawValue else {
+            throw Refusal("node \(expectedServer.rawValue)'s address is served by node \(serverRaw)")
+        }
+        let server = expectedServer
+        let transcript = Self.transcript(serverNonce, nonce, client: client, server: server)
+        var writer = Self.header(.response)
+        writer.write(client.rawValue)
+        writer.write(server.rawValue)
+        writer.writeRaw(nonce)
+        writer.writeRaw(authenticationCode([0x43] + transcript))
+        return (writer.bytes, transcript)
+    }
+
+    /// Checks the accepting node's proof that it holds the secret too.
+    func verifyProof(_ bytes: ArraySlice<UInt8>, transcript: [UInt8]) throws(Refusal) {
+        let mac = try Fields(bytes, .proof, count: Self.proofCount).raw(at: 6, count: Self.macCount)
+        guard let key else { return }
+        guard HMAC<SHA256>.isValidAuthenticationCode(mac, authenticating: [0x53] + transcript, using: key) else {
+            throw Refusal("the node at this address does not hold the cluster secret")
+        }
+    }
+
+    // MARK: - Encoding
+
+    /// HMAC-SHA256 of `data` under the secret; zeros without one.
+    private func authenticationCode(_ data: [UInt8]) -> [UInt8] {
+        guard let key else { return [UInt8](repeating: 0, count: Self.macCount) }
+        return Array(HMAC<SHA256>.authenticationCode(for: data, using: key))
+    }
+
+    private static func transcript(
+        _ serverNonce: [UInt8],
+        _ clientNonce: [UInt8],
+        client: NodeID,
+        server: NodeID
+    )
+        -> [UInt8]
+    {
+        var writer = ByteWriter(reservingCapacity: 96)
+        writer.writeRaw(Array("synod peer handshake v1".utf8))
+        writer.writeRaw(serverNonce)
+        writer.writeRaw(clientNonce)
+        writer.write(client.rawValue)
+        writer.write(server.rawValue)
+        return writer.bytes
+    }
+
+    private static func header(_ kind: Kind) -> ByteWriter {
+        var writer = ByteWriter(reservingCapacity: responseCount)
+        writer.write(magic)
+        writer.write(version)
+        writer.write(kind.rawValue)
+        return writer
+    }
+
+    /// A received message checked for size, magic, version and kind; its fields by offset.
+    private struct Fields {
+        let bytes: [UInt8]
+
+        init(_ bytes: ArraySlice<UInt8>, _ kind: Kind, count: Int) throws(Refusal) {
+            guard bytes.count == count else { throw Refusal("a handshake message of \(bytes.count) bytes") }
+            self.bytes = Array(bytes)
+            guard uint32(at: 0) == PeerHandshake.magic else { throw Refusal("not a Synod peer (no handshake)") }
+            guard self.bytes[4] == PeerHandshake.version else { throw Refusal("handshake version \(self.bytes[4])") }
+            guard self.bytes[5] == kind.rawValue else {
+                throw Refusal("handshake message \(self.bytes[5]), expected \(kind.rawValue)")
+            }
+        }
+
+        func uint32(at offset: Int) -> UInt32 {
+            bytes[offset..<offset + 4].reversed().reduce(0) { $0 << 8 | UInt32($1) }
+        }
+
+        func uint64(at offset: Int) -> UInt64 {
+            bytes[offset..<offset + 8].reversed().reduce(0) { $0 << 8 | UInt64($1) }
+        }
+
+        func raw(at offset: Int, count: Int) -> [UInt8] { Array(bytes[offset..<offset + count]) }
+    }
+}
