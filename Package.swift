@@ -8,6 +8,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "synod", targets: ["synod"]),
+        .executable(name: "synod-fuzz", targets: ["SynodFuzz"]),
         .library(name: "SynodPartitioning", targets: ["SynodPartitioning"]),
         .library(name: "SynodBalancing", targets: ["SynodBalancing"]),
     ],
@@ -105,6 +106,16 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // Fuzzing (see scripts/fuzz): the targets are pure; the executable is a thin shell that
+        // runs them over files, or is libFuzzer's entry point when built with -DSYNOD_FUZZING.
+        .target(
+            name: "SynodFuzzTargets",
+            dependencies: [
+                "SynodCore", "SynodRESP", "SynodConsensus", "SynodRaft", "SynodKeyValue", "SynodCommands",
+                "SynodPeerProtocol", "SynodStorage",
+            ]
+        ),
+        .executableTarget(name: "SynodFuzz", dependencies: ["SynodFuzzTargets"]),
         .target(name: "SynodTestSupport"),
         // Tests mirror targets.
         .testTarget(name: "SynodCoreTests", dependencies: ["SynodCore"]),
@@ -141,6 +152,12 @@ let package = Package(
             dependencies: ["SynodReports", "SynodCore", "SynodBalancing", "SynodConsensus"]
         ),
         .testTarget(name: "ArchitectureTests"),
+        .testTarget(
+            name: "SynodFuzzTests",
+            dependencies: [
+                "SynodFuzzTargets", "SynodCore", "SynodRESP", "SynodKeyValue", "SynodPeerProtocol", "SynodStorage",
+            ]
+        ),
         .testTarget(
             name: "SynodCommandTests",
             dependencies: [

@@ -76,6 +76,10 @@ enum SnapshotStore {
             guard reader.isAtEnd, snapshot.index == position.index, snapshot.term == position.term else {
                 return .failure(Damage(reason: "the snapshot's contents do not match its name"))
             }
+            // No log reaches past the limits; recovery would write a marker it then refuses.
+            guard snapshot.index <= LogIndex.acceptedMax, snapshot.term <= Term.acceptedMax else {
+                return .failure(Damage(reason: "a snapshot at \(position), beyond the log's limits"))
+            }
             return .success(snapshot)
         } catch {
             return .failure(Damage(reason: "undecodable snapshot: \(error)"))

@@ -178,6 +178,10 @@ extension WriteAheadLog {
                     index: LogIndex(try reader.readUInt64()),
                     term: Term(try reader.readUInt64())
                 )
+                // Positions past the limits no log reaches: `GroupLog` counts entries up to it.
+                guard position.index <= LogIndex.acceptedMax, position.term <= Term.acceptedMax else {
+                    throw ReplayError(reason: "a snapshot marker at \(position), beyond the log's limits")
+                }
                 switch try reader.readUInt8() {
                 case 0:
                     groupLog.compact(to: position)
@@ -208,6 +212,10 @@ extension WriteAheadLog {
         entries.reserveCapacity(count)
         for _ in 0..<count {
             let entry = try ConsensusEncoding.readEntry(from: &reader)
+            // Checked before `next` is taken of it, and before `GroupLog` counts up to it.
+            guard entry.index <= LogIndex.acceptedMax else {
+                throw .invalid("an entry at index \(entry.index), beyond the log's limit")
+            }
             if let previous = entries.last, entry.index != previous.index.next {
                 throw .invalid("entry \(entry.index) after \(previous.index)")
             }

@@ -1,0 +1,114 @@
+import SynodCore
+import SynodKeyValue
+
+/// A committed log entry, which may come from an older or buggier node: every replica must
+/// decode it or refuse it alike, and apply what decodes without trapping.
+///
+/// The input is tried twice: as an encoded `KeyValueEntry`, and as the words of a Redis
+/// command (split at spaces), run as a write (`KeyValueCommand.redis`) and as a read.
+enum EntryFuzzTarget {
+    /// Words run per input; a command has far fewer, this only bounds the work.
+    static let wordsMax = 64
+
+    static func run(_ input: [UInt8]) {
+        runEncoded(input)
+        runWords(input)
+    }
+
+    static func runEncoded(_ input: [UInt8]) {
+        let entry: KeyValueEntry
+        do {
+            entry = try KeyValueEntry(decoding: input)
+        } catch {
+            return  // refused, as every replica refuses it: what most inputs get
+        }
+        checkRoundTrip(entry)
+        var store = FuzzFixtures.store
+        FuzzFixtures.apply(entry, to: &store)
+        // What the entry left (a wait, a lease, a TTL) meets the deadlines of a later entry.
+        FuzzFixtures.apply(
+            FuzzFixtures.entry(.sweep, requestID: 0, time: FuzzFixtures.startMilliseconds + 3_600_000),
+            to: &store
+        )
+        FuzzFixtures.checkSnapshotRoundTrip(store)
+    }
+
+    static func runWords(_ input: [UInt8]) {
+        let words = input.split(separator: UInt8(ascii: " "), omittingEmptySubsequences: false).prefix(wordsMax)
+            .map { Array($0) }
+        guard !words.isEmpty else { return }
+        var store = FuzzFixtures.store
+        _ = store.read(.redis(words: words), at: FuzzFixtures.commandMilliseconds)
+        let entry = FuzzFixtures.entry(.redis(words: words), requestID: 1, time: FuzzFixtures.commandMilliseconds)
+        checkRoundTrip(entry)
+        FuzzFixtures.apply(entry, to: &store)
+        FuzzFixtures.checkSnapshotRoundTrip(store)
+    }
+
+    /// An entry's encoding decodes to the same entry.
+    static func checkRoundTrip(_ entry: KeyValueEntry) {
+        do {
+            let decoded = try KeyValueEntry(decoding: entry.encoded)
+            precondition(decoded == entry, "an entry re-encoded decodes to a different entry")
+        } catch {
+            preconditionFailure("an entry's own encoding does not decode: \(error)")
+        }
+    }
+}
+
+extension EntryFuzzTarget {
+    static var seeds: [FuzzSeed] {
+        let word = FuzzFixtures.word
+        let set = KeyValueCommand.set(
+            key: word("string"),
+            value: word("v2"),
+            condition: .ifPresent,
+            expiry: .afterMilliseconds(5_000),
+            returnPrevious: true
+        )
+        let commands: [(String, KeyValueCommand)] = [
+            ("set", set),
+            ("delete", .delete(keys: [word("string"), word("missing")])),
+            ("expire", .expire(key: word("counter"), expiry: .atMilliseconds(1_800_000_000_000), condition: .ifLater)),
+            ("increment", .increment(key: word("counter"), by: 1)),
+            ("multi-set", .multiSet(pairs: [KeyValuePair(key: word("a"), value: word("1"))])),
+            (
+                "compare-and-set",
+                .compareAndSet(key: word("string"), expected: word("value"), new: word("x"), expiry: .keep)
+            ),
+            ("lease-keep-alive", .leaseKeepAlive(id: 1)),
+            ("lock-release", .release(kind: .lock, name: word("lock"), owner: word("owner-a"))),
+            ("fenced", .fenced(lock: word("lock"), token: 1, command: set)),
+            ("with-lease", .withLease(lease: 1, command: set)),
+            ("redis-words", .redis(words: FuzzFixtures.words("setrange string 2 abc"))),
+            (
+                "transaction",
+                .transaction(
+                    versions: [KeyVersion(key: word("string"), revision: 1)],
+                    steps: [
+                        .write(set), .read(.get(key: word("string"))),
+                        .read(.redis(words: FuzzFixtures.words("hgetall hash"))),
+                    ]
+                )
+            ),
+            ("evict", .evict(keys: [word("expiring")])),
+            ("configure", .configure(maxMemoryBytes: 100, policy: .allKeysLRU)),
+        ]
+        let encoded = commands.map { name, command in
+            FuzzSeed(
+                "entry-" + name,
+                KeyValueEntry(
+                    requestID: 7,
+                    timeMilliseconds: FuzzFixtures.commandMilliseconds,
+                    command: command,
+                    origin: 1 << 32 | 3
+                ).encoded
+            )
+        }
+        let words = [
+            "hincrbyfloat hash field-1 1.5", "getex expiring persist", "rename string renamed", "getrange string 0 -1",
+            "scan 0 match * count 10", "incrbyfloat counter 1e3",
+        ]
+        return encoded + words.map { FuzzSeed("words-" + $0.split(separator: " ")[0], word($0)) }
+    }
+}

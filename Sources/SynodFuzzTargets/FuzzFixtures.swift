@@ -1,0 +1,104 @@
+import SynodCore
+import SynodKeyValue
+
+/// The state the targets apply commands to: a store that holds one of each kind of thing
+/// (strings with and without a TTL, a hash, a lease with a key on it, a held lock with a
+/// waiter, an election), so that a command meets existing state, not only an empty store.
+enum FuzzFixtures {
+    /// The time of the fixture's entries (Unix milliseconds); commands run a second later.
+    static let startMilliseconds: Int64 = 1_700_000_000_000
+    static let commandMilliseconds = startMilliseconds + 1_000
+
+    static let store: KeyValueStore = makeStore()
+
+    /// The commands that fill `store`, in order. The lease is the first one granted, so its id
+    /// is known before it is granted.
+    static let commands: [KeyValueCommand] = [
+        .set(key: word("string"), value: word("value"), condition: .always, expiry: .none, returnPrevious: false),
+        .set(
+            key: word("expiring"),
+            value: word("soon"),
+            condition: .always,
+            expiry: .afterMilliseconds(60_000),
+            returnPrevious: false
+        ),
+        .set(key: word("counter"), value: word("41"), condition: .always, expiry: .none, returnPrevious: false),
+        .redis(words: words("hset hash field-1 value-1 field-2 value-2")),
+        .leaseGrant(ttlMilliseconds: 30_000),
+        .acquire(
+            kind: .lock,
+            name: word("lock"),
+            owner: word("owner-a"),
+            ttlMilliseconds: 10_000,
+            waitMilliseconds: 0,
+            lease: nil
+        ),
+        .acquire(
+            kind: .lock,
+            name: word("lock"),
+            owner: word("owner-b"),
+            ttlMilliseconds: 10_000,
+            waitMilliseconds: 5_000,
+            lease: nil
+        ),
+        .acquire(
+            kind: .election,
+            name: word("election"),
+            owner: word("candidate-a"),
+            ttlMilliseconds: nil,
+            waitMilliseconds: 0,
+            lease: nil
+        ),
+        .configure(maxMemoryBytes: 1 << 20, policy: .volatileLRU),
+    ]
+
+    private static func makeStore() -> KeyValueStore {
+        var store = KeyValueStore()
+        var leaseID: UInt64?
+        for (offset, command) in commands.enumerated() {
+            let applied = store.applyReporting(
+                entry(command, requestID: UInt64(offset + 1)),
+                at: store.appliedIndex + 1
+            )
+            if case .leaseGrant = command, case .integer(let id) = applied.result { leaseID = UInt64(id) }
+        }
+        guard let leaseID else { preconditionFailure("the fixture's lease was not granted") }
+        let leased = KeyValueCommand.withLease(
+            lease: leaseID,
+            command: .set(
+                key: word("leased"),
+                value: word("v"),
+                condition: .always,
+                expiry: .none,
+                returnPrevious: false
+            )
+        )
+        _ = store.applyReporting(entry(leased, requestID: 100), at: store.appliedIndex + 1)
+        return store
+    }
+
+    static func entry(_ command: KeyValueCommand, requestID: UInt64, time: Int64 = startMilliseconds) -> KeyValueEntry {
+        KeyValueEntry(requestID: requestID, timeMilliseconds: time, command: command)
+    }
+
+    static func word(_ text: String) -> [UInt8] { Array(text.utf8) }
+
+    static func words(_ text: String) -> [[UInt8]] { text.split(separator: " ").map { Array($0.utf8) } }
+
+    /// Applies an entry at the store's next index, as a replica applies a committed entry.
+    static func apply(_ entry: KeyValueEntry, to store: inout KeyValueStore) {
+        _ = store.applyReporting(entry, at: store.appliedIndex + 1)
+    }
+
+    /// Checks that a snapshot of `store` restores to an equal store, as a follower that
+    /// installs it must end up with the same state.
+    static func checkSnapshotRoundTrip(_ store: KeyValueStore) {
+        let bytes = store.snapshotBytes
+        do {
+            let restored = try KeyValueStore(snapshotBytes: bytes)
+            precondition(restored == store, "a snapshot restored to a different store")
+        } catch {
+            preconditionFailure("a store's own snapshot does not decode: \(error)")
+        }
+    }
+}
