@@ -137,6 +137,10 @@ public struct KeyValueStore: Hashable, Sendable {
         skip(index: index)
         clockMilliseconds = max(clockMilliseconds, entry.timeMilliseconds)
         var change = Change(revision: revision + 1, ticket: entry.requestID)
+        // A new leader's first entry of its own gives every lease its full TTL before anything
+        // is settled at its time: a lease that fell due during the election, when no client
+        // could keep it alive, does not end because the leader changed (etcd's rule).
+        if entry.command == .extendLeases { extendLeases(change: &change) }
         settleDeadlines(change: &change)
         let result = execute(entry.command, change: &change)
         if change.happened { revision = change.revision }

@@ -156,11 +156,21 @@ extension NodeDriver {
     }
 
     func restore(_ snapshot: Snapshot) {
+        let restored: KeyValueStore
         do {
-            store = try KeyValueStore(snapshotBytes: snapshot.data)
+            restored = try KeyValueStore(snapshotBytes: snapshot.data)
         } catch {
-            stop(because: "snapshot \(snapshot.term)/\(snapshot.index) from the leader is undecodable: \(error)")
+            return stop(because: "snapshot \(snapshot.term)/\(snapshot.index) from the leader is undecodable: \(error)")
         }
+        // The state must be the one at the snapshot's index, or every later entry would apply
+        // to the wrong state (the store refuses to apply out of order).
+        guard restored.appliedIndex == snapshot.index.rawValue else {
+            return stop(
+                because: "snapshot \(snapshot.term)/\(snapshot.index) holds the state at index "
+                    + "\(restored.appliedIndex), not at its own"
+            )
+        }
+        store = restored
     }
 
     func apply(_ entry: LogEntry) {
@@ -253,11 +263,11 @@ extension NodeDriver {
     /// Takes a snapshot when enough entries were applied since the last one.
     func compactIfDue() {
         let applied = LogIndex(store.appliedIndex)
-        guard applied == replica.commitIndex,
-            applied.rawValue >= replica.snapshotIndex.rawValue + UInt64(configuration.snapshotIntervalEntries),
+        guard applied.rawValue >= replica.snapshotIndex.rawValue + UInt64(configuration.snapshotIntervalEntries),
+            let membership = replica.snapshotMembership(at: applied),
             let term = replica.term(at: applied)
         else { return }
-        let snapshot = Snapshot(index: applied, term: term, membership: replica.membership, data: store.snapshotBytes)
+        let snapshot = Snapshot(index: applied, term: term, membership: membership, data: store.snapshotBytes)
         replica.snapshotTaken(snapshot)
         do {
             try storage.compact(group: Self.group, to: snapshot)

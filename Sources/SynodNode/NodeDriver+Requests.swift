@@ -29,6 +29,14 @@ extension NodeDriver {
         precondition(loop.inEventLoop, "driver state is confined to its loop")
         guard !stopped else { return promise.succeed(.error("ERR node stopping")) }
         if mayForward && !isLeader { return forward(.write(command, origin: origin), promise: promise) }
+        // No client write comes before the new leader's `extendLeases` in its term: at that
+        // write's time a lease that fell due during the election would end.
+        if isLeader {
+            extendLeasesIfNewLeader()
+            guard leasesExtendedInTerm == replica.term else {
+                return promise.succeed(.error("TRYAGAIN the new leader is not ready yet; retry"))
+            }
+        }
         let requestID = nextRequestID
         nextRequestID += 1
         let entry = KeyValueEntry(

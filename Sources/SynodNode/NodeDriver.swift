@@ -123,6 +123,12 @@ final class NodeDriver: @unchecked Sendable {
         self.replica = try RaftReplica(configuration: raftConfiguration, state: state)
         self.storage = storage
         self.store = try KeyValueStore(snapshotBytes: state.snapshot.data)
+        guard store.appliedIndex == state.snapshot.index.rawValue else {
+            throw SynodNodeService.Failure(
+                description: "the snapshot at \(state.snapshot.index.rawValue) in \(configuration.dataDirectory) "
+                    + "holds the state at index \(store.appliedIndex), not at its own"
+            )
+        }
         self.watches = WatchHub(startingAfter: store.revision, keptChangesMax: configuration.watchHistoryChanges)
     }
 

@@ -40,7 +40,13 @@ extension RESPConnectionHandler {
                     }
                     return handler.complete(slot, writer.take(), context: context)
                 }
-                handler.startWatch(key: key, isPrefix: isPrefix, from: UInt64(revision) + 1, slot: slot, context: context)
+                handler.startWatch(
+                    key: key,
+                    isPrefix: isPrefix,
+                    from: UInt64(revision) + 1,
+                    slot: slot,
+                    context: context
+                )
             }
             return
         }

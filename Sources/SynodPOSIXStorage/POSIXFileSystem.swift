@@ -96,11 +96,18 @@ public struct POSIXFileSystem: FileSystem {
         return names.sorted()
     }
 
+    /// Each directory it creates is made durable in its parent (an fsync of the parent): a
+    /// new data directory's files must not vanish with their directory entry in a crash.
     public mutating func createDirectory(_ directory: String) throws(FileSystemError) {
         var path = ""
         for component in directory.split(separator: "/", omittingEmptySubsequences: true) {
+            let parent = path.isEmpty ? (directory.hasPrefix("/") ? "/" : ".") : path
             path += (path.isEmpty && !directory.hasPrefix("/") ? "" : "/") + component
-            if mkdir(path, 0o755) != 0 && errno != EEXIST { throw Self.failure("mkdir", path) }
+            if mkdir(path, 0o755) == 0 {
+                try synchronizeDirectory(parent)
+            } else if errno != EEXIST {
+                throw Self.failure("mkdir", path)
+            }
         }
     }
 

@@ -6,6 +6,19 @@ import SynodCore
 extension RaftReplica {
     /// Tells the replica that the driver stored `snapshot` of the state machine, which has
     /// applied its index; entries up to it are dropped from memory.
+    /// The membership a snapshot of the state machine at `applied` must record, or nil when it
+    /// is not known here: the replica's membership is the committed one, which is also the
+    /// one at `applied` unless a membership change lies between `applied` and the commit index.
+    /// So a snapshot can be taken while writes keep committing, without waiting for the
+    /// state machine to catch up with the commit index (which may never happen under load).
+    public func snapshotMembership(at applied: LogIndex) -> Membership? {
+        guard applied <= log.committedIndex, applied >= log.snapshotIndex else { return nil }
+        guard applied < log.committedIndex else { return membership }
+        let pending = log.entries(from: applied.next, through: log.committedIndex, bytesMax: .max)
+        let changes = pending.contains { if case .configurationChange = $0.payload { true } else { false } }
+        return changes ? nil : membership
+    }
+
     public mutating func snapshotTaken(_ snapshot: Snapshot) {
         log.compact(to: snapshot)
     }

@@ -43,6 +43,11 @@ struct LockWaitChecker: Sendable {
     ) -> String? {
         let before = lines
         clock = max(clock, entry.timeMilliseconds)
+        // A new leader's `extendLeases` gives every lease its full TTL before anything ends at
+        // its time: no lease ends because the leader changed.
+        if entry.command == .extendLeases {
+            for (id, lease) in leaseEnds { leaseEnds[id] = (lease.ttl, max(lease.end, later(lease.ttl))) }
+        }
         // Leases end before the entry's command runs (and before anything it grants).
         leaseEnds = leaseEnds.filter { $0.value.end > clock }
         for event in applied.events {
@@ -88,8 +93,6 @@ struct LockWaitChecker: Sendable {
             }
         case .leaseRevoke(let id):
             leaseEnds[id] = nil
-        case .extendLeases:
-            for (id, lease) in leaseEnds { leaseEnds[id] = (lease.ttl, max(lease.end, later(lease.ttl))) }
         case .acquire(let kind, let name, let owner, _, let wait, let lease):
             guard applied.result == .waiting else { return }
             let key = Self.line(kind, name)

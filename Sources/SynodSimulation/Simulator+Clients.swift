@@ -115,6 +115,11 @@ extension Simulator {
             }
             nodes[position].pendingReads[requestID] = SimulatedNode.PendingRead(clientID: clientID, key: key)
         case .write(let write):
+            // No client write comes before the new leader's `extendLeases` in its term.
+            guard extendLeasesIfNewLeader(position) else {
+                reply(.redirect(leader: leader), to: clientID, requestID: requestID)
+                return
+            }
             do {
                 let command = SimulatedCommand(requestID: requestID, operation: write)
                 try nodes[position].replica!.propose(

@@ -139,8 +139,8 @@ extension Simulator {
         }
     }
 
-    /// Takes a snapshot when enough entries were applied since the last one (and everything
-    /// committed is applied, so the snapshot's membership matches its index).
+    /// Takes a snapshot when enough entries were applied since the last one (unless a
+    /// membership change is committed but not yet applied: see `snapshotMembership`).
     private mutating func compactIfDue(_ position: Int) {
         guard let snapshot = dueSnapshot(position) else { return }
         let applied = snapshot.index
@@ -157,14 +157,14 @@ extension Simulator {
     private func dueSnapshot(_ position: Int) -> Snapshot? {
         guard let replica = nodes[position].replica else { return nil }
         let applied = LogIndex(nodes[position].store.appliedIndex)
-        guard applied == replica.commitIndex,
-            applied.rawValue >= replica.snapshotIndex.rawValue + UInt64(options.snapshotIntervalEntries),
+        guard applied.rawValue >= replica.snapshotIndex.rawValue + UInt64(options.snapshotIntervalEntries),
+            let membership = replica.snapshotMembership(at: applied),
             let term = replica.term(at: applied)
         else { return nil }
         return Snapshot(
             index: applied,
             term: term,
-            membership: replica.membership,
+            membership: membership,
             data: nodes[position].store.snapshotBytes
         )
     }

@@ -210,18 +210,25 @@ public struct Simulator {
         }
     }
 
-    /// A node received input: check it, then run its Ready cycle.
+    /// In a new term, the leader's first proposal of its own is `extendLeases`, before any
+    /// sweep or client write; returns whether it has been proposed in this term.
+    mutating func extendLeasesIfNewLeader(_ position: Int) -> Bool {
+        guard let replica = nodes[position].replica, replica.role == .leader else { return false }
+        guard nodes[position].leaseExtensionTerm != replica.term else { return true }
+        let entry = KeyValueEntry(requestID: 0, timeMilliseconds: clockMilliseconds(position), command: .extendLeases)
+        // Refused while the leader is busy (flow control, a transfer): tried again later.
+        guard (try? nodes[position].replica!.propose(entry.encoded)) != nil else { return false }
+        nodes[position].leaseExtensionTerm = replica.term
+        return true
+    }
+
     /// What the node's leader does on a tick: in a new term, first give every lease its full
     /// TTL again; then propose a sweep when a lease, lock TTL or wait is due by its clock.
     mutating func leaderHousekeeping(_ position: Int) {
-        guard let replica = nodes[position].replica, replica.role == .leader else { return }
+        guard nodes[position].replica?.role == .leader else { return }
         let time = clockMilliseconds(position)
-        if nodes[position].leaseExtensionTerm != replica.term {
-            // Refused while the leader is busy: tried again at the next tick; no sweep before.
-            let entry = KeyValueEntry(requestID: 0, timeMilliseconds: time, command: .extendLeases)
-            guard (try? nodes[position].replica!.propose(entry.encoded)) != nil else { return }
-            nodes[position].leaseExtensionTerm = replica.term
-        }
+        // Refused while the leader is busy: tried again at the next tick; no sweep before.
+        guard extendLeasesIfNewLeader(position) else { return }
         guard let due = nodes[position].store.nextDeadlineMilliseconds, due <= time else { return }
         if let proposed = nodes[position].sweepProposedAt, proposed.rawValue > nodes[position].store.appliedIndex {
             return

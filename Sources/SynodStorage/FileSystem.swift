@@ -23,7 +23,8 @@ public protocol FileSystem: Sendable {
     mutating func synchronize(_ file: OpenFileID) throws(FileSystemError)
     /// The names (not paths) of the regular files in `directory`, sorted.
     mutating func fileNames(in directory: String) throws(FileSystemError) -> [String]
-    /// Creates `directory` and its missing parents; does nothing when it exists.
+    /// Creates `directory` and its missing parents, durably (each new entry is fsynced in its
+    /// parent); does nothing when it exists.
     mutating func createDirectory(_ directory: String) throws(FileSystemError)
     /// Atomically replaces `destination` with `source`.
     mutating func rename(_ source: String, to destination: String) throws(FileSystemError)

@@ -138,6 +138,26 @@ struct CoordinationTests {
         #expect(driver.store.leases[lease] == nil)
     }
 
+    /// No lease ends because the leader changed: a lease due before, at or after the new
+    /// leader's `extendLeases` entry gets its full TTL from that entry, with the lock it holds.
+    @Test(arguments: [400, 500, 600])
+    func aLeaseDueAroundTheNewLeadersFirstEntryDoesNotEndThere(extendAt: Int64) throws {
+        var driver = StoreDriver()
+        let lease = try #require(token(driver.apply(.leaseGrant(ttlMilliseconds: 500), at: 0)))
+        #expect(token(driver.apply(acquire("l", "holder", ttl: 100_000, lease: lease), at: 1)) != nil)
+        // The old leader's last entry came before the lease was due; the new one's first at extendAt.
+        _ = driver.apply(.extendLeases, at: extendAt)
+        #expect(driver.store.leases[lease] != nil, "the lease ended at the new leader's first entry")
+        #expect(driver.store.leaseRemainingMilliseconds(lease, at: extendAt) == 500)
+        #expect(driver.store.mutex(.lock, bytes("l"))?.holder?.owner == bytes("holder"))
+        // Kept alive after that, it lives on; left alone, it ends a full TTL later.
+        _ = driver.apply(.sweep, at: extendAt + 499)
+        #expect(driver.store.leases[lease] != nil)
+        _ = driver.apply(.sweep, at: extendAt + 500)
+        #expect(driver.store.leases[lease] == nil)
+        #expect(driver.store.mutex(.lock, bytes("l"))?.holder == nil)
+    }
+
     @Test func onlyTheNewestTokenMayWriteThroughAFence() throws {
         var driver = StoreDriver()
         let old = try #require(token(driver.apply(acquire("l", "a", ttl: 100), at: 0)))

@@ -91,4 +91,41 @@ struct LeaderChangeTests {
         #expect(!stillLeader)
         #expect(termNow == term)
     }
+
+    /// A new leader's first entry of its own is `extendLeases`, even when a client write
+    /// reaches it first: at any earlier entry's time, a lease that fell due during the
+    /// election would end because the leader changed.
+    @Test func aNewLeadersFirstCommandIsExtendLeasesEvenWithAWriteWaiting() async throws {
+        let cluster = try InProcessCluster(nodes: 3)
+        defer { try? cluster.shutdown() }
+        var first: NodeID?
+        #expect(
+            try await waitUntil {
+                first = try cluster.leader(); return first != nil
+            }
+        )
+        let old = try #require(first)
+        cluster.isolate(old)
+        // Write to the new leader as soon as it leads, racing its own tick.
+        var second: NodeID?
+        #expect(
+            try await waitUntil(pollInterval: .milliseconds(1)) {
+                second = try cluster.leader(excluding: [old]); return second != nil
+            }
+        )
+        let new = try #require(second)
+        let write = try cluster.write(
+            .set(key: Self.key, value: Array("v".utf8), condition: .always, expiry: .none, returnPrevious: false),
+            to: new
+        )
+        #expect(try await write.get() == .ok)
+        let commands = try cluster.onLoop { drivers -> [KeyValueCommand] in
+            let replica = drivers[new]!.replica
+            return replica.entries(from: replica.snapshotIndex.next).compactMap { entry in
+                guard entry.term == replica.term, case .command(let bytes) = entry.payload else { return nil }
+                return try? KeyValueEntry(decoding: bytes).command  // Every entry here was written by a driver.
+            }
+        }
+        #expect(commands.first == .extendLeases, "\(commands)")
+    }
 }

@@ -1,0 +1,43 @@
+import SynodConsensus
+import SynodCore
+import Testing
+
+@testable import SynodRaft
+
+/// A snapshot can be taken while the state machine trails the commit index (sustained load),
+/// except across a committed membership change it has not applied yet.
+struct SnapshotMembershipTests {
+    @Test func aSnapshotBehindTheCommitIndexRecordsTheMembershipAtItsIndex() throws {
+        var configuration = RaftConfiguration(id: NodeID(1), randomSeed: 1)
+        configuration.committedBytesPerReadyMax = 1  // one committed entry per Ready
+        var replica = try RaftReplica(configuration: configuration, state: .bootstrap(voters: [NodeID(1)]))
+        replica.campaign()
+        // Drain until it leads and has committed in its term.
+        func drainOne() {
+            let ready = replica.ready()
+            replica.advance(ready)
+        }
+        while replica.hasReady { drainOne() }
+        try replica.propose(Array("a".utf8))
+        try replica.propose(Array("b".utf8))
+        try replica.proposeConfigurationChange(.addLearner(NodeID(2)))
+        try replica.propose(Array("c".utf8))
+        // Persisting commits everything at once (one voter); applying goes one entry per Ready.
+        var seen: [(applied: LogIndex, membership: Membership?)] = []
+        while replica.hasReady {
+            drainOne()
+            seen.append((replica.appliedIndex, replica.snapshotMembership(at: replica.appliedIndex)))
+        }
+        let changeIndex = replica.lastIndex.rawValue - 1
+        #expect(replica.commitIndex == replica.lastIndex)
+        for (applied, membership) in seen where applied > .zero {
+            if applied.rawValue < changeIndex {
+                #expect(membership == nil, "a snapshot at \(applied) would claim the learner added at \(changeIndex)")
+            } else {
+                #expect(membership == replica.membership, "at \(applied)")
+            }
+        }
+        #expect(seen.contains { $0.applied.rawValue < changeIndex && $0.applied > replica.snapshotIndex })
+        #expect(replica.snapshotMembership(at: replica.appliedIndex)?.learners == [NodeID(2)])
+    }
+}
