@@ -77,8 +77,18 @@ extension NodeDriver {
         queueReadyProcessing()
     }
 
-    /// Hands a request to the leader; answers TRYAGAIN if there is none or it does not answer
-    /// in time (the request may still take effect then, as with any timed-out write).
+    /// What a follower answers for a forwarded request whose answer it will never get: a read
+    /// changed nothing, so TRYAGAIN; a write the leader may have replicated, and a later
+    /// leader may commit, so its outcome is unknown and the client is told so (TRYAGAIN means
+    /// "not applied", and a retried INCR would apply twice).
+    static func unanswered(isWrite: Bool, _ why: String) -> KeyValueResult {
+        isWrite
+            ? .error("UNCERTAIN \(why); the write may or may not have been applied: read before retrying")
+            : .error("TRYAGAIN \(why); retry")
+    }
+
+    /// Hands a request to the leader; answers TRYAGAIN if there is none, and `unanswered` if
+    /// the leader changes or does not answer in time.
     func forward(_ request: ForwardedRequest, promise: EventLoopPromise<KeyValueResult>) {
         guard let leader = replica.leader, leader != configuration.nodeID else {
             return promise.succeed(.error("TRYAGAIN no leader elected yet"))
@@ -86,7 +96,8 @@ extension NodeDriver {
         let requestID = nextRequestID
         nextRequestID += 1
         metrics.forwardedRequests.increment()
-        pendingForwards[requestID] = promise
+        let isWrite = if case .write = request { true } else { false }
+        pendingForwards[requestID] = (promise, isWrite)
         sendFrame(
             PeerFrame.encodeForwarded(request, from: configuration.nodeID, requestID: requestID, group: Self.group),
             leader
@@ -95,8 +106,8 @@ extension NodeDriver {
         var timeout = Self.forwardTimeout
         if case .write(.acquire(_, _, _, _, let wait, _), _) = request { timeout = timeout + .milliseconds(wait) }
         loop.scheduleTask(in: timeout) {
-            self.pendingForwards.removeValue(forKey: requestID)?.succeed(
-                .error("TRYAGAIN the leader (node \(leader.rawValue)) did not answer in time")
+            self.pendingForwards.removeValue(forKey: requestID)?.promise.succeed(
+                Self.unanswered(isWrite: isWrite, "the leader (node \(leader.rawValue)) did not answer in time")
             )
         }
     }

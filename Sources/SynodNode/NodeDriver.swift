@@ -31,7 +31,7 @@ final class NodeDriver: @unchecked Sendable {
     /// Sends an encoded frame (a forwarded request or its result) to a peer.
     var sendFrame: @Sendable ([UInt8], NodeID) -> Void = { _, _ in }
     /// Requests this follower forwarded to the leader, waiting for its answer.
-    var pendingForwards: [UInt64: EventLoopPromise<KeyValueResult>] = [:]
+    var pendingForwards: [UInt64: (promise: EventLoopPromise<KeyValueResult>, isWrite: Bool)] = [:]
     /// Called once when storage fails: the node must stop.
     var onFatalError: @Sendable (String) -> Void = { _ in }
 
@@ -207,15 +207,18 @@ final class NodeDriver: @unchecked Sendable {
         _ = try? replica.propose(entry.encoded)
     }
 
-    /// Fails the requests forwarded to a leader this node no longer follows (it died, or lost
-    /// an election): their clients retry instead of waiting out the forward timeout.
+    /// Ends the requests forwarded to a leader this node no longer follows (it died, or lost
+    /// an election) instead of letting them wait out the forward timeout: reads with TRYAGAIN,
+    /// writes with UNCERTAIN (see `unanswered`).
     func noticeLeaderChange() {
         let leader = replica.leader
         if leader != knownLeader {
             knownLeader = leader
             let failed = pendingForwards
             pendingForwards = [:]
-            for promise in failed.values { promise.succeed(.error("TRYAGAIN the leader changed; retry")) }
+            for (promise, isWrite) in failed.values {
+                promise.succeed(Self.unanswered(isWrite: isWrite, "the leader changed before answering"))
+            }
         }
         // A leader that steps down within its term (check-quorum) has abandoned the reads
         // still waiting for their ReadIndex: they would wait forever. When the term changes,
@@ -260,7 +263,7 @@ final class NodeDriver: @unchecked Sendable {
             serveForwarded(request, from: from, requestID: requestID)
         case .forwardedResult(let group, let requestID, let result):
             guard group == Self.group else { return metrics.droppedPeerMessages.increment() }
-            pendingForwards.removeValue(forKey: requestID)?.succeed(result)
+            pendingForwards.removeValue(forKey: requestID)?.promise.succeed(result)
         case .published(let channel, let message):
             pubsub.publish(channel, message)
         case .needMoreData, .garbage:

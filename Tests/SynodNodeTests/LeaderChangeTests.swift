@@ -128,4 +128,25 @@ struct LeaderChangeTests {
         }
         #expect(commands.first == .extendLeases, "\(commands)")
     }
+
+    /// A follower that forwarded a write and then sees the leader change cannot know whether
+    /// the write was applied: it says so (UNCERTAIN), never TRYAGAIN, which means "not
+    /// applied" and would make a retried INCR apply twice.
+    @Test func aForwardedWriteWhoseLeaderChangesIsAnsweredUncertain() async throws {
+        let cluster = try InProcessCluster(nodes: 3)
+        defer { try? cluster.shutdown() }
+        var first: NodeID?
+        #expect(try await waitUntil { first = try cluster.leader(); return first != nil })
+        let old = try #require(first)
+        let follower = try #require(try cluster.onLoop { Array($0.keys) }.first { $0 != old })
+        // The forward leaves the follower; its answer never comes back (the leader is cut off).
+        let forwarded = try cluster.write(.increment(key: Self.key, by: 1), to: follower)
+        cluster.isolate(old)
+        let answer = try await forwarded.get()
+        guard case .error(let message) = answer else {
+            Issue.record("the forwarded write was answered \(answer)")
+            return
+        }
+        #expect(message.hasPrefix("UNCERTAIN"), "\(message)")
+    }
 }

@@ -1,5 +1,7 @@
 """A client of a Synod cluster that sends each command to whichever node answers, retrying
-while there is no leader (TRYAGAIN) or a node is down: what an application does."""
+while there is no leader (TRYAGAIN: not applied) or a node is down: what an application does.
+An UNCERTAIN answer (a write whose outcome the node could not learn) is returned to the
+caller, who must read before retrying a write that is not idempotent."""
 import time
 
 import redis
