@@ -136,7 +136,11 @@ struct LeaderChangeTests {
         let cluster = try InProcessCluster(nodes: 3)
         defer { try? cluster.shutdown() }
         var first: NodeID?
-        #expect(try await waitUntil { first = try cluster.leader(); return first != nil })
+        #expect(
+            try await waitUntil {
+                first = try cluster.leader(); return first != nil
+            }
+        )
         let old = try #require(first)
         let follower = try #require(try cluster.onLoop { Array($0.keys) }.first { $0 != old })
         // The forward leaves the follower; its answer never comes back (the leader is cut off).
