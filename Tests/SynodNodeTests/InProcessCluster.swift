@@ -75,6 +75,19 @@ final class InProcessCluster: Sendable {
         }
     }
 
+    /// Waits until `leader(excluding:)` finds one; nil if none is elected in time.
+    func awaitLeader(
+        excluding excluded: Set<NodeID> = [],
+        pollInterval: Duration = .milliseconds(20)
+    ) async throws -> NodeID? {
+        var found: NodeID?
+        _ = try await waitUntil(pollInterval: pollInterval) {
+            found = try leader(excluding: excluded)
+            return found != nil
+        }
+        return found
+    }
+
     /// Sends a write to `node`'s driver; the future completes with its reply.
     func write(_ command: KeyValueCommand, to node: NodeID) throws -> EventLoopFuture<KeyValueResult> {
         try onLoop { drivers in

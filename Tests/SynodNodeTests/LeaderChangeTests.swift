@@ -17,13 +17,7 @@ struct LeaderChangeTests {
     @Test func aWriteOverwrittenAfterALeaderChangeIsAnsweredTryAgain() async throws {
         let cluster = try InProcessCluster(nodes: 3)
         defer { try? cluster.shutdown() }
-        var first: NodeID?
-        #expect(
-            try await waitUntil {
-                first = try cluster.leader(); return first != nil
-            }
-        )
-        let old = try #require(first)
+        let old = try #require(await cluster.awaitLeader(), "no leader was elected")
         let warmUp = try cluster.write(
             .set(key: [0], value: [0], condition: .always, expiry: .none, returnPrevious: false),
             to: old
@@ -35,13 +29,7 @@ struct LeaderChangeTests {
             .set(key: Self.key, value: Array("lost".utf8), condition: .always, expiry: .none, returnPrevious: false),
             to: old
         )
-        var second: NodeID?
-        #expect(
-            try await waitUntil {
-                second = try cluster.leader(excluding: [old]); return second != nil
-            }
-        )
-        let new = try #require(second)
+        let new = try #require(await cluster.awaitLeader(excluding: [old]), "no new leader was elected")
         let kept = try await cluster.write(
             .set(key: Self.key, value: Array("kept".utf8), condition: .always, expiry: .none, returnPrevious: false),
             to: new
@@ -69,13 +57,7 @@ struct LeaderChangeTests {
     @Test func aReadHeldByALeaderThatStepsDownIsAnsweredNotLeftHanging() async throws {
         let cluster = try InProcessCluster(nodes: 3)
         defer { try? cluster.shutdown() }
-        var first: NodeID?
-        #expect(
-            try await waitUntil {
-                first = try cluster.leader(); return first != nil
-            }
-        )
-        let old = try #require(first)
+        let old = try #require(await cluster.awaitLeader(), "no leader was elected")
         #expect(try await cluster.read(.get(key: Self.key), at: old).get() == .null)
 
         cluster.isolate(old)
@@ -98,22 +80,13 @@ struct LeaderChangeTests {
     @Test func aNewLeadersFirstCommandIsExtendLeasesEvenWithAWriteWaiting() async throws {
         let cluster = try InProcessCluster(nodes: 3)
         defer { try? cluster.shutdown() }
-        var first: NodeID?
-        #expect(
-            try await waitUntil {
-                first = try cluster.leader(); return first != nil
-            }
-        )
-        let old = try #require(first)
+        let old = try #require(await cluster.awaitLeader(), "no leader was elected")
         cluster.isolate(old)
         // Write to the new leader as soon as it leads, racing its own tick.
-        var second: NodeID?
-        #expect(
-            try await waitUntil(pollInterval: .milliseconds(1)) {
-                second = try cluster.leader(excluding: [old]); return second != nil
-            }
+        let new = try #require(
+            await cluster.awaitLeader(excluding: [old], pollInterval: .milliseconds(1)),
+            "no new leader was elected"
         )
-        let new = try #require(second)
         let write = try cluster.write(
             .set(key: Self.key, value: Array("v".utf8), condition: .always, expiry: .none, returnPrevious: false),
             to: new
@@ -135,13 +108,7 @@ struct LeaderChangeTests {
     @Test func aForwardedWriteWhoseLeaderChangesIsAnsweredUncertain() async throws {
         let cluster = try InProcessCluster(nodes: 3)
         defer { try? cluster.shutdown() }
-        var first: NodeID?
-        #expect(
-            try await waitUntil {
-                first = try cluster.leader(); return first != nil
-            }
-        )
-        let old = try #require(first)
+        let old = try #require(await cluster.awaitLeader(), "no leader was elected")
         let follower = try #require(try cluster.onLoop { Array($0.keys) }.first { $0 != old })
         // The forward leaves the follower; its answer never comes back (the leader is cut off).
         let forwarded = try cluster.write(.increment(key: Self.key, by: 1), to: follower)
