@@ -3,10 +3,11 @@ import SynodCore
 
 /// How a peer connection proves who is at each end, before any frame is trusted.
 ///
-/// The accepting node sends a challenge (its id and a fresh nonce); the connecting node
-/// answers with its own id, a nonce of its own, and an HMAC-SHA256 under the cluster secret
-/// over both nonces and both ids; the accepting node checks it and answers with its own HMAC
-/// over the same, which the connecting node checks in turn. Both ends then know the other
+/// The accepting node sends a challenge (its id, its cluster's id and a fresh nonce); the
+/// connecting node answers with its own id, the cluster id, the incarnation of its data
+/// (`NodeIdentity`), a nonce of its own, and an HMAC-SHA256 under the cluster secret over all
+/// of it; the accepting node checks it and answers with its own HMAC over the same, which the
+/// connecting node checks in turn. Each end refuses a peer of another cluster. Both ends then know the other
 /// holds the secret, and the accepting end has bound the connection to the connecting node's
 /// id: every frame on it must come from that id. Without a secret the ids are only claimed, so
 /// a node without one accepts peer connections from loopback only.
@@ -15,11 +16,11 @@ import SynodCore
 /// magic, version and kind before anything else.
 struct PeerHandshake: Sendable {
     static let magic: UInt32 = 0x484E_5953  // "SYNH"
-    static let version: UInt8 = 1
+    static let version: UInt8 = 2
     static let nonceCount = 32
     static let macCount = 32
-    static let challengeCount = 6 + 8 + nonceCount
-    static let responseCount = 6 + 8 + 8 + nonceCount + macCount
+    static let challengeCount = 6 + 8 + 8 + nonceCount
+    static let responseCount = 6 + 8 + 8 + 8 + 8 + nonceCount + macCount
     static let proofCount = 6 + macCount
 
     enum Kind: UInt8 {
@@ -30,8 +31,13 @@ struct PeerHandshake: Sendable {
 
     /// The cluster secret; nil for a cluster that trusts loopback.
     let key: SymmetricKey?
+    /// This node's cluster (`NodeIdentity.clusterID`): a peer of another is refused.
+    let clusterID: UInt64
 
-    init(secret: [UInt8]?) { key = secret.map { SymmetricKey(data: $0) } }
+    init(secret: [UInt8]?, clusterID: UInt64) {
+        key = secret.map { SymmetricKey(data: $0) }
+        self.clusterID = clusterID
+    }
 
     var requiresLoopback: Bool { key == nil }
 
@@ -46,18 +52,19 @@ struct PeerHandshake: Sendable {
         precondition(nonce.count == Self.nonceCount, "a nonce of \(nonce.count) bytes")
         var writer = Self.header(.challenge)
         writer.write(server.rawValue)
+        writer.write(clusterID)
         writer.writeRaw(nonce)
         return writer.bytes
     }
 
-    /// Checks the connecting node's response to `challenge`; returns its id and the proof
-    /// to send back.
+    /// Checks the connecting node's response to `challenge`; returns its id, the incarnation
+    /// of its data and the proof to send back.
     func acceptResponse(
         _ bytes: ArraySlice<UInt8>,
         server: NodeID,
         serverNonce: [UInt8],
         members: Set<NodeID>
-    ) throws(Refusal) -> (client: NodeID, proof: [UInt8]) {
+    ) throws(Refusal) -> (client: NodeID, incarnation: UInt64, proof: [UInt8]) {
         let fields = try Fields(bytes, .response, count: Self.responseCount)
         let clientRaw = fields.uint64(at: 6)
         let addressedRaw = fields.uint64(at: 14)
@@ -66,17 +73,22 @@ struct PeerHandshake: Sendable {
             throw Refusal("node \(clientRaw) is not another member of this cluster")
         }
         let client = NodeID(clientRaw)
-        let clientNonce = fields.raw(at: 22, count: Self.nonceCount)
-        let mac = fields.raw(at: 22 + Self.nonceCount, count: Self.macCount)
-        let transcript = Self.transcript(serverNonce, clientNonce, client: client, server: server)
+        let clientCluster = fields.uint64(at: 22)
+        let incarnation = fields.uint64(at: 30)
+        let clientNonce = fields.raw(at: 38, count: Self.nonceCount)
+        let mac = fields.raw(at: 38 + Self.nonceCount, count: Self.macCount)
+        let transcript = transcript(serverNonce, clientNonce, client: client, server: server, incarnation: incarnation)
         if let key {
             guard HMAC<SHA256>.isValidAuthenticationCode(mac, authenticating: [0x43] + transcript, using: key) else {
                 throw Refusal("node \(client.rawValue) does not hold the cluster secret")
             }
         }
+        guard clientCluster == clusterID else {
+            throw Refusal("node \(client.rawValue) belongs to another cluster (\(String(clientCluster, radix: 16)))")
+        }
         var writer = Self.header(.proof)
         writer.writeRaw(authenticationCode([0x53] + transcript))
-        return (client, writer.bytes)
+        return (client, incarnation, writer.bytes)
     }
 
     // MARK: - The connecting side
@@ -86,21 +98,28 @@ struct PeerHandshake: Sendable {
     func respond(
         to bytes: ArraySlice<UInt8>,
         client: NodeID,
+        incarnation: UInt64,
         expectedServer: NodeID,
         nonce: [UInt8]
     ) throws(Refusal) -> (response: [UInt8], transcript: [UInt8]) {
         precondition(nonce.count == Self.nonceCount, "a nonce of \(nonce.count) bytes")
         let fields = try Fields(bytes, .challenge, count: Self.challengeCount)
         let serverRaw = fields.uint64(at: 6)
-        let serverNonce = fields.raw(at: 14, count: Self.nonceCount)
+        let serverCluster = fields.uint64(at: 14)
+        let serverNonce = fields.raw(at: 22, count: Self.nonceCount)
         guard serverRaw == expectedServer.rawValue else {
             throw Refusal("node \(expectedServer.rawValue)'s address is served by node \(serverRaw)")
         }
+        guard serverCluster == clusterID else {
+            throw Refusal("node \(serverRaw) belongs to another cluster (\(String(serverCluster, radix: 16)))")
+        }
         let server = expectedServer
-        let transcript = Self.transcript(serverNonce, nonce, client: client, server: server)
+        let transcript = transcript(serverNonce, nonce, client: client, server: server, incarnation: incarnation)
         var writer = Self.header(.response)
         writer.write(client.rawValue)
         writer.write(server.rawValue)
+        writer.write(clusterID)
+        writer.write(incarnation)
         writer.writeRaw(nonce)
         writer.writeRaw(authenticationCode([0x43] + transcript))
         return (writer.bytes, transcript)
@@ -123,20 +142,22 @@ struct PeerHandshake: Sendable {
         return Array(HMAC<SHA256>.authenticationCode(for: data, using: key))
     }
 
-    private static func transcript(
+    /// What both MACs cover: everything either side sent.
+    private func transcript(
         _ serverNonce: [UInt8],
         _ clientNonce: [UInt8],
         client: NodeID,
-        server: NodeID
-    )
-        -> [UInt8]
-    {
-        var writer = ByteWriter(reservingCapacity: 96)
-        writer.writeRaw(Array("synod peer handshake v1".utf8))
+        server: NodeID,
+        incarnation: UInt64
+    ) -> [UInt8] {
+        var writer = ByteWriter(reservingCapacity: 128)
+        writer.writeRaw(Array("synod peer handshake v2".utf8))
         writer.writeRaw(serverNonce)
         writer.writeRaw(clientNonce)
         writer.write(client.rawValue)
         writer.write(server.rawValue)
+        writer.write(clusterID)
+        writer.write(incarnation)
         return writer.bytes
     }
 

@@ -25,6 +25,7 @@ final class PeerTransport: @unchecked Sendable {
     let addresses: [NodeID: HostPort]
     let logger: Logger
     let handshake: PeerHandshake
+    let identity: NodeIdentity
     /// Hands a received frame (a Raft message, a forwarded request or its result) to the driver.
     let deliver: @Sendable (PeerFrameDecoder.Output) -> Void
     /// Counts a refused connection or a dropped frame (and logs it, at most once a second).
@@ -46,6 +47,7 @@ final class PeerTransport: @unchecked Sendable {
         nodeID: NodeID,
         addresses: [NodeID: HostPort],
         clusterSecret: [UInt8]?,
+        identity: NodeIdentity,
         logger: Logger,
         refused: @escaping @Sendable (String, SocketAddress?) -> Void,
         deliver: @escaping @Sendable (PeerFrameDecoder.Output) -> Void
@@ -54,7 +56,8 @@ final class PeerTransport: @unchecked Sendable {
         self.loop = group.next()
         self.nodeID = nodeID
         self.addresses = addresses
-        self.handshake = PeerHandshake(secret: clusterSecret)
+        self.handshake = PeerHandshake(secret: clusterSecret, clusterID: identity.clusterID)
+        self.identity = identity
         self.logger = logger
         self.refused = refused
         self.deliver = deliver
@@ -115,6 +118,7 @@ final class PeerTransport: @unchecked Sendable {
     private func connect(to peer: NodeID, at address: HostPort) {
         let handshake = self.handshake
         let nodeID = self.nodeID
+        let incarnation = identity.incarnation
         ClientBootstrap(group: loop)
             .connectTimeout(.seconds(1))
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
@@ -124,6 +128,7 @@ final class PeerTransport: @unchecked Sendable {
                 let handler = PeerOutboundHandshakeHandler(
                     handshake: handshake,
                     client: nodeID,
+                    incarnation: incarnation,
                     server: peer,
                     proved: proved
                 )
@@ -175,6 +180,7 @@ final class PeerTransport: @unchecked Sendable {
         let nodeID = self.nodeID
         let members = Set(addresses.keys)
         let refused = self.refused
+        let identity = self.identity
         if handshake.requiresLoopback {
             logger.notice(
                 "no --cluster-secret-file: peer connections are accepted from loopback only",
@@ -192,6 +198,7 @@ final class PeerTransport: @unchecked Sendable {
                             handshake: handshake,
                             server: nodeID,
                             members: members,
+                            identity: identity,
                             deliver: deliver,
                             refused: refused,
                             logger: logger
@@ -234,6 +241,7 @@ final class PeerInboundHandler: ChannelInboundHandler {
     let handshake: PeerHandshake
     let server: NodeID
     let members: Set<NodeID>
+    let identity: NodeIdentity
     let deliver: @Sendable (PeerFrameDecoder.Output) -> Void
     let refused: @Sendable (String, SocketAddress?) -> Void
     let logger: Logger
@@ -242,6 +250,7 @@ final class PeerInboundHandler: ChannelInboundHandler {
         handshake: PeerHandshake,
         server: NodeID,
         members: Set<NodeID>,
+        identity: NodeIdentity,
         deliver: @escaping @Sendable (PeerFrameDecoder.Output) -> Void,
         refused: @escaping @Sendable (String, SocketAddress?) -> Void,
         logger: Logger
@@ -249,6 +258,7 @@ final class PeerInboundHandler: ChannelInboundHandler {
         self.handshake = handshake
         self.server = server
         self.members = members
+        self.identity = identity
         self.deliver = deliver
         self.refused = refused
         self.logger = logger
@@ -286,12 +296,15 @@ final class PeerInboundHandler: ChannelInboundHandler {
                 return
             }
             do {
-                let (client, proof) = try handshake.acceptResponse(
+                let (client, incarnation, proof) = try handshake.acceptResponse(
                     received[..<PeerHandshake.responseCount],
                     server: server,
                     serverNonce: nonce,
                     members: members
                 )
+                if let refusal = identity.admit(client, incarnation: incarnation) {
+                    return refuse(refusal, context: context)
+                }
                 state = .authenticated(client)
                 context.writeAndFlush(wrapOutboundOut(ByteBuffer(bytes: proof)), promise: nil)
                 decoder.append(received[PeerHandshake.responseCount...])
@@ -343,6 +356,7 @@ final class PeerOutboundHandshakeHandler: ChannelInboundHandler {
 
     let handshake: PeerHandshake
     let client: NodeID
+    let incarnation: UInt64
     let server: NodeID
     let proved: EventLoopPromise<Void>
     var received: [UInt8] = []
@@ -356,9 +370,16 @@ final class PeerOutboundHandshakeHandler: ChannelInboundHandler {
 
     var state = State.awaitingChallenge
 
-    init(handshake: PeerHandshake, client: NodeID, server: NodeID, proved: EventLoopPromise<Void>) {
+    init(
+        handshake: PeerHandshake,
+        client: NodeID,
+        incarnation: UInt64,
+        server: NodeID,
+        proved: EventLoopPromise<Void>
+    ) {
         self.handshake = handshake
         self.client = client
+        self.incarnation = incarnation
         self.server = server
         self.proved = proved
     }
@@ -372,6 +393,7 @@ final class PeerOutboundHandshakeHandler: ChannelInboundHandler {
                 let (response, transcript) = try handshake.respond(
                     to: received[..<PeerHandshake.challengeCount],
                     client: client,
+                    incarnation: incarnation,
                     expectedServer: server,
                     nonce: nonce
                 )

@@ -51,6 +51,10 @@ public final class SynodNodeService: Service, Sendable {
             nodeID: configuration.nodeID,
             addresses: configuration.initialCluster,
             clusterSecret: configuration.clusterSecret,
+            identity: try NodeIdentity(
+                directory: configuration.dataDirectory,
+                initialCluster: configuration.initialCluster
+            ),
             logger: logger,
             refused: { reason, remote in
                 driver.metrics.droppedPeerMessages.increment()

@@ -71,17 +71,16 @@ struct HostileInputProcessTests {
             group: GroupID(1)
         )
         let intruder = try BlockingRESPConnection(port: leader.peerPort, replyTimeoutSeconds: 10)
-        let challenge = try intruder.readBytes(count: 46)
+        let challenge = try intruder.readBytes(count: Self.challengeCount)
         #expect(Array(challenge.prefix(4)) == [0x53, 0x59, 0x4E, 0x48], "a challenge starts with SYNH")
         try intruder.sendBytes(forged)
         #expect(throws: (any Error).self, "the connection closes") { try intruder.readBytes(count: 1) }
 
         // A response that does not prove the secret is refused the same way.
         let guesser = try BlockingRESPConnection(port: leader.peerPort, replyTimeoutSeconds: 10)
-        _ = try guesser.readBytes(count: 46)
-        var response: [UInt8] = [0x53, 0x59, 0x4E, 0x48, 1, 2]
-        response += withUnsafeBytes(of: UInt64(follower.nodeID).littleEndian, Array.init)
-        response += withUnsafeBytes(of: UInt64(leader.nodeID).littleEndian, Array.init)
+        let guessed = try guesser.readBytes(count: Self.challengeCount)
+        var response = Self.response(to: guessed, claiming: NodeID(UInt64(follower.nodeID)), of: leader)
+        response += try Self.incarnation(of: follower)
         response += [UInt8](repeating: 7, count: 64)
         try guesser.sendBytes(response + forged)
         #expect(throws: (any Error).self, "the connection closes") { try guesser.readBytes(count: 1) }
@@ -89,6 +88,29 @@ struct HostileInputProcessTests {
         #expect(leader.command(["EXISTS", "pwned"]) == .integer(0))
         #expect(leader.command(["SET", "still", "writable"]) == .simpleString("OK"))
         #expect((Self.droppedCount(leader) ?? 0) >= 2)
+    }
+
+    /// A member whose data directory was lost starts again empty, with a new incarnation: the
+    /// others refuse its connections (it would vote again in terms it had voted in, and
+    /// acknowledge entries it no longer has), say why, and go on without it.
+    @Test func aMemberThatLostItsDataIsKeptOutUntilReAdded() async throws {
+        let nodes = try ServerProcessTests.startCluster(count: 3)
+        defer { ServerProcessTests.stop(nodes) }
+        let leader = try #require(await ServerProcessTests.leader(of: nodes), "\(nodes.map(\.process.output))")
+        let victim = try #require(nodes.first { $0 !== leader })
+        #expect(leader.command(["SET", "before", "1"]) == .simpleString("OK"))
+        #expect(await waitUntil { Self.readLocally(victim, "before") == 1 }, "the victim took part before")
+        victim.process.terminate()
+        try FileManager.default.removeItem(atPath: victim.dataDirectory)
+        try victim.restart()
+        #expect(
+            await waitUntil { leader.process.output.contains("started again without its data") },
+            "\(leader.process.output)"
+        )
+        // The others go on; the victim may hear them, but nothing it sends (an acknowledgement,
+        // a vote) is taken.
+        #expect(leader.command(["SET", "after", "1"]) == .simpleString("OK"))
+        #expect((Self.droppedCount(leader) ?? 0) >= 1)
     }
 
     // MARK: - The client port
@@ -198,7 +220,8 @@ struct HostileInputProcessTests {
     static func peerAttacks(on target: SynodServerProcess, term: UInt64, cluster: [SynodServerProcess]) throws {
         let group = GroupID(1)
         let me = NodeID(UInt64(target.nodeID))
-        let other = NodeID(UInt64(cluster.first { $0 !== target }!.nodeID))
+        let otherNode = cluster.first { $0 !== target }!
+        let other = NodeID(UInt64(otherNode.nodeID))
         func message(from: NodeID, term: UInt64, _ body: RaftMessage.Body) -> [UInt8] {
             PeerFrame.encode(RaftMessage(from: from, to: me, term: Term(term), body: body), group: group)
         }
@@ -249,12 +272,19 @@ struct HostileInputProcessTests {
         for frame in frames {
             // Without a cluster secret a loopback peer's claimed id is believed: this intruder
             // claims to be a member, which is what a buggy or hostile member can send.
-            let intruder = try handshaken(with: target, claiming: other)
+            let intruder = try handshaken(with: target, claiming: other, as: otherNode)
             try intruder.sendBytes(frame)
             #expect(target.command(["PING"]) == .simpleString("PONG"), "\(target.process.output)")
         }
         // A connection claiming to be the node itself is refused at the handshake.
-        #expect(throws: (any Error).self) { try handshaken(with: target, claiming: me) }
+        #expect(throws: (any Error).self) { try handshaken(with: target, claiming: me, as: target) }
+        // So is one claiming a member with another incarnation: that member lost its data.
+        let impostor = try BlockingRESPConnection(port: target.peerPort, replyTimeoutSeconds: 5)
+        let challenge = try impostor.readBytes(count: challengeCount)
+        try impostor.sendBytes(
+            response(to: challenge, claiming: other, of: target) + [UInt8](repeating: 0xEE, count: 8 + 64)
+        )
+        #expect(throws: (any Error).self, "the connection closes") { try impostor.readBytes(count: 1) }
         #expect(target.process.isRunning, "\(target.process.output)")
         // What was refused was counted (at least the messages that claimed the node's own id).
         #expect((droppedCount(target) ?? 0) >= 2)
@@ -267,17 +297,44 @@ struct HostileInputProcessTests {
         return line.flatMap { Int($0.split(separator: " ").last ?? "") }
     }
 
-    /// A peer connection through the handshake of a cluster without a secret.
-    static func handshaken(with target: SynodServerProcess, claiming id: NodeID) throws -> BlockingRESPConnection {
+    /// The sizes of the handshake's challenge and proof (`PeerHandshake`, version 2).
+    static let challengeCount = 54
+    static let proofCount = 38
+
+    /// A peer connection through the handshake of a cluster without a secret, claiming to be
+    /// `claimed` with the incarnation read from its data directory: what a buggy or hostile
+    /// member can send.
+    static func handshaken(
+        with target: SynodServerProcess,
+        claiming id: NodeID,
+        as claimed: SynodServerProcess
+    ) throws -> BlockingRESPConnection {
         let connection = try BlockingRESPConnection(port: target.peerPort, replyTimeoutSeconds: 5)
-        let challenge = try connection.readBytes(count: 46)
-        var response = Array(challenge.prefix(4)) + [1, 2]
+        let challenge = try connection.readBytes(count: challengeCount)
+        let response =
+            Self.response(to: challenge, claiming: id, of: target) + (try incarnation(of: claimed))
+            + [UInt8](repeating: 0, count: 64)
+        try connection.sendBytes(response)
+        _ = try connection.readBytes(count: proofCount)
+        return connection
+    }
+
+    /// A response's header, ids and cluster id (copied from the challenge), up to the
+    /// incarnation.
+    static func response(to challenge: [UInt8], claiming id: NodeID, of target: SynodServerProcess) -> [UInt8] {
+        var response = Array(challenge.prefix(4)) + [2, 2]
         response += withUnsafeBytes(of: id.rawValue.littleEndian, Array.init)
         response += withUnsafeBytes(of: UInt64(target.nodeID).littleEndian, Array.init)
-        response += [UInt8](repeating: 0, count: 64)
-        try connection.sendBytes(response)
-        _ = try connection.readBytes(count: 38)  // The proof.
-        return connection
+        response += challenge[14..<22]
+        return response
+    }
+
+    /// A node's incarnation, from the identity file in its data directory, little-endian.
+    static func incarnation(of node: SynodServerProcess) throws -> [UInt8] {
+        let text = try String(contentsOfFile: node.dataDirectory + "/identity", encoding: .utf8)
+        let line = try #require(text.split(separator: "\n").first { $0.hasPrefix("incarnation ") })
+        let value = try #require(UInt64(line.dropFirst("incarnation ".count), radix: 16))
+        return withUnsafeBytes(of: value.littleEndian, Array.init)
     }
 
     // MARK: - Checks
