@@ -138,6 +138,11 @@ extension KeyValueStore {
     ) -> KeyValueResult {
         if let lease, leases[lease] == nil { return .error(Self.leaseNotFound(lease)) }
         var mutex = mutexes[reference] ?? Mutex()
+        // Request ids are unique, so a ticket already in this line can only come from a buggy
+        // proposer; taking it would leave two waiters under one deadline.
+        if mutex.waiters.contains(where: { $0.ticket == ticket }) {
+            return .error("ERR request \(ticket) already waits in this line")
+        }
         guard let holder = mutex.holder else {
             let token = grant(
                 reference,

@@ -184,6 +184,8 @@ extension KeyValueStore {
                 if let expiry = holder.expiresAtMilliseconds { deadlines.insert(expiry, .holder(reference)) }
                 mutex.holder = holder
             }
+            var tickets: Set<UInt64> = []
+            var owners: Set<[UInt8]> = []
             for _ in 0..<(try Self.readCount(from: &reader, what: "waiters")) {
                 let waiter = Mutex.Waiter(
                     owner: try reader.readLengthPrefixed(maximumCount: KeyValueEntry.bytesMax),
@@ -192,6 +194,11 @@ extension KeyValueStore {
                     ttlMilliseconds: try KeyValueEntry.readOptional(from: &reader).map { Int64(bitPattern: $0) },
                     lease: try KeyValueEntry.readOptional(from: &reader)
                 )
+                // A line holds each ticket and each owner once (a retry takes the older one's
+                // place): a deadline must belong to exactly one waiter.
+                guard tickets.insert(waiter.ticket).inserted, owners.insert(waiter.owner).inserted else {
+                    throw .invalid("a ticket or an owner twice in one line")
+                }
                 deadlines.insert(waiter.deadlineMilliseconds, .waiter(reference, ticket: waiter.ticket))
                 mutex.waiters.append(waiter)
             }
