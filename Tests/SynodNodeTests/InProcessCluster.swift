@@ -90,20 +90,24 @@ final class InProcessCluster: Sendable {
 
     /// Sends a write to `node`'s driver; the future completes with its reply.
     func write(_ command: KeyValueCommand, to node: NodeID) throws -> EventLoopFuture<KeyValueResult> {
-        try onLoop { drivers in
-            let promise = drivers[node]!.loop.makePromise(of: KeyValueResult.self)
-            drivers[node]!.write(command, promise: promise)
-            drivers[node]!.deliverReplies()
-            return promise.futureResult
-        }
+        try request(at: node) { driver, promise in driver.write(command, promise: promise) }
     }
 
     /// Sends a linearizable read to `node`'s driver; the future completes with its reply.
     func read(_ command: ReadCommand, at node: NodeID) throws -> EventLoopFuture<KeyValueResult> {
+        try request(at: node) { driver, promise in driver.read(command, promise: promise) }
+    }
+
+    /// Hands a request to `node`'s driver on its loop, as a client connection does.
+    private func request(
+        at node: NodeID,
+        _ send: @escaping @Sendable (NodeDriver, EventLoopPromise<KeyValueResult>) -> Void
+    ) throws -> EventLoopFuture<KeyValueResult> {
         try onLoop { drivers in
-            let promise = drivers[node]!.loop.makePromise(of: KeyValueResult.self)
-            drivers[node]!.read(command, promise: promise)
-            drivers[node]!.deliverReplies()
+            let driver = drivers[node]!
+            let promise = driver.loop.makePromise(of: KeyValueResult.self)
+            send(driver, promise)
+            driver.deliverReplies()
             return promise.futureResult
         }
     }
