@@ -47,14 +47,13 @@ public final class BlockingRESPConnection {
                 connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
             }
         }
-        guard connected == 0 else {
-            let error = SocketError(call: "connect", errorNumber: errno)
-            close(descriptor)
-            throw error
-        }
+        // No close here: a class whose init throws once every property is set is deinitialized,
+        // and `deinit` closes the descriptor (closing it twice could close another thread's
+        // socket that reused the number).
+        guard connected == 0 else { throw SocketError(call: "connect", errorNumber: errno) }
     }
 
-    deinit { close(descriptor) }
+    deinit { if descriptor >= 0 { close(descriptor) } }
 
     /// Sends one command and reads its reply.
     public func command(_ arguments: [String]) throws -> RESPReply {
