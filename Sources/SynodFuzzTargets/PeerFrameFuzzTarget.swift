@@ -62,8 +62,10 @@ enum PeerFrameFuzzTarget {
             encoded = PeerFrame.encode(message, group: group)
         case .forwardedRequest(let group, let from, let requestID, let request):
             encoded = PeerFrame.encodeForwarded(request, from: from, requestID: requestID, group: group)
-        case .forwardedResult(let group, let requestID, let result):
-            encoded = PeerFrame.encodeForwardedResult(result, requestID: requestID, group: group)
+        case .forwardedResult(let group, let from, let requestID, .answered(let result)):
+            encoded = PeerFrame.encodeForwardedResult(result, from: from, requestID: requestID, group: group)
+        case .forwardedResult(let group, let from, let requestID, .refused(let message)):
+            encoded = PeerFrame.encodeForwardedRefusal(message, from: from, requestID: requestID, group: group)
         case .published(let channel, let message):
             encoded = PeerFrame.encodePublish(channel: channel, message: message, group: group)
         case .needMoreData, .garbage:
@@ -190,7 +192,12 @@ extension PeerFrameFuzzTarget {
         frames += [
             FuzzSeed(
                 "forwarded-write",
-                PeerFrame.encodeForwarded(.write(write, origin: 5), from: n2, requestID: 3, group: group)
+                PeerFrame.encodeForwarded(
+                    .write(KeyValueEntry(requestID: 3, timeMilliseconds: 0, command: write, origin: 5, session: 9)),
+                    from: n2,
+                    requestID: 3,
+                    group: group
+                )
             ),
             FuzzSeed(
                 "forwarded-read",
@@ -205,9 +212,14 @@ extension PeerFrameFuzzTarget {
                 "forwarded-result",
                 PeerFrame.encodeForwardedResult(
                     .array([.integer(1), .value([0, 1]), .error("ERR no")]),
+                    from: n2,
                     requestID: 3,
                     group: group
                 )
+            ),
+            FuzzSeed(
+                "forwarded-refusal",
+                PeerFrame.encodeForwardedRefusal("TRYAGAIN not yet", from: n2, requestID: 3, group: group)
             ),
             FuzzSeed(
                 "publish",

@@ -121,11 +121,39 @@ public struct KeyValueEntry: Hashable, Sendable {
     /// client; 0 for the leader's own entries. CLIENT TRACKING NOLOOP uses it.
     public let origin: UInt64
 
-    public init(requestID: UInt64, timeMilliseconds: Int64, command: KeyValueCommand, origin: UInt64 = 0) {
+    /// The client session that sent it (`ClientSessions`), 0 for none: a write with a session
+    /// is applied once however many copies of it reach the log.
+    public let session: UInt64
+    /// The lowest request id of `session` whose answer its node still waits for.
+    public let acknowledgedBelow: UInt64
+
+    public init(
+        requestID: UInt64,
+        timeMilliseconds: Int64,
+        command: KeyValueCommand,
+        origin: UInt64 = 0,
+        session: UInt64 = 0,
+        acknowledgedBelow: UInt64 = 0
+    ) {
         self.requestID = requestID
         self.timeMilliseconds = timeMilliseconds
         self.command = command
         self.origin = origin
+        self.session = session
+        self.acknowledgedBelow = acknowledgedBelow
+    }
+
+    /// The same request stamped with a leader's time (a forwarded write is stamped when the
+    /// leader proposes it).
+    public func stamped(at time: Int64) -> KeyValueEntry {
+        KeyValueEntry(
+            requestID: requestID,
+            timeMilliseconds: time,
+            command: command,
+            origin: origin,
+            session: session,
+            acknowledgedBelow: acknowledgedBelow
+        )
     }
 }
 

@@ -5,8 +5,8 @@ import SynodCore
 /// a peer's lie, a newer node's format) decode to an entry or throw `ByteReader.Failure`, never
 /// trap. Flags are 0 or 1, an absent optional is zeros, and nothing may trail the command.
 extension KeyValueEntry {
-    /// 2 adds `origin`; entries of version 1 (without it) are still read.
-    static let formatVersion: UInt8 = 2
+    /// 2 adds `origin`, 3 `session` and `acknowledgedBelow`; older entries are still read.
+    static let formatVersion: UInt8 = 3
     /// The largest key or value a decoder accepts (Redis's `proto-max-bulk-len` default).
     static let bytesMax = 512 << 20
     /// The most keys or pairs one command may name.
@@ -18,6 +18,8 @@ extension KeyValueEntry {
         writer.write(requestID)
         writer.write(UInt64(bitPattern: timeMilliseconds))
         writer.write(origin)
+        writer.write(session)
+        writer.write(acknowledgedBelow)
         Self.write(command, to: &writer)
         return writer.bytes
     }
@@ -169,10 +171,12 @@ extension KeyValueEntry {
     public init(decoding encoded: [UInt8]) throws(ByteReader.Failure) {
         var reader = ByteReader(encoded)
         let version = try reader.readUInt8()
-        guard version == 1 || version == Self.formatVersion else { throw .invalid("unknown entry format") }
+        guard (1...Self.formatVersion).contains(version) else { throw .invalid("unknown entry format") }
         requestID = try reader.readUInt64()
         timeMilliseconds = Int64(bitPattern: try reader.readUInt64())
         origin = version >= 2 ? try reader.readUInt64() : 0
+        session = version >= 3 ? try reader.readUInt64() : 0
+        acknowledgedBelow = version >= 3 ? try reader.readUInt64() : 0
         command = try Self.readCommand(from: &reader, depth: 0)
         guard reader.isAtEnd else { throw .invalid("\(reader.remainingCount) bytes after the command") }
     }

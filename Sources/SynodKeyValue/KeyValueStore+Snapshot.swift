@@ -1,15 +1,15 @@
 import SynodCore
 
 /// The store as snapshot bytes: every field, keys in byte order, so equal stores give equal
-/// bytes. Versions 1 (strings only), 2 (no hashes), 3 (no memory settings) and 4 (no token
-/// counter) are still read.
+/// bytes. Versions 1 (strings only), 2 (no hashes), 3 (no memory settings), 4 (no token
+/// counter) and 5 (no client sessions) are still read.
 ///
 /// A snapshot comes from a disk or a peer: decoding never traps, and refuses (with a typed
 /// error) any state the store could not have reached, so applying entries after a restore
 /// can rely on the store's invariants (the clock is not negative, revisions and tokens are
 /// below `countersMax`, every deadline belongs to a lease, holder or waiter).
 extension KeyValueStore {
-    static let snapshotVersion: UInt8 = 5
+    static let snapshotVersion: UInt8 = 6
 
     public var snapshotBytes: [UInt8] {
         var writer = ByteWriter(reservingCapacity: 64 + records.count * 56)
@@ -71,6 +71,7 @@ extension KeyValueStore {
                 KeyValueEntry.writeOptional(waiter.lease, to: &writer)
             }
         }
+        sessions.write(to: &writer)
         return writer.bytes
     }
 
@@ -106,6 +107,7 @@ extension KeyValueStore {
             lastTokenIssued = max(lastTokenIssued, mutexes.values.map(\.newestToken).max() ?? 0)
             guard lastTokenIssued <= Self.countersMax else { throw .invalid("token \(lastTokenIssued)") }
             try attachToLeases()
+            if version >= 6 { sessions = try ClientSessions(reading: &reader) }
         }
         guard reader.isAtEnd else { throw .invalid("\(reader.remainingCount) bytes after the state") }
     }

@@ -46,6 +46,8 @@ public struct KeyValueStore: Hashable, Sendable {
     public internal(set) var evictedKeys: UInt64 = 0
     var mutexes: [MutexReference: Mutex] = [:]
     var deadlines = DeadlineQueue()
+    /// The results each client session may still ask for again (exactly-once writes).
+    public internal(set) var sessions = ClientSessions()
 
     public init() {}
 
@@ -104,7 +106,9 @@ public struct KeyValueStore: Hashable, Sendable {
                 events: [],
                 revision: revision,
                 keyChanges: [],
-                origin: 0
+                origin: 0,
+                session: 0,
+                isCopy: false
             )
         }
     }
@@ -120,6 +124,11 @@ public struct KeyValueStore: Hashable, Sendable {
         public let keyChanges: [KeyChange]
         /// The entry's `origin`.
         public let origin: UInt64
+        /// The entry's client session (0 for none): with `requestID`, who waits for `result`.
+        public let session: UInt64
+        /// A copy of a write already applied (or given up): its command did not run, and
+        /// `result` is the first copy's.
+        public let isCopy: Bool
     }
 
     /// Entries that carry no command (no-ops, membership changes) still advance the index.
@@ -135,14 +144,42 @@ public struct KeyValueStore: Hashable, Sendable {
     /// Applies an entry: the deadlines due at its time are settled first, then its command runs.
     public mutating func applyReporting(_ entry: KeyValueEntry, at index: UInt64) -> Applied {
         skip(index: index)
+        let clockBefore = clockMilliseconds
         clockMilliseconds = max(clockMilliseconds, entry.timeMilliseconds)
+        // Idle sessions are forgotten when the log's clock enters a new minute: a rule of the
+        // entries alone, so every replica forgets the same ones at the same index.
+        if clockMilliseconds / 60_000 != clockBefore / 60_000 { sessions.expire(at: clockMilliseconds) }
         var change = Change(revision: revision + 1, ticket: entry.requestID)
         // A new leader's first entry of its own gives every lease its full TTL before anything
         // is settled at its time: a lease that fell due during the election, when no client
         // could keep it alive, does not end because the leader changed (etcd's rule).
         if entry.command == .extendLeases { extendLeases(change: &change) }
         settleDeadlines(change: &change)
-        let result = execute(entry.command, change: &change)
+        let result: KeyValueResult
+        var isCopy = false
+        if entry.session != 0 {
+            sessions.touch(
+                session: entry.session,
+                acknowledgedBelow: entry.acknowledgedBelow,
+                at: clockMilliseconds
+            )
+            if let earlier = sessions.duplicateResult(session: entry.session, requestID: entry.requestID) {
+                // A copy of a write already applied: answered again, not applied again.
+                result = earlier
+                isCopy = true
+            } else {
+                result = execute(entry.command, change: &change)
+                sessions.record(result, session: entry.session, requestID: entry.requestID)
+            }
+        } else {
+            result = execute(entry.command, change: &change)
+        }
+        for event in change.events {
+            switch event {
+            case .granted(let ticket, let token): sessions.settle(ticket: ticket, with: .integer(Int64(token)))
+            case .gaveUp(let ticket): sessions.settle(ticket: ticket, with: .null)
+            }
+        }
         if change.happened { revision = change.revision }
         return Applied(
             requestID: entry.requestID,
@@ -150,7 +187,9 @@ public struct KeyValueStore: Hashable, Sendable {
             events: change.events,
             revision: revision,
             keyChanges: change.keyChanges,
-            origin: entry.origin
+            origin: entry.origin,
+            session: entry.session,
+            isCopy: isCopy
         )
     }
 

@@ -10,7 +10,7 @@ extension ForwardedRequest {
     /// Why the request is refused, or nil when it is one a client could have sent.
     var refusal: String? {
         switch self {
-        case .write(let command, _): Self.refusal(of: command)
+        case .write(let entry): Self.refusal(of: entry.command)
         case .read(.redis(let words)):
             CommandParser.parse(words) == .success(.read(.redis(words: words)))
                 ? nil : "ERR forwarded read is not a valid command"

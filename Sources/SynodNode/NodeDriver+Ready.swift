@@ -98,7 +98,7 @@ extension NodeDriver {
             // A snapshot that cannot be read stops the node: nothing is applied to the old state.
             guard !stopped else { return }
             watches.restart(after: store.revision)
-            forgetProposals(through: snapshot.index)
+            learnOutcomes(through: snapshot.index)
             settleWaitsAfterSnapshot()
         }
         for entry in ready.committedEntries {
@@ -145,11 +145,14 @@ extension NodeDriver {
     func stop(because reason: String) {
         guard !stopped else { return }
         stopped = true
-        for promise in pendingWrites.values { promise.succeed(.error("ERR node stopping: \(reason)")) }
+        for write in outstandingWrites.values {
+            write.promise.succeed(Self.unanswered(write, "the node stopped (\(reason))"))
+        }
         for read in pendingReads.values { read.promise.succeed(.error("ERR node stopping: \(reason)")) }
         for promise in pendingWaits.values { promise.succeed(.error("ERR node stopping: \(reason)")) }
         pendingWaits = [:]
-        pendingWrites = [:]
+        outstandingWrites = [:]
+        servedWrites = [:]
         proposedAt = [:]
         pendingReads = [:]
         onFatalError(reason)
@@ -174,8 +177,8 @@ extension NodeDriver {
     }
 
     func apply(_ entry: LogEntry) {
-        let waiting = proposedAt.removeValue(forKey: entry.index.rawValue)
-        var requestID: UInt64?
+        let proposed = proposedAt.removeValue(forKey: entry.index.rawValue)
+        var appliedKey: RequestKey?
         if case .command(let bytes) = entry.payload {
             let decoded: KeyValueEntry
             do {
@@ -188,13 +191,10 @@ extension NodeDriver {
                 )
             }
             let applied = store.applyReporting(decoded, at: entry.index.rawValue)
-            requestID = applied.requestID
-            if let requestID, let promise = pendingWrites.removeValue(forKey: requestID) {
-                if applied.result == .waiting {
-                    pendingWaits[requestID] = promise
-                } else {
-                    repliesToDeliver.append((promise, applied.result))
-                }
+            if applied.session != 0, let requestID = applied.requestID {
+                let key = RequestKey(session: applied.session, requestID: requestID)
+                appliedKey = key
+                deliverApplied(key, applied.result)
             }
             for event in applied.events { settle(event) }
             watches.record(revision: applied.revision, changes: applied.keyChanges)
@@ -210,8 +210,8 @@ extension NodeDriver {
         } else {
             store.skip(index: entry.index.rawValue)
         }
-        if let waiting, waiting != requestID, let promise = pendingWrites.removeValue(forKey: waiting) {
-            repliesToDeliver.append((promise, .error("TRYAGAIN the write was lost in a leader change; retry")))
+        if let proposed, proposed != appliedKey {
+            proposalLost(proposed, "the write was lost in a leader change")
         }
     }
 
@@ -238,15 +238,23 @@ extension NodeDriver {
         }
     }
 
-    /// A snapshot from the leader replaced the log: whether the writes this node proposed at
-    /// the indexes it covers took effect cannot be known any more.
-    func forgetProposals(through index: LogIndex) {
-        for (proposedIndex, requestID) in proposedAt where proposedIndex <= index.rawValue {
+    /// A snapshot from the leader replaced the log up to `index`: the sessions it holds tell
+    /// which waiting writes it applied (their results) and which copies proposed here at the
+    /// indexes it covers were lost.
+    func learnOutcomes(through index: LogIndex) {
+        for requestID in outstandingWrites.keys.sorted() {
+            if let result = store.sessions.duplicateResult(session: session, requestID: requestID) {
+                answer(requestID, with: result)
+            }
+        }
+        for (key, _) in servedWrites {
+            if let result = store.sessions.duplicateResult(session: key.session, requestID: key.requestID) {
+                deliverApplied(key, result)
+            }
+        }
+        for (proposedIndex, key) in proposedAt where proposedIndex <= index.rawValue {
             proposedAt[proposedIndex] = nil
-            guard let promise = pendingWrites.removeValue(forKey: requestID) else { continue }
-            repliesToDeliver.append(
-                (promise, .error("ERR the outcome of this write is unknown (this node caught up from a snapshot)"))
-            )
+            proposalLost(key, "the write was lost in a leader change")
         }
     }
 

@@ -30,8 +30,8 @@ final class NodeDriver: @unchecked Sendable {
     var send: @Sendable (RaftMessage) -> Void = { _ in }
     /// Sends an encoded frame (a forwarded request or its result) to a peer.
     var sendFrame: @Sendable ([UInt8], NodeID) -> Void = { _, _ in }
-    /// Requests this follower forwarded to the leader, waiting for its answer.
-    var pendingForwards: [UInt64: (promise: EventLoopPromise<KeyValueResult>, isWrite: Bool)] = [:]
+    /// Reads this follower forwarded to the leader, waiting for its answer.
+    var pendingForwards: [UInt64: EventLoopPromise<KeyValueResult>] = [:]
     /// Called once when storage fails: the node must stop.
     var onFatalError: @Sendable (String) -> Void = { _ in }
 
@@ -47,12 +47,19 @@ final class NodeDriver: @unchecked Sendable {
     /// entry proposed before a crash or by another leader must never answer a new request.
     /// A random start in 2^62 makes a collision within the requests waiting negligible.
     var nextRequestID = UInt64.random(in: 1...(1 << 62))
-    /// Writes proposed here, waiting to be applied.
-    var pendingWrites: [UInt64: EventLoopPromise<KeyValueResult>] = [:]
-    /// The request id of the entry this node proposed at each log index, while it waits: if a
-    /// different entry is applied there, the proposal was overwritten by another leader and
-    /// can never commit, so its client is told at once.
-    var proposedAt: [UInt64: UInt64] = [:]
+    /// This process's client session (`ClientSessions`): its writes apply once however often
+    /// they are sent.
+    let session = UInt64.random(in: 1...UInt64.max)
+    /// Writes of this node's clients whose answer is not known yet (see NodeDriver+Writes).
+    var outstandingWrites: [UInt64: OutstandingWrite] = [:]
+    /// No request below this is outstanding (`acknowledgedBelow()` moves it up).
+    var lowestUnanswered: UInt64 = 0
+    var nextWriteDeadlineCheck = NIODeadline.now()
+    /// Writes other nodes forwarded to this leader, until applied or lost.
+    var servedWrites: [RequestKey: ServedWrite] = [:]
+    /// The write this node proposed at each log index, while it waits: if a different entry
+    /// is applied there, the copy was overwritten by another leader and can never commit.
+    var proposedAt: [UInt64: RequestKey] = [:]
     /// Lock acquisitions and campaigns queued in a lock's line, by request id: a later entry
     /// grants them or ends their wait (`CoordinationEvent`).
     var pendingWaits: [UInt64: EventLoopPromise<KeyValueResult>] = [:]
@@ -130,6 +137,7 @@ final class NodeDriver: @unchecked Sendable {
             )
         }
         self.watches = WatchHub(startingAfter: store.revision, keptChangesMax: configuration.watchHistoryChanges)
+        lowestUnanswered = nextRequestID
     }
 
     var isLeader: Bool { replica.role == .leader }
@@ -162,6 +170,7 @@ final class NodeDriver: @unchecked Sendable {
         lastTickTime = now
         for _ in 0..<ticks { replica.tick() }
         noticeLeaderChange()
+        endOverdueWrites(now: now)
         proposeExpiredKeyRemoval()
         proposeSweepIfDue()
         processReady()
@@ -207,18 +216,19 @@ final class NodeDriver: @unchecked Sendable {
         _ = try? replica.propose(entry.encoded)
     }
 
-    /// Ends the requests forwarded to a leader this node no longer follows (it died, or lost
-    /// an election) instead of letting them wait out the forward timeout: reads with TRYAGAIN,
-    /// writes with UNCERTAIN (see `unanswered`).
+    /// When the leader changes (it died, or lost an election): the reads forwarded to the old
+    /// one end with TRYAGAIN (a read changes nothing), and the writes sent to it go to the new
+    /// one (`resendWrites`).
     func noticeLeaderChange() {
         let leader = replica.leader
         if leader != knownLeader {
             knownLeader = leader
             let failed = pendingForwards
             pendingForwards = [:]
-            for (promise, isWrite) in failed.values {
-                promise.succeed(Self.unanswered(isWrite: isWrite, "the leader changed before answering"))
+            for promise in failed.values {
+                promise.succeed(.error("TRYAGAIN the leader changed before answering; retry"))
             }
+            resendWrites(to: leader)
         }
         // A leader that steps down within its term (check-quorum) has abandoned the reads
         // still waiting for their ReadIndex: they would wait forever. When the term changes,
@@ -261,9 +271,23 @@ final class NodeDriver: @unchecked Sendable {
                 return metrics.droppedPeerMessages.increment()
             }
             serveForwarded(request, from: from, requestID: requestID)
-        case .forwardedResult(let group, let requestID, let result):
+        case .forwardedResult(let group, let from, let requestID, let outcome):
             guard group == Self.group else { return metrics.droppedPeerMessages.increment() }
-            pendingForwards.removeValue(forKey: requestID)?.promise.succeed(result)
+            switch outcome {
+            case .answered(let result):
+                if let read = pendingForwards.removeValue(forKey: requestID) {
+                    read.succeed(result)
+                } else {
+                    answer(requestID, with: result)
+                }
+            case .refused(let message):
+                if let read = pendingForwards.removeValue(forKey: requestID) {
+                    read.succeed(.error(message))
+                } else {
+                    refused(requestID, by: from, message)
+                }
+            }
+            deliverReplies()
         case .published(let channel, let message):
             pubsub.publish(channel, message)
         case .needMoreData, .garbage:

@@ -4,9 +4,19 @@ import SynodKeyValue
 
 /// A client request a follower hands to the leader, and the leader's answer.
 public enum ForwardedRequest: Hashable, Sendable {
-    /// A write, with the client it came from (see `KeyValueEntry.origin`).
-    case write(KeyValueCommand, origin: UInt64 = 0)
+    /// A write as the entry the leader proposes, with the follower's client session and
+    /// request id (`KeyValueEntry.session`) and the client it came from (`origin`); the leader
+    /// stamps the time.
+    case write(KeyValueEntry)
     case read(ReadCommand)
+}
+
+/// What a leader answers a forwarded request.
+public enum ForwardedOutcome: Hashable, Sendable {
+    /// What applying the write (or serving the read) gave.
+    case answered(KeyValueResult)
+    /// Not proposed, or the leader's copy can never commit: this copy certainly did not apply.
+    case refused(String)
 }
 
 /// The binary forms of forwarded requests and their results.
@@ -15,12 +25,9 @@ enum ForwardingEncoding {
 
     static func write(_ request: ForwardedRequest, to writer: inout ByteWriter) {
         switch request {
-        case .write(let command, let origin):
+        case .write(let entry):
             writer.write(UInt8(1))
-            // The entry's own encoding; the leader stamps the time when it proposes.
-            writer.writeLengthPrefixed(
-                KeyValueEntry(requestID: 0, timeMilliseconds: 0, command: command, origin: origin).encoded
-            )
+            writer.writeLengthPrefixed(entry.encoded)
         case .read(let command):
             writer.write(UInt8(2))
             command.write(to: &writer)
@@ -30,8 +37,7 @@ enum ForwardingEncoding {
     static func readRequest(from reader: inout ByteReader) throws(ByteReader.Failure) -> ForwardedRequest {
         switch try reader.readUInt8() {
         case 1:
-            let entry = try KeyValueEntry(decoding: try reader.readLengthPrefixed(maximumCount: bytesMax))
-            return .write(entry.command, origin: entry.origin)
+            return .write(try KeyValueEntry(decoding: try reader.readLengthPrefixed(maximumCount: bytesMax)))
         case 2: return .read(try ReadCommand(reading: &reader))
         case let kind: throw .invalid("forwarded request kind \(kind)")
         }

@@ -11,13 +11,14 @@ import SynodRaft
 ///      0     4  magic "SYNP"
 ///      4     1  version (1)
 ///      5     1  kind (1: a Raft message, 2: a forwarded client request, 3: its result,
-///                4: a PUBLISH for the peer's own subscribers)
+///                4: a PUBLISH for the peer's own subscribers, 5: a forwarded request refused)
 ///      6     2  zero
 ///      8     8  group id
 ///     16     4  payload length
 ///     20     n  payload (RaftMessage.encode; for a forwarded request the sender's node id,
-///                the request id and the request; for a result the request id and the result;
-///                for a publish the channel and the message, each length-prefixed)
+///                the request id and the request; for a result or a refusal the sender's node
+///                id, the request id and the result or the refusal's message; for a publish the
+///                channel and the message, each length-prefixed)
 ///   20+n     4  CRC-32C of bytes 0..<20+n
 /// ```
 public enum PeerFrame {
@@ -27,6 +28,7 @@ public enum PeerFrame {
     static let forwardedRequestKind: UInt8 = 2
     static let forwardedResultKind: UInt8 = 3
     static let publishKind: UInt8 = 4
+    static let forwardedRefusalKind: UInt8 = 5
     static let headerCount = 20
 
     /// The bytes of one frame carrying a Raft message.
@@ -49,10 +51,30 @@ public enum PeerFrame {
     }
 
     /// The leader's result for a forwarded request.
-    public static func encodeForwardedResult(_ result: KeyValueResult, requestID: UInt64, group: GroupID) -> [UInt8] {
+    public static func encodeForwardedResult(
+        _ result: KeyValueResult,
+        from node: NodeID,
+        requestID: UInt64,
+        group: GroupID
+    ) -> [UInt8] {
         frame(kind: forwardedResultKind, group: group) {
+            $0.write(node.rawValue)
             $0.write(requestID)
             ForwardingEncoding.write(result, to: &$0)
+        }
+    }
+
+    /// The leader's refusal of a forwarded request (see `ForwardedOutcome.refused`).
+    public static func encodeForwardedRefusal(
+        _ message: String,
+        from node: NodeID,
+        requestID: UInt64,
+        group: GroupID
+    ) -> [UInt8] {
+        frame(kind: forwardedRefusalKind, group: group) {
+            $0.write(node.rawValue)
+            $0.write(requestID)
+            $0.writeLengthPrefixed(Array(message.utf8))
         }
     }
 
@@ -86,7 +108,7 @@ public struct PeerFrameDecoder: Sendable {
     public enum Output: Equatable, Sendable {
         case message(group: GroupID, RaftMessage)
         case forwardedRequest(group: GroupID, from: NodeID, requestID: UInt64, ForwardedRequest)
-        case forwardedResult(group: GroupID, requestID: UInt64, KeyValueResult)
+        case forwardedResult(group: GroupID, from: NodeID, requestID: UInt64, ForwardedOutcome)
         case published(channel: [UInt8], message: [UInt8])
         case needMoreData
         /// Not a valid frame; the stream cannot be trusted after it.
@@ -128,7 +150,7 @@ public struct PeerFrameDecoder: Sendable {
             return .garbage("peer frame version \(buffer[readIndex + 4]), expected \(PeerFrame.version)")
         }
         let kind = buffer[readIndex + 5]
-        guard (PeerFrame.raftMessageKind...PeerFrame.publishKind).contains(kind), buffer[readIndex + 6] == 0,
+        guard (PeerFrame.raftMessageKind...PeerFrame.forwardedRefusalKind).contains(kind), buffer[readIndex + 6] == 0,
             buffer[readIndex + 7] == 0
         else { return .garbage("unknown peer frame kind") }
         let payloadCount = Int(field32(16))
@@ -162,12 +184,14 @@ public struct PeerFrameDecoder: Sendable {
                     message: try reader.readLengthPrefixed(maximumCount: payloadBytesMax)
                 )
             default:
+                let rawNode = try reader.readUInt64()
+                guard rawNode != 0 else { return .garbage("a forwarded result from node 0") }
                 let requestID = try reader.readUInt64()
-                output = .forwardedResult(
-                    group: group,
-                    requestID: requestID,
-                    try ForwardingEncoding.readResult(from: &reader)
-                )
+                let outcome: ForwardedOutcome =
+                    kind == PeerFrame.forwardedResultKind
+                    ? .answered(try ForwardingEncoding.readResult(from: &reader))
+                    : .refused(String(decoding: try reader.readLengthPrefixed(maximumCount: 1 << 16), as: UTF8.self))
+                output = .forwardedResult(group: group, from: NodeID(rawNode), requestID: requestID, outcome)
             }
             guard reader.isAtEnd else { return .garbage("\(reader.remainingCount) bytes after a message") }
             readIndex += frameCount

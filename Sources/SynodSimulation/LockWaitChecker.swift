@@ -67,7 +67,8 @@ struct LockWaitChecker: Sendable {
                 }
             }
         }
-        apply(entry.command, applied, before: before)
+        // A copy of a write already applied changes nothing.
+        if !applied.isCopy { apply(entry.command, applied, before: before) }
         // The model's lines must be the store's, waiter for waiter.
         for (kind, name, mutex) in store.allMutexes {
             let modeled = lines[Self.line(kind, name)]?.map(\.ticket) ?? []

@@ -66,13 +66,18 @@ struct ClientHistoryEntry: Sendable {
     var reply: ClientReply?
 }
 
-/// A client that issues one operation at a time, retries redirects, and gives up on an
-/// operation after a timeout (recording it as indeterminate).
+/// A client that issues one operation at a time, retries redirects, sends a write whose answer
+/// did not come again (keeping its identity), and gives up on an operation after its last
+/// timeout (recording it as indeterminate).
 struct SimulatedClient: Sendable {
     let id: Int
     var leaderGuess: NodeID
-    /// The request in flight: its id, its history position and the node it went to.
-    var outstanding: (requestID: UInt64, historyIndex: Int, node: NodeID)?
+    /// The request in flight: its id, its history position, the node it went to, and how
+    /// many times it was sent (a write is sent again, with the same id, after a timeout or
+    /// a redirect: the state machine applies it once).
+    var outstanding: (requestID: UInt64, historyIndex: Int, node: NodeID, attempts: Int)?
+    /// Every request below this was answered or given up: the state machine may forget it.
+    var acknowledgedBelow: UInt64 = 0
     var stopped = false
     /// The fencing token this client last got for each lock, used in its fenced writes.
     var tokens: [UInt8: UInt64] = [:]

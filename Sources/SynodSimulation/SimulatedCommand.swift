@@ -38,13 +38,19 @@ struct SimulatedCommand: Hashable, Sendable {
         case keptAlive(Bool)
     }
 
-    /// The client's request id, unique in a run.
+    /// The client's request id, unique in a run, the same in every attempt of one operation.
     let requestID: UInt64
     let operation: Operation
+    /// The client's session (`KeyValueEntry.session`): its id plus one.
+    let session: UInt64
+    /// The lowest request id the client still waits for.
+    let acknowledgedBelow: UInt64
 
-    init(requestID: UInt64, operation: Operation) {
+    init(requestID: UInt64, operation: Operation, session: UInt64 = 0, acknowledgedBelow: UInt64 = 0) {
         self.requestID = requestID
         self.operation = operation
+        self.session = session
+        self.acknowledgedBelow = acknowledgedBelow
     }
 
     static func key(_ key: UInt8) -> [UInt8] { [key] }
@@ -124,7 +130,13 @@ struct SimulatedCommand: Hashable, Sendable {
                 )
             )
         }
-        return KeyValueEntry(requestID: requestID, timeMilliseconds: timeMilliseconds, command: command)
+        return KeyValueEntry(
+            requestID: requestID,
+            timeMilliseconds: timeMilliseconds,
+            command: command,
+            session: session,
+            acknowledgedBelow: acknowledgedBelow
+        )
     }
 
     /// What the state machine's result means for a command this simulation proposed.

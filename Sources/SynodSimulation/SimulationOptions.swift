@@ -147,13 +147,18 @@ public enum SimulationMutation: String, CaseIterable, Sendable {
     /// The driver leaves every hard-state-only change unsynced, a new term or vote included
     /// (only a new commit index may wait for the next sync).
     case skipHardStateSync = "skip-hard-state-sync"
+    /// The leader proposes clients' writes without their session, so a write sent again
+    /// after a timeout may apply twice.
+    case retryWithoutIdentity = "retry-without-identity"
 
     var raftMutation: RaftMutation? {
         switch self {
         case .commitEarlierTermByCount: .commitEarlierTermByCount
         case .grantSecondVote: .grantSecondVote
         case .leaseTooLong: .leaseTooLong
-        case .readWithoutReadIndex, .forgetVoteOnRestart, .acknowledgeBeforeFsync, .skipHardStateSync: nil
+        case .readWithoutReadIndex, .forgetVoteOnRestart, .acknowledgeBeforeFsync, .skipHardStateSync,
+            .retryWithoutIdentity:
+            nil
         }
     }
 }
@@ -197,6 +202,17 @@ extension SimulationOptions {
             options.diskLatencyMicroseconds = 1_000...10_000
         case .grantSecondVote, .readWithoutReadIndex:
             options.nodeCount = max(options.nodeCount, 3)
+        case .retryWithoutIdentity:
+            // Clients that give up on an answer sooner than the log commits, so that a copy
+            // sent again often lands beside the first one.
+            options.nodeCount = 3
+            options.keyCount = 2
+            options.clientCount = 5
+            options.clientThinkMicroseconds = 100
+            options.lockOperationProbability = 0
+            options.networkLatencyMicroseconds = 100...2_000
+            options.diskLatencyMicroseconds = 1_000...8_000
+            options.clientTimeoutMicroseconds = 16_000
         case .leaseTooLong:
             // A leader cut off from its peers but not from clients, serving reads from its
             // lease while a new leader takes writes. Faults last long enough for an election.

@@ -32,6 +32,8 @@ public struct SimulationStatistics: Sendable, CustomStringConvertible {
     public var membershipChanges = 0
     public var operationsCompleted = 0
     public var operationsIndeterminate = 0
+    /// Writes answered after more than one attempt (each attempt with the same identity).
+    public var operationsRetried = 0
     public var leaderElections = 0
     public var highestTerm: UInt64 = 0
     public var highestCommitIndex: UInt64 = 0
@@ -49,7 +51,7 @@ public struct SimulationStatistics: Sendable, CustomStringConvertible {
         events=\(events) simulated-ms=\(simulatedMicroseconds / 1000) delivered=\(messagesDelivered) \
         dropped=\(messagesDropped) crashes=\(crashes) network-faults=\(networkFaults) \
         membership-changes=\(membershipChanges) ops=\(operationsCompleted) \
-        indeterminate=\(operationsIndeterminate) elections=\(leaderElections) term=\(highestTerm) \
+        indeterminate=\(operationsIndeterminate) retried=\(operationsRetried) elections=\(leaderElections) term=\(highestTerm) \
         commit=\(highestCommitIndex) snapshots=\(snapshotsTaken)/\(snapshotsInstalled) \
         torn-writes=\(tornWrites) bit-flips-detected=\(bitFlipsDetected) \
         linearizability-unknown-keys=\(linearizabilityUnknownKeys)

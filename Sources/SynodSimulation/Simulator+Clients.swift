@@ -13,21 +13,36 @@ extension Simulator {
         if random.nextBool(probability: 0.1) {
             clients[clientID].leaderGuess = members[random.nextIndex(below: members.count)]
         }
-        let target = clients[clientID].leaderGuess
+        // Every earlier operation was answered or given up.
+        clients[clientID].acknowledgedBelow = requestID
         history.append(ClientHistoryEntry(clientID: clientID, operation: operation, callMicroseconds: now))
-        clients[clientID].outstanding = (requestID, history.count - 1, target)
-        record("client \(clientID) sends #\(requestID) \(operation) to \(target)")
+        clients[clientID].outstanding = (requestID, history.count - 1, clients[clientID].leaderGuess, 0)
+        sendAttempt(clientID)
+    }
+
+    /// Sends the client's outstanding operation (again) to its leader guess, same id.
+    private mutating func sendAttempt(_ clientID: Int) {
+        guard var outstanding = clients[clientID].outstanding else { return }
+        let target = clients[clientID].leaderGuess
+        outstanding.node = target
+        outstanding.attempts += 1
+        clients[clientID].outstanding = outstanding
+        let request = SimulatedRequest(
+            requestID: outstanding.requestID,
+            operation: history[outstanding.historyIndex].operation,
+            session: UInt64(clientID + 1),
+            acknowledgedBelow: clients[clientID].acknowledgedBelow,
+            attempt: outstanding.attempts
+        )
+        record(
+            "client \(clientID) sends #\(request.requestID) \(request.operation) to \(target) (attempt \(request.attempt))"
+        )
         queue.schedule(
-            .requestArrives(
-                node: Int(target.rawValue) - 1,
-                client: clientID,
-                requestID: requestID,
-                operation: operation
-            ),
+            .requestArrives(node: Int(target.rawValue) - 1, client: clientID, request: request),
             at: now + draw(options.networkLatencyMicroseconds)
         )
         queue.schedule(
-            .clientTimeout(client: clientID, requestID: requestID),
+            .clientTimeout(client: clientID, requestID: request.requestID, attempt: request.attempt),
             at: now + options.clientTimeoutMicroseconds
         )
     }
@@ -92,16 +107,17 @@ extension Simulator {
         return nil
     }
 
-    mutating func requestArrives(at position: Int, from clientID: Int, requestID: UInt64, operation: ClientOperation) {
+    mutating func requestArrives(at position: Int, from clientID: Int, _ request: SimulatedRequest) {
         guard position < nodes.count, let role = nodes[position].replica?.role else { return }
         let leader = nodes[position].replica!.leader
+        let requestID = request.requestID
         guard role == .leader else {
             reply(.redirect(leader: leader), to: clientID, requestID: requestID)
             return
         }
-        switch operation {
+        switch request.operation {
         case .get, .readResource:
-            let key = operation.readKey!
+            let key = request.operation.readKey!
             if options.mutation == .readWithoutReadIndex {
                 let value = nodes[position].store.value(of: key, at: clockMilliseconds(position))
                 reply(.value(SimulatedCommand.number(value)), to: clientID, requestID: requestID)
@@ -121,7 +137,12 @@ extension Simulator {
                 return
             }
             do {
-                let command = SimulatedCommand(requestID: requestID, operation: write)
+                let command = SimulatedCommand(
+                    requestID: requestID,
+                    operation: write,
+                    session: options.mutation == .retryWithoutIdentity ? 0 : request.session,
+                    acknowledgedBelow: request.acknowledgedBelow
+                )
                 try nodes[position].replica!.propose(
                     command.entry(timeMilliseconds: clockMilliseconds(position)).encoded
                 )
@@ -147,19 +168,29 @@ extension Simulator {
 
     mutating func replyArrives(at clientID: Int, requestID: UInt64, reply: ClientReply) {
         guard let outstanding = clients[clientID].outstanding, outstanding.requestID == requestID else { return }
-        clients[clientID].outstanding = nil
-        record("client \(clientID) gets #\(requestID) \(reply)")
         if case .redirect(let leader) = reply {
+            clients[clientID].leaderGuess = leader ?? members[random.nextIndex(below: members.count)]
+            if outstanding.attempts > 1 {
+                // An earlier attempt of this write may be in some log: it is sent again with
+                // its identity, never given up as "no effect".
+                record("client \(clientID) gets #\(requestID) \(reply); sends it again")
+                queue.schedule(.resend(client: clientID, requestID: requestID), at: now + 1_000)
+                return
+            }
             // Refused without effect: the attempt leaves the history.
+            clients[clientID].outstanding = nil
+            record("client \(clientID) gets #\(requestID) \(reply)")
             history[outstanding.historyIndex].reply = reply
             history[outstanding.historyIndex].returnMicroseconds = now
-            clients[clientID].leaderGuess = leader ?? members[random.nextIndex(below: members.count)]
             queue.schedule(.clientSend(client: clientID), at: now + 1_000)
             return
         }
+        clients[clientID].outstanding = nil
+        record("client \(clientID) gets #\(requestID) \(reply)")
         history[outstanding.historyIndex].returnMicroseconds = now
         history[outstanding.historyIndex].reply = reply
         statistics.operationsCompleted += 1
+        if outstanding.attempts > 1 { statistics.operationsRetried += 1 }
         if case .write(.acquire(let lock, _)) = history[outstanding.historyIndex].operation,
             case .applied(.acquired(let token?)) = reply
         {
@@ -174,12 +205,40 @@ extension Simulator {
         queue.schedule(.clientSend(client: clientID), at: now + draw(0...(2 * options.clientThinkMicroseconds)))
     }
 
-    mutating func clientTimeout(_ clientID: Int, requestID: UInt64) {
-        guard let outstanding = clients[clientID].outstanding, outstanding.requestID == requestID else { return }
+    /// A write is sent again after a redirect from a later attempt.
+    mutating func resend(_ clientID: Int, requestID: UInt64) {
+        guard clients[clientID].outstanding?.requestID == requestID else { return }
+        sendAttempt(clientID)
+    }
+
+    /// No answer in time: a write is sent again (same id) to another node, up to
+    /// `writeAttemptsMax` attempts; then, and for reads at once, the client gives up and the
+    /// outcome stays unknown.
+    mutating func clientTimeout(_ clientID: Int, requestID: UInt64, attempt: Int) {
+        guard let outstanding = clients[clientID].outstanding, outstanding.requestID == requestID,
+            outstanding.attempts == attempt
+        else { return }
+        clients[clientID].leaderGuess = members[random.nextIndex(below: members.count)]
+        if case .write = history[outstanding.historyIndex].operation, attempt < Self.writeAttemptsMax {
+            record("client \(clientID) times out #\(requestID); sends it again")
+            sendAttempt(clientID)
+            return
+        }
         clients[clientID].outstanding = nil
         statistics.operationsIndeterminate += 1
         record("client \(clientID) times out #\(requestID)")
-        clients[clientID].leaderGuess = members[random.nextIndex(below: members.count)]
         queue.schedule(.clientSend(client: clientID), at: now + draw(0...(2 * options.clientThinkMicroseconds)))
     }
+
+    /// How many times a client sends one write before it gives up on it.
+    static let writeAttemptsMax = 4
+}
+
+/// One attempt of a client's operation, as it reaches a node.
+struct SimulatedRequest: Hashable, Sendable {
+    let requestID: UInt64
+    let operation: ClientOperation
+    let session: UInt64
+    let acknowledgedBelow: UInt64
+    let attempt: Int
 }

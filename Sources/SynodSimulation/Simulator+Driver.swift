@@ -92,7 +92,10 @@ extension Simulator {
         if let violation = nodes[position].lockWaits.observe(decoded, applied, store: nodes[position].store) {
             checker.fail("lock-waits", "n\(position + 1) at \(entry.index): \(violation)")
         }
-        if let client = nodes[position].pendingWrites.removeValue(forKey: decoded.requestID) {
+        // A copy of a write its client already had answered (or gave up) is answered to nobody.
+        var acknowledgedCopy = false
+        if applied.isCopy, case .error = applied.result { acknowledgedCopy = true }
+        if let client = nodes[position].pendingWrites.removeValue(forKey: decoded.requestID), !acknowledgedCopy {
             if applied.result == .waiting {
                 nodes[position].pendingWaits[decoded.requestID] = client
             } else {

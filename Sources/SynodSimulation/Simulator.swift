@@ -14,9 +14,10 @@ public struct Simulator {
         case deliver(RaftMessage)
         case diskWriteDone(node: Int, incarnation: Int)
         case clientSend(client: Int)
-        case requestArrives(node: Int, client: Int, requestID: UInt64, operation: ClientOperation)
+        case requestArrives(node: Int, client: Int, request: SimulatedRequest)
         case replyArrives(client: Int, requestID: UInt64, reply: ClientReply)
-        case clientTimeout(client: Int, requestID: UInt64)
+        case clientTimeout(client: Int, requestID: UInt64, attempt: Int)
+        case resend(client: Int, requestID: UInt64)
         case networkFault
         case clog(Link)
         case unclog(Link)
@@ -176,12 +177,14 @@ public struct Simulator {
             finish(ready, on: position, messagesAlreadySent: nodes[position].messagesSentEarly)
         case .clientSend(let client):
             clientSend(client)
-        case .requestArrives(let position, let client, let requestID, let operation):
-            requestArrives(at: position, from: client, requestID: requestID, operation: operation)
+        case .requestArrives(let position, let client, let request):
+            requestArrives(at: position, from: client, request)
         case .replyArrives(let client, let requestID, let reply):
             replyArrives(at: client, requestID: requestID, reply: reply)
-        case .clientTimeout(let client, let requestID):
-            clientTimeout(client, requestID: requestID)
+        case .clientTimeout(let client, let requestID, let attempt):
+            clientTimeout(client, requestID: requestID, attempt: attempt)
+        case .resend(let client, let requestID):
+            resend(client, requestID: requestID)
         case .networkFault:
             startNetworkFault()
         case .clog(let link):

@@ -12,6 +12,11 @@ import Testing
 /// node restarts (nothing poisoned the log).
 @Suite(.serialized)
 struct HostileInputProcessTests {
+    /// A write as a follower forwards it, with its own session.
+    static func forwardedWrite(_ command: KeyValueCommand) -> ForwardedRequest {
+        .write(KeyValueEntry(requestID: 1, timeMilliseconds: 0, command: command, session: 77))
+    }
+
     static let requestBytesMax = 1 << 20
 
     @Test func noInputStopsANodeAndTheClusterStaysWritableThroughRestarts() async throws {
@@ -65,7 +70,7 @@ struct HostileInputProcessTests {
 
         // A forged forwarded write sent without a handshake is never obeyed.
         let forged = PeerFrame.encodeForwarded(
-            .write(.redis(words: ["SET", "pwned", "1"].map { Array($0.utf8) })),
+            Self.forwardedWrite(.redis(words: ["SET", "pwned", "1"].map { Array($0.utf8) })),
             from: NodeID(UInt64(follower.nodeID)),
             requestID: 1,
             group: GroupID(1)
@@ -258,10 +263,10 @@ struct HostileInputProcessTests {
         ]
         let forwarded: [ForwardedRequest] = [
             .read(.redis(words: [Array("SCAN".utf8)])),
-            .write(.redis(words: [Array("GETEX".utf8)])),
-            .write(.redis(words: ["SETRANGE", "s", "9223372036854775807", "x"].map { Array($0.utf8) })),
-            .write(.evict(keys: [Array("after-client-attacks".utf8)])),
-            .write(.removeExpired(keys: [Array("big".utf8)])),
+            Self.forwardedWrite(.redis(words: [Array("GETEX".utf8)])),
+            Self.forwardedWrite(.redis(words: ["SETRANGE", "s", "9223372036854775807", "x"].map { Array($0.utf8) })),
+            Self.forwardedWrite(.evict(keys: [Array("after-client-attacks".utf8)])),
+            Self.forwardedWrite(.removeExpired(keys: [Array("big".utf8)])),
         ]
         for request in forwarded {
             frames.append(PeerFrame.encodeForwarded(request, from: other, requestID: 1, group: group))

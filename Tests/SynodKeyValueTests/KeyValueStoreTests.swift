@@ -244,7 +244,7 @@ struct KeyValueStoreTests {
         let entry = KeyValueEntry(requestID: 7, timeMilliseconds: 9, command: set("key", "value"), origin: 42)
         var current = entry.encoded
         #expect(try KeyValueEntry(decoding: current) == entry)
-        current.removeSubrange(17..<25)  // Without the origin field...
+        current.removeSubrange(17..<41)  // Without the origin and session fields...
         current[0] = 1  // ...as format 1 wrote it.
         let old = try KeyValueEntry(decoding: current)
         #expect(old.origin == 0 && old.command == entry.command && old.requestID == 7 && old.timeMilliseconds == 9)

@@ -22,6 +22,10 @@ final class InProcessCluster: Sendable {
     private let drivers: NIOLockedValueBox<[NodeID: NodeDriver]> = NIOLockedValueBox([:])
     /// Nodes cut off from all others: their messages are dropped both ways.
     private let isolated: NIOLockedValueBox<Set<NodeID>> = NIOLockedValueBox([])
+    /// Pairs of nodes whose consensus messages to each other are lost (other frames pass).
+    private let raftCuts: NIOLockedValueBox<Set<Set<NodeID>>> = NIOLockedValueBox([])
+    /// Nodes whose answers to forwarded requests are lost on the way.
+    private let answersLost: NIOLockedValueBox<Set<NodeID>> = NIOLockedValueBox([])
     private let ticks: NIOLockedValueBox<[RepeatedTask]> = NIOLockedValueBox([])
 
     init(nodes: Int) throws {
@@ -44,6 +48,7 @@ final class InProcessCluster: Sendable {
                 configuration.tickMilliseconds = 10
                 let driver = try NodeDriver(configuration: configuration, loop: loop, syncThreads: self.syncThreads)
                 driver.send = { [self] message in self.deliver(message) }
+                driver.sendFrame = { [self] frame, peer in self.deliver(frame, from: id, to: peer) }
                 self.drivers.withLockedValue { $0[id] = driver }
                 let interval = TimeAmount.milliseconds(10)
                 let task = loop.scheduleRepeatedTask(initialDelay: interval, delay: interval) { _ in driver.tick() }
@@ -53,13 +58,37 @@ final class InProcessCluster: Sendable {
     }
 
     private func deliver(_ message: RaftMessage) {
-        let cut = isolated.withLockedValue { $0.contains(message.from) || $0.contains(message.to) }
+        let cut =
+            isolated.withLockedValue { $0.contains(message.from) || $0.contains(message.to) }
+            || raftCuts.withLockedValue { $0.contains([message.from, message.to]) }
         guard !cut, let driver = drivers.withLockedValue({ $0[message.to] }) else { return }
         loop.execute { driver.receive(.message(group: NodeDriver.group, message)) }
     }
 
+    /// Delivers a peer frame (a forwarded request, its answer, a publish) as the transport does.
+    private func deliver(_ frame: [UInt8], from sender: NodeID, to receiver: NodeID) {
+        let cut = isolated.withLockedValue { $0.contains(sender) || $0.contains(receiver) }
+        guard !cut, let driver = drivers.withLockedValue({ $0[receiver] }) else { return }
+        var decoder = PeerFrameDecoder()
+        decoder.append(frame)
+        let output = decoder.next()
+        if case .forwardedResult = output, answersLost.withLockedValue({ $0.contains(sender) }) { return }
+        loop.execute { driver.receive(output) }
+    }
+
+    /// From now on, consensus messages between `first` and `second` are lost both ways.
+    func cutConsensus(between first: NodeID, and second: NodeID) {
+        raftCuts.withLockedValue { _ = $0.insert([first, second]) }
+    }
+
+    /// From now on, `node`'s answers to forwarded requests are lost (the requests arrive).
+    func loseAnswers(from node: NodeID) { answersLost.withLockedValue { _ = $0.insert(node) } }
+
     func isolate(_ node: NodeID) { isolated.withLockedValue { _ = $0.insert(node) } }
-    func heal() { isolated.withLockedValue { $0.removeAll() } }
+    func heal() {
+        isolated.withLockedValue { $0.removeAll() }
+        raftCuts.withLockedValue { $0.removeAll() }
+    }
 
     /// Runs `body` with the drivers on their loop.
     func onLoop<T: Sendable>(_ body: @escaping @Sendable ([NodeID: NodeDriver]) -> T) throws -> T {

@@ -128,12 +128,14 @@ struct HostileFrameTests {
         let frames = [
             PeerFrame.encodeForwarded(
                 .write(
-                    .set(
-                        key: [1],
-                        value: [2],
-                        condition: .ifAbsent,
-                        expiry: .afterMilliseconds(5),
-                        returnPrevious: true
+                    forwardedEntry(
+                        .set(
+                            key: [1],
+                            value: [2],
+                            condition: .ifAbsent,
+                            expiry: .afterMilliseconds(5),
+                            returnPrevious: true
+                        )
                     )
                 ),
                 from: NodeID(2),
@@ -141,7 +143,7 @@ struct HostileFrameTests {
                 group: GroupID(1)
             ),
             PeerFrame.encodeForwarded(
-                .write(.delete(keys: [[1], [2, 3]])),
+                .write(forwardedEntry(.delete(keys: [[1], [2, 3]]), session: 99)),
                 from: NodeID(2),
                 requestID: 8,
                 group: GroupID(1)
@@ -152,8 +154,9 @@ struct HostileFrameTests {
                 requestID: 9,
                 group: GroupID(1)
             ),
-            PeerFrame.encodeForwardedResult(.values([[1], nil, []]), requestID: 7, group: GroupID(1)),
-            PeerFrame.encodeForwardedResult(.error("ERR x"), requestID: 8, group: GroupID(1)),
+            PeerFrame.encodeForwardedResult(.values([[1], nil, []]), from: NodeID(2), requestID: 7, group: GroupID(1)),
+            PeerFrame.encodeForwardedResult(.error("ERR x"), from: NodeID(2), requestID: 8, group: GroupID(1)),
+            PeerFrame.encodeForwardedRefusal("TRYAGAIN x", from: NodeID(2), requestID: 9, group: GroupID(1)),
             PeerFrame.encodePublish(channel: [1, 2], message: [3], group: GroupID(1)),
         ]
         for round in 0..<20_000 {

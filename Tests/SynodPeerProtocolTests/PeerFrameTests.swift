@@ -75,9 +75,17 @@ struct PeerFrameTests {
     @Test func forwardedRequestsAndResultsRoundTrip() {
         let requests: [ForwardedRequest] = [
             .write(
-                .set(key: [1], value: [2], condition: .ifAbsent, expiry: .afterMilliseconds(5), returnPrevious: true)
+                forwardedEntry(
+                    .set(
+                        key: [1],
+                        value: [2],
+                        condition: .ifAbsent,
+                        expiry: .afterMilliseconds(5),
+                        returnPrevious: true
+                    )
+                )
             ),
-            .write(.delete(keys: [[1], [2, 3]])),
+            .write(forwardedEntry(.delete(keys: [[1], [2, 3]]), session: 99)),
             .read(.get(key: [9])),
             .read(.multiGet(keys: [[1], []])),
             .read(.exists(keys: [[4]])),
@@ -95,9 +103,18 @@ struct PeerFrameTests {
             expected.append(.forwardedRequest(group: GroupID(1), from: Self.node2, requestID: UInt64(offset), request))
         }
         for (offset, result) in results.enumerated() {
-            stream += PeerFrame.encodeForwardedResult(result, requestID: UInt64(offset), group: GroupID(2))
-            expected.append(.forwardedResult(group: GroupID(2), requestID: UInt64(offset), result))
+            stream += PeerFrame.encodeForwardedResult(
+                result,
+                from: Self.node2,
+                requestID: UInt64(offset),
+                group: GroupID(2)
+            )
+            expected.append(
+                .forwardedResult(group: GroupID(2), from: Self.node2, requestID: UInt64(offset), .answered(result))
+            )
         }
+        stream += PeerFrame.encodeForwardedRefusal("TRYAGAIN x", from: Self.node2, requestID: 40, group: GroupID(2))
+        expected.append(.forwardedResult(group: GroupID(2), from: Self.node2, requestID: 40, .refused("TRYAGAIN x")))
         #expect(Self.decodeAll(stream, pieceSize: 5) == expected)
     }
 
@@ -141,4 +158,16 @@ struct PeerFrameTests {
         #expect(decoder.next() == .garbage("peer frame of \(payloadCount) bytes over the limit 16"))
         #expect(decoder.next() == .garbage("peer frame of \(payloadCount) bytes over the limit 16"))
     }
+}
+
+/// A write as a follower forwards it: the entry with its session and request id, unstamped.
+func forwardedEntry(_ command: KeyValueCommand, session: UInt64 = 0) -> KeyValueEntry {
+    KeyValueEntry(
+        requestID: 5,
+        timeMilliseconds: 0,
+        command: command,
+        origin: 3,
+        session: session,
+        acknowledgedBelow: 4
+    )
 }
