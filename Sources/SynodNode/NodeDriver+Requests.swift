@@ -39,29 +39,68 @@ extension NodeDriver {
         queueReadyProcessing()
     }
 
-    /// Hands a read to the leader; answers TRYAGAIN if there is none, if the leader changes,
-    /// or if it does not answer in time (a read changed nothing: TRYAGAIN is always honest).
+    /// A read this follower forwards to the leader. While no leader is known it is held, and
+    /// sent when one is; when the leader changes it is sent to the new one (a read changes
+    /// nothing, so asking again is safe).
+    struct ForwardedRead {
+        let command: ReadCommand
+        let promise: EventLoopPromise<KeyValueResult>
+        var sentTo: NodeID?
+    }
+
+    /// Hands a read to the leader, or holds it until one is known; answers TRYAGAIN if no
+    /// leader answers within `forwardTimeout`.
     func forward(_ command: ReadCommand, promise: EventLoopPromise<KeyValueResult>) {
-        guard let leader = replica.leader, leader != configuration.nodeID else {
-            return promise.succeed(.error("TRYAGAIN no leader elected yet"))
-        }
+        // Requests sent to an earlier leader go to the new one before this one.
+        noticeLeaderChange()
         let requestID = nextRequestID
         nextRequestID += 1
+        pendingForwards[requestID] = ForwardedRead(command: command, promise: promise)
+        if let leader = replica.leader { send(read: requestID, to: leader) }
+        loop.scheduleTask(in: Self.forwardTimeout) {
+            guard let read = self.pendingForwards.removeValue(forKey: requestID) else { return }
+            let why =
+                read.sentTo.map { "the leader (node \($0.rawValue)) did not answer in time" } ?? "no leader elected"
+            read.promise.succeed(.error("TRYAGAIN \(why); retry"))
+            self.deliverReplies()
+        }
+    }
+
+    /// Sends a held or forwarded read to `leader` (served here when this node leads now).
+    func send(read requestID: UInt64, to leader: NodeID) {
+        guard var read = pendingForwards[requestID] else { return }
+        guard leader != configuration.nodeID else {
+            pendingForwards[requestID] = nil
+            return self.read(read.command, promise: read.promise, mayForward: false)
+        }
         metrics.forwardedRequests.increment()
-        pendingForwards[requestID] = promise
+        read.sentTo = leader
+        pendingForwards[requestID] = read
         sendFrame(
             PeerFrame.encodeForwarded(
-                .read(command),
+                .read(read.command),
                 from: configuration.nodeID,
                 requestID: requestID,
                 group: Self.group
             ),
             leader
         )
-        loop.scheduleTask(in: Self.forwardTimeout) {
-            self.pendingForwards.removeValue(forKey: requestID)?.succeed(
-                .error("TRYAGAIN the leader (node \(leader.rawValue)) did not answer in time; retry")
-            )
+    }
+
+    /// The leader changed: the reads and writes sent to another leader, and those held while
+    /// none was known, go to this one in the order their clients sent them (a connection's
+    /// read must not overtake its earlier write).
+    func resend(to leader: NodeID?) {
+        guard !outstandingWrites.isEmpty || !pendingForwards.isEmpty else { return }
+        let requests = (Array(outstandingWrites.keys) + Array(pendingForwards.keys)).sorted()
+        for requestID in requests {
+            if pendingForwards[requestID] != nil {
+                guard pendingForwards[requestID]?.sentTo != leader else { continue }
+                pendingForwards[requestID]?.sentTo = nil
+                if let leader { send(read: requestID, to: leader) }
+            } else {
+                resendWrite(requestID, to: leader)
+            }
         }
     }
 

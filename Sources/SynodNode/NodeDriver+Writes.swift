@@ -49,13 +49,13 @@ extension NodeDriver {
     static let writeAnswerMax = TimeAmount.seconds(60)
 
     /// A write from a client of this node: proposed here when this node leads, forwarded to
-    /// the leader otherwise.
+    /// the leader otherwise, held while no leader is known.
     func write(_ command: KeyValueCommand, promise: EventLoopPromise<KeyValueResult>, origin: UInt64 = 0) {
         precondition(loop.inEventLoop, "driver state is confined to its loop")
         guard !stopped else { return promise.succeed(.error("ERR node stopping")) }
-        // Writes sent to an earlier leader go to the new one before this one.
+        // Requests sent to an earlier leader go to the new one before this one.
         noticeLeaderChange()
-        guard let leader = replica.leader else { return promise.succeed(.error("TRYAGAIN no leader elected yet")) }
+        let leader = replica.leader
         if leader == configuration.nodeID, let refusal = leaderNotReady() {
             return promise.succeed(refusal)
         }
@@ -69,6 +69,9 @@ extension NodeDriver {
             deadline: now + Self.writeCheckInterval,
             giveUpAt: now + Self.writeAnswerMax
         )
+        // Without a known leader (an election, or a follower that missed heartbeats under
+        // load) it is held, and sent when one is known (`resend`).
+        guard let leader else { return }
         if let refusal = send(requestID, to: leader) {
             outstandingWrites[requestID] = nil
             promise.succeed(refusal)
@@ -134,17 +137,15 @@ extension NodeDriver {
         return lowestUnanswered
     }
 
-    /// The leader changed: every write sent to another leader goes to this one, oldest first
-    /// (so that a connection's writes keep their order), keeping its identity.
-    func resendWrites(to leader: NodeID?) {
-        guard !outstandingWrites.isEmpty else { return }
-        for requestID in outstandingWrites.keys.sorted() where outstandingWrites[requestID]?.sentTo != leader {
-            outstandingWrites[requestID]?.sentTo = nil
-            guard let leader else { continue }
-            if leader == configuration.nodeID, leaderNotReady() != nil { continue }
-            // A refusal here leaves it to the copies already sent (or to its deadline).
-            _ = send(requestID, to: leader)
-        }
+    /// The leader changed: a write sent to another leader (or held while none was known) goes
+    /// to this one, keeping its identity (`resend` calls this oldest first).
+    func resendWrite(_ requestID: UInt64, to leader: NodeID?) {
+        guard let write = outstandingWrites[requestID], write.sentTo != leader else { return }
+        outstandingWrites[requestID]?.sentTo = nil
+        guard let leader else { return }
+        if leader == configuration.nodeID, leaderNotReady() != nil { return }
+        // A refusal here leaves it to the copies already sent (or to its deadline).
+        _ = send(requestID, to: leader)
     }
 
     /// The answer to an outstanding write is known.
@@ -187,7 +188,8 @@ extension NodeDriver {
                 continue
             }
             outstandingWrites[requestID] = nil
-            repliesToDeliver.append((write.promise, Self.unanswered(write, "no leader answered in time")))
+            let why = replica.leader == nil ? "no leader elected" : "no leader answered in time"
+            repliesToDeliver.append((write.promise, Self.unanswered(write, why)))
         }
     }
 

@@ -30,8 +30,8 @@ final class NodeDriver: @unchecked Sendable {
     var send: @Sendable (RaftMessage) -> Void = { _ in }
     /// Sends an encoded frame (a forwarded request or its result) to a peer.
     var sendFrame: @Sendable ([UInt8], NodeID) -> Void = { _, _ in }
-    /// Reads this follower forwarded to the leader, waiting for its answer.
-    var pendingForwards: [UInt64: EventLoopPromise<KeyValueResult>] = [:]
+    /// Reads this follower forwards to the leader, until answered (NodeDriver+Requests).
+    var pendingForwards: [UInt64: ForwardedRead] = [:]
     /// Called once when storage fails: the node must stop.
     var onFatalError: @Sendable (String) -> Void = { _ in }
 
@@ -216,19 +216,14 @@ final class NodeDriver: @unchecked Sendable {
         _ = try? replica.propose(entry.encoded)
     }
 
-    /// When the leader changes (it died, or lost an election): the reads forwarded to the old
-    /// one end with TRYAGAIN (a read changes nothing), and the writes sent to it go to the new
-    /// one (`resendWrites`).
+    /// When the leader changes (it died, lost an election, or a follower stopped hearing it
+    /// for an election timeout): the reads and writes sent to another leader, and those held
+    /// while none was known, go to the new one (`resend`).
     func noticeLeaderChange() {
         let leader = replica.leader
         if leader != knownLeader {
             knownLeader = leader
-            let failed = pendingForwards
-            pendingForwards = [:]
-            for promise in failed.values {
-                promise.succeed(.error("TRYAGAIN the leader changed before answering; retry"))
-            }
-            resendWrites(to: leader)
+            resend(to: leader)
         }
         // A leader that steps down within its term (check-quorum) has abandoned the reads
         // still waiting for their ReadIndex: they would wait forever. When the term changes,
@@ -276,13 +271,13 @@ final class NodeDriver: @unchecked Sendable {
             switch outcome {
             case .answered(let result):
                 if let read = pendingForwards.removeValue(forKey: requestID) {
-                    read.succeed(result)
+                    read.promise.succeed(result)
                 } else {
                     answer(requestID, with: result)
                 }
             case .refused(let message):
                 if let read = pendingForwards.removeValue(forKey: requestID) {
-                    read.succeed(.error(message))
+                    read.promise.succeed(.error(message))
                 } else {
                     refused(requestID, by: from, message)
                 }
