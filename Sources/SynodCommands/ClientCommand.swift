@@ -80,6 +80,8 @@ public enum ConnectionCommand: Hashable, Sendable {
     case pubsubNumpat
     /// CONFIG SET of the parameters a node can change at run time.
     case configSetKeyspaceEvents(KeyspaceEvents)
+    /// ACL SETUSER, GETUSER, ...: this node's users.
+    case acl(ACLCommand)
 }
 
 public struct TrackingOptions: Hashable, Sendable {

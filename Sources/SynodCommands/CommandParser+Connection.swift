@@ -89,6 +89,8 @@ extension CommandParser {
             return try parseCluster(arguments)
         case "readwrite":
             return .readWrite
+        case "acl":
+            return try parseACL(arguments)
         default:
             preconditionFailure("\(name) is in the arity table but not parsed")
         }

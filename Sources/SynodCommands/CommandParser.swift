@@ -15,7 +15,7 @@ public enum CommandParser {
         "elect.leader": 2, "elect.resign": 3, "watch.key": -2, "watch.prefix": -2, "watch.cancel": 1,
         "time": 1, "multi": 1, "exec": 1, "discard": 1, "watch": -2, "unwatch": 1, "cluster": -2,
         "subscribe": -2, "unsubscribe": -1, "psubscribe": -2, "punsubscribe": -1, "publish": 3, "pubsub": -2,
-        "service.register": -6, "service.deregister": 3, "service.list": 2, "service.watch": -2,
+        "service.register": -6, "service.deregister": 3, "service.list": 2, "service.watch": -2, "acl": -2,
     ].merging(
         RedisWordCommands.writeArities.merging(RedisWordCommands.readArities) { _, _ in
             preconditionFailure("a command is both a write and a read")

@@ -9,6 +9,8 @@ public struct CommandInfo: Hashable, Sendable {
     public let firstKey: Int
     public let lastKey: Int
     public let step: Int
+    /// The ACL categories (`CommandParser.categories`), which COMMAND INFO shows as `@read` ...
+    public let categories: [ACLCategory]
 }
 
 extension CommandParser {
@@ -26,7 +28,7 @@ extension CommandParser {
         "subscribe", "unsubscribe", "psubscribe", "punsubscribe", "publish", "pubsub", "cluster", "lease.grant",
         "lease.keepalive", "lease.revoke", "lease.ttl", "watch.cancel", "object", "service.list", "service.watch",
         "service.register", "service.deregister", "elect.campaign", "elect.leader", "elect.resign", "lock.acquire",
-        "lock.release", "lock.refresh", "lock.info", "watch.prefix",
+        "lock.release", "lock.refresh", "lock.info", "watch.prefix", "acl",
     ]
 
     public static func commandInfo(_ name: String) -> CommandInfo? {
@@ -43,7 +45,15 @@ extension CommandParser {
             }
         }
         if ["subscribe", "unsubscribe", "psubscribe", "punsubscribe", "publish"].contains(name) { flags = ["pubsub"] }
-        return CommandInfo(name: name, arity: arity, flags: flags, firstKey: first, lastKey: last, step: step)
+        return CommandInfo(
+            name: name,
+            arity: arity,
+            flags: flags,
+            firstKey: first,
+            lastKey: last,
+            step: step,
+            categories: categories[name] ?? []
+        )
     }
 
     public static var allCommandInfo: [CommandInfo] { commandNames.compactMap(commandInfo) }

@@ -60,6 +60,16 @@ public struct NodeConfiguration: Sendable {
     public var requirePassword: [UInt8]?
     /// Without a password, refuse clients that are not on loopback (Redis's protected mode).
     public var protectedMode = true
+    /// ACL users from a file (`--aclfile`), besides the default user.
+    public var accessControl = AccessControlSettings()
+    /// Per-connection bounds: query buffer, subscriptions, tracking prefixes, watches.
+    public var clientLimits = ClientLimits()
+    /// TLS on the client port (`--tls-cert-file`, `--tls-key-file`, `--tls-ca-cert-file`);
+    /// nil for plaintext.
+    public var clientTLS: ClientTLS?
+    /// Mutual TLS between peers (`--peer-tls-cert-file`, `--peer-tls-key-file`,
+    /// `--peer-tls-ca-file`); nil for plain TCP, where the cluster secret or loopback decides.
+    public var peerTLS: PeerTLS?
     /// Key changes each node keeps for watches to replay (WATCH.* FROM a revision); older
     /// revisions are compacted.
     public var watchHistoryChanges = 100_000
@@ -119,6 +129,7 @@ public struct NodeConfiguration: Sendable {
             return "the cluster secret must have at least 16 bytes"
         }
         if watchHistoryChanges < 1 { return "the watch history must keep at least 1 change" }
+        if let problem = clientLimits.problem(requestBytesMax: requestBytesMax) { return problem }
         if !(0...64).contains(ioThreads) { return "--io-threads must be 0...64" }
         if snapshotIntervalEntries < 1 { return "the snapshot interval must be at least 1 entry" }
         return nil

@@ -12,6 +12,12 @@ import SynodCore
 /// id: every frame on it must come from that id. Without a secret the ids are only claimed, so
 /// a node without one accepts peer connections from loopback only.
 ///
+/// With peer mutual TLS (`PeerTLS`) the handshake runs inside the TLS connection, and each end
+/// also checks that the id the other claims is the one its verified certificate names
+/// (`PeerCertificateName`). The certificate then authenticates the claim, with or without a
+/// secret, so loopback is no longer required; the handshake still carries the cluster id and
+/// the incarnation, which no certificate does.
+///
 /// Every message has a fixed size, so a reader waits for exactly that many bytes and checks
 /// magic, version and kind before anything else.
 struct PeerHandshake: Sendable {
@@ -27,19 +33,57 @@ struct PeerHandshake: Sendable {
         case challenge = 1
         case response = 2
         case proof = 3
+        /// Sent instead of the proof when the accepting node refuses a peer that proved it
+        /// holds the secret, so that the refused node can log why (same size as a proof).
+        case refusal = 4
+    }
+
+    /// Why an authenticated peer is refused, as a refusal message carries it.
+    enum RefusalReason: UInt64 {
+        /// The peer's data is not the data this node knew it by: it lost or replaced it.
+        case dataLost = 1
+
+        var explanation: String {
+            switch self {
+            case .dataLost:
+                "this node's data directory is not the one the cluster knew (it was lost or replaced): "
+                    + "it cannot rejoin as the same member; remove it and add it back as a new member"
+            }
+        }
+    }
+
+    /// The message that refuses a peer for `reason`.
+    static func refusal(_ reason: RefusalReason) -> [UInt8] {
+        var writer = header(.refusal)
+        writer.write(reason.rawValue)
+        writer.writeRaw([UInt8](repeating: 0, count: proofCount - 6 - 8))
+        return writer.bytes
+    }
+
+    /// Whether `bytes` (a proof's worth) is a refusal, and why; nil when it is not one (or
+    /// names a reason this node does not know, which the proof's check then refuses).
+    static func refusalReason(in bytes: ArraySlice<UInt8>) -> RefusalReason? {
+        guard bytes.count == proofCount, bytes[bytes.startIndex + 5] == Kind.refusal.rawValue,
+            let fields = try? Fields(bytes, .refusal, count: proofCount)
+        else { return nil }
+        return RefusalReason(rawValue: fields.uint64(at: 6))
     }
 
     /// The cluster secret; nil for a cluster that trusts loopback.
     let key: SymmetricKey?
     /// This node's cluster (`NodeIdentity.clusterID`): a peer of another is refused.
     let clusterID: UInt64
+    /// Peers use mutual TLS: the id each end claims must be the one its certificate names.
+    let certificatesNameNodes: Bool
 
-    init(secret: [UInt8]?, clusterID: UInt64) {
+    init(secret: [UInt8]?, clusterID: UInt64, certificatesNameNodes: Bool = false) {
         key = secret.map { SymmetricKey(data: $0) }
         self.clusterID = clusterID
+        self.certificatesNameNodes = certificatesNameNodes
     }
 
-    var requiresLoopback: Bool { key == nil }
+    /// Nothing proves a claimed id (no secret, no certificate): only loopback peers are trusted.
+    var requiresLoopback: Bool { key == nil && !certificatesNameNodes }
 
     struct Refusal: Error, CustomStringConvertible {
         let description: String
@@ -58,12 +102,14 @@ struct PeerHandshake: Sendable {
     }
 
     /// Checks the connecting node's response to `challenge`; returns its id, the incarnation
-    /// of its data and the proof to send back.
+    /// of its data and the proof to send back. `certifiedClient` is the node the connecting
+    /// end's TLS certificate names, when `certificatesNameNodes`.
     func acceptResponse(
         _ bytes: ArraySlice<UInt8>,
         server: NodeID,
         serverNonce: [UInt8],
-        members: Set<NodeID>
+        members: Set<NodeID>,
+        certifiedClient: NodeID? = nil
     ) throws(Refusal) -> (client: NodeID, incarnation: UInt64, proof: [UInt8]) {
         let fields = try Fields(bytes, .response, count: Self.responseCount)
         let clientRaw = fields.uint64(at: 6)
@@ -73,6 +119,7 @@ struct PeerHandshake: Sendable {
             throw Refusal("node \(clientRaw) is not another member of this cluster")
         }
         let client = NodeID(clientRaw)
+        try checkCertified(certifiedClient, claimed: client)
         let clientCluster = fields.uint64(at: 22)
         let incarnation = fields.uint64(at: 30)
         let clientNonce = fields.raw(at: 38, count: Self.nonceCount)
@@ -94,13 +141,15 @@ struct PeerHandshake: Sendable {
     // MARK: - The connecting side
 
     /// Answers the accepting node's challenge; returns the response and what its proof must
-    /// verify.
+    /// verify. `certifiedServer` is the node the accepting end's TLS certificate names, when
+    /// `certificatesNameNodes`.
     func respond(
         to bytes: ArraySlice<UInt8>,
         client: NodeID,
         incarnation: UInt64,
         expectedServer: NodeID,
-        nonce: [UInt8]
+        nonce: [UInt8],
+        certifiedServer: NodeID? = nil
     ) throws(Refusal) -> (response: [UInt8], transcript: [UInt8]) {
         precondition(nonce.count == Self.nonceCount, "a nonce of \(nonce.count) bytes")
         let fields = try Fields(bytes, .challenge, count: Self.challengeCount)
@@ -110,6 +159,7 @@ struct PeerHandshake: Sendable {
         guard serverRaw == expectedServer.rawValue else {
             throw Refusal("node \(expectedServer.rawValue)'s address is served by node \(serverRaw)")
         }
+        try checkCertified(certifiedServer, claimed: expectedServer)
         guard serverCluster == clusterID else {
             throw Refusal("node \(serverRaw) belongs to another cluster (\(String(serverCluster, radix: 16)))")
         }
@@ -131,6 +181,15 @@ struct PeerHandshake: Sendable {
         guard let key else { return }
         guard HMAC<SHA256>.isValidAuthenticationCode(mac, authenticating: [0x53] + transcript, using: key) else {
             throw Refusal("the node at this address does not hold the cluster secret")
+        }
+    }
+
+    /// With mutual TLS, refuses a peer whose claimed id is not the one its certificate names.
+    private func checkCertified(_ certified: NodeID?, claimed: NodeID) throws(Refusal) {
+        guard certificatesNameNodes else { return }
+        guard let certified else { throw Refusal("node \(claimed.rawValue) presented no certificate") }
+        guard certified == claimed else {
+            throw Refusal("a peer claims node \(claimed.rawValue) but its certificate names node \(certified.rawValue)")
         }
     }
 

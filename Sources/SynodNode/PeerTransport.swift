@@ -10,7 +10,9 @@ import SynodRaft
 /// decoded frame by frame. Every connection starts with a `PeerHandshake` that binds it to
 /// the connecting node's id (proved with the cluster secret when there is one; without one,
 /// only loopback connections are accepted); a frame whose sender is not that node is dropped
-/// and counted. A peer that sends garbage is logged and disconnected.
+/// and counted. A peer that sends garbage is logged and disconnected. With `PeerTLS`, every
+/// connection is mutual TLS first and the handshake runs inside it, checking each claimed id
+/// against the node the other end's certificate names.
 ///
 /// Never blocks the driver: a message to a peer that is not connected waits in a bounded queue
 /// and is dropped when it is full or the connection fails (Raft resends what matters).
@@ -24,8 +26,12 @@ final class PeerTransport: @unchecked Sendable {
     let nodeID: NodeID
     let addresses: [NodeID: HostPort]
     let logger: Logger
+    /// Peers' refusals of this node, logged as warnings at most every 10 s.
+    let refusedByPeers = RateLimitedLog(interval: .seconds(10))
     let handshake: PeerHandshake
     let identity: NodeIdentity
+    /// Mutual TLS on every peer connection; nil for plain TCP.
+    let tls: PeerTLS?
     /// Hands a received frame (a Raft message, a forwarded request or its result) to the driver.
     let deliver: @Sendable (PeerFrameDecoder.Output) -> Void
     /// Counts a refused connection or a dropped frame (and logs it, at most once a second).
@@ -48,6 +54,7 @@ final class PeerTransport: @unchecked Sendable {
         addresses: [NodeID: HostPort],
         clusterSecret: [UInt8]?,
         identity: NodeIdentity,
+        tls: PeerTLS? = nil,
         logger: Logger,
         refused: @escaping @Sendable (String, SocketAddress?) -> Void,
         deliver: @escaping @Sendable (PeerFrameDecoder.Output) -> Void
@@ -56,8 +63,13 @@ final class PeerTransport: @unchecked Sendable {
         self.loop = group.next()
         self.nodeID = nodeID
         self.addresses = addresses
-        self.handshake = PeerHandshake(secret: clusterSecret, clusterID: identity.clusterID)
+        self.handshake = PeerHandshake(
+            secret: clusterSecret,
+            clusterID: identity.clusterID,
+            certificatesNameNodes: tls != nil
+        )
         self.identity = identity
+        self.tls = tls
         self.logger = logger
         self.refused = refused
         self.deliver = deliver
@@ -119,9 +131,15 @@ final class PeerTransport: @unchecked Sendable {
         let handshake = self.handshake
         let nodeID = self.nodeID
         let incarnation = identity.incarnation
+        let tls = self.tls
         ClientBootstrap(group: loop)
             .connectTimeout(.seconds(1))
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    if let tls { try channel.pipeline.syncOperations.addHandler(try tls.makeClientHandler()) }
+                }
+            }
             .connect(host: address.host, port: address.port)
             .flatMap { channel -> EventLoopFuture<Channel> in
                 let proved = channel.eventLoop.makePromise(of: Void.self)
@@ -162,7 +180,11 @@ final class PeerTransport: @unchecked Sendable {
             }
         case .failure(let error):
             let next = min(backoff * 2, Self.backoffMilliseconds.maximum)
-            logger.debug("peer connect failed", metadata: ["peer.id": "\(peer.rawValue)", "error": "\(error)"])
+            if let refusal = error as? RefusedByPeer {
+                refusedByPeers.report("\(refusal)", remote: nil, logger: logger)
+            } else {
+                logger.debug("peer connect failed", metadata: ["peer.id": "\(peer.rawValue)", "error": "\(error)"])
+            }
             peers[peer] = .idle(retryAfter: .now() + .milliseconds(Int64(backoff)), backoffMilliseconds: next)
         }
     }
@@ -181,11 +203,15 @@ final class PeerTransport: @unchecked Sendable {
         let members = Set(addresses.keys)
         let refused = self.refused
         let identity = self.identity
+        let tls = self.tls
         if handshake.requiresLoopback {
             logger.notice(
                 "no --cluster-secret-file: peer connections are accepted from loopback only",
                 metadata: ["peer.address": "\(address)"]
             )
+        }
+        if tls != nil {
+            logger.info("peer connections use mutual TLS", metadata: ["peer.address": "\(address)"])
         }
         return try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
@@ -193,6 +219,13 @@ final class PeerTransport: @unchecked Sendable {
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    if let tls {
+                        try channel.pipeline.syncOperations.addHandlers(
+                            tls.makeServerHandlers(timeout: Self.handshakeTimeout) { reason, remote in
+                                refused("closing a peer connection: \(reason)", remote)
+                            }
+                        )
+                    }
                     try channel.pipeline.syncOperations.addHandler(
                         PeerInboundHandler(
                             handshake: handshake,
@@ -296,13 +329,21 @@ final class PeerInboundHandler: ChannelInboundHandler {
                 return
             }
             do {
+                let pipeline = context.pipeline.syncOperations
+                let certified = try PeerCertificateName.certifiedNode(for: handshake, in: pipeline)
                 let (client, incarnation, proof) = try handshake.acceptResponse(
                     received[..<PeerHandshake.responseCount],
                     server: server,
                     serverNonce: nonce,
-                    members: members
+                    members: members,
+                    certifiedClient: certified
                 )
                 if let refusal = identity.admit(client, incarnation: incarnation) {
+                    // The peer proved it holds the secret: it is told why, so its log says.
+                    context.writeAndFlush(
+                        wrapOutboundOut(ByteBuffer(bytes: PeerHandshake.refusal(.dataLost))),
+                        promise: nil
+                    )
                     return refuse(refusal, context: context)
                 }
                 state = .authenticated(client)
@@ -326,6 +367,8 @@ final class PeerInboundHandler: ChannelInboundHandler {
                 refused("a message from node \(message.from.rawValue) on node \(peer.rawValue)'s connection", nil)
             case .forwardedRequest(_, let from, _, _) where from != peer:
                 refused("a request from node \(from.rawValue) on node \(peer.rawValue)'s connection", nil)
+            case .forwardedResult(_, let from, _, _) where from != peer:
+                refused("a result from node \(from.rawValue) on node \(peer.rawValue)'s connection", nil)
             case .message, .forwardedRequest, .forwardedResult, .published:
                 deliver(output)
             case .needMoreData:
@@ -346,6 +389,14 @@ final class PeerInboundHandler: ChannelInboundHandler {
     func errorCaught(context: ChannelHandlerContext, error: Error) {
         context.close(promise: nil)
     }
+}
+
+/// A peer refused this node's connection and said why (`PeerHandshake.RefusalReason`).
+struct RefusedByPeer: Error, CustomStringConvertible {
+    let peer: NodeID
+    let reason: PeerHandshake.RefusalReason
+
+    var description: String { "node \(peer.rawValue) refuses this node's peer connections: \(reason.explanation)" }
 }
 
 /// The connecting side of `PeerHandshake`: answers the challenge, checks the proof, and then
@@ -390,18 +441,24 @@ final class PeerOutboundHandshakeHandler: ChannelInboundHandler {
             if case .awaitingChallenge = state, received.count >= PeerHandshake.challengeCount {
                 var random = SystemRandomNumberGenerator()
                 let nonce = (0..<PeerHandshake.nonceCount).map { _ in UInt8.random(in: .min ... .max, using: &random) }
+                let pipeline = context.pipeline.syncOperations
+                let certified = try PeerCertificateName.certifiedNode(for: handshake, in: pipeline)
                 let (response, transcript) = try handshake.respond(
                     to: received[..<PeerHandshake.challengeCount],
                     client: client,
                     incarnation: incarnation,
                     expectedServer: server,
-                    nonce: nonce
+                    nonce: nonce,
+                    certifiedServer: certified
                 )
                 state = .awaitingProof(transcript: transcript)
                 received.removeFirst(PeerHandshake.challengeCount)
                 context.writeAndFlush(wrapOutboundOut(ByteBuffer(bytes: response)), promise: nil)
             }
             if case .awaitingProof(let transcript) = state, received.count >= PeerHandshake.proofCount {
+                if let reason = PeerHandshake.refusalReason(in: received[..<PeerHandshake.proofCount]) {
+                    throw RefusedByPeer(peer: server, reason: reason)
+                }
                 try handshake.verifyProof(received[..<PeerHandshake.proofCount], transcript: transcript)
                 received.removeFirst(PeerHandshake.proofCount)
                 state = .proved

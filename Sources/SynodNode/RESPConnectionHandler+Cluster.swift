@@ -38,7 +38,8 @@ extension RESPConnectionHandler {
             writer.integer(Int64(info.firstKey))
             writer.integer(Int64(info.lastKey))
             writer.integer(Int64(info.step))
-            writer.setHeader(0)
+            writer.setHeader(info.categories.count)
+            for category in info.categories { writer.simpleString("@" + category.rawValue) }
         }
     }
 

@@ -31,6 +31,10 @@ extension RESPConnectionHandler {
             readsMayBeStale = false
             writer.simpleString("OK")
         case .watch(let key, let isPrefix, let from):
+            if let refusal = watchesRefusal {
+                writer.error(refusal)
+                break
+            }
             startWatch(key: key, isPrefix: isPrefix, from: from, slot: slot, context: context)
             return
         case .watchCancel:
@@ -56,20 +60,25 @@ extension RESPConnectionHandler {
         case .quit:
             writer.simpleString("OK")
             closeAfterFlush = true
+        case .acl(let command):
+            runACLCommand(command, slot: slot, context: context)
+            return
         case .auth(let credentials):
-            if let refusal = shared.authentication.refusal(of: credentials) {
-                writer.error(refusal)
-            } else {
-                authenticate()
+            switch shared.authentication.authenticate(credentials) {
+            case .success(let user):
+                authenticate(as: user)
                 writer.simpleString("OK")
+            case .failure(let refusal):
+                writer.error(refusal.message)
             }
         case .hello(let protocolVersion, let name, let credentials):
             if let credentials {
-                if let refusal = shared.authentication.refusal(of: credentials) {
-                    writer.error(refusal)
-                    break
+                switch shared.authentication.authenticate(credentials) {
+                case .success(let user): authenticate(as: user)
+                case .failure(let refusal):
+                    writer.error(refusal.message)
+                    return complete(slot, writer.take(), context: context)
                 }
-                authenticate()
             }
             if let protocolVersion { version = protocolVersion == 3 ? .resp3 : .resp2 }
             if let name { clientName = name }
@@ -174,11 +183,6 @@ extension RESPConnectionHandler {
         writer.bulkString("master")
         writer.bulkString("modules")
         writer.arrayHeader(0)
-    }
-
-    func authenticate() {
-        isAuthenticated = true
-        decoder.isAuthenticated = true
     }
 
     /// What a client that has not authenticated gets instead of running `parsed`, or nil

@@ -16,6 +16,10 @@ extension RESPConnectionHandler {
         switch command {
         case .subscribe(let channels), .psubscribe(let channels):
             let isPattern = if case .psubscribe = command { true } else { false }
+            if let refusal = subscriptionLimitRefusal(adding: channels, isPattern: isPattern) {
+                writer.error(refusal)
+                break
+            }
             registerSubscriber(context: context)
             for channel in channels {
                 if isPattern { subscribedPatterns.insert(channel) } else { subscribedChannels.insert(channel) }

@@ -21,6 +21,10 @@ extension RESPConnectionHandler {
                 writer.error("ERR The client ID you want redirect to does not exist")
                 break
             }
+            if let refusal = trackingPrefixRefusal(options.prefixes) {
+                writer.error(refusal)
+                break
+            }
             tracking = options
             trackedKeys = []
             let client = TrackingHub.Client(

@@ -81,6 +81,10 @@ extension RESPConnectionHandler {
             watchedVersions = []
             writer.simpleString("OK")
         case .watchKeys(let keys):
+            if let refusal = watchedKeysRefusal(adding: keys) {
+                writer.error(refusal)
+                break
+            }
             watchKeys(keys, slot: slot, context: context)
             return
         default:

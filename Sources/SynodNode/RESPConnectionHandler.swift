@@ -31,7 +31,9 @@ final class ClientContext: Sendable {
         self.configuration = configuration
         authentication = ClientAuthentication(
             password: configuration.requirePassword,
-            protectedMode: configuration.protectedMode
+            protectedMode: configuration.protectedMode,
+            aclFilePath: configuration.accessControl.filePath,
+            fileUsers: configuration.accessControl.fileUsers
         )
     }
 
@@ -48,6 +50,10 @@ final class ClientContext: Sendable {
         var lastActiveAt: NIODeadline
         var lastCommand = "NULL"
         var resp = 2
+        /// The ACL user the connection acts as.
+        var user = AccessControlList.defaultName
+        /// Tells the connection, on its own loop, that its user changed or is gone.
+        let accessChanged: @Sendable (AccessChange) -> Void
         var subscriptions = 0
         var patterns = 0
         var inMulti = false
@@ -60,7 +66,8 @@ final class ClientContext: Sendable {
             return
                 "id=\(id) addr=\(address) laddr=\(localAddress) fd=-1 name=\(name.map { String(decoding: $0, as: UTF8.self) } ?? "") "
                 + "age=\(age) idle=\(idle) flags=\(flags.isEmpty ? "N" : flags) db=0 sub=\(subscriptions) psub=\(patterns) "
-                + "ssub=0 multi=\(inMulti ? 0 : -1) cmd=\(lastCommand) user=default redir=-1 resp=\(resp)"
+                + "ssub=0 multi=\(inMulti ? 0 : -1) cmd=\(lastCommand) user=\(String(decoding: user, as: UTF8.self)) "
+                + "redir=-1 resp=\(resp)"
         }
     }
 
@@ -85,6 +92,8 @@ final class RESPConnectionHandler: ChannelInboundHandler {
     var version = RESPVersion.resp2
     /// Whether this client may run commands (it has the password, or none is needed).
     var isAuthenticated = false
+    /// The ACL user whose rules this connection's commands obey (`default` until AUTH).
+    var userName = AccessControlList.defaultName
     var clientID = 0
     var clientName: [UInt8]?
     /// Replies in request order; nil while a reply is still being computed.
@@ -160,7 +169,7 @@ final class RESPConnectionHandler: ChannelInboundHandler {
             context.close(promise: nil)
             return
         }
-        isAuthenticated = !shared.authentication.requiresPassword
+        isAuthenticated = shared.authentication.opensWithoutPassword
         decoder.isAuthenticated = isAuthenticated
         clientID = id
         let now = NIODeadline.now()
@@ -170,7 +179,8 @@ final class RESPConnectionHandler: ChannelInboundHandler {
             address: ClientContext.describe(context.channel.remoteAddress),
             localAddress: ClientContext.describe(context.channel.localAddress),
             createdAt: now,
-            lastActiveAt: now
+            lastActiveAt: now,
+            accessChanged: accessChangeNotifier(context: context)
         )
         shared.clients.withLockedValue { $0[id] = record }
         registerInvalidations(context: context)
@@ -194,6 +204,7 @@ final class RESPConnectionHandler: ChannelInboundHandler {
         guard !closeAfterFlush else { return }
         decoder.append(unwrapInboundIn(data).readableBytesView)
         decodeAvailable(context: context)
+        enforceQueryBufferLimit(context: context)
     }
 
     func decodeAvailable(context: ChannelHandlerContext) {
@@ -273,6 +284,8 @@ final class RESPConnectionHandler: ChannelInboundHandler {
         var parsed = parsed
         if !isAuthenticated, let refusal = Self.refusalBeforeAuthentication(parsed) {
             parsed = .failure(CommandRejection(refusal))
+        } else if let denial = accessDenial(words, parsed: parsed) {
+            parsed = .failure(CommandRejection(denial))
         }
         if case .success(let command) = parsed, version == .resp2, !watchIDs.isEmpty,
             !Self.allowedWhileWatchingInRESP2(command)

@@ -55,6 +55,7 @@ public final class SynodNodeService: Service, Sendable {
                 directory: configuration.dataDirectory,
                 initialCluster: configuration.initialCluster
             ),
+            tls: configuration.peerTLS,
             logger: logger,
             refused: { reason, remote in
                 driver.metrics.droppedPeerMessages.increment()
@@ -71,6 +72,7 @@ public final class SynodNodeService: Service, Sendable {
         let peerServer = try await transport.startServer(at: configuration.peerAddress)
         let shared = ClientContext(driver: driver, configuration: configuration)
         let respLimits = configuration.respLimits
+        let clientTLS = configuration.clientTLS
         let clientServer = try await ServerBootstrap(group: networkGroup)
             .serverChannelOption(.backlog, value: 511)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -78,6 +80,9 @@ public final class SynodNodeService: Service, Sendable {
             .childChannelOption(.writeBufferWaterMark, value: .init(low: 256 << 10, high: 1 << 20))
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    if let clientTLS {
+                        try channel.pipeline.syncOperations.addHandlers(clientTLS.makeHandlers(logger: logger))
+                    }
                     try channel.pipeline.syncOperations.addHandler(
                         RESPConnectionHandler(shared: shared, limits: respLimits)
                     )
@@ -106,6 +111,8 @@ public final class SynodNodeService: Service, Sendable {
             metadata: [
                 "node.id": "\(configuration.nodeID.rawValue)", "client.address": "\(configuration.clientAddress)",
                 "peer.address": "\(configuration.peerAddress)", "data.directory": "\(configuration.dataDirectory)",
+                "client.tls": "\(clientTLS?.mode ?? "off")",
+                "peer.tls": "\(configuration.peerTLS == nil ? "off" : "mutual")",
             ]
         )
 

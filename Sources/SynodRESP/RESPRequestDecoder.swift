@@ -31,6 +31,8 @@ public struct RESPRequestDecoder: Sendable {
     /// A multibulk in progress: the arguments read so far, how many are still due, and the
     /// length of the bulk string being read once its header is known.
     private var arguments: [[UInt8]] = []
+    /// The bytes in `arguments`.
+    private var argumentBytes = 0
     private var argumentsDue = 0
     private var bulkLength: Int?
     /// The bytes of the multibulk in progress announced so far, headers included.
@@ -41,6 +43,11 @@ public struct RESPRequestDecoder: Sendable {
 
     /// Bytes received and not yet decoded.
     public var bufferedCount: Int { buffer.count - readIndex }
+
+    /// Bytes received and not yet handed out as commands: those not decoded, and the
+    /// arguments already read of the multibulk in progress (Redis's query buffer, which
+    /// `--client-query-buffer-limit` bounds).
+    public var pendingBytes: Int { bufferedCount + argumentBytes }
 
     public mutating func append(_ bytes: some Sequence<UInt8>) {
         if readIndex > 0 && (readIndex >= buffer.count || readIndex > 1 << 16) {
@@ -127,6 +134,7 @@ public struct RESPRequestDecoder: Sendable {
         readIndex = end + 2
         guard count > 0 else { return .command([]) }
         arguments = []
+        argumentBytes = 0
         arguments.reserveCapacity(min(count, 1024))
         argumentsDue = count
         bulkLength = nil
@@ -166,11 +174,15 @@ public struct RESPRequestDecoder: Sendable {
             guard buffer[readIndex + length] == UInt8(ascii: "\r"), buffer[readIndex + length + 1] == UInt8(ascii: "\n")
             else { return .protocolError("Protocol error: expected CRLF after a bulk string") }
             arguments.append(Array(buffer[readIndex..<readIndex + length]))
+            argumentBytes += length
             readIndex += length + 2
             bulkLength = nil
             argumentsDue -= 1
         }
-        defer { arguments = [] }
+        defer {
+            arguments = []
+            argumentBytes = 0
+        }
         return .command(arguments)
     }
 

@@ -64,6 +64,35 @@ struct ServerCommand: AsyncParsableCommand {
     @Option(help: "yes: without a password, refuse clients that are not on loopback (Redis's protected mode).")
     var protectedMode = "yes"
 
+    @Option(
+        help: """
+            A file of ACL users, in Redis's format (lines 'user NAME rules...'), read at start and by ACL LOAD, \
+            written by ACL SAVE. Each node has its own users: ACLs are not replicated.
+            """
+    )
+    var aclfile: String?
+
+    @Option(help: "Bytes a client may have sent and not yet had decoded before it is disconnected (Redis's default).")
+    var clientQueryBufferLimit = 1 << 30
+
+    @Option(help: "A PEM certificate (and its chain): with --tls-key-file, the client port speaks TLS only.")
+    var tlsCertFile: String?
+
+    @Option(help: "The PEM private key of --tls-cert-file (unencrypted).")
+    var tlsKeyFile: String?
+
+    @Option(help: "A PEM CA: clients must present a certificate it signed (Redis's tls-auth-clients yes).")
+    var tlsCaCertFile: String?
+
+    @Option(help: "This node's PEM certificate for peers, naming it as DNS:node-<id>.synod (mutual TLS).")
+    var peerTlsCertFile: String?
+
+    @Option(help: "The PEM private key of --peer-tls-cert-file (unencrypted).")
+    var peerTlsKeyFile: String?
+
+    @Option(help: "The PEM CA that signed every member's peer certificate.")
+    var peerTlsCaFile: String?
+
     @Option(help: "Key changes kept for watches to replay from a revision; older ones are compacted.")
     var watchHistory = 100_000
 
@@ -107,8 +136,31 @@ struct ServerCommand: AsyncParsableCommand {
         if configuration.requirePassword?.isEmpty == true { throw ValidationError("the password is empty") }
         guard ["yes", "no"].contains(protectedMode) else { throw ValidationError("--protected-mode must be yes or no") }
         configuration.protectedMode = protectedMode == "yes"
+        configuration.clientLimits.queryBufferBytesMax = clientQueryBufferLimit
+        configuration.accessControl.filePath = aclfile
+        if let problem = configuration.accessControl.loadFile() { throw ValidationError(problem) }
+        try loadTLS(into: &configuration)
         if let problem = configuration.problem() { throw ValidationError(problem) }
         return configuration
+    }
+
+    /// Reads the TLS files now, so a file that cannot be used stops the node before it listens.
+    func loadTLS(into configuration: inout NodeConfiguration) throws {
+        do {
+            configuration.clientTLS = try ClientTLS.load(
+                certificateFile: tlsCertFile,
+                keyFile: tlsKeyFile,
+                clientCertificateAuthorityFile: tlsCaCertFile
+            )
+            configuration.peerTLS = try PeerTLS.load(
+                certificateFile: peerTlsCertFile,
+                keyFile: peerTlsKeyFile,
+                certificateAuthorityFile: peerTlsCaFile,
+                nodeID: configuration.nodeID
+            )
+        } catch {
+            throw ValidationError(error.description)
+        }
     }
 
     /// A file's bytes without a trailing newline.

@@ -112,6 +112,11 @@ struct HostileInputProcessTests {
             await waitUntil { leader.process.output.contains("started again without its data") },
             "\(leader.process.output)"
         )
+        // The victim's own log says why it cannot rejoin.
+        #expect(
+            await waitUntil { victim.process.output.contains("refuses this node's peer connections") },
+            "\(victim.process.output)"
+        )
         // The others go on; the victim may hear them, but nothing it sends (an acknowledgement,
         // a vote) is taken.
         #expect(leader.command(["SET", "after", "1"]) == .simpleString("OK"))
@@ -289,6 +294,9 @@ struct HostileInputProcessTests {
         try impostor.sendBytes(
             response(to: challenge, claiming: other, of: target) + [UInt8](repeating: 0xEE, count: 8 + 64)
         )
+        // It is told why (it proved it holds the secret: here, that there is none), then cut off.
+        let refusal = try impostor.readBytes(count: proofCount)
+        #expect(refusal[5] == 4 && refusal[6] == 1, "a refusal for lost data: \(refusal)")
         #expect(throws: (any Error).self, "the connection closes") { try impostor.readBytes(count: 1) }
         #expect(target.process.isRunning, "\(target.process.output)")
         // What was refused was counted (at least the messages that claimed the node's own id).
