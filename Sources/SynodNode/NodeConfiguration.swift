@@ -1,3 +1,4 @@
+import NIOCore
 import SynodCore
 import SynodRESP
 
@@ -73,6 +74,11 @@ public struct NodeConfiguration: Sendable {
     /// Key changes each node keeps for watches to replay (WATCH.* FROM a revision); older
     /// revisions are compacted.
     public var watchHistoryChanges = 100_000
+    /// How long a client write waits without a leader before it is answered (TRYAGAIN, or
+    /// UNCERTAIN if a copy may be in a log), and how long it may wait in all while a leader
+    /// keeps working on it (`NodeDriver+Writes`).
+    public var writeWait = TimeAmount.seconds(5)
+    public var writeWaitMax = TimeAmount.seconds(60)
     /// Threads for client and peer connections; 0 runs them on the driver's own thread, as
     /// Redis does, which saves a thread hop per request and suits small machines.
     public var ioThreads = 0

@@ -43,11 +43,6 @@ extension NodeDriver {
         let giveUpAt: NIODeadline
     }
 
-    /// How long a write waits for an answer before the node looks at it again.
-    static let writeCheckInterval = TimeAmount.seconds(5)
-    /// How long a write may wait in all while a leader is known (a slow disk, a long queue).
-    static let writeAnswerMax = TimeAmount.seconds(60)
-
     /// A write from a client of this node: proposed here when this node leads, forwarded to
     /// the leader otherwise, held while no leader is known.
     func write(_ command: KeyValueCommand, promise: EventLoopPromise<KeyValueResult>, origin: UInt64 = 0) {
@@ -66,8 +61,8 @@ extension NodeDriver {
             command: command,
             origin: origin,
             promise: promise,
-            deadline: now + Self.writeCheckInterval,
-            giveUpAt: now + Self.writeAnswerMax
+            deadline: now + configuration.writeWait,
+            giveUpAt: now + configuration.writeWaitMax
         )
         // Without a known leader (an election, or a follower that missed heartbeats under
         // load) it is held, and sent when one is known (`resend`).
@@ -178,13 +173,13 @@ extension NodeDriver {
     }
 
     /// Writes past their deadline: still waiting on a known leader, they wait longer (up to
-    /// `writeAnswerMax`); otherwise they end, UNCERTAIN if a copy may have been proposed.
+    /// `NodeConfiguration.writeWaitMax`); otherwise they end, UNCERTAIN if a copy may have been proposed.
     func endOverdueWrites(now: NIODeadline) {
         guard now >= nextWriteDeadlineCheck else { return }
         nextWriteDeadlineCheck = now + .milliseconds(100)
         for (requestID, write) in outstandingWrites where write.deadline <= now {
             if replica.leader != nil, write.sentTo == replica.leader, now < write.giveUpAt {
-                outstandingWrites[requestID]?.deadline = min(now + Self.writeCheckInterval, write.giveUpAt)
+                outstandingWrites[requestID]?.deadline = min(now + configuration.writeWait, write.giveUpAt)
                 continue
             }
             outstandingWrites[requestID] = nil

@@ -46,6 +46,10 @@ final class InProcessCluster: Sendable {
                     initialCluster: cluster
                 )
                 configuration.tickMilliseconds = 10
+                // Scenarios wait on conditions, however slow a loaded machine makes them: a
+                // write is never given up on for lack of time.
+                configuration.writeWait = .seconds(600)
+                configuration.writeWaitMax = .seconds(600)
                 let driver = try NodeDriver(configuration: configuration, loop: loop, syncThreads: self.syncThreads)
                 driver.send = { [self] message in self.deliver(message) }
                 driver.sendFrame = { [self] frame, peer in self.deliver(frame, from: id, to: peer) }
