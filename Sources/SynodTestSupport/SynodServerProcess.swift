@@ -43,11 +43,14 @@ public final class SynodServerProcess: @unchecked Sendable {
         self.httpPort = try freeLoopbackPort()
         self.initialCluster = initialCluster
         self.dataDirectory = dataDirectory
+        // 50 ms ticks (elections after about half a second): fast enough for failover tests,
+        // slow enough that a machine loaded with many test clusters does not elect anew
+        // whenever a process is descheduled for a moment.
         launchArguments =
             [
                 "server", "--node-id", String(nodeID), "--data-dir", dataDirectory, "--client-addr",
                 "127.0.0.1:\(clientPort)", "--peer-addr", "127.0.0.1:\(peerPort)", "--http-addr",
-                "127.0.0.1:\(httpPort)", "--initial-cluster", initialCluster, "--tick-milliseconds", "20",
+                "127.0.0.1:\(httpPort)", "--initial-cluster", initialCluster, "--tick-milliseconds", "50",
             ] + extraArguments
         process = try ChildProcess(executable: executable, arguments: launchArguments)
     }
