@@ -55,13 +55,17 @@ public struct ClientSessions: Hashable, Sendable {
 
     public init() {}
 
+    /// What a copy of a request its session already had answered (or gave up on) gets: nobody
+    /// waits for it, and its command does not run.
+    public static let acknowledgedCopy = KeyValueResult.error(
+        "ERR duplicate of a write that was already applied and answered"
+    )
+
     /// What a write of `session` numbered `requestID` is: new (nil), or a copy of one already
     /// applied, with the result to answer.
     public func duplicateResult(session: UInt64, requestID: UInt64) -> KeyValueResult? {
         guard let state = sessions[session] else { return nil }
-        if requestID < state.acknowledgedBelow {
-            return .error("ERR duplicate of a write that was already applied and answered")
-        }
+        if requestID < state.acknowledgedBelow { return Self.acknowledgedCopy }
         return state.results[requestID]
     }
 

@@ -92,9 +92,9 @@ extension Simulator {
         if let violation = nodes[position].lockWaits.observe(decoded, applied, store: nodes[position].store) {
             checker.fail("lock-waits", "n\(position + 1) at \(entry.index): \(violation)")
         }
-        // A copy of a write its client already had answered (or gave up) is answered to nobody.
-        var acknowledgedCopy = false
-        if applied.isCopy, case .error = applied.result { acknowledgedCopy = true }
+        // A copy of a write its client already had answered (or gave up) is answered to nobody;
+        // any other copy answers the first result (a FENCED refusal included).
+        let acknowledgedCopy = applied.isCopy && applied.result == ClientSessions.acknowledgedCopy
         if let client = nodes[position].pendingWrites.removeValue(forKey: decoded.requestID), !acknowledgedCopy {
             if applied.result == .waiting {
                 nodes[position].pendingWaits[decoded.requestID] = client
