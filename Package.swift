@@ -58,9 +58,14 @@ let package = Package(
             ]
         ),
         .target(
+            name: "SynodRuntime",
+            dependencies: ["SynodCore", "SynodConsensus", "SynodKeyValue", "SynodPeerProtocol"]
+        ),
+        .target(
             name: "SynodSimulation",
             dependencies: [
-                "SynodCore", "SynodConsensus", "SynodRaft", "SynodStorage", "SynodKeyValue",
+                "SynodCore", "SynodConsensus", "SynodRaft", "SynodStorage", "SynodKeyValue", "SynodRuntime",
+                "SynodPeerProtocol",
                 .product(name: "HeapModule", package: "swift-collections"),
             ]
         ),
@@ -70,7 +75,7 @@ let package = Package(
             name: "SynodNode",
             dependencies: [
                 "SynodCore", "SynodConsensus", "SynodRaft", "SynodStorage", "SynodPOSIXStorage", "SynodKeyValue",
-                "SynodRESP", "SynodCommands", "SynodPeerProtocol", "SynodPartitioning",
+                "SynodRESP", "SynodCommands", "SynodPeerProtocol", "SynodPartitioning", "SynodRuntime",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -162,6 +167,10 @@ let package = Package(
             dependencies: ["SynodPOSIXStorage", "SynodStorage", "SynodConsensus", "SynodCore"]
         ),
         .testTarget(
+            name: "SynodRuntimeTests",
+            dependencies: ["SynodRuntime", "SynodConsensus", "SynodCore", "SynodKeyValue", "SynodPeerProtocol"]
+        ),
+        .testTarget(
             name: "SynodSimulationTests",
             dependencies: ["SynodSimulation", "SynodRaft", "SynodConsensus", "SynodCore"]
         ),
@@ -187,6 +196,7 @@ let package = Package(
             name: "SynodNodeTests",
             dependencies: [
                 "SynodNode", "SynodCore", "SynodKeyValue", "SynodRaft", "SynodPeerProtocol", "SynodTestSupport",
+                "SynodRuntime",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),

@@ -51,4 +51,32 @@ public protocol ConsensusReplica: Sendable {
 
     /// Acknowledges that every step of `ready` is done.
     mutating func advance(_ ready: Ready<Message>)
+
+    /// Whether this replica leads its group now.
+    var isLeader: Bool { get }
+
+    /// The leader this replica knows of (itself when it leads), or nil during an election.
+    var leader: NodeID? { get }
+
+    /// The current term.
+    var term: Term { get }
+
+    /// The highest index known committed.
+    var commitIndex: LogIndex { get }
+
+    /// The index of the last entry in the log.
+    var lastIndex: LogIndex { get }
+
+    /// The index the last snapshot covers.
+    var snapshotIndex: LogIndex { get }
+
+    /// The term of the entry at `index`, when the log holds it.
+    func term(at index: LogIndex) -> Term?
+
+    /// The membership a snapshot at `applied` must record, or nil when no snapshot can be
+    /// taken there now (a committed membership change not yet applied).
+    func snapshotMembership(at applied: LogIndex) -> Membership?
+
+    /// The driver took `snapshot` of its state machine: the log up to it may be dropped.
+    mutating func snapshotTaken(_ snapshot: Snapshot)
 }

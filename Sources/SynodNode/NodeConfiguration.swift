@@ -76,7 +76,7 @@ public struct NodeConfiguration: Sendable {
     public var watchHistoryChanges = 100_000
     /// How long a client write waits without a leader before it is answered (TRYAGAIN, or
     /// UNCERTAIN if a copy may be in a log), and how long it may wait in all while a leader
-    /// keeps working on it (`NodeDriver+Writes`).
+    /// keeps working on it (`GroupRuntime+Writes`).
     public var writeWait = TimeAmount.seconds(5)
     public var writeWaitMax = TimeAmount.seconds(60)
     /// Threads for client and peer connections; 0 runs them on the driver's own thread, as

@@ -7,80 +7,44 @@ import SynodKeyValue
 import SynodPOSIXStorage
 import SynodPeerProtocol
 import SynodRaft
+import SynodRuntime
 import SynodStorage
 
-/// The node's consensus group, its storage and its state machine, and the Ready loop that
-/// ties them together.
+/// The node's shell around its consensus group: it runs the group's `GroupRuntime` (the same
+/// one the simulator runs) on one event loop, with real storage, a real clock and the peer
+/// transport, and carries out what the runtime asks (NodeDriver+Outputs).
 ///
-/// Everything here runs on one event loop (`loop`): every entry point asserts it, and
-/// callers on other threads go through `loop.execute` / `loop.submit`. One Ready at a time is
-/// persisted (stage, one fdatasync), then its messages are sent and its entries applied; the
-/// requests that arrive during a sync are handled together in the next round, which is where
-/// group commit comes from.
+/// Everything here runs on `loop`: every entry point asserts it, and callers on other threads
+/// go through `loop.execute` / `loop.submit`. Inputs that arrive while a Ready is queued share
+/// it (`queueReadyProcessing`), and so its one fdatasync (group commit); the fdatasync runs on
+/// `syncThreads` while the loop goes on serving.
 final class NodeDriver: @unchecked Sendable {
     // @unchecked Sendable: all mutable state is confined to `loop` (checked by preconditions).
     static let group = GroupID(1)
 
+    typealias Runtime = GroupRuntime<RaftReplica, NodeObserver>
+
     let loop: EventLoop
     let configuration: NodeConfiguration
-    var replica: RaftReplica
+    var runtime: Runtime
     var storage: DurableStorage<POSIXFileSystem>
-    var store: KeyValueStore
     /// Sends a message to a peer (never blocks; the transport queues or drops).
     var send: @Sendable (RaftMessage) -> Void = { _ in }
     /// Sends an encoded frame (a forwarded request or its result) to a peer.
     var sendFrame: @Sendable ([UInt8], NodeID) -> Void = { _, _ in }
-    /// Reads this follower forwards to the leader, until answered (NodeDriver+Requests).
-    var pendingForwards: [UInt64: ForwardedRead] = [:]
     /// Called once when storage fails: the node must stop.
     var onFatalError: @Sendable (String) -> Void = { _ in }
 
     let metrics = NodeMetrics()
-    /// Whether this node led at the end of the last Ready (to count elections won).
+    /// Whether this node led at the end of the last round (to count elections won).
     var ledLastRound = false
-    /// The leader as this node last knew it; when it changes, requests forwarded to the old
-    /// one are answered TRYAGAIN at once instead of waiting for their timeout.
-    var knownLeader: NodeID?
-    /// The term when the leader was last checked: reads wait only within one term.
-    var knownTerm = Term(0)
-    /// Request ids go into log entries, so they must not repeat across nodes or restarts: an
-    /// entry proposed before a crash or by another leader must never answer a new request.
-    /// A random start in 2^62 makes a collision within the requests waiting negligible.
-    var nextRequestID = UInt64.random(in: 1...(1 << 62))
-    /// This process's client session (`ClientSessions`): its writes apply once however often
-    /// they are sent.
-    let session = UInt64.random(in: 1...UInt64.max)
-    /// Writes of this node's clients whose answer is not known yet (see NodeDriver+Writes).
-    var outstandingWrites: [UInt64: OutstandingWrite] = [:]
-    /// No request below this is outstanding (`acknowledgedBelow()` moves it up).
-    var lowestUnanswered: UInt64 = 0
-    var nextWriteDeadlineCheck = NIODeadline.now()
-    /// Writes other nodes forwarded to this leader, until applied or lost.
-    var servedWrites: [RequestKey: ServedWrite] = [:]
-    /// The write this node proposed at each log index, while it waits: if a different entry
-    /// is applied there, the copy was overwritten by another leader and can never commit.
-    var proposedAt: [UInt64: RequestKey] = [:]
-    /// Lock acquisitions and campaigns queued in a lock's line, by request id: a later entry
-    /// grants them or ends their wait (`CoordinationEvent`).
-    var pendingWaits: [UInt64: EventLoopPromise<KeyValueResult>] = [:]
+    /// The runtime's counters as last reported to `metrics`.
+    var reportedStatistics = GroupStatistics()
     /// Watches of keys and prefixes, fed by every applied entry.
     let watches: WatchHub
-    let pubsub = PubSubHub()
+    let pubsub: PubSubHub
     /// CLIENT TRACKING of this node's clients.
-    let tracking = TrackingHub()
-    /// Key use, for choosing what to evict over maxmemory.
-    let evictions = EvictionTracker()
-    /// The index of the last `evict` entry this leader proposed, while not yet applied.
-    var evictionProposedAt: LogIndex?
-    /// Which applied changes are published as keyspace notifications (CONFIG SET
-    /// notify-keyspace-events on this node).
-    var keyspaceEvents = KeyspaceEvents()
-    /// The term in which this node, as leader, proposed `extendLeases`.
-    var leasesExtendedInTerm: Term?
-    /// The log index of the last `sweep` this leader proposed: one at a time.
-    var sweepProposedAt: LogIndex?
-    /// Reads waiting for their ReadIndex, then for the state machine to reach it.
-    var pendingReads: [UInt64: PendingRead] = [:]
+    let tracking: TrackingHub
     var lastTickTime = NIODeadline.now()
     var stopped = false
     /// A `processReady` is queued on the loop: inputs that arrive before it runs share its
@@ -88,23 +52,12 @@ final class NodeDriver: @unchecked Sendable {
     var readyProcessingQueued = false
     /// Runs the fdatasyncs, so that the loop is not blocked while the disk works.
     let syncThreads: NIOThreadPool
-    /// The sync whose fdatasync is running; no Ready is taken until it is done.
+    /// The sync whose fdatasync is running; the runtime takes no Ready until it is done.
     var syncInProgress: WriteAheadLog<POSIXFileSystem>.PendingSync?
     var syncWaiters: [EventLoopPromise<Void>] = []
-    /// Results for clients, delivered at the end of the current round.
-    var repliesToDeliver: [(EventLoopPromise<KeyValueResult>, KeyValueResult)] = []
-
-    struct PendingRead {
-        let command: ReadCommand
-        let promise: EventLoopPromise<KeyValueResult>
-        /// The term the read was asked in; its ReadIndex can only come in that term.
-        let term: Term
-        /// The last index proposed here when the read arrived: every earlier write of the
-        /// read's connection is at or below it (a follower forwards a connection's requests in
-        /// order), so serving no earlier keeps each connection's commands in order.
-        let afterIndex: LogIndex
-        var readIndex: LogIndex?
-    }
+    /// The clients waiting for an answer, by the ticket their request went to the runtime with.
+    var waitingClients: [UInt64: EventLoopPromise<KeyValueResult>] = [:]
+    var nextTicket: UInt64 = 1
 
     init(configuration: NodeConfiguration, loop: EventLoop, syncThreads: NIOThreadPool) throws {
         self.configuration = configuration
@@ -127,25 +80,57 @@ final class NodeDriver: @unchecked Sendable {
         )
         raftConfiguration.electionTimeoutTicks = configuration.electionTimeoutTicks
         raftConfiguration.heartbeatIntervalTicks = configuration.heartbeatIntervalTicks
-        self.replica = try RaftReplica(configuration: raftConfiguration, state: state)
         self.storage = storage
-        self.store = try KeyValueStore(snapshotBytes: state.snapshot.data)
-        guard store.appliedIndex == state.snapshot.index.rawValue else {
-            throw SynodNodeService.Failure(
-                description: "the snapshot at \(state.snapshot.index.rawValue) in \(configuration.dataDirectory) "
-                    + "holds the state at index \(store.appliedIndex), not at its own"
+        let watches = WatchHub(startingAfter: 0, keptChangesMax: configuration.watchHistoryChanges)
+        let tracking = TrackingHub()
+        let pubsub = PubSubHub()
+        self.watches = watches
+        self.tracking = tracking
+        self.pubsub = pubsub
+        do {
+            // Request ids go into log entries, so they must not repeat across nodes or
+            // restarts: a random start in 2^62 makes a collision within the requests waiting
+            // negligible; the session is random for the same reason.
+            runtime = try Runtime(
+                group: Self.group,
+                settings: configuration.groupSettings,
+                replica: try RaftReplica(configuration: raftConfiguration, state: state),
+                snapshot: state.snapshot,
+                observer: NodeObserver(watches: watches, tracking: tracking, pubsub: pubsub),
+                session: UInt64.random(in: 1...UInt64.max),
+                firstRequestID: UInt64.random(in: 1...(1 << 62)),
+                randomSeed: UInt64.random(in: 0...UInt64.max),
+                clock: { Self.now() }
             )
+        } catch let failure as RuntimeFailure {
+            throw SynodNodeService.Failure(description: "\(failure) (in \(configuration.dataDirectory))")
         }
-        self.watches = WatchHub(startingAfter: store.revision, keptChangesMax: configuration.watchHistoryChanges)
-        lowestUnanswered = nextRequestID
+        watches.restart(after: runtime.store.revision)
     }
 
-    var isLeader: Bool { replica.role == .leader }
+    var replica: RaftReplica { runtime.replica }
+    var store: KeyValueStore { runtime.store }
+    var isLeader: Bool { runtime.isLeader }
 
-    /// Wall-clock Unix milliseconds: the stamp a leader puts on the entries it proposes.
-    static func wallClockMilliseconds() -> Int64 {
-        Int64(NIODeadline.now().uptimeNanoseconds / 1_000_000) &+ bootWallClockOffsetMilliseconds
+    /// Which applied changes are published as keyspace notifications (CONFIG SET
+    /// notify-keyspace-events on this node).
+    var keyspaceEvents: KeyspaceEvents {
+        get { runtime.observer.keyspaceEvents }
+        set { runtime.observer.keyspaceEvents = newValue }
     }
+
+    /// The clock the runtime reads: wall-clock Unix milliseconds that follow the monotonic
+    /// clock (so stamps never jump with the wall clock), and the monotonic clock.
+    static func now() -> GroupTime {
+        let monotonic = Int64(NIODeadline.now().uptimeNanoseconds / 1_000_000)
+        return GroupTime(
+            wallMilliseconds: monotonic &+ bootWallClockOffsetMilliseconds,
+            monotonicMilliseconds: monotonic
+        )
+    }
+
+    /// Wall-clock Unix milliseconds.
+    static func wallClockMilliseconds() -> Int64 { now().wallMilliseconds }
 
     /// Wall-clock time minus the monotonic clock at start, so stamps follow the wall clock but
     /// never jump with it.
@@ -154,7 +139,7 @@ final class NodeDriver: @unchecked Sendable {
         return wall - Int64(NIODeadline.now().uptimeNanoseconds / 1_000_000)
     }()
 
-    // MARK: - Time
+    // MARK: - Inputs
 
     /// Runs the ticks that elapsed since the last one, all of them: after a pause (GC, SIGSTOP,
     /// an overloaded machine) the replica must see the time that passed, so that an election
@@ -168,83 +153,9 @@ final class NodeDriver: @unchecked Sendable {
         let ticks = max(0, min(elapsed / interval, Int64(4 * configuration.electionTimeoutTicks)))
         guard ticks > 0 else { return }
         lastTickTime = now
-        for _ in 0..<ticks { replica.tick() }
-        noticeLeaderChange()
-        endOverdueWrites(now: now)
-        proposeExpiredKeyRemoval()
-        proposeSweepIfDue()
+        runtime.tick(Int(ticks))
         processReady()
     }
-
-    /// Clients could not keep their leases alive while there was no leader: before it expires
-    /// any, a new leader gives every lease its full TTL again (once per term; a proposal
-    /// refused while the leader is busy is tried again at the next tick, and sweeps wait).
-    func extendLeasesIfNewLeader() {
-        guard isLeader, leasesExtendedInTerm != replica.term else { return }
-        let entry = KeyValueEntry(requestID: 0, timeMilliseconds: Self.wallClockMilliseconds(), command: .extendLeases)
-        if (try? replica.propose(entry.encoded)) != nil {
-            leasesExtendedInTerm = replica.term
-            sweepProposedAt = nil
-        }
-    }
-
-    /// The leader proposes a `sweep` when a lease, lock TTL or wait is due by its clock, so
-    /// that it ends even when nothing else is written.
-    func proposeSweepIfDue() {
-        extendLeasesIfNewLeader()
-        guard isLeader, leasesExtendedInTerm == replica.term, let due = store.nextDeadlineMilliseconds,
-            due <= Self.wallClockMilliseconds()
-        else { return }
-        if let proposed = sweepProposedAt, proposed.rawValue > store.appliedIndex { return }
-        let entry = KeyValueEntry(requestID: 0, timeMilliseconds: Self.wallClockMilliseconds(), command: .sweep)
-        // Refused while the leader is busy (flow control, a transfer): tried again next tick.
-        if (try? replica.propose(entry.encoded)) != nil { sweepProposedAt = replica.lastIndex }
-    }
-
-    /// The leader proposes removing keys whose TTL has passed by its clock; the entry's own
-    /// time decides on every replica.
-    func proposeExpiredKeyRemoval() {
-        guard isLeader else { return }
-        let expired = store.expiredKeys(at: Self.wallClockMilliseconds(), limit: configuration.expiredKeysPerRoundMax)
-        guard !expired.isEmpty else { return }
-        let entry = KeyValueEntry(
-            requestID: 0,
-            timeMilliseconds: Self.wallClockMilliseconds(),
-            command: .removeExpired(keys: expired)
-        )
-        // Refused while the leader is busy (flow control, a transfer): tried again next tick.
-        _ = try? replica.propose(entry.encoded)
-    }
-
-    /// When the leader changes (it died, lost an election, or a follower stopped hearing it
-    /// for an election timeout): the reads and writes sent to another leader, and those held
-    /// while none was known, go to the new one (`resend`).
-    func noticeLeaderChange() {
-        let leader = replica.leader
-        if leader != knownLeader {
-            knownLeader = leader
-            resend(to: leader)
-        }
-        // A leader that steps down within its term (check-quorum) has abandoned the reads
-        // still waiting for their ReadIndex: they would wait forever. When the term changes,
-        // every read of an older term ends: even one with its ReadIndex must also wait for
-        // the writes its connection sent before it (`afterIndex`), which a new leader may
-        // have overwritten, so that the index may never be applied. Reads change nothing:
-        // TRYAGAIN is always honest for them.
-        if !isLeader || replica.term != knownTerm {
-            for (id, read) in pendingReads
-            where read.term != replica.term || (!isLeader && read.readIndex == nil) {
-                pendingReads[id] = nil
-                repliesToDeliver.append((read.promise, .error("TRYAGAIN the leader changed; retry")))
-            }
-        }
-        guard replica.term != knownTerm else { return }
-        knownTerm = replica.term
-        sweepProposedAt = nil
-        extendLeasesIfNewLeader()
-    }
-
-    // MARK: - Messages
 
     func receive(_ frame: PeerFrameDecoder.Output) {
         precondition(loop.inEventLoop, "driver state is confined to its loop")
@@ -255,55 +166,64 @@ final class NodeDriver: @unchecked Sendable {
                 return metrics.droppedPeerMessages.increment()
             }
             let dropped = replica.droppedMessageCount
-            replica.step(message)
+            runtime.step(message)
             if replica.droppedMessageCount != dropped, let reason = replica.droppedMessages.lastReason {
                 metrics.droppedPeerMessages.increment()
                 metrics.droppedRaftMessages(reason).increment()
             }
-            queueReadyProcessing()
         case .forwardedRequest(let group, let from, let requestID, let request):
             guard group == Self.group, from != configuration.nodeID, configuration.initialCluster[from] != nil else {
                 return metrics.droppedPeerMessages.increment()
             }
-            serveForwarded(request, from: from, requestID: requestID)
+            if let refusal = request.refusal {
+                metrics.refusedForwards.increment()
+                return sendFrame(
+                    PeerFrame.encodeForwardedRefusal(
+                        refusal,
+                        from: configuration.nodeID,
+                        requestID: requestID,
+                        group: Self.group
+                    ),
+                    from
+                )
+            }
+            runtime.serveForwarded(request, from: from, requestID: requestID)
         case .forwardedResult(let group, let from, let requestID, let outcome):
             guard group == Self.group else { return metrics.droppedPeerMessages.increment() }
-            switch outcome {
-            case .answered(let result):
-                if let read = pendingForwards.removeValue(forKey: requestID) {
-                    read.promise.succeed(result)
-                } else {
-                    answer(requestID, with: result)
-                }
-            case .refused(let message):
-                if let read = pendingForwards.removeValue(forKey: requestID) {
-                    read.promise.succeed(.error(message))
-                } else {
-                    refused(requestID, by: from, message)
-                }
-            }
-            deliverReplies()
+            runtime.receiveOutcome(outcome, from: from, requestID: requestID)
         case .published(let channel, let message):
             pubsub.publish(channel, message)
+            return
         case .needMoreData, .garbage:
             return
         }
+        carryOutOutputs()
+        queueReadyProcessing()
     }
 
-    /// Over maxmemory, the leader proposes removing keys chosen by the policy (one entry at a
-    /// time, so that each choice sees the last one applied).
-    func proposeEvictionIfNeeded() {
-        guard isLeader, store.needsEviction else { return }
-        if let proposed = evictionProposedAt, proposed.rawValue > store.appliedIndex { return }
-        let victims = evictions.victims(in: store)
-        guard !victims.isEmpty else { return }
-        let entry = KeyValueEntry(
-            requestID: 0,
-            timeMilliseconds: Self.wallClockMilliseconds(),
-            command: .evict(keys: victims)
-        )
-        // Refused while the leader is busy: tried again after the next applied round.
-        if (try? replica.propose(entry.encoded)) != nil { evictionProposedAt = replica.lastIndex }
+    /// A write from a client of this node; `origin` names its connection (CLIENT TRACKING).
+    func write(_ command: KeyValueCommand, promise: EventLoopPromise<KeyValueResult>, origin: UInt64 = 0) {
+        precondition(loop.inEventLoop, "driver state is confined to its loop")
+        guard !stopped else { return promise.succeed(.error("ERR node stopping")) }
+        runtime.write(command, origin: origin, ticket: waitFor(promise))
+        carryOutOutputs()
+        queueReadyProcessing()
+    }
+
+    /// A linearizable read from a client of this node.
+    func read(_ command: ReadCommand, promise: EventLoopPromise<KeyValueResult>) {
+        precondition(loop.inEventLoop, "driver state is confined to its loop")
+        guard !stopped else { return promise.succeed(.error("ERR node stopping")) }
+        runtime.read(command, ticket: waitFor(promise))
+        carryOutOutputs()
+        queueReadyProcessing()
+    }
+
+    /// A read a READONLY connection asked for: served from this replica's state as it is,
+    /// without asking the leader (it may miss the newest writes).
+    func serveLocally(_ command: ReadCommand) -> KeyValueResult {
+        precondition(loop.inEventLoop, "driver state is confined to its loop")
+        return stopped ? .error("ERR node stopping") : runtime.serveLocally(command)
     }
 
     /// PUBLISH: to this node's subscribers, and to every peer for theirs (as Redis Cluster
@@ -315,6 +235,13 @@ final class NodeDriver: @unchecked Sendable {
         return pubsub.publish(channel, message)
     }
 
+    func waitFor(_ promise: EventLoopPromise<KeyValueResult>) -> UInt64 {
+        let ticket = nextTicket
+        nextTicket += 1
+        waitingClients[ticket] = promise
+        return ticket
+    }
+
     /// Runs `processReady` once the inputs already queued on the loop have been taken in.
     func queueReadyProcessing() {
         guard !readyProcessingQueued else { return }
@@ -323,5 +250,24 @@ final class NodeDriver: @unchecked Sendable {
             self.readyProcessingQueued = false
             self.processReady()
         }
+    }
+
+    func processReady() {
+        guard !stopped else { return }
+        runtime.processReady()
+        carryOutOutputs()
+    }
+}
+
+extension NodeConfiguration {
+    /// What the group runtime needs of this configuration.
+    var groupSettings: GroupSettings {
+        var settings = GroupSettings(nodeID: nodeID)
+        settings.peerAddresses = initialCluster.mapValues(\.description)
+        settings.writeWaitMilliseconds = writeWait.nanoseconds / 1_000_000
+        settings.writeWaitMaxMilliseconds = writeWaitMax.nanoseconds / 1_000_000
+        settings.expiredKeysPerRoundMax = expiredKeysPerRoundMax
+        settings.snapshotIntervalEntries = snapshotIntervalEntries
+        return settings
     }
 }

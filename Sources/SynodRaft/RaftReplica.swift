@@ -129,6 +129,8 @@ public struct RaftReplica: ConsensusReplica {
 
     // MARK: - Observers
 
+    public var isLeader: Bool { role == .leader }
+
     public var leader: NodeID? {
         switch role {
         case .follower(let leader): leader

@@ -72,6 +72,17 @@ struct SimulatedCommand: Hashable, Sendable {
 
     /// The log entry a leader proposes for this operation at its clock's `timeMilliseconds`.
     func entry(timeMilliseconds: Int64) -> KeyValueEntry {
+        KeyValueEntry(
+            requestID: requestID,
+            timeMilliseconds: timeMilliseconds,
+            command: command,
+            session: session,
+            acknowledgedBelow: acknowledgedBelow
+        )
+    }
+
+    /// The state machine's command for this operation.
+    var command: KeyValueCommand {
         let command: KeyValueCommand
         switch operation {
         case .put(let key, let value):
@@ -130,13 +141,7 @@ struct SimulatedCommand: Hashable, Sendable {
                 )
             )
         }
-        return KeyValueEntry(
-            requestID: requestID,
-            timeMilliseconds: timeMilliseconds,
-            command: command,
-            session: session,
-            acknowledgedBelow: acknowledgedBelow
-        )
+        return command
     }
 
     /// What the state machine's result means for a command this simulation proposed.

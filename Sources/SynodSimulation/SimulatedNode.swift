@@ -2,15 +2,17 @@ import SynodConsensus
 import SynodCore
 import SynodKeyValue
 import SynodRaft
+import SynodRuntime
 import SynodStorage
 
-/// One simulated machine: its disk, and, while it is up, the storage on that disk, the Raft
-/// replica and the driver state around it (state machine, pending client requests, a disk
-/// write in progress).
-struct SimulatedNode: Sendable {
+/// One simulated machine: its disk, and, while it is up, the storage on that disk and the
+/// group runtime (the node's own: replica, state machine, client requests, housekeeping).
+struct SimulatedNode {
     /// The consensus group the simulation runs (one; a node could host many).
     static let group = GroupID(1)
     static let dataDirectory = "/synod"
+
+    typealias Runtime = GroupRuntime<RaftReplica, SimulationObserver>
 
     let id: NodeID
     /// Bumped on every crash, so events scheduled for an earlier life are ignored.
@@ -24,37 +26,19 @@ struct SimulatedNode: Sendable {
     /// The first index the write in progress at the last crash could replace (entries from
     /// there on may differ after recovery); nil if no write was in progress.
     var unsyncedFromIndex: LogIndex?
-    var replica: RaftReplica?
-    /// The real key-value state machine.
-    var store = KeyValueStore()
-    /// Checks the store's lock lines and grants against an independent model.
-    var lockWaits = LockWaitChecker(store: KeyValueStore())
-    /// Lock acquisitions waiting in line, by request id: the client to answer.
-    var pendingWaits: [UInt64: Int] = [:]
-    /// The term in which this node, as leader, last proposed `extendLeases`.
-    var leaseExtensionTerm: Term?
-    /// The index of the last `sweep` it proposed, while not yet applied.
-    var sweepProposedAt: LogIndex?
-    /// The Ready being persisted, if any; no new Ready is taken until it completes.
-    var writeInProgress: Ready<RaftMessage>?
-    /// Whether the messages of `writeInProgress` were sent when the write began.
-    var messagesSentEarly = false
-    /// Writes proposed here, by request id, waiting to be applied: the client to answer.
-    var pendingWrites: [UInt64: Int] = [:]
-    /// Reads waiting for their ReadIndex, then for the state machine to reach it.
-    var pendingReads: [UInt64: PendingRead] = [:]
+    /// The runtime while the node is up.
+    var runtime: Runtime?
+    /// The write being made durable, if any; the runtime takes no Ready until it completes.
+    var writeInProgress: Persistence?
     /// This node's clock rate relative to true time, in parts per thousand (1000 = exact).
     var clockRatePerMille: Int
     /// Removed from the group by a membership change: it stays down for good.
     var decommissioned = false
 
-    struct PendingRead: Sendable {
-        let clientID: Int
-        let key: [UInt8]
-        var readIndex: LogIndex?
-    }
-
-    var isUp: Bool { replica != nil }
+    var isUp: Bool { runtime != nil }
+    var replica: RaftReplica? { runtime?.replica }
+    /// The state machine (empty while the node is down).
+    var store: KeyValueStore { runtime?.store ?? KeyValueStore() }
 
     /// This node's wall clock in Unix milliseconds, running at its drifting rate.
     func clockMilliseconds(atTrueMicroseconds now: UInt64) -> Int64 {
@@ -68,28 +52,58 @@ struct SimulatedNode: Sendable {
     }
 
     /// Records in the model what a completed write made durable.
-    mutating func persist(_ ready: Ready<RaftMessage>) {
-        if let snapshot = ready.snapshot {
+    mutating func persist(_ write: Persistence) {
+        if let snapshot = write.snapshot {
             // As RaftLog does: the entries after the snapshot stay only if the log holds its
             // last entry; otherwise the snapshot replaces the whole log.
             let holdsLastEntry = durable.entries.contains { $0.index == snapshot.index && $0.term == snapshot.term }
             durable.snapshot = snapshot
             durable.entries.removeAll { !holdsLastEntry || $0.index <= snapshot.index }
         }
-        if let first = ready.entriesToPersist.first {
+        if let first = write.entries.first {
             durable.entries.removeAll { $0.index >= first.index }
-            durable.entries += ready.entriesToPersist
+            durable.entries += write.entries
         }
-        if let hardState = ready.hardState { durable.hardState = hardState }
+        if let hardState = write.hardState { durable.hardState = hardState }
     }
 
     /// The machine stops: what the disk keeps is decided by `disk.crash`, by the caller.
     mutating func crash() {
         incarnation += 1
-        replica = nil
+        runtime = nil
         writeInProgress = nil
-        pendingWrites = [:]
-        pendingReads = [:]
-        pendingWaits = [:]
     }
+}
+
+/// What the simulation checks as each entry is applied: the lock lines against an
+/// independent model (`LockWaitChecker`), and every applied entry against the other nodes'
+/// (collected here, handed to the checker after each event).
+struct SimulationObserver: GroupObserver {
+    var lockWaits = LockWaitChecker(store: KeyValueStore())
+    var applied: [LogEntry] = []
+    var violations: [String] = []
+    var snapshotsInstalled = 0
+
+    mutating func applied(
+        _ entry: LogEntry,
+        _ command: KeyValueEntry?,
+        _ report: KeyValueStore.Applied?,
+        store: KeyValueStore
+    ) {
+        applied.append(entry)
+        guard let command, let report, let violation = lockWaits.observe(command, report, store: store) else { return }
+        violations.append("at \(entry.index): \(violation)")
+    }
+
+    mutating func restored(_ store: KeyValueStore) {
+        lockWaits = LockWaitChecker(store: store)
+        snapshotsInstalled += 1
+    }
+}
+
+/// The simulation's true time, read by every node's runtime through its own drifting clock.
+/// A reference, because the runtimes' clocks must see the simulator's time as it advances.
+final class SimulatedTime: @unchecked Sendable {
+    // @unchecked Sendable: a simulation runs on one thread.
+    var microseconds: UInt64 = 0
 }

@@ -1,5 +1,6 @@
 import SynodCore
 import SynodRaft
+import SynodRuntime
 
 /// Every option of one simulation run, all drawn from its seed (swarm testing: each seed
 /// tests its own mix of cluster size, fault rates and timeouts).
@@ -150,6 +151,8 @@ public enum SimulationMutation: String, CaseIterable, Sendable {
     /// The leader proposes clients' writes without their session, so a write sent again
     /// after a timeout may apply twice.
     case retryWithoutIdentity = "retry-without-identity"
+    /// The leader answers a client's SET when it proposes it, before it commits and applies.
+    case replyBeforeApply = "reply-before-apply"
 
     var raftMutation: RaftMutation? {
         switch self {
@@ -157,7 +160,19 @@ public enum SimulationMutation: String, CaseIterable, Sendable {
         case .grantSecondVote: .grantSecondVote
         case .leaseTooLong: .leaseTooLong
         case .readWithoutReadIndex, .forgetVoteOnRestart, .acknowledgeBeforeFsync, .skipHardStateSync,
-            .retryWithoutIdentity:
+            .retryWithoutIdentity, .replyBeforeApply:
+            nil
+        }
+    }
+
+    /// The bug planted in the group runtime, the one the node runs.
+    var runtimeMutation: RuntimeMutation? {
+        switch self {
+        case .readWithoutReadIndex: .readWithoutReadIndex
+        case .acknowledgeBeforeFsync: .acknowledgeBeforeFsync
+        case .skipHardStateSync: .skipHardStateSync
+        case .replyBeforeApply: .replyBeforeApply
+        case .commitEarlierTermByCount, .grantSecondVote, .leaseTooLong, .forgetVoteOnRestart, .retryWithoutIdentity:
             nil
         }
     }
@@ -196,7 +211,7 @@ extension SimulationOptions {
             options.crashIntervalMicroseconds = 200_000
             options.crashAllProbability = 0
             options.restartDelayMicroseconds = 10_000...50_000
-        case .acknowledgeBeforeFsync:
+        case .acknowledgeBeforeFsync, .replyBeforeApply:
             options.nodeCount = max(options.nodeCount, 3)
             options.crashIntervalMicroseconds = 300_000
             options.diskLatencyMicroseconds = 1_000...10_000

@@ -1,6 +1,8 @@
 import SynodConsensus
 import SynodCore
+import SynodKeyValue
 import SynodRaft
+import SynodRuntime
 
 /// Simulated clients: one operation at a time, redirects followed, timeouts recorded as
 /// operations whose outcome is unknown.
@@ -107,56 +109,78 @@ extension Simulator {
         return nil
     }
 
+    /// A client's request reaches a node: its runtime serves it as the node would (a
+    /// follower forwards it to the leader), with the client's own identity for a write.
     mutating func requestArrives(at position: Int, from clientID: Int, _ request: SimulatedRequest) {
-        guard position < nodes.count, let role = nodes[position].replica?.role else { return }
-        let leader = nodes[position].replica!.leader
-        let requestID = request.requestID
-        guard role == .leader else {
-            reply(.redirect(leader: leader), to: clientID, requestID: requestID)
-            return
-        }
+        guard position < nodes.count, nodes[position].isUp else { return }
+        let ticket = Self.ticket(client: clientID, requestID: request.requestID)
         switch request.operation {
         case .get, .readResource:
-            let key = request.operation.readKey!
-            if options.mutation == .readWithoutReadIndex {
-                let value = nodes[position].store.value(of: key, at: clockMilliseconds(position))
-                reply(.value(SimulatedCommand.number(value)), to: clientID, requestID: requestID)
-                return
-            }
-            do {
-                try nodes[position].replica!.readIndex(context: requestID)
-            } catch {
-                reply(.redirect(leader: leader), to: clientID, requestID: requestID)
-                return
-            }
-            nodes[position].pendingReads[requestID] = SimulatedNode.PendingRead(clientID: clientID, key: key)
+            nodes[position].runtime!.read(.get(key: request.operation.readKey!), ticket: ticket)
         case .write(let write):
-            // No client write comes before the new leader's `extendLeases` in its term.
-            guard extendLeasesIfNewLeader(position) else {
-                reply(.redirect(leader: leader), to: clientID, requestID: requestID)
-                return
+            var requestID = request.requestID
+            if options.mutation == .retryWithoutIdentity && request.attempt > 1 {
+                // The planted bug: a client that sends a write again as a new request.
+                requestID = nextRequestID
+                nextRequestID += 1
             }
-            do {
-                let command = SimulatedCommand(
+            let command = SimulatedCommand(requestID: requestID, operation: write).command
+            nodes[position].runtime!.write(
+                command,
+                ticket: ticket,
+                identity: ClientIdentity(
+                    session: request.session,
                     requestID: requestID,
-                    operation: write,
-                    session: options.mutation == .retryWithoutIdentity ? 0 : request.session,
                     acknowledgedBelow: request.acknowledgedBelow
                 )
-                try nodes[position].replica!.propose(
-                    command.entry(timeMilliseconds: clockMilliseconds(position)).encoded
-                )
-            } catch {
-                reply(.redirect(leader: leader), to: clientID, requestID: requestID)
-                return
-            }
-            nodes[position].pendingWrites[requestID] = clientID
+            )
         }
         afterInput(position)
     }
 
-    /// The node's wall clock now.
-    func clockMilliseconds(_ position: Int) -> Int64 { nodes[position].clockMilliseconds(atTrueMicroseconds: now) }
+    /// A reply's ticket names the client and its request (request ids stay below 2^48).
+    static func ticket(client: Int, requestID: UInt64) -> UInt64 { UInt64(client) << 48 | requestID }
+
+    /// A node's answer, as the client will read it. TRYAGAIN and NOTLEADER mean "not done"
+    /// (the runtime promises the write did not apply), and a read's error means nothing was
+    /// read: the client goes elsewhere. UNCERTAIN is not an answer: the client's timeout sends
+    /// the write again, with its identity.
+    mutating func replyToClient(ticket: UInt64, _ result: KeyValueResult) {
+        let clientID = Int(ticket >> 48)
+        let requestID = ticket & (1 << 48 - 1)
+        guard let outstanding = clients[clientID].outstanding, outstanding.requestID == requestID else { return }
+        let reply: ClientReply
+        switch (history[outstanding.historyIndex].operation, result) {
+        case (.write, .error(let message)) where message.hasPrefix("UNCERTAIN"):
+            return
+        case (.write, .error(let message)) where Self.isRefusal(message):
+            reply = .redirect(leader: Self.leaderNamed(in: message))
+        case (.get, .error(let message)), (.readResource, .error(let message)):
+            reply = .redirect(leader: Self.leaderNamed(in: message))
+        case (.get, _), (.readResource, _):
+            guard case .value(let bytes) = result else {
+                reply = .value(nil)
+                break
+            }
+            reply = .value(SimulatedCommand.number(bytes))
+        case (.write(let write), _):
+            let command = SimulatedCommand(requestID: requestID, operation: write).command
+            reply = .applied(SimulatedCommand.outcome(of: command, result))
+        }
+        self.reply(reply, to: clientID, requestID: requestID)
+    }
+
+    /// Whether an error says the request was not carried out (so it had no effect).
+    static func isRefusal(_ message: String) -> Bool {
+        message.hasPrefix("TRYAGAIN") || message.hasPrefix("NOTLEADER") || message.hasPrefix("ERR node stopping")
+    }
+
+    /// The leader a NOTLEADER answer names.
+    static func leaderNamed(in message: String) -> NodeID? {
+        guard message.hasPrefix("NOTLEADER node ") else { return nil }
+        let digits = message.dropFirst("NOTLEADER node ".count).prefix { $0.isNumber }
+        return UInt64(digits).map(NodeID.init)
+    }
 
     mutating func reply(_ reply: ClientReply, to clientID: Int, requestID: UInt64) {
         guard !random.nextBool(probability: currentLossRates.drop) else { return }

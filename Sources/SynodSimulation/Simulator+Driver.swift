@@ -1,175 +1,95 @@
 import SynodConsensus
 import SynodCore
 import SynodKeyValue
+import SynodPeerProtocol
 import SynodRaft
+import SynodRuntime
 
-/// The node runtime as the simulator plays it: the Ready cycle with a disk that takes time,
-/// a network that loses, duplicates and delays, and a state machine with client replies.
+/// The shell around each node's group runtime, as the simulator plays it: the runtime's
+/// Ready cycle over a disk that takes time, a network that loses, duplicates and delays, and
+/// clients that get replies.
 extension Simulator {
-    /// Takes the next Ready if no write is in progress: persists it (taking disk time), then
-    /// sends, applies and advances.
+    /// Lets the node's runtime take its next Ready, and carries out what it asks.
     mutating func processReady(_ position: Int) {
-        // The replica is mutated in place: a copy would duplicate its log.
-        guard nodes[position].writeInProgress == nil, nodes[position].replica?.hasReady == true else { return }
-        let ready = nodes[position].replica!.ready()
-        // A new commit index alone is staged but not synced (`Ready.changesTermOrVote`).
-        let needsWrite =
-            options.mutation == .skipHardStateSync
-            ? ready.snapshot != nil || !ready.entriesToPersist.isEmpty : ready.needsSync
-        guard needsWrite else {
-            if ready.hardState != nil { stageWrite(ready, on: position) }
-            finish(ready, on: position, messagesAlreadySent: false, durable: false)
-            return
-        }
-        nodes[position].writeInProgress = ready
-        stageWrite(ready, on: position)
-        let incarnation = nodes[position].incarnation
-        queue.schedule(
-            .diskWriteDone(node: position, incarnation: incarnation),
-            at: now + draw(options.diskLatencyMicroseconds)
-        )
-        // A leader's appends may go while its own write is in progress.
-        let early = ready.messagesMayPrecedePersistence || options.mutation == .acknowledgeBeforeFsync
-        nodes[position].messagesSentEarly = early
-        if early {
-            for message in ready.messages { send(message) }
-        }
+        guard nodes[position].isUp else { return }
+        nodes[position].runtime!.processReady()
+        carryOutOutputs(position)
     }
 
-    /// The write of `ready` is durable: send its messages, apply, advance, and go on.
-    mutating func finish(_ ready: Ready<RaftMessage>, on position: Int, messagesAlreadySent: Bool, durable: Bool = true)
-    {
-        let id = nodes[position].id
-        if durable && (ready.hardState != nil || ready.snapshot != nil || !ready.entriesToPersist.isEmpty) {
-            nodes[position].persist(ready)
-            checker.recordDurable(nodes[position].durable, on: id)
-        }
-        if !messagesAlreadySent {
-            for message in ready.messages { send(message) }
-        }
-        if let snapshot = ready.snapshot {
-            nodes[position].store = restoreStore(from: snapshot, on: position)
-            nodes[position].lockWaits = LockWaitChecker(store: nodes[position].store)
-            for (requestID, client) in nodes[position].pendingWaits {
-                // The snapshot covers the entry that settled the wait.
-                let standing = nodes[position].store.standing(ofTicket: requestID)
-                guard standing != .waiting else { continue }
-                nodes[position].pendingWaits[requestID] = nil
-                if case .integer(let token) = standing {
-                    reply(.applied(.acquired(token: UInt64(token))), to: client, requestID: requestID)
-                } else {
-                    reply(.applied(.acquired(token: nil)), to: client, requestID: requestID)
-                }
-            }
-            statistics.snapshotsInstalled += 1
-            record("n\(id.rawValue) installs snapshot \(snapshot.term)/\(snapshot.index)")
-        }
-        for entry in ready.committedEntries { apply(entry, on: position) }
-        for readState in ready.readStates {
-            nodes[position].pendingReads[readState.context]?.readIndex = readState.index
-        }
-        answerReads(on: position)
-        nodes[position].replica!.advance(ready)
-        compactIfDue(position)
-        observe(position)
-        processReady(position)
-    }
-
-    private mutating func apply(_ entry: LogEntry, on position: Int) {
-        checker.recordApplied(entry, on: nodes[position].id)
-        fold(0xA991, UInt64(position), entry.index.rawValue, entry.term.rawValue)
-        guard case .command(let bytes) = entry.payload else {
-            nodes[position].store.skip(index: entry.index.rawValue)
-            return
-        }
-        let decoded: KeyValueEntry
-        do {
-            decoded = try KeyValueEntry(decoding: bytes)
-        } catch {
-            preconditionFailure("n\(position + 1) applied an entry the simulation did not write: \(error)")
-        }
-        let applied = nodes[position].store.applyReporting(decoded, at: entry.index.rawValue)
-        if let violation = nodes[position].lockWaits.observe(decoded, applied, store: nodes[position].store) {
-            checker.fail("lock-waits", "n\(position + 1) at \(entry.index): \(violation)")
-        }
-        // A copy of a write its client already had answered (or gave up) is answered to nobody;
-        // any other copy answers the first result (a FENCED refusal included).
-        let acknowledgedCopy = applied.isCopy && applied.result == ClientSessions.acknowledgedCopy
-        if let client = nodes[position].pendingWrites.removeValue(forKey: decoded.requestID), !acknowledgedCopy {
-            if applied.result == .waiting {
-                nodes[position].pendingWaits[decoded.requestID] = client
-            } else {
-                reply(
-                    .applied(SimulatedCommand.outcome(of: decoded.command, applied.result)),
-                    to: client,
-                    requestID: decoded.requestID
-                )
-            }
-        }
-        for event in applied.events {
-            switch event {
-            case .granted(let ticket, let token):
-                if let client = nodes[position].pendingWaits.removeValue(forKey: ticket) {
-                    reply(.applied(.acquired(token: token)), to: client, requestID: ticket)
-                }
-            case .gaveUp(let ticket):
-                if let client = nodes[position].pendingWaits.removeValue(forKey: ticket) {
-                    reply(.applied(.acquired(token: nil)), to: client, requestID: ticket)
-                }
-            }
-        }
-    }
-
-    /// The state machine as a snapshot has it (a damaged one is a simulator bug: snapshots are
-    /// checksummed on disk and come whole from the leader).
-    func restoreStore(from snapshot: Snapshot, on position: Int) -> KeyValueStore {
-        do {
-            return try KeyValueStore(snapshotBytes: snapshot.data)
-        } catch {
-            preconditionFailure("n\(position + 1) cannot restore snapshot \(snapshot.term)/\(snapshot.index): \(error)")
-        }
-    }
-
-    /// Serves reads whose ReadIndex the state machine has reached.
-    mutating func answerReads(on position: Int) {
-        let applied = nodes[position].store.appliedIndex
-        for requestID in nodes[position].pendingReads.keys.sorted() {
-            let read = nodes[position].pendingReads[requestID]!
-            guard let index = read.readIndex, index.rawValue <= applied else { continue }
-            nodes[position].pendingReads[requestID] = nil
-            let value = nodes[position].store.value(of: read.key, at: clockMilliseconds(position))
-            reply(.value(SimulatedCommand.number(value)), to: read.clientID, requestID: requestID)
-        }
-    }
-
-    /// Takes a snapshot when enough entries were applied since the last one (unless a
-    /// membership change is committed but not yet applied: see `snapshotMembership`).
-    private mutating func compactIfDue(_ position: Int) {
-        guard let snapshot = dueSnapshot(position) else { return }
-        let applied = snapshot.index
-        nodes[position].replica!.snapshotTaken(snapshot)
-        // Written to a temporary file, fsynced and renamed: durable at once, atomically.
-        compactStorage(position, to: snapshot)
-        nodes[position].durable.snapshot = snapshot
-        nodes[position].durable.entries.removeAll { $0.index <= applied }
+    /// The disk write of the node's Ready is durable: the runtime sends, applies and goes on.
+    mutating func diskWriteDone(_ position: Int) {
+        guard let write = nodes[position].writeInProgress else { return }
+        nodes[position].writeInProgress = nil
+        syncWrite(on: position)
+        nodes[position].persist(write)
         checker.recordDurable(nodes[position].durable, on: nodes[position].id)
-        statistics.snapshotsTaken += 1
-        record("n\(position + 1) snapshot at \(snapshot.term)/\(applied)")
+        nodes[position].runtime!.persisted()
+        carryOutOutputs(position)
+        observe(position)
     }
 
-    private func dueSnapshot(_ position: Int) -> Snapshot? {
-        guard let replica = nodes[position].replica else { return nil }
-        let applied = LogIndex(nodes[position].store.appliedIndex)
-        guard applied.rawValue >= replica.snapshotIndex.rawValue + UInt64(options.snapshotIntervalEntries),
-            let membership = replica.snapshotMembership(at: applied),
-            let term = replica.term(at: applied)
-        else { return nil }
-        return Snapshot(
-            index: applied,
-            term: term,
-            membership: membership,
-            data: nodes[position].store.snapshotBytes
-        )
+    /// Does what the node's runtime asked, in order, and hands what it applied to the checker.
+    mutating func carryOutOutputs(_ position: Int) {
+        while let outputs = nodes[position].runtime?.takeOutputs(), !outputs.isEmpty {
+            for output in outputs { carryOut(output, on: position) }
+        }
+        checkApplied(position)
+    }
+
+    private mutating func carryOut(_ output: GroupOutput<RaftMessage>, on position: Int) {
+        let id = nodes[position].id
+        switch output {
+        case .persist(let write):
+            if write.hardState != nil || write.snapshot != nil || !write.entries.isEmpty {
+                stageWrite(write, on: position)
+            }
+            guard write.sync else { return }
+            nodes[position].writeInProgress = write
+            queue.schedule(
+                .diskWriteDone(node: position, incarnation: nodes[position].incarnation),
+                at: now + draw(options.diskLatencyMicroseconds)
+            )
+        case .send(let message):
+            send(message)
+        case .forward(let request, let requestID, let leader):
+            sendFrame(.request(request, requestID: requestID), from: id, to: leader)
+        case .answerForwarded(let outcome, let requestID, let follower):
+            sendFrame(.outcome(outcome, requestID: requestID), from: id, to: follower)
+        case .reply(let ticket, let result):
+            replyToClient(ticket: ticket, result)
+        case .compact(let snapshot):
+            // Written to a temporary file, fsynced and renamed: durable at once, atomically.
+            compactStorage(position, to: snapshot)
+            nodes[position].durable.snapshot = snapshot
+            nodes[position].durable.entries.removeAll { $0.index <= snapshot.index }
+            checker.recordDurable(nodes[position].durable, on: id)
+            statistics.snapshotsTaken += 1
+            record("n\(position + 1) snapshot at \(snapshot.term)/\(snapshot.index)")
+        case .stopped(let reason):
+            checker.fail("runtime-stopped", "n\(position + 1) stopped: \(reason)")
+        }
+    }
+
+    /// The entries the node applied since the last look, and what its lock model found.
+    private mutating func checkApplied(_ position: Int) {
+        guard nodes[position].isUp else { return }
+        let observer = nodes[position].runtime!.observer
+        guard !observer.applied.isEmpty || !observer.violations.isEmpty || observer.snapshotsInstalled > 0 else {
+            return
+        }
+        let id = nodes[position].id
+        for entry in observer.applied {
+            checker.recordApplied(entry, on: id)
+            fold(0xA991, UInt64(position), entry.index.rawValue, entry.term.rawValue)
+        }
+        for violation in observer.violations { checker.fail("lock-waits", "n\(position + 1) \(violation)") }
+        if observer.snapshotsInstalled > 0 {
+            statistics.snapshotsInstalled += observer.snapshotsInstalled
+            record("n\(position + 1) installs a snapshot at \(nodes[position].store.appliedIndex)")
+        }
+        nodes[position].runtime!.observer.applied = []
+        nodes[position].runtime!.observer.violations = []
+        nodes[position].runtime!.observer.snapshotsInstalled = 0
     }
 
     // MARK: - Network
@@ -203,7 +123,43 @@ extension Simulator {
         statistics.messagesDelivered += 1
         fold(message.from.rawValue, message.to.rawValue, message.term.rawValue, Self.bodyCode(message.body))
         record("deliver \(message)")
-        nodes[position].replica!.step(message)
+        nodes[position].runtime!.step(message)
+        afterInput(position)
+    }
+
+    /// A forwarded request or its answer between two nodes' runtimes. The node carries these
+    /// over TCP: never duplicated, but lost when a connection drops (here: with the message
+    /// loss rate, or behind a partition).
+    enum PeerFrameContent: Sendable {
+        case request(ForwardedRequest, requestID: UInt64)
+        case outcome(ForwardedOutcome, requestID: UInt64)
+    }
+
+    mutating func sendFrame(_ content: PeerFrameContent, from: NodeID, to: NodeID) {
+        guard !random.nextBool(probability: currentLossRates.drop) else {
+            statistics.messagesDropped += 1
+            return
+        }
+        queue.schedule(
+            .deliverFrame(from: from, to: to, content),
+            at: now + draw(options.networkLatencyMicroseconds)
+        )
+    }
+
+    mutating func deliverFrame(_ content: PeerFrameContent, from: NodeID, to: NodeID) {
+        let position = Int(to.rawValue) - 1
+        guard position < nodes.count, nodes[position].isUp, !blockedLinks.contains(Link(from: from, to: to)) else {
+            statistics.messagesDropped += 1
+            return
+        }
+        switch content {
+        case .request(let request, let requestID):
+            record("n\(position + 1) serves #\(requestID) forwarded by \(from)")
+            nodes[position].runtime!.serveForwarded(request, from: from, requestID: requestID)
+        case .outcome(let outcome, let requestID):
+            record("n\(position + 1) hears #\(requestID) from \(from): \(outcome)")
+            nodes[position].runtime!.receiveOutcome(outcome, from: from, requestID: requestID)
+        }
         afterInput(position)
     }
 

@@ -124,7 +124,7 @@ extension Simulator {
         guard nodes[position].isUp else { return }
         let ticks = 1 + random.nextIndex(below: 2 * options.electionTimeoutTicks)
         record("n\(position + 1) clock jumps \(ticks) ticks")
-        for _ in 0..<ticks { nodes[position].replica!.tick() }
+        nodes[position].runtime!.tick(ticks)
         afterInput(position)
     }
 
@@ -149,7 +149,7 @@ extension Simulator {
             return
         }
         do {
-            try nodes[leaderPosition].replica!.proposeConfigurationChange(change)
+            try nodes[leaderPosition].runtime!.proposeConfigurationChange(change)
         } catch {
             record("membership change \(change) refused: \(error)")
             return

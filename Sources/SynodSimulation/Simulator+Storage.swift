@@ -1,6 +1,7 @@
 import SynodConsensus
 import SynodCore
 import SynodRaft
+import SynodRuntime
 import SynodStorage
 
 /// Each node's durable state goes through the real storage layer (write-ahead log and
@@ -47,13 +48,13 @@ extension Simulator {
     }
 
     /// Stages what `ready` asks to persist; a snapshot's file is written at once.
-    mutating func stageWrite(_ ready: Ready<RaftMessage>, on position: Int) {
+    mutating func stageWrite(_ write: Persistence, on position: Int) {
         do {
             try nodes[position].storage!.stage(
                 group: SimulatedNode.group,
-                hardState: ready.hardState,
-                snapshot: ready.snapshot,
-                entries: ready.entriesToPersist
+                hardState: write.hardState,
+                snapshot: write.snapshot,
+                entries: write.entries
             )
         } catch {
             storageFailed("stage", on: position, error)
@@ -84,8 +85,8 @@ extension Simulator {
         guard var storage = nodes[position].storage else { return }
         nodes[position].storage = nil
         var torn = false
-        if let ready = nodes[position].writeInProgress {
-            nodes[position].unsyncedFromIndex = ready.snapshot != nil ? .zero : ready.entriesToPersist.first?.index
+        if let write = nodes[position].writeInProgress {
+            nodes[position].unsyncedFromIndex = write.snapshot != nil ? .zero : write.entries.first?.index
             if random.nextBool(probability: options.tornWriteProbability) {
                 storage.modifyFiles { $0.faults.syncsNeverComplete = true }
                 do {

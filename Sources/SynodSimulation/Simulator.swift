@@ -2,6 +2,7 @@ import SynodConsensus
 import SynodCore
 import SynodKeyValue
 import SynodRaft
+import SynodRuntime
 
 /// Runs one seeded simulation of a Raft cluster with faults and clients, and checks it.
 ///
@@ -12,6 +13,7 @@ public struct Simulator {
     enum Event: Sendable {
         case tick(node: Int, incarnation: Int)
         case deliver(RaftMessage)
+        case deliverFrame(from: NodeID, to: NodeID, PeerFrameContent)
         case diskWriteDone(node: Int, incarnation: Int)
         case clientSend(client: Int)
         case requestArrives(node: Int, client: Int, request: SimulatedRequest)
@@ -38,7 +40,11 @@ public struct Simulator {
     public let options: SimulationOptions
     var random: SeededGenerator
     var queue = EventQueue<Event>()
-    var now: UInt64 = 0
+    var now: UInt64 = 0 {
+        didSet { time.microseconds = now }
+    }
+    /// `now`, as the nodes' runtimes read it.
+    let time = SimulatedTime()
     var nodes: [SimulatedNode] = []
     /// Every node ever started, for faults and clients (whether or not still in the group).
     var members: [NodeID] { nodes.map(\.id) }
@@ -144,14 +150,37 @@ public struct Simulator {
         configuration.clockDriftBoundTicks = max(1, options.electionTimeoutTicks / 5)
         configuration.plantedBug = options.mutation?.raftMutation
         let durable = recoverFromDisk(position)
+        let replica: RaftReplica
         do {
-            nodes[position].replica = try RaftReplica(configuration: configuration, state: durable)
+            replica = try RaftReplica(configuration: configuration, state: durable)
         } catch {
             preconditionFailure("simulator built an invalid configuration: \(error)")
         }
-        nodes[position].store = restoreStore(from: durable.snapshot, on: position)
-        nodes[position].lockWaits = LockWaitChecker(store: nodes[position].store)
-        precondition(nodes[position].store.appliedIndex == durable.snapshot.index.rawValue, "snapshot data mismatch")
+        var settings = GroupSettings(nodeID: nodes[position].id)
+        settings.snapshotIntervalEntries = options.snapshotIntervalEntries
+        settings.plantedBug = options.mutation?.runtimeMutation
+        let time = self.time
+        let rate = Int64(nodes[position].clockRatePerMille)
+        do {
+            nodes[position].runtime = try SimulatedNode.Runtime(
+                group: SimulatedNode.group,
+                settings: settings,
+                replica: replica,
+                snapshot: durable.snapshot,
+                observer: SimulationObserver(),
+                // Apart from the clients' sessions (their ids plus one).
+                session: random.next() | 1 << 63,
+                firstRequestID: 1 << 62 | random.next(below: 1 << 40),
+                randomSeed: random.next(),
+                clock: {
+                    let monotonic = Int64(time.microseconds) * rate / 1_000_000
+                    return GroupTime(wallMilliseconds: 1_700_000_000_000 + monotonic, monotonicMilliseconds: monotonic)
+                }
+            )
+        } catch {
+            preconditionFailure("n\(position + 1) cannot restore its snapshot: \(error)")
+        }
+        nodes[position].runtime!.observer.lockWaits = LockWaitChecker(store: nodes[position].store)
         record("n\(position + 1) boots term=\(durable.hardState.term) last=\(durable.entries.last?.index ?? .zero)")
         scheduleTick(position)
     }
@@ -162,19 +191,16 @@ public struct Simulator {
         switch event {
         case .tick(let position, let incarnation):
             guard nodes[position].incarnation == incarnation, nodes[position].isUp else { return }
-            nodes[position].replica!.tick()
-            leaderHousekeeping(position)
+            nodes[position].runtime!.tick()
             afterInput(position)
             scheduleTick(position)
         case .deliver(let message):
             deliver(message)
+        case .deliverFrame(let from, let to, let content):
+            deliverFrame(content, from: from, to: to)
         case .diskWriteDone(let position, let incarnation):
-            guard nodes[position].incarnation == incarnation, let ready = nodes[position].writeInProgress else {
-                return
-            }
-            nodes[position].writeInProgress = nil
-            syncWrite(on: position)
-            finish(ready, on: position, messagesAlreadySent: nodes[position].messagesSentEarly)
+            guard nodes[position].incarnation == incarnation else { return }
+            diskWriteDone(position)
         case .clientSend(let client):
             clientSend(client)
         case .requestArrives(let position, let client, let request):
@@ -213,39 +239,11 @@ public struct Simulator {
         }
     }
 
-    /// In a new term, the leader's first proposal of its own is `extendLeases`, before any
-    /// sweep or client write; returns whether it has been proposed in this term.
-    mutating func extendLeasesIfNewLeader(_ position: Int) -> Bool {
-        guard let replica = nodes[position].replica, replica.role == .leader else { return false }
-        guard nodes[position].leaseExtensionTerm != replica.term else { return true }
-        let entry = KeyValueEntry(requestID: 0, timeMilliseconds: clockMilliseconds(position), command: .extendLeases)
-        // Refused while the leader is busy (flow control, a transfer): tried again later.
-        guard (try? nodes[position].replica!.propose(entry.encoded)) != nil else { return false }
-        nodes[position].leaseExtensionTerm = replica.term
-        return true
-    }
-
-    /// What the node's leader does on a tick: in a new term, first give every lease its full
-    /// TTL again; then propose a sweep when a lease, lock TTL or wait is due by its clock.
-    mutating func leaderHousekeeping(_ position: Int) {
-        guard nodes[position].replica?.role == .leader else { return }
-        let time = clockMilliseconds(position)
-        // Refused while the leader is busy: tried again at the next tick; no sweep before.
-        guard extendLeasesIfNewLeader(position) else { return }
-        guard let due = nodes[position].store.nextDeadlineMilliseconds, due <= time else { return }
-        if let proposed = nodes[position].sweepProposedAt, proposed.rawValue > nodes[position].store.appliedIndex {
-            return
-        }
-        let entry = KeyValueEntry(requestID: 0, timeMilliseconds: time, command: .sweep)
-        // Refused while the leader is busy: tried again at the next tick.
-        if (try? nodes[position].replica!.propose(entry.encoded)) != nil {
-            nodes[position].sweepProposedAt = nodes[position].replica!.lastIndex
-        }
-    }
-
+    /// After an input: the runtime's outputs are carried out, and its next Ready taken.
     mutating func afterInput(_ position: Int) {
-        observe(position)
+        carryOutOutputs(position)
         processReady(position)
+        observe(position)
     }
 
     mutating func observe(_ position: Int) {

@@ -8,7 +8,7 @@ struct PureTargetImportTests {
     static let pureTargets = [
         "SynodCore", "SynodPartitioning", "SynodBalancing", "SynodConsensus", "SynodRaft",
         "SynodStorage", "SynodSimulation", "SynodRESP", "SynodKeyValue", "SynodCommands",
-        "SynodPeerProtocol", "SynodFuzzTargets",
+        "SynodPeerProtocol", "SynodFuzzTargets", "SynodRuntime",
     ]
 
     /// Modules a pure target may import.

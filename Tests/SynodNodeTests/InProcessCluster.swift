@@ -140,7 +140,6 @@ final class InProcessCluster: Sendable {
             let driver = drivers[node]!
             let promise = driver.loop.makePromise(of: KeyValueResult.self)
             send(driver, promise)
-            driver.deliverReplies()
             return promise.futureResult
         }
     }

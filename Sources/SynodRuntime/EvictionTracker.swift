@@ -1,13 +1,14 @@
-import NIOCore
+import SynodCore
 import SynodKeyValue
 
 /// What the leader knows of key use, to choose what to evict when the dataset is over
 /// `maxmemory`: when each key was last read or written here, and a Redis-style logarithmic
 /// use counter for LFU. Victims are chosen as Redis does, by sampling a few keys and taking
 /// the worst; the choice travels in an `evict` entry, so every replica removes the same keys.
-/// Confined to the driver's loop. After a failover the new leader knows writes only.
-final class EvictionTracker {
-    struct Use {
+/// Times are the runtime's monotonic milliseconds. After a failover the new leader knows
+/// writes only.
+public struct EvictionTracker: Sendable {
+    struct Use: Sendable {
         var lastAccessMilliseconds: Int64
         var counter: UInt8
     }
@@ -20,22 +21,19 @@ final class EvictionTracker {
     private var positions: [[UInt8]: Int] = [:]
     private var uses: [[UInt8]: Use] = [:]
 
-    static func now() -> Int64 { Int64(NIODeadline.now().uptimeNanoseconds / 1_000_000) }
-
-    func applied(_ changes: [KeyChange]) {
+    mutating func applied(_ changes: [KeyChange], at now: Int64, random: inout SeededGenerator) {
         for change in changes {
             // A removal has no value; a write (of a string or a hash) has one.
-            if change.value == nil { forget(change.key) } else { touch(change.key) }
+            if change.value == nil { forget(change.key) } else { touch(change.key, at: now, random: &random) }
         }
     }
 
     /// A read of these keys on this node.
-    func read(_ keys: [[UInt8]]) {
-        for key in keys where positions[key] != nil { touch(key) }
+    mutating func read(_ keys: [[UInt8]], at now: Int64, random: inout SeededGenerator) {
+        for key in keys where positions[key] != nil { touch(key, at: now, random: &random) }
     }
 
-    private func touch(_ key: [UInt8]) {
-        let now = Self.now()
+    private mutating func touch(_ key: [UInt8], at now: Int64, random: inout SeededGenerator) {
         if positions[key] == nil {
             positions[key] = keys.count
             keys.append(key)
@@ -47,7 +45,7 @@ final class EvictionTracker {
         // Redis's logarithmic increment with lfu-log-factor 10.
         if use.counter < 255 {
             let base = Double(max(0, Int(use.counter) - 5))
-            if Double.random(in: 0..<1) < 1.0 / (base * 10 + 1) { use.counter += 1 }
+            if random.nextUnitInterval() < 1.0 / (base * 10 + 1) { use.counter += 1 }
         }
         use.lastAccessMilliseconds = now
         uses[key] = use
@@ -59,7 +57,7 @@ final class EvictionTracker {
         return UInt8(max(0, Int64(use.counter) - minutes))
     }
 
-    private func forget(_ key: [UInt8]) {
+    private mutating func forget(_ key: [UInt8]) {
         guard let position = positions.removeValue(forKey: key) else { return }
         uses[key] = nil
         let last = keys.removeLast()
@@ -70,18 +68,17 @@ final class EvictionTracker {
     }
 
     /// Keys whose removal brings the store under its limit, chosen by its policy.
-    func victims(in store: KeyValueStore) -> [[UInt8]] {
+    func victims(in store: KeyValueStore, at now: Int64, random: inout SeededGenerator) -> [[UInt8]] {
         let policy = store.memoryLimit.policy
         var toFree = store.bytesOverLimit
         var chosen: [[UInt8]] = []
         var taken: Set<[UInt8]> = []
         let volatile = policy.volatileOnly ? Array(store.volatileKeys) : []
         let pool = policy.volatileOnly ? volatile : keys
-        let now = Self.now()
         while toFree > 0, chosen.count < Self.keysPerEntryMax, taken.count < pool.count {
             var best: [UInt8]?
             for _ in 0..<Self.samples {
-                let candidate = pool[Int.random(in: 0..<pool.count)]
+                let candidate = pool[random.nextIndex(below: pool.count)]
                 guard !taken.contains(candidate), store.footprint(of: candidate) > 0 else { continue }
                 guard let current = best else {
                     best = candidate

@@ -1,0 +1,72 @@
+import SynodConsensus
+import SynodCore
+import SynodKeyValue
+import SynodPeerProtocol
+
+/// What a group runtime asks its shell to do, in order.
+public enum GroupOutput<Message: Sendable>: Sendable {
+    /// Stage these changes in storage; when `sync` is set, make them durable and then call
+    /// `GroupRuntime.persisted()` (no other Ready is taken until then).
+    case persist(Persistence)
+    /// A consensus message for a peer (it names its recipient).
+    case send(Message)
+    /// A client request for the leader `to`; its answer comes back with `requestID`.
+    case forward(ForwardedRequest, requestID: UInt64, to: NodeID)
+    /// The answer to a request the follower `to` forwarded here.
+    case answerForwarded(ForwardedOutcome, requestID: UInt64, to: NodeID)
+    /// The answer to the client request the shell sent with `ticket`.
+    case reply(ticket: UInt64, KeyValueResult)
+    /// A snapshot of the state machine was taken: write it durably and drop the log it covers.
+    case compact(Snapshot)
+    /// The group cannot go on (storage failed, or a committed entry cannot be applied): every
+    /// waiting client was answered, and the shell stops the node.
+    case stopped(reason: String)
+}
+
+/// What one Ready asks to persist.
+public struct Persistence: Sendable {
+    public let hardState: HardState?
+    public let snapshot: Snapshot?
+    public let entries: [LogEntry]
+    /// Whether the shell must make this durable (fdatasync) before calling `persisted()`. A
+    /// new commit index alone rides with the next sync.
+    public let sync: Bool
+}
+
+/// Sees every entry the state machine applies, as it is applied: the node feeds its watches,
+/// client tracking and keyspace notifications from here; the simulator checks its models.
+public protocol GroupObserver {
+    /// `entry` was applied; `command` and `report` are nil for entries without a command
+    /// (no-ops, membership changes). `store` is the state right after it.
+    mutating func applied(
+        _ entry: LogEntry,
+        _ command: KeyValueEntry?,
+        _ report: KeyValueStore.Applied?,
+        store: KeyValueStore
+    )
+
+    /// The state machine was replaced by a snapshot's.
+    mutating func restored(_ store: KeyValueStore)
+}
+
+/// An observer that looks at nothing.
+public struct NoObserver: GroupObserver {
+    public init() {}
+    public mutating func applied(
+        _ entry: LogEntry,
+        _ command: KeyValueEntry?,
+        _ report: KeyValueStore.Applied?,
+        store: KeyValueStore
+    ) {}
+    public mutating func restored(_ store: KeyValueStore) {}
+}
+
+/// Counters of what the runtime did, for the shell's metrics.
+public struct GroupStatistics: Sendable {
+    public internal(set) var forwardedRequests: UInt64 = 0
+    public internal(set) var entriesApplied: UInt64 = 0
+    public internal(set) var snapshotsTaken: UInt64 = 0
+    public internal(set) var snapshotsInstalled: UInt64 = 0
+
+    public init() {}
+}

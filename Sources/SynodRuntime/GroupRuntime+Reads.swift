@@ -1,0 +1,169 @@
+import SynodConsensus
+import SynodCore
+import SynodKeyValue
+import SynodPeerProtocol
+
+/// Client reads: served by the leader once its ReadIndex is applied; a follower forwards them.
+extension GroupRuntime {
+    struct PendingRead {
+        let command: ReadCommand
+        let recipient: Recipient
+        /// The term the read was asked in; its ReadIndex can only come in that term.
+        let term: Term
+        /// The last index proposed here when the read arrived: every earlier write of the
+        /// read's connection is at or below it (a follower forwards a connection's requests in
+        /// order), so serving no earlier keeps each connection's commands in order.
+        let afterIndex: LogIndex
+        var readIndex: LogIndex?
+    }
+
+    /// A read this follower forwards to the leader. While no leader is known it is held, and
+    /// sent when one is; when the leader changes it is sent to the new one (a read changes
+    /// nothing, so asking again is safe).
+    struct ForwardedRead {
+        let command: ReadCommand
+        let recipient: Recipient
+        var sentTo: NodeID?
+        /// When it is answered TRYAGAIN if no leader answered (monotonic milliseconds).
+        let deadline: Int64
+    }
+
+    /// A linearizable read from a client of this node, answered with `ticket`.
+    public mutating func read(_ command: ReadCommand, ticket: UInt64) {
+        read(command, for: .client(ticket: ticket), mayForward: true)
+    }
+
+    mutating func read(_ command: ReadCommand, for recipient: Recipient, mayForward: Bool) {
+        guard !isStopped else { return answer(recipient, .error("ERR node stopping")) }
+        if settings.plantedBug == .readWithoutReadIndex { return answer(recipient, serve(command)) }
+        if mayForward && !isLeader { return forward(command, for: recipient) }
+        let requestID = takeRequestID()
+        do {
+            try replica.readIndex(context: requestID)
+        } catch {
+            if case .notLeader = error { return answer(recipient, notLeaderError()) }
+            return answer(recipient, .error("TRYAGAIN \(error)"))
+        }
+        pendingReads[requestID] = PendingRead(
+            command: command,
+            recipient: recipient,
+            term: replica.term,
+            afterIndex: replica.lastIndex
+        )
+    }
+
+    /// Hands a read to the leader, or holds it until one is known.
+    mutating func forward(_ command: ReadCommand, for recipient: Recipient) {
+        // Requests sent to an earlier leader go to the new one before this one.
+        noticeLeaderChange()
+        let requestID = takeRequestID()
+        forwardedReads[requestID] = ForwardedRead(
+            command: command,
+            recipient: recipient,
+            deadline: now().monotonicMilliseconds + settings.forwardedReadWaitMilliseconds
+        )
+        if let leader = replica.leader { send(read: requestID, to: leader) }
+    }
+
+    /// Sends a held or forwarded read to `leader` (served here when this node leads now).
+    mutating func send(read requestID: UInt64, to leader: NodeID) {
+        guard var read = forwardedReads[requestID] else { return }
+        guard leader != settings.nodeID else {
+            forwardedReads[requestID] = nil
+            return self.read(read.command, for: read.recipient, mayForward: false)
+        }
+        statistics.forwardedRequests += 1
+        read.sentTo = leader
+        forwardedReads[requestID] = read
+        outputs.append(.forward(.read(read.command), requestID: requestID, to: leader))
+    }
+
+    /// The leader changed: the reads and writes sent to another leader, and those held while
+    /// none was known, go to this one in the order their clients sent them (a connection's
+    /// read must not overtake its earlier write).
+    mutating func resend(to leader: NodeID?) {
+        guard !outstandingWrites.isEmpty || !forwardedReads.isEmpty else { return }
+        let requests = (Array(outstandingWrites.keys) + Array(forwardedReads.keys)).sorted()
+        for requestID in requests {
+            if let read = forwardedReads[requestID] {
+                guard read.sentTo != leader else { continue }
+                forwardedReads[requestID]?.sentTo = nil
+                if let leader { send(read: requestID, to: leader) }
+            } else {
+                resendWrite(requestID, to: leader)
+            }
+        }
+    }
+
+    /// A request a follower forwarded (already checked by the shell): served here if this
+    /// node still leads (never forwarded again), and the result sent back.
+    public mutating func serveForwarded(_ request: ForwardedRequest, from follower: NodeID, requestID: UInt64) {
+        guard !isStopped else {
+            return refuseForwarded(requestID, to: follower, .error("TRYAGAIN the node is stopping; retry"))
+        }
+        switch request {
+        case .write(let entry):
+            serveForwardedWrite(entry, from: follower, requestID: requestID)
+        case .read(let command):
+            read(command, for: .follower(follower, requestID: requestID), mayForward: false)
+        }
+    }
+
+    /// Serves the reads whose ReadIndex the state machine has reached.
+    mutating func answerReads() {
+        guard !pendingReads.isEmpty else { return }
+        let applied = LogIndex(store.appliedIndex)
+        for id in pendingReads.keys.sorted() {
+            guard let read = pendingReads[id], let index = read.readIndex, index <= applied, read.afterIndex <= applied
+            else { continue }
+            pendingReads[id] = nil
+            answer(read.recipient, serve(read.command))
+        }
+    }
+
+    /// A read a READONLY connection asked for: served from this replica's state as it is,
+    /// without asking the leader (it may miss the newest writes).
+    public mutating func serveLocally(_ command: ReadCommand) -> KeyValueResult {
+        isStopped ? .error("ERR node stopping") : serve(command)
+    }
+
+    /// Answers a read from the state machine, at this node's clock.
+    mutating func serve(_ command: ReadCommand) -> KeyValueResult {
+        let time = now()
+        switch command {
+        case .get(let key): evictions.read([key], at: time.monotonicMilliseconds, random: &random)
+        case .multiGet(let keys): evictions.read(keys, at: time.monotonicMilliseconds, random: &random)
+        case .redis(let words) where words.count > 1:
+            evictions.read([words[1]], at: time.monotonicMilliseconds, random: &random)
+        default: break
+        }
+        return store.read(command, at: time.wallMilliseconds, randomIndex: { random.nextIndex(below: $0) })
+    }
+
+    /// Requests past their deadline: a write still waiting on a known leader waits longer (up
+    /// to `writeWaitMaxMilliseconds`); otherwise it ends, UNCERTAIN if a copy may have been
+    /// proposed. A forwarded read past its deadline is answered TRYAGAIN.
+    mutating func endOverdueRequests() {
+        let time = now().monotonicMilliseconds
+        guard time >= nextDeadlineCheck else { return }
+        nextDeadlineCheck = time + 100
+        for localID in outstandingWrites.keys.sorted() {
+            guard let write = outstandingWrites[localID], write.deadline <= time else { continue }
+            if replica.leader != nil, write.sentTo == replica.leader, time < write.giveUpAt {
+                let extended = min(time + settings.writeWaitMilliseconds, write.giveUpAt)
+                outstandingWrites[localID]?.deadline = extended
+                continue
+            }
+            forgetWrite(localID)
+            let why = replica.leader == nil ? "no leader elected" : "no leader answered in time"
+            answer(write.recipient, Self.unanswered(write, why))
+        }
+        for requestID in forwardedReads.keys.sorted() {
+            guard let read = forwardedReads[requestID], read.deadline <= time else { continue }
+            forwardedReads[requestID] = nil
+            let why =
+                read.sentTo.map { "the leader (node \($0.rawValue)) did not answer in time" } ?? "no leader elected"
+            answer(read.recipient, .error("TRYAGAIN \(why); retry"))
+        }
+    }
+}

@@ -1,0 +1,168 @@
+import SynodConsensus
+import SynodCore
+import SynodKeyValue
+
+/// The Ready cycle: persist and sync, then send, then apply, then advance.
+extension GroupRuntime {
+    /// Takes the replica's Readys while no sync is in progress: each is handed to the shell to
+    /// persist; one that needs no sync is finished at once, and one that does waits for
+    /// `persisted()`. The shell calls this once the inputs queued so far have been taken in,
+    /// so that they share one Ready and one sync (group commit).
+    public mutating func processReady() {
+        while !isStopped && persisting == nil && replica.hasReady {
+            let ready = replica.ready()
+            let sync =
+                settings.plantedBug == .skipHardStateSync
+                ? ready.snapshot != nil || !ready.entriesToPersist.isEmpty : ready.needsSync
+            outputs.append(
+                .persist(
+                    Persistence(
+                        hardState: ready.hardState,
+                        snapshot: ready.snapshot,
+                        entries: ready.entriesToPersist,
+                        sync: sync
+                    )
+                )
+            )
+            guard sync else {
+                finish(ready, messagesSent: false)
+                continue
+            }
+            // A leader's appends go out while its own write is in progress (see `Ready`).
+            let early = ready.messagesMayPrecedePersistence || settings.plantedBug == .acknowledgeBeforeFsync
+            if early {
+                for message in ready.messages { outputs.append(.send(message)) }
+            }
+            persisting = (ready, early)
+        }
+    }
+
+    /// The sync the last `.persist` asked for is done: the Ready's messages go out, its
+    /// entries are applied, and the next Ready is taken.
+    public mutating func persisted() {
+        guard let (ready, messagesSent) = persisting else { return }
+        persisting = nil
+        finish(ready, messagesSent: messagesSent)
+        processReady()
+    }
+
+    /// The rest of the cycle, once `ready`'s writes are durable.
+    mutating func finish(_ ready: Ready<Replica.Message>, messagesSent: Bool) {
+        // Only now durable: a vote or an acknowledged entry may be relied on by a peer.
+        if !messagesSent {
+            for message in ready.messages { outputs.append(.send(message)) }
+        }
+        if let snapshot = ready.snapshot {
+            do {
+                store = try Self.restoredStore(snapshot)
+            } catch {
+                // Nothing is applied to the old state: the node stops.
+                return stop(because: "the snapshot from the leader cannot be installed: \(error)")
+            }
+            statistics.snapshotsInstalled += 1
+            evictions = EvictionTracker()
+            observer.restored(store)
+            learnOutcomes(through: snapshot.index)
+            settleWaitsAfterSnapshot()
+        }
+        for entry in ready.committedEntries {
+            apply(entry)
+            guard !isStopped else { return }
+        }
+        statistics.entriesApplied += UInt64(ready.committedEntries.count)
+        for readState in ready.readStates { pendingReads[readState.context]?.readIndex = readState.index }
+        replica.advance(ready)
+        answerReads()
+        compactIfDue()
+        proposeEvictionIfNeeded()
+        noticeLeaderChange()
+    }
+
+    mutating func apply(_ entry: LogEntry) {
+        let proposed = proposedAt.removeValue(forKey: entry.index.rawValue)
+        var appliedKey: RequestKey?
+        if case .command(let bytes) = entry.payload {
+            let decoded: KeyValueEntry
+            do {
+                decoded = try KeyValueEntry(decoding: bytes)
+            } catch {
+                // Skipping it would lose a committed write: stop, and say where.
+                return stop(
+                    because: "the committed log entry at index \(entry.index.rawValue) (term \(entry.term.rawValue)) "
+                        + "cannot be decoded: \(error); this node cannot apply its log"
+                )
+            }
+            let applied = store.applyReporting(decoded, at: entry.index.rawValue)
+            if applied.session != 0, let requestID = applied.requestID {
+                let key = RequestKey(session: applied.session, requestID: requestID)
+                appliedKey = key
+                deliverApplied(key, applied.result)
+            }
+            for event in applied.events { settle(event) }
+            if !applied.keyChanges.isEmpty {
+                evictions.applied(applied.keyChanges, at: now().monotonicMilliseconds, random: &random)
+            }
+            observer.applied(entry, decoded, applied, store: store)
+        } else {
+            store.skip(index: entry.index.rawValue)
+            observer.applied(entry, nil, nil, store: store)
+        }
+        if let proposed, proposed != appliedKey {
+            proposalLost(proposed, "the write was lost in a leader change")
+        }
+    }
+
+    /// A request waiting in a lock's line is granted, or gives up (nil, as Redis answers a
+    /// lock not taken).
+    mutating func settle(_ event: CoordinationEvent) {
+        switch event {
+        case .granted(let ticket, let token):
+            if let recipient = pendingWaits.removeValue(forKey: ticket) { answer(recipient, .integer(Int64(token))) }
+        case .gaveUp(let ticket):
+            if let recipient = pendingWaits.removeValue(forKey: ticket) { answer(recipient, .null) }
+        }
+    }
+
+    /// After a snapshot: the waits whose grant or end the snapshot covered.
+    mutating func settleWaitsAfterSnapshot() {
+        for ticket in pendingWaits.keys.sorted() {
+            let standing = store.standing(ofTicket: ticket)
+            guard standing != .waiting, let recipient = pendingWaits.removeValue(forKey: ticket) else { continue }
+            answer(recipient, standing)
+        }
+    }
+
+    /// A snapshot from the leader replaced the log up to `index`: the sessions it holds tell
+    /// which waiting writes it applied (their results) and which copies proposed here at the
+    /// indexes it covers were lost.
+    mutating func learnOutcomes(through index: LogIndex) {
+        for localID in outstandingWrites.keys.sorted() {
+            guard let key = outstandingWrites[localID]?.key,
+                let result = store.sessions.duplicateResult(session: key.session, requestID: key.requestID)
+            else { continue }
+            answerWrite(localID, with: result)
+        }
+        for key in servedWrites.keys.sorted() {
+            if let result = store.sessions.duplicateResult(session: key.session, requestID: key.requestID) {
+                deliverApplied(key, result)
+            }
+        }
+        for proposedIndex in proposedAt.keys.sorted() where proposedIndex <= index.rawValue {
+            guard let key = proposedAt.removeValue(forKey: proposedIndex) else { continue }
+            proposalLost(key, "the write was lost in a leader change")
+        }
+    }
+
+    /// Takes a snapshot when enough entries were applied since the last one.
+    mutating func compactIfDue() {
+        let applied = LogIndex(store.appliedIndex)
+        guard applied.rawValue >= replica.snapshotIndex.rawValue + UInt64(settings.snapshotIntervalEntries),
+            let membership = replica.snapshotMembership(at: applied),
+            let term = replica.term(at: applied)
+        else { return }
+        let snapshot = Snapshot(index: applied, term: term, membership: membership, data: store.snapshotBytes)
+        replica.snapshotTaken(snapshot)
+        statistics.snapshotsTaken += 1
+        outputs.append(.compact(snapshot))
+    }
+}

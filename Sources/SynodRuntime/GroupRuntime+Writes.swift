@@ -1,0 +1,309 @@
+import SynodCore
+import SynodKeyValue
+import SynodPeerProtocol
+
+/// Identifies a write across nodes and leaders: the session that sent it and its id there.
+public struct RequestKey: Hashable, Comparable, Sendable {
+    public let session: UInt64
+    public let requestID: UInt64
+
+    public init(session: UInt64, requestID: UInt64) {
+        self.session = session
+        self.requestID = requestID
+    }
+
+    public static func < (left: RequestKey, right: RequestKey) -> Bool {
+        (left.session, left.requestID) < (right.session, right.requestID)
+    }
+}
+
+/// A client's own identity for a write (a client that keeps sessions itself, like the
+/// simulator's): every copy of the write it sends, through any node, carries it.
+public struct ClientIdentity: Hashable, Sendable {
+    public let session: UInt64
+    public let requestID: UInt64
+    /// Every request of the session below this was answered: their results may be forgotten.
+    public let acknowledgedBelow: UInt64
+
+    public init(session: UInt64, requestID: UInt64, acknowledgedBelow: UInt64) {
+        self.session = session
+        self.requestID = requestID
+        self.acknowledgedBelow = acknowledgedBelow
+    }
+}
+
+/// Client writes, applied exactly once.
+///
+/// Every write carries a client session and a request id (`KeyValueEntry.session`): this
+/// runtime's session, or the client's own identity. It stays outstanding here until its
+/// answer is known: the result from applying it (in this node's own state machine, or from
+/// the leader that served it), or a refusal that proves no copy of it can commit. When the
+/// leader changes, the writes sent to the old one are sent again, in order, to the new one:
+/// the state machine applies a session's request once and answers copies with the first
+/// result (`ClientSessions`), so a client never sees TRYAGAIN for a write that may have been
+/// applied. Only a write whose fate stays unknown past its deadline is answered UNCERTAIN.
+extension GroupRuntime {
+    /// A write a follower forwarded to this leader: who to answer, and the copies proposed
+    /// here that are neither applied nor known lost.
+    struct ServedWrite {
+        let follower: NodeID
+        let requestID: UInt64
+        var copies = 0
+    }
+
+    /// A write of this node's clients, until its answer is known.
+    struct OutstandingWrite {
+        let command: KeyValueCommand
+        let origin: UInt64
+        let recipient: Recipient
+        /// The identity its entries carry.
+        let key: RequestKey
+        /// The client's own acknowledgement point; nil for writes of this runtime's session.
+        let acknowledgedBelow: UInt64?
+        /// The copies each leader (this node included) may have put in its log: one per send,
+        /// less one per refusal from it. While any may exist, the write's outcome is open.
+        var copies: [NodeID: Int] = [:]
+        /// The leader it was last sent to; nil while it waits to be sent again.
+        var sentTo: NodeID?
+        /// When the runtime looks at it again; while a leader is known the wait is extended,
+        /// up to `giveUpAt` (monotonic milliseconds).
+        var deadline: Int64
+        let giveUpAt: Int64
+    }
+
+    /// A write from a client of this node, answered with `ticket`: proposed here when this
+    /// node leads, forwarded to the leader otherwise, held while no leader is known. `origin`
+    /// names the client connection (for CLIENT TRACKING's NOLOOP); `identity` is the client's
+    /// own, when it keeps one.
+    public mutating func write(
+        _ command: KeyValueCommand,
+        origin: UInt64 = 0,
+        ticket: UInt64,
+        identity: ClientIdentity? = nil
+    ) {
+        let recipient = Recipient.client(ticket: ticket)
+        guard !isStopped else { return answer(recipient, .error("ERR node stopping")) }
+        // Requests sent to an earlier leader go to the new one before this one.
+        noticeLeaderChange()
+        let leader = replica.leader
+        if leader == settings.nodeID, let refusal = leaderNotReady() {
+            return answer(recipient, refusal)
+        }
+        let localID = takeRequestID()
+        let key = identity.map { RequestKey(session: $0.session, requestID: $0.requestID) }
+        if let key { localIDs[key] = localID }
+        let time = now().monotonicMilliseconds
+        outstandingWrites[localID] = OutstandingWrite(
+            command: command,
+            origin: origin,
+            recipient: recipient,
+            key: key ?? RequestKey(session: session, requestID: localID),
+            acknowledgedBelow: identity?.acknowledgedBelow,
+            deadline: time + settings.writeWaitMilliseconds,
+            giveUpAt: time + settings.writeWaitMaxMilliseconds
+        )
+        // Without a known leader (an election, or a follower that missed heartbeats under
+        // load) it is held, and sent when one is known (`resend`).
+        guard let leader else { return }
+        if let refusal = send(localID, to: leader) {
+            forgetWrite(localID)
+            answer(recipient, refusal)
+        }
+    }
+
+    /// Why this leader cannot propose a client write yet, or nil. No client write comes before
+    /// the new leader's `extendLeases` in its term: at that write's time a lease that fell due
+    /// during the election would end.
+    mutating func leaderNotReady() -> KeyValueResult? {
+        extendLeasesIfNewLeader()
+        guard leasesExtendedInTerm == replica.term else {
+            return .error("TRYAGAIN the new leader is not ready yet; retry")
+        }
+        return nil
+    }
+
+    /// Proposes the outstanding write `localID` here, or forwards it to `leader`; returns the
+    /// refusal when this node leads and cannot propose it.
+    mutating func send(_ localID: UInt64, to leader: NodeID) -> KeyValueResult? {
+        guard var write = outstandingWrites[localID] else { return nil }
+        let entry = KeyValueEntry(
+            requestID: write.key.requestID,
+            timeMilliseconds: 0,
+            command: write.command,
+            origin: write.origin,
+            session: write.key.session,
+            acknowledgedBelow: write.acknowledgedBelow ?? acknowledgedBelow()
+        )
+        if leader == settings.nodeID {
+            if let refusal = propose(entry, for: write.key) { return refusal }
+            if settings.plantedBug == .replyBeforeApply, case .set = write.command {
+                // The planted bug: answered as if applied, before it even commits.
+                answer(write.recipient, .ok)
+                forgetWrite(localID)
+                return nil
+            }
+        } else {
+            statistics.forwardedRequests += 1
+            outputs.append(.forward(.write(entry), requestID: localID, to: leader))
+        }
+        write.copies[leader, default: 0] += 1
+        write.sentTo = leader
+        outstandingWrites[localID] = write
+        return nil
+    }
+
+    /// Proposes a session's write as this leader; returns the refusal if it cannot.
+    mutating func propose(_ entry: KeyValueEntry, for key: RequestKey) -> KeyValueResult? {
+        do {
+            try replica.propose(entry.stamped(at: now().wallMilliseconds).encoded)
+        } catch {
+            if case .notLeader = error { return notLeaderError() }
+            return .error("TRYAGAIN \(error)")
+        }
+        proposedAt[replica.lastIndex.rawValue] = key
+        return nil
+    }
+
+    /// The lowest request id whose answer this runtime still waits for: the state machine may
+    /// forget the results below it.
+    mutating func acknowledgedBelow() -> UInt64 {
+        while lowestUnanswered < nextRequestID, outstandingWrites[lowestUnanswered] == nil { lowestUnanswered += 1 }
+        return lowestUnanswered
+    }
+
+    /// The leader changed: a write sent to another leader (or held while none was known) goes
+    /// to this one, keeping its identity (`resend` calls this oldest first).
+    mutating func resendWrite(_ localID: UInt64, to leader: NodeID?) {
+        guard let write = outstandingWrites[localID], write.sentTo != leader else { return }
+        outstandingWrites[localID]?.sentTo = nil
+        guard let leader else { return }
+        if leader == settings.nodeID, leaderNotReady() != nil { return }
+        // A refusal here leaves it to the copies already sent (or to its deadline).
+        _ = send(localID, to: leader)
+    }
+
+    /// The outstanding write with this identity, if it waits here.
+    func localID(of key: RequestKey) -> UInt64? {
+        key.session == session ? key.requestID : localIDs[key]
+    }
+
+    mutating func forgetWrite(_ localID: UInt64) {
+        guard let write = outstandingWrites.removeValue(forKey: localID) else { return }
+        if write.key.session != session, localIDs[write.key] == localID { localIDs[write.key] = nil }
+    }
+
+    /// The answer to an outstanding write is known.
+    mutating func answerWrite(_ localID: UInt64, with result: KeyValueResult) {
+        if let write = outstandingWrites[localID] {
+            forgetWrite(localID)
+            if result == .waiting {
+                pendingWaits[write.key.requestID] = write.recipient
+            } else {
+                answer(write.recipient, result)
+            }
+        }
+    }
+
+    /// `leader` did not propose one copy of the write, or its copy can never commit: when no
+    /// copy may be left anywhere, the write certainly did not apply and the refusal is its
+    /// answer.
+    mutating func refused(_ localID: UInt64, by leader: NodeID, _ message: String) {
+        guard var write = outstandingWrites[localID] else { return }
+        let left = (write.copies[leader] ?? 1) - 1
+        write.copies[leader] = left > 0 ? left : nil
+        guard write.copies.isEmpty else {
+            outstandingWrites[localID] = write
+            return
+        }
+        forgetWrite(localID)
+        answer(write.recipient, .error(message))
+    }
+
+    /// The answer for a write whose outcome cannot be known here: TRYAGAIN only when no copy
+    /// was ever sent (TRYAGAIN means "not applied"; a retried INCR must not apply twice).
+    static func unanswered(_ write: OutstandingWrite, _ why: String) -> KeyValueResult {
+        write.copies.isEmpty
+            ? .error("TRYAGAIN \(why); retry")
+            : .error("UNCERTAIN \(why); the write may or may not have been applied: read before retrying")
+    }
+
+    /// A write a follower forwarded: proposed here if this node still leads, and answered when
+    /// applied (or refused at once). Every copy proposed here is refused if it is lost, until
+    /// one is applied: the follower counts copies to know when none is left.
+    mutating func serveForwardedWrite(_ entry: KeyValueEntry, from follower: NodeID, requestID: UInt64) {
+        let key = RequestKey(session: entry.session, requestID: entry.requestID)
+        guard isLeader else { return refuseForwarded(requestID, to: follower, notLeaderError()) }
+        if let refusal = leaderNotReady() ?? propose(entry, for: key) {
+            return refuseForwarded(requestID, to: follower, refusal)
+        }
+        var served = servedWrites[key] ?? ServedWrite(follower: follower, requestID: requestID)
+        if served.follower != follower || served.requestID != requestID {
+            // The same write through another follower: the latest one is answered; the other
+            // hears from its own state machine.
+            served = ServedWrite(follower: follower, requestID: requestID, copies: served.copies)
+        }
+        served.copies += 1
+        servedWrites[key] = served
+    }
+
+    mutating func refuseForwarded(_ requestID: UInt64, to follower: NodeID, _ refusal: KeyValueResult) {
+        guard case .error(let message) = refusal else { return }
+        outputs.append(.answerForwarded(.refused(message), requestID: requestID, to: follower))
+    }
+
+    /// An applied entry of a session: its result goes to whoever waits for it here (a client
+    /// of this node, a follower that forwarded it, or both: a client that keeps its own
+    /// identity may have sent it through several nodes).
+    mutating func deliverApplied(_ key: RequestKey, _ result: KeyValueResult) {
+        if let localID = localID(of: key), outstandingWrites[localID] != nil {
+            answerWrite(localID, with: result)
+        } else if result != .waiting, let recipient = pendingWaits.removeValue(forKey: key.requestID) {
+            // A copy of a lock acquisition that waited in line: it answers how the wait ended.
+            answer(recipient, result)
+        }
+        guard let served = servedWrites.removeValue(forKey: key) else { return }
+        let follower = Recipient.follower(served.follower, requestID: served.requestID)
+        // Queued in a lock's line: the follower hears when a later entry grants it or its
+        // wait ends (and hears it from its own state machine too).
+        if result == .waiting {
+            pendingWaits[key.requestID] = follower
+        } else {
+            answer(follower, result)
+        }
+    }
+
+    /// The leader answered a request this follower forwarded.
+    public mutating func receiveOutcome(_ outcome: ForwardedOutcome, from leader: NodeID, requestID: UInt64) {
+        guard !isStopped else { return }
+        if let read = forwardedReads.removeValue(forKey: requestID) {
+            switch outcome {
+            case .answered(let result): answer(read.recipient, result)
+            case .refused(let message): answer(read.recipient, .error(message))
+            }
+            return
+        }
+        switch outcome {
+        case .answered(let result):
+            if outstandingWrites[requestID] != nil {
+                answerWrite(requestID, with: result)
+            } else if result != .waiting, let recipient = pendingWaits.removeValue(forKey: requestID) {
+                // A lock acquisition applied here as waiting, granted by the leader first.
+                answer(recipient, result)
+            }
+        case .refused(let message):
+            refused(requestID, by: leader, message)
+        }
+    }
+
+    /// The proposal copy at some index can never commit (another entry took its place, or a
+    /// snapshot covered it without applying it).
+    mutating func proposalLost(_ key: RequestKey, _ why: String) {
+        if let localID = localID(of: key), outstandingWrites[localID] != nil {
+            return refused(localID, by: settings.nodeID, "TRYAGAIN \(why); retry")
+        }
+        guard var served = servedWrites[key] else { return }
+        served.copies -= 1
+        servedWrites[key] = served.copies > 0 ? served : nil
+        refuseForwarded(served.requestID, to: served.follower, .error("TRYAGAIN \(why); retry"))
+    }
+}

@@ -1,0 +1,246 @@
+import SynodConsensus
+import SynodCore
+import SynodKeyValue
+import SynodPeerProtocol
+
+/// One consensus group with its state machine, as both the node and the simulator run it.
+///
+/// Pure: no I/O, no clock of its own, no threads. The shell feeds it events (a tick, a peer's
+/// message, a client's request, a finished sync) and carries out the outputs it returns
+/// (`takeOutputs`): persist, send, reply, compact. The runtime owns everything between: the
+/// Ready cycle and its ordering rules, client requests with their identity and order, reads
+/// through ReadIndex, and the leader's housekeeping (lease extension, sweeps, expiry,
+/// eviction). It is generic over the consensus protocol, so the node runs it over Raft and a
+/// simulator or another protocol runs the same code.
+///
+/// The Ready cycle: one Ready at a time is persisted; its messages go out once it is durable
+/// (a leader's appends may go earlier, `Ready.messagesMayPrecedePersistence`), then its
+/// entries are applied and the replica advanced. The shell decides when to take the next
+/// Ready (`processReady`): inputs that arrive before then share one Ready, and so one sync.
+public struct GroupRuntime<Replica: ConsensusReplica, Observer: GroupObserver> {
+    public let group: GroupID
+    public let settings: GroupSettings
+    public internal(set) var replica: Replica
+    public internal(set) var store: KeyValueStore
+    public var observer: Observer
+    /// This runtime's client session (`ClientSessions`): its clients' writes apply once
+    /// however often they are sent. Chosen by the shell (random, or drawn from a seed), so
+    /// that it never repeats across nodes and restarts.
+    public let session: UInt64
+    let clock: @Sendable () -> GroupTime
+    var random: SeededGenerator
+    /// Why the group stopped, once it has.
+    public internal(set) var stoppedReason: String?
+    var outputs: [GroupOutput<Replica.Message>] = []
+    public internal(set) var statistics = GroupStatistics()
+
+    /// The Ready being made durable, and whether its messages already went out.
+    var persisting: (ready: Ready<Replica.Message>, messagesSent: Bool)?
+    /// The leader as this runtime last knew it; when it changes, the requests sent to the old
+    /// one go to the new one.
+    var knownLeader: NodeID?
+    /// The term when the leader was last checked: reads wait only within one term.
+    var knownTerm: Term
+    /// The term in which this node, as leader, proposed `extendLeases`.
+    var leasesExtendedInTerm: Term?
+    /// The log index of the last `sweep` this leader proposed: one at a time.
+    var sweepProposedAt: LogIndex?
+    /// The index of the last `evict` entry this leader proposed, while not yet applied.
+    var evictionProposedAt: LogIndex?
+    /// Key use, for choosing what to evict over maxmemory.
+    public internal(set) var evictions = EvictionTracker()
+
+    /// Request ids: writes of this session use them in their entries, so they must not
+    /// repeat across nodes or restarts; the shell picks a random start.
+    var nextRequestID: UInt64
+    /// Writes of this node's clients whose answer is not known yet (GroupRuntime+Writes).
+    var outstandingWrites: [UInt64: OutstandingWrite] = [:]
+    /// The local id of each outstanding write that carries a client's own identity.
+    var localIDs: [RequestKey: UInt64] = [:]
+    /// No request of this session below this is outstanding (`acknowledgedBelow()`).
+    var lowestUnanswered: UInt64
+    var nextDeadlineCheck: Int64 = 0
+    /// Writes other nodes forwarded to this leader, until applied or lost.
+    var servedWrites: [RequestKey: ServedWrite] = [:]
+    /// The write this node proposed at each log index, while it waits: if a different entry
+    /// is applied there, the copy was overwritten by another leader and can never commit.
+    var proposedAt: [UInt64: RequestKey] = [:]
+    /// Lock acquisitions and campaigns queued in a lock's line, by request id: a later entry
+    /// grants them or ends their wait (`CoordinationEvent`).
+    var pendingWaits: [UInt64: Recipient] = [:]
+    /// Reads waiting for their ReadIndex, then for the state machine to reach it.
+    var pendingReads: [UInt64: PendingRead] = [:]
+    /// Reads this follower forwarded to the leader, until answered.
+    var forwardedReads: [UInt64: ForwardedRead] = [:]
+
+    /// Who waits for a result.
+    enum Recipient: Hashable {
+        /// A client of this node, by the shell's ticket.
+        case client(ticket: UInt64)
+        /// A follower that forwarded the request with `requestID`.
+        case follower(NodeID, requestID: UInt64)
+    }
+
+    /// Starts the group from its recovered replica and the state machine its snapshot holds.
+    /// Throws when the snapshot does not hold the state at its own index.
+    public init(
+        group: GroupID,
+        settings: GroupSettings,
+        replica: Replica,
+        snapshot: Snapshot,
+        observer: Observer,
+        session: UInt64,
+        firstRequestID: UInt64,
+        randomSeed: UInt64,
+        clock: @escaping @Sendable () -> GroupTime
+    ) throws {
+        self.group = group
+        self.settings = settings
+        self.replica = replica
+        self.observer = observer
+        self.session = session
+        self.clock = clock
+        self.random = SeededGenerator(seed: randomSeed)
+        self.nextRequestID = firstRequestID
+        self.lowestUnanswered = firstRequestID
+        self.knownTerm = replica.term
+        self.store = try Self.restoredStore(snapshot)
+    }
+
+    /// The state machine a snapshot holds, checked to be the state at the snapshot's index.
+    static func restoredStore(_ snapshot: Snapshot) throws -> KeyValueStore {
+        let store: KeyValueStore
+        do {
+            store = try KeyValueStore(snapshotBytes: snapshot.data)
+        } catch {
+            throw RuntimeFailure(
+                description: "snapshot \(snapshot.term)/\(snapshot.index) is undecodable: \(error)"
+            )
+        }
+        // The state must be the one at the snapshot's index, or every later entry would apply
+        // to the wrong state (the store refuses to apply out of order).
+        guard store.appliedIndex == snapshot.index.rawValue else {
+            throw RuntimeFailure(
+                description: "snapshot \(snapshot.term)/\(snapshot.index) holds the state at index "
+                    + "\(store.appliedIndex), not at its own"
+            )
+        }
+        return store
+    }
+
+    public var isLeader: Bool { replica.isLeader }
+    public var isStopped: Bool { stoppedReason != nil }
+    /// Whether a Ready is being made durable.
+    public var isPersisting: Bool { persisting != nil }
+
+    /// The outputs of the events handled since the last call, in order.
+    public mutating func takeOutputs() -> [GroupOutput<Replica.Message>] {
+        guard !outputs.isEmpty else { return [] }
+        defer { outputs = [] }
+        return outputs
+    }
+
+    mutating func takeRequestID() -> UInt64 {
+        defer { nextRequestID += 1 }
+        return nextRequestID
+    }
+
+    func now() -> GroupTime { clock() }
+
+    // MARK: - Events
+
+    /// `count` ticks of the consensus clock passed (the shell runs every tick that elapsed,
+    /// so that after a pause an election timeout or the end of a lease is not postponed).
+    public mutating func tick(_ count: Int = 1) {
+        guard !isStopped, count > 0 else { return }
+        for _ in 0..<count { replica.tick() }
+        noticeLeaderChange()
+        endOverdueRequests()
+        leaderHousekeeping()
+    }
+
+    /// A consensus message from a peer (untrusted: the replica drops what no correct peer
+    /// would send).
+    public mutating func step(_ message: Replica.Message) {
+        guard !isStopped else { return }
+        replica.step(message)
+    }
+
+    /// Proposes a membership change, as the leader.
+    public mutating func proposeConfigurationChange(_ change: ConfigurationChange) throws(ProposalError) {
+        try replica.proposeConfigurationChange(change)
+    }
+
+    /// Storage failed: nothing more is acknowledged, every waiting client gets an error, and
+    /// the group stops (a failed fsync is never retried).
+    public mutating func stop(because reason: String) {
+        guard !isStopped else { return }
+        stoppedReason = reason
+        persisting = nil
+        for write in outstandingWrites.values {
+            answer(write.recipient, Self.unanswered(write, "the node stopped (\(reason))"))
+        }
+        let stopping = KeyValueResult.error("ERR node stopping: \(reason)")
+        for read in pendingReads.values { answer(read.recipient, stopping) }
+        for read in forwardedReads.values { answer(read.recipient, stopping) }
+        for recipient in pendingWaits.values { answer(recipient, stopping) }
+        pendingWaits = [:]
+        outstandingWrites = [:]
+        localIDs = [:]
+        servedWrites = [:]
+        proposedAt = [:]
+        pendingReads = [:]
+        forwardedReads = [:]
+        outputs.append(.stopped(reason: reason))
+    }
+
+    /// Sends `result` to whoever waits for it.
+    mutating func answer(_ recipient: Recipient, _ result: KeyValueResult) {
+        switch recipient {
+        case .client(let ticket): outputs.append(.reply(ticket: ticket, result))
+        case .follower(let node, let requestID):
+            outputs.append(.answerForwarded(.answered(result), requestID: requestID, to: node))
+        }
+    }
+
+    /// When the leader changes (it died, lost an election, or a follower stopped hearing it
+    /// for an election timeout): the reads and writes sent to another leader, and those held
+    /// while none was known, go to the new one (`resend`).
+    mutating func noticeLeaderChange() {
+        let leader = replica.leader
+        if leader != knownLeader {
+            knownLeader = leader
+            resend(to: leader)
+        }
+        // A leader that steps down within its term (check-quorum) has abandoned the reads
+        // still waiting for their ReadIndex: they would wait forever. When the term changes,
+        // every read of an older term ends: even one with its ReadIndex must also wait for
+        // the writes its connection sent before it (`afterIndex`), which a new leader may
+        // have overwritten, so that the index may never be applied. Reads change nothing:
+        // TRYAGAIN is always honest for them.
+        if !isLeader || replica.term != knownTerm {
+            for id in pendingReads.keys.sorted() {
+                let read = pendingReads[id]!
+                guard read.term != replica.term || (!isLeader && read.readIndex == nil) else { continue }
+                pendingReads[id] = nil
+                answer(read.recipient, .error("TRYAGAIN the leader changed; retry"))
+            }
+        }
+        guard replica.term != knownTerm else { return }
+        knownTerm = replica.term
+        sweepProposedAt = nil
+        extendLeasesIfNewLeader()
+    }
+
+    /// Why a request cannot be served here.
+    func notLeaderError() -> KeyValueResult {
+        guard let leader = replica.leader else { return .error("TRYAGAIN no leader elected yet") }
+        let address = settings.peerAddresses[leader].map { " (peer address \($0))" } ?? ""
+        return .error("NOTLEADER node \(leader.rawValue) leads\(address); send requests to it")
+    }
+}
+
+/// The group cannot start or go on.
+public struct RuntimeFailure: Error, CustomStringConvertible, Sendable {
+    public let description: String
+}

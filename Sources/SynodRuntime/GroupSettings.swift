@@ -1,0 +1,52 @@
+import SynodCore
+
+/// What a group runtime needs to know of its node and its limits. Times are milliseconds of
+/// the clock the shell gives (`GroupTime`).
+public struct GroupSettings: Sendable {
+    /// The node this runtime runs on.
+    public var nodeID: NodeID
+    /// The peers' addresses, named in NOTLEADER answers so that a client can go to the leader.
+    public var peerAddresses: [NodeID: String] = [:]
+    /// How long a client's write may wait for its answer while no leader answers; while a
+    /// leader is known and has it, the wait is extended up to `writeWaitMaxMilliseconds`.
+    public var writeWaitMilliseconds: Int64 = 5_000
+    public var writeWaitMaxMilliseconds: Int64 = 60_000
+    /// How long a follower waits for the leader to answer a read it forwarded.
+    public var forwardedReadWaitMilliseconds: Int64 = 5_000
+    /// Expired keys the leader removes per entry.
+    public var expiredKeysPerRoundMax = 64
+    /// Entries applied between snapshots.
+    public var snapshotIntervalEntries = 10_000
+    /// A bug planted on purpose, so that the simulator proves it would catch it; nil in
+    /// production.
+    public var plantedBug: RuntimeMutation?
+
+    public init(nodeID: NodeID) {
+        self.nodeID = nodeID
+    }
+}
+
+/// A clock reading as the shell gives it: the wall clock (Unix milliseconds, stamped on
+/// entries and read against TTLs) and a monotonic clock (for waits that must not jump).
+public struct GroupTime: Hashable, Sendable {
+    public var wallMilliseconds: Int64
+    public var monotonicMilliseconds: Int64
+
+    public init(wallMilliseconds: Int64, monotonicMilliseconds: Int64) {
+        self.wallMilliseconds = wallMilliseconds
+        self.monotonicMilliseconds = monotonicMilliseconds
+    }
+}
+
+/// Bugs the runtime can be built with, each one that the simulator must catch.
+public enum RuntimeMutation: String, CaseIterable, Sendable {
+    /// Messages (acknowledgements) leave before the disk write is durable.
+    case acknowledgeBeforeFsync = "ack-before-fsync"
+    /// Every hard-state-only change stays unsynced, a new term or vote included (only a new
+    /// commit index may wait for the next sync).
+    case skipHardStateSync = "skip-hard-state-sync"
+    /// Reads are served from this replica's state at once, without a ReadIndex.
+    case readWithoutReadIndex = "read-without-read-index"
+    /// A write is answered when it is proposed, before it commits and applies.
+    case replyBeforeApply = "reply-before-apply"
+}

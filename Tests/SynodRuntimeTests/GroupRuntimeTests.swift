@@ -1,0 +1,191 @@
+import SynodConsensus
+import SynodCore
+import SynodKeyValue
+import SynodPeerProtocol
+import Testing
+
+@testable import SynodRuntime
+
+/// The runtime's rules, each on a scripted replica: what is sent, persisted and answered, and
+/// in which order.
+struct GroupRuntimeTests {
+    typealias Runtime = GroupRuntime<ScriptedReplica, NoObserver>
+
+    static let leaderID = NodeID(1)
+    static let followerID = NodeID(2)
+
+    static func runtime(on node: NodeID, leader: NodeID?, snapshotIndex: UInt64 = 0) throws -> Runtime {
+        var replica = ScriptedReplica(id: node, leader: leader)
+        replica.commitIndex = LogIndex(snapshotIndex)
+        replica.lastIndex = LogIndex(snapshotIndex)
+        replica.snapshotIndex = LogIndex(snapshotIndex)
+        var store = KeyValueStore()
+        for index in stride(from: UInt64(1), through: snapshotIndex, by: 1) { store.skip(index: index) }
+        var settings = GroupSettings(nodeID: node)
+        settings.peerAddresses = [leaderID: "127.0.0.1:7101"]
+        return try Runtime(
+            group: GroupID(1),
+            settings: settings,
+            replica: replica,
+            snapshot: Snapshot(
+                index: LogIndex(snapshotIndex),
+                term: Term(1),
+                membership: replica.membership,
+                data: store.snapshotBytes
+            ),
+            observer: NoObserver(),
+            session: 77,
+            firstRequestID: 1_000,
+            randomSeed: 1,
+            clock: { GroupTime(wallMilliseconds: 1_700_000_000_000, monotonicMilliseconds: 0) }
+        )
+    }
+
+    static let set = KeyValueCommand.set(
+        key: Array("k".utf8),
+        value: Array("v".utf8),
+        condition: .always,
+        expiry: .none,
+        returnPrevious: false
+    )
+
+    /// The leader's entry for its clients' first write, as committed at `index`.
+    static func committed(_ command: [UInt8], at index: UInt64) -> LogEntry {
+        LogEntry(term: Term(1), index: LogIndex(index), payload: .command(command))
+    }
+
+    static func replies(_ outputs: [GroupOutput<ScriptedReplica.Message>]) -> [UInt64: KeyValueResult] {
+        var replies: [UInt64: KeyValueResult] = [:]
+        for case .reply(let ticket, let result) in outputs { replies[ticket] = result }
+        return replies
+    }
+
+    @Test func aWriteIsAnsweredOnlyOnceItsEntryIsDurableAndApplied() throws {
+        var runtime = try Self.runtime(on: Self.leaderID, leader: Self.leaderID)
+        runtime.write(Self.set, ticket: 7)
+        // The new leader's lease extension comes first, then the client's write.
+        #expect(runtime.replica.proposed.count == 2)
+        let entries = runtime.replica.proposed.enumerated().map { Self.committed($1, at: UInt64($0 + 1)) }
+        runtime.replica.readys.append(
+            Ready(
+                hardState: HardState(term: Term(1), commit: LogIndex(2)),
+                entriesToPersist: entries,
+                messages: [ScriptedReplica.Message(to: Self.followerID, text: "append")],
+                committedEntries: entries
+            )
+        )
+        runtime.processReady()
+        let beforeSync = runtime.takeOutputs()
+        guard case .persist(let persistence)? = beforeSync.first else {
+            Issue.record("the Ready was not persisted first: \(beforeSync)")
+            return
+        }
+        #expect(persistence.sync)
+        #expect(persistence.entries == entries)
+        #expect(beforeSync.count == 1, "sent or answered before the sync: \(beforeSync)")
+        runtime.persisted()
+        let afterSync = runtime.takeOutputs()
+        guard case .send(let message)? = afterSync.first else {
+            Issue.record("the message did not go first after the sync: \(afterSync)")
+            return
+        }
+        #expect(message.text == "append")
+        #expect(Self.replies(afterSync) == [7: .ok])
+        #expect(runtime.store.appliedIndex == 2)
+    }
+
+    @Test func aFollowerForwardsAWriteAndSendsItAgainWithItsIdentityToANewLeader() throws {
+        var runtime = try Self.runtime(on: Self.followerID, leader: Self.leaderID)
+        runtime.write(Self.set, ticket: 9)
+        let first = runtime.takeOutputs()
+        guard case .forward(.write(let entry), let requestID, let leader)? = first.first else {
+            Issue.record("not forwarded: \(first)")
+            return
+        }
+        #expect(leader == Self.leaderID)
+        #expect(entry.session == runtime.session)
+        // The leader dies; node 3 is elected and the write goes to it, same identity.
+        runtime.replica.leader = NodeID(3)
+        runtime.replica.term = Term(2)
+        runtime.tick()
+        let again = runtime.takeOutputs()
+        guard case .forward(.write(let copy), let copyID, let newLeader)? = again.first else {
+            Issue.record("not sent again: \(again)")
+            return
+        }
+        #expect(newLeader == NodeID(3))
+        #expect(copyID == requestID)
+        #expect(copy.session == entry.session && copy.requestID == entry.requestID)
+        // The old leader refuses its copy: a copy may still be at node 3, so no answer yet.
+        runtime.receiveOutcome(.refused("NOTLEADER"), from: Self.leaderID, requestID: requestID)
+        #expect(Self.replies(runtime.takeOutputs()).isEmpty)
+        // Node 3 answers: that is the write's answer.
+        runtime.receiveOutcome(.answered(.ok), from: NodeID(3), requestID: requestID)
+        #expect(Self.replies(runtime.takeOutputs()) == [9: .ok])
+    }
+
+    @Test func aWriteEveryCopyOfWhichWasRefusedIsAnsweredWithTheRefusal() throws {
+        var runtime = try Self.runtime(on: Self.followerID, leader: Self.leaderID)
+        runtime.write(Self.set, ticket: 4)
+        guard case .forward(_, let requestID, _)? = runtime.takeOutputs().first else {
+            Issue.record("not forwarded")
+            return
+        }
+        runtime.receiveOutcome(.refused("TRYAGAIN busy; retry"), from: Self.leaderID, requestID: requestID)
+        #expect(Self.replies(runtime.takeOutputs()) == [4: .error("TRYAGAIN busy; retry")])
+    }
+
+    @Test func aSnapshotHoldingTheStateOfAnotherIndexStopsTheGroupAndAnswersItsClients() throws {
+        var runtime = try Self.runtime(on: Self.followerID, leader: Self.leaderID)
+        runtime.write(Self.set, ticket: 3)
+        _ = runtime.takeOutputs()
+        let before = runtime.store
+        // The state at index 0, claimed to be the state at index 21.
+        runtime.replica.readys.append(
+            Ready(
+                snapshot: Snapshot(
+                    index: LogIndex(21),
+                    term: Term(1),
+                    membership: runtime.replica.membership,
+                    data: KeyValueStore().snapshotBytes
+                )
+            )
+        )
+        runtime.processReady()
+        runtime.persisted()
+        let outputs = runtime.takeOutputs()
+        #expect(runtime.isStopped)
+        #expect(runtime.store == before, "the state of another index was adopted")
+        #expect(outputs.contains { if case .stopped = $0 { true } else { false } })
+        guard case .error(let message)? = Self.replies(outputs)[3] else {
+            Issue.record("the waiting write was not answered: \(outputs)")
+            return
+        }
+        #expect(message.hasPrefix("UNCERTAIN"), "a forwarded write may have applied: \(message)")
+    }
+
+    @Test func aReadWaitsForItsReadIndexToBeApplied() throws {
+        var runtime = try Self.runtime(on: Self.leaderID, leader: Self.leaderID)
+        runtime.tick()
+        runtime.read(.get(key: Array("k".utf8)), ticket: 5)
+        #expect(runtime.replica.readContexts.count == 1)
+        let context = runtime.replica.readContexts[0]
+        // The ReadIndex is 1, not yet applied: no answer.
+        runtime.replica.readys.append(Ready(readStates: [ReadState(index: LogIndex(1), context: context)]))
+        runtime.processReady()
+        #expect(Self.replies(runtime.takeOutputs()).isEmpty)
+        // Index 1 commits (the lease extension the new leader proposed): now it is served.
+        runtime.replica.readys.append(
+            Ready(committedEntries: [Self.committed(runtime.replica.proposed[0], at: 1)])
+        )
+        runtime.processReady()
+        #expect(Self.replies(runtime.takeOutputs()) == [5: .null])
+    }
+
+    @Test func aNewLeaderProposesItsLeaseExtensionBeforeAnyClientWrite() throws {
+        var runtime = try Self.runtime(on: Self.leaderID, leader: Self.leaderID)
+        runtime.write(Self.set, ticket: 1)
+        let entries = try runtime.replica.proposed.map { try KeyValueEntry(decoding: $0) }
+        #expect(entries.map(\.command) == [.extendLeases, Self.set])
+    }
+}
