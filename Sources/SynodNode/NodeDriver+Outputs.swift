@@ -54,7 +54,6 @@ extension NodeDriver {
             for (ticket, result) in replies { waitingClients.removeValue(forKey: ticket)?.succeed(result) }
             outputs = runtime.takeOutputs()
         }
-        recordProgress()
     }
 
     /// Stages a Ready's changes; when it needs a sync, begins one (fdatasync on `syncThreads`).
@@ -109,6 +108,7 @@ extension NodeDriver {
             runtime.stop(because: "\(error)")
         }
         carryOutOutputs()
+        recordProgress()
         for waiter in syncWaiters { waiter.succeed(()) }
         syncWaiters = []
     }
@@ -123,6 +123,7 @@ extension NodeDriver {
         return waiter.futureResult
     }
 
+    /// Brings the metrics up to date with the runtime (once per round, not per request).
     func recordProgress() {
         let statistics = runtime.statistics
         if statistics.entriesApplied > reportedStatistics.entriesApplied {

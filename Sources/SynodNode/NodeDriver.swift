@@ -256,6 +256,7 @@ final class NodeDriver: @unchecked Sendable {
         guard !stopped else { return }
         runtime.processReady()
         carryOutOutputs()
+        recordProgress()
     }
 }
 

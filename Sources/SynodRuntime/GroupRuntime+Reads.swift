@@ -50,6 +50,7 @@ extension GroupRuntime {
             term: replica.term,
             afterIndex: replica.lastIndex
         )
+        pendingReadOrder.append(requestID)
     }
 
     /// Hands a read to the leader, or holds it until one is known.
@@ -111,14 +112,21 @@ extension GroupRuntime {
 
     /// Serves the reads whose ReadIndex the state machine has reached.
     mutating func answerReads() {
-        guard !pendingReads.isEmpty else { return }
+        guard !pendingReads.isEmpty else { return pendingReadOrder.removeAll(keepingCapacity: true) }
         let applied = LogIndex(store.appliedIndex)
-        for id in pendingReads.keys.sorted() {
-            guard let read = pendingReads[id], let index = read.readIndex, index <= applied, read.afterIndex <= applied
-            else { continue }
+        var waiting = 0
+        for position in pendingReadOrder.indices {
+            let id = pendingReadOrder[position]
+            guard let read = pendingReads[id] else { continue }
+            guard let index = read.readIndex, index <= applied, read.afterIndex <= applied else {
+                pendingReadOrder[waiting] = id
+                waiting += 1
+                continue
+            }
             pendingReads[id] = nil
             answer(read.recipient, serve(read.command))
         }
+        pendingReadOrder.removeLast(pendingReadOrder.count - waiting)
     }
 
     /// A read a READONLY connection asked for: served from this replica's state as it is,

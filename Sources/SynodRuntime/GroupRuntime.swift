@@ -70,6 +70,9 @@ public struct GroupRuntime<Replica: ConsensusReplica, Observer: GroupObserver> {
     var pendingWaits: [UInt64: Recipient] = [:]
     /// Reads waiting for their ReadIndex, then for the state machine to reach it.
     var pendingReads: [UInt64: PendingRead] = [:]
+    /// The ids of `pendingReads` in the order they came (and so in id order), with ids of
+    /// reads since answered left in until the next pass (`answerReads`).
+    var pendingReadOrder: [UInt64] = []
     /// Reads this follower forwarded to the leader, until answered.
     var forwardedReads: [UInt64: ForwardedRead] = [:]
 
@@ -190,6 +193,7 @@ public struct GroupRuntime<Replica: ConsensusReplica, Observer: GroupObserver> {
         servedWrites = [:]
         proposedAt = [:]
         pendingReads = [:]
+        pendingReadOrder = []
         forwardedReads = [:]
         outputs.append(.stopped(reason: reason))
     }
