@@ -28,8 +28,15 @@ extension RaftReplica {
             return nil
         case .timeoutNow:
             return message.from == leader || knowsAsMember(message.from) ? nil : .nonMember
-        case .preVote, .preVoteResponse, .vote, .voteResponse, .appendResponse, .heartbeatResponse,
-            .snapshotResponse:
+        case .preVote, .vote:
+            // A candidate this replica does not know is answered while no leader is known
+            // here: this replica's membership may be behind the candidate's (it missed the
+            // entry that added the candidate while cut off), and its vote may be the one the
+            // group needs to elect anyone. Granting is still decided by the log and the term
+            // rules, and a candidate counts only its own voters. While a leader is known, a
+            // stranger is dropped: it can never depose a working leader.
+            return knowsAsMember(message.from) || leader == nil ? nil : .nonMember
+        case .preVoteResponse, .voteResponse, .appendResponse, .heartbeatResponse, .snapshotResponse:
             return knowsAsMember(message.from) ? nil : .nonMember
         }
     }
@@ -39,8 +46,8 @@ extension RaftReplica {
     /// machine joining the group) takes every sender as a member until it learns the
     /// membership from the leader.
     ///
-    /// A member added by an entry this replica has not yet seen committed is refused for now:
-    /// it learns the commit within a heartbeat, and until then the others can elect a leader.
+    /// Only answers to this replica's own requests are refused from others: a vote or an
+    /// acknowledgement counts only from a member.
     func knowsAsMember(_ node: NodeID) -> Bool {
         membership.voters.isEmpty || membership.contains(node)
     }

@@ -173,7 +173,9 @@ struct Forgery: CustomStringConvertible, Sendable {
         Forgery("pre-vote at term 2^64-1", .termAboveLimit) { t, b in
             message(t, from: b, term: maxTerm, .preVote(lastIndex: t.lastIndex, lastTerm: t.lastTerm))
         },
-        Forgery("vote from a non-member", .nonMember) { t, _ in
+        // A replica that knows no leader answers a stranger's vote request (its membership
+        // may be behind the candidate's); one that knows a leader drops it.
+        Forgery("vote from a non-member", .nonMember, onlyAs: [.leader, .follower]) { t, _ in
             message(
                 t,
                 from: stranger,
