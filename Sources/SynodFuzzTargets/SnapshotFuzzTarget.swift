@@ -19,7 +19,7 @@ enum SnapshotFuzzTarget {
         // A snapshot may hold counters up to the limit its decoder takes (2^62, see
         // `KeyValueStore.countersMax`); the entries below would pass it, which no real log
         // does, and the store's next snapshot would then be refused.
-        guard max(store.appliedIndex, store.lastTokenIssued) <= countersMax - 64 else { return }
+        guard max(store.appliedIndex, store.lastIdentifierIssued) <= countersMax - 64 else { return }
         let time = max(store.clockMilliseconds, FuzzFixtures.startMilliseconds)
         // Entries that touch what a snapshot restores: every key, lease, lock and waiter.
         let commands: [KeyValueCommand] = [

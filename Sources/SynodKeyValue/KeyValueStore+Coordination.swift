@@ -54,7 +54,9 @@ extension KeyValueStore {
     // MARK: - Leases
 
     mutating func grantLease(ttlMilliseconds: Int64, change: inout Change) -> KeyValueResult {
-        let id = change.revision
+        // Two grants in one transaction share its revision; each lease still needs its own id.
+        let id = max(change.revision, lastIdentifierIssued + 1)
+        lastIdentifierIssued = id
         let lease = Lease(ttlMilliseconds: ttlMilliseconds, expiresAtMilliseconds: later(ttlMilliseconds))
         leases[id] = lease
         deadlines.insert(lease.expiresAtMilliseconds, .lease(id))
@@ -216,8 +218,8 @@ extension KeyValueStore {
         precondition(mutex.holder == nil, "granted a held mutex")
         // The entry's revision, unless this entry already granted one (a release and a grant of
         // the next waiter, a transaction): every token is above every one issued before.
-        let token = max(change.revision, lastTokenIssued + 1)
-        lastTokenIssued = token
+        let token = max(change.revision, lastIdentifierIssued + 1)
+        lastIdentifierIssued = token
         precondition(token > mutex.newestToken, "fencing tokens must increase")
         let expiry = ttlMilliseconds.map { later($0) }
         mutex.holder = Mutex.Holder(

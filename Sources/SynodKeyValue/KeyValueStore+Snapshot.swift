@@ -46,7 +46,7 @@ extension KeyValueStore {
         writer.write(UInt64(memoryLimit.maxBytes))
         writer.writeLengthPrefixed(Array(memoryLimit.policy.rawValue.utf8))
         writer.write(evictedKeys)
-        writer.write(lastTokenIssued)
+        writer.write(lastIdentifierIssued)
         writer.write(UInt64(mutexes.count))
         for reference in mutexes.keys.sorted() {
             let mutex = mutexes[reference]!
@@ -102,10 +102,14 @@ extension KeyValueStore {
                 memoryLimit.policy = parsed
                 evictedKeys = try reader.readUInt64()
             }
-            if version >= 5 { lastTokenIssued = try reader.readUInt64() }
+            if version >= 5 { lastIdentifierIssued = try reader.readUInt64() }
             try readMutexes(from: &reader)
-            lastTokenIssued = max(lastTokenIssued, mutexes.values.map(\.newestToken).max() ?? 0)
-            guard lastTokenIssued <= Self.countersMax else { throw .invalid("token \(lastTokenIssued)") }
+            lastIdentifierIssued = max(
+                lastIdentifierIssued,
+                mutexes.values.map(\.newestToken).max() ?? 0,
+                leases.keys.max() ?? 0
+            )
+            guard lastIdentifierIssued <= Self.countersMax else { throw .invalid("identifier \(lastIdentifierIssued)") }
             try attachToLeases()
             if version >= 6 { sessions = try ClientSessions(reading: &reader) }
         }

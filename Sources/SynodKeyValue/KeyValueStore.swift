@@ -40,8 +40,10 @@ public struct KeyValueStore: Hashable, Sendable {
     /// The dataset's size as `footprint` counts it, kept as keys change.
     public internal(set) var datasetBytes = 0
     public internal(set) var memoryLimit = MemoryLimit()
-    /// The newest fencing token issued by any lock or election.
-    public internal(set) var lastTokenIssued: UInt64 = 0
+    /// The newest fencing token or lease id issued. Both start from the entry's revision, and
+    /// go above it when one entry (a transaction) issues several, so each is unique and tokens
+    /// only increase.
+    public internal(set) var lastIdentifierIssued: UInt64 = 0
     /// Keys removed by eviction since the store began (INFO evicted_keys).
     public internal(set) var evictedKeys: UInt64 = 0
     var mutexes: [MutexReference: Mutex] = [:]

@@ -314,6 +314,27 @@ struct PoisonEntryTests {
             KeyValueEntry(requestID: UInt64(index + 1), timeMilliseconds: 2_000, command: command, origin: 7)
         }
     }()
+
+    /// Both leases of one transaction were given the entry's revision as their id: the second
+    /// replaced the first, whose deadline then found no lease to end, and every replica trapped
+    /// when the first TTL ran out.
+    @Test func twoLeasesGrantedInOneTransactionAreTwoLeases() throws {
+        var replicas = ReplicaPair()
+        let grants: [TransactionStep] = [
+            .write(.leaseGrant(ttlMilliseconds: 100)), .write(.leaseGrant(ttlMilliseconds: 500)),
+        ]
+        guard case .array(let ids) = replicas.apply(.transaction(versions: [], steps: grants), at: 1_000),
+            case .integer(let first) = ids.first, case .integer(let second) = ids.last
+        else { Issue.record("the grants were not both answered with ids"); return }
+        #expect(first != second)
+        #expect(replicas.apply(.leaseGrant(ttlMilliseconds: 100), at: 1_001) != .integer(second))
+        #expect(replicas.apply(.leaseKeepAlive(id: UInt64(second)), at: 1_050) == .integer(500))
+        // The first lease ends alone; the second lives on to its own deadline.
+        #expect(replicas.apply(set("k", "v"), at: 1_200) == .ok)
+        #expect(replicas.apply(.leaseKeepAlive(id: UInt64(first)), at: 1_201) == .error("ERR lease \(first) not found"))
+        #expect(replicas.apply(.leaseKeepAlive(id: UInt64(second)), at: 1_202) == .integer(500))
+        try replicas.expectIdentical()
+    }
 }
 
 func invalidExpire(_ name: String) -> KeyValueResult { .error("ERR invalid expire time in '\(name)' command") }
