@@ -37,86 +37,18 @@ extension KeyValueStore {
     /// A float as Redis accepts one (strtold over every byte: no spaces, no NUL, no NaN), as a
     /// long double. Redis also refuses what strtold reports as out of range: a number too large
     /// (but "inf" itself is a float) or too small for a long double, so here too.
-    static func parseFloat(_ bytes: [UInt8]) -> Float80? {
-        guard !bytes.isEmpty, bytes.count < 5120, bytes.first != 32, bytes.last != 32, !bytes.contains(0) else {
-            return nil
-        }
-        let text = String(decoding: bytes, as: UTF8.self)
-        guard let value = Float80(text), !value.isNaN else { return nil }
-        if value.isInfinite && !text.lowercased().contains("inf") { return nil }
-        if value == 0 && mantissaIsNonzero(text) { return nil }
-        return value
-    }
-
-    /// Whether the digits before the exponent of a decimal or hexadecimal float are not all zero.
-    static func mantissaIsNonzero(_ text: String) -> Bool {
-        let lower = text.lowercased()
-        if lower.contains("0x") {
-            let digits = lower.prefix { $0 != "p" }.drop { $0 != "x" }.dropFirst()
-            return digits.contains { "123456789abcdef".contains($0) }
-        }
-        return lower.prefix { $0 != "e" }.contains { "123456789".contains($0) }
+    static func parseFloat(_ bytes: [UInt8]) -> ExtendedFloat? {
+        ExtendedFloat(parsing: bytes)
     }
 
     /// A long double as Redis writes INCRBYFLOAT's result: `%.17Lf`, then without trailing
-    /// zeros (and without a trailing point).
-    static func formatFloat(_ value: Float80) -> [UInt8] {
+    /// zeros (and without a trailing point), and "-0" as "0".
+    static func formatFloat(_ value: ExtendedFloat) -> [UInt8] {
         precondition(value.isFinite, "formatting \(value)")
-        let magnitude = value.magnitude
-        // Zero first: its `exponent` is Int.min, which the shift below cannot take.
-        if magnitude == 0 { return Array("0".utf8) }
-        var text: String
-        if magnitude < 0x1p63 {
-            // value * 10^17 rounded to an integer, exactly: significand * 10^17 / 2^shift.
-            let shift = Int(Float80.significandBitCount) - Int(magnitude.exponent)
-            let significand = UInt128(magnitude.significandBitPattern) | UInt128(1) << 63
-            let scaled = significand * 100_000_000_000_000_000
-            var rounded: UInt128
-            if shift <= 0 {
-                rounded = scaled << UInt128(-shift)
-            } else if shift >= 128 {
-                rounded = 0
-            } else {
-                rounded = scaled >> UInt128(shift)
-                let remainder = scaled - (rounded << UInt128(shift))
-                let half = UInt128(1) << UInt128(shift - 1)
-                if remainder > half || (remainder == half && rounded & 1 == 1) { rounded += 1 }
-            }
-            let whole = rounded / 100_000_000_000_000_000
-            let fraction = String(rounded % 100_000_000_000_000_000)
-            text = "\(whole)." + String(repeating: "0", count: 17 - fraction.count) + fraction
-            while text.hasSuffix("0") { text.removeLast() }
-            if text.hasSuffix(".") { text.removeLast() }
-            if value < 0 && text != "0" { text = "-" + text }
-        } else {
-            // From 2^63 on, a long double is a whole number: all its digits, as %.17Lf prints it.
-            text = (value < 0 ? "-" : "") + wholeDigits(of: magnitude)
-        }
-        return Array(text.utf8)
-    }
-
-    /// The decimal digits of a whole long double of at least 2^63: its significand doubled
-    /// `exponent - 63` times, in base-10^9 limbs.
-    static func wholeDigits(of magnitude: Float80) -> String {
-        let significand = UInt64(magnitude.significandBitPattern) | (1 << 63)
-        var limbs: [UInt64] = [significand % 1_000_000_000, (significand / 1_000_000_000) % 1_000_000_000]
-        if significand >= 1_000_000_000_000_000_000 { limbs.append(significand / 1_000_000_000_000_000_000) }
-        for _ in 0..<(Int(magnitude.exponent) - 63) {
-            var carry: UInt64 = 0
-            for index in limbs.indices {
-                let doubled = limbs[index] * 2 + carry
-                limbs[index] = doubled % 1_000_000_000
-                carry = doubled / 1_000_000_000
-            }
-            if carry > 0 { limbs.append(carry) }
-        }
-        while limbs.count > 1 && limbs.last == 0 { limbs.removeLast() }
-        var text = String(limbs.last!)
-        for limb in limbs.dropLast().reversed() {
-            let digits = String(limb)
-            text += String(repeating: "0", count: 9 - digits.count) + digits
-        }
-        return text
+        var text = value.fixedPointText
+        while text.last == UInt8(ascii: "0") { text.removeLast() }
+        if text.last == UInt8(ascii: ".") { text.removeLast() }
+        return text == Array("-0".utf8) ? Array("0".utf8) : text
     }
 
     // MARK: - Writes
@@ -171,7 +103,9 @@ extension KeyValueStore {
             let previous = live(argument(0), change: &change)
             if previous?.hash != nil { return .error(Self.wrongType) }
             guard let increment = Self.parseFloat(argument(1)) else { return .error(Self.notAFloat) }
-            guard let current = previous.map({ Self.parseFloat($0.value) }) ?? 0 else { return .error(Self.notAFloat) }
+            guard let current = previous.map({ Self.parseFloat($0.value) }) ?? ExtendedFloat.zero else {
+                return .error(Self.notAFloat)
+            }
             let sum = current + increment
             guard sum.isFinite else { return .error(Self.floatOverflow) }
             let text = Self.formatFloat(sum)
@@ -236,7 +170,7 @@ extension KeyValueStore {
         case "hincrbyfloat":
             guard let increment = Self.parseFloat(argument(2)) else { return .error(Self.notAFloat) }
             return updateHash(argument(0), change: &change, event: .hincrbyfloat) { hash in
-                guard let current = hash[argument(1)].map({ Self.parseFloat($0) }) ?? 0 else {
+                guard let current = hash[argument(1)].map({ Self.parseFloat($0) }) ?? ExtendedFloat.zero else {
                     return .error(Self.hashNotFloat)
                 }
                 let sum = current + increment

@@ -105,9 +105,12 @@ struct PoisonEntryTests {
         #expect(replicas.apply(redis("INCRBYFLOAT", "g", "-0"), at: 1) == .value(bytes("0")))
         #expect(replicas.apply(redis("HINCRBYFLOAT", "h", "f", "0"), at: 1) == .value(bytes("0")))
         #expect(replicas.apply(redis("HINCRBYFLOAT", "h", "f", "-0.0"), at: 1) == .value(bytes("0")))
-        #expect(KeyValueStore.formatFloat(-0.0) == bytes("0"))
-        #expect(KeyValueStore.formatFloat(Float80.leastNonzeroMagnitude) == bytes("0"))
-        #expect(KeyValueStore.formatFloat(-Float80.leastNonzeroMagnitude) == bytes("0"))
+        let negativeZero = ExtendedFloat(isNegative: true, biasedExponent: 0, significand: 0)
+        let leastNonzero = ExtendedFloat(isNegative: false, biasedExponent: 0, significand: 1)
+        let leastNonzeroNegative = ExtendedFloat(isNegative: true, biasedExponent: 0, significand: 1)
+        #expect(KeyValueStore.formatFloat(negativeZero) == bytes("0"))
+        #expect(KeyValueStore.formatFloat(leastNonzero) == bytes("0"))
+        #expect(KeyValueStore.formatFloat(leastNonzeroNegative) == bytes("0"))
         // A number too large or too small for a long double is not a float (strtold's ERANGE),
         // nor one with a NUL; "inf" is one, and the sum it makes is refused.
         for word in ["1e99999", "-0x1p99999", "1e-99999", "0x1p-99999", "1\u{0}"] {
