@@ -1,22 +1,95 @@
+import Foundation
 import SynodRaft
 
-/// `/v1/status` as JSON, built on the driver's loop.
-enum StatusReport {
-    static func json(_ driver: NodeDriver) -> String {
+/// `/v1/status` as JSON, built on the driver's loop and written by `JSONEncoder`.
+struct StatusReport: Encodable {
+    /// One consensus group as this node sees it.
+    struct Group: Encodable {
+        var group: UInt64
+        var role: String
+        var term: UInt64
+        var leaderID: UInt64?
+        var commitIndex: UInt64
+        var appliedIndex: UInt64
+        var lastLogIndex: UInt64
+        var snapshotIndex: UInt64
+        var peers: [Peer]
+
+        enum CodingKeys: String, CodingKey {
+            case group, role, term, peers
+            case leaderID = "leader_id"
+            case commitIndex = "commit_index"
+            case appliedIndex = "applied_index"
+            case lastLogIndex = "last_log_index"
+            case snapshotIndex = "snapshot_index"
+        }
+
+        /// Written by hand so that an unknown leader is `null` rather than a missing field.
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(group, forKey: .group)
+            try container.encode(role, forKey: .role)
+            try container.encode(term, forKey: .term)
+            try container.encode(leaderID, forKey: .leaderID)
+            try container.encode(commitIndex, forKey: .commitIndex)
+            try container.encode(appliedIndex, forKey: .appliedIndex)
+            try container.encode(lastLogIndex, forKey: .lastLogIndex)
+            try container.encode(snapshotIndex, forKey: .snapshotIndex)
+            try container.encode(peers, forKey: .peers)
+        }
+    }
+
+    /// Another member; its match index is known only on the leader.
+    struct Peer: Encodable {
+        var id: UInt64
+        var matchIndex: UInt64?
+
+        enum CodingKeys: String, CodingKey {
+            case id
+            case matchIndex = "match_index"
+        }
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(id, forKey: .id)
+            try container.encode(matchIndex, forKey: .matchIndex)
+        }
+    }
+
+    var nodeID: UInt64
+    var groups: [Group]
+
+    enum CodingKeys: String, CodingKey {
+        case nodeID = "node_id"
+        case groups
+    }
+
+    init(_ driver: NodeDriver) {
         let replica = driver.replica
         let peers = replica.membership.members.filter { $0 != driver.configuration.nodeID }.map { peer in
-            let match = replica.matchIndex(of: peer).map { String($0.rawValue) } ?? "null"
-            return "{\"id\":\(peer.rawValue),\"match_index\":\(match)}"
+            Peer(id: peer.rawValue, matchIndex: replica.matchIndex(of: peer)?.rawValue)
         }
-        let leader = replica.leader.map { String($0.rawValue) } ?? "null"
-        let group = [
-            "\"group\":\(NodeDriver.group.rawValue)", "\"role\":\"\(replica.role.name)\"",
-            "\"term\":\(replica.hardState.term.rawValue)",
-            "\"leader_id\":\(leader)", "\"commit_index\":\(replica.commitIndex.rawValue)",
-            "\"applied_index\":\(driver.store.appliedIndex)", "\"last_log_index\":\(replica.lastIndex.rawValue)",
-            "\"snapshot_index\":\(replica.snapshotIndex.rawValue)", "\"peers\":[\(peers.joined(separator: ","))]",
-        ]
-        return "{\"node_id\":\(driver.configuration.nodeID.rawValue),\"groups\":[{\(group.joined(separator: ","))}]}\n"
+        let group = Group(
+            group: NodeDriver.group.rawValue,
+            role: replica.role.name,
+            term: replica.hardState.term.rawValue,
+            leaderID: replica.leader?.rawValue,
+            commitIndex: replica.commitIndex.rawValue,
+            appliedIndex: driver.store.appliedIndex,
+            lastLogIndex: replica.lastIndex.rawValue,
+            snapshotIndex: replica.snapshotIndex.rawValue,
+            peers: peers
+        )
+        self.nodeID = driver.configuration.nodeID.rawValue
+        self.groups = [group]
+    }
+
+    static func json(_ driver: NodeDriver) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.withoutEscapingSlashes]
+        // Encoding integers, strings and optionals into JSON has no failure mode.
+        let data = try! encoder.encode(StatusReport(driver))
+        return String(decoding: data, as: UTF8.self) + "\n"
     }
 
     /// Why the node cannot serve yet, or nil when it can.
