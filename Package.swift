@@ -65,7 +65,7 @@ let package = Package(
             name: "SynodSimulation",
             dependencies: [
                 "SynodCore", "SynodConsensus", "SynodRaft", "SynodStorage", "SynodKeyValue", "SynodRuntime",
-                "SynodPeerProtocol",
+                "SynodPeerProtocol", "SynodCommands",
                 .product(name: "HeapModule", package: "swift-collections"),
             ]
         ),

@@ -1,4 +1,5 @@
 import SynodCore
+import SynodKeyValue
 
 /// What a simulated client asks for.
 enum ClientOperation: Hashable, Sendable, CustomStringConvertible {
@@ -6,9 +7,21 @@ enum ClientOperation: Hashable, Sendable, CustomStringConvertible {
     /// Reads a lock's resource key.
     case readResource(lock: UInt8)
     case write(SimulatedCommand.Operation)
+    /// A command of the Redis surface as words, parsed by the node (`SimulatedWords`).
+    case command(words: [[UInt8]], isWrite: Bool)
+    /// MULTI, these commands, EXEC: one transaction entry.
+    case transaction(commands: [[[UInt8]]])
 
     var description: String {
+        func text(_ words: [[UInt8]]) -> String {
+            words.map { String(decoding: $0, as: UTF8.self) }.joined(separator: " ")
+        }
         switch self {
+        case .command(let words, _): return text(words)
+        case .transaction(let commands): return "multi(\(commands.map(text).joined(separator: "; ")))"
+        default: break
+        }
+        return switch self {
         case .get(let key): "get(\(key))"
         case .readResource(let lock): "read-resource(\(lock))"
         case .write(.acquire(let lock, let owner)): "acquire(\(lock), client\(owner))"
@@ -23,6 +36,17 @@ enum ClientOperation: Hashable, Sendable, CustomStringConvertible {
         case .write(.compareAndSet(let key, let expected, let new)):
             "cas(\(key), \(expected.map(String.init) ?? "absent") -> \(new))"
         case .write(.delete(let key)): "delete(\(key))"
+        case .command, .transaction: ""
+        }
+    }
+
+    /// Whether it may change the state (and so is sent again, with its identity, when its
+    /// answer does not come).
+    var isWrite: Bool {
+        switch self {
+        case .get, .readResource: false
+        case .write, .transaction: true
+        case .command(_, let isWrite): isWrite
         }
     }
 
@@ -32,7 +56,7 @@ enum ClientOperation: Hashable, Sendable, CustomStringConvertible {
         case .get(let key): key
         case .write(.put(let key, _)), .write(.compareAndSet(let key, _, _)), .write(.delete(let key)): key
         case .readResource, .write(.acquire), .write(.release), .write(.fencedPut), .write(.leaseGrant),
-            .write(.leaseKeepAlive), .write(.waitAcquire), .write(.waitRelease):
+            .write(.leaseKeepAlive), .write(.waitAcquire), .write(.waitRelease), .command, .transaction:
             nil
         }
     }
@@ -42,7 +66,7 @@ enum ClientOperation: Hashable, Sendable, CustomStringConvertible {
         switch self {
         case .get(let key): SimulatedCommand.key(key)
         case .readResource(let lock): SimulatedCommand.resourceKey(lock)
-        case .write: nil
+        case .write, .command, .transaction: nil
         }
     }
 }
@@ -53,12 +77,16 @@ enum ClientReply: Hashable, Sendable {
     case redirect(leader: NodeID?)
     case value(UInt64?)
     case applied(SimulatedCommand.Outcome)
+    /// The result of a command of the Redis surface, as the state machine gave it.
+    case result(KeyValueResult)
 }
 
 /// One client operation as the history records it: when it was called and, if it returned,
 /// when and with what.
 struct ClientHistoryEntry: Sendable {
     let clientID: Int
+    /// The request id, the same in every attempt (with the client's session, its identity).
+    let requestID: UInt64
     let operation: ClientOperation
     let callMicroseconds: UInt64
     /// Nil while pending, and forever when the client timed out (outcome unknown).

@@ -45,6 +45,10 @@ public struct SimulationOptions: Sendable, CustomStringConvertible {
     public var keyCount: Int
     /// The share of client operations on locks (acquire, release, fenced writes, resource reads).
     public var lockOperationProbability: Double
+    /// The share of operations that are commands of the Redis surface (`SimulatedWords`),
+    /// and of those the share sent as MULTI/EXEC transactions of a few commands.
+    public var commandOperationProbability: Double
+    public var transactionProbability: Double
     public var clientTimeoutMicroseconds: UInt64
     /// Mean pause between a client's operations.
     public var clientThinkMicroseconds: UInt64
@@ -109,6 +113,8 @@ public struct SimulationOptions: Sendable, CustomStringConvertible {
         tornWriteProbability = pick([0, 0.5, 1])
         bitFlipProbability = pick([0, 0.2])
         lockOperationProbability = pick([0, 0.1, 0.3])
+        commandOperationProbability = pick([0, 0.2, 0.5, 1])
+        transactionProbability = pick([0, 0.2])
         mutation = nil
     }
 
@@ -128,7 +134,8 @@ public struct SimulationOptions: Sendable, CustomStringConvertible {
         think-us=\(clientThinkMicroseconds) safety-us=\(safetyPhaseMicroseconds) \
         liveness-bound-us=\(livenessBoundMicroseconds) wal-segment-bytes=\(walSegmentBytes) \
         wal-cache-bytes=\(walEntryCacheBytes) torn-writes=\(tornWriteProbability) bit-flips=\(bitFlipProbability) \
-        lock-operations=\(lockOperationProbability) mutation=\(mutation?.rawValue ?? "none")
+        lock-operations=\(lockOperationProbability) \
+        commands=\(commandOperationProbability) transactions=\(transactionProbability) mutation=\(mutation?.rawValue ?? "none")
         """
     }
 }

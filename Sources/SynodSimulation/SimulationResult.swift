@@ -45,6 +45,8 @@ public struct SimulationStatistics: Sendable, CustomStringConvertible {
     public var bitFlipsDetected = 0
     /// Keys whose history the checker could not decide within its step budget.
     public var linearizabilityUnknownKeys = 0
+    /// The commands (lowercased names) that clients sent and that took effect in the log.
+    public var coveredCommands: Set<String> = []
 
     public var description: String {
         """

@@ -1,3 +1,4 @@
+import SynodCommands
 import SynodConsensus
 import SynodCore
 import SynodKeyValue
@@ -17,7 +18,9 @@ extension Simulator {
         }
         // Every earlier operation was answered or given up.
         clients[clientID].acknowledgedBelow = requestID
-        history.append(ClientHistoryEntry(clientID: clientID, operation: operation, callMicroseconds: now))
+        history.append(
+            ClientHistoryEntry(clientID: clientID, requestID: requestID, operation: operation, callMicroseconds: now)
+        )
         clients[clientID].outstanding = (requestID, history.count - 1, clients[clientID].leaderGuess, 0)
         sendAttempt(clientID)
     }
@@ -53,6 +56,24 @@ extension Simulator {
         let key = UInt8(random.nextIndex(below: options.keyCount))
         // Values are unique per run, so the checker can tell every write apart.
         let value = nextRequestID
+        if random.nextBool(probability: options.commandOperationProbability) {
+            let owner = "c\(clientID)"
+            let lease = clients[clientID].leases.last
+            let mayFlush = options.commandOperationProbability == 1
+            if random.nextBool(probability: options.transactionProbability) {
+                let count = 1 + random.nextIndex(below: 4)
+                let commands = (0..<count).map { _ in
+                    SimulatedWords.command(&random, value: value, owner: owner, lease: lease, mayFlush: mayFlush)
+                        .map { Array($0.utf8) }
+                }
+                return .transaction(commands: commands)
+            }
+            let words = SimulatedWords.command(&random, value: value, owner: owner, lease: lease, mayFlush: mayFlush)
+                .map { Array($0.utf8) }
+            let isWrite: Bool
+            if case .success(.read) = CommandParser.parse(words) { isWrite = false } else { isWrite = true }
+            return .command(words: words, isWrite: isWrite)
+        }
         if random.nextBool(probability: options.lockOperationProbability / 2) {
             // Leases, TTLs and waits: checked by each node's LockWaitChecker.
             let lock = UInt8(random.nextIndex(below: 2))
@@ -114,17 +135,19 @@ extension Simulator {
     mutating func requestArrives(at position: Int, from clientID: Int, _ request: SimulatedRequest) {
         guard position < nodes.count, nodes[position].isUp else { return }
         let ticket = Self.ticket(client: clientID, requestID: request.requestID)
-        switch request.operation {
-        case .get, .readResource:
-            nodes[position].runtime!.read(.get(key: request.operation.readKey!), ticket: ticket)
-        case .write(let write):
-            var requestID = request.requestID
-            if options.mutation == .retryWithoutIdentity && request.attempt > 1 {
-                // The planted bug: a client that sends a write again as a new request.
-                requestID = nextRequestID
-                nextRequestID += 1
-            }
-            let command = SimulatedCommand(requestID: requestID, operation: write).command
+        var requestID = request.requestID
+        if options.mutation == .retryWithoutIdentity && request.attempt > 1 {
+            // The planted bug: a client that sends a write again as a new request.
+            requestID = nextRequestID
+            nextRequestID += 1
+        }
+        switch Self.parsed(request.operation, requestID: requestID) {
+        case .read(let read):
+            nodes[position].runtime!.read(read, ticket: ticket)
+        case .refused(let message):
+            // Refused by the node's parser: answered at once, nothing replicated.
+            return replyToClient(ticket: ticket, .error(message))
+        case .write(let command):
             nodes[position].runtime!.write(
                 command,
                 ticket: ticket,
@@ -136,6 +159,40 @@ extension Simulator {
             )
         }
         afterInput(position)
+    }
+
+    /// What a node makes of an operation: a write, a read, or a refusal of its words.
+    enum Parsed {
+        case write(KeyValueCommand)
+        case read(ReadCommand)
+        case refused(String)
+    }
+
+    static func parsed(_ operation: ClientOperation, requestID: UInt64) -> Parsed {
+        switch operation {
+        case .get, .readResource:
+            return .read(.get(key: operation.readKey!))
+        case .write(let write):
+            return .write(SimulatedCommand(requestID: requestID, operation: write).command)
+        case .command(let words, _):
+            switch CommandParser.parse(words) {
+            case .success(.write(let command)): return .write(command)
+            case .success(.read(let read)): return .read(read)
+            case .success: return .refused("ERR not a command of the simulation")
+            case .failure(let rejection): return .refused(rejection.message)
+            }
+        case .transaction(let commands):
+            var steps: [TransactionStep] = []
+            for words in commands {
+                switch CommandParser.parse(words) {
+                case .success(.write(let command)): steps.append(.write(command))
+                case .success(.read(let read)): steps.append(.read(read))
+                case .success, .failure:
+                    return .refused("EXECABORT Transaction discarded because of previous errors.")
+                }
+            }
+            return .write(.transaction(versions: [], steps: steps))
+        }
     }
 
     /// A reply's ticket names the client and its request (request ids stay below 2^48).
@@ -163,6 +220,11 @@ extension Simulator {
                 break
             }
             reply = .value(SimulatedCommand.number(bytes))
+        case (.command, .error(let message)), (.transaction, .error(let message)):
+            if message.hasPrefix("UNCERTAIN") { return }
+            reply = Self.isRefusal(message) ? .redirect(leader: Self.leaderNamed(in: message)) : .result(result)
+        case (.command, _), (.transaction, _):
+            reply = .result(result)
         case (.write(let write), _):
             let command = SimulatedCommand(requestID: requestID, operation: write).command
             reply = .applied(SimulatedCommand.outcome(of: command, result))
@@ -243,7 +305,7 @@ extension Simulator {
             outstanding.attempts == attempt
         else { return }
         clients[clientID].leaderGuess = members[random.nextIndex(below: members.count)]
-        if case .write = history[outstanding.historyIndex].operation, attempt < Self.writeAttemptsMax {
+        if history[outstanding.historyIndex].operation.isWrite, attempt < Self.writeAttemptsMax {
             record("client \(clientID) times out #\(requestID); sends it again")
             sendAttempt(clientID)
             return

@@ -47,6 +47,8 @@ extension Simulator {
                 input = .fencedPut(lock: lock, token: token, value: value)
             case .write(.leaseGrant), .write(.leaseKeepAlive), .write(.waitAcquire), .write(.waitRelease):
                 continue  // Time-dependent: LockWaitChecker checks them as they are applied.
+            case .command, .transaction:
+                continue  // Checked against the committed log (Simulator+Witness).
             }
             let output: KeyValueModel.Output?
             switch entry.reply {
@@ -61,8 +63,8 @@ extension Simulator {
             case .applied(.acquired(let token))?: output = .acquired(token: token)
             case .applied(.released(let released))?: output = .released(released)
             case .applied(.fenced(let stored))?: output = .fenced(stored: stored)
-            case .applied(.leaseGranted)?, .applied(.keptAlive)?:
-                preconditionFailure("lease operations are not in the checked history")
+            case .applied(.leaseGranted)?, .applied(.keptAlive)?, .result?:
+                preconditionFailure("lease operations and commands are not in the checked history")
             }
             operations.append(
                 HistoryOperation(

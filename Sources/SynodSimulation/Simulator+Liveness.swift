@@ -43,7 +43,12 @@ extension Simulator {
     /// What still keeps the run from being finished, or nil when it has converged.
     private func unmetLivenessCondition() -> String? {
         guard let leader = nodes.compactMap(\.replica).filter({ $0.role == .leader }).max(by: { $0.term < $1.term })
-        else { return "no leader" }
+        else {
+            let states = nodes.compactMap(\.replica).map {
+                "\($0.id) \($0.role) t\($0.term) \($0.membership) last \($0.lastIndex) commit \($0.commitIndex)"
+            }
+            return "no leader (\(states.joined(separator: "; ")))"
+        }
         for client in clients where !client.stopped || client.outstanding != nil {
             return "client \(client.id) has not finished an operation since the heal"
         }
@@ -76,6 +81,7 @@ extension Simulator {
                 )
             )
         }
+        if let failure = checkAgainstCommittedLog() { return .failed(failure) }
         return checkLinearizability()
     }
 }

@@ -42,6 +42,14 @@ struct SimCommand: ParsableCommand {
     @Option(help: "Events after which a run counts as stuck (a liveness failure).")
     var eventsMax = 20_000_000
 
+    @Flag(
+        help: """
+            Print, as the last line, commands_covered=N/M: the registered write commands that took \
+            effect at least once in the run's committed logs, over all of them (and which are missing).
+            """
+    )
+    var commandCoverage = false
+
     func validate() throws {
         if let faultsOf, SimulationMutation(rawValue: faultsOf) == nil {
             throw ValidationError("unknown mutation '\(faultsOf)'; see --list-mutations")
@@ -66,6 +74,7 @@ struct SimCommand: ParsableCommand {
             let report = simulate(seed: seed, mutation: planted, trace: true)
             for line in report.trace { print(line) }
             print(summary(report))
+            if commandCoverage { printCoverage(report.statistics.coveredCommands) }
             throw ExitCode(exitCode(for: report.outcome).rawValue)
         }
         try runMany(count: seeds ?? 1, mutation: planted)
@@ -92,9 +101,12 @@ struct SimCommand: ParsableCommand {
         let clock = ContinuousClock()
         let start = clock.now
         var lastProgress = start
+        var covered: Set<String> = []
+        defer { if commandCoverage { printCoverage(covered) } }
         for offset in 0..<count {
             let seed = firstSeed &+ UInt64(offset)
             let report = simulate(seed: seed, mutation: mutation, trace: false)
+            covered.formUnion(report.statistics.coveredCommands)
             if case .failed(let failure) = report.outcome {
                 let replay = simulate(seed: seed, mutation: mutation, trace: true)
                 print("seed \(seed) failed after \(offset + 1) seeds: \(failure)")
@@ -124,6 +136,14 @@ struct SimCommand: ParsableCommand {
         print(
             "\(count) seeds clean in \(String(format: "%.1f", seconds)) s (\(String(format: "%.0f", Double(count) / seconds * 60)) seeds/minute)"
         )
+    }
+
+    /// The registered write commands that took effect, over all of them.
+    private func printCoverage(_ covered: Set<String>) {
+        let registered = Simulator.registeredWriteCommands
+        let missing = registered.filter { !covered.contains($0) }
+        if !missing.isEmpty { print("commands not covered: \(missing.joined(separator: " "))") }
+        print("commands_covered=\(registered.count - missing.count)/\(registered.count)")
     }
 
     private func summary(_ report: SimulationReport) -> String {

@@ -1,0 +1,85 @@
+import SynodCore
+
+/// Redis-word commands as a simulated client sends them: written as words and parsed by the
+/// node's own parser, on keys of their own (`w0`..`w3`, hashes `h0`, `h1`), apart from the
+/// register keys the linearizability model owns; coordination commands on lock, election and
+/// service names of their own. Their results are checked against the committed log
+/// (`Simulator+Witness`).
+enum SimulatedWords {
+    static let keys = ["w0", "w1", "w2", "w3"]
+    static let hashKeys = ["h0", "h1"]
+    static let fields = ["f0", "f1", "f2"]
+
+    /// A random write (sometimes a read) of the Redis and coordination surface. `owner` names
+    /// the client in locks, elections and the registry; `lease` is one it was granted, if
+    /// any. FLUSHALL empties the register keys too, so it comes only when `mayFlush` (a run
+    /// whose clients send nothing but words).
+    static func command(
+        _ random: inout SeededGenerator,
+        value: UInt64,
+        owner: String,
+        lease: UInt64?,
+        mayFlush: Bool
+    ) -> [String] {
+        func key() -> String { keys[random.nextIndex(below: keys.count)] }
+        func hashKey() -> String { hashKeys[random.nextIndex(below: hashKeys.count)] }
+        func field() -> String { fields[random.nextIndex(below: fields.count)] }
+        func small() -> String { String(Int(random.nextIndex(below: 21)) - 10) }
+        func ttl() -> String { String(50 + random.nextIndex(below: 2_000)) }
+        let text = String(value)
+        let leaseID = String(lease ?? UInt64(1 + random.nextIndex(below: 4)))
+        switch random.nextIndex(below: mayFlush ? 50 : 49) {
+        case 0: return ["SET", key(), text]
+        case 1: return ["SET", key(), text, "NX"]
+        case 2: return ["SET", key(), text, "XX", "GET"]
+        case 3: return ["SET", key(), text, "PX", ttl()]
+        case 4: return ["SET", key(), text, "KEEPTTL"]
+        case 5: return ["INCR", key()]
+        case 6: return ["INCRBY", key(), small()]
+        case 7: return ["DECR", key()]
+        case 8: return ["DECRBY", key(), small()]
+        case 9: return ["INCRBYFLOAT", key(), "\(small()).5"]
+        case 10: return ["APPEND", key(), "-\(text)"]
+        case 11: return ["SETRANGE", key(), String(random.nextIndex(below: 6)), text]
+        case 12: return ["GETSET", key(), text]
+        case 13: return ["GETDEL", key()]
+        case 14: return ["GETEX", key(), "PX", ttl()]
+        case 15: return ["SETNX", key(), text]
+        case 16: return ["SETEX", key(), "5", text]
+        case 17: return ["PSETEX", key(), ttl(), text]
+        case 18: return ["MSET", key(), text, key(), text]
+        case 19: return ["MSETNX", key(), text, key(), text]
+        case 20: return ["DEL", key(), key()]
+        case 21: return ["UNLINK", key()]
+        case 22: return ["EXPIRE", key(), "3"]
+        case 23: return ["PEXPIRE", key(), ttl(), ["NX", "XX", "GT", "LT"][random.nextIndex(below: 4)]]
+        case 24: return ["EXPIREAT", key(), "1700000009"]
+        case 25: return ["PEXPIREAT", key(), "1700000004000"]
+        case 26: return ["PERSIST", key()]
+        case 27: return ["RENAME", key(), key()]
+        case 28: return ["RENAMENX", key(), key()]
+        case 29: return ["CAS", key(), text, String(value + 1)]
+        case 30: return ["CAD", key(), text]
+        case 31: return ["HSET", hashKey(), field(), text]
+        case 32: return ["HMSET", hashKey(), field(), text, field(), text]
+        case 33: return ["HSETNX", hashKey(), field(), text]
+        case 34: return ["HDEL", hashKey(), field()]
+        case 35: return ["HINCRBY", hashKey(), field(), small()]
+        case 36: return ["HINCRBYFLOAT", hashKey(), field(), "\(small()).25"]
+        case 37: return ["GET", key()]
+        case 38: return ["HGETALL", hashKey()]
+        case 39: return ["STRLEN", key()]
+        case 40: return ["LOCK.ACQUIRE", "wl0", owner, ttl()]
+        case 41: return ["LOCK.REFRESH", "wl0", owner, ttl()]
+        case 42: return ["LOCK.RELEASE", "wl0", owner]
+        case 43:
+            return ["ELECT.CAMPAIGN", "we0", owner] + (random.nextBool(probability: 0.5) ? ["LEASE", leaseID] : [])
+        case 44: return ["ELECT.RESIGN", "we0", owner]
+        case 45: return ["SERVICE.REGISTER", "ws", owner, "10.0.0.\(value % 250):80", "LEASE", leaseID]
+        case 46: return ["SERVICE.DEREGISTER", "ws", owner]
+        case 47: return ["LEASE.GRANT", ttl()]
+        case 48: return ["LEASE.REVOKE", leaseID]
+        default: return ["FLUSHALL"]
+        }
+    }
+}

@@ -1,0 +1,140 @@
+import SynodCommands
+import SynodConsensus
+import SynodCore
+import SynodKeyValue
+import SynodRuntime
+
+/// The commands of the Redis surface, checked against the committed log, which every replica
+/// applies in one order: the log is the witness of a linearization.
+///
+/// The committed entries are replayed on a fresh state machine; the first copy of each client
+/// request in the log is where it took effect, and what the state machine gave there is its
+/// result (the state machine itself is the sequential specification, checked against
+/// redis-server by the differential tests). Then, for every command a client sent:
+/// - answered with a result: it is in the log, exactly there, and the answer is that result;
+/// - refused (TRYAGAIN, NOTLEADER): it is not in the log at all;
+/// - answered before another one was sent: it is earlier in the log (real-time order).
+extension Simulator {
+    /// Where each client request took effect in the log, and what it gave.
+    struct LogPlacement {
+        let index: UInt64
+        let result: KeyValueResult
+    }
+
+    /// The committed log replayed: each request's placement, or nil if some index was never
+    /// applied from the log on any node (nothing to witness then).
+    func replayCommittedLog() -> [RequestKey: LogPlacement]? {
+        let entries = checker.appliedEntries
+        guard let last = entries.keys.max() else { return [:] }
+        var model = KeyValueStore()
+        var placements: [RequestKey: LogPlacement] = [:]
+        for rawIndex in 1...last.rawValue {
+            guard let entry = entries[LogIndex(rawIndex)] else { return nil }
+            guard case .command(let bytes) = entry.payload, let decoded = try? KeyValueEntry(decoding: bytes) else {
+                model.skip(index: rawIndex)
+                continue
+            }
+            let applied = model.applyReporting(decoded, at: rawIndex)
+            guard decoded.session != 0, !applied.isCopy else { continue }
+            placements[RequestKey(session: decoded.session, requestID: decoded.requestID)] = LogPlacement(
+                index: rawIndex,
+                result: applied.result
+            )
+        }
+        return placements
+    }
+
+    /// Checks every client write of the history against the committed log, and notes which
+    /// commands took effect (`SimulationStatistics.coveredCommands`).
+    mutating func checkAgainstCommittedLog() -> SimulationFailure? {
+        guard let placements = replayCommittedLog() else {
+            record("committed log not witnessed: an index was applied from a snapshot only")
+            return nil
+        }
+        struct Placed {
+            let history: Int
+            let index: UInt64
+            let call: UInt64
+            let returned: UInt64?
+        }
+        var placed: [Placed] = []
+        for (position, entry) in history.enumerated() where entry.operation.isWrite {
+            let placement = placements[RequestKey(session: UInt64(entry.clientID + 1), requestID: entry.requestID)]
+            if let placement {
+                statistics.coveredCommands.formUnion(Self.commandNames(of: entry.operation))
+                placed.append(
+                    Placed(
+                        history: position,
+                        index: placement.index,
+                        call: entry.callMicroseconds,
+                        returned: entry.reply == nil ? nil : entry.returnMicroseconds
+                    )
+                )
+            }
+            let what = "client \(entry.clientID) #\(entry.requestID) \(entry.operation)"
+            switch (entry.reply, placement) {
+            case (.result(let result)?, let placement?) where result != placement.result:
+                return Self.witnessFailure(
+                    "\(what) was answered \(result), but at index \(placement.index) it gave \(placement.result)"
+                )
+            case (.result?, nil):
+                return Self.witnessFailure("\(what) was answered, but it is not in the committed log")
+            case (.redirect?, let placement?):
+                return Self.witnessFailure(
+                    "\(what) was refused as not applied, but it took effect at index \(placement.index)"
+                )
+            default:
+                break
+            }
+        }
+        // Real time: a write answered before another was sent comes first in the log.
+        let answered = placed.filter { $0.returned != nil }.sorted { $0.returned! < $1.returned! }
+        var latestIndex: [UInt64] = []
+        for write in answered { latestIndex.append(max(latestIndex.last ?? 0, write.index)) }
+        for write in placed {
+            // The answered writes that returned before this one was sent: a prefix.
+            var low = 0
+            var high = answered.count
+            while low < high {
+                let middle = (low + high) / 2
+                if answered[middle].returned! < write.call { low = middle + 1 } else { high = middle }
+            }
+            guard low > 0, latestIndex[low - 1] >= write.index else { continue }
+            let earlier = answered[..<low].first { $0.index >= write.index }!
+            return Self.witnessFailure(
+                "client \(history[earlier.history].clientID) #\(history[earlier.history].requestID) "
+                    + "\(history[earlier.history].operation) was answered before "
+                    + "client \(history[write.history].clientID) #\(history[write.history].requestID) "
+                    + "\(history[write.history].operation) was sent, yet took effect later (index \(earlier.index) "
+                    + "after \(write.index))"
+            )
+        }
+        return nil
+    }
+
+    static func witnessFailure(_ detail: String) -> SimulationFailure {
+        SimulationFailure(kind: .safety, check: "committed-log-witness", detail: detail)
+    }
+
+    /// The command names an operation sends, lowercased.
+    static func commandNames(of operation: ClientOperation) -> [String] {
+        func name(_ words: [[UInt8]]) -> String { String(decoding: words[0], as: UTF8.self).lowercased() }
+        switch operation {
+        case .get, .readResource: return ["get"]
+        case .command(let words, _): return [name(words)]
+        case .transaction(let commands): return ["multi", "exec"] + commands.map(name)
+        case .write(.put), .write(.fencedPut): return ["set"]
+        case .write(.compareAndSet): return ["cas"]
+        case .write(.delete): return ["del"]
+        case .write(.acquire), .write(.waitAcquire): return ["lock.acquire"]
+        case .write(.release), .write(.waitRelease): return ["lock.release"]
+        case .write(.leaseGrant): return ["lease.grant"]
+        case .write(.leaseKeepAlive): return ["lease.keepalive"]
+        }
+    }
+
+    /// Every write command the node knows (its ACL categories include `@write`).
+    public static var registeredWriteCommands: [String] {
+        CommandParser.commandNames.filter { CommandParser.categories[$0]?.contains(.write) ?? false }
+    }
+}
