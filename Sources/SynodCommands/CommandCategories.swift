@@ -35,94 +35,13 @@ extension CommandParser {
     /// Each command's ACL categories, by its ACL name: the command, or `container|subcommand`
     /// for the subcommands of CLIENT, CONFIG, COMMAND, CLUSTER, PUBSUB, OBJECT and ACL (a
     /// container's own entry is what `+client` adds besides its subcommands, and what a bare
-    /// `COMMAND` needs). Redis's own commands carry Redis 7's categories (from its COMMAND INFO);
-    /// Synod's own are chosen to fit: writes `@write`, waits `@blocking`.
-    ///
-    /// The subcommands listed here are the ones Synod runs: this table is where ACL rules learn
-    /// that `client|id` exists.
-    public static let categories: [String: [ACLCategory]] = [
-        // Strings and keys.
-        "get": [.read, .string, .fast], "set": [.write, .string, .slow], "del": [.keyspace, .write, .slow],
-        "exists": [.keyspace, .read, .fast], "expire": [.keyspace, .write, .fast],
-        "pexpire": [.keyspace, .write, .fast], "expireat": [.keyspace, .write, .fast],
-        "pexpireat": [.keyspace, .write, .fast], "ttl": [.keyspace, .read, .fast], "pttl": [.keyspace, .read, .fast],
-        "persist": [.keyspace, .write, .fast], "incr": [.write, .string, .fast], "incrby": [.write, .string, .fast],
-        "decr": [.write, .string, .fast], "decrby": [.write, .string, .fast], "mget": [.read, .string, .fast],
-        "mset": [.write, .string, .slow], "dbsize": [.keyspace, .read, .fast], "setnx": [.write, .string, .fast],
-        "setex": [.write, .string, .slow], "psetex": [.write, .string, .slow], "getset": [.write, .string, .fast],
-        "getdel": [.write, .string, .fast], "getex": [.write, .string, .fast], "msetnx": [.write, .string, .slow],
-        "incrbyfloat": [.write, .string, .fast], "append": [.write, .string, .fast],
-        "setrange": [.write, .string, .slow], "unlink": [.keyspace, .write, .fast],
-        "rename": [.keyspace, .write, .slow], "renamenx": [.keyspace, .write, .fast],
-        "flushall": [.keyspace, .write, .slow, .dangerous], "strlen": [.read, .string, .fast],
-        "getrange": [.read, .string, .slow], "substr": [.read, .string, .slow],
-        "expiretime": [.keyspace, .read, .fast], "pexpiretime": [.keyspace, .read, .fast],
-        "type": [.keyspace, .read, .fast], "keys": [.keyspace, .read, .slow, .dangerous],
-        "scan": [.keyspace, .read, .slow], "randomkey": [.keyspace, .read, .slow], "object": [.slow],
-        "object|encoding": [.keyspace, .read, .slow],
-        // Hashes.
-        "hset": [.write, .hash, .fast], "hmset": [.write, .hash, .fast], "hsetnx": [.write, .hash, .fast],
-        "hdel": [.write, .hash, .fast], "hincrby": [.write, .hash, .fast], "hincrbyfloat": [.write, .hash, .fast],
-        "hget": [.read, .hash, .fast], "hmget": [.read, .hash, .fast], "hgetall": [.read, .hash, .slow],
-        "hkeys": [.read, .hash, .slow], "hvals": [.read, .hash, .slow], "hlen": [.read, .hash, .fast],
-        "hexists": [.read, .hash, .fast], "hstrlen": [.read, .hash, .fast], "hscan": [.read, .hash, .slow],
-        // The connection.
-        "ping": [.fast, .connection], "echo": [.fast, .connection], "hello": [.fast, .connection],
-        "auth": [.fast, .connection], "select": [.fast, .connection], "quit": [.fast, .connection],
-        "readonly": [.fast, .connection], "readwrite": [.fast, .connection], "time": [.fast],
-        "client": [.slow], "client|setname": [.slow, .connection], "client|getname": [.slow, .connection],
-        "client|id": [.slow, .connection], "client|list": [.admin, .slow, .dangerous, .connection],
-        "client|tracking": [.slow, .connection], "client|caching": [.slow, .connection],
-        "client|getredir": [.slow, .connection], "client|info": [.slow, .connection],
-        "client|kill": [.admin, .slow, .dangerous, .connection],
-        // The server.
-        "command": [.slow, .connection], "command|count": [.slow, .connection],
-        "command|docs": [.slow, .connection], "command|info": [.slow, .connection], "config": [.slow],
-        "config|get": [.admin, .slow, .dangerous], "config|set": [.admin, .slow, .dangerous],
-        "info": [.slow, .dangerous], "cluster": [.slow], "cluster|info": [.slow], "cluster|myid": [.slow],
-        "cluster|keyslot": [.slow], "cluster|slots": [.slow], "cluster|shards": [.slow], "cluster|nodes": [.slow],
-        "acl": [.slow], "acl|cat": [.slow], "acl|deluser": [.admin, .slow, .dangerous],
-        "acl|dryrun": [.admin, .slow, .dangerous], "acl|genpass": [.slow],
-        "acl|getuser": [.admin, .slow, .dangerous], "acl|help": [.slow], "acl|list": [.admin, .slow, .dangerous],
-        "acl|load": [.admin, .slow, .dangerous], "acl|save": [.admin, .slow, .dangerous],
-        "acl|setuser": [.admin, .slow, .dangerous], "acl|users": [.admin, .slow, .dangerous],
-        "acl|whoami": [.slow],
-        // Transactions.
-        "multi": [.fast, .transaction], "exec": [.slow, .transaction], "discard": [.fast, .transaction],
-        "watch": [.fast, .transaction], "unwatch": [.fast, .transaction],
-        // Publish/subscribe.
-        "subscribe": [.pubsub, .slow], "unsubscribe": [.pubsub, .slow], "psubscribe": [.pubsub, .slow],
-        "punsubscribe": [.pubsub, .slow], "publish": [.pubsub, .fast], "pubsub": [.slow],
-        "pubsub|channels": [.pubsub, .slow], "pubsub|numsub": [.pubsub, .slow], "pubsub|numpat": [.pubsub, .slow],
-        // Synod's own: compare-and-swap, leases, locks, elections, watches, the service registry.
-        "cas": [.write, .string, .fast], "cad": [.keyspace, .write, .fast], "lease.grant": [.write, .fast],
-        "lease.keepalive": [.write, .fast], "lease.revoke": [.write, .fast], "lease.ttl": [.read, .fast],
-        "lock.acquire": [.write, .slow, .blocking], "lock.release": [.write, .fast],
-        "lock.refresh": [.write, .fast], "lock.info": [.read, .fast], "elect.campaign": [.write, .slow, .blocking],
-        "elect.leader": [.read, .fast], "elect.resign": [.write, .fast], "watch.key": [.read, .slow],
-        "watch.prefix": [.read, .slow], "watch.cancel": [.fast, .connection],
-        "service.register": [.write, .slow], "service.deregister": [.write, .fast],
-        "service.list": [.read, .slow], "service.watch": [.read, .slow],
-    ]
-
-    /// What a command does to the keys at its key positions (`keys(of:)`), where Redis's key
-    /// specifications say more than "looks at it": commands missing here only look (`none`).
-    /// SET, RENAME and RENAMENX depend on more than the name (`keyUses(of:)`).
-    static let keyAccess: [String: ACLKeyAccess] = [
-        "get": .read, "ttl": .read, "pttl": .read, "mget": .read, "getrange": .read, "substr": .read,
-        "expiretime": .read, "pexpiretime": .read, "hget": .read, "hmget": .read, "hgetall": .read,
-        "hkeys": .read, "hvals": .read, "hscan": .read, "object|encoding": .none,
-        "del": .write, "expire": .write, "pexpire": .write, "expireat": .write, "pexpireat": .write,
-        "persist": .write, "mset": .write, "setnx": .write, "setex": .write, "psetex": .write, "msetnx": .write,
-        "append": .write, "setrange": .write, "unlink": .write, "hset": .write, "hmset": .write, "hsetnx": .write,
-        "hdel": .write, "incr": .readWrite, "incrby": .readWrite, "decr": .readWrite, "decrby": .readWrite,
-        "getset": .readWrite, "getdel": .readWrite, "getex": .readWrite, "incrbyfloat": .readWrite,
-        "hincrby": .readWrite, "hincrbyfloat": .readWrite, "cas": .readWrite, "cad": .readWrite,
-    ]
+    /// `COMMAND` needs). From `CommandRegistry`; this is where ACL rules learn that
+    /// `client|id` exists.
+    public static let categories: [String: [ACLCategory]] = CommandRegistry.specs.mapValues(\.categories)
 
     /// Commands a client runs whatever its user's rules allow, as Redis does (its `no_auth`
     /// flag): logging in, switching protocol, leaving.
-    static let alwaysPermitted: Set<String> = ["auth", "hello", "quit"]
+    static let alwaysPermitted = Set(CommandRegistry.specs.values.filter { $0.flags.contains(.noAuth) }.map(\.name))
 
     /// The subcommands of each container command (`client`: `client|id`, ...), sorted.
     static let subcommandsByContainer: [String: [String]] = Dictionary(
@@ -144,7 +63,9 @@ extension CommandParser {
     public static func aclName(of words: [[UInt8]]) -> String? {
         guard let first = words.first else { return nil }
         let name = asciiLowercased(first)
-        guard let arity = arities[name], RedisWordCommands.accepts(arity: arity, wordCount: words.count) else {
+        guard let arity = CommandRegistry.command(name)?.arity,
+            RedisWordCommands.accepts(arity: arity, wordCount: words.count)
+        else {
             return nil
         }
         guard words.count > 1, subcommandsByContainer[name] != nil else { return name }
@@ -180,7 +101,7 @@ extension CommandParser {
         case "service.list", "service.watch":
             return uses([ServiceRegistry.prefix(words[1])], .read, prefix: true)
         default:
-            return uses(keys(of: words), keyAccess[aclName] ?? .none)
+            return uses(keys(of: words), CommandRegistry.specs[aclName]?.access ?? .none)
         }
     }
 }

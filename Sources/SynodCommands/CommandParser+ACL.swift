@@ -26,11 +26,7 @@ extension CommandParser {
     static func parseACL(_ arguments: [[UInt8]]) throws(CommandRejection) -> ConnectionCommand {
         let subcommand = asciiLowercased(arguments[0])
         let rest = Array(arguments.dropFirst())
-        let arities = [
-            "setuser": -3, "getuser": 3, "deluser": -3, "list": 2, "users": 2, "whoami": 2, "cat": -2, "load": 2,
-            "save": 2, "dryrun": -4, "genpass": -2, "help": 2,
-        ]
-        guard let arity = arities[subcommand] else {
+        guard let arity = CommandRegistry.specs["acl|" + subcommand]?.arity else {
             throw CommandRejection(CommandError.unknownSubcommand(arguments[0], of: "acl"))
         }
         guard RedisWordCommands.accepts(arity: arity, wordCount: arguments.count + 1) else {
@@ -105,7 +101,7 @@ extension CommandParser {
     public static func dryRunRefusal(_ words: [[UInt8]]) -> String? {
         guard let first = words.first else { return CommandError.emptyCommand }
         let name = asciiLowercased(first)
-        guard let arity = arities[name] else {
+        guard let arity = CommandRegistry.command(name)?.arity else {
             return "ERR Command '\(String(decoding: first.prefix(128), as: UTF8.self))' not found"
         }
         guard RedisWordCommands.accepts(arity: arity, wordCount: words.count) else {

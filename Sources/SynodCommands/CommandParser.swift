@@ -2,35 +2,15 @@ import SynodKeyValue
 
 /// Parses a request into a `ClientCommand`, or the error Redis would answer.
 public enum CommandParser {
-    /// Each command's arity as Redis states it: n means exactly n words (the name included),
-    /// -n at least n. The commands the store runs from their words bring their own
-    /// (`RedisWordCommands`).
-    static let arities: [String: Int] = [
-        "get": 2, "set": -3, "del": -2, "exists": -2, "expire": -3, "pexpire": -3, "expireat": -3,
-        "pexpireat": -3, "ttl": 2, "pttl": 2, "persist": 2, "incr": 2, "incrby": 3, "decr": 2, "decrby": 3,
-        "mget": -2, "mset": -3, "dbsize": 1, "ping": -1, "echo": 2, "hello": -1, "auth": -2, "select": 2, "quit": -1,
-        "client": -2, "command": -1, "config": -2, "info": -1, "readonly": 1, "readwrite": 1,
-        "cas": -4, "cad": 3, "lease.grant": 2, "lease.keepalive": 2, "lease.revoke": 2, "lease.ttl": 2,
-        "lock.acquire": -4, "lock.release": 3, "lock.refresh": 4, "lock.info": 2, "elect.campaign": -3,
-        "elect.leader": 2, "elect.resign": 3, "watch.key": -2, "watch.prefix": -2, "watch.cancel": 1,
-        "time": 1, "multi": 1, "exec": 1, "discard": 1, "watch": -2, "unwatch": 1, "cluster": -2,
-        "subscribe": -2, "unsubscribe": -1, "psubscribe": -2, "punsubscribe": -1, "publish": 3, "pubsub": -2,
-        "service.register": -6, "service.deregister": 3, "service.list": 2, "service.watch": -2, "acl": -2,
-    ].merging(
-        RedisWordCommands.writeArities.merging(RedisWordCommands.readArities) { _, _ in
-            preconditionFailure("a command is both a write and a read")
-        }
-    ) { _, _ in preconditionFailure("a command is parsed here and run from its words") }
-
     /// The command names Synod knows, lowercased.
-    public static var commandNames: [String] { arities.keys.sorted() }
+    public static var commandNames: [String] { CommandRegistry.commandNames }
 
     /// Parses any request, however it arrived (a client, a forwarding peer): an empty one or
     /// one with the wrong words is a rejection, never a trap.
     public static func parse(_ request: [[UInt8]]) -> Result<ClientCommand, CommandRejection> {
         guard let first = request.first else { return .failure(CommandRejection(CommandError.emptyCommand)) }
         let name = asciiLowercased(first)
-        guard let arity = arities[name] else {
+        guard let arity = CommandRegistry.command(name)?.arity else {
             return .failure(CommandRejection(CommandError.unknownCommand(first, arguments: request.dropFirst())))
         }
         guard RedisWordCommands.accepts(arity: arity, wordCount: request.count) else {

@@ -43,6 +43,24 @@ extension RESPConnectionHandler {
         }
     }
 
+    /// COMMAND DOCS [name ...]: a map from each known command (all, without names) to its
+    /// summary and group; unknown names are left out, as Redis does.
+    func writeCommandDocs(_ names: [[UInt8]], to writer: inout RESPWriter) {
+        let requested = names.isEmpty ? CommandRegistry.commandNames : names.map { KeyValueStore.lowercased($0) }
+        let documented = requested.compactMap { name in
+            CommandRegistry.command(name)?.documentation.map { (name, $0) }
+        }
+        writer.mapHeader(documented.count)
+        for (name, documentation) in documented {
+            writer.bulkString(name)
+            writer.mapHeader(2)
+            writer.bulkString("summary")
+            writer.bulkString(documentation.summary)
+            writer.bulkString("group")
+            writer.bulkString(documentation.group.rawValue)
+        }
+    }
+
     func runCluster(_ subcommand: String, key: [UInt8]?, slot: Int, context: ChannelHandlerContext) {
         let driver = shared.driver
         let configuration = shared.configuration

@@ -117,9 +117,8 @@ extension RESPConnectionHandler {
             }
         case .commandCount:
             writer.integer(Int64(CommandParser.commandNames.count))
-        case .commandDocs:
-            // No documentation yet: an empty map, which redis-cli takes as "no hints".
-            writer.mapHeader(0)
+        case .commandDocs(let names):
+            writeCommandDocs(names, to: &writer)
         case .configGet(let patterns):
             let driver = shared.driver
             let keyspace = shared.keyspaceEvents.withLockedValue { $0.flags }

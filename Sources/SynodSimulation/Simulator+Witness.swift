@@ -133,8 +133,8 @@ extension Simulator {
         }
     }
 
-    /// Every write command the node knows (its ACL categories include `@write`).
+    /// Every write command the node knows (`CommandRegistry`).
     public static var registeredWriteCommands: [String] {
-        CommandParser.commandNames.filter { CommandParser.categories[$0]?.contains(.write) ?? false }
+        CommandRegistry.writeCommandNames
     }
 }

@@ -171,6 +171,28 @@ struct ServerProcessTests {
         #expect(try confused.sendRaw(Array("*x\r\n".utf8)) == .error("ERR Protocol error: invalid multibulk length"))
         #expect(node.command(["GET", "greeting"]) == .bulkString(Array("hello".utf8)))
 
+        // COMMAND INFO and COMMAND DOCS come from the command registry.
+        func bulk(_ text: String) -> RESPReply { .bulkString(Array(text.utf8)) }
+        #expect(
+            node.command(["COMMAND", "DOCS", "GET", "NOSUCH"])
+                == .array([
+                    bulk("get"), .array([bulk("summary"), bulk("The value of a key."), bulk("group"), bulk("string")]),
+                ])
+        )
+        let lockInfo = node.command(["COMMAND", "INFO", "LOCK.ACQUIRE"])
+        #expect(
+            lockInfo
+                == .array([
+                    .array([
+                        bulk("lock.acquire"), .integer(-4),
+                        .array([.simpleString("write"), .simpleString("blocking")]),
+                        .integer(0), .integer(0), .integer(0),
+                        .array([.simpleString("@write"), .simpleString("@slow"), .simpleString("@blocking")]),
+                    ])
+                ]),
+            "\(String(describing: lockInfo))"
+        )
+
         // The operator's endpoints.
         #expect(httpGet(port: node.httpPort, path: "/healthz")?.status == 200)
         #expect(httpGet(port: node.httpPort, path: "/readyz").map { $0.status == 200 && $0.body == "ready\n" } == true)

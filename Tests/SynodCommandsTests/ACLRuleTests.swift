@@ -155,7 +155,7 @@ struct ACLRuleTests {
         }
         for name in CommandParser.categories.keys {
             let parts = name.split(separator: "|").map(String.init)
-            #expect(CommandParser.arities[parts[0]] != nil, "\(name) is not a command")
+            #expect(CommandRegistry.command(parts[0]) != nil, "\(name) is not a command")
             guard parts.count == 2 else { continue }
             // Some number of arguments makes the parser take the subcommand.
             let known = (0...3).contains { extra in

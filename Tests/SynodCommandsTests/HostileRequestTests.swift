@@ -61,14 +61,39 @@ struct HostileRequestTests {
         }
     }
 
-    /// The arities of the commands the store runs from words are written once, in the store.
-    @Test func theParserTakesTheStoresArities() {
+    /// The arities of the commands the store runs from words are written once, in the store;
+    /// the registry calls the store's writes writes and its reads reads.
+    @Test func theRegistryTakesTheStoresArities() {
         for (name, arity) in RedisWordCommands.writeArities {
-            #expect(CommandParser.arities[name] == arity, "\(name)")
+            #expect(CommandRegistry.command(name)?.arity == arity, "\(name)")
+            #expect(CommandRegistry.command(name)?.flags.contains(.write) == true, "\(name)")
             #expect(CommandParser.commandInfo(name)?.arity == arity)
         }
         for (name, arity) in RedisWordCommands.readArities {
-            #expect(CommandParser.arities[name] == arity, "\(name)")
+            #expect(CommandRegistry.command(name)?.arity == arity, "\(name)")
+            #expect(CommandRegistry.command(name)?.flags.contains(.write) == false, "\(name)")
+        }
+    }
+
+    /// A command the registry calls a write parses to a replicated write (or a refusal), and
+    /// one it calls read-only to a read: checked with the words a client would send.
+    @Test func registeredWritesParseToWritesAndReadsToReads() {
+        let samples: [[String]] = [
+            ["SET", "k", "v"], ["DEL", "k"], ["INCR", "k"], ["MSET", "k", "v"], ["EXPIRE", "k", "5"],
+            ["HSET", "h", "f", "v"], ["SETNX", "k", "v"], ["FLUSHALL"], ["CAS", "k", "a", "b"], ["CAD", "k", "a"],
+            ["LEASE.GRANT", "100"], ["LEASE.REVOKE", "1"], ["LOCK.ACQUIRE", "l", "o", "100"],
+            ["LOCK.RELEASE", "l", "o"], ["LOCK.REFRESH", "l", "o", "100"], ["ELECT.CAMPAIGN", "e", "c"],
+            ["ELECT.RESIGN", "e", "c"], ["SERVICE.REGISTER", "s", "i", "a:1", "LEASE", "1"],
+            ["SERVICE.DEREGISTER", "s", "i"], ["GET", "k"], ["MGET", "k"], ["HGETALL", "h"], ["STRLEN", "k"],
+            ["LOCK.INFO", "l"], ["LEASE.TTL", "1"], ["ELECT.LEADER", "e"], ["SERVICE.LIST", "s"], ["TTL", "k"],
+        ]
+        for words in samples {
+            let spec = CommandRegistry.command(words[0].lowercased())!
+            switch CommandParser.parse(words.map { Array($0.utf8) }) {
+            case .success(.write): #expect(spec.flags.contains(.write), "\(words)")
+            case .success(.read): #expect(spec.flags.contains(.readonly), "\(words)")
+            default: Issue.record("\(words) did not parse to a write or a read")
+            }
         }
     }
 
@@ -100,7 +125,7 @@ struct HostileRequestTests {
             if random.nextIndex(below: 3) == 0 { name = Array(String(decoding: name, as: UTF8.self).uppercased().utf8) }
             // Half the time as many arguments as the command takes at least, so that most
             // requests get past the arity check to the arguments' values.
-            let arity = abs(CommandParser.arities[chosen] ?? 1)
+            let arity = abs(CommandRegistry.command(chosen)?.arity ?? 1)
             let count = random.nextIndex(below: 2) == 0 ? max(0, arity - 1) : random.nextIndex(below: 7)
             var arguments: [[UInt8]] = []
             for _ in 0..<count {

@@ -1,0 +1,28 @@
+/// Every command Synod knows, each described once (`CommandSpec`). What the parser checks
+/// (arity), what COMMAND, COMMAND INFO and COMMAND DOCS report, where cluster routing finds
+/// keys, and what ACL rules allow all come from here; `CommandParser.parse` turns a request
+/// into a typed command, and has a case for every name here (a test checks it).
+public enum CommandRegistry {
+    /// By name: commands (`get`) and the subcommands ACL rules name (`client|id`).
+    public static let specs: [String: CommandSpec] = {
+        var specs: [String: CommandSpec] = [:]
+        for spec in dataCommands + serverCommands + synodCommands {
+            precondition(specs.updateValue(spec, forKey: spec.name) == nil, "\(spec.name) is described twice")
+        }
+        for name in specs.keys where name.contains("|") {
+            precondition(specs[String(name.prefix { $0 != "|" })] != nil, "\(name) has no container")
+        }
+        return specs
+    }()
+
+    /// The command with this lowercased name (not a subcommand).
+    public static func command(_ name: String) -> CommandSpec? {
+        name.contains("|") ? nil : specs[name]
+    }
+
+    /// The commands' names, sorted, subcommands left out.
+    public static let commandNames: [String] = specs.keys.filter { !$0.contains("|") }.sorted()
+
+    /// The names of the commands that change data (`write` flag), sorted.
+    public static var writeCommandNames: [String] { commandNames.filter { specs[$0]!.flags.contains(.write) } }
+}
