@@ -69,6 +69,14 @@ extension RaftReplica {
         switch result {
         case .chunkStored(let chunkIndex, let nextOffset):
             guard chunkIndex == index else { return }
+            // While a chunk is in flight, only an answer past its offset sends the next one. A
+            // copy of an answer (a duplicate, or the answer to a chunk sent again) would send a
+            // chunk twice, and the copies of its answers four times: without bound. A lost
+            // chunk is sent again at the next heartbeat answer.
+            if case .snapshot(_, let offset, waiting: true) = memberProgress.state, nextOffset <= offset {
+                progress[member] = memberProgress
+                return
+            }
             memberProgress.state = .snapshot(index: index, nextOffset: nextOffset, waiting: false)
             progress[member] = memberProgress
             sendSnapshotChunk(to: member)

@@ -160,6 +160,13 @@ struct ScenarioCluster {
         network = kept
     }
 
+    /// Sends the pending messages on the chosen links twice, as a network that duplicates does.
+    mutating func duplicate(from: NodeID?, to: NodeID?) {
+        let copies = network.filter { (from == nil || $0.from == from) && (to == nil || $0.to == to) }
+        for message in copies { log("  duplicated \(Self.describe(message))") }
+        network += copies
+    }
+
     /// Processes and delivers until nothing is left to do (bounded, so a livelock fails).
     mutating func stabilize() {
         for _ in 0..<10_000 {

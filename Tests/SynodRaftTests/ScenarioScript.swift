@@ -184,6 +184,8 @@ struct ScenarioScript {
             if delivered == 0 { cluster.log("nothing to deliver") }
         case "drop":
             cluster.drop(from: try optionalNode("from"), to: try optionalNode("to"))
+        case "duplicate":
+            cluster.duplicate(from: try optionalNode("from"), to: try optionalNode("to"))
         case "partition":
             // partition 1 2 / 3 4 5: links between the groups are cut both ways.
             let groups = positional.split(separator: "/").map { $0.compactMap { UInt64($0) }.map { NodeID($0) } }
