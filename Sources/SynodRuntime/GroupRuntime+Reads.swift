@@ -48,7 +48,7 @@ extension GroupRuntime {
             command: command,
             recipient: recipient,
             term: replica.term,
-            afterIndex: replica.lastIndex
+            afterIndex: settings.plantedBug == .dropSessionOrder ? LogIndex(0) : replica.lastIndex
         )
         pendingReadOrder.append(requestID)
     }

@@ -49,4 +49,6 @@ public enum RuntimeMutation: String, CaseIterable, Sendable {
     case readWithoutReadIndex = "read-without-read-index"
     /// A write is answered when it is proposed, before it commits and applies.
     case replyBeforeApply = "reply-before-apply"
+    /// A read waits for its ReadIndex only, not for the writes its connection sent before it.
+    case dropSessionOrder = "drop-session-order"
 }

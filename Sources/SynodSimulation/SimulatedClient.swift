@@ -104,6 +104,8 @@ struct SimulatedClient: Sendable {
     /// many times it was sent (a write is sent again, with the same id, after a timeout or
     /// a redirect: the state machine applies it once).
     var outstanding: (requestID: UInt64, historyIndex: Int, node: NodeID, attempts: Int)?
+    /// The read pipelined behind the outstanding write, if any (`PipelinedRead`).
+    var pipelinedRead: UInt64?
     /// Every request below this was answered or given up: the state machine may forget it.
     var acknowledgedBelow: UInt64 = 0
     var stopped = false

@@ -49,6 +49,9 @@ public struct SimulationOptions: Sendable, CustomStringConvertible {
     /// and of those the share sent as MULTI/EXEC transactions of a few commands.
     public var commandOperationProbability: Double
     public var transactionProbability: Double
+    /// The share of register writes sent with a read of the same key right behind them, in
+    /// one pipeline: the read must see the write (`Simulator+Witness`).
+    public var pipelineProbability: Double
     public var clientTimeoutMicroseconds: UInt64
     /// Mean pause between a client's operations.
     public var clientThinkMicroseconds: UInt64
@@ -115,6 +118,7 @@ public struct SimulationOptions: Sendable, CustomStringConvertible {
         lockOperationProbability = pick([0, 0.1, 0.3])
         commandOperationProbability = pick([0, 0.2, 0.5, 1])
         transactionProbability = pick([0, 0.2])
+        pipelineProbability = pick([0, 0.3])
         mutation = nil
     }
 
@@ -135,7 +139,8 @@ public struct SimulationOptions: Sendable, CustomStringConvertible {
         liveness-bound-us=\(livenessBoundMicroseconds) wal-segment-bytes=\(walSegmentBytes) \
         wal-cache-bytes=\(walEntryCacheBytes) torn-writes=\(tornWriteProbability) bit-flips=\(bitFlipProbability) \
         lock-operations=\(lockOperationProbability) \
-        commands=\(commandOperationProbability) transactions=\(transactionProbability) mutation=\(mutation?.rawValue ?? "none")
+        commands=\(commandOperationProbability) transactions=\(transactionProbability) \
+        pipelines=\(pipelineProbability) mutation=\(mutation?.rawValue ?? "none")
         """
     }
 }
@@ -160,6 +165,9 @@ public enum SimulationMutation: String, CaseIterable, Sendable {
     case retryWithoutIdentity = "retry-without-identity"
     /// The leader answers a client's SET when it proposes it, before it commits and applies.
     case replyBeforeApply = "reply-before-apply"
+    /// A read waits for its ReadIndex only, not for the writes its client sent before it in
+    /// the same pipeline.
+    case dropSessionOrder = "drop-session-order"
 
     var raftMutation: RaftMutation? {
         switch self {
@@ -167,7 +175,7 @@ public enum SimulationMutation: String, CaseIterable, Sendable {
         case .grantSecondVote: .grantSecondVote
         case .leaseTooLong: .leaseTooLong
         case .readWithoutReadIndex, .forgetVoteOnRestart, .acknowledgeBeforeFsync, .skipHardStateSync,
-            .retryWithoutIdentity, .replyBeforeApply:
+            .retryWithoutIdentity, .replyBeforeApply, .dropSessionOrder:
             nil
         }
     }
@@ -179,6 +187,7 @@ public enum SimulationMutation: String, CaseIterable, Sendable {
         case .acknowledgeBeforeFsync: .acknowledgeBeforeFsync
         case .skipHardStateSync: .skipHardStateSync
         case .replyBeforeApply: .replyBeforeApply
+        case .dropSessionOrder: .dropSessionOrder
         case .commitEarlierTermByCount, .grantSecondVote, .leaseTooLong, .forgetVoteOnRestart, .retryWithoutIdentity:
             nil
         }
@@ -218,6 +227,13 @@ extension SimulationOptions {
             options.crashIntervalMicroseconds = 200_000
             options.crashAllProbability = 0
             options.restartDelayMicroseconds = 10_000...50_000
+        case .dropSessionOrder:
+            // Pipelines on few keys, and a leader whose own disk is slow to make a write
+            // durable while its followers confirm a read.
+            options.pipelineProbability = 0.8
+            options.commandOperationProbability = 0
+            options.keyCount = 1
+            options.diskLatencyMicroseconds = 1_000...10_000
         case .acknowledgeBeforeFsync, .replyBeforeApply:
             options.nodeCount = max(options.nodeCount, 3)
             options.crashIntervalMicroseconds = 300_000

@@ -22,6 +22,18 @@ extension Simulator {
             ClientHistoryEntry(clientID: clientID, requestID: requestID, operation: operation, callMicroseconds: now)
         )
         clients[clientID].outstanding = (requestID, history.count - 1, clients[clientID].leaderGuess, 0)
+        clients[clientID].pipelinedRead = nil
+        if let key = operation.key, operation.isWrite, random.nextBool(probability: options.pipelineProbability) {
+            // A read of the same key right behind the write, in the same pipeline.
+            let readID = nextRequestID
+            nextRequestID += 1
+            clients[clientID].pipelinedRead = readID
+            pipelinedReads[Self.ticket(client: clientID, requestID: readID)] = PipelinedRead(
+                clientID: clientID,
+                writeRequestID: requestID,
+                key: key
+            )
+        }
         sendAttempt(clientID)
     }
 
@@ -37,7 +49,9 @@ extension Simulator {
             operation: history[outstanding.historyIndex].operation,
             session: UInt64(clientID + 1),
             acknowledgedBelow: clients[clientID].acknowledgedBelow,
-            attempt: outstanding.attempts
+            attempt: outstanding.attempts,
+            // The pipelined read goes with the first attempt only.
+            followingRead: outstanding.attempts == 1 ? clients[clientID].pipelinedRead : nil
         )
         record(
             "client \(clientID) sends #\(request.requestID) \(request.operation) to \(target) (attempt \(request.attempt))"
@@ -158,6 +172,13 @@ extension Simulator {
                 )
             )
         }
+        if let readID = request.followingRead, let key = request.operation.key {
+            // In the same pipeline, so in the same read of the socket: nothing comes between.
+            let readTicket = Self.ticket(client: clientID, requestID: readID)
+            pipelinedReads[readTicket]?.reachedLeader = nodes[position].runtime!.isLeader
+            record("client \(clientID) pipelines #\(readID) get(\(key)) to n\(position + 1)")
+            nodes[position].runtime!.read(.get(key: SimulatedCommand.key(key)), ticket: readTicket)
+        }
         afterInput(position)
     }
 
@@ -203,6 +224,14 @@ extension Simulator {
     /// read: the client goes elsewhere. UNCERTAIN is not an answer: the client's timeout sends
     /// the write again, with its identity.
     mutating func replyToClient(ticket: UInt64, _ result: KeyValueResult) {
+        if pipelinedReads[ticket] != nil {
+            switch result {
+            case .error: pipelinedReads[ticket]!.answer = .failed
+            case .value(let bytes): pipelinedReads[ticket]!.answer = .value(SimulatedCommand.number(bytes))
+            default: pipelinedReads[ticket]!.answer = .value(nil)
+            }
+            return
+        }
         let clientID = Int(ticket >> 48)
         let requestID = ticket & (1 << 48 - 1)
         guard let outstanding = clients[clientID].outstanding, outstanding.requestID == requestID else { return }
@@ -327,4 +356,22 @@ struct SimulatedRequest: Hashable, Sendable {
     let session: UInt64
     let acknowledgedBelow: UInt64
     let attempt: Int
+    /// The request id of a read of the same key sent right behind this write, in one pipeline.
+    let followingRead: UInt64?
+}
+
+/// A read a client pipelined behind a register write of the same key: when both reached the
+/// leader together and the write took effect, the read must see it or something later.
+struct PipelinedRead: Sendable {
+    enum Answer: Sendable {
+        case value(UInt64?)
+        case failed
+    }
+
+    let clientID: Int
+    let writeRequestID: UInt64
+    let key: UInt8
+    /// Whether the node the pipeline reached was the leader then.
+    var reachedLeader = false
+    var answer: Answer?
 }

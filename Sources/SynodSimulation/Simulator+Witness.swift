@@ -13,7 +13,9 @@ import SynodRuntime
 /// redis-server by the differential tests). Then, for every command a client sent:
 /// - answered with a result: it is in the log, exactly there, and the answer is that result;
 /// - refused (TRYAGAIN, NOTLEADER): it is not in the log at all;
-/// - answered before another one was sent: it is earlier in the log (real-time order).
+/// - answered before another one was sent: it is earlier in the log (real-time order);
+/// - a read pipelined behind a write that reached the leader with it sees that write or a
+///   later state (session order).
 extension Simulator {
     /// Where each client request took effect in the log, and what it gave.
     struct LogPlacement {
@@ -21,13 +23,29 @@ extension Simulator {
         let result: KeyValueResult
     }
 
-    /// The committed log replayed: each request's placement, or nil if some index was never
-    /// applied from the log on any node (nothing to witness then).
-    func replayCommittedLog() -> [RequestKey: LogPlacement]? {
-        let entries = checker.appliedEntries
-        guard let last = entries.keys.max() else { return [:] }
-        var model = KeyValueStore()
+    /// The committed log replayed.
+    struct ReplayedLog {
+        /// Each client request's placement.
         var placements: [RequestKey: LogPlacement] = [:]
+        /// Each register key's values, with the index from which each held, oldest first.
+        var registerValues: [UInt8: [(index: UInt64, value: UInt64?)]] = [:]
+
+        /// The values `key` held at `index` and after.
+        func values(of key: UInt8, from index: UInt64) -> [UInt64?] {
+            let history = registerValues[key] ?? []
+            let current = history.lastIndex { $0.index <= index }
+            let start = current ?? history.startIndex
+            return (current == nil ? [nil] : []) + history[start...].map(\.value)
+        }
+    }
+
+    /// The committed log replayed, or nil if some index was never applied from the log on any
+    /// node (nothing to witness then).
+    func replayCommittedLog() -> ReplayedLog? {
+        let entries = checker.appliedEntries
+        guard let last = entries.keys.max() else { return ReplayedLog() }
+        var model = KeyValueStore()
+        var replayed = ReplayedLog()
         for rawIndex in 1...last.rawValue {
             guard let entry = entries[LogIndex(rawIndex)] else { return nil }
             guard case .command(let bytes) = entry.payload, let decoded = try? KeyValueEntry(decoding: bytes) else {
@@ -35,22 +53,32 @@ extension Simulator {
                 continue
             }
             let applied = model.applyReporting(decoded, at: rawIndex)
+            for key in 0..<UInt8(options.keyCount) {
+                let value = SimulatedCommand.number(
+                    model.value(of: SimulatedCommand.key(key), at: decoded.timeMilliseconds)
+                )
+                if replayed.registerValues[key]?.last?.value != value || replayed.registerValues[key] == nil {
+                    replayed.registerValues[key, default: []].append((rawIndex, value))
+                }
+            }
             guard decoded.session != 0, !applied.isCopy else { continue }
-            placements[RequestKey(session: decoded.session, requestID: decoded.requestID)] = LogPlacement(
+            replayed.placements[RequestKey(session: decoded.session, requestID: decoded.requestID)] = LogPlacement(
                 index: rawIndex,
                 result: applied.result
             )
         }
-        return placements
+        return replayed
     }
 
     /// Checks every client write of the history against the committed log, and notes which
     /// commands took effect (`SimulationStatistics.coveredCommands`).
     mutating func checkAgainstCommittedLog() -> SimulationFailure? {
-        guard let placements = replayCommittedLog() else {
+        guard let replayed = replayCommittedLog() else {
             record("committed log not witnessed: an index was applied from a snapshot only")
             return nil
         }
+        if let failure = checkPipelinedReads(replayed) { return failure }
+        let placements = replayed.placements
         struct Placed {
             let history: Int
             let index: UInt64
@@ -108,6 +136,33 @@ extension Simulator {
                     + "\(history[write.history].operation) was sent, yet took effect later (index \(earlier.index) "
                     + "after \(write.index))"
             )
+        }
+        return nil
+    }
+
+    /// A read pipelined behind a write that reached the leader with it is served after the
+    /// write applies: it sees the write's state or a later one.
+    func checkPipelinedReads(_ replayed: ReplayedLog) -> SimulationFailure? {
+        for ticket in pipelinedReads.keys.sorted() {
+            let read = pipelinedReads[ticket]!
+            guard read.reachedLeader, case .value(let value)? = read.answer,
+                let write = replayed.placements[
+                    RequestKey(session: UInt64(read.clientID + 1), requestID: read.writeRequestID)
+                ]
+            else { continue }
+            let possible = replayed.values(of: read.key, from: write.index)
+            if !possible.contains(value) {
+                return SimulationFailure(
+                    kind: .safety,
+                    check: "session-order",
+                    detail:
+                        "client \(read.clientID) pipelined a read of key \(read.key) behind #\(read.writeRequestID) "
+                        + "(index \(write.index)) and read \(value.map(String.init) ?? "nothing"), a value from "
+                        + "before its own write (from index \(write.index) on, the key held "
+                        + "\(possible.prefix(4).map { $0.map(String.init) ?? "nothing" }.joined(separator: ", "))"
+                        + (possible.count > 4 ? ", ...)" : ")")
+                )
+            }
         }
         return nil
     }

@@ -51,6 +51,8 @@ public struct Simulator {
     var clients: [SimulatedClient] = []
     var history: [ClientHistoryEntry] = []
     var nextRequestID: UInt64 = 1
+    /// Reads pipelined behind writes, by their reply ticket.
+    var pipelinedReads: [UInt64: PipelinedRead] = [:]
     var blockedLinks: Set<Link> = []
     /// Bumped on every heal, so a heal scheduled for an older fault does not end a newer one.
     var networkFaultGeneration = 0
