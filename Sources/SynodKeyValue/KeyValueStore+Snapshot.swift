@@ -161,9 +161,10 @@ extension KeyValueStore {
                 ttlMilliseconds: Int64(bitPattern: try reader.readUInt64()),
                 expiresAtMilliseconds: Int64(bitPattern: try reader.readUInt64())
             )
-            // A lease's id is the revision that granted it.
-            guard id <= revision, leases.updateValue(lease, forKey: id) == nil else {
-                throw .invalid("lease \(id) twice or after the revision")
+            // A lease's id is at least the revision that granted it (more when one entry granted
+            // several); `lastIdentifierIssued`, checked below, covers every id.
+            guard leases.updateValue(lease, forKey: id) == nil else {
+                throw .invalid("lease \(id) twice")
             }
             deadlines.insert(lease.expiresAtMilliseconds, .lease(id))
         }
