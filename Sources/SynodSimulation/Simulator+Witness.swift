@@ -48,6 +48,9 @@ extension Simulator {
         var replayed = ReplayedLog()
         for rawIndex in 1...last.rawValue {
             guard let entry = entries[LogIndex(rawIndex)] else { return nil }
+            // Noops and membership changes carry no command. An entry that does not decode is
+            // skipped here as `KeyValueStore.skip` does; it is not the witness's to judge (the
+            // nodes' own apply refuses it, and the simulation fails there).
             guard case .command(let bytes) = entry.payload, let decoded = try? KeyValueEntry(decoding: bytes) else {
                 model.skip(index: rawIndex)
                 continue
