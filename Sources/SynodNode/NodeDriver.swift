@@ -201,7 +201,8 @@ final class NodeDriver: @unchecked Sendable {
         queueReadyProcessing()
     }
 
-    /// A write from a client of this node; `origin` names its connection (CLIENT TRACKING).
+    /// A write from a client of this node; `origin` names its connection (its later reads wait
+    /// for it; CLIENT TRACKING).
     func write(_ command: KeyValueCommand, promise: EventLoopPromise<KeyValueResult>, origin: UInt64 = 0) {
         precondition(loop.inEventLoop, "driver state is confined to its loop")
         guard !stopped else { return promise.succeed(.error("ERR node stopping")) }
@@ -210,11 +211,12 @@ final class NodeDriver: @unchecked Sendable {
         queueReadyProcessing()
     }
 
-    /// A linearizable read from a client of this node.
-    func read(_ command: ReadCommand, promise: EventLoopPromise<KeyValueResult>) {
+    /// A linearizable read from a client of this node, served after the writes its connection
+    /// (`origin`) sent before it.
+    func read(_ command: ReadCommand, promise: EventLoopPromise<KeyValueResult>, origin: UInt64) {
         precondition(loop.inEventLoop, "driver state is confined to its loop")
         guard !stopped else { return promise.succeed(.error("ERR node stopping")) }
-        runtime.read(command, ticket: waitFor(promise))
+        runtime.read(command, origin: origin, ticket: waitFor(promise))
         carryOutOutputs()
         queueReadyProcessing()
     }

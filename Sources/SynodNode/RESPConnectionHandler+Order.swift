@@ -5,7 +5,7 @@ import SynodCommands
 /// however many are pipelined and whichever node serves them.
 ///
 /// Writes go to the log in order, and a read is served no earlier than the writes proposed
-/// before it (`NodeDriver.PendingRead.afterIndex`), so runs of writes and runs of reads stay
+/// before it (`SessionOrder`, in the group runtime), so runs of writes and runs of reads stay
 /// pipelined. Two cases wait: a write waits until this connection's earlier reads are
 /// answered (else it could apply before a read that came first and be seen by it), and a
 /// command that changes the connection itself (HELLO, CLIENT TRACKING, SUBSCRIBE, WATCH ...)

@@ -98,7 +98,8 @@ extension RESPConnectionHandler {
     func watchKeys(_ keys: [[UInt8]], slot: Int, context: ChannelHandlerContext) {
         let driver = shared.driver
         let promise = driver.loop.makePromise(of: KeyValueResult.self)
-        driver.loop.execute { driver.read(.keyVersions(keys: keys), promise: promise) }
+        let origin = self.origin
+        driver.loop.execute { driver.read(.keyVersions(keys: keys), promise: promise, origin: origin) }
         // A read like any other: this connection's later writes wait for it.
         unansweredReads += 1
         let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)

@@ -28,7 +28,8 @@ extension RESPConnectionHandler {
             // which a follower may not have applied yet (the watch waits for it there).
             let driver = shared.driver
             let promise = driver.loop.makePromise(of: KeyValueResult.self)
-            driver.loop.execute { driver.read(.revision, promise: promise) }
+            let origin = self.origin
+            driver.loop.execute { driver.read(.revision, promise: promise, origin: origin) }
             let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
             promise.futureResult.hop(to: context.eventLoop).whenComplete { result in
                 let (handler, context) = bound.value

@@ -327,10 +327,11 @@ final class RESPConnectionHandler: ChannelInboundHandler {
             shared.driver.metrics.readRequests.increment()
             let driver = shared.driver
             let promise = driver.loop.makePromise(of: KeyValueResult.self)
+            let origin = self.origin
             if readsMayBeStale {
                 driver.loop.execute { promise.succeed(driver.serveLocally(command)) }
             } else {
-                driver.loop.execute { driver.read(command, promise: promise) }
+                driver.loop.execute { driver.read(command, promise: promise, origin: origin) }
             }
             unansweredReads += 1
             replyWhenReady(promise.futureResult, slot: slot, isRead: true, context: context)

@@ -10,33 +10,43 @@ extension GroupRuntime {
         let recipient: Recipient
         /// The term the read was asked in; its ReadIndex can only come in that term.
         let term: Term
-        /// The last index proposed here when the read arrived: every earlier write of the
-        /// read's connection is at or below it (a follower forwards a connection's requests in
-        /// order), so serving no earlier keeps each connection's commands in order.
+        /// The last index proposed here for the read's connection when it arrived
+        /// (`SessionOrder`): serving no earlier keeps each connection's commands in order.
         let afterIndex: LogIndex
         var readIndex: LogIndex?
     }
 
     /// A read this follower forwards to the leader. While no leader is known it is held, and
     /// sent when one is; when the leader changes it is sent to the new one (a read changes
-    /// nothing, so asking again is safe).
+    /// nothing, so asking again is safe). It is also held while its connection has writes
+    /// waiting for their answer (`writesAhead`).
     struct ForwardedRead {
         let command: ReadCommand
         let recipient: Recipient
+        /// Its connection: the writes it waits behind, and the order it keeps if this node
+        /// comes to lead before the read is answered.
+        let order: SessionOrder.Key?
         var sentTo: NodeID?
         /// When it is answered TRYAGAIN if no leader answered (monotonic milliseconds).
-        let deadline: Int64
+        var deadline: Int64
     }
 
-    /// A linearizable read from a client of this node, answered with `ticket`.
-    public mutating func read(_ command: ReadCommand, ticket: UInt64) {
-        read(command, for: .client(ticket: ticket), mayForward: true)
+    /// A linearizable read from a client of this node, answered with `ticket`. `origin` names
+    /// the client's connection, as for its writes: the read is served after that connection's
+    /// earlier writes, and only those (0: after every write proposed here so far).
+    public mutating func read(_ command: ReadCommand, origin: UInt64 = 0, ticket: UInt64) {
+        read(command, for: .client(ticket: ticket), order: origin == 0 ? nil : .connection(origin), mayForward: true)
     }
 
-    mutating func read(_ command: ReadCommand, for recipient: Recipient, mayForward: Bool) {
+    mutating func read(
+        _ command: ReadCommand,
+        for recipient: Recipient,
+        order: SessionOrder.Key?,
+        mayForward: Bool
+    ) {
         guard !isStopped else { return answer(recipient, .error("ERR node stopping")) }
         if settings.plantedBug == .readWithoutReadIndex { return answer(recipient, serve(command)) }
-        if mayForward && !isLeader { return forward(command, for: recipient) }
+        if mayForward && !isLeader { return forward(command, for: recipient, order: order) }
         let requestID = takeRequestID()
         do {
             try replica.readIndex(context: requestID)
@@ -48,19 +58,26 @@ extension GroupRuntime {
             command: command,
             recipient: recipient,
             term: replica.term,
-            afterIndex: settings.plantedBug == .dropSessionOrder ? LogIndex(0) : replica.lastIndex
+            afterIndex: settings.plantedBug == .dropSessionOrder
+                ? LogIndex(0)
+                : sessionOrder.afterIndex(
+                    for: order,
+                    lastIndex: replica.lastIndex,
+                    applied: LogIndex(store.appliedIndex)
+                )
         )
         pendingReadOrder.append(requestID)
     }
 
     /// Hands a read to the leader, or holds it until one is known.
-    mutating func forward(_ command: ReadCommand, for recipient: Recipient) {
+    mutating func forward(_ command: ReadCommand, for recipient: Recipient, order: SessionOrder.Key?) {
         // Requests sent to an earlier leader go to the new one before this one.
         noticeLeaderChange()
         let requestID = takeRequestID()
         forwardedReads[requestID] = ForwardedRead(
             command: command,
             recipient: recipient,
+            order: order,
             deadline: now().monotonicMilliseconds + settings.forwardedReadWaitMilliseconds
         )
         if let leader = replica.leader { send(read: requestID, to: leader) }
@@ -69,14 +86,44 @@ extension GroupRuntime {
     /// Sends a held or forwarded read to `leader` (served here when this node leads now).
     mutating func send(read requestID: UInt64, to leader: NodeID) {
         guard var read = forwardedReads[requestID] else { return }
+        if let origin = writesAhead(of: read) {
+            return readsHeldBehindWrites[origin, default: []].append(requestID)
+        }
         guard leader != settings.nodeID else {
             forwardedReads[requestID] = nil
-            return self.read(read.command, for: read.recipient, mayForward: false)
+            return self.read(read.command, for: read.recipient, order: read.order, mayForward: false)
         }
         statistics.forwardedRequests += 1
         read.sentTo = leader
         forwardedReads[requestID] = read
         outputs.append(.forward(.read(read.command), requestID: requestID, to: leader))
+    }
+
+    /// Whether `read` waits for its connection's earlier writes to be answered before it goes
+    /// to a leader. The link to the leader keeps order, but a write and a later read of one
+    /// connection need not reach the same leader in that order: the write's frame may be lost
+    /// with a broken connection and the write sent again, after a leader change, behind the
+    /// read. So a forwarded read leaves only once the writes before it are answered (applied,
+    /// or known not to be); runs of writes and runs of reads still pipeline.
+    /// The connection whose unanswered writes `read` waits behind, or nil.
+    func writesAhead(of read: ForwardedRead) -> UInt64? {
+        guard settings.plantedBug != .forwardReadsPastWrites, case .connection(let origin)? = read.order,
+            unansweredWrites[origin] != nil
+        else { return nil }
+        return origin
+    }
+
+    /// The last unanswered write of connection `origin` was answered: its held reads go to the
+    /// leader, in the order they came, each with its full wait from now.
+    mutating func releaseReads(behindWritesOf origin: UInt64) {
+        guard let held = readsHeldBehindWrites.removeValue(forKey: origin) else { return }
+        let deadline = now().monotonicMilliseconds + settings.forwardedReadWaitMilliseconds
+        for requestID in Set(held).sorted() {
+            // Answered meanwhile (its node stopped), or already sent.
+            guard let read = forwardedReads[requestID], read.sentTo == nil else { continue }
+            forwardedReads[requestID]!.deadline = deadline
+            if let leader = replica.leader { send(read: requestID, to: leader) }
+        }
     }
 
     /// The leader changed: the reads and writes sent to another leader, and those held while
@@ -106,7 +153,9 @@ extension GroupRuntime {
         case .write(let entry):
             serveForwardedWrite(entry, from: follower, requestID: requestID)
         case .read(let command):
-            read(command, for: .follower(follower, requestID: requestID), mayForward: false)
+            // A follower sends its connections' requests in order over one link: the read comes
+            // after every write it forwarded before it.
+            read(command, for: .follower(follower, requestID: requestID), order: .follower(follower), mayForward: false)
         }
     }
 
@@ -167,7 +216,10 @@ extension GroupRuntime {
             answer(write.recipient, Self.unanswered(write, why))
         }
         for requestID in forwardedReads.keys.sorted() {
-            guard let read = forwardedReads[requestID], read.deadline <= time else { continue }
+            // A read held behind its connection's writes ends with them (`releaseReads`).
+            guard let read = forwardedReads[requestID], read.deadline <= time, writesAhead(of: read) == nil else {
+                continue
+            }
             forwardedReads[requestID] = nil
             let why =
                 read.sentTo.map { "the leader (node \($0.rawValue)) did not answer in time" } ?? "no leader elected"

@@ -1,3 +1,4 @@
+import SynodConsensus
 import SynodCore
 import SynodKeyValue
 import SynodPeerProtocol
@@ -92,6 +93,7 @@ extension GroupRuntime {
         let localID = takeRequestID()
         let key = identity.map { RequestKey(session: $0.session, requestID: $0.requestID) }
         if let key { localIDs[key] = localID }
+        if origin != 0 { unansweredWrites[origin, default: 0] += 1 }
         let time = now().monotonicMilliseconds
         outstandingWrites[localID] = OutstandingWrite(
             command: command,
@@ -135,7 +137,8 @@ extension GroupRuntime {
             acknowledgedBelow: write.acknowledgedBelow ?? acknowledgedBelow()
         )
         if leader == settings.nodeID {
-            if let refusal = propose(entry, for: write.key) { return refusal }
+            let order = write.origin == 0 ? nil : SessionOrder.Key.connection(write.origin)
+            if let refusal = propose(entry, for: write.key, order: order) { return refusal }
             if settings.plantedBug == .replyBeforeApply, case .set = write.command {
                 // The planted bug: answered as if applied, before it even commits.
                 answer(write.recipient, .ok)
@@ -152,8 +155,9 @@ extension GroupRuntime {
         return nil
     }
 
-    /// Proposes a session's write as this leader; returns the refusal if it cannot.
-    mutating func propose(_ entry: KeyValueEntry, for key: RequestKey) -> KeyValueResult? {
+    /// Proposes a session's write as this leader; returns the refusal if it cannot. The later
+    /// reads of `order` wait for it.
+    mutating func propose(_ entry: KeyValueEntry, for key: RequestKey, order: SessionOrder.Key?) -> KeyValueResult? {
         do {
             try replica.propose(entry.stamped(at: now().wallMilliseconds).encoded)
         } catch {
@@ -161,6 +165,7 @@ extension GroupRuntime {
             return .error("TRYAGAIN \(error)")
         }
         proposedAt[replica.lastIndex.rawValue] = key
+        sessionOrder.proposed(replica.lastIndex, by: order, applied: LogIndex(store.appliedIndex))
         return nil
     }
 
@@ -190,6 +195,13 @@ extension GroupRuntime {
     mutating func forgetWrite(_ localID: UInt64) {
         guard let write = outstandingWrites.removeValue(forKey: localID) else { return }
         if write.key.session != session, localIDs[write.key] == localID { localIDs[write.key] = nil }
+        guard write.origin != 0, let count = unansweredWrites[write.origin] else { return }
+        if count > 1 {
+            unansweredWrites[write.origin] = count - 1
+        } else {
+            unansweredWrites[write.origin] = nil
+            releaseReads(behindWritesOf: write.origin)
+        }
     }
 
     /// The answer to an outstanding write is known.
@@ -233,7 +245,7 @@ extension GroupRuntime {
     mutating func serveForwardedWrite(_ entry: KeyValueEntry, from follower: NodeID, requestID: UInt64) {
         let key = RequestKey(session: entry.session, requestID: entry.requestID)
         guard isLeader else { return refuseForwarded(requestID, to: follower, notLeaderError()) }
-        if let refusal = leaderNotReady() ?? propose(entry, for: key) {
+        if let refusal = leaderNotReady() ?? propose(entry, for: key, order: .follower(follower)) {
             return refuseForwarded(requestID, to: follower, refusal)
         }
         var served = servedWrites[key] ?? ServedWrite(follower: follower, requestID: requestID)

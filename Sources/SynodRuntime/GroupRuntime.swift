@@ -55,6 +55,11 @@ public struct GroupRuntime<Replica: ConsensusReplica, Observer: GroupObserver> {
     var nextRequestID: UInt64
     /// Writes of this node's clients whose answer is not known yet (GroupRuntime+Writes).
     var outstandingWrites: [UInt64: OutstandingWrite] = [:]
+    /// How many of `outstandingWrites` each connection (origin) has: its forwarded reads wait
+    /// behind them (`writesAhead`).
+    var unansweredWrites: [UInt64: Int] = [:]
+    /// The forwarded reads held until their connection's writes are answered, by origin.
+    var readsHeldBehindWrites: [UInt64: [UInt64]] = [:]
     /// The local id of each outstanding write that carries a client's own identity.
     var localIDs: [RequestKey: UInt64] = [:]
     /// No request of this session below this is outstanding (`acknowledgedBelow()`).
@@ -68,6 +73,8 @@ public struct GroupRuntime<Replica: ConsensusReplica, Observer: GroupObserver> {
     /// Lock acquisitions and campaigns queued in a lock's line, by request id: a later entry
     /// grants them or ends their wait (`CoordinationEvent`).
     var pendingWaits: [UInt64: Recipient] = [:]
+    /// The last index proposed for each connection, which its later reads wait for.
+    var sessionOrder = SessionOrder()
     /// Reads waiting for their ReadIndex, then for the state machine to reach it.
     var pendingReads: [UInt64: PendingRead] = [:]
     /// The ids of `pendingReads` in the order they came (and so in id order), with ids of
@@ -189,6 +196,8 @@ public struct GroupRuntime<Replica: ConsensusReplica, Observer: GroupObserver> {
         for recipient in pendingWaits.values { answer(recipient, stopping) }
         pendingWaits = [:]
         outstandingWrites = [:]
+        unansweredWrites = [:]
+        readsHeldBehindWrites = [:]
         localIDs = [:]
         servedWrites = [:]
         proposedAt = [:]

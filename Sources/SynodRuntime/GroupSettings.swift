@@ -51,4 +51,7 @@ public enum RuntimeMutation: String, CaseIterable, Sendable {
     case replyBeforeApply = "reply-before-apply"
     /// A read waits for its ReadIndex only, not for the writes its connection sent before it.
     case dropSessionOrder = "drop-session-order"
+    /// A follower forwards a connection's read while that connection's earlier writes still
+    /// wait for their answer.
+    case forwardReadsPastWrites = "forward-reads-past-writes"
 }

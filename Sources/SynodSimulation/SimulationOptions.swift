@@ -168,6 +168,9 @@ public enum SimulationMutation: String, CaseIterable, Sendable {
     /// A read waits for its ReadIndex only, not for the writes its client sent before it in
     /// the same pipeline.
     case dropSessionOrder = "drop-session-order"
+    /// A follower forwards a read while the writes its client sent before it still wait for
+    /// their answer, so the read may reach the leader first.
+    case forwardReadsPastWrites = "forward-reads-past-writes"
 
     var raftMutation: RaftMutation? {
         switch self {
@@ -175,7 +178,7 @@ public enum SimulationMutation: String, CaseIterable, Sendable {
         case .grantSecondVote: .grantSecondVote
         case .leaseTooLong: .leaseTooLong
         case .readWithoutReadIndex, .forgetVoteOnRestart, .acknowledgeBeforeFsync, .skipHardStateSync,
-            .retryWithoutIdentity, .replyBeforeApply, .dropSessionOrder:
+            .retryWithoutIdentity, .replyBeforeApply, .dropSessionOrder, .forwardReadsPastWrites:
             nil
         }
     }
@@ -188,6 +191,7 @@ public enum SimulationMutation: String, CaseIterable, Sendable {
         case .skipHardStateSync: .skipHardStateSync
         case .replyBeforeApply: .replyBeforeApply
         case .dropSessionOrder: .dropSessionOrder
+        case .forwardReadsPastWrites: .forwardReadsPastWrites
         case .commitEarlierTermByCount, .grantSecondVote, .leaseTooLong, .forgetVoteOnRestart, .retryWithoutIdentity:
             nil
         }
@@ -234,6 +238,15 @@ extension SimulationOptions {
             options.commandOperationProbability = 0
             options.keyCount = 1
             options.diskLatencyMicroseconds = 1_000...10_000
+        case .forwardReadsPastWrites:
+            // Pipelines through followers on one key, over links whose delays vary enough
+            // that a later frame often overtakes an earlier one.
+            options.nodeCount = 3
+            options.pipelineProbability = 0.8
+            options.commandOperationProbability = 0
+            options.lockOperationProbability = 0
+            options.keyCount = 1
+            options.networkLatencyMicroseconds = 100...8_000
         case .acknowledgeBeforeFsync, .replyBeforeApply:
             options.nodeCount = max(options.nodeCount, 3)
             options.crashIntervalMicroseconds = 300_000

@@ -28,6 +28,10 @@ extension Simulator {
             let readID = nextRequestID
             nextRequestID += 1
             clients[clientID].pipelinedRead = readID
+            pipelinedReadBehind[Self.ticket(client: clientID, requestID: requestID)] = Self.ticket(
+                client: clientID,
+                requestID: readID
+            )
             pipelinedReads[Self.ticket(client: clientID, requestID: readID)] = PipelinedRead(
                 clientID: clientID,
                 writeRequestID: requestID,
@@ -148,22 +152,26 @@ extension Simulator {
     /// follower forwards it to the leader), with the client's own identity for a write.
     mutating func requestArrives(at position: Int, from clientID: Int, _ request: SimulatedRequest) {
         guard position < nodes.count, nodes[position].isUp else { return }
-        let ticket = Self.ticket(client: clientID, requestID: request.requestID)
+        let ticket = Self.ticket(client: clientID, requestID: request.requestID, attempt: request.attempt)
         var requestID = request.requestID
         if options.mutation == .retryWithoutIdentity && request.attempt > 1 {
             // The planted bug: a client that sends a write again as a new request.
             requestID = nextRequestID
             nextRequestID += 1
         }
+        // Each client is one connection (its origin): its reads wait for its own earlier
+        // writes only.
+        let origin = UInt64(clientID + 1)
         switch Self.parsed(request.operation, requestID: requestID) {
         case .read(let read):
-            nodes[position].runtime!.read(read, ticket: ticket)
+            nodes[position].runtime!.read(read, origin: origin, ticket: ticket)
         case .refused(let message):
             // Refused by the node's parser: answered at once, nothing replicated.
             return replyToClient(ticket: ticket, .error(message))
         case .write(let command):
             nodes[position].runtime!.write(
                 command,
+                origin: origin,
                 ticket: ticket,
                 identity: ClientIdentity(
                     session: request.session,
@@ -175,9 +183,8 @@ extension Simulator {
         if let readID = request.followingRead, let key = request.operation.key {
             // In the same pipeline, so in the same read of the socket: nothing comes between.
             let readTicket = Self.ticket(client: clientID, requestID: readID)
-            pipelinedReads[readTicket]?.reachedLeader = nodes[position].runtime!.isLeader
             record("client \(clientID) pipelines #\(readID) get(\(key)) to n\(position + 1)")
-            nodes[position].runtime!.read(.get(key: SimulatedCommand.key(key)), ticket: readTicket)
+            nodes[position].runtime!.read(.get(key: SimulatedCommand.key(key)), origin: origin, ticket: readTicket)
         }
         afterInput(position)
     }
@@ -216,14 +223,26 @@ extension Simulator {
         }
     }
 
-    /// A reply's ticket names the client and its request (request ids stay below 2^48).
-    static func ticket(client: Int, requestID: UInt64) -> UInt64 { UInt64(client) << 48 | requestID }
+    /// A reply's ticket names the client, its request (request ids stay below 2^40) and, for
+    /// an operation, the attempt (0 for a pipelined read).
+    static func ticket(client: Int, requestID: UInt64, attempt: Int = 0) -> UInt64 {
+        UInt64(client) << 48 | UInt64(min(attempt, 255)) << 40 | requestID
+    }
 
     /// A node's answer, as the client will read it. TRYAGAIN and NOTLEADER mean "not done"
     /// (the runtime promises the write did not apply), and a read's error means nothing was
     /// read: the client goes elsewhere. UNCERTAIN is not an answer: the client's timeout sends
     /// the write again, with its identity.
     mutating func replyToClient(ticket: UInt64, _ result: KeyValueResult) {
+        let clientID = Int(ticket >> 48)
+        let requestID = ticket & (1 << 40 - 1)
+        if ticket >> 40 & 0xFF == 1,
+            let readTicket = pipelinedReadBehind[Self.ticket(client: clientID, requestID: requestID)],
+            pipelinedReads[readTicket]?.writeAnswer == nil
+        {
+            // How the write the read was pipelined behind ended on that connection.
+            pipelinedReads[readTicket]!.writeAnswer = result
+        }
         if pipelinedReads[ticket] != nil {
             switch result {
             case .error: pipelinedReads[ticket]!.answer = .failed
@@ -232,8 +251,6 @@ extension Simulator {
             }
             return
         }
-        let clientID = Int(ticket >> 48)
-        let requestID = ticket & (1 << 48 - 1)
         guard let outstanding = clients[clientID].outstanding, outstanding.requestID == requestID else { return }
         let reply: ClientReply
         switch (history[outstanding.historyIndex].operation, result) {
@@ -360,8 +377,9 @@ struct SimulatedRequest: Hashable, Sendable {
     let followingRead: UInt64?
 }
 
-/// A read a client pipelined behind a register write of the same key: when both reached the
-/// leader together and the write took effect, the read must see it or something later.
+/// A read a client pipelined behind a register write of the same key: when the write applied
+/// through that connection (its first attempt was answered with a result), the read must see
+/// it or something later, whichever node the pipeline went to.
 struct PipelinedRead: Sendable {
     enum Answer: Sendable {
         case value(UInt64?)
@@ -371,7 +389,15 @@ struct PipelinedRead: Sendable {
     let clientID: Int
     let writeRequestID: UInt64
     let key: UInt8
-    /// Whether the node the pipeline reached was the leader then.
-    var reachedLeader = false
+    /// The node's answer to the write's first attempt, the one the read was pipelined with.
+    var writeAnswer: KeyValueResult?
     var answer: Answer?
+
+    /// Whether that answer says the write applied (an error says it did not, or may not yet).
+    var writeApplied: Bool {
+        switch writeAnswer {
+        case nil, .error?, .waiting?: false
+        default: true
+        }
+    }
 }

@@ -143,12 +143,13 @@ extension Simulator {
         return nil
     }
 
-    /// A read pipelined behind a write that reached the leader with it is served after the
-    /// write applies: it sees the write's state or a later one.
+    /// A read pipelined behind a write that applied through the same connection is served
+    /// after the write: it sees the write's state or a later one. (A write refused there, or
+    /// of unknown outcome, may apply later through the client's retry on another connection.)
     func checkPipelinedReads(_ replayed: ReplayedLog) -> SimulationFailure? {
         for ticket in pipelinedReads.keys.sorted() {
             let read = pipelinedReads[ticket]!
-            guard read.reachedLeader, case .value(let value)? = read.answer,
+            guard read.writeApplied, case .value(let value)? = read.answer,
                 let write = replayed.placements[
                     RequestKey(session: UInt64(read.clientID + 1), requestID: read.writeRequestID)
                 ]

@@ -53,6 +53,8 @@ public struct Simulator {
     var nextRequestID: UInt64 = 1
     /// Reads pipelined behind writes, by their reply ticket.
     var pipelinedReads: [UInt64: PipelinedRead] = [:]
+    /// The pipelined read behind each write that has one, by the write's ticket (attempt 0).
+    var pipelinedReadBehind: [UInt64: UInt64] = [:]
     var blockedLinks: Set<Link> = []
     /// Bumped on every heal, so a heal scheduled for an older fault does not end a newer one.
     var networkFaultGeneration = 0

@@ -128,7 +128,7 @@ final class InProcessCluster: Sendable {
 
     /// Sends a linearizable read to `node`'s driver; the future completes with its reply.
     func read(_ command: ReadCommand, at node: NodeID) throws -> EventLoopFuture<KeyValueResult> {
-        try request(at: node) { driver, promise in driver.read(command, promise: promise) }
+        try request(at: node) { driver, promise in driver.read(command, promise: promise, origin: 0) }
     }
 
     /// Hands a request to `node`'s driver on its loop, as a client connection does.

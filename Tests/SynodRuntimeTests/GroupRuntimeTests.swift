@@ -182,6 +182,91 @@ struct GroupRuntimeTests {
         #expect(Self.replies(runtime.takeOutputs()) == [5: .null])
     }
 
+    @Test func aReadWaitsForItsOwnConnectionsEarlierWritesAndNoOtherConnections() throws {
+        var runtime = try Self.runtime(on: Self.leaderID, leader: Self.leaderID)
+        let key = Array("k".utf8)
+        // Connection 11 writes (index 2, after the lease extension at 1) and reads behind it;
+        // connection 12 only reads.
+        runtime.write(Self.set, origin: 11, ticket: 1)
+        runtime.read(.get(key: key), origin: 11, ticket: 2)
+        runtime.read(.get(key: key), origin: 12, ticket: 3)
+        #expect(runtime.replica.lastIndex == LogIndex(2))
+        let contexts = runtime.replica.readContexts
+        #expect(contexts.count == 2)
+        // Both reads get ReadIndex 1, and index 1 is applied; the write at 2 is not committed
+        // (a leader cut off from its followers would never commit it).
+        runtime.replica.readys.append(
+            Ready(
+                committedEntries: [Self.committed(runtime.replica.proposed[0], at: 1)],
+                readStates: contexts.map { ReadState(index: LogIndex(1), context: $0) }
+            )
+        )
+        runtime.processReady()
+        #expect(Self.replies(runtime.takeOutputs()) == [3: .null], "only the other connection's read is served")
+        runtime.replica.readys.append(
+            Ready(committedEntries: [Self.committed(runtime.replica.proposed[1], at: 2)])
+        )
+        runtime.processReady()
+        #expect(Self.replies(runtime.takeOutputs()) == [1: .ok, 2: .value(Array("v".utf8))])
+    }
+
+    @Test func aReadOfNoKnownConnectionWaitsForEveryWriteProposedBeforeIt() throws {
+        var runtime = try Self.runtime(on: Self.leaderID, leader: Self.leaderID)
+        runtime.write(Self.set, origin: 11, ticket: 1)
+        runtime.read(.get(key: Array("k".utf8)), ticket: 2)
+        runtime.replica.readys.append(
+            Ready(
+                committedEntries: [Self.committed(runtime.replica.proposed[0], at: 1)],
+                readStates: runtime.replica.readContexts.map { ReadState(index: LogIndex(1), context: $0) }
+            )
+        )
+        runtime.processReady()
+        #expect(Self.replies(runtime.takeOutputs()).isEmpty)
+    }
+
+    /// The forwarded reads among `outputs`, in order.
+    static func forwardedReads(_ outputs: [GroupOutput<ScriptedReplica.Message>]) -> [ReadCommand] {
+        outputs.compactMap { output in
+            guard case .forward(.read(let command), _, _) = output else { return nil }
+            return command
+        }
+    }
+
+    @Test func aFollowerHoldsAConnectionsReadUntilTheWritesItSentBeforeAreAnswered() throws {
+        var runtime = try Self.runtime(on: Self.followerID, leader: Self.leaderID)
+        let mine = ReadCommand.get(key: Array("mine".utf8))
+        let other = ReadCommand.get(key: Array("other".utf8))
+        runtime.write(Self.set, origin: 11, ticket: 1)
+        runtime.read(mine, origin: 11, ticket: 2)
+        runtime.read(other, origin: 12, ticket: 3)
+        let first = runtime.takeOutputs()
+        guard case .forward(.write, let writeID, _)? = first.first else {
+            Issue.record("the write was not forwarded first: \(first)")
+            return
+        }
+        #expect(Self.forwardedReads(first) == [other], "connection 11's read went ahead of its write")
+        // The write's answer comes: now the read behind it goes to the leader.
+        runtime.receiveOutcome(.answered(.ok), from: Self.leaderID, requestID: writeID)
+        let second = runtime.takeOutputs()
+        #expect(Self.replies(second) == [1: .ok])
+        #expect(Self.forwardedReads(second) == [mine])
+    }
+
+    @Test func aReadHeldBehindARefusedWriteGoesWhenTheRefusalIsKnown() throws {
+        var runtime = try Self.runtime(on: Self.followerID, leader: Self.leaderID)
+        let read = ReadCommand.get(key: Array("k".utf8))
+        runtime.write(Self.set, origin: 11, ticket: 1)
+        runtime.read(read, origin: 11, ticket: 2)
+        guard case .forward(.write, let writeID, _)? = runtime.takeOutputs().first else {
+            Issue.record("the write was not forwarded")
+            return
+        }
+        runtime.receiveOutcome(.refused("TRYAGAIN busy; retry"), from: Self.leaderID, requestID: writeID)
+        let outputs = runtime.takeOutputs()
+        #expect(Self.replies(outputs) == [1: .error("TRYAGAIN busy; retry")])
+        #expect(Self.forwardedReads(outputs) == [read])
+    }
+
     @Test func aNewLeaderProposesItsLeaseExtensionBeforeAnyClientWrite() throws {
         var runtime = try Self.runtime(on: Self.leaderID, leader: Self.leaderID)
         runtime.write(Self.set, ticket: 1)
