@@ -21,6 +21,10 @@ public enum ReadCommand: Hashable, Sendable {
     /// The store's revision: where a watch "from now on" starts, read through the leader so
     /// that "now" includes every write acknowledged before it.
     case revision
+    /// CONFIG GET maxmemory / maxmemory-policy: the replicated memory limit, as
+    /// [max bytes, policy name], read through the leader so it shows every CONFIG SET
+    /// acknowledged before it.
+    case memoryLimit
 }
 
 extension KeyValueStore {
@@ -38,6 +42,8 @@ extension KeyValueStore {
         case .revision:
             // Revisions stay below 2^62 (snapshots refuse more), so the conversion is exact.
             return .integer(Int64(revision))
+        case .memoryLimit:
+            return .array([.integer(Int64(memoryLimit.maxBytes)), .status(memoryLimit.policy.rawValue)])
         case .get(let key):
             if record(of: key, at: now)?.hash != nil { return .error(Self.wrongType) }
             return value(of: key, at: now).map { .value($0) } ?? .null
@@ -117,6 +123,8 @@ extension ReadCommand {
             KeyValueEntry.write(keys, to: &writer)
         case .revision:
             writer.write(UInt8(13))
+        case .memoryLimit:
+            writer.write(UInt8(14))
         }
     }
 
@@ -138,6 +146,7 @@ extension ReadCommand {
         case 11: self = .redis(words: try KeyValueEntry.readKeys(from: &reader))
         case 12: self = .keyVersions(keys: try KeyValueEntry.readKeys(from: &reader))
         case 13: self = .revision
+        case 14: self = .memoryLimit
         case let kind: throw .invalid("read kind \(kind)")
         }
     }

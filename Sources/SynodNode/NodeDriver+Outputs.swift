@@ -14,71 +14,112 @@ import SynodStorage
 /// Replies to clients are written after everything else of the same round (a sync that
 /// began, messages, frames), so that the disk and the network work at the same time.
 extension NodeDriver {
+    /// Carries out every group's outputs until none has more; then the Readys they staged
+    /// share one sync.
     func carryOutOutputs() {
-        var outputs = runtime.takeOutputs()
-        while !outputs.isEmpty {
-            var replies: [(UInt64, KeyValueResult)] = []
-            for output in outputs {
-                switch output {
-                case .persist(let persistence):
-                    persist(persistence)
-                case .send(let message):
-                    send(message)
-                case .forward(let request, let requestID, let leader):
-                    metrics.forwardedRequests.increment()
-                    sendFrame(
-                        PeerFrame.encodeForwarded(
-                            request,
-                            from: configuration.nodeID,
-                            requestID: requestID,
-                            group: Self.group
-                        ),
-                        leader
-                    )
-                case .answerForwarded(let outcome, let requestID, let follower):
-                    sendFrame(Self.outcomeFrame(outcome, from: configuration.nodeID, requestID: requestID), follower)
-                case .reply(let ticket, let result):
-                    replies.append((ticket, result))
-                case .compact(let snapshot):
-                    do {
-                        try storage.compact(group: Self.group, to: snapshot)
-                    } catch {
-                        runtime.stop(because: "\(error)")
-                    }
-                case .stopped(let reason):
-                    guard !stopped else { break }
-                    stopped = true
-                    onFatalError(reason)
-                }
+        var more = true
+        while more {
+            more = false
+            for group in groups {
+                let outputs = runtimes[group]!.takeOutputs()
+                guard !outputs.isEmpty else { continue }
+                more = true
+                carryOut(outputs, of: group)
             }
-            for (ticket, result) in replies { waitingClients.removeValue(forKey: ticket)?.succeed(result) }
-            outputs = runtime.takeOutputs()
+        }
+        beginSyncIfIdle()
+    }
+
+    func carryOut(_ outputs: [GroupOutput<RaftMessage>], of group: GroupID) {
+        var replies: [(UInt64, KeyValueResult)] = []
+        for output in outputs {
+            switch output {
+            case .persist(let persistence):
+                write(.persist(persistence), of: group)
+            case .send(let message):
+                send(message, group)
+            case .forward(let request, let requestID, let leader):
+                metrics.forwardedRequests.increment()
+                sendFrame(
+                    PeerFrame.encodeForwarded(request, from: configuration.nodeID, requestID: requestID, group: group),
+                    leader
+                )
+            case .answerForwarded(let outcome, let requestID, let follower):
+                sendFrame(
+                    Self.outcomeFrame(outcome, from: configuration.nodeID, requestID: requestID, group: group),
+                    follower
+                )
+            case .reply(let ticket, let result):
+                replies.append((ticket, result))
+            case .compact(let snapshot):
+                write(.compact(snapshot), of: group)
+            case .stopped(let reason):
+                guard !stopped else { break }
+                stopped = true
+                onFatalError(groups.count == 1 ? reason : "group \(group.rawValue): \(reason)")
+            }
+        }
+        for (ticket, result) in replies { waitingClients.removeValue(forKey: ticket)?.succeed(result) }
+    }
+
+    /// The log failed: it is shared, so every group stops (a failed write or fsync is never
+    /// retried).
+    func storageFailed(_ reason: String) {
+        for group in groups { runtimes[group]!.stop(because: reason) }
+    }
+
+    /// What a group asks of the shared log.
+    enum LogWrite {
+        /// Stage a Ready (and, if it says so, make it durable with the next sync).
+        case persist(Persistence)
+        /// Save a snapshot and drop the entries it covers.
+        case compact(Snapshot)
+    }
+
+    /// Does `write` now, or, while a sync runs (the log takes nothing then), when it ends, in
+    /// the order the groups asked. A group waits for its own sync, so only other groups'
+    /// writes wait here.
+    func write(_ write: LogWrite, of group: GroupID) {
+        guard syncInProgress == nil else { return writesAwaitingSync.append((group, write)) }
+        do {
+            switch write {
+            case .persist(let persistence):
+                try storage.stage(
+                    group: group,
+                    hardState: persistence.hardState,
+                    snapshot: persistence.snapshot,
+                    entries: persistence.entries
+                )
+                // The next sync makes it durable (`beginSyncIfIdle`, once the round is done).
+                if persistence.sync { groupsAwaitingSync.append(group) }
+            case .compact(let snapshot):
+                try storage.compact(group: group, to: snapshot)
+            }
+        } catch {
+            storageFailed("\(error)")
         }
     }
 
-    /// Stages a Ready's changes; when it needs a sync, begins one (fdatasync on `syncThreads`).
-    func persist(_ persistence: Persistence) {
+    /// Begins the fdatasync (on `syncThreads`) that makes the waiting groups' Readys durable.
+    func beginSyncIfIdle() {
+        guard syncInProgress == nil, !groupsAwaitingSync.isEmpty else { return }
+        let groups = groupsAwaitingSync
+        groupsAwaitingSync = []
         let pending: WriteAheadLog<POSIXFileSystem>.PendingSync?
         do {
-            try storage.stage(
-                group: Self.group,
-                hardState: persistence.hardState,
-                snapshot: persistence.snapshot,
-                entries: persistence.entries
-            )
-            guard persistence.sync else { return }
             pending = try storage.beginSync()
         } catch {
-            return runtime.stop(because: "\(error)")
+            return storageFailed("\(error)")
         }
         guard let pending else {
             // Nothing was left to write: durable already.
             return loop.execute {
-                self.runtime.persisted()
+                for group in groups { self.runtimes[group]!.persisted() }
                 self.carryOutOutputs()
             }
         }
         syncInProgress = pending
+        syncingGroups = groups
         let files = storage.files
         syncThreads.runIfActive(eventLoop: loop) {
             var files = files  // Stateless: a copy syncs the same descriptor.
@@ -88,10 +129,12 @@ extension NodeDriver {
         }
     }
 
-    /// The fdatasync of the runtime's Ready returned.
+    /// The fdatasync of the log returned.
     func syncFinished(_ pending: WriteAheadLog<POSIXFileSystem>.PendingSync, result: Result<Void, Error>) {
         precondition(loop.inEventLoop, "driver state is confined to its loop")
         syncInProgress = nil
+        let synced = syncingGroups
+        syncingGroups = []
         let bytesBefore = storage.log.statistics.bytesWritten
         do {
             var failure: FileSystemError?
@@ -103,14 +146,21 @@ extension NodeDriver {
             try storage.finishSync(pending, failure: failure)
             metrics.fsyncs.increment()
             metrics.bytesWritten.increment(by: Int64(storage.log.statistics.bytesWritten - bytesBefore))
-            runtime.persisted()
         } catch {
-            runtime.stop(because: "\(error)")
+            storageFailed("\(error)")
         }
+        // What other groups asked while it ran came first; it goes to the log before anything
+        // the synced groups ask next.
+        let waiting = writesAwaitingSync
+        writesAwaitingSync = []
+        for (group, write) in waiting { self.write(write, of: group) }
+        for group in synced { runtimes[group]!.persisted() }
         carryOutOutputs()
         recordProgress()
-        for waiter in syncWaiters { waiter.succeed(()) }
-        syncWaiters = []
+        if syncInProgress == nil {
+            for waiter in syncWaiters { waiter.succeed(()) }
+            syncWaiters = []
+        }
     }
 
     /// Completes once no sync is in progress: a stopping node waits for it, so that what it
@@ -123,22 +173,30 @@ extension NodeDriver {
         return waiter.futureResult
     }
 
-    /// Brings the metrics up to date with the runtime (once per round, not per request).
+    /// Brings the metrics up to date with the runtimes (once per round, not per request): the
+    /// counters of every group, the term and commit index of the keyspace group.
     func recordProgress() {
-        let statistics = runtime.statistics
-        if statistics.entriesApplied > reportedStatistics.entriesApplied {
-            metrics.entriesApplied.increment(by: Int64(statistics.entriesApplied - reportedStatistics.entriesApplied))
+        for group in groups {
+            let runtime = runtimes[group]!
+            let applied = runtime.statistics.entriesApplied
+            let reported = reportedStatistics[group]?.entriesApplied ?? 0
+            if applied > reported { metrics.entriesApplied.increment(by: Int64(applied - reported)) }
+            reportedStatistics[group] = runtime.statistics
+            if runtime.isLeader && !ledLastRound.contains(group) { metrics.electionsWon.increment() }
+            if runtime.isLeader { ledLastRound.insert(group) } else { ledLastRound.remove(group) }
         }
-        reportedStatistics = statistics
-        if isLeader && !ledLastRound { metrics.electionsWon.increment() }
-        ledLastRound = isLeader
         metrics.term.record(Int64(replica.hardState.term.rawValue))
         metrics.commitIndex.record(Int64(replica.commitIndex.rawValue))
     }
 
     /// The frame that answers a follower's request; a result too large for a frame becomes an
     /// error.
-    static func outcomeFrame(_ outcome: ForwardedOutcome, from node: NodeID, requestID: UInt64) -> [UInt8] {
+    static func outcomeFrame(
+        _ outcome: ForwardedOutcome,
+        from node: NodeID,
+        requestID: UInt64,
+        group: GroupID
+    ) -> [UInt8] {
         switch outcome {
         case .answered(let result):
             let frame = PeerFrame.encodeForwardedResult(result, from: node, requestID: requestID, group: group)

@@ -10,36 +10,42 @@ import SynodRaft
 import SynodRuntime
 import SynodStorage
 
-/// The node's shell around its consensus group: it runs the group's `GroupRuntime` (the same
-/// one the simulator runs) on one event loop, with real storage, a real clock and the peer
-/// transport, and carries out what the runtime asks (NodeDriver+Outputs).
+/// The node's shell around its consensus groups: it runs one `GroupRuntime` per group (the
+/// same runtime the simulator runs), keyed by group, on one event loop, with one shared
+/// write-ahead log, a real clock and the peer transport, and carries out what the runtimes ask
+/// (NodeDriver+Outputs). Today a node hosts one group, the keyspace; shards will add more.
 ///
 /// Everything here runs on `loop`: every entry point asserts it, and callers on other threads
 /// go through `loop.execute` / `loop.submit`. Inputs that arrive while a Ready is queued share
-/// it (`queueReadyProcessing`), and so its one fdatasync (group commit); the fdatasync runs on
-/// `syncThreads` while the loop goes on serving.
+/// it (`queueReadyProcessing`), and the Readys of every group share one fdatasync of the log
+/// (group commit); the fdatasync runs on `syncThreads` while the loop goes on serving.
 final class NodeDriver: @unchecked Sendable {
     // @unchecked Sendable: all mutable state is confined to `loop` (checked by preconditions).
-    static let group = GroupID(1)
+    /// The group that holds the whole keyspace: every client command goes to it, until shards
+    /// route keys to groups of their own.
+    static let keyspaceGroup = GroupID(1)
 
     typealias Runtime = GroupRuntime<RaftReplica, NodeObserver>
 
     let loop: EventLoop
     let configuration: NodeConfiguration
-    var runtime: Runtime
+    /// The runtime of each group this node hosts.
+    var runtimes: [GroupID: Runtime] = [:]
+    /// The hosted groups in a fixed order, so every round visits them alike.
+    let groups: [GroupID]
     var storage: DurableStorage<POSIXFileSystem>
-    /// Sends a message to a peer (never blocks; the transport queues or drops).
-    var send: @Sendable (RaftMessage) -> Void = { _ in }
+    /// Sends a group's message to a peer (never blocks; the transport queues or drops).
+    var send: @Sendable (RaftMessage, GroupID) -> Void = { _, _ in }
     /// Sends an encoded frame (a forwarded request or its result) to a peer.
     var sendFrame: @Sendable ([UInt8], NodeID) -> Void = { _, _ in }
     /// Called once when storage fails: the node must stop.
     var onFatalError: @Sendable (String) -> Void = { _ in }
 
     let metrics = NodeMetrics()
-    /// Whether this node led at the end of the last round (to count elections won).
-    var ledLastRound = false
-    /// The runtime's counters as last reported to `metrics`.
-    var reportedStatistics = GroupStatistics()
+    /// The groups this node led at the end of the last round (to count elections won).
+    var ledLastRound: Set<GroupID> = []
+    /// Each runtime's counters as last reported to `metrics`.
+    var reportedStatistics: [GroupID: GroupStatistics] = [:]
     /// Watches of keys and prefixes, fed by every applied entry.
     let watches: WatchHub
     let pubsub: PubSubHub
@@ -52,34 +58,43 @@ final class NodeDriver: @unchecked Sendable {
     var readyProcessingQueued = false
     /// Runs the fdatasyncs, so that the loop is not blocked while the disk works.
     let syncThreads: NIOThreadPool
-    /// The sync whose fdatasync is running; the runtime takes no Ready until it is done.
+    /// The sync whose fdatasync is running, and the groups whose Ready it makes durable (each
+    /// takes no Ready until it is done).
     var syncInProgress: WriteAheadLog<POSIXFileSystem>.PendingSync?
+    var syncingGroups: [GroupID] = []
+    /// Groups whose staged Ready waits for the next sync.
+    var groupsAwaitingSync: [GroupID] = []
+    /// What groups asked of the log while a sync ran, done in order when it ends.
+    var writesAwaitingSync: [(GroupID, LogWrite)] = []
     var syncWaiters: [EventLoopPromise<Void>] = []
     /// The clients waiting for an answer, by the ticket their request went to the runtime with.
     var waitingClients: [UInt64: EventLoopPromise<KeyValueResult>] = [:]
     var nextTicket: UInt64 = 1
 
-    init(configuration: NodeConfiguration, loop: EventLoop, syncThreads: NIOThreadPool) throws {
+    /// Opens the node's log and starts a runtime for each of `groups` from its recovered state;
+    /// a group the log does not know is bootstrapped with the founding members.
+    init(
+        configuration: NodeConfiguration,
+        loop: EventLoop,
+        syncThreads: NIOThreadPool,
+        groups: [GroupID] = [NodeDriver.keyspaceGroup]
+    ) throws {
         self.configuration = configuration
         self.loop = loop
         self.syncThreads = syncThreads
+        self.groups = groups.sorted()
         var (storage, recovered) = try DurableStorage.open(
             directory: configuration.dataDirectory,
             files: POSIXFileSystem()
         )
-        var state = recovered[Self.group] ?? .joining
-        if recovered[Self.group] == nil {
+        var states = recovered
+        for group in self.groups where recovered[group] == nil {
             // First start: the founding members' membership, as committed term-1 entries.
-            state = .bootstrap(voters: Set(configuration.initialCluster.keys))
-            try storage.stage(group: Self.group, hardState: state.hardState, snapshot: nil, entries: state.entries)
-            try storage.sync()
+            let state = PersistentState.bootstrap(voters: Set(configuration.initialCluster.keys))
+            try storage.stage(group: group, hardState: state.hardState, snapshot: nil, entries: state.entries)
+            states[group] = state
         }
-        var raftConfiguration = RaftConfiguration(
-            id: configuration.nodeID,
-            randomSeed: UInt64.random(in: 1...UInt64.max)
-        )
-        raftConfiguration.electionTimeoutTicks = configuration.electionTimeoutTicks
-        raftConfiguration.heartbeatIntervalTicks = configuration.heartbeatIntervalTicks
+        if self.groups.contains(where: { recovered[$0] == nil }) { try storage.sync() }
         self.storage = storage
         let watches = WatchHub(startingAfter: 0, keptChangesMax: configuration.watchHistoryChanges)
         let tracking = TrackingHub()
@@ -87,27 +102,40 @@ final class NodeDriver: @unchecked Sendable {
         self.watches = watches
         self.tracking = tracking
         self.pubsub = pubsub
-        do {
-            // Request ids go into log entries, so they must not repeat across nodes or
-            // restarts: a random start in 2^62 makes a collision within the requests waiting
-            // negligible; the session is random for the same reason.
-            runtime = try Runtime(
-                group: Self.group,
-                settings: configuration.groupSettings,
-                replica: try RaftReplica(configuration: raftConfiguration, state: state),
-                snapshot: state.snapshot,
-                observer: NodeObserver(watches: watches, tracking: tracking, pubsub: pubsub),
-                session: UInt64.random(in: 1...UInt64.max),
-                firstRequestID: UInt64.random(in: 1...(1 << 62)),
-                randomSeed: UInt64.random(in: 0...UInt64.max),
-                clock: { Self.now() }
+        for group in self.groups {
+            var raftConfiguration = RaftConfiguration(
+                id: configuration.nodeID,
+                randomSeed: UInt64.random(in: 1...UInt64.max)
             )
-        } catch let failure as RuntimeFailure {
-            throw SynodNodeService.Failure(description: "\(failure) (in \(configuration.dataDirectory))")
+            raftConfiguration.electionTimeoutTicks = configuration.electionTimeoutTicks
+            raftConfiguration.heartbeatIntervalTicks = configuration.heartbeatIntervalTicks
+            let state = states[group]!
+            do {
+                // Request ids go into log entries, so they must not repeat across nodes or
+                // restarts: a random start in 2^62 makes a collision within the requests waiting
+                // negligible; the session is random for the same reason.
+                runtimes[group] = try Runtime(
+                    group: group,
+                    settings: configuration.groupSettings,
+                    replica: try RaftReplica(configuration: raftConfiguration, state: state),
+                    snapshot: state.snapshot,
+                    observer: NodeObserver(watches: watches, tracking: tracking, pubsub: pubsub),
+                    session: UInt64.random(in: 1...UInt64.max),
+                    firstRequestID: UInt64.random(in: 1...(1 << 62)),
+                    randomSeed: UInt64.random(in: 0...UInt64.max),
+                    clock: { Self.now() }
+                )
+            } catch let failure as RuntimeFailure {
+                throw SynodNodeService.Failure(
+                    description: "\(failure) (group \(group.rawValue) in \(configuration.dataDirectory))"
+                )
+            }
         }
         watches.restart(after: runtime.store.revision)
     }
 
+    /// The keyspace group's runtime, which INFO, CLUSTER and the status report describe.
+    var runtime: Runtime { runtimes[Self.keyspaceGroup]! }
     var replica: RaftReplica { runtime.replica }
     var store: KeyValueStore { runtime.store }
     var isLeader: Bool { runtime.isLeader }
@@ -116,7 +144,7 @@ final class NodeDriver: @unchecked Sendable {
     /// notify-keyspace-events on this node).
     var keyspaceEvents: KeyspaceEvents {
         get { runtime.observer.keyspaceEvents }
-        set { runtime.observer.keyspaceEvents = newValue }
+        set { for group in groups { runtimes[group]!.observer.keyspaceEvents = newValue } }
     }
 
     /// The clock the runtime reads: wall-clock Unix milliseconds that follow the monotonic
@@ -153,7 +181,7 @@ final class NodeDriver: @unchecked Sendable {
         let ticks = max(0, min(elapsed / interval, Int64(4 * configuration.electionTimeoutTicks)))
         guard ticks > 0 else { return }
         lastTickTime = now
-        runtime.tick(Int(ticks))
+        for group in groups { runtimes[group]!.tick(Int(ticks)) }
         processReady()
     }
 
@@ -162,17 +190,17 @@ final class NodeDriver: @unchecked Sendable {
         guard !stopped else { return }
         switch frame {
         case .message(let group, let message):
-            guard group == Self.group, message.to == configuration.nodeID else {
+            guard let dropped = runtimes[group]?.replica.droppedMessageCount, message.to == configuration.nodeID else {
                 return metrics.droppedPeerMessages.increment()
             }
-            let dropped = replica.droppedMessageCount
-            runtime.step(message)
+            runtimes[group]!.step(message)
+            let replica = runtimes[group]!.replica
             if replica.droppedMessageCount != dropped, let reason = replica.droppedMessages.lastReason {
                 metrics.droppedPeerMessages.increment()
                 metrics.droppedRaftMessages(reason).increment()
             }
         case .forwardedRequest(let group, let from, let requestID, let request):
-            guard group == Self.group, from != configuration.nodeID, configuration.initialCluster[from] != nil else {
+            guard runtimes[group] != nil, from != configuration.nodeID, configuration.initialCluster[from] != nil else {
                 return metrics.droppedPeerMessages.increment()
             }
             if let refusal = request.refusal {
@@ -182,15 +210,15 @@ final class NodeDriver: @unchecked Sendable {
                         refusal,
                         from: configuration.nodeID,
                         requestID: requestID,
-                        group: Self.group
+                        group: group
                     ),
                     from
                 )
             }
-            runtime.serveForwarded(request, from: from, requestID: requestID)
+            runtimes[group]!.serveForwarded(request, from: from, requestID: requestID)
         case .forwardedResult(let group, let from, let requestID, let outcome):
-            guard group == Self.group else { return metrics.droppedPeerMessages.increment() }
-            runtime.receiveOutcome(outcome, from: from, requestID: requestID)
+            guard runtimes[group] != nil else { return metrics.droppedPeerMessages.increment() }
+            runtimes[group]!.receiveOutcome(outcome, from: from, requestID: requestID)
         case .published(let channel, let message):
             pubsub.publish(channel, message)
             return
@@ -201,22 +229,36 @@ final class NodeDriver: @unchecked Sendable {
         queueReadyProcessing()
     }
 
-    /// A write from a client of this node; `origin` names its connection (its later reads wait
-    /// for it; CLIENT TRACKING).
-    func write(_ command: KeyValueCommand, promise: EventLoopPromise<KeyValueResult>, origin: UInt64 = 0) {
+    /// A write from a client of this node to `group`; `origin` names its connection (its later
+    /// reads wait for it; CLIENT TRACKING).
+    func write(
+        _ command: KeyValueCommand,
+        promise: EventLoopPromise<KeyValueResult>,
+        origin: UInt64 = 0,
+        group: GroupID = NodeDriver.keyspaceGroup
+    ) {
         precondition(loop.inEventLoop, "driver state is confined to its loop")
-        guard !stopped else { return promise.succeed(.error("ERR node stopping")) }
-        runtime.write(command, origin: origin, ticket: waitFor(promise))
+        guard !stopped, runtimes[group] != nil else {
+            return promise.succeed(.error(stopped ? "ERR node stopping" : "ERR no group \(group.rawValue) here"))
+        }
+        runtimes[group]!.write(command, origin: origin, ticket: waitFor(promise))
         carryOutOutputs()
         queueReadyProcessing()
     }
 
-    /// A linearizable read from a client of this node, served after the writes its connection
-    /// (`origin`) sent before it.
-    func read(_ command: ReadCommand, promise: EventLoopPromise<KeyValueResult>, origin: UInt64) {
+    /// A linearizable read from a client of this node in `group`, served after the writes its
+    /// connection (`origin`) sent before it.
+    func read(
+        _ command: ReadCommand,
+        promise: EventLoopPromise<KeyValueResult>,
+        origin: UInt64,
+        group: GroupID = NodeDriver.keyspaceGroup
+    ) {
         precondition(loop.inEventLoop, "driver state is confined to its loop")
-        guard !stopped else { return promise.succeed(.error("ERR node stopping")) }
-        runtime.read(command, origin: origin, ticket: waitFor(promise))
+        guard !stopped, runtimes[group] != nil else {
+            return promise.succeed(.error(stopped ? "ERR node stopping" : "ERR no group \(group.rawValue) here"))
+        }
+        runtimes[group]!.read(command, origin: origin, ticket: waitFor(promise))
         carryOutOutputs()
         queueReadyProcessing()
     }
@@ -225,14 +267,15 @@ final class NodeDriver: @unchecked Sendable {
     /// without asking the leader (it may miss the newest writes).
     func serveLocally(_ command: ReadCommand) -> KeyValueResult {
         precondition(loop.inEventLoop, "driver state is confined to its loop")
-        return stopped ? .error("ERR node stopping") : runtime.serveLocally(command)
+        return stopped ? .error("ERR node stopping") : runtimes[Self.keyspaceGroup]!.serveLocally(command)
     }
 
     /// PUBLISH: to this node's subscribers, and to every peer for theirs (as Redis Cluster
     /// does, without ordering or durability). Returns this node's receivers.
     func publish(_ channel: [UInt8], _ message: [UInt8]) -> Int {
         precondition(loop.inEventLoop, "driver state is confined to its loop")
-        let frame = PeerFrame.encodePublish(channel: channel, message: message, group: Self.group)
+        // Subscriptions belong to the node, not to a group; the frame names the keyspace's.
+        let frame = PeerFrame.encodePublish(channel: channel, message: message, group: Self.keyspaceGroup)
         for peer in configuration.initialCluster.keys where peer != configuration.nodeID { sendFrame(frame, peer) }
         return pubsub.publish(channel, message)
     }
@@ -256,7 +299,7 @@ final class NodeDriver: @unchecked Sendable {
 
     func processReady() {
         guard !stopped else { return }
-        runtime.processReady()
+        for group in groups { runtimes[group]!.processReady() }
         carryOutOutputs()
         recordProgress()
     }

@@ -1,6 +1,7 @@
 import NIOCore
 import SynodCommands
 import SynodCore
+import SynodKeyValue
 import SynodRESP
 
 /// Commands about the connection and the server, answered without the log.
@@ -120,23 +121,41 @@ extension RESPConnectionHandler {
         case .commandDocs(let names):
             writeCommandDocs(names, to: &writer)
         case .configGet(let patterns):
+            // Redis matches CONFIG GET patterns without regard to case; names are lowercase.
+            let lowercased = patterns.map { Glob.collapsingStars(Self.asciiLowercased($0)) }
+            @Sendable func asked(_ name: String) -> Bool { lowercased.contains { Glob.matches($0, Array(name.utf8)) } }
             let driver = shared.driver
             let keyspace = shared.keyspaceEvents.withLockedValue { $0.flags }
-            let future = driver.loop.submit { driver.store.memoryLimit }
+            let promise = driver.loop.makePromise(of: KeyValueResult.self)
+            if !asked("maxmemory") && !asked("maxmemory-policy") {
+                promise.succeed(.array([]))
+            } else if readsMayBeStale {
+                driver.loop.execute { promise.succeed(driver.serveLocally(.memoryLimit)) }
+            } else {
+                // Replicated settings are read like data, in this connection's order: a
+                // CONFIG SET through any node is seen by the next CONFIG GET.
+                let origin = self.origin
+                driver.loop.execute { driver.read(.memoryLimit, promise: promise, origin: origin) }
+            }
             let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
-            future.hop(to: context.eventLoop).whenSuccess { limit in
+            promise.futureResult.hop(to: context.eventLoop).whenSuccess { limit in
                 let (handler, context) = bound.value
-                let settings =
+                var settings =
                     Self.configuration.filter { $0.0 != "maxmemory" && $0.0 != "maxmemory-policy" } + [
-                        ("maxmemory", String(limit.maxBytes)), ("maxmemory-policy", limit.policy.rawValue),
                         ("notify-keyspace-events", keyspace),
                         ("proto-max-bulk-len", String(handler.shared.configuration.requestBytesMax)),
                     ]
-                // Redis matches CONFIG GET patterns without regard to case; names are lowercase.
-                let lowercased = patterns.map { Glob.collapsingStars(Self.asciiLowercased($0)) }
-                let matches = settings.filter { name, _ in
-                    lowercased.contains { Glob.matches($0, Array(name.utf8)) }
+                if case .error(let message) = limit {
+                    var writer = RESPWriter(version: handler.version)
+                    writer.error(message)
+                    return handler.complete(slot, writer.take(), context: context)
                 }
+                if case .array(let parts) = limit, parts.count == 2, case .integer(let maxBytes) = parts[0],
+                    case .status(let policy) = parts[1]
+                {
+                    settings += [("maxmemory", String(maxBytes)), ("maxmemory-policy", policy)]
+                }
+                let matches = settings.filter { name, _ in asked(name) }
                 var writer = RESPWriter(version: handler.version)
                 writer.mapHeader(matches.count)
                 for (name, value) in matches {

@@ -65,23 +65,25 @@ struct StatusReport: Encodable {
     }
 
     init(_ driver: NodeDriver) {
-        let replica = driver.replica
-        let peers = replica.membership.members.filter { $0 != driver.configuration.nodeID }.map { peer in
-            Peer(id: peer.rawValue, matchIndex: replica.matchIndex(of: peer)?.rawValue)
-        }
-        let group = Group(
-            group: NodeDriver.group.rawValue,
-            role: replica.role.name,
-            term: replica.hardState.term.rawValue,
-            leaderID: replica.leader?.rawValue,
-            commitIndex: replica.commitIndex.rawValue,
-            appliedIndex: driver.store.appliedIndex,
-            lastLogIndex: replica.lastIndex.rawValue,
-            snapshotIndex: replica.snapshotIndex.rawValue,
-            peers: peers
-        )
         self.nodeID = driver.configuration.nodeID.rawValue
-        self.groups = [group]
+        self.groups = driver.groups.map { id in
+            let runtime = driver.runtimes[id]!
+            let replica = runtime.replica
+            let peers = replica.membership.members.filter { $0 != driver.configuration.nodeID }.map { peer in
+                Peer(id: peer.rawValue, matchIndex: replica.matchIndex(of: peer)?.rawValue)
+            }
+            return Group(
+                group: id.rawValue,
+                role: replica.role.name,
+                term: replica.hardState.term.rawValue,
+                leaderID: replica.leader?.rawValue,
+                commitIndex: replica.commitIndex.rawValue,
+                appliedIndex: runtime.store.appliedIndex,
+                lastLogIndex: replica.lastIndex.rawValue,
+                snapshotIndex: replica.snapshotIndex.rawValue,
+                peers: peers
+            )
+        }
     }
 
     static func json(_ driver: NodeDriver) -> String {

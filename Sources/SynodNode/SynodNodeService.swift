@@ -64,7 +64,7 @@ public final class SynodNodeService: Service, Sendable {
         ) { frame in
             driverLoop.execute { driver.receive(frame) }
         }
-        driver.send = { message in transport.send(message, group: NodeDriver.group) }
+        driver.send = { message, group in transport.send(message, group: group) }
         driver.sendFrame = { frame, peer in transport.send(frame: frame, to: peer) }
         let interval = TimeAmount.milliseconds(Int64(configuration.tickMilliseconds))
         let ticks = driverLoop.scheduleRepeatedTask(initialDelay: interval, delay: interval) { _ in driver.tick() }

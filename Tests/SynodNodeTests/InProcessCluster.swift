@@ -28,7 +28,8 @@ final class InProcessCluster: Sendable {
     private let answersLost: NIOLockedValueBox<Set<NodeID>> = NIOLockedValueBox([])
     private let ticks: NIOLockedValueBox<[RepeatedTask]> = NIOLockedValueBox([])
 
-    init(nodes: Int) throws {
+    /// `nodes` nodes, each hosting `groups` over its one log.
+    init(nodes: Int, groups: [GroupID] = [NodeDriver.keyspaceGroup]) throws {
         directory =
             FileManager.default.temporaryDirectory
             .appendingPathComponent("synod-in-process-\(UInt64.random(in: 0...UInt64.max))").path
@@ -50,8 +51,13 @@ final class InProcessCluster: Sendable {
                 // write is never given up on for lack of time.
                 configuration.writeWait = .seconds(600)
                 configuration.writeWaitMax = .seconds(600)
-                let driver = try NodeDriver(configuration: configuration, loop: loop, syncThreads: self.syncThreads)
-                driver.send = { [self] message in self.deliver(message) }
+                let driver = try NodeDriver(
+                    configuration: configuration,
+                    loop: loop,
+                    syncThreads: self.syncThreads,
+                    groups: groups
+                )
+                driver.send = { [self] message, group in self.deliver(message, group: group) }
                 driver.sendFrame = { [self] frame, peer in self.deliver(frame, from: id, to: peer) }
                 self.drivers.withLockedValue { $0[id] = driver }
                 let interval = TimeAmount.milliseconds(10)
@@ -61,12 +67,12 @@ final class InProcessCluster: Sendable {
         }.wait()
     }
 
-    private func deliver(_ message: RaftMessage) {
+    private func deliver(_ message: RaftMessage, group: GroupID) {
         let cut =
             isolated.withLockedValue { $0.contains(message.from) || $0.contains(message.to) }
             || raftCuts.withLockedValue { $0.contains([message.from, message.to]) }
         guard !cut, let driver = drivers.withLockedValue({ $0[message.to] }) else { return }
-        loop.execute { driver.receive(.message(group: NodeDriver.group, message)) }
+        loop.execute { driver.receive(.message(group: group, message)) }
     }
 
     /// Delivers a peer frame (a forwarded request, its answer, a publish) as the transport does.
@@ -100,10 +106,10 @@ final class InProcessCluster: Sendable {
         return try loop.submit { body(drivers) }.wait()
     }
 
-    /// The node that leads, if exactly one node believes it does and has committed in its term.
-    func leader(excluding excluded: Set<NodeID> = []) throws -> NodeID? {
+    /// The node that leads `group`, if exactly one node believes it does.
+    func leader(excluding excluded: Set<NodeID> = [], group: GroupID = NodeDriver.keyspaceGroup) throws -> NodeID? {
         try onLoop { drivers in
-            let leaders = drivers.filter { !excluded.contains($0.key) && $0.value.isLeader }.map(\.key)
+            let leaders = drivers.filter { !excluded.contains($0.key) && $0.value.runtimes[group]!.isLeader }.map(\.key)
             return leaders.count == 1 ? leaders[0] : nil
         }
     }
@@ -111,24 +117,33 @@ final class InProcessCluster: Sendable {
     /// Waits until `leader(excluding:)` finds one; nil if none is elected in time.
     func awaitLeader(
         excluding excluded: Set<NodeID> = [],
+        group: GroupID = NodeDriver.keyspaceGroup,
         pollInterval: Duration = .milliseconds(20)
     ) async throws -> NodeID? {
         var found: NodeID?
         _ = try await waitUntil(pollInterval: pollInterval) {
-            found = try leader(excluding: excluded)
+            found = try leader(excluding: excluded, group: group)
             return found != nil
         }
         return found
     }
 
     /// Sends a write to `node`'s driver; the future completes with its reply.
-    func write(_ command: KeyValueCommand, to node: NodeID) throws -> EventLoopFuture<KeyValueResult> {
-        try request(at: node) { driver, promise in driver.write(command, promise: promise) }
+    func write(
+        _ command: KeyValueCommand,
+        to node: NodeID,
+        group: GroupID = NodeDriver.keyspaceGroup
+    ) throws -> EventLoopFuture<KeyValueResult> {
+        try request(at: node) { driver, promise in driver.write(command, promise: promise, group: group) }
     }
 
     /// Sends a linearizable read to `node`'s driver; the future completes with its reply.
-    func read(_ command: ReadCommand, at node: NodeID) throws -> EventLoopFuture<KeyValueResult> {
-        try request(at: node) { driver, promise in driver.read(command, promise: promise, origin: 0) }
+    func read(
+        _ command: ReadCommand,
+        at node: NodeID,
+        group: GroupID = NodeDriver.keyspaceGroup
+    ) throws -> EventLoopFuture<KeyValueResult> {
+        try request(at: node) { driver, promise in driver.read(command, promise: promise, origin: 0, group: group) }
     }
 
     /// Hands a request to `node`'s driver on its loop, as a client connection does.
