@@ -41,8 +41,11 @@ public struct NodeConfiguration: Sendable {
     /// Ticks without a leader before an election (with the randomization Raft adds).
     public var electionTimeoutTicks = 10
     public var heartbeatIntervalTicks = 1
-    /// Applied entries between snapshots; the Raft log in memory is bounded by it.
-    public var snapshotIntervalEntries = 10_000
+    /// A snapshot is taken when the log since the last one holds more bytes than this
+    /// percentage of the dataset, and at least `snapshotLogBytesMin`; the Raft log in memory
+    /// is bounded by it (`GroupSettings.snapshotLogPercentOfState`).
+    public var snapshotLogPercentOfState = 50
+    public var snapshotLogBytesMin = 16 << 20
     /// The most expired keys the leader removes per round.
     public var expiredKeysPerRoundMax = 64
     /// Open client connections at most (Redis `maxclients`).
@@ -137,7 +140,10 @@ public struct NodeConfiguration: Sendable {
         if watchHistoryChanges < 1 { return "the watch history must keep at least 1 change" }
         if let problem = clientLimits.problem(requestBytesMax: requestBytesMax) { return problem }
         if !(0...64).contains(ioThreads) { return "--io-threads must be 0...64" }
-        if snapshotIntervalEntries < 1 { return "the snapshot interval must be at least 1 entry" }
+        if !(1...1_000).contains(snapshotLogPercentOfState) {
+            return "the snapshot threshold must be 1...1000 percent of the dataset"
+        }
+        if snapshotLogBytesMin < 1 { return "the snapshot threshold must be at least 1 byte" }
         return nil
     }
 }

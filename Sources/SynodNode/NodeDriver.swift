@@ -313,7 +313,8 @@ extension NodeConfiguration {
         settings.writeWaitMilliseconds = writeWait.nanoseconds / 1_000_000
         settings.writeWaitMaxMilliseconds = writeWaitMax.nanoseconds / 1_000_000
         settings.expiredKeysPerRoundMax = expiredKeysPerRoundMax
-        settings.snapshotIntervalEntries = snapshotIntervalEntries
+        settings.snapshotLogPercentOfState = snapshotLogPercentOfState
+        settings.snapshotLogBytesMin = snapshotLogBytesMin
         return settings
     }
 }

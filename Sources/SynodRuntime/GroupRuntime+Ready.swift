@@ -60,6 +60,7 @@ extension GroupRuntime {
                 return stop(because: "the snapshot from the leader cannot be installed: \(error)")
             }
             statistics.snapshotsInstalled += 1
+            logBytesSinceSnapshot = 0
             evictions = EvictionTracker()
             observer.restored(store)
             learnOutcomes(through: snapshot.index)
@@ -79,6 +80,7 @@ extension GroupRuntime {
     }
 
     mutating func apply(_ entry: LogEntry) {
+        logBytesSinceSnapshot += entry.sizeBytes
         let proposed = proposedAt.removeValue(forKey: entry.index.rawValue)
         var appliedKey: RequestKey?
         if case .command(let bytes) = entry.payload {
@@ -153,15 +155,18 @@ extension GroupRuntime {
         }
     }
 
-    /// Takes a snapshot when enough entries were applied since the last one.
+    /// Takes a snapshot when the entries applied since the last one hold enough bytes
+    /// (`GroupSettings.snapshotLogPercentOfState`).
     mutating func compactIfDue() {
         let applied = LogIndex(store.appliedIndex)
-        guard applied.rawValue >= replica.snapshotIndex.rawValue + UInt64(settings.snapshotIntervalEntries),
+        let due = max(settings.snapshotLogBytesMin, store.datasetBytes / 100 * settings.snapshotLogPercentOfState)
+        guard logBytesSinceSnapshot >= due, applied > replica.snapshotIndex,
             let membership = replica.snapshotMembership(at: applied),
             let term = replica.term(at: applied)
         else { return }
         let snapshot = Snapshot(index: applied, term: term, membership: membership, data: store.snapshotBytes)
         replica.snapshotTaken(snapshot)
+        logBytesSinceSnapshot = 0
         statistics.snapshotsTaken += 1
         outputs.append(.compact(snapshot))
     }

@@ -47,6 +47,8 @@ public struct GroupRuntime<Replica: ConsensusReplica, Observer: GroupObserver> {
     var sweepProposedAt: LogIndex?
     /// The index of the last `evict` entry this leader proposed, while not yet applied.
     var evictionProposedAt: LogIndex?
+    /// The bytes of the entries applied since the last snapshot (`compactIfDue`).
+    var logBytesSinceSnapshot = 0
     /// Key use, for choosing what to evict over maxmemory.
     public internal(set) var evictions = EvictionTracker()
 

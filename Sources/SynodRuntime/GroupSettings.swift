@@ -15,8 +15,12 @@ public struct GroupSettings: Sendable {
     public var forwardedReadWaitMilliseconds: Int64 = 5_000
     /// Expired keys the leader removes per entry.
     public var expiredKeysPerRoundMax = 64
-    /// Entries applied between snapshots.
-    public var snapshotIntervalEntries = 10_000
+    /// A snapshot is taken once the entries applied since the last one hold more bytes than
+    /// this percentage of the state's size (`KeyValueStore.datasetBytes`), and at least
+    /// `snapshotLogBytesMin`: the cost of snapshots stays proportional to the writes, for small
+    /// and large states alike, and the log kept in memory to a fraction of the state.
+    public var snapshotLogPercentOfState = 50
+    public var snapshotLogBytesMin = 16 << 20
     /// A bug planted on purpose, so that the simulator proves it would catch it; nil in
     /// production.
     public var plantedBug: RuntimeMutation?

@@ -15,8 +15,9 @@ public struct SimulationOptions: Sendable, CustomStringConvertible {
     public var inflightMessagesMax: Int
     public var appendBytesMax: Int
     public var snapshotChunkBytes: Int
-    /// Applied entries between snapshots (log compaction).
-    public var snapshotIntervalEntries: Int
+    /// Bytes of applied log between snapshots, at least (log compaction; the runtime's
+    /// `snapshotLogBytesMin`).
+    public var snapshotLogBytesMin: Int
     /// Simulated time per tick of a clock that does not drift.
     public var tickMicroseconds: UInt64 = 10_000
     /// Each node's clock runs fast or slow by up to this many parts per thousand.
@@ -89,7 +90,8 @@ public struct SimulationOptions: Sendable, CustomStringConvertible {
         inflightMessagesMax = pick([1, 4, 64, 256])
         appendBytesMax = pick([64, 1024, 1 << 20])
         snapshotChunkBytes = pick([16, 256, 1 << 20])
-        snapshotIntervalEntries = pick([10, 50, 200, 1_000_000])
+        // About 10, 50 and 200 entries of a register write, or never.
+        snapshotLogBytesMin = pick([600, 3_000, 12_000, 1 << 40])
         clockDriftPerMilleMax = leaseReads ? pick([0, 10, 50]) : pick([0, 10, 50, 150])
         clockJumps = !leaseReads && random.nextBool(probability: 0.3)
         let latencyLow = between(50, 2_000)
@@ -127,7 +129,7 @@ public struct SimulationOptions: Sendable, CustomStringConvertible {
         seed=\(seed) nodes=\(nodeCount) pre-vote=\(preVote) check-quorum=\(checkQuorum) lease-reads=\(leaseReads) \
         election-ticks=\(electionTimeoutTicks) heartbeat-ticks=\(heartbeatIntervalTicks) \
         inflight=\(inflightMessagesMax) append-bytes=\(appendBytesMax) chunk-bytes=\(snapshotChunkBytes) \
-        snapshot-every=\(snapshotIntervalEntries) drift-per-mille=\(clockDriftPerMilleMax) jumps=\(clockJumps) \
+        snapshot-bytes=\(snapshotLogBytesMin) drift-per-mille=\(clockDriftPerMilleMax) jumps=\(clockJumps) \
         latency-us=\(networkLatencyMicroseconds.lowerBound)-\(networkLatencyMicroseconds.upperBound) \
         drop=\(dropProbability) duplicate=\(duplicateProbability) \
         disk-us=\(diskLatencyMicroseconds.lowerBound)-\(diskLatencyMicroseconds.upperBound) \

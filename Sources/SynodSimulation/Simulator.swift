@@ -161,7 +161,7 @@ public struct Simulator {
             preconditionFailure("simulator built an invalid configuration: \(error)")
         }
         var settings = GroupSettings(nodeID: nodes[position].id)
-        settings.snapshotIntervalEntries = options.snapshotIntervalEntries
+        settings.snapshotLogBytesMin = options.snapshotLogBytesMin
         settings.plantedBug = options.mutation?.runtimeMutation
         let time = self.time
         let rate = Int64(nodes[position].clockRatePerMille)

@@ -267,6 +267,84 @@ struct GroupRuntimeTests {
         #expect(Self.forwardedReads(outputs) == [read])
     }
 
+    static func setEntry(at index: LogIndex, key: String = "k", valueBytes: Int) -> LogEntry {
+        let command = KeyValueCommand.set(
+            key: Array(key.utf8),
+            value: Array(repeating: UInt8(ascii: "v"), count: valueBytes),
+            condition: .always,
+            expiry: .none,
+            returnPrevious: false
+        )
+        let entry = KeyValueEntry(requestID: index.rawValue, timeMilliseconds: 1, command: command)
+        return LogEntry(term: Term(1), index: index, payload: .command(entry.encoded))
+    }
+
+    /// Commits `count` SETs with values of `valueBytes` bytes at a follower's next indexes;
+    /// returns whether a snapshot was taken.
+    static func commitSets(_ runtime: inout Runtime, count: Int, valueBytes: Int) -> Bool {
+        var entries: [LogEntry] = []
+        for _ in 0..<count {
+            runtime.replica.lastIndex = LogIndex(runtime.replica.lastIndex.rawValue + 1)
+            entries.append(Self.setEntry(at: runtime.replica.lastIndex, valueBytes: valueBytes))
+        }
+        runtime.replica.readys.append(Ready(committedEntries: entries))
+        runtime.processReady()
+        return runtime.takeOutputs().contains { if case .compact = $0 { true } else { false } }
+    }
+
+    /// A follower whose snapshot at index 1 holds one key with a value of `valueBytes` bytes.
+    static func runtime(snapshotLogBytesMin: Int, stateValueBytes: Int) throws -> Runtime {
+        var replica = ScriptedReplica(id: Self.followerID, leader: Self.leaderID)
+        replica.commitIndex = LogIndex(1)
+        replica.lastIndex = LogIndex(1)
+        replica.snapshotIndex = LogIndex(1)
+        var store = KeyValueStore()
+        let first = Self.setEntry(at: LogIndex(1), key: "state", valueBytes: stateValueBytes)
+        guard case .command(let bytes) = first.payload else { fatalError("a command entry") }
+        _ = store.applyReporting(try KeyValueEntry(decoding: bytes), at: 1)
+        var settings = GroupSettings(nodeID: Self.followerID)
+        settings.snapshotLogBytesMin = snapshotLogBytesMin
+        return try Runtime(
+            group: GroupID(1),
+            settings: settings,
+            replica: replica,
+            snapshot: Snapshot(
+                index: LogIndex(1),
+                term: Term(1),
+                membership: replica.membership,
+                data: store.snapshotBytes
+            ),
+            observer: NoObserver(),
+            session: 77,
+            firstRequestID: 1_000,
+            randomSeed: 1,
+            clock: { GroupTime(wallMilliseconds: 1_700_000_000_000, monotonicMilliseconds: 0) }
+        )
+    }
+
+    @Test func aSnapshotIsTakenOnceTheLogSinceTheLastOneHoldsEnoughBytes() throws {
+        let entryBytes = Self.setEntry(at: LogIndex(2), valueBytes: 20).sizeBytes
+        var runtime = try Self.runtime(snapshotLogBytesMin: 40 * entryBytes, stateValueBytes: 1)
+        #expect(!Self.commitSets(&runtime, count: 39, valueBytes: 20))
+        #expect(Self.commitSets(&runtime, count: 1, valueBytes: 20))
+        #expect(runtime.replica.snapshotIndex == LogIndex(41))
+        // The count starts again from the snapshot.
+        #expect(!Self.commitSets(&runtime, count: 39, valueBytes: 20))
+        #expect(Self.commitSets(&runtime, count: 1, valueBytes: 20))
+    }
+
+    @Test func aLargerStateWaitsForMoreLogBeforeItsSnapshot() throws {
+        // A 100 kB value in the state, which counts it twice (store and snapshot): a snapshot
+        // is due once the log since the last one holds half of that, not the 1,000-byte floor.
+        var runtime = try Self.runtime(snapshotLogBytesMin: 1_000, stateValueBytes: 100_000)
+        let entryBytes = Self.setEntry(at: LogIndex(2), valueBytes: 200).sizeBytes
+        let due = runtime.store.datasetBytes / 2
+        #expect(due > 100_000)
+        let below = (due - 1) / entryBytes
+        #expect(!Self.commitSets(&runtime, count: below - 1, valueBytes: 200))
+        #expect(Self.commitSets(&runtime, count: 3, valueBytes: 200))
+    }
+
     @Test func aNewLeaderProposesItsLeaseExtensionBeforeAnyClientWrite() throws {
         var runtime = try Self.runtime(on: Self.leaderID, leader: Self.leaderID)
         runtime.write(Self.set, ticket: 1)
