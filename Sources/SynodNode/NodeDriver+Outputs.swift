@@ -51,6 +51,8 @@ extension NodeDriver {
                 )
             case .reply(let ticket, let result):
                 replies.append((ticket, result))
+            case .takeSnapshot(let job):
+                writeSnapshot(job, of: group)
             case .compact(let snapshot):
                 write(.compact(snapshot), of: group)
             case .stopped(let reason):
@@ -72,8 +74,40 @@ extension NodeDriver {
     enum LogWrite {
         /// Stage a Ready (and, if it says so, make it durable with the next sync).
         case persist(Persistence)
-        /// Save a snapshot and drop the entries it covers.
+        /// Drop the entries a snapshot covers (its file is durable: `writeSnapshot`).
         case compact(Snapshot)
+    }
+
+    /// Serializes a snapshot and makes its file durable on `syncThreads`, while the loop goes
+    /// on serving; then hands it to the group, which asks for the log it covers to be dropped
+    /// (`compact`). One snapshot is written at a time (the pool's other thread runs the log's
+    /// fdatasyncs); other groups' wait in line.
+    func writeSnapshot(_ job: SnapshotJob, of group: GroupID) {
+        guard !snapshotBeingWritten else { return snapshotsWaiting.append((group, job)) }
+        snapshotBeingWritten = true
+        let directory = storage.directory
+        let files = storage.files
+        syncThreads.runIfActive(eventLoop: loop) { () throws -> Snapshot in
+            let snapshot = job.serialized()
+            var files = files  // Stateless: a copy opens and syncs the same files.
+            try DurableStorage.writeSnapshotFile(snapshot, of: group, directory: directory, files: &files)
+            return snapshot
+        }.whenComplete { result in
+            // A stopping node leaves the log alone: at the next start the snapshot file, if it
+            // was written, is adopted and its marker written then.
+            guard !self.stopped else { return }
+            switch result {
+            case .success(let snapshot): self.runtimes[group]!.snapshotWritten(snapshot)
+            case .failure(let error): self.storageFailed("writing the snapshot at \(job.index): \(error)")
+            }
+            self.snapshotBeingWritten = false
+            if !self.snapshotsWaiting.isEmpty {
+                let (next, job) = self.snapshotsWaiting.removeFirst()
+                self.writeSnapshot(job, of: next)
+            }
+            self.carryOutOutputs()
+            self.recordProgress()
+        }
     }
 
     /// Does `write` now, or, while a sync runs (the log takes nothing then), when it ends, in
@@ -93,7 +127,7 @@ extension NodeDriver {
                 // The next sync makes it durable (`beginSyncIfIdle`, once the round is done).
                 if persistence.sync { groupsAwaitingSync.append(group) }
             case .compact(let snapshot):
-                try storage.compact(group: group, to: snapshot)
+                try storage.compact(group: group, toWritten: snapshot)
             }
         } catch {
             storageFailed("\(error)")

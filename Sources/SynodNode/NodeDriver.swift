@@ -56,7 +56,8 @@ final class NodeDriver: @unchecked Sendable {
     /// A `processReady` is queued on the loop: inputs that arrive before it runs share its
     /// Ready, and so its one fdatasync (group commit).
     var readyProcessingQueued = false
-    /// Runs the fdatasyncs, so that the loop is not blocked while the disk works.
+    /// Runs the fdatasyncs and the snapshot writes (two threads: one of each at a time), so
+    /// that the loop is not blocked while the disk works.
     let syncThreads: NIOThreadPool
     /// The sync whose fdatasync is running, and the groups whose Ready it makes durable (each
     /// takes no Ready until it is done).
@@ -66,6 +67,9 @@ final class NodeDriver: @unchecked Sendable {
     var groupsAwaitingSync: [GroupID] = []
     /// What groups asked of the log while a sync ran, done in order when it ends.
     var writesAwaitingSync: [(GroupID, LogWrite)] = []
+    /// A snapshot is being serialized and written (`writeSnapshot`); the groups' next ones wait.
+    var snapshotBeingWritten = false
+    var snapshotsWaiting: [(GroupID, SnapshotJob)] = []
     var syncWaiters: [EventLoopPromise<Void>] = []
     /// The clients waiting for an answer, by the ticket their request went to the runtime with.
     var waitingClients: [UInt64: EventLoopPromise<KeyValueResult>] = [:]

@@ -34,7 +34,7 @@ public final class SynodNodeService: Service, Sendable {
             configuration.ioThreads == 0 ? nil : MultiThreadedEventLoopGroup(numberOfThreads: configuration.ioThreads)
         let networkGroup = ioGroup ?? driverGroup
         let driverLoop = driverGroup.next()
-        let syncThreads = NIOThreadPool(numberOfThreads: 1)
+        let syncThreads = NIOThreadPool(numberOfThreads: 2)
         syncThreads.start()
         let driver = try await driverLoop.submit {
             try NodeDriver(configuration: self.configuration, loop: driverLoop, syncThreads: syncThreads)

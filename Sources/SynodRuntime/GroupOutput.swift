@@ -16,11 +16,31 @@ public enum GroupOutput<Message: Sendable>: Sendable {
     case answerForwarded(ForwardedOutcome, requestID: UInt64, to: NodeID)
     /// The answer to the client request the shell sent with `ticket`.
     case reply(ticket: UInt64, KeyValueResult)
-    /// A snapshot of the state machine was taken: write it durably and drop the log it covers.
+    /// Serialize the frozen state in `job` (off the consensus thread: it can take seconds for a
+    /// large state) and give the snapshot back to `GroupRuntime.snapshotWritten`. A shell may
+    /// also make the file durable there; either way `compact` follows.
+    case takeSnapshot(SnapshotJob)
+    /// The snapshot is the group's newest: make it durable (if the shell did not already, when
+    /// it wrote it) and drop the log it covers.
     case compact(Snapshot)
     /// The group cannot go on (storage failed, or a committed entry cannot be applied): every
     /// waiting client was answered, and the shell stops the node.
     case stopped(reason: String)
+}
+
+/// The state machine frozen at an applied index, to be written as a snapshot. `state` is a
+/// copy: the group goes on applying entries to its own, and the copy shares storage with it
+/// until either changes.
+public struct SnapshotJob: Sendable {
+    public let index: LogIndex
+    public let term: Term
+    public let membership: Membership
+    public let state: KeyValueStore
+
+    /// The snapshot `state` makes (the work to do off the consensus thread).
+    public func serialized() -> Snapshot {
+        Snapshot(index: index, term: term, membership: membership, data: state.snapshotBytes)
+    }
 }
 
 /// What one Ready asks to persist.

@@ -155,19 +155,33 @@ extension GroupRuntime {
         }
     }
 
-    /// Takes a snapshot when the entries applied since the last one hold enough bytes
-    /// (`GroupSettings.snapshotLogPercentOfState`).
+    /// Asks for a snapshot when the entries applied since the last one hold enough bytes
+    /// (`GroupSettings.snapshotLogPercentOfState`), one at a time: the state is frozen here (a
+    /// copy, O(1) until either side changes) and the shell serializes it off the consensus
+    /// thread, then calls `snapshotWritten`.
     mutating func compactIfDue() {
         let applied = LogIndex(store.appliedIndex)
         let due = max(settings.snapshotLogBytesMin, store.datasetBytes / 100 * settings.snapshotLogPercentOfState)
-        guard logBytesSinceSnapshot >= due, applied > replica.snapshotIndex,
+        guard snapshotInProgress == nil, logBytesSinceSnapshot >= due, applied > replica.snapshotIndex,
             let membership = replica.snapshotMembership(at: applied),
             let term = replica.term(at: applied)
         else { return }
-        let snapshot = Snapshot(index: applied, term: term, membership: membership, data: store.snapshotBytes)
-        replica.snapshotTaken(snapshot)
+        snapshotInProgress = applied
         logBytesSinceSnapshot = 0
+        outputs.append(.takeSnapshot(SnapshotJob(index: applied, term: term, membership: membership, state: store)))
+    }
+
+    /// The shell serialized the snapshot `takeSnapshot` asked for: it becomes the group's
+    /// newest, unless a newer one (installed from the leader) took its place meanwhile.
+    public mutating func snapshotWritten(_ snapshot: Snapshot) {
+        guard snapshotInProgress == snapshot.index else { return }
+        snapshotInProgress = nil
+        guard !isStopped, snapshot.index > replica.snapshotIndex,
+            replica.term(at: snapshot.index) == snapshot.term
+        else { return }
+        replica.snapshotTaken(snapshot)
         statistics.snapshotsTaken += 1
         outputs.append(.compact(snapshot))
+        compactIfDue()
     }
 }

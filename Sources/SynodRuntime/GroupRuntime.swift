@@ -49,6 +49,8 @@ public struct GroupRuntime<Replica: ConsensusReplica, Observer: GroupObserver> {
     var evictionProposedAt: LogIndex?
     /// The bytes of the entries applied since the last snapshot (`compactIfDue`).
     var logBytesSinceSnapshot = 0
+    /// The index of the snapshot the shell is writing (`takeSnapshot`), until it is written.
+    public internal(set) var snapshotInProgress: LogIndex?
     /// Key use, for choosing what to evict over maxmemory.
     public internal(set) var evictions = EvictionTracker()
 

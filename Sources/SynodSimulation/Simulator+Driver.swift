@@ -57,6 +57,9 @@ extension Simulator {
             sendFrame(.outcome(outcome, requestID: requestID), from: id, to: follower)
         case .reply(let ticket, let result):
             replyToClient(ticket: ticket, result)
+        case .takeSnapshot(let job):
+            // Serialized at once here; the node does it on another thread.
+            nodes[position].runtime!.snapshotWritten(job.serialized())
         case .compact(let snapshot):
             // Written to a temporary file, fsynced and renamed: durable at once, atomically.
             compactStorage(position, to: snapshot)

@@ -95,6 +95,39 @@ public struct DurableStorage<Files: FileSystem>: Sendable {
         try saveSnapshot(snapshot, of: group)
     }
 
+    /// Writes a snapshot's file durably (tmp, fsync, rename, directory fsync) without touching
+    /// the log, so that it may run on another thread while the log is in use; then
+    /// `compact(group:toWritten:)` drops the entries it covers. A copy of `files` will do for
+    /// a stateless file system (POSIX).
+    public static func writeSnapshotFile(
+        _ snapshot: Snapshot,
+        of group: GroupID,
+        directory: String,
+        files: inout Files
+    ) throws(StorageError) {
+        do {
+            try SnapshotStore.save(
+                snapshot,
+                of: group,
+                in: directory.appendingPathComponent("snapshots"),
+                files: &files
+            )
+        } catch {
+            throw .fileSystem(error)
+        }
+    }
+
+    /// Compacts the group's log up to a snapshot whose file `writeSnapshotFile` made durable:
+    /// the marker that drops the entries goes with the next sync.
+    public mutating func compact(group: GroupID, toWritten snapshot: Snapshot) throws(StorageError) {
+        precondition(
+            log.term(of: group, at: snapshot.index) == snapshot.term,
+            "a snapshot of entries the log does not hold"
+        )
+        if let failure = log.failure { throw .stopped(cause: failure.description) }
+        log.stage(snapshotAt: LogPosition(index: snapshot.index, term: snapshot.term), of: group)
+    }
+
     private mutating func saveSnapshot(_ snapshot: Snapshot, of group: GroupID) throws(StorageError) {
         if let failure = log.failure { throw .stopped(cause: failure.description) }
         do {

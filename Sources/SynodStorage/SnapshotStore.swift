@@ -104,9 +104,12 @@ enum SnapshotStore {
         try files.synchronize(file)
         try files.rename(temporary, to: path)
         try files.synchronizeDirectory(directory)
+        // Only older snapshots go: one written on another thread may finish after a newer one
+        // (installed from the leader meanwhile) and must not remove it.
         var removed = false
         for other in try files.fileNames(in: directory) where other != name {
-            guard let parsed = parse(fileName: other), parsed.group == group else { continue }
+            guard let parsed = parse(fileName: other), parsed.group == group, parsed.position.index < snapshot.index
+            else { continue }
             try files.remove(directory.appendingPathComponent(other))
             removed = true
         }

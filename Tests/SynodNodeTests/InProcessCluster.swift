@@ -15,7 +15,7 @@ import SynodTestSupport
 /// partition, which separate processes cannot give.
 final class InProcessCluster: Sendable {
     let loopGroup = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-    let syncThreads = NIOThreadPool(numberOfThreads: 1)
+    let syncThreads = NIOThreadPool(numberOfThreads: 2)
     let directory: String
     /// Every driver runs on this one loop; the test reaches them through `onLoop`.
     var loop: EventLoop { loopGroup.next() }
@@ -28,8 +28,13 @@ final class InProcessCluster: Sendable {
     private let answersLost: NIOLockedValueBox<Set<NodeID>> = NIOLockedValueBox([])
     private let ticks: NIOLockedValueBox<[RepeatedTask]> = NIOLockedValueBox([])
 
-    /// `nodes` nodes, each hosting `groups` over its one log.
-    init(nodes: Int, groups: [GroupID] = [NodeDriver.keyspaceGroup]) throws {
+    /// `nodes` nodes, each hosting `groups` over its one log, with `configure` applied to each
+    /// node's configuration.
+    init(
+        nodes: Int,
+        groups: [GroupID] = [NodeDriver.keyspaceGroup],
+        configure: @escaping @Sendable (inout NodeConfiguration) -> Void = { _ in }
+    ) throws {
         directory =
             FileManager.default.temporaryDirectory
             .appendingPathComponent("synod-in-process-\(UInt64.random(in: 0...UInt64.max))").path
@@ -51,6 +56,7 @@ final class InProcessCluster: Sendable {
                 // write is never given up on for lack of time.
                 configuration.writeWait = .seconds(600)
                 configuration.writeWaitMax = .seconds(600)
+                configure(&configuration)
                 let driver = try NodeDriver(
                     configuration: configuration,
                     loop: loop,

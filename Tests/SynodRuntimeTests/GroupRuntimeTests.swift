@@ -289,6 +289,8 @@ struct GroupRuntimeTests {
         }
         runtime.replica.readys.append(Ready(committedEntries: entries))
         runtime.processReady()
+        // As the shell does: the frozen state is serialized and handed back.
+        for case .takeSnapshot(let job) in runtime.takeOutputs() { runtime.snapshotWritten(job.serialized()) }
         return runtime.takeOutputs().contains { if case .compact = $0 { true } else { false } }
     }
 
@@ -343,6 +345,83 @@ struct GroupRuntimeTests {
         let below = (due - 1) / entryBytes
         #expect(!Self.commitSets(&runtime, count: below - 1, valueBytes: 200))
         #expect(Self.commitSets(&runtime, count: 3, valueBytes: 200))
+    }
+
+    @Test func theStateIsFrozenForItsSnapshotWhileEntriesKeepApplying() throws {
+        let entryBytes = Self.setEntry(at: LogIndex(2), valueBytes: 20).sizeBytes
+        var runtime = try Self.runtime(snapshotLogBytesMin: 10 * entryBytes, stateValueBytes: 1)
+        var entries = (2...11).map { Self.setEntry(at: LogIndex(UInt64($0)), valueBytes: 20) }
+        runtime.replica.lastIndex = LogIndex(11)
+        runtime.replica.readys.append(Ready(committedEntries: entries))
+        runtime.processReady()
+        let jobs = runtime.takeOutputs().compactMap { output -> SnapshotJob? in
+            guard case .takeSnapshot(let job) = output else { return nil }
+            return job
+        }
+        guard let job = jobs.first, jobs.count == 1 else {
+            Issue.record("no single snapshot asked for: \(jobs.count)")
+            return
+        }
+        #expect(job.index == LogIndex(11))
+        // More entries apply while the snapshot is written; none asks for a second one.
+        entries = (12...40).map { Self.setEntry(at: LogIndex(UInt64($0)), key: "other", valueBytes: 20) }
+        runtime.replica.lastIndex = LogIndex(40)
+        runtime.replica.readys.append(Ready(committedEntries: entries))
+        runtime.processReady()
+        #expect(!runtime.takeOutputs().contains { if case .takeSnapshot = $0 { true } else { false } })
+        #expect(runtime.store.appliedIndex == 40)
+        // The snapshot holds the state at 11, not the later writes.
+        let snapshot = job.serialized()
+        let restored = try KeyValueStore(snapshotBytes: snapshot.data)
+        #expect(restored.appliedIndex == 11)
+        #expect(restored.read(.get(key: Array("other".utf8)), at: 1) == .null)
+        runtime.snapshotWritten(snapshot)
+        let outputs = runtime.takeOutputs()
+        #expect(runtime.replica.snapshotIndex == LogIndex(11))
+        #expect(
+            outputs.contains { if case .compact(let compacted) = $0 { compacted.index == LogIndex(11) } else { false } }
+        )
+        // The 29 entries since are over the threshold: the next snapshot is asked for at once.
+        #expect(outputs.contains { if case .takeSnapshot(let next) = $0 { next.index == LogIndex(40) } else { false } })
+    }
+
+    @Test func aSnapshotWrittenAfterANewerOneWasInstalledIsDropped() throws {
+        let entryBytes = Self.setEntry(at: LogIndex(2), valueBytes: 20).sizeBytes
+        var runtime = try Self.runtime(snapshotLogBytesMin: 10 * entryBytes, stateValueBytes: 1)
+        runtime.replica.lastIndex = LogIndex(11)
+        runtime.replica.readys.append(
+            Ready(committedEntries: (2...11).map { Self.setEntry(at: LogIndex(UInt64($0)), valueBytes: 20) })
+        )
+        runtime.processReady()
+        let job = runtime.takeOutputs().lazy.compactMap { output -> SnapshotJob? in
+            guard case .takeSnapshot(let job) = output else { return nil }
+            return job
+        }.first
+        guard let job else {
+            Issue.record("no snapshot asked for")
+            return
+        }
+        // The leader's snapshot at 100 is installed before this one is written.
+        var newer = KeyValueStore()
+        for index in 1...100 { newer.skip(index: UInt64(index)) }
+        runtime.replica.lastIndex = LogIndex(100)
+        runtime.replica.readys.append(
+            Ready(
+                snapshot: Snapshot(
+                    index: LogIndex(100),
+                    term: Term(1),
+                    membership: runtime.replica.membership,
+                    data: newer.snapshotBytes
+                )
+            )
+        )
+        runtime.replica.snapshotIndex = LogIndex(100)
+        runtime.processReady()
+        runtime.persisted()
+        _ = runtime.takeOutputs()
+        runtime.snapshotWritten(job.serialized())
+        #expect(!runtime.takeOutputs().contains { if case .compact = $0 { true } else { false } })
+        #expect(runtime.snapshotInProgress == nil)
     }
 
     @Test func aNewLeaderProposesItsLeaseExtensionBeforeAnyClientWrite() throws {
