@@ -44,7 +44,10 @@ let package = Package(
         .target(name: "SynodConsensus", dependencies: ["SynodCore"]),
         .target(name: "SynodRaft", dependencies: ["SynodCore", "SynodConsensus"]),
         .target(name: "SynodRESP", dependencies: ["SynodCore"]),
-        .target(name: "SynodKeyValue", dependencies: ["SynodCore"]),
+        .target(
+            name: "SynodKeyValue",
+            dependencies: ["SynodCore", .product(name: "HashTreeCollections", package: "swift-collections")]
+        ),
         .target(name: "SynodCommands", dependencies: ["SynodKeyValue"]),
         .target(
             name: "SynodPeerProtocol",

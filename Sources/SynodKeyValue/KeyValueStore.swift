@@ -1,3 +1,4 @@
+import HashTreeCollections
 import SynodCore
 
 /// The replicated key-value state machine: strings with TTLs, a revision per write, applied
@@ -25,8 +26,12 @@ public struct KeyValueStore: Hashable, Sendable {
     }
 
     /// Invariant: a key is in `keysWithExpiry` exactly when its record has an expiry.
-    public internal(set) var records: [[UInt8]: Record] = [:]
-    var keysWithExpiry: Set<[UInt8]> = []
+    ///
+    /// Both are persistent hash tries (`TreeDictionary`, `TreeSet`): a copy of the store is
+    /// O(1) and shares them until either side changes a key, and then only the path to that
+    /// key is copied. A snapshot freezes the store this way while the group goes on applying.
+    public internal(set) var records: TreeDictionary<[UInt8], Record> = [:]
+    var keysWithExpiry: TreeSet<[UInt8]> = []
     /// The revision of the newest change.
     /// Invariant: `revision <= appliedIndex` (an entry makes at most one revision).
     public internal(set) var revision: UInt64 = 0

@@ -1,3 +1,4 @@
+import HashTreeCollections
 /// Redis's `maxmemory-policy`: what happens when the dataset is over `maxmemory`.
 public enum EvictionPolicy: String, Hashable, Sendable, CaseIterable {
     case noEviction = "noeviction"
@@ -74,7 +75,7 @@ extension KeyValueStore {
     /// Keys with a TTL (what volatile policies may evict), and their expiry.
     public func expiry(of key: [UInt8]) -> Int64? { records[key]?.expiresAtMilliseconds }
 
-    public var volatileKeys: Set<[UInt8]> { keysWithExpiry }
+    public var volatileKeys: TreeSet<[UInt8]> { keysWithExpiry }
 
     /// The bytes `key` takes, 0 if absent.
     public func footprint(of key: [UInt8]) -> Int {
