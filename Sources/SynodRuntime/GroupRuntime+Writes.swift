@@ -44,12 +44,12 @@ public struct ClientIdentity: Hashable, Sendable {
 /// result (`ClientSessions`), so a client never sees TRYAGAIN for a write that may have been
 /// applied. Only a write whose fate stays unknown past its deadline is answered UNCERTAIN.
 extension GroupRuntime {
-    /// A write a follower forwarded to this leader: who to answer, and the copies proposed
-    /// here that are neither applied nor known lost.
+    /// A write followers forwarded to this leader: who sent each copy it received (a follower
+    /// counts the copies it sent, and each gets its answer or its refusal), and the copies it
+    /// proposed that are neither applied nor known lost.
     struct ServedWrite {
-        let follower: NodeID
-        let requestID: UInt64
-        var copies = 0
+        var senders: [(follower: NodeID, requestID: UInt64)] = []
+        var proposed = 0
     }
 
     /// A write of this node's clients, until its answer is known.
@@ -240,21 +240,22 @@ extension GroupRuntime {
     }
 
     /// A write a follower forwarded: proposed here if this node still leads, and answered when
-    /// applied (or refused at once). Every copy proposed here is refused if it is lost, until
-    /// one is applied: the follower counts copies to know when none is left.
+    /// applied (or refused at once). A copy of a write already in this leader's log, not yet
+    /// applied, is not proposed again: it waits for that one (clients that send a write again
+    /// faster than it commits would otherwise fill the log with copies). When the copies
+    /// proposed here are all lost, every copy received is refused: the follower counts copies
+    /// to know when none is left.
     mutating func serveForwardedWrite(_ entry: KeyValueEntry, from follower: NodeID, requestID: UInt64) {
         let key = RequestKey(session: entry.session, requestID: entry.requestID)
         guard isLeader else { return refuseForwarded(requestID, to: follower, notLeaderError()) }
-        if let refusal = leaderNotReady() ?? propose(entry, for: key, order: .follower(follower)) {
-            return refuseForwarded(requestID, to: follower, refusal)
+        var served = servedWrites[key] ?? ServedWrite()
+        if served.proposed == 0 {
+            if let refusal = leaderNotReady() ?? propose(entry, for: key, order: .follower(follower)) {
+                return refuseForwarded(requestID, to: follower, refusal)
+            }
+            served.proposed += 1
         }
-        var served = servedWrites[key] ?? ServedWrite(follower: follower, requestID: requestID)
-        if served.follower != follower || served.requestID != requestID {
-            // The same write through another follower: the latest one is answered; the other
-            // hears from its own state machine.
-            served = ServedWrite(follower: follower, requestID: requestID, copies: served.copies)
-        }
-        served.copies += 1
+        served.senders.append((follower, requestID))
         servedWrites[key] = served
     }
 
@@ -274,13 +275,17 @@ extension GroupRuntime {
             answer(recipient, result)
         }
         guard let served = servedWrites.removeValue(forKey: key) else { return }
-        let follower = Recipient.follower(served.follower, requestID: served.requestID)
-        // Queued in a lock's line: the follower hears when a later entry grants it or its
-        // wait ends (and hears it from its own state machine too).
-        if result == .waiting {
-            pendingWaits[key.requestID] = follower
-        } else {
-            answer(follower, result)
+        var answered: Set<Recipient> = []
+        for sender in served.senders {
+            let follower = Recipient.follower(sender.follower, requestID: sender.requestID)
+            guard answered.insert(follower).inserted else { continue }
+            // Queued in a lock's line: the last sender hears when a later entry grants it or
+            // its wait ends (every follower hears it from its own state machine too).
+            if result == .waiting {
+                pendingWaits[key.requestID] = follower
+            } else {
+                answer(follower, result)
+            }
         }
     }
 
@@ -314,8 +319,15 @@ extension GroupRuntime {
             return refused(localID, by: settings.nodeID, "TRYAGAIN \(why); retry")
         }
         guard var served = servedWrites[key] else { return }
-        served.copies -= 1
-        servedWrites[key] = served.copies > 0 ? served : nil
-        refuseForwarded(served.requestID, to: served.follower, .error("TRYAGAIN \(why); retry"))
+        served.proposed -= 1
+        guard served.proposed <= 0 else {
+            // Another copy is still in the log: the senders wait for it.
+            servedWrites[key] = served
+            return
+        }
+        servedWrites[key] = nil
+        for sender in served.senders {
+            refuseForwarded(sender.requestID, to: sender.follower, .error("TRYAGAIN \(why); retry"))
+        }
     }
 }

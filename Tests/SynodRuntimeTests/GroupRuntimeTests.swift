@@ -424,6 +424,55 @@ struct GroupRuntimeTests {
         #expect(runtime.snapshotInProgress == nil)
     }
 
+    /// The answers to forwarded requests among `outputs`, by request id.
+    static func forwardedAnswers(_ outputs: [GroupOutput<ScriptedReplica.Message>]) -> [UInt64: ForwardedOutcome] {
+        var answers: [UInt64: ForwardedOutcome] = [:]
+        for case .answerForwarded(let outcome, let requestID, _) in outputs { answers[requestID] = outcome }
+        return answers
+    }
+
+    @Test func aCopyOfAWriteAlreadyInTheLeadersLogIsNotProposedAgainAndIsAnsweredWithIt() throws {
+        var runtime = try Self.runtime(on: Self.leaderID, leader: Self.leaderID)
+        runtime.tick()  // The new leader's lease extension, at index 1.
+        let entry = KeyValueEntry(requestID: 5, timeMilliseconds: 0, command: Self.set, session: 42)
+        runtime.serveForwarded(.write(entry), from: Self.followerID, requestID: 900)
+        runtime.serveForwarded(.write(entry), from: Self.followerID, requestID: 900)
+        runtime.serveForwarded(.write(entry), from: NodeID(3), requestID: 31)
+        #expect(runtime.replica.proposed.count == 2, "the copies were proposed again")
+        runtime.replica.readys.append(
+            Ready(
+                committedEntries: runtime.replica.proposed.enumerated().map { Self.committed($1, at: UInt64($0 + 1)) }
+            )
+        )
+        runtime.processReady()
+        #expect(Self.forwardedAnswers(runtime.takeOutputs()) == [900: .answered(.ok), 31: .answered(.ok)])
+    }
+
+    @Test func whenTheOnlyCopyIsLostEveryCopyReceivedIsRefused() throws {
+        var runtime = try Self.runtime(on: Self.leaderID, leader: Self.leaderID)
+        runtime.tick()
+        let entry = KeyValueEntry(requestID: 5, timeMilliseconds: 0, command: Self.set, session: 42)
+        runtime.serveForwarded(.write(entry), from: Self.followerID, requestID: 900)
+        runtime.serveForwarded(.write(entry), from: Self.followerID, requestID: 900)
+        #expect(runtime.replica.proposed.count == 2)
+        // Another leader's entry takes index 2.
+        let other = KeyValueEntry(requestID: 1, timeMilliseconds: 0, command: .delete(keys: [Array("x".utf8)]))
+        runtime.replica.readys.append(
+            Ready(
+                committedEntries: [
+                    Self.committed(runtime.replica.proposed[0], at: 1),
+                    LogEntry(term: Term(2), index: LogIndex(2), payload: .command(other.encoded)),
+                ]
+            )
+        )
+        runtime.processReady()
+        let refusals = runtime.takeOutputs().compactMap { output -> UInt64? in
+            guard case .answerForwarded(.refused, let requestID, _) = output else { return nil }
+            return requestID
+        }
+        #expect(refusals == [900, 900], "each copy received is refused once")
+    }
+
     @Test func aNewLeaderProposesItsLeaseExtensionBeforeAnyClientWrite() throws {
         var runtime = try Self.runtime(on: Self.leaderID, leader: Self.leaderID)
         runtime.write(Self.set, ticket: 1)
