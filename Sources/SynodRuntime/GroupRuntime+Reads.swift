@@ -99,13 +99,12 @@ extension GroupRuntime {
         outputs.append(.forward(.read(read.command), requestID: requestID, to: leader))
     }
 
-    /// Whether `read` waits for its connection's earlier writes to be answered before it goes
-    /// to a leader. The link to the leader keeps order, but a write and a later read of one
+    /// The connection whose unanswered writes `read` waits behind before it goes to a leader,
+    /// or nil. The link to the leader keeps order, but a write and a later read of one
     /// connection need not reach the same leader in that order: the write's frame may be lost
     /// with a broken connection and the write sent again, after a leader change, behind the
     /// read. So a forwarded read leaves only once the writes before it are answered (applied,
     /// or known not to be); runs of writes and runs of reads still pipeline.
-    /// The connection whose unanswered writes `read` waits behind, or nil.
     func writesAhead(of read: ForwardedRead) -> UInt64? {
         guard settings.plantedBug != .forwardReadsPastWrites, case .connection(let origin)? = read.order,
             unansweredWrites[origin] != nil
