@@ -21,7 +21,7 @@ extension NodeDriver {
         while more {
             more = false
             for group in groups {
-                let outputs = runtimes[group]!.takeOutputs()
+                let outputs = runtimes[group].takeOutputs()
                 guard !outputs.isEmpty else { continue }
                 more = true
                 carryOut(outputs, of: group)
@@ -67,7 +67,7 @@ extension NodeDriver {
     /// The log failed: it is shared, so every group stops (a failed write or fsync is never
     /// retried).
     func storageFailed(_ reason: String) {
-        for group in groups { runtimes[group]!.stop(because: reason) }
+        for group in groups { runtimes[group].stop(because: reason) }
     }
 
     /// What a group asks of the shared log.
@@ -97,7 +97,7 @@ extension NodeDriver {
             // was written, is adopted and its marker written then.
             guard !self.stopped else { return }
             switch result {
-            case .success(let snapshot): self.runtimes[group]!.snapshotWritten(snapshot)
+            case .success(let snapshot): self.runtimes[group].snapshotWritten(snapshot)
             case .failure(let error): self.storageFailed("writing the snapshot at \(job.index): \(error)")
             }
             self.snapshotBeingWritten = false
@@ -148,7 +148,7 @@ extension NodeDriver {
         guard let pending else {
             // Nothing was left to write: durable already.
             return loop.execute {
-                for group in groups { self.runtimes[group]!.persisted() }
+                for group in groups { self.runtimes[group].persisted() }
                 self.carryOutOutputs()
             }
         }
@@ -188,7 +188,7 @@ extension NodeDriver {
         let waiting = writesAwaitingSync
         writesAwaitingSync = []
         for (group, write) in waiting { self.write(write, of: group) }
-        for group in synced { runtimes[group]!.persisted() }
+        for group in synced { runtimes[group].persisted() }
         carryOutOutputs()
         recordProgress()
         if syncInProgress == nil {
@@ -211,16 +211,18 @@ extension NodeDriver {
     /// counters of every group, the term and commit index of the keyspace group.
     func recordProgress() {
         for group in groups {
-            let runtime = runtimes[group]!
-            let applied = runtime.statistics.entriesApplied
+            let statistics = runtimes[group].statistics
+            let isLeader = runtimes[group].isLeader
             let reported = reportedStatistics[group]?.entriesApplied ?? 0
-            if applied > reported { metrics.entriesApplied.increment(by: Int64(applied - reported)) }
-            reportedStatistics[group] = runtime.statistics
-            if runtime.isLeader && !ledLastRound.contains(group) { metrics.electionsWon.increment() }
-            if runtime.isLeader { ledLastRound.insert(group) } else { ledLastRound.remove(group) }
+            if statistics.entriesApplied > reported {
+                metrics.entriesApplied.increment(by: Int64(statistics.entriesApplied - reported))
+            }
+            reportedStatistics[group] = statistics
+            if isLeader && !ledLastRound.contains(group) { metrics.electionsWon.increment() }
+            if isLeader { ledLastRound.insert(group) } else { ledLastRound.remove(group) }
         }
-        metrics.term.record(Int64(replica.hardState.term.rawValue))
-        metrics.commitIndex.record(Int64(replica.commitIndex.rawValue))
+        metrics.term.record(Int64(runtimes[Self.keyspaceGroup].replica.hardState.term.rawValue))
+        metrics.commitIndex.record(Int64(runtimes[Self.keyspaceGroup].replica.commitIndex.rawValue))
     }
 
     /// The frame that answers a follower's request; a result too large for a frame becomes an

@@ -30,7 +30,7 @@ final class NodeDriver: @unchecked Sendable {
     let loop: EventLoop
     let configuration: NodeConfiguration
     /// The runtime of each group this node hosts.
-    var runtimes: [GroupID: Runtime] = [:]
+    var runtimes = HostedGroups<Runtime>()
     /// The hosted groups in a fixed order, so every round visits them alike.
     let groups: [GroupID]
     var storage: DurableStorage<POSIXFileSystem>
@@ -118,16 +118,19 @@ final class NodeDriver: @unchecked Sendable {
                 // Request ids go into log entries, so they must not repeat across nodes or
                 // restarts: a random start in 2^62 makes a collision within the requests waiting
                 // negligible; the session is random for the same reason.
-                runtimes[group] = try Runtime(
-                    group: group,
-                    settings: configuration.groupSettings,
-                    replica: try RaftReplica(configuration: raftConfiguration, state: state),
-                    snapshot: state.snapshot,
-                    observer: NodeObserver(watches: watches, tracking: tracking, pubsub: pubsub),
-                    session: UInt64.random(in: 1...UInt64.max),
-                    firstRequestID: UInt64.random(in: 1...(1 << 62)),
-                    randomSeed: UInt64.random(in: 0...UInt64.max),
-                    clock: { Self.now() }
+                runtimes.add(
+                    try Runtime(
+                        group: group,
+                        settings: configuration.groupSettings,
+                        replica: try RaftReplica(configuration: raftConfiguration, state: state),
+                        snapshot: state.snapshot,
+                        observer: NodeObserver(watches: watches, tracking: tracking, pubsub: pubsub),
+                        session: UInt64.random(in: 1...UInt64.max),
+                        firstRequestID: UInt64.random(in: 1...(1 << 62)),
+                        randomSeed: UInt64.random(in: 0...UInt64.max),
+                        clock: { Self.now() }
+                    ),
+                    for: group
                 )
             } catch let failure as RuntimeFailure {
                 throw SynodNodeService.Failure(
@@ -139,16 +142,16 @@ final class NodeDriver: @unchecked Sendable {
     }
 
     /// The keyspace group's runtime, which INFO, CLUSTER and the status report describe.
-    var runtime: Runtime { runtimes[Self.keyspaceGroup]! }
-    var replica: RaftReplica { runtime.replica }
-    var store: KeyValueStore { runtime.store }
-    var isLeader: Bool { runtime.isLeader }
+    var runtime: Runtime { _read { yield runtimes[Self.keyspaceGroup] } }
+    var replica: RaftReplica { _read { yield runtimes[Self.keyspaceGroup].replica } }
+    var store: KeyValueStore { _read { yield runtimes[Self.keyspaceGroup].store } }
+    var isLeader: Bool { runtimes[Self.keyspaceGroup].isLeader }
 
     /// Which applied changes are published as keyspace notifications (CONFIG SET
     /// notify-keyspace-events on this node).
     var keyspaceEvents: KeyspaceEvents {
         get { runtime.observer.keyspaceEvents }
-        set { for group in groups { runtimes[group]!.observer.keyspaceEvents = newValue } }
+        set { for group in groups { runtimes[group].observer.keyspaceEvents = newValue } }
     }
 
     /// The clock the runtime reads: wall-clock Unix milliseconds that follow the monotonic
@@ -185,7 +188,7 @@ final class NodeDriver: @unchecked Sendable {
         let ticks = max(0, min(elapsed / interval, Int64(4 * configuration.electionTimeoutTicks)))
         guard ticks > 0 else { return }
         lastTickTime = now
-        for group in groups { runtimes[group]!.tick(Int(ticks)) }
+        for group in groups { runtimes[group].tick(Int(ticks)) }
         processReady()
     }
 
@@ -194,17 +197,19 @@ final class NodeDriver: @unchecked Sendable {
         guard !stopped else { return }
         switch frame {
         case .message(let group, let message):
-            guard let dropped = runtimes[group]?.replica.droppedMessageCount, message.to == configuration.nodeID else {
+            guard runtimes.hosts(group), message.to == configuration.nodeID else {
                 return metrics.droppedPeerMessages.increment()
             }
-            runtimes[group]!.step(message)
-            let replica = runtimes[group]!.replica
-            if replica.droppedMessageCount != dropped, let reason = replica.droppedMessages.lastReason {
+            let dropped = runtimes[group].replica.droppedMessageCount
+            runtimes[group].step(message)
+            if runtimes[group].replica.droppedMessageCount != dropped,
+                let reason = runtimes[group].replica.droppedMessages.lastReason
+            {
                 metrics.droppedPeerMessages.increment()
                 metrics.droppedRaftMessages(reason).increment()
             }
         case .forwardedRequest(let group, let from, let requestID, let request):
-            guard runtimes[group] != nil, from != configuration.nodeID, configuration.initialCluster[from] != nil else {
+            guard runtimes.hosts(group), from != configuration.nodeID, configuration.initialCluster[from] != nil else {
                 return metrics.droppedPeerMessages.increment()
             }
             if let refusal = request.refusal {
@@ -219,10 +224,10 @@ final class NodeDriver: @unchecked Sendable {
                     from
                 )
             }
-            runtimes[group]!.serveForwarded(request, from: from, requestID: requestID)
+            runtimes[group].serveForwarded(request, from: from, requestID: requestID)
         case .forwardedResult(let group, let from, let requestID, let outcome):
-            guard runtimes[group] != nil else { return metrics.droppedPeerMessages.increment() }
-            runtimes[group]!.receiveOutcome(outcome, from: from, requestID: requestID)
+            guard runtimes.hosts(group) else { return metrics.droppedPeerMessages.increment() }
+            runtimes[group].receiveOutcome(outcome, from: from, requestID: requestID)
         case .published(let channel, let message):
             pubsub.publish(channel, message)
             return
@@ -242,10 +247,10 @@ final class NodeDriver: @unchecked Sendable {
         group: GroupID = NodeDriver.keyspaceGroup
     ) {
         precondition(loop.inEventLoop, "driver state is confined to its loop")
-        guard !stopped, runtimes[group] != nil else {
+        guard !stopped, runtimes.hosts(group) else {
             return promise.succeed(.error(stopped ? "ERR node stopping" : "ERR no group \(group.rawValue) here"))
         }
-        runtimes[group]!.write(command, origin: origin, ticket: waitFor(promise))
+        runtimes[group].write(command, origin: origin, ticket: waitFor(promise))
         carryOutOutputs()
         queueReadyProcessing()
     }
@@ -259,10 +264,10 @@ final class NodeDriver: @unchecked Sendable {
         group: GroupID = NodeDriver.keyspaceGroup
     ) {
         precondition(loop.inEventLoop, "driver state is confined to its loop")
-        guard !stopped, runtimes[group] != nil else {
+        guard !stopped, runtimes.hosts(group) else {
             return promise.succeed(.error(stopped ? "ERR node stopping" : "ERR no group \(group.rawValue) here"))
         }
-        runtimes[group]!.read(command, origin: origin, ticket: waitFor(promise))
+        runtimes[group].read(command, origin: origin, ticket: waitFor(promise))
         carryOutOutputs()
         queueReadyProcessing()
     }
@@ -271,7 +276,7 @@ final class NodeDriver: @unchecked Sendable {
     /// without asking the leader (it may miss the newest writes).
     func serveLocally(_ command: ReadCommand) -> KeyValueResult {
         precondition(loop.inEventLoop, "driver state is confined to its loop")
-        return stopped ? .error("ERR node stopping") : runtimes[Self.keyspaceGroup]!.serveLocally(command)
+        return stopped ? .error("ERR node stopping") : runtimes[Self.keyspaceGroup].serveLocally(command)
     }
 
     /// PUBLISH: to this node's subscribers, and to every peer for theirs (as Redis Cluster
@@ -303,7 +308,7 @@ final class NodeDriver: @unchecked Sendable {
 
     func processReady() {
         guard !stopped else { return }
-        for group in groups { runtimes[group]!.processReady() }
+        for group in groups { runtimes[group].processReady() }
         carryOutOutputs()
         recordProgress()
     }

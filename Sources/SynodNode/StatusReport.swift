@@ -67,7 +67,7 @@ struct StatusReport: Encodable {
     init(_ driver: NodeDriver) {
         self.nodeID = driver.configuration.nodeID.rawValue
         self.groups = driver.groups.map { id in
-            let runtime = driver.runtimes[id]!
+            let runtime = driver.runtimes[id]
             let replica = runtime.replica
             let peers = replica.membership.members.filter { $0 != driver.configuration.nodeID }.map { peer in
                 Peer(id: peer.rawValue, matchIndex: replica.matchIndex(of: peer)?.rawValue)

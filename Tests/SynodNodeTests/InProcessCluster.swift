@@ -115,7 +115,7 @@ final class InProcessCluster: Sendable {
     /// The node that leads `group`, if exactly one node believes it does.
     func leader(excluding excluded: Set<NodeID> = [], group: GroupID = NodeDriver.keyspaceGroup) throws -> NodeID? {
         try onLoop { drivers in
-            let leaders = drivers.filter { !excluded.contains($0.key) && $0.value.runtimes[group]!.isLeader }.map(\.key)
+            let leaders = drivers.filter { !excluded.contains($0.key) && $0.value.runtimes[group].isLeader }.map(\.key)
             return leaders.count == 1 ? leaders[0] : nil
         }
     }

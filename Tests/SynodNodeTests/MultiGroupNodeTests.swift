@@ -38,7 +38,7 @@ struct MultiGroupNodeTests {
         let logged = try cluster.onLoop { drivers in
             drivers.values.map { driver in
                 driver.groups.map { group -> [UInt8] in
-                    let last = driver.runtimes[group]!.replica.lastIndex
+                    let last = driver.runtimes[group].replica.lastIndex
                     let entries = (try? driver.storage.entries(of: group, in: LogIndex(1)...last)) ?? []
                     return entries.compactMap { entry -> [UInt8]? in
                         guard case .command(let bytes) = entry.payload,
