@@ -15,20 +15,30 @@ struct GroupRuntimeTests {
     static let followerID = NodeID(2)
 
     static func runtime(on node: NodeID, leader: NodeID?, snapshotIndex: UInt64 = 0) throws -> Runtime {
-        var replica = ScriptedReplica(id: node, leader: leader)
-        replica.commitIndex = LogIndex(snapshotIndex)
-        replica.lastIndex = LogIndex(snapshotIndex)
-        replica.snapshotIndex = LogIndex(snapshotIndex)
         var store = KeyValueStore()
         for index in stride(from: UInt64(1), through: snapshotIndex, by: 1) { store.skip(index: index) }
         var settings = GroupSettings(nodeID: node)
         settings.peerAddresses = [leaderID: "127.0.0.1:7101"]
+        return try runtime(on: node, leader: leader, settings: settings, snapshotOf: store)
+    }
+
+    /// A runtime started from a snapshot of `store` at its applied index.
+    static func runtime(
+        on node: NodeID,
+        leader: NodeID?,
+        settings: GroupSettings,
+        snapshotOf store: KeyValueStore
+    ) throws -> Runtime {
+        var replica = ScriptedReplica(id: node, leader: leader)
+        replica.commitIndex = LogIndex(store.appliedIndex)
+        replica.lastIndex = LogIndex(store.appliedIndex)
+        replica.snapshotIndex = LogIndex(store.appliedIndex)
         return try Runtime(
             group: GroupID(1),
             settings: settings,
             replica: replica,
             snapshot: Snapshot(
-                index: LogIndex(snapshotIndex),
+                index: LogIndex(store.appliedIndex),
                 term: Term(1),
                 membership: replica.membership,
                 data: store.snapshotBytes
@@ -294,34 +304,15 @@ struct GroupRuntimeTests {
         return runtime.takeOutputs().contains { if case .compact = $0 { true } else { false } }
     }
 
-    /// A follower whose snapshot at index 1 holds one key with a value of `valueBytes` bytes.
+    /// A follower whose snapshot at index 1 holds one key with a value of `stateValueBytes` bytes.
     static func runtime(snapshotLogBytesMin: Int, stateValueBytes: Int) throws -> Runtime {
-        var replica = ScriptedReplica(id: Self.followerID, leader: Self.leaderID)
-        replica.commitIndex = LogIndex(1)
-        replica.lastIndex = LogIndex(1)
-        replica.snapshotIndex = LogIndex(1)
         var store = KeyValueStore()
         let first = Self.setEntry(at: LogIndex(1), key: "state", valueBytes: stateValueBytes)
         guard case .command(let bytes) = first.payload else { fatalError("a command entry") }
         _ = store.applyReporting(try KeyValueEntry(decoding: bytes), at: 1)
         var settings = GroupSettings(nodeID: Self.followerID)
         settings.snapshotLogBytesMin = snapshotLogBytesMin
-        return try Runtime(
-            group: GroupID(1),
-            settings: settings,
-            replica: replica,
-            snapshot: Snapshot(
-                index: LogIndex(1),
-                term: Term(1),
-                membership: replica.membership,
-                data: store.snapshotBytes
-            ),
-            observer: NoObserver(),
-            session: 77,
-            firstRequestID: 1_000,
-            randomSeed: 1,
-            clock: { GroupTime(wallMilliseconds: 1_700_000_000_000, monotonicMilliseconds: 0) }
-        )
+        return try runtime(on: Self.followerID, leader: Self.leaderID, settings: settings, snapshotOf: store)
     }
 
     @Test func aSnapshotIsTakenOnceTheLogSinceTheLastOneHoldsEnoughBytes() throws {
