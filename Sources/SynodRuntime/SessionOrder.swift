@@ -27,8 +27,6 @@ struct SessionOrder {
     /// are no more of those than unapplied entries in the log.
     static let keysKeptMin = 1_024
 
-    var count: Int { lastProposed.count }
-
     /// A write of `key` was proposed at `index`.
     mutating func proposed(_ index: LogIndex, by key: Key?, applied: LogIndex) {
         guard let key else { return }

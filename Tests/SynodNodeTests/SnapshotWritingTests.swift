@@ -33,6 +33,8 @@ struct SnapshotWritingTests {
             }
             for write in writes { #expect(try await write.get() == .ok) }
         }
+        // A failed look counts as "not yet" (the wait then fails), and a directory that cannot
+        // be listed as holding no snapshot (the expectation fails).
         let compacted = await waitUntil {
             let indexes = (try? cluster.onLoop { drivers in drivers.values.map { $0.replica.snapshotIndex.rawValue } })
             return indexes?.allSatisfy { $0 > 0 } ?? false
