@@ -2,10 +2,13 @@ import SynodConsensus
 import SynodCore
 
 extension RaftReplica {
-    /// True while this replica hears from a leader recently enough that, with check-quorum,
-    /// it refuses to help depose it.
+    /// True while this replica hears from a leader recently enough that it refuses to help
+    /// depose it (leader stickiness, Raft thesis §4.2.3), with or without check-quorum.
+    /// Without it a member removed before it learned so campaigns at ever higher terms, and a
+    /// member that lags behind the removal (so still counts it a voter) takes each term and
+    /// hands it to the leader, deposing it again and again (scenario 19).
     var isInLeaderLease: Bool {
-        guard settings.checkQuorum, leader != nil else { return false }
+        guard leader != nil else { return false }
         return electionElapsedTicks < settings.electionTimeoutTicks
     }
 

@@ -19,6 +19,8 @@ struct ScenarioCluster {
     /// Pairs that cannot talk, in either direction unless added one-way.
     var cutLinks: Set<Link> = []
     var output: [String] = []
+    /// Drop reasons a scenario expects of correct replicas (`allow-drops`).
+    var allowedDrops: Set<String> = []
     var restartCount: UInt64 = 0
 
     struct Link: Hashable {
