@@ -238,7 +238,7 @@ extension KeyValueStore {
             if let lease = record.lease { leases[lease]?.keys.insert(key) }
         }
         records[key] = record
-        if record.expiresAtMilliseconds != nil { keysWithExpiry.insert(key) } else { keysWithExpiry.remove(key) }
+        keysWithExpiry[key] = record.expiresAtMilliseconds
         change.happened = true
         change.keyChanges.append(KeyChange(key: key, value: record.value, event: change.keyEvent))
     }
@@ -247,7 +247,7 @@ extension KeyValueStore {
     mutating func remove(_ key: [UInt8], change: inout Change) -> Bool {
         guard let record = records.removeValue(forKey: key) else { return false }
         datasetBytes -= Self.footprint(key: key, record: record)
-        keysWithExpiry.remove(key)
+        keysWithExpiry.removeValue(forKey: key)
         if let lease = record.lease { leases[lease]?.keys.remove(key) }
         change.happened = true
         let expired = record.expiresAtMilliseconds.map { $0 <= clockMilliseconds } ?? false

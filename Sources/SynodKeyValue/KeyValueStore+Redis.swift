@@ -358,11 +358,7 @@ extension KeyValueStore {
         case "scan":
             return scan(arguments, at: now)
         case "randomkey":
-            let keys = liveKeys(at: now)
-            guard !keys.isEmpty else { return .null }
-            let index = randomIndex(keys.count)
-            precondition(keys.indices.contains(index), "randomIndex(\(keys.count)) gave \(index)")
-            return .value(keys[index])
+            return randomLiveKey(at: now, randomIndex: randomIndex).map { .value($0) } ?? .null
         case "object":
             guard Self.uppercased(argument(0)) == "ENCODING", arguments.count == 2 else {
                 return .error(
@@ -423,12 +419,29 @@ extension KeyValueStore {
         return record.value.count <= 44 ? "embstr" : "raw"
     }
 
+    /// A key that exists at `now`, chosen as `KeyBuckets.randomEntry` chooses; when a hundred
+    /// choices all find expired keys (as Redis, it keeps trying), the first live key of a walk.
+    func randomLiveKey(at now: Int64, randomIndex: (Int) -> Int) -> [UInt8]? {
+        for _ in 0..<100 {
+            guard let (key, _) = records.randomEntry(randomIndex: randomIndex) else { return nil }
+            if record(of: key, at: now) != nil { return key }
+        }
+        var position: UInt64? = 0
+        while let start = position {
+            let (live, next) = records.walk(from: start, visits: 1) { key, _ in record(of: key, at: now) != nil }
+            if let first = live.first { return first.key }
+            position = next
+        }
+        return nil
+    }
+
     func liveKeys(at now: Int64) -> [[UInt8]] {
         records.keys.filter { record(of: $0, at: now) != nil }.sorted { $0.lexicographicallyPrecedes($1) }
     }
 
     /// SCAN cursor [MATCH pattern] [COUNT count] [TYPE type]: the cursor is a position in the
-    /// order of the keys' stable hashes, so a key present for the whole scan is returned.
+    /// order of the keys' stable hashes (`KeyBuckets.walk`), so a key present for the whole
+    /// scan is returned, and each call costs the buckets it visits.
     func scan(_ arguments: [[UInt8]], at now: Int64) -> KeyValueResult {
         guard let cursor = arguments.first.flatMap({ UInt64(String(decoding: $0, as: UTF8.self)) }) else {
             return .error("ERR invalid cursor")
@@ -450,17 +463,13 @@ extension KeyValueStore {
             }
             index += 2
         }
-        let ordered = records.keys.map { (StableHash.xxh64($0) >> 1, $0) }.filter { $0.0 >= cursor }
-            .sorted { $0.0 != $1.0 ? $0.0 < $1.0 : $0.1.lexicographicallyPrecedes($1.1) }
-        let page = ordered.prefix(count)
-        let next = page.count < ordered.count ? ordered[page.count].0 : 0
-        let keys = page.map(\.1).filter { key in
-            guard let live = record(of: key, at: now) else { return false }
+        let (keys, next) = records.walk(from: cursor, visits: count) { key, record in
+            if let expiry = record.expiresAtMilliseconds, expiry <= max(now, clockMilliseconds) { return false }
             if let pattern, !Glob.matches(pattern, key) { return false }
-            if let type, type != (live.hash == nil ? "string" : "hash") { return false }
+            if let type, type != (record.hash == nil ? "string" : "hash") { return false }
             return true
         }
-        return .array([.value(Array(String(next).utf8)), .array(keys.map { .value($0) })])
+        return .array([.value(Array(String(next ?? 0).utf8)), .array(keys.map { .value($0.key) })])
     }
 
     /// HSCAN key cursor [MATCH pattern] [COUNT count] [NOVALUES]: small hashes whole, as Redis

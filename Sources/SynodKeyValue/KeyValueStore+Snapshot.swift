@@ -150,7 +150,7 @@ extension KeyValueStore {
             else {
                 throw .invalid("a duplicate or impossible record")
             }
-            if hasExpiry { keysWithExpiry.insert(key) }
+            if hasExpiry { keysWithExpiry.updateValue(expiry, forKey: key) }
         }
     }
 

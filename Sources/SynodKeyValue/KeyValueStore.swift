@@ -25,13 +25,14 @@ public struct KeyValueStore: Hashable, Sendable {
         public var lease: UInt64?
     }
 
-    /// Invariant: a key is in `keysWithExpiry` exactly when its record has an expiry.
+    /// Invariant: a key is in `keysWithExpiry` exactly when its record has an expiry, with
+    /// that expiry.
     ///
-    /// Both are persistent hash tries (`TreeDictionary`, `TreeSet`): a copy of the store is
-    /// O(1) and shares them until either side changes a key, and then only the path to that
-    /// key is copied. A snapshot freezes the store this way while the group goes on applying.
-    public internal(set) var records: TreeDictionary<[UInt8], Record> = [:]
-    var keysWithExpiry: TreeSet<[UInt8]> = []
+    /// Both are buckets of persistent hash tries (`KeyBuckets`): a copy of the store shares
+    /// every trie until either side changes a key, and then only the path to that key is
+    /// copied. A snapshot freezes the store this way while the group goes on applying.
+    public internal(set) var records = KeyBuckets<Record>()
+    var keysWithExpiry = KeyBuckets<Int64>()
     /// The revision of the newest change.
     /// Invariant: `revision <= appliedIndex` (an entry makes at most one revision).
     public internal(set) var revision: UInt64 = 0
@@ -91,11 +92,13 @@ public struct KeyValueStore: Hashable, Sendable {
     /// Keys stored, including expired ones not yet removed (as Redis's DBSIZE counts them).
     public var keyCount: Int { records.count }
 
-    /// Up to `limit` keys whose TTL has passed at `now`, in key order: what a leader proposes
-    /// to remove.
-    public func expiredKeys(at now: Int64, limit: Int) -> [[UInt8]] {
-        let expired = keysWithExpiry.filter { records[$0]!.expiresAtMilliseconds! <= now }
-        return Array(expired.sorted { $0.lexicographicallyPrecedes($1) }.prefix(max(0, limit)))
+    /// Keys whose TTL has passed at `now`, found walking the keys with a TTL from `position`
+    /// (see `KeyBuckets.walk`) until at least `visits` were looked at: what a leader proposes
+    /// to remove. Also where the next walk begins: nil after the last key, to start again at 0.
+    /// A key that expired is found within one pass of walks, and no walk looks at every key.
+    public func expiredKeys(at now: Int64, from position: UInt64, visits: Int) -> (keys: [[UInt8]], next: UInt64?) {
+        let (expired, next) = keysWithExpiry.walk(from: position, visits: visits) { _, expiry in expiry <= now }
+        return (expired.map(\.key), next)
     }
 
     // MARK: - Applying entries

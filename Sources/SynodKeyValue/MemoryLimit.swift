@@ -1,4 +1,5 @@
 import HashTreeCollections
+
 /// Redis's `maxmemory-policy`: what happens when the dataset is over `maxmemory`.
 public enum EvictionPolicy: String, Hashable, Sendable, CaseIterable {
     case noEviction = "noeviction"
@@ -75,7 +76,19 @@ extension KeyValueStore {
     /// Keys with a TTL (what volatile policies may evict), and their expiry.
     public func expiry(of key: [UInt8]) -> Int64? { records[key]?.expiresAtMilliseconds }
 
-    public var volatileKeys: TreeSet<[UInt8]> { keysWithExpiry }
+    /// How many keys have a TTL.
+    public var volatileKeyCount: Int { keysWithExpiry.count }
+
+    /// A stored key (expired or not), chosen as `KeyBuckets.randomEntry` chooses; nil when
+    /// there is none.
+    public func randomStoredKey(randomIndex: (Int) -> Int) -> [UInt8]? {
+        records.randomEntry(randomIndex: randomIndex)?.key
+    }
+
+    /// A key with a TTL, chosen as `KeyBuckets.randomEntry` chooses; nil when there is none.
+    public func randomVolatileKey(randomIndex: (Int) -> Int) -> [UInt8]? {
+        keysWithExpiry.randomEntry(randomIndex: randomIndex)?.key
+    }
 
     /// The bytes `key` takes, 0 if absent.
     public func footprint(of key: [UInt8]) -> Int {

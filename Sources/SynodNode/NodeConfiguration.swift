@@ -46,8 +46,8 @@ public struct NodeConfiguration: Sendable {
     /// is bounded by it (`GroupSettings.snapshotLogPercentOfState`).
     public var snapshotLogPercentOfState = 50
     public var snapshotLogBytesMin = 16 << 20
-    /// The most expired keys the leader removes per round.
-    public var expiredKeysPerRoundMax = 64
+    /// Keys with a TTL the leader checks for expiry per tick (`GroupSettings`).
+    public var expiryChecksPerRound = 2_048
     /// Open client connections at most (Redis `maxclients`).
     public var clientConnectionsMax = 10_000
     /// Unsent reply bytes one client may hold before it is disconnected (Redis's

@@ -321,7 +321,7 @@ extension NodeConfiguration {
         settings.peerAddresses = initialCluster.mapValues(\.description)
         settings.writeWaitMilliseconds = writeWait.nanoseconds / 1_000_000
         settings.writeWaitMaxMilliseconds = writeWaitMax.nanoseconds / 1_000_000
-        settings.expiredKeysPerRoundMax = expiredKeysPerRoundMax
+        settings.expiryChecksPerRound = expiryChecksPerRound
         settings.snapshotLogPercentOfState = snapshotLogPercentOfState
         settings.snapshotLogBytesMin = snapshotLogBytesMin
         return settings

@@ -7,6 +7,10 @@ import SynodKeyValue
 /// the worst; the choice travels in an `evict` entry, so every replica removes the same keys.
 /// Times are the runtime's monotonic milliseconds. After a failover the new leader knows
 /// writes only.
+///
+/// Use is kept only while the policy is LRU or LFU, the policies that read it: a store under
+/// any other policy (the default, noeviction, among them) pays nothing per key. A key not
+/// used since its policy began counts as used longest ago, and least often.
 public struct EvictionTracker: Sendable {
     struct Use: Sendable {
         var lastAccessMilliseconds: Int64
@@ -17,30 +21,44 @@ public struct EvictionTracker: Sendable {
     static let samples = 5
     /// Keys removed per `evict` entry at most.
     static let keysPerEntryMax = 512
-    private var keys: [[UInt8]] = []
-    private var positions: [[UInt8]: Int] = [:]
-    private var uses: [[UInt8]: Use] = [:]
+    private(set) var uses: [[UInt8]: Use] = [:]
 
-    mutating func applied(_ changes: [KeyChange], at now: Int64, random: inout SeededGenerator) {
+    /// Whether `policy` chooses by use, so use must be kept.
+    static func keepsUse(_ policy: EvictionPolicy) -> Bool {
+        switch policy {
+        case .allKeysLRU, .volatileLRU, .allKeysLFU, .volatileLFU: true
+        case .noEviction, .allKeysRandom, .volatileRandom, .volatileTTL: false
+        }
+    }
+
+    /// The keys an applied entry changed, in `store` as it is after the entry.
+    mutating func applied(
+        _ changes: [KeyChange],
+        in store: KeyValueStore,
+        at now: Int64,
+        random: inout SeededGenerator
+    ) {
+        guard Self.keepsUse(store.memoryLimit.policy) else {
+            if !uses.isEmpty { uses = [:] }
+            return
+        }
         for change in changes {
             // A removal has no value; a write (of a string or a hash) has one.
-            if change.value == nil { forget(change.key) } else { touch(change.key, at: now, random: &random) }
+            if change.value == nil { uses[change.key] = nil } else { touch(change.key, at: now, random: &random) }
         }
     }
 
     /// A read of these keys on this node.
-    mutating func read(_ keys: [[UInt8]], at now: Int64, random: inout SeededGenerator) {
-        for key in keys where positions[key] != nil { touch(key, at: now, random: &random) }
+    mutating func read(_ keys: [[UInt8]], in store: KeyValueStore, at now: Int64, random: inout SeededGenerator) {
+        guard Self.keepsUse(store.memoryLimit.policy) else { return }
+        for key in keys where store.records[key] != nil { touch(key, at: now, random: &random) }
     }
 
     private mutating func touch(_ key: [UInt8], at now: Int64, random: inout SeededGenerator) {
-        if positions[key] == nil {
-            positions[key] = keys.count
-            keys.append(key)
+        guard var use = uses[key] else {
             uses[key] = Use(lastAccessMilliseconds: now, counter: 5)  // Redis's LFU_INIT_VAL
             return
         }
-        var use = uses[key]!
         use.counter = Self.decayed(use, now: now)
         // Redis's logarithmic increment with lfu-log-factor 10.
         if use.counter < 255 {
@@ -57,38 +75,33 @@ public struct EvictionTracker: Sendable {
         return UInt8(max(0, Int64(use.counter) - minutes))
     }
 
-    private mutating func forget(_ key: [UInt8]) {
-        guard let position = positions.removeValue(forKey: key) else { return }
-        uses[key] = nil
-        let last = keys.removeLast()
-        if position < keys.count {
-            keys[position] = last
-            positions[last] = position
-        }
-    }
-
     /// Keys whose removal brings the store under its limit, chosen by its policy.
     func victims(in store: KeyValueStore, at now: Int64, random: inout SeededGenerator) -> [[UInt8]] {
         let policy = store.memoryLimit.policy
         var toFree = store.bytesOverLimit
         var chosen: [[UInt8]] = []
         var taken: Set<[UInt8]> = []
-        let volatile = policy.volatileOnly ? Array(store.volatileKeys) : []
-        let pool = policy.volatileOnly ? volatile : keys
-        while toFree > 0, chosen.count < Self.keysPerEntryMax, taken.count < pool.count {
+        // Samples of the store's keys with a TTL for volatile policies, of all its keys for the
+        // others: never a copy or a walk of either.
+        let poolCount = policy.volatileOnly ? store.volatileKeyCount : store.keyCount
+        while toFree > 0, chosen.count < Self.keysPerEntryMax, taken.count < poolCount {
             var best: [UInt8]?
             for _ in 0..<Self.samples {
-                let candidate = pool[random.nextIndex(below: pool.count)]
-                guard !taken.contains(candidate), store.footprint(of: candidate) > 0 else { continue }
+                let sampled =
+                    policy.volatileOnly
+                    ? store.randomVolatileKey(randomIndex: { random.nextIndex(below: $0) })
+                    : store.randomStoredKey(randomIndex: { random.nextIndex(below: $0) })
+                guard let candidate = sampled, !taken.contains(candidate), store.footprint(of: candidate) > 0 else {
+                    continue
+                }
                 guard let current = best else {
                     best = candidate
                     continue
                 }
                 if worse(candidate, than: current, policy: policy, store: store, now: now) { best = candidate }
             }
-            guard let victim = best ?? pool.first(where: { !taken.contains($0) && store.footprint(of: $0) > 0 }) else {
-                break
-            }
+            // Every sample was taken already: the next `evict` entry goes on.
+            guard let victim = best else { break }
             taken.insert(victim)
             chosen.append(victim)
             toFree -= store.footprint(of: victim)

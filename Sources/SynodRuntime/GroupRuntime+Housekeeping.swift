@@ -41,14 +41,25 @@ extension GroupRuntime {
         if (try? replica.propose(entry.encoded)) != nil { sweepProposedAt = replica.lastIndex }
     }
 
-    /// The leader proposes removing keys whose TTL has passed by its clock; the entry's own
-    /// time decides on every replica.
+    /// The leader proposes removing keys whose TTL has passed by its clock, found by a walk
+    /// that checks a bounded number of keys per tick (Redis samples instead); the entry's own
+    /// time decides on every replica. One entry at a time, so no key is proposed twice.
     mutating func proposeExpiredKeyRemoval() {
+        if let proposed = expiryRemovalProposedAt, proposed.rawValue > store.appliedIndex { return }
         let time = now().wallMilliseconds
-        let expired = store.expiredKeys(at: time, limit: settings.expiredKeysPerRoundMax)
-        guard !expired.isEmpty else { return }
+        let (expired, next) = store.expiredKeys(
+            at: time,
+            from: expiryWalkPosition,
+            visits: settings.expiryChecksPerRound
+        )
+        guard !expired.isEmpty else {
+            expiryWalkPosition = next ?? 0
+            return
+        }
         let entry = KeyValueEntry(requestID: 0, timeMilliseconds: time, command: .removeExpired(keys: expired))
-        _ = try? replica.propose(entry.encoded)
+        guard (try? replica.propose(entry.encoded)) != nil else { return }
+        expiryRemovalProposedAt = replica.lastIndex
+        expiryWalkPosition = next ?? 0
     }
 
     /// Over maxmemory, the leader proposes removing keys chosen by the policy (one entry at a

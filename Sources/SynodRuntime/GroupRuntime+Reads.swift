@@ -187,10 +187,10 @@ extension GroupRuntime {
     mutating func serve(_ command: ReadCommand) -> KeyValueResult {
         let time = now()
         switch command {
-        case .get(let key): evictions.read([key], at: time.monotonicMilliseconds, random: &random)
-        case .multiGet(let keys): evictions.read(keys, at: time.monotonicMilliseconds, random: &random)
+        case .get(let key): evictions.read([key], in: store, at: time.monotonicMilliseconds, random: &random)
+        case .multiGet(let keys): evictions.read(keys, in: store, at: time.monotonicMilliseconds, random: &random)
         case .redis(let words) where words.count > 1:
-            evictions.read([words[1]], at: time.monotonicMilliseconds, random: &random)
+            evictions.read([words[1]], in: store, at: time.monotonicMilliseconds, random: &random)
         default: break
         }
         return store.read(command, at: time.wallMilliseconds, randomIndex: { random.nextIndex(below: $0) })

@@ -102,7 +102,7 @@ extension GroupRuntime {
             }
             for event in applied.events { settle(event) }
             if !applied.keyChanges.isEmpty {
-                evictions.applied(applied.keyChanges, at: now().monotonicMilliseconds, random: &random)
+                evictions.applied(applied.keyChanges, in: store, at: now().monotonicMilliseconds, random: &random)
             }
             observer.applied(entry, decoded, applied, store: store)
         } else {

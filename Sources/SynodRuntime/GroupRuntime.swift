@@ -47,6 +47,10 @@ public struct GroupRuntime<Replica: ConsensusReplica, Observer: GroupObserver> {
     var sweepProposedAt: LogIndex?
     /// The index of the last `evict` entry this leader proposed, while not yet applied.
     var evictionProposedAt: LogIndex?
+    /// Where the leader's walk for expired keys goes on (`KeyValueStore.expiredKeys`).
+    var expiryWalkPosition: UInt64 = 0
+    /// The index of the last `removeExpired` entry this leader proposed, while not yet applied.
+    var expiryRemovalProposedAt: LogIndex?
     /// The bytes of the entries applied since the last snapshot (`compactIfDue`).
     var logBytesSinceSnapshot = 0
     /// The index of the snapshot the shell is writing (`takeSnapshot`), until it is written.

@@ -156,7 +156,7 @@ struct KeyValueStoreTests {
         _ = driver.apply(set("soon", "1", .always, .afterMilliseconds(10)), at: 0)
         _ = driver.apply(set("later", "1", .always, .afterMilliseconds(1_000)), at: 0)
         _ = driver.apply(set("never", "1"), at: 0)
-        #expect(driver.store.expiredKeys(at: 500, limit: 10) == [bytes("soon")])
+        #expect(driver.store.expiredKeys(at: 500, from: 0, visits: 10).keys == [bytes("soon")])
         // A leader proposed both, but only one has expired by the entry's time.
         #expect(
             driver.apply(.removeExpired(keys: [bytes("soon"), bytes("later"), bytes("never")]), at: 500) == .integer(1)
@@ -226,7 +226,7 @@ struct KeyValueStoreTests {
                         condition: .ifLater
                     )
                 case 5: .compareAndSet(key: key, expected: value, new: bytes("cas"), expiry: .none)
-                case 6: .removeExpired(keys: first.store.expiredKeys(at: time, limit: 3))
+                case 6: .removeExpired(keys: first.store.expiredKeys(at: time, from: 0, visits: 3).keys)
                 default: .persist(key: key)
                 }
             #expect(first.apply(command, at: time) == second.apply(command, at: time))
