@@ -199,7 +199,7 @@ extension CommandParser {
 /// lease its instance keeps alive, holding the address, a newline, and the metadata.
 public enum ServiceRegistry {
     public static func prefix(_ service: [UInt8]) -> [UInt8] {
-        Array("__service/".utf8) + service + [UInt8(ascii: "/")]
+        KeyValueStore.serviceRegistryRoot + service + [UInt8(ascii: "/")]
     }
 
     static func checkedName(_ name: [UInt8]) throws(CommandRejection) -> [UInt8] {

@@ -239,6 +239,7 @@ extension KeyValueStore {
         }
         records[key] = record
         keysWithExpiry[key] = record.expiresAtMilliseconds
+        if key.starts(with: Self.serviceRegistryRoot) { serviceKeys.insert(key) }
         change.happened = true
         change.keyChanges.append(KeyChange(key: key, value: record.value, event: change.keyEvent))
     }
@@ -248,6 +249,7 @@ extension KeyValueStore {
         guard let record = records.removeValue(forKey: key) else { return false }
         datasetBytes -= Self.footprint(key: key, record: record)
         keysWithExpiry.removeValue(forKey: key)
+        if key.starts(with: Self.serviceRegistryRoot) { serviceKeys.remove(key) }
         if let lease = record.lease { leases[lease]?.keys.remove(key) }
         change.happened = true
         let expired = record.expiresAtMilliseconds.map { $0 <= clockMilliseconds } ?? false

@@ -151,6 +151,7 @@ extension KeyValueStore {
                 throw .invalid("a duplicate or impossible record")
             }
             if hasExpiry { keysWithExpiry.updateValue(expiry, forKey: key) }
+            if key.starts(with: Self.serviceRegistryRoot) { serviceKeys.insert(key) }
         }
     }
 

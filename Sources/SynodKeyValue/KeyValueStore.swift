@@ -33,6 +33,9 @@ public struct KeyValueStore: Hashable, Sendable {
     /// copied. A snapshot freezes the store this way while the group goes on applying.
     public internal(set) var records = KeyBuckets<Record>()
     var keysWithExpiry = KeyBuckets<Int64>()
+    /// Invariant: the keys of `records` under `serviceRegistryRoot`, so that listing a
+    /// service looks at the registry's keys only, never at every key.
+    var serviceKeys: TreeSet<[UInt8]> = []
     /// The revision of the newest change.
     /// Invariant: `revision <= appliedIndex` (an entry makes at most one revision).
     public internal(set) var revision: UInt64 = 0
@@ -58,6 +61,9 @@ public struct KeyValueStore: Hashable, Sendable {
     public internal(set) var sessions = ClientSessions()
 
     public init() {}
+
+    /// Where the service registry keeps its instances: `__service/<service>/<instance>`.
+    public static let serviceRegistryRoot = Array("__service/".utf8)
 
     /// The largest applied index, revision or fencing token a restored snapshot may hold.
     /// Revisions, lease ids and tokens are answered as 64-bit signed integers; each entry

@@ -66,8 +66,8 @@ extension KeyValueStore {
         case .leaseTimeToLive(let id):
             return .integer(leaseRemainingMilliseconds(id, at: now))
         case .serviceInstances(let service):
-            let prefix = Array("__service/".utf8) + service + [UInt8(ascii: "/")]
-            let instances = records.keys.filter { $0.starts(with: prefix) && value(of: $0, at: now) != nil }
+            let prefix = Self.serviceRegistryRoot + service + [UInt8(ascii: "/")]
+            let instances = serviceKeys.filter { $0.starts(with: prefix) && value(of: $0, at: now) != nil }
                 .sorted { $0.lexicographicallyPrecedes($1) }
             return .array(
                 instances.map { key in
