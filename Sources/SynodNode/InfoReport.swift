@@ -59,7 +59,10 @@ enum InfoReport {
             case "replication":
                 lines += ["role:\(replica.role == .leader ? "master" : "slave")", "connected_slaves:0"]
             case "keyspace":
-                if driver.store.keyCount > 0 { lines.append("db0:keys=\(driver.store.keyCount),expires=0,avg_ttl=0") }
+                if driver.store.keyCount > 0 {
+                    let store = driver.store
+                    lines.append("db0:keys=\(store.keyCount),expires=\(store.volatileKeyCount),avg_ttl=0")
+                }
             default:
                 lines += [
                     "node_id:\(shared.configuration.nodeID.rawValue)",

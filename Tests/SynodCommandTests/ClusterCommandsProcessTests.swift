@@ -52,6 +52,14 @@ struct ClusterCommandsProcessTests {
         #expect(try Self.text(connection.command(["INFO", "cluster"]))?.contains("cluster_enabled:1") == true)
         let memory = try #require(Self.text(try connection.command(["INFO", "memory"])))
         #expect(memory.contains("used_memory:") && memory.contains("used_memory_rss:"), "\(memory)")
+        // INFO keyspace counts the keys with a TTL, as Redis's does. The leader has applied
+        // each write when it answers it.
+        let writer = try BlockingRESPConnection(port: leader.clientPort)
+        #expect(try writer.command(["FLUSHALL"]) == .simpleString("OK"))
+        #expect(try writer.command(["SET", "lasting", "1"]) == .simpleString("OK"))
+        #expect(try writer.command(["SET", "expiring", "1", "EX", "600"]) == .simpleString("OK"))
+        let keyspace = try #require(Self.text(try writer.command(["INFO", "keyspace"])))
+        #expect(keyspace.contains("db0:keys=2,expires=1,"), "\(keyspace)")
         #expect(
             try connection.command(["CLUSTER", "FROB"])
                 == .error("ERR unknown subcommand 'FROB'. Try CLUSTER HELP.")
