@@ -27,15 +27,20 @@ struct KeyBucketsTests {
         return (cursor, keys.compactMap { if case .value(let key) = $0 { key } else { nil } })
     }
 
-    @Test func scanReturnsEveryKeyPresentThroughoutWhileOthersComeAndGo() {
-        var driver = StoreDriver()
-        let kept = (0..<3_000).map { bytes("kept-\($0)") }
-        for key in kept {
+    /// Stores each key, without a TTL.
+    static func store(_ keys: [[UInt8]], in driver: inout StoreDriver) {
+        for key in keys {
             _ = driver.apply(
                 .set(key: key, value: [1], condition: .always, expiry: .none, returnPrevious: false),
                 at: 0
             )
         }
+    }
+
+    @Test func scanReturnsEveryKeyPresentThroughoutWhileOthersComeAndGo() {
+        var driver = StoreDriver()
+        let kept = (0..<3_000).map { bytes("kept-\($0)") }
+        Self.store(kept, in: &driver)
         var churn = 0
         var seen: Set<[UInt8]> = []
         var cursor: UInt64 = 0
@@ -71,12 +76,7 @@ struct KeyBucketsTests {
     @Test func scanFromAMadeUpCursorReturnsOnlyKeysAtOrAfterIt() {
         var driver = StoreDriver()
         let keys = (0..<500).map { bytes("k\($0)") }
-        for key in keys {
-            _ = driver.apply(
-                .set(key: key, value: [1], condition: .always, expiry: .none, returnPrevious: false),
-                at: 0
-            )
-        }
+        Self.store(keys, in: &driver)
         let middle = KeyBuckets<Int>.position(of: keys[250])
         let (_, returned) = Self.scan(driver.store, cursor: middle, count: 1)
         #expect(!returned.isEmpty)
@@ -121,12 +121,7 @@ struct KeyBucketsTests {
     @Test func randomKeyCanChooseEveryKey() {
         var driver = StoreDriver()
         let keys = (0..<20).map { bytes("k\($0)") }
-        for key in keys {
-            _ = driver.apply(
-                .set(key: key, value: [1], condition: .always, expiry: .none, returnPrevious: false),
-                at: 0
-            )
-        }
+        Self.store(keys, in: &driver)
         var random = SeededGenerator(seed: 11)
         var chosen: Set<KeyValueResult> = []
         for _ in 0..<2_000 {
