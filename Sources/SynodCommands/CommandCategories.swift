@@ -99,7 +99,7 @@ extension CommandParser {
             }
             return uses([key], .write)
         case "service.list", "service.watch":
-            return uses([ServiceRegistry.prefix(words[1])], .read, prefix: true)
+            return uses([KeyValueStore.serviceRegistryPrefix(of: words[1])], .read, prefix: true)
         default:
             return uses(keys(of: words), CommandRegistry.specs[aclName]?.access ?? .none)
         }

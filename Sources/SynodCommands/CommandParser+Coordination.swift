@@ -157,7 +157,7 @@ extension CommandParser {
         case "service.list":
             return .read(.serviceInstances(service: try ServiceRegistry.checkedName(arguments[0])))
         case "service.watch":
-            let prefix = ServiceRegistry.prefix(try ServiceRegistry.checkedName(arguments[0]))
+            let prefix = KeyValueStore.serviceRegistryPrefix(of: try ServiceRegistry.checkedName(arguments[0]))
             return .connection(.watch(key: prefix, isPrefix: true, from: try parseFrom(arguments.dropFirst())))
         default:
             return nil
@@ -195,13 +195,10 @@ extension CommandParser {
     }
 }
 
-/// Where the service registry keeps instances: `__service/<service>/<instance>`, each under the
-/// lease its instance keeps alive, holding the address, a newline, and the metadata.
+/// The service registry's names. Instances are keys under
+/// `KeyValueStore.serviceRegistryPrefix(of:)`, each under the lease its instance keeps alive,
+/// holding the address, a newline, and the metadata.
 public enum ServiceRegistry {
-    public static func prefix(_ service: [UInt8]) -> [UInt8] {
-        KeyValueStore.serviceRegistryRoot + service + [UInt8(ascii: "/")]
-    }
-
     static func checkedName(_ name: [UInt8]) throws(CommandRejection) -> [UInt8] {
         guard !name.isEmpty, !name.contains(UInt8(ascii: "/")), name.count <= 256 else {
             throw CommandRejection("ERR service and instance names are 1 to 256 bytes without '/'")
@@ -210,7 +207,7 @@ public enum ServiceRegistry {
     }
 
     static func key(service: [UInt8], instance: [UInt8]) throws(CommandRejection) -> [UInt8] {
-        prefix(try checkedName(service)) + (try checkedName(instance))
+        KeyValueStore.serviceRegistryPrefix(of: try checkedName(service)) + (try checkedName(instance))
     }
 
     static func value(address: [UInt8], metadata: [UInt8]) -> [UInt8] {

@@ -65,6 +65,11 @@ public struct KeyValueStore: Hashable, Sendable {
     /// Where the service registry keeps its instances: `__service/<service>/<instance>`.
     public static let serviceRegistryRoot = Array("__service/".utf8)
 
+    /// The prefix of the keys of `service`'s instances.
+    public static func serviceRegistryPrefix(of service: [UInt8]) -> [UInt8] {
+        serviceRegistryRoot + service + [UInt8(ascii: "/")]
+    }
+
     /// The largest applied index, revision or fencing token a restored snapshot may hold.
     /// Revisions, lease ids and tokens are answered as 64-bit signed integers; each entry
     /// raises them by at most the grants it makes, so from below 2^62 they cannot reach

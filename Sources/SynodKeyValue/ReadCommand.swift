@@ -66,7 +66,7 @@ extension KeyValueStore {
         case .leaseTimeToLive(let id):
             return .integer(leaseRemainingMilliseconds(id, at: now))
         case .serviceInstances(let service):
-            let prefix = Self.serviceRegistryRoot + service + [UInt8(ascii: "/")]
+            let prefix = Self.serviceRegistryPrefix(of: service)
             let instances = serviceKeys.filter { $0.starts(with: prefix) && value(of: $0, at: now) != nil }
                 .sorted { $0.lexicographicallyPrecedes($1) }
             return .array(

@@ -57,6 +57,8 @@ extension GroupRuntime {
             return
         }
         let entry = KeyValueEntry(requestID: 0, timeMilliseconds: time, command: .removeExpired(keys: expired))
+        // Refused while the leader is busy (flow control, a transfer) or no longer leads: the
+        // walk stays where it was and the same keys are found at the next tick.
         guard (try? replica.propose(entry.encoded)) != nil else { return }
         expiryRemovalProposedAt = replica.lastIndex
         expiryWalkPosition = next ?? 0
