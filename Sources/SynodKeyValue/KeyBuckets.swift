@@ -100,6 +100,19 @@ public struct KeyBuckets<Value: Hashable & Sendable>: Sendable {
         return (entries, bucket < Self.bucketCount ? Self.firstPosition(ofBucket: bucket) : nil)
     }
 
+    /// Calls `body` with every entry in walk order (bucket by bucket, each bucket's entries in
+    /// key order): the same order for equal contents in every process, at the cost of sorting
+    /// one bucket at a time, never every key.
+    func forEachInWalkOrder<Failure: Error>(
+        _ body: (_ key: [UInt8], _ value: Value) throws(Failure) -> Void
+    ) throws(Failure) {
+        for contents in buckets where !contents.isEmpty {
+            for entry in contents.sorted(by: { $0.key.lexicographicallyPrecedes($1.key) }) {
+                try body(entry.key, entry.value)
+            }
+        }
+    }
+
     /// A key chosen by `random`, or nil when there is none: a random non-empty bucket, then a
     /// random key of it in key order. Not uniform over keys (as Redis's choice is not), but
     /// every key can be chosen, and it costs one bucket, not a walk of every key.

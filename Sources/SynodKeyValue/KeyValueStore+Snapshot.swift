@@ -1,6 +1,6 @@
 import SynodCore
 
-/// The store as snapshot bytes: every field, keys in byte order, so equal stores give equal
+/// The store as snapshot bytes: every field, keys in walk order, so equal stores give equal
 /// bytes. Versions 1 (strings only), 2 (no hashes), 3 (no memory settings), 4 (no token
 /// counter) and 5 (no client sessions) are still read.
 ///
@@ -11,31 +11,57 @@ import SynodCore
 extension KeyValueStore {
     static let snapshotVersion: UInt8 = 6
 
+    /// The whole snapshot in one array (small states and tests; a node streams it with
+    /// `writeSnapshot`).
     public var snapshotBytes: [UInt8] {
-        var writer = ByteWriter(reservingCapacity: 64 + records.count * 56)
+        var bytes: [UInt8] = []
+        writeSnapshot { piece in bytes += piece }
+        return bytes
+    }
+
+    /// Writes the snapshot in pieces of about `pieceBytes`, each handed to `emit` as it fills,
+    /// so that a large state is never held twice in memory. Keys come in walk order (bucket by
+    /// bucket, each bucket's in key order), so equal stores give equal bytes.
+    public func writeSnapshot<Failure: Error>(
+        pieceBytes: Int = 1 << 20,
+        to emit: (_ piece: [UInt8]) throws(Failure) -> Void
+    ) throws(Failure) {
+        var writer = ByteWriter(reservingCapacity: pieceBytes + 1024)
         writer.write(Self.snapshotVersion)
         writer.write(appliedIndex)
         writer.write(revision)
         writer.write(UInt64(bitPattern: clockMilliseconds))
         writer.write(UInt64(records.count))
-        for key in records.keys.sorted(by: { $0.lexicographicallyPrecedes($1) }) {
-            let record = records[key]!
-            writer.writeLengthPrefixed(key)
-            writer.writeLengthPrefixed(record.value)
-            writer.write(UInt8(record.expiresAtMilliseconds == nil ? 0 : 1))
-            writer.write(UInt64(bitPattern: record.expiresAtMilliseconds ?? 0))
-            writer.write(record.createRevision)
-            writer.write(record.modifyRevision)
-            KeyValueEntry.writeOptional(record.lease, to: &writer)
-            writer.write(UInt8(record.hash == nil ? 0 : 1))
-            if let hash = record.hash {
-                writer.write(UInt64(hash.count))
-                for (field, value) in Self.sortedFields(hash) {
-                    writer.writeLengthPrefixed(field)
-                    writer.writeLengthPrefixed(value)
-                }
+        try records.forEachInWalkOrder { (key, record) throws(Failure) in
+            Self.write(key: key, record: record, to: &writer)
+            guard writer.bytes.count >= pieceBytes else { return }
+            try emit(writer.bytes)
+            writer = ByteWriter(reservingCapacity: pieceBytes + 1024)
+        }
+        writeCoordination(to: &writer)
+        try emit(writer.bytes)
+    }
+
+    private static func write(key: [UInt8], record: Record, to writer: inout ByteWriter) {
+        writer.writeLengthPrefixed(key)
+        writer.writeLengthPrefixed(record.value)
+        writer.write(UInt8(record.expiresAtMilliseconds == nil ? 0 : 1))
+        writer.write(UInt64(bitPattern: record.expiresAtMilliseconds ?? 0))
+        writer.write(record.createRevision)
+        writer.write(record.modifyRevision)
+        KeyValueEntry.writeOptional(record.lease, to: &writer)
+        writer.write(UInt8(record.hash == nil ? 0 : 1))
+        if let hash = record.hash {
+            writer.write(UInt64(hash.count))
+            for (field, value) in sortedFields(hash) {
+                writer.writeLengthPrefixed(field)
+                writer.writeLengthPrefixed(value)
             }
         }
+    }
+
+    /// What follows the keys: leases, memory settings, locks and client sessions.
+    private func writeCoordination(to writer: inout ByteWriter) {
         writer.write(UInt64(leases.count))
         for id in leases.keys.sorted() {
             let lease = leases[id]!
@@ -72,87 +98,176 @@ extension KeyValueStore {
             }
         }
         sessions.write(to: &writer)
-        return writer.bytes
     }
 
     /// Restores a store from `snapshotBytes`; an empty snapshot is the empty store.
     public init(snapshotBytes bytes: [UInt8]) throws(ByteReader.Failure) {
-        self.init()
-        guard !bytes.isEmpty else { return }
-        var reader = ByteReader(bytes)
-        let version = try reader.readUInt8()
-        guard (1...Self.snapshotVersion).contains(version) else { throw .invalid("unknown snapshot version") }
-        appliedIndex = try reader.readUInt64()
-        revision = try reader.readUInt64()
-        clockMilliseconds = Int64(bitPattern: try reader.readUInt64())
-        guard appliedIndex <= Self.countersMax, revision <= appliedIndex, clockMilliseconds >= 0 else {
-            throw .invalid("applied index \(appliedIndex), revision \(revision), clock \(clockMilliseconds)")
-        }
-        try readRecords(from: &reader, version: version)
-        datasetBytes = records.reduce(0) { $0 + Self.footprint(key: $1.key, record: $1.value) }
-        if version >= 2 {
-            try readLeases(from: &reader)
-            if version >= 4 {
-                let maxBytes = try reader.readUInt64()
-                let policy = String(decoding: try reader.readLengthPrefixed(maximumCount: 64), as: UTF8.self)
-                guard maxBytes <= UInt64(Int.max), let parsed = EvictionPolicy(rawValue: policy) else {
-                    throw .invalid("memory settings")
-                }
-                memoryLimit.maxBytes = Int(maxBytes)
-                memoryLimit.policy = parsed
-                evictedKeys = try reader.readUInt64()
-            }
-            if version >= 5 { lastIdentifierIssued = try reader.readUInt64() }
-            try readMutexes(from: &reader)
-            lastIdentifierIssued = max(
-                lastIdentifierIssued,
-                mutexes.values.map(\.newestToken).max() ?? 0,
-                leases.keys.max() ?? 0
-            )
-            guard lastIdentifierIssued <= Self.countersMax else { throw .invalid("identifier \(lastIdentifierIssued)") }
-            try attachToLeases()
-            if version >= 6 { sessions = try ClientSessions(reading: &reader) }
-        }
-        guard reader.isAtEnd else { throw .invalid("\(reader.remainingCount) bytes after the state") }
+        var decoder = SnapshotDecoder()
+        try decoder.feed(bytes)
+        self = try decoder.finish()
     }
 
+    /// Rebuilds a store from its snapshot bytes as they arrive, in pieces of any size (a file
+    /// read a piece at a time, a leader's chunks): the keys are decoded as soon as each is
+    /// complete, so only the state being built and an unfinished key are in memory.
+    public struct SnapshotDecoder: Sendable {
+        private var store = KeyValueStore()
+        /// Received bytes from `decoded` on are not decoded yet.
+        private var buffer: [UInt8] = []
+        private var decoded = 0
+        private var version: UInt8?
+        private var recordsLeft: UInt64 = 0
+        /// How many undecoded bytes to wait for before trying again, after a key came up short:
+        /// double what was there, so that a key spread over many pieces is parsed a few times,
+        /// not once per piece.
+        private var undecodedBytesWanted = 0
+        public private(set) var bytesReceived = 0
+
+        public init() {}
+
+        /// The bytes held: the undecoded ones, and decoded ones not yet dropped.
+        var bufferedBytes: Int { buffer.count }
+
+        /// Takes the next bytes of the snapshot. Throws as soon as they cannot be part of one.
+        public mutating func feed(_ bytes: some Collection<UInt8>) throws(ByteReader.Failure) {
+            buffer.append(contentsOf: bytes)
+            bytesReceived += bytes.count
+            guard buffer.count - decoded >= undecodedBytesWanted else { return }
+            try decodeAvailable()
+        }
+
+        /// The store, once every byte was fed. Throws when the snapshot is incomplete or
+        /// describes a state the store could not have reached.
+        public mutating func finish() throws(ByteReader.Failure) -> KeyValueStore {
+            guard bytesReceived > 0 else { return KeyValueStore() }
+            try decodeAvailable()
+            guard let version else { throw .truncated(missingBytes: 1) }
+            guard recordsLeft == 0 else { throw .truncated(missingBytes: Int(clamping: recordsLeft)) }
+            var reader = ByteReader(buffer[decoded...])
+            try store.readCoordination(from: &reader, version: version)
+            guard reader.isAtEnd else { throw .invalid("\(reader.remainingCount) bytes after the state") }
+            return store
+        }
+
+        private mutating func decodeAvailable() throws(ByteReader.Failure) {
+            defer { dropDecodedBytes() }
+            while version == nil || recordsLeft > 0 {
+                var reader = ByteReader(buffer[decoded...])
+                do {
+                    if let version {
+                        try store.readRecord(from: &reader, version: version)
+                        recordsLeft -= 1
+                    } else {
+                        try readHeader(from: &reader)
+                    }
+                } catch .truncated(let missing) {
+                    let undecoded = buffer.count - decoded
+                    undecodedBytesWanted = max(2 * undecoded, undecoded + missing)
+                    return
+                }
+                decoded = reader.position
+                undecodedBytesWanted = 0
+            }
+        }
+
+        private mutating func readHeader(from reader: inout ByteReader) throws(ByteReader.Failure) {
+            let version = try reader.readUInt8()
+            guard (1...KeyValueStore.snapshotVersion).contains(version) else {
+                throw .invalid("unknown snapshot version")
+            }
+            let appliedIndex = try reader.readUInt64()
+            let revision = try reader.readUInt64()
+            let clockMilliseconds = Int64(bitPattern: try reader.readUInt64())
+            let records = try reader.readUInt64()
+            guard appliedIndex <= KeyValueStore.countersMax, revision <= appliedIndex, clockMilliseconds >= 0 else {
+                throw .invalid("applied index \(appliedIndex), revision \(revision), clock \(clockMilliseconds)")
+            }
+            store.appliedIndex = appliedIndex
+            store.revision = revision
+            store.clockMilliseconds = clockMilliseconds
+            self.version = version
+            recordsLeft = records
+        }
+
+        /// Keeps the buffer from growing with the whole snapshot: decoded bytes go once they
+        /// are most of it.
+        private mutating func dropDecodedBytes() {
+            guard decoded >= 1 << 16, decoded * 2 >= buffer.count else { return }
+            buffer.removeFirst(decoded)
+            decoded = 0
+        }
+    }
+
+    /// Reads a count of items that take at least a byte each: a count beyond the bytes left is
+    /// a buffer that ends too soon (or lies).
     static func readCount(from reader: inout ByteReader, what: String) throws(ByteReader.Failure) -> UInt64 {
         let count = try reader.readUInt64()
-        guard count <= UInt64(reader.remainingCount) else { throw .invalid("\(count) \(what)") }
+        guard count <= UInt64(reader.remainingCount) else {
+            throw .truncated(missingBytes: Int(clamping: count - UInt64(reader.remainingCount)))
+        }
         return count
     }
 
-    private mutating func readRecords(from reader: inout ByteReader, version: UInt8) throws(ByteReader.Failure) {
-        for _ in 0..<(try Self.readCount(from: &reader, what: "records")) {
-            let key = try reader.readLengthPrefixed(maximumCount: KeyValueEntry.bytesMax)
-            let value = try reader.readLengthPrefixed(maximumCount: KeyValueEntry.bytesMax)
-            let hasExpiry = try KeyValueEntry.readFlag(from: &reader)
-            let expiry = Int64(bitPattern: try reader.readUInt64())
-            var record = Record(
-                value: value,
-                expiresAtMilliseconds: hasExpiry ? expiry : nil,
-                createRevision: try reader.readUInt64(),
-                modifyRevision: try reader.readUInt64(),
-                lease: version >= 2 ? try KeyValueEntry.readOptional(from: &reader) : nil
-            )
-            if version >= 3, try KeyValueEntry.readFlag(from: &reader) {
-                var hash: [[UInt8]: [UInt8]] = [:]
-                for _ in 0..<(try Self.readCount(from: &reader, what: "fields")) {
-                    let field = try reader.readLengthPrefixed(maximumCount: KeyValueEntry.bytesMax)
-                    let value = try reader.readLengthPrefixed(maximumCount: KeyValueEntry.bytesMax)
-                    guard hash.updateValue(value, forKey: field) == nil else { throw .invalid("a field twice") }
-                }
-                guard !hash.isEmpty, record.value.isEmpty else { throw .invalid("an empty hash or one with a value") }
-                record.hash = hash
+    /// Reads one key and adds it; changes nothing when the bytes end before the key does.
+    fileprivate mutating func readRecord(from reader: inout ByteReader, version: UInt8) throws(ByteReader.Failure) {
+        let key = try reader.readLengthPrefixed(maximumCount: KeyValueEntry.bytesMax)
+        let value = try reader.readLengthPrefixed(maximumCount: KeyValueEntry.bytesMax)
+        let hasExpiry = try KeyValueEntry.readFlag(from: &reader)
+        let expiry = Int64(bitPattern: try reader.readUInt64())
+        var record = Record(
+            value: value,
+            expiresAtMilliseconds: hasExpiry ? expiry : nil,
+            createRevision: try reader.readUInt64(),
+            modifyRevision: try reader.readUInt64(),
+            lease: version >= 2 ? try KeyValueEntry.readOptional(from: &reader) : nil
+        )
+        if version >= 3, try KeyValueEntry.readFlag(from: &reader) {
+            var hash: [[UInt8]: [UInt8]] = [:]
+            for _ in 0..<(try Self.readCount(from: &reader, what: "fields")) {
+                let field = try reader.readLengthPrefixed(maximumCount: KeyValueEntry.bytesMax)
+                let value = try reader.readLengthPrefixed(maximumCount: KeyValueEntry.bytesMax)
+                guard hash.updateValue(value, forKey: field) == nil else { throw .invalid("a field twice") }
             }
-            guard record.createRevision <= record.modifyRevision, record.modifyRevision <= revision,
-                records.updateValue(record, forKey: key) == nil
-            else {
-                throw .invalid("a duplicate or impossible record")
-            }
-            if hasExpiry { keysWithExpiry.updateValue(expiry, forKey: key) }
-            if key.starts(with: Self.serviceRegistryRoot) { serviceKeys.insert(key) }
+            guard !hash.isEmpty, record.value.isEmpty else { throw .invalid("an empty hash or one with a value") }
+            record.hash = hash
         }
+        guard record.createRevision <= record.modifyRevision, record.modifyRevision <= revision,
+            records.updateValue(record, forKey: key) == nil
+        else {
+            throw .invalid("a duplicate or impossible record")
+        }
+        datasetBytes += Self.footprint(key: key, record: record)
+        if hasExpiry { keysWithExpiry.updateValue(expiry, forKey: key) }
+        if key.starts(with: Self.serviceRegistryRoot) { serviceKeys.insert(key) }
+    }
+
+    /// Reads what follows the keys (`writeCoordination`), as each version wrote it.
+    fileprivate mutating func readCoordination(
+        from reader: inout ByteReader,
+        version: UInt8
+    ) throws(ByteReader.Failure) {
+        guard version >= 2 else { return }
+        try readLeases(from: &reader)
+        if version >= 4 {
+            let maxBytes = try reader.readUInt64()
+            let policy = String(decoding: try reader.readLengthPrefixed(maximumCount: 64), as: UTF8.self)
+            guard maxBytes <= UInt64(Int.max), let parsed = EvictionPolicy(rawValue: policy) else {
+                throw .invalid("memory settings")
+            }
+            memoryLimit.maxBytes = Int(maxBytes)
+            memoryLimit.policy = parsed
+            evictedKeys = try reader.readUInt64()
+        }
+        if version >= 5 { lastIdentifierIssued = try reader.readUInt64() }
+        try readMutexes(from: &reader)
+        lastIdentifierIssued = max(
+            lastIdentifierIssued,
+            mutexes.values.map(\.newestToken).max() ?? 0,
+            leases.keys.max() ?? 0
+        )
+        guard lastIdentifierIssued <= Self.countersMax else { throw .invalid("identifier \(lastIdentifierIssued)") }
+        try attachToLeases()
+        if version >= 6 { sessions = try ClientSessions(reading: &reader) }
     }
 
     private mutating func readLeases(from reader: inout ByteReader) throws(ByteReader.Failure) {
