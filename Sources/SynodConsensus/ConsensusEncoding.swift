@@ -102,20 +102,4 @@ public enum ConsensusEncoding {
         guard voters.isDisjoint(with: learners) else { throw .invalid("a member is both voter and learner") }
         return Membership(voters: voters, learners: learners)
     }
-
-    /// A snapshot in full: position, membership, then the state machine's bytes.
-    public static func write(_ snapshot: Snapshot, to writer: inout ByteWriter) {
-        writer.write(snapshot.index.rawValue)
-        writer.write(snapshot.term.rawValue)
-        write(snapshot.membership, to: &writer)
-        writer.writeLengthPrefixed(snapshot.data)
-    }
-
-    public static func readSnapshot(from reader: inout ByteReader) throws(ByteReader.Failure) -> Snapshot {
-        let index = LogIndex(try reader.readUInt64())
-        let term = Term(try reader.readUInt64())
-        let membership = try readMembership(from: &reader)
-        let data = try reader.readLengthPrefixed(maximumCount: snapshotBytesMax)
-        return Snapshot(index: index, term: term, membership: membership, data: data)
-    }
 }

@@ -26,13 +26,17 @@ public struct Snapshot: Hashable, Sendable, CustomStringConvertible {
     /// The membership as of `index`.
     public let membership: Membership
     /// The serialized state machine, opaque to the protocol.
-    public let data: [UInt8]
+    public let data: SnapshotData
 
-    public init(index: LogIndex, term: Term, membership: Membership, data: [UInt8]) {
+    public init(index: LogIndex, term: Term, membership: Membership, data: SnapshotData) {
         self.index = index
         self.term = term
         self.membership = membership
         self.data = data
+    }
+
+    public init(index: LogIndex, term: Term, membership: Membership, data: [UInt8]) {
+        self.init(index: index, term: term, membership: membership, data: SnapshotData(data))
     }
 
     public var description: String { "snapshot \(term)/\(index) \(membership) \(data.count) bytes" }

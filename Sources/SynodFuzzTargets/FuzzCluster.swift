@@ -18,7 +18,7 @@ struct FuzzNode: Sendable {
         let ready = replica.ready()
         if let snapshot = ready.snapshot {
             do {
-                store = try KeyValueStore(snapshotBytes: snapshot.data)
+                store = try KeyValueStore(snapshotBytes: snapshot.data.bytes())
             } catch {
                 stopped = true  // as `NodeDriver.restore` stops the node
                 return []

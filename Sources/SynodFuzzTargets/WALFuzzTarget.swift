@@ -247,10 +247,11 @@ extension WALFuzzTarget {
         }
         var snapshot = ByteWriter()
         snapshot.write(GroupID(2).rawValue)
-        ConsensusEncoding.write(
-            Snapshot(index: LogIndex(1), term: Term(1), membership: Membership(voters: [NodeID(1)]), data: [1, 2, 3]),
-            to: &snapshot
-        )
+        // A format 1 snapshot: index, term, membership, then the state's bytes, length first.
+        snapshot.write(UInt64(1))
+        snapshot.write(UInt64(1))
+        ConsensusEncoding.write(Membership(voters: [NodeID(1)]), to: &snapshot)
+        snapshot.writeLengthPrefixed([1, 2, 3])
         append(kind: snapshotFileKind, snapshot)
         var marker = ByteWriter()
         marker.write(GroupID(2).rawValue)

@@ -162,7 +162,9 @@ extension KeyValueStore {
                     }
                 } catch .truncated(let missing) {
                     let undecoded = buffer.count - decoded
-                    undecodedBytesWanted = max(2 * undecoded, undecoded + missing)
+                    // `missing` comes from the bytes (a length): it may be anything.
+                    let (needed, overflow) = undecoded.addingReportingOverflow(missing)
+                    undecodedBytesWanted = max(2 * undecoded, overflow ? .max : needed)
                     return
                 }
                 decoded = reader.position

@@ -88,10 +88,17 @@ extension NodeDriver {
         let directory = storage.directory
         let files = storage.files
         syncThreads.runIfActive(eventLoop: loop) { () throws -> Snapshot in
-            let snapshot = job.serialized()
             var files = files  // Stateless: a copy opens and syncs the same files.
-            try DurableStorage.writeSnapshotFile(snapshot, of: group, directory: directory, files: &files)
-            return snapshot
+            // The state streams into the file as it is serialized; the group then reads the
+            // snapshot back from the file a chunk at a time for followers that need it.
+            return try DurableStorage.writeSnapshotFile(
+                of: group,
+                index: job.index,
+                term: job.term,
+                membership: job.membership,
+                directory: directory,
+                files: &files
+            ) { (append) throws(FileSystemError) in try job.state.writeSnapshot(to: append) }
         }.whenComplete { result in
             // A stopping node leaves the log alone: at the next start the snapshot file, if it
             // was written, is adopted and its marker written then.

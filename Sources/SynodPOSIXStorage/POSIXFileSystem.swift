@@ -13,6 +13,9 @@ import Darwin
 public struct POSIXFileSystem: FileSystem {
     public init() {}
 
+    /// Every copy reaches the same disk, and an open file descriptor may be read from any thread.
+    public static var copiesShareFiles: Bool { true }
+
     static func failure(_ operation: String, _ path: String, code: Int32 = errno) -> FileSystemError {
         switch code {
         case ENOSPC, EDQUOT: FileSystemError(.diskFull, operation: operation, path: path)

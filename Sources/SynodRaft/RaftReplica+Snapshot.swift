@@ -36,17 +36,22 @@ extension RaftReplica {
             return
         }
         precondition(offset >= 0 && offset <= snapshot.data.count, "snapshot offset \(offset) out of range")
-        let end = offset + min(settings.snapshotChunkBytes, snapshot.data.count - offset)
+        memberProgress.state = .snapshot(index: index, nextOffset: offset, waiting: true)
+        progress[member] = memberProgress
+        // The bytes may come from the snapshot's file: one that cannot be read now is a chunk
+        // lost on the way, sent again at the next heartbeat answer.
+        guard let data = try? snapshot.data.read(from: offset, count: settings.snapshotChunkBytes) else {
+            snapshotReadFailures += 1
+            return
+        }
         let chunk = SnapshotChunk(
             index: snapshot.index,
             term: snapshot.term,
             membership: snapshot.membership,
             offset: offset,
-            data: Array(snapshot.data[offset..<end]),
-            isLast: end == snapshot.data.count
+            data: data,
+            isLast: offset + data.count == snapshot.data.count
         )
-        memberProgress.state = .snapshot(index: index, nextOffset: offset, waiting: true)
-        progress[member] = memberProgress
         send(.snapshotChunk(chunk), to: member)
     }
 

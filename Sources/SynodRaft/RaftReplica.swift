@@ -74,6 +74,8 @@ public struct RaftReplica: ConsensusReplica {
 
     /// Messages refused by `step` as forged, corrupted or misrouted (see `RaftReplica+Admission`).
     public internal(set) var droppedMessages = DroppedMessageCounts()
+    /// Snapshot chunks that could not be read from where the snapshot is kept (its file).
+    public internal(set) var snapshotReadFailures: UInt64 = 0
 
     var outbox: [RaftMessage] = []
     var readStates: [ReadState] = []

@@ -129,7 +129,9 @@ public struct GroupRuntime<Replica: ConsensusReplica, Observer: GroupObserver> {
     static func restoredStore(_ snapshot: Snapshot) throws -> KeyValueStore {
         let store: KeyValueStore
         do {
-            store = try KeyValueStore(snapshotBytes: snapshot.data)
+            var decoder = KeyValueStore.SnapshotDecoder()
+            try snapshot.data.forEachPiece { piece in try decoder.feed(piece) }
+            store = try decoder.finish()
         } catch {
             throw RuntimeFailure(
                 description: "snapshot \(snapshot.term)/\(snapshot.index) is undecodable: \(error)"

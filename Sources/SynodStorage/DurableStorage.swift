@@ -97,21 +97,35 @@ public struct DurableStorage<Files: FileSystem>: Sendable {
 
     /// Writes a snapshot's file durably (tmp, fsync, rename, directory fsync) without touching
     /// the log, so that it may run on another thread while the log is in use; then
-    /// `compact(group:toWritten:)` drops the entries it covers. A copy of `files` will do for
-    /// a stateless file system (POSIX).
+    /// `compact(group:toWritten:)` drops the entries it covers. `contents` streams the state
+    /// machine's bytes into the file through the function it is given. Returns the snapshot
+    /// as the file holds it. A copy of `files` will do for a file system whose copies share
+    /// files (POSIX).
     public static func writeSnapshotFile(
-        _ snapshot: Snapshot,
         of group: GroupID,
+        index: LogIndex,
+        term: Term,
+        membership: Membership,
         directory: String,
-        files: inout Files
-    ) throws(StorageError) {
-        do {
-            try SnapshotStore.save(
-                snapshot,
-                of: group,
-                in: directory.appendingPathComponent("snapshots"),
+        files: inout Files,
+        contents: (_ append: ([UInt8]) throws(FileSystemError) -> Void) throws(FileSystemError) -> Void
+    ) throws(StorageError) -> Snapshot {
+        do throws(FileSystemError) {
+            var writer = try SnapshotFileWriter(
+                group: group,
+                index: index,
+                term: term,
+                membership: membership,
+                directory: directory.appendingPathComponent("snapshots"),
                 files: &files
             )
+            do throws(FileSystemError) {
+                try contents { (piece) throws(FileSystemError) in try writer.append(piece, files: &files) }
+            } catch {
+                writer.abandon(files: &files)
+                throw error
+            }
+            return try writer.finish(files: &files)
         } catch {
             throw .fileSystem(error)
         }

@@ -10,6 +10,10 @@
 ///   even if a later `synchronize` succeeds (Linux clears the dirty flag on error): callers
 ///   must stop, never retry.
 public protocol FileSystem: Sendable {
+    /// Whether a copy of the value sees the same files and may keep one open to read it from
+    /// another thread (a real disk), rather than holding its own copy of every file (a
+    /// simulated one).
+    static var copiesShareFiles: Bool { get }
     /// Opens `path`; creates an empty file when it does not exist and `create` is true.
     mutating func open(_ path: String, create: Bool) throws(FileSystemError) -> OpenFileID
     mutating func close(_ file: OpenFileID)

@@ -38,6 +38,9 @@ public struct InMemoryFileSystem: FileSystem {
 
     public init() {}
 
+    /// A copy holds its own files: snapshots are read into memory instead of kept open.
+    public static var copiesShareFiles: Bool { false }
+
     static func parent(of path: String) -> String {
         guard let slash = path.lastIndex(of: "/") else { return "." }
         return slash == path.startIndex ? "/" : String(path[..<slash])

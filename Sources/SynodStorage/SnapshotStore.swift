@@ -1,25 +1,37 @@
 import SynodConsensus
 import SynodCore
 
-/// Snapshot files, one current file per group, each written atomically and checksummed.
+/// Snapshot files, one current file per group, each written atomically and checksummed, a
+/// piece at a time (`SnapshotFileWriter`), and read a piece at a time.
 ///
 /// ```
 /// offset  size  field
 ///      0     4  magic "SYNS"
-///      4     4  format version
+///      4     4  format version (2)
 ///      8     8  group id
-///     16     n  the snapshot (ConsensusEncoding)
-///   16+n     4  CRC-32C of bytes 0..<16+n
-///   20+n     4  end mark
+///     16     8  index
+///     24     8  term
+///     32     m  membership (ConsensusEncoding)
+///   32+m     n  the state machine's bytes
+///  32+m+n    8  n
+///  40+m+n    4  CRC-32C of every byte before
+///  44+m+n    4  end mark
 /// ```
+///
+/// The length and checksum come last, so a state of unknown size streams straight to disk.
+/// Format 1 (the whole snapshot in `ConsensusEncoding`, length first) is still read.
 ///
 /// A file is written under a temporary name, fdatasynced, renamed into place and the
 /// directory fsynced; only then are the group's older files removed. A crash at any point
 /// leaves the old file or the new one, never neither and never half of one.
 enum SnapshotStore {
     static let magic: UInt32 = 0x534E_5953
-    static let formatVersion: UInt32 = 1
+    static let formatVersion: UInt32 = 2
     static let temporarySuffix = ".tmp"
+    /// Length, checksum and end mark.
+    static let trailerBytes = 16
+    /// The most bytes a header (group, position and membership) may take.
+    static let headerBytesMax = 32 + 8 + 2 * 8 * ConsensusEncoding.membersMax
 
     /// Why a snapshot file is not valid.
     struct Damage: Error {
@@ -44,20 +56,119 @@ enum SnapshotStore {
         return (GroupID(group), LogPosition(index: LogIndex(index), term: Term(term)))
     }
 
-    static func encode(_ snapshot: Snapshot, of group: GroupID) -> [UInt8] {
-        var writer = ByteWriter(reservingCapacity: snapshot.data.count + 128)
+    /// What comes before the state machine's bytes.
+    static func header(of group: GroupID, index: LogIndex, term: Term, membership: Membership) -> [UInt8] {
+        var writer = ByteWriter(reservingCapacity: 64)
         writer.write(magic)
         writer.write(formatVersion)
         writer.write(group.rawValue)
-        ConsensusEncoding.write(snapshot, to: &writer)
-        writer.write(CRC32C.checksum(writer.bytes))
+        writer.write(index.rawValue)
+        writer.write(term.rawValue)
+        ConsensusEncoding.write(membership, to: &writer)
+        return writer.bytes
+    }
+
+    /// What follows the state machine's `dataBytes` bytes, given the checksum of all before.
+    static func trailer(dataBytes: Int, checksum: UInt32) -> [UInt8] {
+        var writer = ByteWriter(reservingCapacity: trailerBytes)
+        writer.write(UInt64(dataBytes))
+        writer.write(CRC32C.checksum(writer.bytes, continuing: checksum))
         writer.write(LogRecord.endMark)
         return writer.bytes
     }
 
-    /// Decodes and checks a snapshot file; the reason it is not valid otherwise.
-    static func decode(_ bytes: [UInt8], expecting group: GroupID, at position: LogPosition) -> Result<Snapshot, Damage>
+    /// A whole snapshot file in memory (tests and fuzzing; nodes stream theirs).
+    static func encode(_ snapshot: Snapshot, of group: GroupID) throws -> [UInt8] {
+        var bytes = header(of: group, index: snapshot.index, term: snapshot.term, membership: snapshot.membership)
+        bytes += try snapshot.data.bytes()
+        bytes += trailer(dataBytes: snapshot.data.count, checksum: CRC32C.checksum(bytes))
+        return bytes
+    }
+
+    /// A checked snapshot file's position, membership and where its state machine's bytes
+    /// are.
+    struct Layout {
+        let index: LogIndex
+        let term: Term
+        let membership: Membership
+        let dataOffset: Int
+        let dataBytes: Int
+    }
+
+    /// Checks a format 2 file of `size` bytes whose first bytes are `head`, reading the rest
+    /// through `read` a piece at a time: first the checksum over every byte, then the fields.
+    static func check(
+        head: [UInt8],
+        size: Int,
+        expecting group: GroupID,
+        at position: LogPosition,
+        read: (_ offset: Int, _ count: Int) throws(FileSystemError) -> [UInt8]
+    ) throws(FileSystemError) -> Result<Layout, Damage> {
+        let mismatch = Result<Layout, Damage>.failure(Damage(reason: "snapshot checksum mismatch"))
+        guard size >= trailerBytes else { return mismatch }
+        var checksum: UInt32 = 0
+        var offset = 0
+        while offset < size - 8 {
+            let piece = try read(offset, min(1 << 20, size - 8 - offset))
+            guard !piece.isEmpty else { return mismatch }
+            checksum = CRC32C.checksum(piece, continuing: checksum)
+            offset += piece.count
+        }
+        var trailer = ByteReader(try read(size - trailerBytes, trailerBytes))
+        let dataBytes: UInt64
+        do {
+            dataBytes = try trailer.readUInt64()
+            guard try trailer.readUInt32() == checksum, try trailer.readUInt32() == LogRecord.endMark else {
+                return mismatch
+            }
+        } catch {
+            return mismatch
+        }
+        let layout: Layout
+        do {
+            var reader = ByteReader(head)
+            guard try reader.readUInt32() == magic, try reader.readUInt32() == formatVersion,
+                try reader.readUInt64() == group.rawValue
+            else { return .failure(Damage(reason: "not a snapshot of \(group)")) }
+            let index = LogIndex(try reader.readUInt64())
+            let term = Term(try reader.readUInt64())
+            let membership = try ConsensusEncoding.readMembership(from: &reader)
+            let dataOffset = reader.position
+            guard dataOffset + trailerBytes <= size, UInt64(size - dataOffset - trailerBytes) == dataBytes else {
+                return .failure(Damage(reason: "a snapshot file of \(size) bytes that says it holds \(dataBytes)"))
+            }
+            layout = Layout(
+                index: index,
+                term: term,
+                membership: membership,
+                dataOffset: dataOffset,
+                dataBytes: Int(dataBytes)
+            )
+        } catch {
+            return .failure(Damage(reason: "undecodable snapshot header: \(error)"))
+        }
+        return checkPosition(layout.index, layout.term, expecting: position).map { layout }
+    }
+
+    /// The position in a file must be its name's, and within the log's limits.
+    static func checkPosition(_ index: LogIndex, _ term: Term, expecting position: LogPosition) -> Result<Void, Damage>
     {
+        guard index == position.index, term == position.term else {
+            return .failure(Damage(reason: "the snapshot's contents do not match its name"))
+        }
+        // No log reaches past the limits; recovery would write a marker it then refuses.
+        guard index <= LogIndex.acceptedMax, term <= Term.acceptedMax else {
+            return .failure(Damage(reason: "a snapshot at \(position), beyond the log's limits"))
+        }
+        return .success(())
+    }
+
+    /// Decodes and checks a format 1 file (read whole: such files were written whole).
+    static func decodeVersion1(
+        _ bytes: [UInt8],
+        expecting group: GroupID,
+        at position: LogPosition
+    ) -> Result<Snapshot, Damage> {
         guard bytes.count >= 24 else { return .failure(Damage(reason: "a snapshot file of \(bytes.count) bytes")) }
         func field(at offset: Int) -> UInt32 {
             (0..<4).reduce(0) { $0 | UInt32(bytes[offset + $1]) << (8 * $1) }
@@ -69,46 +180,62 @@ enum SnapshotStore {
         }
         var reader = ByteReader(bytes[..<(bytes.count - 8)])
         do {
-            guard try reader.readUInt32() == magic, try reader.readUInt32() == formatVersion,
+            guard try reader.readUInt32() == magic, try reader.readUInt32() == 1,
                 try reader.readUInt64() == group.rawValue
             else { return .failure(Damage(reason: "not a snapshot of \(group)")) }
-            let snapshot = try ConsensusEncoding.readSnapshot(from: &reader)
-            guard reader.isAtEnd, snapshot.index == position.index, snapshot.term == position.term else {
-                return .failure(Damage(reason: "the snapshot's contents do not match its name"))
-            }
-            // No log reaches past the limits; recovery would write a marker it then refuses.
-            guard snapshot.index <= LogIndex.acceptedMax, snapshot.term <= Term.acceptedMax else {
-                return .failure(Damage(reason: "a snapshot at \(position), beyond the log's limits"))
-            }
-            return .success(snapshot)
+            let index = LogIndex(try reader.readUInt64())
+            let term = Term(try reader.readUInt64())
+            let membership = try ConsensusEncoding.readMembership(from: &reader)
+            let data = try reader.readLengthPrefixed(maximumCount: ConsensusEncoding.snapshotBytesMax)
+            guard reader.isAtEnd else { return .failure(Damage(reason: "bytes after the snapshot")) }
+            let snapshot = Snapshot(index: index, term: term, membership: membership, data: data)
+            return checkPosition(index, term, expecting: position).map { snapshot }
         } catch {
             return .failure(Damage(reason: "undecodable snapshot: \(error)"))
         }
     }
 
-    /// Makes `snapshot` the group's durable snapshot, then removes the group's older files.
+    /// Makes `snapshot` the group's durable snapshot, then removes the group's older files;
+    /// returns it as the file now holds it.
+    @discardableResult
     static func save<Files: FileSystem>(
         _ snapshot: Snapshot,
         of group: GroupID,
         in directory: String,
         files: inout Files
+    ) throws(FileSystemError) -> Snapshot {
+        var writer = try SnapshotFileWriter(
+            group: group,
+            index: snapshot.index,
+            term: snapshot.term,
+            membership: snapshot.membership,
+            directory: directory,
+            files: &files
+        )
+        do {
+            try snapshot.data.forEachPiece { piece in try writer.append(piece, files: &files) }
+        } catch let failure as FileSystemError {
+            writer.abandon(files: &files)
+            throw failure
+        } catch {
+            writer.abandon(files: &files)
+            throw FileSystemError(.inputOutput("\(error)"), operation: "read the snapshot", path: directory)
+        }
+        return try writer.finish(files: &files)
+    }
+
+    /// Removes the group's snapshot files older than `index` (and a directory fsync if any
+    /// went): a snapshot written on another thread may finish after a newer one (installed
+    /// from the leader meanwhile) and must not remove it.
+    static func removeOlder<Files: FileSystem>(
+        than index: LogIndex,
+        of group: GroupID,
+        in directory: String,
+        files: inout Files
     ) throws(FileSystemError) {
-        let position = LogPosition(index: snapshot.index, term: snapshot.term)
-        let name = fileName(of: group, at: position)
-        let path = directory.appendingPathComponent(name)
-        let temporary = path + temporarySuffix
-        let file = try files.open(temporary, create: true)
-        defer { files.close(file) }
-        try files.truncate(file, to: 0)
-        try files.write(encode(snapshot, of: group), to: file, at: 0)
-        try files.synchronize(file)
-        try files.rename(temporary, to: path)
-        try files.synchronizeDirectory(directory)
-        // Only older snapshots go: one written on another thread may finish after a newer one
-        // (installed from the leader meanwhile) and must not remove it.
         var removed = false
-        for other in try files.fileNames(in: directory) where other != name {
-            guard let parsed = parse(fileName: other), parsed.group == group, parsed.position.index < snapshot.index
+        for other in try files.fileNames(in: directory) {
+            guard let parsed = parse(fileName: other), parsed.group == group, parsed.position.index < index
             else { continue }
             try files.remove(directory.appendingPathComponent(other))
             removed = true
@@ -118,7 +245,8 @@ enum SnapshotStore {
 
     /// The newest snapshot of each group. Leftover temporary files (a crash during `save`) and
     /// superseded snapshots (a crash before their removal) are removed; a damaged newest file
-    /// is corruption.
+    /// is corruption. A snapshot's bytes stay in its file when the file system lets a reader
+    /// keep it open (`FileSystem.copiesShareFiles`), and are read into memory otherwise.
     static func loadNewest<Files: FileSystem>(
         in directory: String,
         files: inout Files
@@ -148,19 +276,174 @@ enum SnapshotStore {
         var snapshots: [GroupID: Snapshot] = [:]
         for (group, found) in newest {
             let path = directory.appendingPathComponent(found.name)
-            let bytes: [UInt8]
+            let loaded: Result<Snapshot, Damage>
             do {
-                let file = try files.open(path, create: false)
-                defer { files.close(file) }
-                bytes = try files.read(file, at: 0, count: try files.size(of: file))
+                loaded = try load(path, of: group, at: found.position, files: &files)
             } catch {
                 throw .fileSystem(error)
             }
-            switch decode(bytes, expecting: group, at: found.position) {
+            switch loaded {
             case .success(let snapshot): snapshots[group] = snapshot
             case .failure(let damage): throw .corruption(path: path, offset: 0, reason: damage.reason)
             }
         }
         return snapshots
+    }
+
+    /// Checks one snapshot file through and returns it, or why it is not valid.
+    static func load<Files: FileSystem>(
+        _ path: String,
+        of group: GroupID,
+        at position: LogPosition,
+        files: inout Files
+    ) throws(FileSystemError) -> Result<Snapshot, Damage> {
+        let file = try files.open(path, create: false)
+        var keepsFileOpen = false
+        defer { if !keepsFileOpen { files.close(file) } }
+        let size = try files.size(of: file)
+        let head = try files.read(file, at: 0, count: min(size, headerBytesMax))
+        guard head.count >= 8, head[4..<8] == [2, 0, 0, 0] else {
+            return decodeVersion1(try files.read(file, at: 0, count: size), expecting: group, at: position)
+        }
+        let layout: Layout
+        switch try check(
+            head: head,
+            size: size,
+            expecting: group,
+            at: position,
+            read: { (offset, count) throws(FileSystemError) in
+                try files.read(file, at: offset, count: count)
+            }
+        ) {
+        case .success(let found): layout = found
+        case .failure(let damage): return .failure(damage)
+        }
+        let data: SnapshotData
+        if Files.copiesShareFiles {
+            keepsFileOpen = true
+            data = SnapshotData(
+                count: layout.dataBytes,
+                reader: SnapshotFileReader(files: files, file: file, path: path, dataOffset: layout.dataOffset)
+            )
+        } else {
+            data = SnapshotData(try files.read(file, at: layout.dataOffset, count: layout.dataBytes))
+        }
+        return .success(Snapshot(index: layout.index, term: layout.term, membership: layout.membership, data: data))
+    }
+}
+
+/// Writes one snapshot file a piece at a time: under a temporary name, checksummed as it
+/// goes; `finish` makes it durable and the group's newest, and hands back the snapshot read
+/// from the file. Nodes stream a state into it as it is serialized, and a follower the
+/// chunks a leader sends, so no large state is held whole.
+public struct SnapshotFileWriter<Files: FileSystem>: Sendable {
+    public let group: GroupID
+    public let index: LogIndex
+    public let term: Term
+    public let membership: Membership
+    let directory: String
+    let path: String
+    let file: OpenFileID
+    let dataOffset: Int
+    /// The bytes written so far and their checksum.
+    private var size: Int
+    private var checksum: UInt32
+    public var dataBytes: Int { size - dataOffset }
+
+    public init(
+        group: GroupID,
+        index: LogIndex,
+        term: Term,
+        membership: Membership,
+        directory: String,
+        files: inout Files
+    ) throws(FileSystemError) {
+        self.group = group
+        self.index = index
+        self.term = term
+        self.membership = membership
+        self.directory = directory
+        path = directory.appendingPathComponent(
+            SnapshotStore.fileName(of: group, at: LogPosition(index: index, term: term))
+        )
+        file = try files.open(path + SnapshotStore.temporarySuffix, create: true)
+        let header = SnapshotStore.header(of: group, index: index, term: term, membership: membership)
+        dataOffset = header.count
+        size = 0
+        checksum = 0
+        do {
+            try files.truncate(file, to: 0)
+            try append(header, files: &files)
+        } catch {
+            abandon(files: &files)
+            throw error
+        }
+    }
+
+    /// Writes the next bytes of the state machine.
+    public mutating func append(_ bytes: [UInt8], files: inout Files) throws(FileSystemError) {
+        try files.write(bytes, to: file, at: size)
+        checksum = CRC32C.checksum(bytes, continuing: checksum)
+        size += bytes.count
+    }
+
+    /// Writes the trailer, fdatasyncs, renames the file into place, fsyncs the directory and
+    /// removes the group's older snapshots. The writer is spent, whatever happens.
+    public func finish(files: inout Files) throws(FileSystemError) -> Snapshot {
+        let data: SnapshotData
+        do {
+            try files.write(SnapshotStore.trailer(dataBytes: dataBytes, checksum: checksum), to: file, at: size)
+            try files.synchronize(file)
+            try files.rename(path + SnapshotStore.temporarySuffix, to: path)
+            try files.synchronizeDirectory(directory)
+            if Files.copiesShareFiles {
+                data = SnapshotData(
+                    count: dataBytes,
+                    reader: SnapshotFileReader(files: files, file: file, path: path, dataOffset: dataOffset)
+                )
+            } else {
+                data = SnapshotData(try files.read(file, at: dataOffset, count: dataBytes))
+                files.close(file)
+            }
+        } catch {
+            abandon(files: &files)
+            throw error
+        }
+        try SnapshotStore.removeOlder(than: index, of: group, in: directory, files: &files)
+        return Snapshot(index: index, term: term, membership: membership, data: data)
+    }
+
+    /// Closes and removes the unfinished file (a new transfer began, or a write failed).
+    public func abandon(files: inout Files) {
+        files.close(file)
+        try? files.remove(path + SnapshotStore.temporarySuffix)
+    }
+}
+
+/// A snapshot's bytes read from its open file on demand (the file may be removed meanwhile: an
+/// open file stays readable). Closes the file when the last snapshot using it goes.
+final class SnapshotFileReader<Files: FileSystem>: SnapshotDataReader, @unchecked Sendable {
+    // Only POSIX files are shared this way: reads are pread calls, safe from any thread, and
+    // `files` is never changed after init.
+    private let files: Files
+    private let file: OpenFileID
+    private let path: String
+    private let dataOffset: Int
+
+    init(files: Files, file: OpenFileID, path: String, dataOffset: Int) {
+        self.files = files
+        self.file = file
+        self.path = path
+        self.dataOffset = dataOffset
+    }
+
+    func read(from offset: Int, count: Int) throws -> [UInt8] {
+        var files = files
+        return try files.read(file, at: dataOffset + offset, count: count)
+    }
+
+    deinit {
+        var files = files
+        files.close(file)
     }
 }

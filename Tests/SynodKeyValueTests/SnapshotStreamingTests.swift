@@ -80,4 +80,30 @@ struct SnapshotStreamingTests {
         #expect(largestUndecoded < 1 << 17)
         #expect(try decoder.finish() == driver.store)
     }
+
+    /// A count read from the bytes may be anything: waiting for that many more bytes must not
+    /// overflow (found by the snapshot fuzz target).
+    @Test func aLyingCountWaitsForBytesThatNeverComeAndIsRefusedAtTheEnd() {
+        var writer = ByteWriter()
+        writer.write(KeyValueStore.snapshotVersion)
+        writer.write(UInt64(1))  // applied index
+        writer.write(UInt64(1))  // revision
+        writer.write(UInt64(0))  // clock
+        writer.write(UInt64(1))  // records
+        writer.writeLengthPrefixed(bytes("k"))
+        writer.writeLengthPrefixed([])
+        writer.write(UInt8(0))  // no expiry
+        writer.write(UInt64(0))
+        writer.write(UInt64(1))  // create revision
+        writer.write(UInt64(1))  // modify revision
+        KeyValueEntry.writeOptional(nil, to: &writer)
+        writer.write(UInt8(1))  // a hash of
+        writer.write(UInt64.max)  // this many fields
+        var decoder = KeyValueStore.SnapshotDecoder()
+        #expect(throws: ByteReader.Failure.self) {
+            try decoder.feed(writer.bytes)
+            try decoder.feed([0, 0, 0])
+            _ = try decoder.finish()
+        }
+    }
 }

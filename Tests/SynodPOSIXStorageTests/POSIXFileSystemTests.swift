@@ -57,9 +57,83 @@ struct POSIXFileSystemTests {
             )
             let state = try #require(reopened[group])
             #expect(state.snapshot.index == LogIndex(490))
-            #expect(state.snapshot.data == Array("state at 490".utf8))
+            #expect(try state.snapshot.data.bytes() == Array("state at 490".utf8))
             #expect(state.entries == Self.entries(491...500, term: 2))
             #expect(state.hardState == HardState(term: Term(2), votedFor: NodeID(1), commit: LogIndex(495)))
+        }
+    }
+
+    /// A snapshot streams into its file, is read back from the file a piece at a time (never
+    /// held whole), and stays readable while a newer one replaces its file.
+    @Test func aSnapshotStreamsToItsFileAndIsReadFromIt() throws {
+        try withTemporaryDirectory { directory in
+            let group = GroupID(3)
+            let pieces = (0..<3).map { piece in (0..<100_000).map { UInt8(truncatingIfNeeded: $0 * 7 + piece) } }
+            let expected = Array(pieces.joined())
+            var (storage, _) = try DurableStorage.open(directory: directory, files: POSIXFileSystem())
+            try storage.stage(group: group, hardState: nil, snapshot: nil, entries: Self.entries(1...20, term: 1))
+            try storage.sync()
+            var files = storage.files
+            let written = try DurableStorage.writeSnapshotFile(
+                of: group,
+                index: LogIndex(10),
+                term: Term(1),
+                membership: Membership(voters: [NodeID(1)]),
+                directory: directory,
+                files: &files
+            ) { (append) throws(FileSystemError) in for piece in pieces { try append(piece) } }
+            #expect(written.data.count == expected.count)
+            #expect(try written.data.read(from: 99_990, count: 20) == Array(expected[99_990..<100_010]))
+            try storage.compact(group: group, toWritten: written)
+            try storage.sync()
+
+            let (_, reopened) = try DurableStorage.open(directory: directory, files: POSIXFileSystem())
+            let recovered = try #require(reopened[group]?.snapshot)
+            #expect(recovered.index == LogIndex(10))
+            #expect(try recovered.data.bytes() == expected)
+
+            // A newer snapshot removes the older file; what still reads it keeps its bytes.
+            _ = try DurableStorage.writeSnapshotFile(
+                of: group,
+                index: LogIndex(20),
+                term: Term(1),
+                membership: Membership(voters: [NodeID(1)]),
+                directory: directory,
+                files: &files
+            ) { (append) throws(FileSystemError) in try append([1, 2, 3]) }
+            let names = try FileManager.default.contentsOfDirectory(atPath: directory + "/snapshots")
+            #expect(names.count == 1 && names[0].contains("-0000000000000014-"))
+            #expect(try recovered.data.read(from: 250_000, count: 50_000) == Array(expected[250_000...]))
+        }
+    }
+
+    @Test func aDamagedByteInASnapshotFileStopsTheStart() throws {
+        try withTemporaryDirectory { directory in
+            let group = GroupID(1)
+            var (storage, _) = try DurableStorage.open(directory: directory, files: POSIXFileSystem())
+            try storage.stage(group: group, hardState: nil, snapshot: nil, entries: Self.entries(1...5, term: 1))
+            try storage.sync()
+            var files = storage.files
+            let written = try DurableStorage.writeSnapshotFile(
+                of: group,
+                index: LogIndex(5),
+                term: Term(1),
+                membership: Membership(voters: [NodeID(1)]),
+                directory: directory,
+                files: &files
+            ) { (append) throws(FileSystemError) in try append([UInt8](repeating: 9, count: 3 << 20)) }
+            try storage.compact(group: group, toWritten: written)
+            try storage.sync()
+            let path = try #require(
+                FileManager.default.contentsOfDirectory(atPath: directory + "/snapshots").first
+            )
+            let handle = try #require(FileHandle(forUpdatingAtPath: directory + "/snapshots/" + path))
+            try handle.seek(toOffset: 2 << 20)  // In the second megabyte: the checksum reads every piece.
+            handle.write(Data([8]))
+            try handle.close()
+            #expect(throws: StorageError.self) {
+                try DurableStorage.open(directory: directory, files: POSIXFileSystem())
+            }
         }
     }
 

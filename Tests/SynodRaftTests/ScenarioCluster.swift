@@ -267,7 +267,7 @@ struct ScenarioCluster {
 
     static func decodeSnapshot(_ snapshot: Snapshot) -> [LogEntry] {
         var entries: [LogEntry] = []
-        for line in String(decoding: snapshot.data, as: UTF8.self).split(separator: "\n") {
+        for line in String(decoding: (try? snapshot.data.bytes()) ?? [], as: UTF8.self).split(separator: "\n") {
             let parts = line.split(separator: " ", maxSplits: 2).map(String.init)
             let term = Term(UInt64(parts[0])!)
             let index = LogIndex(UInt64(entries.count) + 1)

@@ -363,7 +363,7 @@ struct GroupRuntimeTests {
         #expect(runtime.store.appliedIndex == 40)
         // The snapshot holds the state at 11, not the later writes.
         let snapshot = job.serialized()
-        let restored = try KeyValueStore(snapshotBytes: snapshot.data)
+        let restored = try KeyValueStore(snapshotBytes: try snapshot.data.bytes())
         #expect(restored.appliedIndex == 11)
         #expect(restored.read(.get(key: Array("other".utf8)), at: 1) == .null)
         runtime.snapshotWritten(snapshot)

@@ -101,7 +101,7 @@ struct CorruptionTests {
         let older = Snapshot(index: LogIndex(1), term: Term(1), membership: Membership(voters: [NodeID(1)]), data: [4])
         let name = SnapshotStore.fileName(of: GroupID(1), at: LogPosition(index: older.index, term: older.term))
         let file = try withOlder.open(snapshotDirectory + "/" + name, create: true)
-        var bytes = SnapshotStore.encode(older, of: GroupID(1))
+        var bytes = try SnapshotStore.encode(older, of: GroupID(1))
         bytes[3] ^= 0x10  // Damaged too: it must not even be read.
         try withOlder.write(bytes, to: file, at: 0)
         try withOlder.synchronizeDirectory(snapshotDirectory)

@@ -37,11 +37,11 @@ struct EncodingTests {
         var writer = ByteWriter()
         for entry in entries { ConsensusEncoding.write(entry, to: &writer) }
         ConsensusEncoding.write(hardState, to: &writer)
-        ConsensusEncoding.write(snapshot, to: &writer)
+        ConsensusEncoding.write(snapshot.membership, to: &writer)
         var reader = ByteReader(writer.bytes)
         for entry in entries { #expect(try ConsensusEncoding.readEntry(from: &reader) == entry) }
         #expect(try ConsensusEncoding.readHardState(from: &reader) == hardState)
-        #expect(try ConsensusEncoding.readSnapshot(from: &reader) == snapshot)
+        #expect(try ConsensusEncoding.readMembership(from: &reader) == snapshot.membership)
         #expect(reader.isAtEnd)
     }
 

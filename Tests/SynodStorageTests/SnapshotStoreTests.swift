@@ -34,4 +34,79 @@ struct SnapshotStoreTests {
         // Loading removes the superseded one.
         #expect(try files.fileNames(in: Self.directory).count == 1)
     }
+
+    /// Every byte of a file is covered: a flip anywhere, or a file cut short, is damage.
+    @Test func everyDamagedByteOrMissingTailIsFound() throws {
+        let snapshot = Snapshot(
+            index: LogIndex(7),
+            term: Term(3),
+            membership: Membership(voters: [NodeID(1), NodeID(2)], learners: [NodeID(9)]),
+            data: Array(0..<40)
+        )
+        let bytes = try SnapshotStore.encode(snapshot, of: GroupID(1))
+        let position = LogPosition(index: LogIndex(7), term: Term(3))
+        func load(_ bytes: [UInt8]) throws -> Bool {
+            var files = InMemoryFileSystem()
+            try files.createDirectory(Self.directory)
+            let file = try files.open(Self.directory + "/s", create: true)
+            try files.write(bytes, to: file, at: 0)
+            let loaded = try SnapshotStore.load(Self.directory + "/s", of: GroupID(1), at: position, files: &files)
+            if case .success(let found) = loaded { return found == snapshot }
+            return false
+        }
+        #expect(try load(bytes))
+        for offset in bytes.indices {
+            var damaged = bytes
+            damaged[offset] ^= 0x04
+            #expect(try !load(damaged), "a flip at \(offset) went unnoticed")
+        }
+        for length in 0..<bytes.count { #expect(try !load(Array(bytes[..<length]))) }
+    }
+
+    /// Files of format 1 (written whole, length first) are still read.
+    @Test func aFormatOneFileIsStillRead() throws {
+        var writer = ByteWriter()
+        writer.write(SnapshotStore.magic)
+        writer.write(UInt32(1))
+        writer.write(UInt64(1))  // group
+        writer.write(UInt64(12))  // index
+        writer.write(UInt64(2))  // term
+        ConsensusEncoding.write(Membership(voters: [NodeID(1)]), to: &writer)
+        writer.writeLengthPrefixed([5, 6, 7])
+        writer.write(CRC32C.checksum(writer.bytes))
+        writer.write(LogRecord.endMark)
+        var files = InMemoryFileSystem()
+        try files.createDirectory(Self.directory)
+        let name = SnapshotStore.fileName(of: GroupID(1), at: LogPosition(index: LogIndex(12), term: Term(2)))
+        let file = try files.open(Self.directory + "/" + name, create: true)
+        try files.write(writer.bytes, to: file, at: 0)
+        let newest = try SnapshotStore.loadNewest(in: Self.directory, files: &files)
+        #expect(newest[GroupID(1)] == Self.snapshot(at: 12).withData([5, 6, 7]))
+    }
+
+    @Test func aStreamedFileHoldsThePiecesInOrder() throws {
+        var files = InMemoryFileSystem()
+        try files.createDirectory(Self.directory)
+        var writer = try SnapshotFileWriter(
+            group: GroupID(4),
+            index: LogIndex(30),
+            term: Term(2),
+            membership: Membership(voters: [NodeID(1)]),
+            directory: Self.directory,
+            files: &files
+        )
+        for piece in 0..<50 { try writer.append(Array(repeating: UInt8(piece), count: piece), files: &files) }
+        let written = try writer.finish(files: &files)
+        let expected = (0..<50).flatMap { Array(repeating: UInt8($0), count: $0) }
+        #expect(try written.data.bytes() == expected)
+        let newest = try SnapshotStore.loadNewest(in: Self.directory, files: &files)
+        #expect(try newest[GroupID(4)]?.data.bytes() == expected)
+        #expect(try files.fileNames(in: Self.directory).allSatisfy { !$0.hasSuffix(".tmp") })
+    }
+}
+
+extension Snapshot {
+    func withData(_ data: [UInt8]) -> Snapshot {
+        Snapshot(index: index, term: term, membership: membership, data: data)
+    }
 }
