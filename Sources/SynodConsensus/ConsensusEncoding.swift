@@ -7,8 +7,10 @@ public enum ConsensusEncoding {
     public static let commandBytesMax = SizeLimits.commandBytesMax
     /// The largest membership a decoder accepts.
     public static let membersMax = 1024
-    /// The largest snapshot a decoder accepts in one piece.
-    public static let snapshotBytesMax = 1 << 30
+    /// The largest snapshot offset a replica accepts. Snapshots stream from file to file in
+    /// chunks, so this is no size a state reaches: it keeps `offset + chunk` from
+    /// overflowing on input from a peer.
+    public static let snapshotBytesMax = 1 << 50
 
     public static func write(_ entry: LogEntry, to writer: inout ByteWriter) {
         writer.write(entry.term.rawValue)

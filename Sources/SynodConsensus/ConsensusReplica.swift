@@ -79,4 +79,8 @@ public protocol ConsensusReplica: Sendable {
 
     /// The driver took `snapshot` of its state machine: the log up to it may be dropped.
     mutating func snapshotTaken(_ snapshot: Snapshot)
+
+    /// The driver stored the snapshot a `Ready` installed, from the pieces it kept
+    /// (`Ready.snapshotTransfer`): its bytes are read from `snapshot` from now on.
+    mutating func snapshotStored(_ snapshot: Snapshot)
 }

@@ -14,6 +14,11 @@ public struct Ready<Message: Sendable>: Sendable {
     /// `committedEntries` are applied.
     public var snapshot: Snapshot?
 
+    /// Step 1, persist (no sync needed): the bytes of a snapshot being received, in order, for
+    /// the driver to keep until it is whole; the protocol keeps none of them. Kept before
+    /// `snapshot`, which, when the last piece is here, is the snapshot they make.
+    public var snapshotTransfer: [SnapshotTransferStep]
+
     /// Step 1, persist: entries to append durably (fsync) before any message is sent. An
     /// entry at an index already in storage replaces it and every entry after it.
     public var entriesToPersist: [LogEntry]
@@ -51,6 +56,7 @@ public struct Ready<Message: Sendable>: Sendable {
     public init(
         hardState: HardState? = nil,
         snapshot: Snapshot? = nil,
+        snapshotTransfer: [SnapshotTransferStep] = [],
         entriesToPersist: [LogEntry] = [],
         messages: [Message] = [],
         committedEntries: [LogEntry] = [],
@@ -62,6 +68,7 @@ public struct Ready<Message: Sendable>: Sendable {
         self.messagesMayPrecedePersistence = messagesMayPrecedePersistence
         self.hardState = hardState
         self.snapshot = snapshot
+        self.snapshotTransfer = snapshotTransfer
         self.entriesToPersist = entriesToPersist
         self.messages = messages
         self.committedEntries = committedEntries
@@ -70,7 +77,7 @@ public struct Ready<Message: Sendable>: Sendable {
 
     /// True when the batch asks for nothing.
     public var isEmpty: Bool {
-        hardState == nil && snapshot == nil && entriesToPersist.isEmpty && messages.isEmpty
+        hardState == nil && snapshot == nil && snapshotTransfer.isEmpty && entriesToPersist.isEmpty && messages.isEmpty
             && committedEntries.isEmpty && readStates.isEmpty
     }
 }

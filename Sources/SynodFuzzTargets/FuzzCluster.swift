@@ -10,13 +10,21 @@ struct FuzzNode: Sendable {
     var store = KeyValueStore()
     /// Set when the node stopped, as a node stops on a snapshot or an entry it cannot apply.
     var stopped = false
+    /// The pieces of a snapshot being received.
+    var transfer = InMemorySnapshotTransfer()
 
     /// Takes the replica's Ready, restores its snapshot and applies its committed entries as
     /// `NodeDriver.apply` does, and returns the messages to send.
     mutating func processReady() -> [RaftMessage] {
         guard !stopped, replica.hasReady else { return [] }
         let ready = replica.ready()
-        if let snapshot = ready.snapshot {
+        transfer.keep(ready.snapshotTransfer)
+        if let received = ready.snapshot {
+            guard let snapshot = transfer.take(received) else {
+                stopped = true  // as the runtime stops on pieces that do not make the snapshot
+                return []
+            }
+            replica.snapshotStored(snapshot)
             do {
                 store = try KeyValueStore(snapshotBytes: snapshot.data.bytes())
             } catch {

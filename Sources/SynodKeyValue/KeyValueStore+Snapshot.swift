@@ -125,6 +125,10 @@ extension KeyValueStore {
 
         public init() {}
 
+        /// The state as decoded so far: the keys of the pieces fed, without what follows the
+        /// keys. Only a planted bug installs it; a real install waits for `finish`.
+        public var stateSoFar: KeyValueStore { store }
+
         /// The bytes held: the undecoded ones, and decoded ones not yet dropped.
         var bufferedBytes: Int { buffer.count }
 

@@ -46,6 +46,9 @@ public struct NodeConfiguration: Sendable {
     /// is bounded by it (`GroupSettings.snapshotLogPercentOfState`).
     public var snapshotLogPercentOfState = 50
     public var snapshotLogBytesMin = 16 << 20
+    /// The bytes of a snapshot sent to a follower in one chunk; nil for the consensus
+    /// default (`RaftConfiguration.snapshotChunkBytes`).
+    public var snapshotChunkBytes: Int?
     /// Keys with a TTL the leader checks for expiry per tick (`GroupSettings`).
     public var expiryChecksPerRound = 2_048
     /// Open client connections at most (Redis `maxclients`).

@@ -125,12 +125,14 @@ extension NodeDriver {
         do {
             switch write {
             case .persist(let persistence):
-                try storage.stage(
+                let stored = try storage.stage(
                     group: group,
                     hardState: persistence.hardState,
+                    snapshotTransfer: persistence.snapshotTransfer,
                     snapshot: persistence.snapshot,
                     entries: persistence.entries
                 )
+                if let stored { runtimes[group].receivedSnapshotStored(stored) }
                 // The next sync makes it durable (`beginSyncIfIdle`, once the round is done).
                 if persistence.sync { groupsAwaitingSync.append(group) }
             case .compact(let snapshot):

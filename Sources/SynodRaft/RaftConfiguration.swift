@@ -54,7 +54,10 @@ public struct RaftConfiguration: Sendable {
         guard appendBytesMax >= 1, inflightBytesMax >= appendBytesMax else {
             throw .invalid("inflightBytesMax must be at least appendBytesMax")
         }
-        guard snapshotChunkBytes >= 1 else { throw .invalid("snapshotChunkBytes must be at least 1") }
+        // A chunk travels in one peer frame.
+        guard snapshotChunkBytes >= 1, snapshotChunkBytes <= SizeLimits.requestBytesCeiling else {
+            throw .invalid("snapshotChunkBytes must be in 1...\(SizeLimits.requestBytesCeiling)")
+        }
         guard clockDriftBoundTicks >= 0, clockDriftBoundTicks < electionTimeoutTicks else {
             throw .invalid("clockDriftBoundTicks must be in 0..<electionTimeoutTicks")
         }

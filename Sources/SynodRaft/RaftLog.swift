@@ -136,6 +136,14 @@ struct RaftLog: Sendable {
         snapshotToPersist = newSnapshot
     }
 
+    /// Takes the bytes of the current snapshot from where the driver stored them (a snapshot
+    /// received in pieces is not readable here until then).
+    mutating func adoptStoredBytes(of stored: Snapshot) {
+        guard stored.index == snapshot.index, stored.term == snapshot.term, stored.data.count == snapshot.data.count
+        else { return }
+        snapshot = stored
+    }
+
     /// Drops entries up to a snapshot the driver took from the state machine.
     mutating func compact(to newSnapshot: Snapshot) {
         guard newSnapshot.index > snapshot.index else { return }

@@ -168,7 +168,7 @@ extension RaftMessage {
             let chunkTerm = Term(try reader.readUInt64())
             let membership = try ConsensusEncoding.readMembership(from: &reader)
             let offset = try Self.readOffset(from: &reader)
-            let data = try reader.readLengthPrefixed(maximumCount: ConsensusEncoding.snapshotBytesMax)
+            let data = try reader.readLengthPrefixed(maximumCount: SizeLimits.frameBytesMax)
             body = .snapshotChunk(
                 SnapshotChunk(
                     index: index,

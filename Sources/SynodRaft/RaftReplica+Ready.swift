@@ -3,7 +3,7 @@ import SynodConsensus
 extension RaftReplica {
     public var hasReady: Bool {
         hardState != handedOutHardState || log.hasUnpersistedEntries || log.snapshotToPersist != nil
-            || !outbox.isEmpty || log.hasEntriesToApply || !readStates.isEmpty
+            || !snapshotTransfer.isEmpty || !outbox.isEmpty || log.hasEntriesToApply || !readStates.isEmpty
     }
 
     /// Hands out the pending work; see `Ready` for the order the driver must do it in.
@@ -19,6 +19,7 @@ extension RaftReplica {
         let result = Ready<RaftMessage>(
             hardState: changedHardState,
             snapshot: snapshot,
+            snapshotTransfer: snapshotTransfer,
             entriesToPersist: log.takeEntriesToPersist(),
             messages: outbox,
             committedEntries: log.takeEntriesToApply(bytesMax: settings.committedBytesPerReadyMax),
@@ -30,6 +31,7 @@ extension RaftReplica {
                 && !changesTermOrVote
         )
         outbox.removeAll(keepingCapacity: true)
+        snapshotTransfer.removeAll()
         readStates.removeAll(keepingCapacity: true)
         return result
     }

@@ -19,6 +19,9 @@ extension RaftReplica {
         return changes ? nil : membership
     }
 
+    /// The newest snapshot: the log begins after it.
+    public var snapshot: Snapshot { log.snapshot }
+
     public mutating func snapshotTaken(_ snapshot: Snapshot) {
         log.compact(to: snapshot)
     }
@@ -101,39 +104,65 @@ extension RaftReplica {
     mutating func handleSnapshotChunk(from leader: NodeID, _ chunk: SnapshotChunk) {
         if chunk.index <= log.committedIndex {
             // Already have everything it covers.
-            incomingSnapshot = nil
+            abandonIncomingSnapshot()
             send(.snapshotResponse(.installed(matchIndex: log.committedIndex)), to: leader)
             return
         }
-        var received = incomingSnapshot ?? (chunk.index, chunk.term, [])
-        if received.index != chunk.index || received.term != chunk.term { received = (chunk.index, chunk.term, []) }
-        guard chunk.offset == received.data.count else {
-            if chunk.offset + chunk.data.count <= received.data.count {
+        if let incoming = incomingSnapshot, incoming.index != chunk.index || incoming.term != chunk.term {
+            abandonIncomingSnapshot()
+        }
+        let receivedBytes = incomingSnapshot?.receivedBytes ?? 0
+        guard chunk.offset == receivedBytes else {
+            if chunk.offset + chunk.data.count <= receivedBytes {
                 // A duplicate of a chunk already stored.
-                incomingSnapshot = received
-                send(.snapshotResponse(.chunkStored(index: chunk.index, nextOffset: received.data.count)), to: leader)
+                send(.snapshotResponse(.chunkStored(index: chunk.index, nextOffset: receivedBytes)), to: leader)
             } else {
-                incomingSnapshot = nil
+                abandonIncomingSnapshot()
                 send(.snapshotResponse(.restart(index: chunk.index)), to: leader)
             }
             return
         }
-        received.data += chunk.data
+        // The driver keeps the bytes; this replica only counts them.
+        snapshotTransfer.append(
+            .piece(
+                SnapshotPiece(
+                    index: chunk.index,
+                    term: chunk.term,
+                    membership: chunk.membership,
+                    offset: chunk.offset,
+                    bytes: chunk.data
+                )
+            )
+        )
+        let received = receivedBytes + chunk.data.count
         guard chunk.isLast else {
-            incomingSnapshot = received
-            send(.snapshotResponse(.chunkStored(index: chunk.index, nextOffset: received.data.count)), to: leader)
+            incomingSnapshot = (chunk.index, chunk.term, received)
+            send(.snapshotResponse(.chunkStored(index: chunk.index, nextOffset: received)), to: leader)
             return
         }
         incomingSnapshot = nil
         installSnapshot(
-            Snapshot(index: chunk.index, term: chunk.term, membership: chunk.membership, data: received.data),
+            Snapshot(
+                index: chunk.index,
+                term: chunk.term,
+                membership: chunk.membership,
+                data: .keptByDriver(count: received)
+            ),
             from: leader
         )
+    }
+
+    /// Drops the snapshot being received, telling the driver to drop what it kept of it.
+    private mutating func abandonIncomingSnapshot() {
+        guard incomingSnapshot != nil else { return }
+        incomingSnapshot = nil
+        snapshotTransfer.append(.abandoned)
     }
 
     private mutating func installSnapshot(_ snapshot: Snapshot, from leader: NodeID) {
         if log.matchesTerm(at: snapshot.index, snapshot.term) {
             // Our log already holds the snapshot's last entry: just commit up to it.
+            snapshotTransfer.append(.abandoned)
             commit(to: snapshot.index)
         } else {
             log.restore(snapshot)
@@ -141,5 +170,11 @@ extension RaftReplica {
             pendingConfigurationIndex = snapshot.index
         }
         send(.snapshotResponse(.installed(matchIndex: snapshot.index)), to: leader)
+    }
+
+    /// The driver stored the snapshot it was handed (from the pieces it kept): the replica
+    /// reads its bytes from there when a follower needs them.
+    public mutating func snapshotStored(_ snapshot: Snapshot) {
+        log.adoptStoredBytes(of: snapshot)
     }
 }

@@ -69,8 +69,11 @@ public struct RaftReplica: ConsensusReplica {
     /// elected at once, overriding the followers' leases, so lease reads stop for good.
     var leaseRevoked = false
 
-    /// Follower only: the snapshot being received in chunks.
-    var incomingSnapshot: (index: LogIndex, term: Term, data: [UInt8])?
+    /// Follower only: the snapshot being received in chunks, and how many of its bytes came.
+    /// The bytes themselves go to the driver (`snapshotTransfer`).
+    var incomingSnapshot: (index: LogIndex, term: Term, receivedBytes: Int)?
+    /// What arrived of snapshots since the last Ready, for the driver to keep.
+    var snapshotTransfer: [SnapshotTransferStep] = []
 
     /// Messages refused by `step` as forged, corrupted or misrouted (see `RaftReplica+Admission`).
     public internal(set) var droppedMessages = DroppedMessageCounts()

@@ -46,6 +46,10 @@ public struct SnapshotJob: Sendable {
 /// What one Ready asks to persist.
 public struct Persistence: Sendable {
     public let hardState: HardState?
+    /// Pieces of a snapshot being received, for the shell to keep in its file
+    /// (`DurableStorage.stage`); when `snapshot` is the one they make, the shell gives the
+    /// stored snapshot back with `GroupRuntime.receivedSnapshotStored`.
+    public let snapshotTransfer: [SnapshotTransferStep]
     public let snapshot: Snapshot?
     public let entries: [LogEntry]
     /// Whether the shell must make this durable (fdatasync) before calling `persisted()`. A

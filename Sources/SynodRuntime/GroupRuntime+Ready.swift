@@ -11,6 +11,8 @@ extension GroupRuntime {
     public mutating func processReady() {
         while !isStopped && persisting == nil && replica.hasReady {
             let ready = replica.ready()
+            receive(ready.snapshotTransfer)
+            guard !isStopped else { return }
             let sync =
                 settings.plantedBug == .skipHardStateSync
                 ? ready.snapshot != nil || !ready.entriesToPersist.isEmpty : ready.needsSync
@@ -18,6 +20,7 @@ extension GroupRuntime {
                 .persist(
                     Persistence(
                         hardState: ready.hardState,
+                        snapshotTransfer: ready.snapshotTransfer,
                         snapshot: ready.snapshot,
                         entries: ready.entriesToPersist,
                         sync: sync
@@ -54,7 +57,7 @@ extension GroupRuntime {
         }
         if let snapshot = ready.snapshot {
             do {
-                store = try Self.restoredStore(snapshot)
+                store = try installedState(snapshot)
             } catch {
                 // Nothing is applied to the old state: the node stops.
                 return stop(because: "the snapshot from the leader cannot be installed: \(error)")
@@ -77,6 +80,63 @@ extension GroupRuntime {
         compactIfDue()
         proposeEvictionIfNeeded()
         noticeLeaderChange()
+    }
+
+    /// Rebuilds the state from the pieces of a snapshot as they arrive, so that no copy of
+    /// its bytes is held; a decoding failure stops the group (the leader sent a state no
+    /// replica could have).
+    mutating func receive(_ transfer: [SnapshotTransferStep]) {
+        for step in transfer {
+            guard case .piece(let piece) = step else {
+                incomingState = nil
+                continue
+            }
+            if piece.offset == 0 { incomingState = IncomingState(index: piece.index, term: piece.term) }
+            guard var incoming = incomingState, incoming.index == piece.index, incoming.term == piece.term,
+                incoming.decoder.bytesReceived == piece.offset
+            else {
+                return stop(because: "snapshot pieces out of order: \(piece.index)/\(piece.term) at \(piece.offset)")
+            }
+            incomingState = nil  // No second reference while the decoder grows.
+            do {
+                try incoming.decoder.feed(piece.bytes)
+            } catch {
+                return stop(because: "the snapshot from the leader cannot be installed: \(error)")
+            }
+            if piece.offset == 0 { incoming.fromFirstPiece = incoming.decoder.stateSoFar }
+            incomingState = incoming
+        }
+    }
+
+    /// The state a snapshot a Ready installs holds: the one rebuilt from its pieces, or, for a
+    /// snapshot whose bytes are readable here, the one decoded from them.
+    mutating func installedState(_ snapshot: Snapshot) throws -> KeyValueStore {
+        guard var incoming = incomingState else { return try Self.restoredStore(snapshot) }
+        incomingState = nil
+        guard incoming.index == snapshot.index, incoming.term == snapshot.term,
+            incoming.decoder.bytesReceived == snapshot.data.count
+        else {
+            throw RuntimeFailure(description: "the pieces received do not make \(snapshot)")
+        }
+        if settings.plantedBug == .installHalfBuiltSnapshot, let partial = incoming.fromFirstPiece,
+            partial.appliedIndex == snapshot.index.rawValue
+        {
+            return partial
+        }
+        let state: KeyValueStore
+        do {
+            state = try incoming.decoder.finish()
+        } catch {
+            throw RuntimeFailure(description: "snapshot \(snapshot.term)/\(snapshot.index) is undecodable: \(error)")
+        }
+        try Self.checkRestored(state, from: snapshot)
+        return state
+    }
+
+    /// The shell stored the snapshot a Ready installed (from its pieces): the replica reads
+    /// its bytes from there when a follower needs them.
+    public mutating func receivedSnapshotStored(_ snapshot: Snapshot) {
+        replica.snapshotStored(snapshot)
     }
 
     mutating func apply(_ entry: LogEntry) {

@@ -55,6 +55,9 @@ public struct GroupRuntime<Replica: ConsensusReplica, Observer: GroupObserver> {
     var logBytesSinceSnapshot = 0
     /// The index of the snapshot the shell is writing (`takeSnapshot`), until it is written.
     public internal(set) var snapshotInProgress: LogIndex?
+    /// The state being rebuilt from a snapshot the leader is sending, piece by piece
+    /// (`receive`); it replaces `store` only when the snapshot is whole and installed.
+    var incomingState: IncomingState?
     /// Key use, for choosing what to evict over maxmemory.
     public internal(set) var evictions = EvictionTracker()
 
@@ -125,6 +128,16 @@ public struct GroupRuntime<Replica: ConsensusReplica, Observer: GroupObserver> {
         self.store = try Self.restoredStore(snapshot)
     }
 
+    /// A snapshot being received, and the state decoded from its pieces so far.
+    struct IncomingState {
+        let index: LogIndex
+        let term: Term
+        var decoder = KeyValueStore.SnapshotDecoder()
+        /// The state as decoded from the first piece alone: what the planted bug
+        /// `installHalfBuiltSnapshot` installs.
+        var fromFirstPiece: KeyValueStore?
+    }
+
     /// The state machine a snapshot holds, checked to be the state at the snapshot's index.
     static func restoredStore(_ snapshot: Snapshot) throws -> KeyValueStore {
         let store: KeyValueStore
@@ -137,15 +150,19 @@ public struct GroupRuntime<Replica: ConsensusReplica, Observer: GroupObserver> {
                 description: "snapshot \(snapshot.term)/\(snapshot.index) is undecodable: \(error)"
             )
         }
-        // The state must be the one at the snapshot's index, or every later entry would apply
-        // to the wrong state (the store refuses to apply out of order).
+        try checkRestored(store, from: snapshot)
+        return store
+    }
+
+    /// The state must be the one at the snapshot's index, or every later entry would apply
+    /// to the wrong state (the store refuses to apply out of order).
+    static func checkRestored(_ store: KeyValueStore, from snapshot: Snapshot) throws {
         guard store.appliedIndex == snapshot.index.rawValue else {
             throw RuntimeFailure(
                 description: "snapshot \(snapshot.term)/\(snapshot.index) holds the state at index "
                     + "\(store.appliedIndex), not at its own"
             )
         }
-        return store
     }
 
     public var isLeader: Bool { replica.isLeader }

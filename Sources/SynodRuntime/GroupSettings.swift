@@ -59,4 +59,7 @@ public enum RuntimeMutation: String, CaseIterable, Sendable {
     /// A follower forwards a connection's read while that connection's earlier writes still
     /// wait for their answer.
     case forwardReadsPastWrites = "forward-reads-past-writes"
+    /// A follower installs the state decoded from the first piece of a snapshot the leader
+    /// sent, not the whole one.
+    case installHalfBuiltSnapshot = "install-half-built-snapshot"
 }

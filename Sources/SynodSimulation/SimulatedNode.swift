@@ -30,6 +30,9 @@ struct SimulatedNode {
     var runtime: Runtime?
     /// The write being made durable, if any; the runtime takes no Ready until it completes.
     var writeInProgress: Persistence?
+    /// The snapshot the write in progress installed, as its file holds it (the one in
+    /// `writeInProgress` was received in pieces and is not readable).
+    var storedSnapshotInProgress: Snapshot?
     /// This node's clock rate relative to true time, in parts per thousand (1000 = exact).
     var clockRatePerMille: Int
     /// Removed from the group by a membership change: it stays down for good.
@@ -52,8 +55,8 @@ struct SimulatedNode {
     }
 
     /// Records in the model what a completed write made durable.
-    mutating func persist(_ write: Persistence) {
-        if let snapshot = write.snapshot {
+    mutating func persist(_ write: Persistence, storedSnapshot: Snapshot?) {
+        if let snapshot = storedSnapshot ?? write.snapshot {
             // As RaftLog does: the entries after the snapshot stay only if the log holds its
             // last entry; otherwise the snapshot replaces the whole log.
             let holdsLastEntry = durable.entries.contains { $0.index == snapshot.index && $0.term == snapshot.term }
@@ -72,6 +75,7 @@ struct SimulatedNode {
         incarnation += 1
         runtime = nil
         writeInProgress = nil
+        storedSnapshotInProgress = nil
     }
 }
 

@@ -173,6 +173,9 @@ public enum SimulationMutation: String, CaseIterable, Sendable {
     /// A follower forwards a read while the writes its client sent before it still wait for
     /// their answer, so the read may reach the leader first.
     case forwardReadsPastWrites = "forward-reads-past-writes"
+    /// A follower installs the state decoded from the first piece of a snapshot the leader
+    /// sent, not the whole snapshot.
+    case installHalfBuiltSnapshot = "install-half-built-snapshot"
 
     var raftMutation: RaftMutation? {
         switch self {
@@ -180,7 +183,8 @@ public enum SimulationMutation: String, CaseIterable, Sendable {
         case .grantSecondVote: .grantSecondVote
         case .leaseTooLong: .leaseTooLong
         case .readWithoutReadIndex, .forgetVoteOnRestart, .acknowledgeBeforeFsync, .skipHardStateSync,
-            .retryWithoutIdentity, .replyBeforeApply, .dropSessionOrder, .forwardReadsPastWrites:
+            .retryWithoutIdentity, .replyBeforeApply, .dropSessionOrder, .forwardReadsPastWrites,
+            .installHalfBuiltSnapshot:
             nil
         }
     }
@@ -194,6 +198,7 @@ public enum SimulationMutation: String, CaseIterable, Sendable {
         case .replyBeforeApply: .replyBeforeApply
         case .dropSessionOrder: .dropSessionOrder
         case .forwardReadsPastWrites: .forwardReadsPastWrites
+        case .installHalfBuiltSnapshot: .installHalfBuiltSnapshot
         case .commitEarlierTermByCount, .grantSecondVote, .leaseTooLong, .forgetVoteOnRestart, .retryWithoutIdentity:
             nil
         }
@@ -255,6 +260,15 @@ extension SimulationOptions {
             options.diskLatencyMicroseconds = 1_000...10_000
         case .grantSecondVote, .readWithoutReadIndex:
             options.nodeCount = max(options.nodeCount, 3)
+        case .installHalfBuiltSnapshot:
+            // Followers cut off or down while the log is compacted often, then caught up by
+            // snapshots sent in small pieces.
+            options.nodeCount = 3
+            options.snapshotChunkBytes = 64
+            options.snapshotLogBytesMin = 600
+            options.keyCount = 5
+            options.crashIntervalMicroseconds = 300_000
+            options.partitionIntervalMicroseconds = 300_000
         case .retryWithoutIdentity:
             // Clients that give up on an answer sooner than the log commits, so that a copy
             // sent again often lands beside the first one.

@@ -21,7 +21,8 @@ extension Simulator {
         guard let write = nodes[position].writeInProgress else { return }
         nodes[position].writeInProgress = nil
         syncWrite(on: position)
-        nodes[position].persist(write)
+        nodes[position].persist(write, storedSnapshot: nodes[position].storedSnapshotInProgress)
+        nodes[position].storedSnapshotInProgress = nil
         checker.recordDurable(nodes[position].durable, on: nodes[position].id)
         nodes[position].runtime!.persisted()
         carryOutOutputs(position)
@@ -40,11 +41,16 @@ extension Simulator {
         let id = nodes[position].id
         switch output {
         case .persist(let write):
-            if write.hardState != nil || write.snapshot != nil || !write.entries.isEmpty {
-                stageWrite(write, on: position)
+            var stored: Snapshot?
+            if write.hardState != nil || write.snapshot != nil || !write.entries.isEmpty
+                || !write.snapshotTransfer.isEmpty
+            {
+                stored = stageWrite(write, on: position)
             }
+            if let stored { nodes[position].runtime?.receivedSnapshotStored(stored) }
             guard write.sync else { return }
             nodes[position].writeInProgress = write
+            nodes[position].storedSnapshotInProgress = stored
             queue.schedule(
                 .diskWriteDone(node: position, incarnation: nodes[position].incarnation),
                 at: now + draw(options.diskLatencyMicroseconds)

@@ -47,12 +47,14 @@ extension Simulator {
         return state
     }
 
-    /// Stages what `ready` asks to persist; a snapshot's file is written at once.
-    mutating func stageWrite(_ write: Persistence, on position: Int) {
+    /// Stages what `ready` asks to persist; a snapshot's file is written at once, and
+    /// returned as the file holds it.
+    mutating func stageWrite(_ write: Persistence, on position: Int) -> Snapshot? {
         do {
-            try nodes[position].storage!.stage(
+            return try nodes[position].storage!.stage(
                 group: SimulatedNode.group,
                 hardState: write.hardState,
+                snapshotTransfer: write.snapshotTransfer,
                 snapshot: write.snapshot,
                 entries: write.entries
             )

@@ -9,6 +9,8 @@ import SynodCore
 public struct DurableStorage<Files: FileSystem>: Sendable {
     public internal(set) var log: WriteAheadLog<Files>
     public let directory: String
+    /// The snapshot each group is receiving from its leader, in its temporary file.
+    var incomingSnapshots: [GroupID: SnapshotFileWriter<Files>] = [:]
     var snapshotDirectory: String { directory.appendingPathComponent("snapshots") }
 
     /// The file system, for a simulation to crash or damage once the storage is dropped.
@@ -55,17 +57,56 @@ public struct DurableStorage<Files: FileSystem>: Sendable {
         return PersistentState(hardState: hardState, snapshot: snapshot ?? emptySnapshot, entries: entries)
     }
 
-    /// Stages what one group's `Ready` asks to persist. A snapshot is written and synced here
-    /// (its file first, then a marker in the log); entries and hard state wait for `sync()`.
+    /// Stages what one group's `Ready` asks to persist. The pieces of a snapshot being received
+    /// go to its temporary file; a snapshot is made durable here (its file first, then a
+    /// marker in the log); entries and hard state wait for `sync()`. Returns the snapshot as
+    /// its file holds it, for the replica to read from (`ConsensusReplica.snapshotStored`).
+    @discardableResult
     public mutating func stage(
         group: GroupID,
         hardState: HardState?,
+        snapshotTransfer: [SnapshotTransferStep] = [],
         snapshot: Snapshot?,
         entries: [LogEntry]
-    ) throws(StorageError) {
-        if let snapshot { try saveSnapshot(snapshot, of: group) }
+    ) throws(StorageError) -> Snapshot? {
+        for step in snapshotTransfer { try keep(step, of: group) }
+        var stored: Snapshot?
+        if let snapshot { stored = try saveSnapshot(snapshot, of: group, received: true) }
         log.stage(entries: entries, of: group)
         if let hardState { log.stage(hardState: hardState, of: group) }
+        return stored
+    }
+
+    /// Keeps a step of a snapshot being received in the group's unfinished file.
+    private mutating func keep(_ step: SnapshotTransferStep, of group: GroupID) throws(StorageError) {
+        if let failure = log.failure { throw .stopped(cause: failure.description) }
+        guard case .piece(let piece) = step else {
+            incomingSnapshots.removeValue(forKey: group)?.abandon(files: &log.files)
+            return
+        }
+        do throws(FileSystemError) {
+            if piece.offset == 0 {
+                incomingSnapshots.removeValue(forKey: group)?.abandon(files: &log.files)
+                incomingSnapshots[group] = try SnapshotFileWriter(
+                    group: group,
+                    index: piece.index,
+                    term: piece.term,
+                    membership: piece.membership,
+                    directory: snapshotDirectory,
+                    files: &log.files
+                )
+            }
+            guard var writer = incomingSnapshots[group], writer.index == piece.index, writer.term == piece.term,
+                writer.dataBytes == piece.offset
+            else {
+                preconditionFailure("snapshot pieces out of order: \(piece.index)/\(piece.term) at \(piece.offset)")
+            }
+            try writer.append(piece.bytes, files: &log.files)
+            incomingSnapshots[group] = writer
+        } catch {
+            log.failure = .fileSystem(error)
+            throw .fileSystem(error)
+        }
     }
 
     /// Makes everything staged durable with one fdatasync.
@@ -142,15 +183,38 @@ public struct DurableStorage<Files: FileSystem>: Sendable {
         log.stage(snapshotAt: LogPosition(index: snapshot.index, term: snapshot.term), of: group)
     }
 
-    private mutating func saveSnapshot(_ snapshot: Snapshot, of group: GroupID) throws(StorageError) {
+    /// Makes `snapshot` the group's durable snapshot: the file its pieces went to when it was
+    /// `received` in pieces, a new file otherwise. Then stages the marker.
+    @discardableResult
+    private mutating func saveSnapshot(
+        _ snapshot: Snapshot,
+        of group: GroupID,
+        received: Bool = false
+    ) throws(StorageError) -> Snapshot {
         if let failure = log.failure { throw .stopped(cause: failure.description) }
-        do {
-            try SnapshotStore.save(snapshot, of: group, in: snapshotDirectory, files: &log.files)
+        let stored: Snapshot
+        do throws(FileSystemError) {
+            if received, let writer = incomingSnapshots.removeValue(forKey: group) {
+                guard writer.index == snapshot.index, writer.term == snapshot.term,
+                    writer.dataBytes == snapshot.data.count
+                else {
+                    writer.abandon(files: &log.files)
+                    throw FileSystemError(
+                        .inputOutput("the pieces kept are not those of \(snapshot)"),
+                        operation: "finish the snapshot",
+                        path: snapshotDirectory
+                    )
+                }
+                stored = try writer.finish(files: &log.files)
+            } else {
+                stored = try SnapshotStore.save(snapshot, of: group, in: snapshotDirectory, files: &log.files)
+            }
         } catch {
             log.failure = .fileSystem(error)
             throw .fileSystem(error)
         }
         log.stage(snapshotAt: LogPosition(index: snapshot.index, term: snapshot.term), of: group)
+        return stored
     }
 
     /// The group's entries at `range` (recent ones from memory, older ones from disk).

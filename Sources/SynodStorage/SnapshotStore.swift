@@ -186,7 +186,8 @@ enum SnapshotStore {
             let index = LogIndex(try reader.readUInt64())
             let term = Term(try reader.readUInt64())
             let membership = try ConsensusEncoding.readMembership(from: &reader)
-            let data = try reader.readLengthPrefixed(maximumCount: ConsensusEncoding.snapshotBytesMax)
+            // Format 1 files were written whole, under 1 GiB.
+            let data = try reader.readLengthPrefixed(maximumCount: 1 << 30)
             guard reader.isAtEnd else { return .failure(Damage(reason: "bytes after the snapshot")) }
             let snapshot = Snapshot(index: index, term: term, membership: membership, data: data)
             return checkPosition(index, term, expecting: position).map { snapshot }

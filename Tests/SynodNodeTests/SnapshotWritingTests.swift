@@ -52,4 +52,67 @@ struct SnapshotWritingTests {
                 == .value(Array(repeating: UInt8(ascii: "v"), count: 100))
         )
     }
+
+    /// A follower cut off while the leader compacts its log catches up from the leader's
+    /// snapshot: read from the leader's file a chunk at a time, kept in the follower's file
+    /// and rebuilt into a new state as the chunks arrive.
+    @Test func aFollowerCutOffWhileTheLogIsCompactedCatchesUpFromASnapshotInPieces() async throws {
+        let cluster = try InProcessCluster(nodes: 3) { configuration in
+            configuration.snapshotLogBytesMin = 4_000
+            configuration.snapshotLogPercentOfState = 5
+            configuration.snapshotChunkBytes = 1_000
+        }
+        defer { try? cluster.shutdown() }
+        let leader = try #require(await cluster.awaitLeader(), "no leader was elected")
+        let follower = try #require(try cluster.onLoop { drivers in drivers.keys.first { $0 != leader } })
+        cluster.isolate(follower)
+        let value = Array(repeating: UInt8(ascii: "w"), count: 200)
+        for round in 0..<5 {
+            let writes = try (0..<40).map { item in
+                try cluster.write(
+                    .set(
+                        key: Array("key:\(round):\(item)".utf8),
+                        value: value,
+                        condition: .always,
+                        expiry: .none,
+                        returnPrevious: false
+                    ),
+                    to: leader
+                )
+            }
+            for write in writes { #expect(try await write.get() == .ok) }
+        }
+        let compacted = await waitUntil {
+            let indexes = try? cluster.onLoop { drivers in
+                (drivers[leader]!.replica.snapshotIndex, drivers[follower]!.replica.lastIndex)
+            }
+            return indexes.map { $0.0 > $0.1 } ?? false
+        }
+        let positions = try cluster.onLoop { drivers in
+            drivers.mapValues {
+                ($0.replica.snapshotIndex, $0.replica.lastIndex, $0.replica.commitIndex, $0.store.datasetBytes)
+            }
+        }
+        #expect(compacted, "the leader did not compact past the follower's log: \(positions), leader \(leader)")
+        cluster.heal()
+        let caughtUp = await waitUntil {
+            let state = try? cluster.onLoop { drivers in
+                (
+                    drivers[follower]!.store.read(.get(key: Array("key:4:39".utf8)), at: 0),
+                    drivers[follower]!.runtimes[NodeDriver.keyspaceGroup].statistics
+                )
+            }
+            return state.map { $0.0 == .value(value) && $0.1.snapshotsInstalled > 0 } ?? false
+        }
+        #expect(caughtUp, "the follower did not install the leader's snapshot")
+        let (keys, snapshotBytes, readable) = try cluster.onLoop { drivers in
+            let driver = drivers[follower]!
+            let snapshot = driver.replica.snapshot.data
+            return (driver.store.keyCount, snapshot.count, (try? snapshot.read(from: 0, count: 16))?.count)
+        }
+        #expect(keys == 200)
+        #expect(snapshotBytes > 5 * 1_000, "a snapshot of \(snapshotBytes) bytes came in one chunk")
+        // The follower reads its installed snapshot from its own file, for a follower of its own.
+        #expect(readable == 16)
+    }
 }

@@ -14,6 +14,8 @@ struct ScenarioCluster {
     var disks: [NodeID: Disk] = [:]
     /// Commands applied by each node's state machine, in order.
     var applied: [NodeID: [LogEntry]] = [:]
+    /// The pieces of the snapshot each node is receiving.
+    var transfers: [NodeID: InMemorySnapshotTransfer] = [:]
     /// Messages sent and not yet delivered or dropped, in send order.
     var network: [RaftMessage] = []
     /// Pairs that cannot talk, in either direction unless added one-way.
@@ -95,7 +97,12 @@ struct ScenarioCluster {
     private mutating func completeReady(_ id: NodeID, _ ready: Ready<RaftMessage>, messagesSent: Bool) {
         guard var replica = replicas[id] else { return }
         var disk = disks[id]!
-        if let snapshot = ready.snapshot {
+        transfers[id, default: InMemorySnapshotTransfer()].keep(ready.snapshotTransfer)
+        if let received = ready.snapshot {
+            guard let snapshot = transfers[id]?.take(received) else {
+                preconditionFailure("n\(id.rawValue) installed \(received) without its pieces")
+            }
+            replica.snapshotStored(snapshot)
             disk.snapshot = snapshot
             disk.entries.removeAll { $0.index <= snapshot.index }
             applied[id] = Self.decodeSnapshot(snapshot)

@@ -61,4 +61,7 @@ struct ScriptedReplica: ConsensusReplica {
     func snapshotMembership(at applied: LogIndex) -> Membership? { membership }
 
     mutating func snapshotTaken(_ snapshot: Snapshot) { snapshotIndex = snapshot.index }
+    /// The snapshots the runtime said were stored.
+    var storedSnapshots: [Snapshot] = []
+    mutating func snapshotStored(_ snapshot: Snapshot) { storedSnapshots.append(snapshot) }
 }
