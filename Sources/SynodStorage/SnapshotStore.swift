@@ -417,6 +417,7 @@ public struct SnapshotFileWriter<Files: FileSystem>: Sendable {
     /// Closes and removes the unfinished file (a new transfer began, or a write failed).
     public func abandon(files: inout Files) {
         files.close(file)
+        // Best effort: a temporary file left behind is removed at the next start.
         try? files.remove(path + SnapshotStore.temporarySuffix)
     }
 }
