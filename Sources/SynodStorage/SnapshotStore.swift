@@ -319,17 +319,37 @@ enum SnapshotStore {
         case .success(let found): layout = found
         case .failure(let damage): return .failure(damage)
         }
-        let data: SnapshotData
-        if Files.copiesShareFiles {
-            keepsFileOpen = true
-            data = SnapshotData(
-                count: layout.dataBytes,
-                reader: SnapshotFileReader(files: files, file: file, path: path, dataOffset: layout.dataOffset)
-            )
-        } else {
-            data = SnapshotData(try files.read(file, at: layout.dataOffset, count: layout.dataBytes))
-        }
+        keepsFileOpen = true  // `contents` takes the file over.
+        let data = try contents(
+            of: file,
+            path: path,
+            dataOffset: layout.dataOffset,
+            dataBytes: layout.dataBytes,
+            files: &files
+        )
         return .success(Snapshot(index: layout.index, term: layout.term, membership: layout.membership, data: data))
+    }
+}
+
+extension SnapshotStore {
+    /// The state machine's bytes of a checked file, taking `file` over: kept open for a
+    /// reader when copies of the file system share files (a real disk), read into memory
+    /// and the file closed otherwise (a simulated disk).
+    static func contents<Files: FileSystem>(
+        of file: OpenFileID,
+        path: String,
+        dataOffset: Int,
+        dataBytes: Int,
+        files: inout Files
+    ) throws(FileSystemError) -> SnapshotData {
+        if Files.copiesShareFiles {
+            return SnapshotData(
+                count: dataBytes,
+                reader: SnapshotFileReader(files: files, file: file, path: path, dataOffset: dataOffset)
+            )
+        }
+        defer { files.close(file) }
+        return SnapshotData(try files.read(file, at: dataOffset, count: dataBytes))
     }
 }
 
@@ -397,15 +417,13 @@ public struct SnapshotFileWriter<Files: FileSystem>: Sendable {
             try files.synchronize(file)
             try files.rename(path + SnapshotStore.temporarySuffix, to: path)
             try files.synchronizeDirectory(directory)
-            if Files.copiesShareFiles {
-                data = SnapshotData(
-                    count: dataBytes,
-                    reader: SnapshotFileReader(files: files, file: file, path: path, dataOffset: dataOffset)
-                )
-            } else {
-                data = SnapshotData(try files.read(file, at: dataOffset, count: dataBytes))
-                files.close(file)
-            }
+            data = try SnapshotStore.contents(
+                of: file,
+                path: path,
+                dataOffset: dataOffset,
+                dataBytes: dataBytes,
+                files: &files
+            )
         } catch {
             abandon(files: &files)
             throw error
