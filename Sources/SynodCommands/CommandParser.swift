@@ -25,8 +25,10 @@ public enum CommandParser {
 
     static func parse(_ name: String, _ arguments: [[UInt8]]) throws(CommandRejection) -> ClientCommand {
         if RedisWordCommands.writeArities[name] != nil {
-            try checkWrite(name, arguments)
-            return .write(.redis(words: [Array(name.utf8)] + arguments))
+            switch RedisWordCommands.parseWrite([Array(name.utf8)] + arguments) {
+            case .success(let command): return .write(command)
+            case .failure(let error): throw CommandRejection(error.message)
+            }
         }
         if RedisWordCommands.readArities[name] != nil {
             return .read(.redis(words: [Array(name.utf8)] + arguments))
@@ -74,27 +76,6 @@ public enum CommandParser {
         default:
             if let command = try parseCoordination(name, arguments) { return command }
             return .connection(try parseConnection(name, arguments))
-        }
-    }
-
-    /// What Redis refuses of a write run from its words before it looks at the data: the
-    /// store checks the same again when it applies them, but a refusal here keeps the
-    /// entry out of the log (SETRANGE's offset and size, as Redis checks them).
-    static func checkWrite(_ name: String, _ arguments: [[UInt8]]) throws(CommandRejection) {
-        switch name {
-        case "msetnx":
-            guard arguments.count % 2 == 0 else { throw CommandRejection(CommandError.wrongArity(name)) }
-        case "setrange":
-            let offset = try integer(arguments[1])
-            guard offset >= 0 else { throw CommandRejection(KeyValueStore.offsetOutOfRange) }
-            guard arguments[2].isEmpty || KeyValueStore.fitsStringBytesMax(offset: offset, count: arguments[2].count)
-            else { throw CommandRejection(KeyValueStore.stringTooLong) }
-        case "append":
-            guard arguments[1].count <= KeyValueStore.stringBytesMax else {
-                throw CommandRejection(KeyValueStore.stringTooLong)
-            }
-        default:
-            break
         }
     }
 

@@ -81,6 +81,14 @@ extension EntryFuzzTarget {
             ("fenced", .fenced(lock: word("lock"), token: 1, command: set)),
             ("with-lease", .withLease(lease: 1, command: set)),
             ("redis-words", .redis(words: FuzzFixtures.words("setrange string 2 abc"))),
+            ("string-write", .string(.setRange(key: word("string"), offset: 2, value: word("abc")))),
+            ("string-getex", .string(.getExpiring(key: word("string"), expiry: .afterMilliseconds(5_000)))),
+            (
+                "hash-write",
+                .hash(.incrementByFloat(key: word("hash"), field: word("field-1"), increment: word("1.5")))
+            ),
+            ("rename", .rename(source: word("string"), destination: word("moved"), onlyIfAbsent: true)),
+            ("flushall", .flushAll),
             (
                 "transaction",
                 .transaction(

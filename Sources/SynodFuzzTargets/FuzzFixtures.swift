@@ -23,7 +23,16 @@ enum FuzzFixtures {
             returnPrevious: false
         ),
         .set(key: word("counter"), value: word("41"), condition: .always, expiry: .none, returnPrevious: false),
-        .redis(words: words("hset hash field-1 value-1 field-2 value-2")),
+        .hash(
+            .set(
+                key: word("hash"),
+                fields: [
+                    KeyValuePair(key: word("field-1"), value: word("value-1")),
+                    KeyValuePair(key: word("field-2"), value: word("value-2")),
+                ],
+                answersCount: true
+            )
+        ),
         .leaseGrant(ttlMilliseconds: 30_000),
         .acquire(
             kind: .lock,

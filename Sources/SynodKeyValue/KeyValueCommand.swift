@@ -71,7 +71,15 @@ public enum KeyValueCommand: Hashable, Sendable {
     indirect case fenced(lock: [UInt8], token: UInt64, command: KeyValueCommand)
     /// Runs `command` (a SET or CAS) with the keys it writes attached to lease `lease`.
     indirect case withLease(lease: UInt64, command: KeyValueCommand)
-    /// One of the wider Redis commands, as its words (see `KeyValueStore+Redis`).
+    /// SETNX, SETEX, GETSET, GETDEL, GETEX, MSETNX, INCRBYFLOAT, APPEND, SETRANGE.
+    case string(StringWrite)
+    /// HSET, HMSET, HSETNX, HDEL, HINCRBY, HINCRBYFLOAT.
+    case hash(HashWrite)
+    /// RENAME, or RENAMENX (`onlyIfAbsent`).
+    case rename(source: [UInt8], destination: [UInt8], onlyIfAbsent: Bool)
+    case flushAll
+    /// One of the wider Redis writes as its words: what nodes before the typed commands
+    /// replicated. Still read and run (`RedisWordCommands.parseWrite`); never proposed now.
     case redis(words: [[UInt8]])
     /// MULTI ... EXEC: the steps run atomically, in one entry, unless a watched key's version
     /// is no longer `versions` says (then nothing runs: EXEC answers a null array).

@@ -6,6 +6,8 @@ import SynodCore
 /// trap. Flags are 0 or 1, an absent optional is zeros, and nothing may trail the command.
 extension KeyValueEntry {
     /// 2 adds `origin`, 3 `session` and `acknowledgedBelow`; older entries are still read.
+    /// Command kinds are only ever added: 24 to 27 (the typed Redis writes) replaced 20 (their
+    /// words) for new entries, and 20 is still read.
     static let formatVersion: UInt8 = 3
     /// The largest key or value a decoder accepts (Redis's `proto-max-bulk-len` default).
     static let bytesMax = 512 << 20
@@ -53,11 +55,7 @@ extension KeyValueEntry {
             writer.write(UInt64(bitPattern: amount))
         case .multiSet(let pairs):
             writer.write(UInt8(6))
-            writer.write(UInt32(pairs.count))
-            for pair in pairs {
-                writer.writeLengthPrefixed(pair.key)
-                writer.writeLengthPrefixed(pair.value)
-            }
+            write(pairs, to: &writer)
         case .compareAndSet(let key, let expected, let new, let expiry):
             writer.write(UInt8(7))
             writer.writeLengthPrefixed(key)
@@ -115,6 +113,19 @@ extension KeyValueEntry {
         case .redis(let words):
             writer.write(UInt8(20))
             write(words, to: &writer)
+        case .string(let write):
+            writer.write(UInt8(24))
+            write.write(to: &writer)
+        case .hash(let write):
+            writer.write(UInt8(25))
+            write.write(to: &writer)
+        case .rename(let source, let destination, let onlyIfAbsent):
+            writer.write(UInt8(26))
+            writer.writeLengthPrefixed(source)
+            writer.writeLengthPrefixed(destination)
+            writer.write(UInt8(onlyIfAbsent ? 1 : 0))
+        case .flushAll:
+            writer.write(UInt8(27))
         case .evict(let keys):
             writer.write(UInt8(22))
             write(keys, to: &writer)
@@ -207,12 +218,7 @@ extension KeyValueEntry {
             command = .expire(key: key, expiry: expiry, condition: try Self.readExpireCondition(from: &reader))
         case 4: command = .persist(key: try bytes())
         case 5: command = .increment(key: try bytes(), by: Int64(bitPattern: try reader.readUInt64()))
-        case 6:
-            let count = Int(try reader.readUInt32())
-            guard count <= Self.keysMax else { throw .invalid("\(count) pairs") }
-            var pairs: [KeyValuePair] = []
-            for _ in 0..<count { pairs.append(KeyValuePair(key: try bytes(), value: try bytes())) }
-            command = .multiSet(pairs: pairs)
+        case 6: command = .multiSet(pairs: try Self.readPairs(from: &reader))
         case 7:
             let key = try bytes()
             let hasExpected = try Self.readFlag(from: &reader)
@@ -292,9 +298,35 @@ extension KeyValueEntry {
                 throw .invalid("memory settings")
             }
             command = .configure(maxMemoryBytes: maxBytes.map { Int($0) }, policy: policy)
+        case 24: command = .string(try StringWrite(reading: &reader))
+        case 25: command = .hash(try HashWrite(reading: &reader))
+        case 26:
+            let source = try bytes()
+            let destination = try bytes()
+            command = .rename(source: source, destination: destination, onlyIfAbsent: try Self.readFlag(from: &reader))
+        case 27: command = .flushAll
         case let kind: throw .invalid("unknown command kind \(kind)")
         }
         return command
+    }
+
+    static func write(_ pairs: [KeyValuePair], to writer: inout ByteWriter) {
+        writer.write(UInt32(pairs.count))
+        for pair in pairs {
+            writer.writeLengthPrefixed(pair.key)
+            writer.writeLengthPrefixed(pair.value)
+        }
+    }
+
+    static func readPairs(from reader: inout ByteReader) throws(ByteReader.Failure) -> [KeyValuePair] {
+        let count = Int(try reader.readUInt32())
+        guard count <= keysMax else { throw .invalid("\(count) pairs") }
+        var pairs: [KeyValuePair] = []
+        for _ in 0..<count {
+            let key = try reader.readLengthPrefixed(maximumCount: bytesMax)
+            pairs.append(KeyValuePair(key: key, value: try reader.readLengthPrefixed(maximumCount: bytesMax)))
+        }
+        return pairs
     }
 
     static func write(_ keys: [[UInt8]], to writer: inout ByteWriter) {

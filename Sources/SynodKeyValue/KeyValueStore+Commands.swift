@@ -111,8 +111,16 @@ extension KeyValueStore {
             return refresh(Self.reference(.lock, name), owner: owner, ttlMilliseconds: ttl, change: &change)
         case .fenced(let lock, let token, let command):
             return fenced(lock: lock, token: token, command: command, change: &change)
+        case .string(let write):
+            return execute(write, change: &change)
+        case .hash(let write):
+            return execute(write, change: &change)
+        case .rename(let source, let destination, let onlyIfAbsent):
+            return rename(source, to: destination, onlyIfAbsent: onlyIfAbsent, change: &change)
+        case .flushAll:
+            return flushAll(change: &change)
         case .redis(let words):
-            return executeRedis(words, change: &change)
+            return executeWords(words, change: &change)
         case .transaction(let versions, let steps):
             for version in versions where (live(version.key, change: &change)?.modifyRevision ?? 0) != version.revision
             {
@@ -150,7 +158,7 @@ extension KeyValueStore {
     /// The keyspace event a command's writes and removals are reported as.
     static func keyEvent(of command: KeyValueCommand) -> KeyEvent {
         switch command {
-        case .delete, .compareAndDelete, .leaseRevoke: .del
+        case .delete, .compareAndDelete, .leaseRevoke, .flushAll: .del
         case .expire: .expire
         case .persist: .persist
         case .increment: .incrby
@@ -158,7 +166,7 @@ extension KeyValueStore {
         case .evict: .evicted
         case .configure: .set
         case .set, .multiSet, .compareAndSet, .leaseGrant, .leaseKeepAlive, .acquire, .release, .refreshLock, .redis,
-            .transaction:
+            .transaction, .string, .hash, .rename:
             .set
         case .fenced(_, _, let inner), .withLease(_, let inner): keyEvent(of: inner)
         }

@@ -101,9 +101,13 @@ extension KeyValueStore {
         case .delete, .compareAndDelete, .expire, .persist, .removeExpired, .evict, .leaseRevoke, .extendLeases, .sweep,
             .release, .refreshLock, .leaseKeepAlive, .configure:
             return false
+        case .string(.getDelete), .string(.getExpiring), .hash(.delete), .flushAll:
+            return false
         case .redis(let words):
-            let name = words.first.map { lowercased($0) } ?? ""
-            return !["unlink", "getdel", "hdel", "flushall", "getex"].contains(name)
+            // As the command the words parse to; words that do not parse are refused as
+            // before the commands were typed (over the limit, with the OOM error).
+            guard case .success(let command) = RedisWordCommands.parseWrite(words) else { return true }
+            return mayGrow(command)
         case .fenced(_, _, let inner), .withLease(_, let inner):
             return mayGrow(inner)
         case .transaction(_, let steps):

@@ -1,12 +1,13 @@
-/// The Redis commands the store runs from their words (`KeyValueCommand.redis`,
-/// `ReadCommand.redis`), each with its arity as Redis states it: n means exactly n words (the
-/// name included), -n at least n.
+/// The wider Redis commands (strings, keys and hashes), each with its arity as Redis states
+/// it: n means exactly n words (the name included), -n at least n, and, for writes, the
+/// parser from words to the typed command the log records (`parseWrite`).
 ///
-/// Written once: the parser's arity table is built from these, and the store checks the same
-/// arities again when it runs words, because words in a committed entry may come from an
-/// older or buggier node and every replica must refuse them alike.
+/// Written once: the client path parses with these, and the store parses the same way the
+/// words that entries of older nodes replicated (`KeyValueCommand.redis`), because words in a
+/// committed entry may come from an older or buggier node and every replica must refuse them
+/// alike. Reads are still served from their words (`ReadCommand.redis`).
 public enum RedisWordCommands {
-    /// Writes, run by `KeyValueStore.executeRedis` when their entry is applied.
+    /// Writes, parsed by `parseWrite`.
     public static let writeArities: [String: Int] = [
         "setnx": 3, "setex": 4, "psetex": 4, "getset": 3, "getdel": 2, "getex": -2, "msetnx": -3,
         "incrbyfloat": 3, "append": 3, "setrange": 4, "unlink": -2, "rename": 3, "renamenx": 3, "flushall": -1,
@@ -23,6 +24,113 @@ public enum RedisWordCommands {
     /// Whether `wordCount` words (the name included) satisfy `arity`.
     public static func accepts(arity: Int, wordCount: Int) -> Bool {
         arity > 0 ? wordCount == arity : wordCount >= -arity
+    }
+
+    /// The typed command a write's words stand for, or the error Redis answers them with
+    /// before it looks at the data (an unknown name, the wrong arity, a number that is not
+    /// one, a value out of range).
+    public static func parseWrite(_ words: [[UInt8]]) -> Result<KeyValueCommand, KeyValueError> {
+        guard let first = words.first else { return .failure(KeyValueError(KeyValueStore.emptyCommand)) }
+        let name = KeyValueStore.lowercased(first)
+        guard let arity = writeArities[name] else {
+            return .failure(KeyValueError(KeyValueStore.unknownCommand(first)))
+        }
+        guard accepts(arity: arity, wordCount: words.count) else { return .failure(KeyValueError(wrongArity(name))) }
+        let command: KeyValueCommand
+        do {
+            command = try typedWrite(name, Array(words.dropFirst()))
+        } catch {
+            return .failure(error)
+        }
+        let refusal: String? =
+            switch command {
+            case .string(let write): write.refusal
+            case .hash(let write): write.refusal
+            default: nil
+            }
+        return refusal.map { .failure(KeyValueError($0)) } ?? .success(command)
+    }
+
+    /// `arguments` has the count the arity of `name` promises.
+    static func typedWrite(_ name: String, _ arguments: [[UInt8]]) throws(KeyValueError) -> KeyValueCommand {
+        func integer(_ bytes: [UInt8]) throws(KeyValueError) -> Int64 {
+            guard let value = KeyValueStore.parseInteger(bytes) else { throw KeyValueError(KeyValueStore.notAnInteger) }
+            return value
+        }
+        func pairs(_ words: ArraySlice<[UInt8]>) throws(KeyValueError) -> [KeyValuePair] {
+            guard words.count % 2 == 0 else { throw KeyValueError(wrongArity(name)) }
+            return stride(from: words.startIndex, to: words.endIndex, by: 2).map {
+                KeyValuePair(key: words[$0], value: words[$0 + 1])
+            }
+        }
+        switch name {
+        case "setnx":
+            return .string(.setIfAbsent(key: arguments[0], value: arguments[1]))
+        case "setex", "psetex":
+            let unit: ExpiryUnit = name == "setex" ? .seconds : .milliseconds
+            let (milliseconds, overflow) = try integer(arguments[1])
+                .multipliedReportingOverflow(by: unit == .seconds ? 1000 : 1)
+            guard !overflow else { throw KeyValueError(KeyValueStore.invalidExpireTime(name)) }
+            return .string(.setExpiring(key: arguments[0], value: arguments[2], milliseconds: milliseconds, unit: unit))
+        case "getset":
+            return .string(.getSet(key: arguments[0], value: arguments[1]))
+        case "getdel":
+            return .string(.getDelete(key: arguments[0]))
+        case "getex":
+            return .string(.getExpiring(key: arguments[0], expiry: try getExpiry(arguments.dropFirst())))
+        case "msetnx":
+            return .string(.setAllIfAbsent(pairs: try pairs(arguments[...])))
+        case "incrbyfloat":
+            return .string(.incrementByFloat(key: arguments[0], increment: arguments[1]))
+        case "append":
+            return .string(.append(key: arguments[0], value: arguments[1]))
+        case "setrange":
+            return .string(.setRange(key: arguments[0], offset: try integer(arguments[1]), value: arguments[2]))
+        case "unlink":
+            return .delete(keys: arguments)
+        case "rename", "renamenx":
+            return .rename(source: arguments[0], destination: arguments[1], onlyIfAbsent: name == "renamenx")
+        case "flushall":
+            guard arguments.count <= 1,
+                arguments.allSatisfy({ ["ASYNC", "SYNC"].contains(KeyValueStore.uppercased($0)) })
+            else { throw KeyValueError(KeyValueStore.syntax) }
+            return .flushAll
+        case "hset", "hmset":
+            let fields = try pairs(arguments.dropFirst())
+            return .hash(.set(key: arguments[0], fields: fields, answersCount: name == "hset"))
+        case "hsetnx":
+            return .hash(.setIfAbsent(key: arguments[0], field: arguments[1], value: arguments[2]))
+        case "hdel":
+            return .hash(.delete(key: arguments[0], fields: Array(arguments.dropFirst())))
+        case "hincrby":
+            return .hash(.increment(key: arguments[0], field: arguments[1], by: try integer(arguments[2])))
+        case "hincrbyfloat":
+            return .hash(.incrementByFloat(key: arguments[0], field: arguments[1], increment: arguments[2]))
+        default:
+            // A name in `writeArities` that no case parses: a bug in this file, not in the words.
+            preconditionFailure("\(name) has an arity but is not parsed")
+        }
+    }
+
+    /// GETEX's options: none, PERSIST, or one of EX, PX, EXAT, PXAT with a positive amount.
+    static func getExpiry(_ options: ArraySlice<[UInt8]>) throws(KeyValueError) -> GetExpiry {
+        guard let first = options.first else { return .unchanged }
+        let option = KeyValueStore.uppercased(first)
+        switch (option, options.count) {
+        case ("PERSIST", 1):
+            return .persist
+        case ("EX", 2), ("PX", 2), ("EXAT", 2), ("PXAT", 2):
+            guard let amount = KeyValueStore.parseInteger(options[options.startIndex + 1]) else {
+                throw KeyValueError(KeyValueStore.notAnInteger)
+            }
+            let (milliseconds, overflow) = amount.multipliedReportingOverflow(
+                by: option == "EX" || option == "EXAT" ? 1000 : 1
+            )
+            guard amount > 0, !overflow else { throw KeyValueError(KeyValueStore.invalidExpireTime("getex")) }
+            return option.hasSuffix("AT") ? .atMilliseconds(milliseconds) : .afterMilliseconds(milliseconds)
+        default:
+            throw KeyValueError(KeyValueStore.syntax)
+        }
     }
 
     /// Redis's reply to a command given the wrong number of words.

@@ -23,8 +23,15 @@ extension ForwardedRequest {
         case .removeExpired, .extendLeases, .sweep, .evict:
             return "ERR forwarded write is one only the leader proposes"
         case .redis(let words):
-            return CommandParser.parse(words) == .success(.write(.redis(words: words)))
-                ? nil : "ERR forwarded write is not a valid command"
+            // From a node before the typed commands: words a client could have sent.
+            guard case .success = RedisWordCommands.parseWrite(words) else {
+                return "ERR forwarded write is not a valid command"
+            }
+            return nil
+        case .string(let write):
+            return write.refusal
+        case .hash(let write):
+            return write.refusal
         case .fenced(_, _, let inner), .withLease(_, let inner):
             return refusal(of: inner)
         case .transaction(_, let steps):
@@ -36,7 +43,8 @@ extension ForwardedRequest {
             }
             return nil
         case .set, .delete, .expire, .persist, .increment, .multiSet, .compareAndSet, .compareAndDelete,
-            .leaseGrant, .leaseKeepAlive, .leaseRevoke, .acquire, .release, .refreshLock, .configure:
+            .leaseGrant, .leaseKeepAlive, .leaseRevoke, .acquire, .release, .refreshLock, .configure, .rename,
+            .flushAll:
             return nil
         }
     }

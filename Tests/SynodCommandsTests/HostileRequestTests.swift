@@ -39,12 +39,14 @@ struct HostileRequestTests {
         let largest = String(KeyValueStore.stringBytesMax - 1)
         #expect(
             Self.parse("SETRANGE", "k", largest, "x")
-                == .success(.write(.redis(words: Self.words("setrange", "k", largest, "x"))))
+                == .success(
+                    .write(.string(.setRange(key: Array("k".utf8), offset: Int64(largest)!, value: Array("x".utf8))))
+                )
         )
         // An empty value writes nothing, so any offset is accepted (the store answers the length).
         #expect(
             Self.parse("SETRANGE", "k", "9223372036854775807", "")
-                == .success(.write(.redis(words: Self.words("setrange", "k", "9223372036854775807", ""))))
+                == .success(.write(.string(.setRange(key: Array("k".utf8), offset: Int64.max, value: []))))
         )
     }
 
