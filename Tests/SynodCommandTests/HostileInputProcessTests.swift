@@ -271,6 +271,10 @@ struct HostileInputProcessTests {
             .read(.redis(words: [Array("SCAN".utf8)])),
             Self.forwardedWrite(.redis(words: [Array("GETEX".utf8)])),
             Self.forwardedWrite(.redis(words: ["SETRANGE", "s", "9223372036854775807", "x"].map { Array($0.utf8) })),
+            Self.forwardedWrite(.string(.setRange(key: Array("s".utf8), offset: .max, value: Array("x".utf8)))),
+            Self.forwardedWrite(
+                .string(.setExpiring(key: Array("s".utf8), value: [], milliseconds: .min, unit: .seconds))
+            ),
             Self.forwardedWrite(.evict(keys: [Array("after-client-attacks".utf8)])),
             Self.forwardedWrite(.removeExpired(keys: [Array("big".utf8)])),
         ]
