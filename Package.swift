@@ -46,12 +46,15 @@ let package = Package(
         .target(name: "SynodRESP", dependencies: ["SynodCore"]),
         .target(
             name: "SynodKeyValue",
-            dependencies: ["SynodCore", .product(name: "HashTreeCollections", package: "swift-collections")]
+            dependencies: [
+                "SynodCore", "SynodConsensus", "SynodRuntime",
+                .product(name: "HashTreeCollections", package: "swift-collections"),
+            ]
         ),
         .target(name: "SynodCommands", dependencies: ["SynodKeyValue"]),
         .target(
             name: "SynodPeerProtocol",
-            dependencies: ["SynodCore", "SynodRaft", "SynodKeyValue", "SynodCommands"]
+            dependencies: ["SynodCore", "SynodRaft", "SynodKeyValue", "SynodCommands", "SynodRuntime"]
         ),
         .target(
             name: "SynodStorage",
@@ -62,7 +65,7 @@ let package = Package(
         ),
         .target(
             name: "SynodRuntime",
-            dependencies: ["SynodCore", "SynodConsensus", "SynodKeyValue", "SynodPeerProtocol"]
+            dependencies: ["SynodCore", "SynodConsensus"]
         ),
         .target(
             name: "SynodSimulation",

@@ -30,7 +30,7 @@ extension NodeDriver {
         beginSyncIfIdle()
     }
 
-    func carryOut(_ outputs: [GroupOutput<RaftMessage>], of group: GroupID) {
+    func carryOut(_ outputs: [GroupOutput<RaftMessage, KeyValueStore>], of group: GroupID) {
         var replies: [(UInt64, KeyValueResult)] = []
         for output in outputs {
             switch output {
@@ -82,7 +82,7 @@ extension NodeDriver {
     /// on serving; then hands it to the group, which asks for the log it covers to be dropped
     /// (`compact`). One snapshot is written at a time (the pool's other thread runs the log's
     /// fdatasyncs); other groups' wait in line.
-    func writeSnapshot(_ job: SnapshotJob, of group: GroupID) {
+    func writeSnapshot(_ job: SnapshotJob<KeyValueStore>, of group: GroupID) {
         guard !snapshotBeingWritten else { return snapshotsWaiting.append((group, job)) }
         snapshotBeingWritten = true
         let directory = storage.directory
@@ -266,7 +266,7 @@ struct NodeObserver: GroupObserver {
         _ entry: LogEntry,
         _ command: KeyValueEntry?,
         _ report: KeyValueStore.Applied?,
-        store: KeyValueStore
+        state: KeyValueStore
     ) {
         guard let applied = report else { return }
         watches.record(revision: applied.revision, changes: applied.keyChanges)
@@ -279,7 +279,7 @@ struct NodeObserver: GroupObserver {
         }
     }
 
-    mutating func restored(_ store: KeyValueStore) {
-        watches.restart(after: store.revision)
+    mutating func restored(_ state: KeyValueStore) {
+        watches.restart(after: state.revision)
     }
 }

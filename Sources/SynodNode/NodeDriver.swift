@@ -25,7 +25,7 @@ final class NodeDriver: @unchecked Sendable {
     /// route keys to groups of their own.
     static let keyspaceGroup = GroupID(1)
 
-    typealias Runtime = GroupRuntime<RaftReplica, NodeObserver>
+    typealias Runtime = GroupRuntime<RaftReplica, KeyValueStore, NodeObserver>
 
     let loop: EventLoop
     let configuration: NodeConfiguration
@@ -69,7 +69,7 @@ final class NodeDriver: @unchecked Sendable {
     var writesAwaitingSync: [(GroupID, LogWrite)] = []
     /// A snapshot is being serialized and written (`writeSnapshot`); the groups' next ones wait.
     var snapshotBeingWritten = false
-    var snapshotsWaiting: [(GroupID, SnapshotJob)] = []
+    var snapshotsWaiting: [(GroupID, SnapshotJob<KeyValueStore>)] = []
     var syncWaiters: [EventLoopPromise<Void>] = []
     /// The clients waiting for an answer, by the ticket their request went to the runtime with.
     var waitingClients: [UInt64: EventLoopPromise<KeyValueResult>] = [:]
@@ -139,13 +139,13 @@ final class NodeDriver: @unchecked Sendable {
                 )
             }
         }
-        watches.restart(after: runtime.store.revision)
+        watches.restart(after: runtime.state.revision)
     }
 
     /// The keyspace group's runtime, which INFO, CLUSTER and the status report describe.
     var runtime: Runtime { _read { yield runtimes[Self.keyspaceGroup] } }
     var replica: RaftReplica { _read { yield runtimes[Self.keyspaceGroup].replica } }
-    var store: KeyValueStore { _read { yield runtimes[Self.keyspaceGroup].store } }
+    var store: KeyValueStore { _read { yield runtimes[Self.keyspaceGroup].state } }
     var isLeader: Bool { runtimes[Self.keyspaceGroup].isLeader }
 
     /// Which applied changes are published as keyspace notifications (CONFIG SET

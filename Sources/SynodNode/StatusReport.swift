@@ -78,7 +78,7 @@ struct StatusReport: Encodable {
                 term: replica.hardState.term.rawValue,
                 leaderID: replica.leader?.rawValue,
                 commitIndex: replica.commitIndex.rawValue,
-                appliedIndex: runtime.store.appliedIndex,
+                appliedIndex: runtime.state.appliedIndex,
                 lastLogIndex: replica.lastIndex.rawValue,
                 snapshotIndex: replica.snapshotIndex.rawValue,
                 peers: peers

@@ -1,23 +1,13 @@
 import SynodCommands
 import SynodCore
 import SynodKeyValue
+import SynodRuntime
 
-/// A client request a follower hands to the leader, and the leader's answer.
-public enum ForwardedRequest: Hashable, Sendable {
-    /// A write as the entry the leader proposes, with the follower's client session and
-    /// request id (`KeyValueEntry.session`) and the client it came from (`origin`); the leader
-    /// stamps the time.
-    case write(KeyValueEntry)
-    case read(ReadCommand)
-}
-
-/// What a leader answers a forwarded request.
-public enum ForwardedOutcome: Hashable, Sendable {
-    /// What applying the write (or serving the read) gave.
-    case answered(KeyValueResult)
-    /// Not proposed, or the leader's copy can never commit: this copy certainly did not apply.
-    case refused(String)
-}
+/// A client request a follower hands to the leader (a write as the entry the leader proposes,
+/// with the follower's client session, request id and the client it came from; the leader
+/// stamps the time), and the leader's answer.
+public typealias ForwardedRequest = GroupRequest<KeyValueStore>
+public typealias ForwardedOutcome = GroupOutcome<KeyValueStore>
 
 /// The binary forms of forwarded requests and their results.
 enum ForwardingEncoding {

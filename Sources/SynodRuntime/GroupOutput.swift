@@ -1,25 +1,23 @@
 import SynodConsensus
 import SynodCore
-import SynodKeyValue
-import SynodPeerProtocol
 
 /// What a group runtime asks its shell to do, in order.
-public enum GroupOutput<Message: Sendable>: Sendable {
+public enum GroupOutput<Message: Sendable, State: GroupStateMachine>: Sendable {
     /// Stage these changes in storage; when `sync` is set, make them durable and then call
     /// `GroupRuntime.persisted()` (no other Ready is taken until then).
     case persist(Persistence)
     /// A consensus message for a peer (it names its recipient).
     case send(Message)
     /// A client request for the leader `to`; its answer comes back with `requestID`.
-    case forward(ForwardedRequest, requestID: UInt64, to: NodeID)
+    case forward(GroupRequest<State>, requestID: UInt64, to: NodeID)
     /// The answer to a request the follower `to` forwarded here.
-    case answerForwarded(ForwardedOutcome, requestID: UInt64, to: NodeID)
+    case answerForwarded(GroupOutcome<State>, requestID: UInt64, to: NodeID)
     /// The answer to the client request the shell sent with `ticket`.
-    case reply(ticket: UInt64, KeyValueResult)
+    case reply(ticket: UInt64, State.Reply)
     /// Serialize the frozen state in `job` (off the consensus thread: it can take seconds for a
     /// large state) and give the snapshot back to `GroupRuntime.snapshotWritten`. A shell may
     /// also make the file durable there; either way `compact` follows.
-    case takeSnapshot(SnapshotJob)
+    case takeSnapshot(SnapshotJob<State>)
     /// The snapshot is the group's newest: make it durable (if the shell did not already, when
     /// it wrote it) and drop the log it covers.
     case compact(Snapshot)
@@ -31,11 +29,11 @@ public enum GroupOutput<Message: Sendable>: Sendable {
 /// The state machine frozen at an applied index, to be written as a snapshot. `state` is a
 /// copy: the group goes on applying entries to its own, and the copy shares storage with it
 /// until either changes.
-public struct SnapshotJob: Sendable {
+public struct SnapshotJob<State: GroupStateMachine>: Sendable {
     public let index: LogIndex
     public let term: Term
     public let membership: Membership
-    public let state: KeyValueStore
+    public let state: State
 
     /// The snapshot `state` makes (the work to do off the consensus thread).
     public func serialized() -> Snapshot {
@@ -60,29 +58,21 @@ public struct Persistence: Sendable {
 /// Sees every entry the state machine applies, as it is applied: the node feeds its watches,
 /// client tracking and keyspace notifications from here; the simulator checks its models.
 public protocol GroupObserver {
+    associatedtype State: GroupStateMachine
+
     /// `entry` was applied; `command` and `report` are nil for entries without a command
-    /// (no-ops, membership changes). `store` is the state right after it.
-    mutating func applied(
-        _ entry: LogEntry,
-        _ command: KeyValueEntry?,
-        _ report: KeyValueStore.Applied?,
-        store: KeyValueStore
-    )
+    /// (no-ops, membership changes). `state` is the state right after it.
+    mutating func applied(_ entry: LogEntry, _ command: State.Entry?, _ report: State.Applied?, state: State)
 
     /// The state machine was replaced by a snapshot's.
-    mutating func restored(_ store: KeyValueStore)
+    mutating func restored(_ state: State)
 }
 
 /// An observer that looks at nothing.
-public struct NoObserver: GroupObserver {
+public struct NoObserver<State: GroupStateMachine>: GroupObserver {
     public init() {}
-    public mutating func applied(
-        _ entry: LogEntry,
-        _ command: KeyValueEntry?,
-        _ report: KeyValueStore.Applied?,
-        store: KeyValueStore
-    ) {}
-    public mutating func restored(_ store: KeyValueStore) {}
+    public mutating func applied(_ entry: LogEntry, _ command: State.Entry?, _ report: State.Applied?, state: State) {}
+    public mutating func restored(_ state: State) {}
 }
 
 /// Counters of what the runtime did, for the shell's metrics.

@@ -1,12 +1,10 @@
 import SynodConsensus
 import SynodCore
-import SynodKeyValue
-import SynodPeerProtocol
 
 /// Client reads: served by the leader once its ReadIndex is applied; a follower forwards them.
 extension GroupRuntime {
     struct PendingRead {
-        let command: ReadCommand
+        let command: State.Read
         let recipient: Recipient
         /// The term the read was asked in; its ReadIndex can only come in that term.
         let term: Term
@@ -21,7 +19,7 @@ extension GroupRuntime {
     /// nothing, so asking again is safe). It is also held while its connection has writes
     /// waiting for their answer (`writesAhead`).
     struct ForwardedRead {
-        let command: ReadCommand
+        let command: State.Read
         let recipient: Recipient
         /// Its connection: the writes it waits behind, and the order it keeps if this node
         /// comes to lead before the read is answered.
@@ -34,25 +32,25 @@ extension GroupRuntime {
     /// A linearizable read from a client of this node, answered with `ticket`. `origin` names
     /// the client's connection, as for its writes: the read is served after that connection's
     /// earlier writes, and only those (0: after every write proposed here so far).
-    public mutating func read(_ command: ReadCommand, origin: UInt64 = 0, ticket: UInt64) {
+    public mutating func read(_ command: State.Read, origin: UInt64 = 0, ticket: UInt64) {
         read(command, for: .client(ticket: ticket), order: origin == 0 ? nil : .connection(origin), mayForward: true)
     }
 
     mutating func read(
-        _ command: ReadCommand,
+        _ command: State.Read,
         for recipient: Recipient,
         order: SessionOrder.Key?,
         mayForward: Bool
     ) {
-        guard !isStopped else { return answer(recipient, .error("ERR node stopping")) }
+        guard !isStopped else { return answer(recipient, .refusal("ERR node stopping")) }
         if settings.plantedBug == .readWithoutReadIndex { return answer(recipient, serve(command)) }
         if mayForward && !isLeader { return forward(command, for: recipient, order: order) }
         let requestID = takeRequestID()
         do {
             try replica.readIndex(context: requestID)
         } catch {
-            if case .notLeader = error { return answer(recipient, notLeaderError()) }
-            return answer(recipient, .error("TRYAGAIN \(error)"))
+            if case .notLeader = error { return answer(recipient, .refusal(notLeaderError())) }
+            return answer(recipient, .refusal("TRYAGAIN \(error)"))
         }
         pendingReads[requestID] = PendingRead(
             command: command,
@@ -63,14 +61,14 @@ extension GroupRuntime {
                 : sessionOrder.afterIndex(
                     for: order,
                     lastIndex: replica.lastIndex,
-                    applied: LogIndex(store.appliedIndex)
+                    applied: LogIndex(state.appliedIndex)
                 )
         )
         pendingReadOrder.append(requestID)
     }
 
     /// Hands a read to the leader, or holds it until one is known.
-    mutating func forward(_ command: ReadCommand, for recipient: Recipient, order: SessionOrder.Key?) {
+    mutating func forward(_ command: State.Read, for recipient: Recipient, order: SessionOrder.Key?) {
         // Requests sent to an earlier leader go to the new one before this one.
         noticeLeaderChange()
         let requestID = takeRequestID()
@@ -144,9 +142,9 @@ extension GroupRuntime {
 
     /// A request a follower forwarded (already checked by the shell): served here if this
     /// node still leads (never forwarded again), and the result sent back.
-    public mutating func serveForwarded(_ request: ForwardedRequest, from follower: NodeID, requestID: UInt64) {
+    public mutating func serveForwarded(_ request: GroupRequest<State>, from follower: NodeID, requestID: UInt64) {
         guard !isStopped else {
-            return refuseForwarded(requestID, to: follower, .error("TRYAGAIN the node is stopping; retry"))
+            return refuseForwarded(requestID, to: follower, "TRYAGAIN the node is stopping; retry")
         }
         switch request {
         case .write(let entry):
@@ -161,7 +159,7 @@ extension GroupRuntime {
     /// Serves the reads whose ReadIndex the state machine has reached.
     mutating func answerReads() {
         guard !pendingReads.isEmpty else { return pendingReadOrder.removeAll(keepingCapacity: true) }
-        let applied = LogIndex(store.appliedIndex)
+        let applied = LogIndex(state.appliedIndex)
         var waiting = 0
         for position in pendingReadOrder.indices {
             let id = pendingReadOrder[position]
@@ -179,21 +177,15 @@ extension GroupRuntime {
 
     /// A read a READONLY connection asked for: served from this replica's state as it is,
     /// without asking the leader (it may miss the newest writes).
-    public mutating func serveLocally(_ command: ReadCommand) -> KeyValueResult {
-        isStopped ? .error("ERR node stopping") : serve(command)
+    public mutating func serveLocally(_ command: State.Read) -> State.Reply {
+        isStopped ? .refusal("ERR node stopping") : serve(command)
     }
 
     /// Answers a read from the state machine, at this node's clock.
-    mutating func serve(_ command: ReadCommand) -> KeyValueResult {
+    mutating func serve(_ command: State.Read) -> State.Reply {
         let time = now()
-        switch command {
-        case .get(let key): evictions.read([key], in: store, at: time.monotonicMilliseconds, random: &random)
-        case .multiGet(let keys): evictions.read(keys, in: store, at: time.monotonicMilliseconds, random: &random)
-        case .redis(let words) where words.count > 1:
-            evictions.read([words[1]], in: store, at: time.monotonicMilliseconds, random: &random)
-        default: break
-        }
-        return store.read(command, at: time.wallMilliseconds, randomIndex: { random.nextIndex(below: $0) })
+        duties.served(command, state: state, time: time, random: &random)
+        return state.read(command, at: time.wallMilliseconds, randomIndex: { random.nextIndex(below: $0) })
     }
 
     /// Requests past their deadline: a write still waiting on a known leader waits longer (up
@@ -222,7 +214,7 @@ extension GroupRuntime {
             forwardedReads[requestID] = nil
             let why =
                 read.sentTo.map { "the leader (node \($0.rawValue)) did not answer in time" } ?? "no leader elected"
-            answer(read.recipient, .error("TRYAGAIN \(why); retry"))
+            answer(read.recipient, .refusal("TRYAGAIN \(why); retry"))
         }
     }
 }

@@ -1,6 +1,5 @@
 import SynodConsensus
 import SynodCore
-import SynodKeyValue
 
 /// The Ready cycle: persist and sync, then send, then apply, then advance.
 extension GroupRuntime {
@@ -57,15 +56,15 @@ extension GroupRuntime {
         }
         if let snapshot = ready.snapshot {
             do {
-                store = try installedState(snapshot)
+                state = try installedState(snapshot)
             } catch {
                 // Nothing is applied to the old state: the node stops.
                 return stop(because: "the snapshot from the leader cannot be installed: \(error)")
             }
             statistics.snapshotsInstalled += 1
             logBytesSinceSnapshot = 0
-            evictions = EvictionTracker()
-            observer.restored(store)
+            duties.restored()
+            observer.restored(state)
             learnOutcomes(through: snapshot.index)
             settleWaitsAfterSnapshot()
         }
@@ -78,7 +77,7 @@ extension GroupRuntime {
         replica.advance(ready)
         answerReads()
         compactIfDue()
-        proposeEvictionIfNeeded()
+        proposeDuties(.entriesApplied)
         noticeLeaderChange()
     }
 
@@ -110,8 +109,8 @@ extension GroupRuntime {
 
     /// The state a snapshot a Ready installs holds: the one rebuilt from its pieces, or, for a
     /// snapshot whose bytes are readable here, the one decoded from them.
-    mutating func installedState(_ snapshot: Snapshot) throws -> KeyValueStore {
-        guard var incoming = incomingState else { return try Self.restoredStore(snapshot) }
+    mutating func installedState(_ snapshot: Snapshot) throws -> State {
+        guard var incoming = incomingState else { return try Self.restoredState(snapshot) }
         incomingState = nil
         guard incoming.index == snapshot.index, incoming.term == snapshot.term,
             incoming.decoder.bytesReceived == snapshot.data.count
@@ -123,14 +122,14 @@ extension GroupRuntime {
         {
             return partial
         }
-        let state: KeyValueStore
+        let installed: State
         do {
-            state = try incoming.decoder.finish()
+            installed = try incoming.decoder.finish()
         } catch {
             throw RuntimeFailure(description: "snapshot \(snapshot.term)/\(snapshot.index) is undecodable: \(error)")
         }
-        try Self.checkRestored(state, from: snapshot)
-        return state
+        try Self.checkRestored(installed, from: snapshot)
+        return installed
     }
 
     /// The shell stored the snapshot a Ready installed (from its pieces): the replica reads
@@ -144,9 +143,9 @@ extension GroupRuntime {
         let proposed = proposedAt.removeValue(forKey: entry.index.rawValue)
         var appliedKey: RequestKey?
         if case .command(let bytes) = entry.payload {
-            let decoded: KeyValueEntry
+            let decoded: State.Entry
             do {
-                decoded = try KeyValueEntry(decoding: bytes)
+                decoded = try State.decodeEntry(bytes)
             } catch {
                 // Skipping it would lose a committed write: stop, and say where.
                 return stop(
@@ -154,42 +153,30 @@ extension GroupRuntime {
                         + "cannot be decoded: \(error); this node cannot apply its log"
                 )
             }
-            let applied = store.applyReporting(decoded, at: entry.index.rawValue)
-            if applied.session != 0, let requestID = applied.requestID {
-                let key = RequestKey(session: applied.session, requestID: requestID)
+            let applied = state.apply(decoded, at: entry.index.rawValue)
+            if let key = applied.answered {
                 appliedKey = key
                 deliverApplied(key, applied.result)
             }
-            for event in applied.events { settle(event) }
-            if !applied.keyChanges.isEmpty {
-                evictions.applied(applied.keyChanges, in: store, at: now().monotonicMilliseconds, random: &random)
+            for (requestID, result) in applied.settledWaits {
+                if let recipient = pendingWaits.removeValue(forKey: requestID) { answer(recipient, result) }
             }
-            observer.applied(entry, decoded, applied, store: store)
+            duties.applied(applied, state: state, time: now(), random: &random)
+            observer.applied(entry, decoded, applied, state: state)
         } else {
-            store.skip(index: entry.index.rawValue)
-            observer.applied(entry, nil, nil, store: store)
+            state.skip(index: entry.index.rawValue)
+            observer.applied(entry, nil, nil, state: state)
         }
         if let proposed, proposed != appliedKey {
             proposalLost(proposed, "the write was lost in a leader change")
         }
     }
 
-    /// A request waiting in a lock's line is granted, or gives up (nil, as Redis answers a
-    /// lock not taken).
-    mutating func settle(_ event: CoordinationEvent) {
-        switch event {
-        case .granted(let ticket, let token):
-            if let recipient = pendingWaits.removeValue(forKey: ticket) { answer(recipient, .integer(Int64(token))) }
-        case .gaveUp(let ticket):
-            if let recipient = pendingWaits.removeValue(forKey: ticket) { answer(recipient, .null) }
-        }
-    }
-
     /// After a snapshot: the waits whose grant or end the snapshot covered.
     mutating func settleWaitsAfterSnapshot() {
         for ticket in pendingWaits.keys.sorted() {
-            let standing = store.standing(ofTicket: ticket)
-            guard standing != .waiting, let recipient = pendingWaits.removeValue(forKey: ticket) else { continue }
+            let standing = state.standing(ofWait: ticket)
+            guard !standing.isWaiting, let recipient = pendingWaits.removeValue(forKey: ticket) else { continue }
             answer(recipient, standing)
         }
     }
@@ -200,12 +187,12 @@ extension GroupRuntime {
     mutating func learnOutcomes(through index: LogIndex) {
         for localID in outstandingWrites.keys.sorted() {
             guard let key = outstandingWrites[localID]?.key,
-                let result = store.sessions.duplicateResult(session: key.session, requestID: key.requestID)
+                let result = state.recordedResult(session: key.session, requestID: key.requestID)
             else { continue }
             answerWrite(localID, with: result)
         }
         for key in servedWrites.keys.sorted() {
-            if let result = store.sessions.duplicateResult(session: key.session, requestID: key.requestID) {
+            if let result = state.recordedResult(session: key.session, requestID: key.requestID) {
                 deliverApplied(key, result)
             }
         }
@@ -220,15 +207,15 @@ extension GroupRuntime {
     /// copy, O(1) until either side changes) and the shell serializes it off the consensus
     /// thread, then calls `snapshotWritten`.
     mutating func compactIfDue() {
-        let applied = LogIndex(store.appliedIndex)
-        let due = max(settings.snapshotLogBytesMin, store.datasetBytes / 100 * settings.snapshotLogPercentOfState)
+        let applied = LogIndex(state.appliedIndex)
+        let due = max(settings.snapshotLogBytesMin, state.datasetBytes / 100 * settings.snapshotLogPercentOfState)
         guard snapshotInProgress == nil, logBytesSinceSnapshot >= due, applied > replica.snapshotIndex,
             let membership = replica.snapshotMembership(at: applied),
             let term = replica.term(at: applied)
         else { return }
         snapshotInProgress = applied
         logBytesSinceSnapshot = 0
-        outputs.append(.takeSnapshot(SnapshotJob(index: applied, term: term, membership: membership, state: store)))
+        outputs.append(.takeSnapshot(SnapshotJob(index: applied, term: term, membership: membership, state: state)))
     }
 
     /// The shell serialized the snapshot `takeSnapshot` asked for: it becomes the group's

@@ -1,7 +1,5 @@
 import SynodConsensus
 import SynodCore
-import SynodKeyValue
-import SynodPeerProtocol
 
 /// Identifies a write across nodes and leaders: the session that sent it and its id there.
 public struct RequestKey: Hashable, Comparable, Sendable {
@@ -35,7 +33,7 @@ public struct ClientIdentity: Hashable, Sendable {
 
 /// Client writes, applied exactly once.
 ///
-/// Every write carries a client session and a request id (`KeyValueEntry.session`): this
+/// Every write carries a client session and a request id (`GroupEntry.session`): this
 /// runtime's session, or the client's own identity. It stays outstanding here until its
 /// answer is known: the result from applying it (in this node's own state machine, or from
 /// the leader that served it), or a refusal that proves no copy of it can commit. When the
@@ -54,7 +52,7 @@ extension GroupRuntime {
 
     /// A write of this node's clients, until its answer is known.
     struct OutstandingWrite {
-        let command: KeyValueCommand
+        let command: State.Command
         let origin: UInt64
         let recipient: Recipient
         /// The identity its entries carry.
@@ -77,18 +75,18 @@ extension GroupRuntime {
     /// names the client connection (for CLIENT TRACKING's NOLOOP); `identity` is the client's
     /// own, when it keeps one.
     public mutating func write(
-        _ command: KeyValueCommand,
+        _ command: State.Command,
         origin: UInt64 = 0,
         ticket: UInt64,
         identity: ClientIdentity? = nil
     ) {
         let recipient = Recipient.client(ticket: ticket)
-        guard !isStopped else { return answer(recipient, .error("ERR node stopping")) }
+        guard !isStopped else { return answer(recipient, .refusal("ERR node stopping")) }
         // Requests sent to an earlier leader go to the new one before this one.
         noticeLeaderChange()
         let leader = replica.leader
         if leader == settings.nodeID, let refusal = leaderNotReady() {
-            return answer(recipient, refusal)
+            return answer(recipient, .refusal(refusal))
         }
         let localID = takeRequestID()
         let key = identity.map { RequestKey(session: $0.session, requestID: $0.requestID) }
@@ -109,39 +107,36 @@ extension GroupRuntime {
         guard let leader else { return }
         if let refusal = send(localID, to: leader) {
             forgetWrite(localID)
-            answer(recipient, refusal)
+            answer(recipient, .refusal(refusal))
         }
     }
 
     /// Why this leader cannot propose a client write yet, or nil. No client write comes before
-    /// the new leader's `extendLeases` in its term: at that write's time a lease that fell due
-    /// during the election would end.
-    mutating func leaderNotReady() -> KeyValueResult? {
-        extendLeasesIfNewLeader()
-        guard leasesExtendedInTerm == replica.term else {
-            return .error("TRYAGAIN the new leader is not ready yet; retry")
-        }
+    /// the new leader's opening entry in its term (for the key-value store, `extendLeases`: at
+    /// that write's time a lease that fell due during the election would end).
+    mutating func leaderNotReady() -> String? {
+        openTermIfNewLeader()
+        guard openedTerm == replica.term else { return "TRYAGAIN the new leader is not ready yet; retry" }
         return nil
     }
 
     /// Proposes the outstanding write `localID` here, or forwards it to `leader`; returns the
     /// refusal when this node leads and cannot propose it.
-    mutating func send(_ localID: UInt64, to leader: NodeID) -> KeyValueResult? {
+    mutating func send(_ localID: UInt64, to leader: NodeID) -> String? {
         guard var write = outstandingWrites[localID] else { return nil }
-        let entry = KeyValueEntry(
-            requestID: write.key.requestID,
-            timeMilliseconds: 0,
-            command: write.command,
-            origin: write.origin,
+        let identity = EntryIdentity(
             session: write.key.session,
+            requestID: write.key.requestID,
+            origin: write.origin,
             acknowledgedBelow: write.acknowledgedBelow ?? acknowledgedBelow()
         )
+        let entry = State.entry(for: write.command, identity: identity)
         if leader == settings.nodeID {
             let order = write.origin == 0 ? nil : SessionOrder.Key.connection(write.origin)
             if let refusal = propose(entry, for: write.key, order: order) { return refusal }
-            if settings.plantedBug == .replyBeforeApply, case .set = write.command {
+            if settings.plantedBug == .replyBeforeApply, let early = State.plantedEarlyAnswer(to: write.command) {
                 // The planted bug: answered as if applied, before it even commits.
-                answer(write.recipient, .ok)
+                answer(write.recipient, early)
                 forgetWrite(localID)
                 return nil
             }
@@ -157,15 +152,15 @@ extension GroupRuntime {
 
     /// Proposes a session's write as this leader; returns the refusal if it cannot. The later
     /// reads of `order` wait for it.
-    mutating func propose(_ entry: KeyValueEntry, for key: RequestKey, order: SessionOrder.Key?) -> KeyValueResult? {
+    mutating func propose(_ entry: State.Entry, for key: RequestKey, order: SessionOrder.Key?) -> String? {
         do {
             try replica.propose(entry.stamped(at: now().wallMilliseconds).encoded)
         } catch {
             if case .notLeader = error { return notLeaderError() }
-            return .error("TRYAGAIN \(error)")
+            return "TRYAGAIN \(error)"
         }
         proposedAt[replica.lastIndex.rawValue] = key
-        sessionOrder.proposed(replica.lastIndex, by: order, applied: LogIndex(store.appliedIndex))
+        sessionOrder.proposed(replica.lastIndex, by: order, applied: LogIndex(state.appliedIndex))
         return nil
     }
 
@@ -205,10 +200,10 @@ extension GroupRuntime {
     }
 
     /// The answer to an outstanding write is known.
-    mutating func answerWrite(_ localID: UInt64, with result: KeyValueResult) {
+    mutating func answerWrite(_ localID: UInt64, with result: State.Reply) {
         if let write = outstandingWrites[localID] {
             forgetWrite(localID)
-            if result == .waiting {
+            if result.isWaiting {
                 pendingWaits[write.key.requestID] = write.recipient
             } else {
                 answer(write.recipient, result)
@@ -228,15 +223,17 @@ extension GroupRuntime {
             return
         }
         forgetWrite(localID)
-        answer(write.recipient, .error(message))
+        answer(write.recipient, .refusal(message))
     }
 
     /// The answer for a write whose outcome cannot be known here: TRYAGAIN only when no copy
     /// was ever sent (TRYAGAIN means "not applied"; a retried INCR must not apply twice).
-    static func unanswered(_ write: OutstandingWrite, _ why: String) -> KeyValueResult {
-        write.copies.isEmpty
-            ? .error("TRYAGAIN \(why); retry")
-            : .error("UNCERTAIN \(why); the write may or may not have been applied: read before retrying")
+    static func unanswered(_ write: OutstandingWrite, _ why: String) -> State.Reply {
+        .refusal(
+            write.copies.isEmpty
+                ? "TRYAGAIN \(why); retry"
+                : "UNCERTAIN \(why); the write may or may not have been applied: read before retrying"
+        )
     }
 
     /// A write a follower forwarded: proposed here if this node still leads, and answered when
@@ -245,7 +242,7 @@ extension GroupRuntime {
     /// faster than it commits would otherwise fill the log with copies). When the copies
     /// proposed here are all lost, every copy received is refused: the follower counts copies
     /// to know when none is left.
-    mutating func serveForwardedWrite(_ entry: KeyValueEntry, from follower: NodeID, requestID: UInt64) {
+    mutating func serveForwardedWrite(_ entry: State.Entry, from follower: NodeID, requestID: UInt64) {
         let key = RequestKey(session: entry.session, requestID: entry.requestID)
         guard isLeader else { return refuseForwarded(requestID, to: follower, notLeaderError()) }
         var served = servedWrites[key] ?? ServedWrite()
@@ -259,18 +256,17 @@ extension GroupRuntime {
         servedWrites[key] = served
     }
 
-    mutating func refuseForwarded(_ requestID: UInt64, to follower: NodeID, _ refusal: KeyValueResult) {
-        guard case .error(let message) = refusal else { return }
-        outputs.append(.answerForwarded(.refused(message), requestID: requestID, to: follower))
+    mutating func refuseForwarded(_ requestID: UInt64, to follower: NodeID, _ refusal: String) {
+        outputs.append(.answerForwarded(.refused(refusal), requestID: requestID, to: follower))
     }
 
     /// An applied entry of a session: its result goes to whoever waits for it here (a client
     /// of this node, a follower that forwarded it, or both: a client that keeps its own
     /// identity may have sent it through several nodes).
-    mutating func deliverApplied(_ key: RequestKey, _ result: KeyValueResult) {
+    mutating func deliverApplied(_ key: RequestKey, _ result: State.Reply) {
         if let localID = localID(of: key), outstandingWrites[localID] != nil {
             answerWrite(localID, with: result)
-        } else if result != .waiting, let recipient = pendingWaits.removeValue(forKey: key.requestID) {
+        } else if !result.isWaiting, let recipient = pendingWaits.removeValue(forKey: key.requestID) {
             // A copy of a lock acquisition that waited in line: it answers how the wait ended.
             answer(recipient, result)
         }
@@ -281,7 +277,7 @@ extension GroupRuntime {
             guard answered.insert(follower).inserted else { continue }
             // Queued in a lock's line: the last sender hears when a later entry grants it or
             // its wait ends (every follower hears it from its own state machine too).
-            if result == .waiting {
+            if result.isWaiting {
                 pendingWaits[key.requestID] = follower
             } else {
                 answer(follower, result)
@@ -290,12 +286,12 @@ extension GroupRuntime {
     }
 
     /// The leader answered a request this follower forwarded.
-    public mutating func receiveOutcome(_ outcome: ForwardedOutcome, from leader: NodeID, requestID: UInt64) {
+    public mutating func receiveOutcome(_ outcome: GroupOutcome<State>, from leader: NodeID, requestID: UInt64) {
         guard !isStopped else { return }
         if let read = forwardedReads.removeValue(forKey: requestID) {
             switch outcome {
             case .answered(let result): answer(read.recipient, result)
-            case .refused(let message): answer(read.recipient, .error(message))
+            case .refused(let message): answer(read.recipient, .refusal(message))
             }
             return
         }
@@ -303,7 +299,7 @@ extension GroupRuntime {
         case .answered(let result):
             if outstandingWrites[requestID] != nil {
                 answerWrite(requestID, with: result)
-            } else if result != .waiting, let recipient = pendingWaits.removeValue(forKey: requestID) {
+            } else if !result.isWaiting, let recipient = pendingWaits.removeValue(forKey: requestID) {
                 // A lock acquisition applied here as waiting, granted by the leader first.
                 answer(recipient, result)
             }
@@ -327,7 +323,7 @@ extension GroupRuntime {
         }
         servedWrites[key] = nil
         for sender in served.senders {
-            refuseForwarded(sender.requestID, to: sender.follower, .error("TRYAGAIN \(why); retry"))
+            refuseForwarded(sender.requestID, to: sender.follower, "TRYAGAIN \(why); retry")
         }
     }
 }

@@ -1,7 +1,5 @@
 import SynodConsensus
 import SynodCore
-import SynodKeyValue
-import SynodPeerProtocol
 
 /// One consensus group with its state machine, as both the node and the simulator run it.
 ///
@@ -9,19 +7,21 @@ import SynodPeerProtocol
 /// message, a client's request, a finished sync) and carries out the outputs it returns
 /// (`takeOutputs`): persist, send, reply, compact. The runtime owns everything between: the
 /// Ready cycle and its ordering rules, client requests with their identity and order, reads
-/// through ReadIndex, and the leader's housekeeping (lease extension, sweeps, expiry,
-/// eviction). It is generic over the consensus protocol, so the node runs it over Raft and a
-/// simulator or another protocol runs the same code.
+/// through ReadIndex, and the leader's housekeeping (the entry that opens its term, and what
+/// `State.Duties` propose: for the key-value store, sweeps, expiry and eviction). It is generic over the consensus protocol and
+/// the state machine: the node and the simulator run it over Raft with the key-value store, and
+/// another protocol or state machine runs the same code.
 ///
 /// The Ready cycle: one Ready at a time is persisted; its messages go out once it is durable
 /// (a leader's appends may go earlier, `Ready.messagesMayPrecedePersistence`), then its
 /// entries are applied and the replica advanced. The shell decides when to take the next
 /// Ready (`processReady`): inputs that arrive before then share one Ready, and so one sync.
-public struct GroupRuntime<Replica: ConsensusReplica, Observer: GroupObserver> {
+public struct GroupRuntime<Replica: ConsensusReplica, State: GroupStateMachine, Observer: GroupObserver>
+where Observer.State == State {
     public let group: GroupID
     public let settings: GroupSettings
     public internal(set) var replica: Replica
-    public internal(set) var store: KeyValueStore
+    public internal(set) var state: State
     public var observer: Observer
     /// This runtime's client session (`ClientSessions`): its clients' writes apply once
     /// however often they are sent. Chosen by the shell (random, or drawn from a seed), so
@@ -31,7 +31,7 @@ public struct GroupRuntime<Replica: ConsensusReplica, Observer: GroupObserver> {
     var random: SeededGenerator
     /// Why the group stopped, once it has.
     public internal(set) var stoppedReason: String?
-    var outputs: [GroupOutput<Replica.Message>] = []
+    var outputs: [GroupOutput<Replica.Message, State>] = []
     public internal(set) var statistics = GroupStatistics()
 
     /// The Ready being made durable, and whether its messages already went out.
@@ -41,25 +41,18 @@ public struct GroupRuntime<Replica: ConsensusReplica, Observer: GroupObserver> {
     var knownLeader: NodeID?
     /// The term when the leader was last checked: reads wait only within one term.
     var knownTerm: Term
-    /// The term in which this node, as leader, proposed `extendLeases`.
-    var leasesExtendedInTerm: Term?
-    /// The log index of the last `sweep` this leader proposed: one at a time.
-    var sweepProposedAt: LogIndex?
-    /// The index of the last `evict` entry this leader proposed, while not yet applied.
-    var evictionProposedAt: LogIndex?
-    /// Where the leader's walk for expired keys goes on (`KeyValueStore.expiredKeys`).
-    var expiryWalkPosition: UInt64 = 0
-    /// The index of the last `removeExpired` entry this leader proposed, while not yet applied.
-    var expiryRemovalProposedAt: LogIndex?
+    /// The term this node, as leader, proposed its opening entry in
+    /// (`GroupStateMachine.leaderOpeningEntry`).
+    var openedTerm: Term?
+    /// What this node proposes of its own accord as leader, and what it remembers to choose it.
+    public internal(set) var duties = State.Duties()
     /// The bytes of the entries applied since the last snapshot (`compactIfDue`).
     var logBytesSinceSnapshot = 0
     /// The index of the snapshot the shell is writing (`takeSnapshot`), until it is written.
     public internal(set) var snapshotInProgress: LogIndex?
     /// The state being rebuilt from a snapshot the leader is sending, piece by piece
-    /// (`receive`); it replaces `store` only when the snapshot is whole and installed.
+    /// (`receive`); it replaces `state` only when the snapshot is whole and installed.
     var incomingState: IncomingState?
-    /// Key use, for choosing what to evict over maxmemory.
-    public internal(set) var evictions = EvictionTracker()
 
     /// Request ids: writes of this session use them in their entries, so they must not
     /// repeat across nodes or restarts; the shell picks a random start.
@@ -125,42 +118,42 @@ public struct GroupRuntime<Replica: ConsensusReplica, Observer: GroupObserver> {
         self.nextRequestID = firstRequestID
         self.lowestUnanswered = firstRequestID
         self.knownTerm = replica.term
-        self.store = try Self.restoredStore(snapshot)
+        self.state = try Self.restoredState(snapshot)
     }
 
     /// A snapshot being received, and the state decoded from its pieces so far.
     struct IncomingState {
         let index: LogIndex
         let term: Term
-        var decoder = KeyValueStore.SnapshotDecoder()
+        var decoder = State.SnapshotDecoder()
         /// The state as decoded from the first piece alone: what the planted bug
         /// `installHalfBuiltSnapshot` installs.
-        var fromFirstPiece: KeyValueStore?
+        var fromFirstPiece: State?
     }
 
     /// The state machine a snapshot holds, checked to be the state at the snapshot's index.
-    static func restoredStore(_ snapshot: Snapshot) throws -> KeyValueStore {
-        let store: KeyValueStore
+    static func restoredState(_ snapshot: Snapshot) throws -> State {
+        let state: State
         do {
-            var decoder = KeyValueStore.SnapshotDecoder()
+            var decoder = State.SnapshotDecoder()
             try snapshot.data.forEachPiece { piece in try decoder.feed(piece) }
-            store = try decoder.finish()
+            state = try decoder.finish()
         } catch {
             throw RuntimeFailure(
                 description: "snapshot \(snapshot.term)/\(snapshot.index) is undecodable: \(error)"
             )
         }
-        try checkRestored(store, from: snapshot)
-        return store
+        try checkRestored(state, from: snapshot)
+        return state
     }
 
     /// The state must be the one at the snapshot's index, or every later entry would apply
     /// to the wrong state (the store refuses to apply out of order).
-    static func checkRestored(_ store: KeyValueStore, from snapshot: Snapshot) throws {
-        guard store.appliedIndex == snapshot.index.rawValue else {
+    static func checkRestored(_ state: State, from snapshot: Snapshot) throws {
+        guard state.appliedIndex == snapshot.index.rawValue else {
             throw RuntimeFailure(
                 description: "snapshot \(snapshot.term)/\(snapshot.index) holds the state at index "
-                    + "\(store.appliedIndex), not at its own"
+                    + "\(state.appliedIndex), not at its own"
             )
         }
     }
@@ -171,7 +164,7 @@ public struct GroupRuntime<Replica: ConsensusReplica, Observer: GroupObserver> {
     public var isPersisting: Bool { persisting != nil }
 
     /// The outputs of the events handled since the last call, in order.
-    public mutating func takeOutputs() -> [GroupOutput<Replica.Message>] {
+    public mutating func takeOutputs() -> [GroupOutput<Replica.Message, State>] {
         guard !outputs.isEmpty else { return [] }
         defer { outputs = [] }
         return outputs
@@ -217,7 +210,7 @@ public struct GroupRuntime<Replica: ConsensusReplica, Observer: GroupObserver> {
         for write in outstandingWrites.values {
             answer(write.recipient, Self.unanswered(write, "the node stopped (\(reason))"))
         }
-        let stopping = KeyValueResult.error("ERR node stopping: \(reason)")
+        let stopping = State.Reply.refusal("ERR node stopping: \(reason)")
         for read in pendingReads.values { answer(read.recipient, stopping) }
         for read in forwardedReads.values { answer(read.recipient, stopping) }
         for recipient in pendingWaits.values { answer(recipient, stopping) }
@@ -235,7 +228,7 @@ public struct GroupRuntime<Replica: ConsensusReplica, Observer: GroupObserver> {
     }
 
     /// Sends `result` to whoever waits for it.
-    mutating func answer(_ recipient: Recipient, _ result: KeyValueResult) {
+    mutating func answer(_ recipient: Recipient, _ result: State.Reply) {
         switch recipient {
         case .client(let ticket): outputs.append(.reply(ticket: ticket, result))
         case .follower(let node, let requestID):
@@ -263,20 +256,20 @@ public struct GroupRuntime<Replica: ConsensusReplica, Observer: GroupObserver> {
                 let read = pendingReads[id]!
                 guard read.term != replica.term || (!isLeader && read.readIndex == nil) else { continue }
                 pendingReads[id] = nil
-                answer(read.recipient, .error("TRYAGAIN the leader changed; retry"))
+                answer(read.recipient, .refusal("TRYAGAIN the leader changed; retry"))
             }
         }
         guard replica.term != knownTerm else { return }
         knownTerm = replica.term
-        sweepProposedAt = nil
-        extendLeasesIfNewLeader()
+        duties.newTerm()
+        openTermIfNewLeader()
     }
 
     /// Why a request cannot be served here.
-    func notLeaderError() -> KeyValueResult {
-        guard let leader = replica.leader else { return .error("TRYAGAIN no leader elected yet") }
+    func notLeaderError() -> String {
+        guard let leader = replica.leader else { return "TRYAGAIN no leader elected yet" }
         let address = settings.peerAddresses[leader].map { " (peer address \($0))" } ?? ""
-        return .error("NOTLEADER node \(leader.rawValue) leads\(address); send requests to it")
+        return "NOTLEADER node \(leader.rawValue) leads\(address); send requests to it"
     }
 }
 

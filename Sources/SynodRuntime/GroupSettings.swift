@@ -13,11 +13,11 @@ public struct GroupSettings: Sendable {
     public var writeWaitMaxMilliseconds: Int64 = 60_000
     /// How long a follower waits for the leader to answer a read it forwarded.
     public var forwardedReadWaitMilliseconds: Int64 = 5_000
-    /// Keys with a TTL the leader checks per step of its walk for expired keys (whole buckets
+    /// For the key-value store's duties: keys with a TTL the leader checks per step of its walk for expired keys (whole buckets
     /// of them, so a few more); the expired ones go in one `removeExpired` entry.
     public var expiryChecksPerRound = 2_048
     /// A snapshot is taken once the entries applied since the last one hold more bytes than
-    /// this percentage of the state's size (`KeyValueStore.datasetBytes`), and at least
+    /// this percentage of the state's size (`GroupStateMachine.datasetBytes`), and at least
     /// `snapshotLogBytesMin`: the cost of snapshots stays proportional to the writes, for small
     /// and large states alike, and the log kept in memory to a fraction of the state.
     public var snapshotLogPercentOfState = 50

@@ -12,7 +12,7 @@ struct SimulatedNode {
     static let group = GroupID(1)
     static let dataDirectory = "/synod"
 
-    typealias Runtime = GroupRuntime<RaftReplica, SimulationObserver>
+    typealias Runtime = GroupRuntime<RaftReplica, KeyValueStore, SimulationObserver>
 
     let id: NodeID
     /// Bumped on every crash, so events scheduled for an earlier life are ignored.
@@ -41,7 +41,7 @@ struct SimulatedNode {
     var isUp: Bool { runtime != nil }
     var replica: RaftReplica? { runtime?.replica }
     /// The state machine (empty while the node is down).
-    var store: KeyValueStore { runtime?.store ?? KeyValueStore() }
+    var store: KeyValueStore { runtime?.state ?? KeyValueStore() }
 
     /// This node's wall clock in Unix milliseconds, running at its drifting rate.
     func clockMilliseconds(atTrueMicroseconds now: UInt64) -> Int64 {
@@ -92,15 +92,15 @@ struct SimulationObserver: GroupObserver {
         _ entry: LogEntry,
         _ command: KeyValueEntry?,
         _ report: KeyValueStore.Applied?,
-        store: KeyValueStore
+        state: KeyValueStore
     ) {
         applied.append(entry)
-        guard let command, let report, let violation = lockWaits.observe(command, report, store: store) else { return }
+        guard let command, let report, let violation = lockWaits.observe(command, report, store: state) else { return }
         violations.append("at \(entry.index): \(violation)")
     }
 
-    mutating func restored(_ store: KeyValueStore) {
-        lockWaits = LockWaitChecker(store: store)
+    mutating func restored(_ state: KeyValueStore) {
+        lockWaits = LockWaitChecker(store: state)
         snapshotsInstalled += 1
     }
 }

@@ -37,7 +37,7 @@ extension Simulator {
         checkApplied(position)
     }
 
-    private mutating func carryOut(_ output: GroupOutput<RaftMessage>, on position: Int) {
+    private mutating func carryOut(_ output: GroupOutput<RaftMessage, KeyValueStore>, on position: Int) {
         let id = nodes[position].id
         switch output {
         case .persist(let write):

@@ -9,7 +9,7 @@ import Testing
 /// The runtime's rules, each on a scripted replica: what is sent, persisted and answered, and
 /// in which order.
 struct GroupRuntimeTests {
-    typealias Runtime = GroupRuntime<ScriptedReplica, NoObserver>
+    typealias Runtime = GroupRuntime<ScriptedReplica, KeyValueStore, NoObserver<KeyValueStore>>
 
     static let leaderID = NodeID(1)
     static let followerID = NodeID(2)
@@ -64,7 +64,7 @@ struct GroupRuntimeTests {
         LogEntry(term: Term(1), index: LogIndex(index), payload: .command(command))
     }
 
-    static func replies(_ outputs: [GroupOutput<ScriptedReplica.Message>]) -> [UInt64: KeyValueResult] {
+    static func replies(_ outputs: [GroupOutput<ScriptedReplica.Message, KeyValueStore>]) -> [UInt64: KeyValueResult] {
         var replies: [UInt64: KeyValueResult] = [:]
         for case .reply(let ticket, let result) in outputs { replies[ticket] = result }
         return replies
@@ -101,7 +101,7 @@ struct GroupRuntimeTests {
         }
         #expect(message.text == "append")
         #expect(Self.replies(afterSync) == [7: .ok])
-        #expect(runtime.store.appliedIndex == 2)
+        #expect(runtime.state.appliedIndex == 2)
     }
 
     @Test func aFollowerForwardsAWriteAndSendsItAgainWithItsIdentityToANewLeader() throws {
@@ -149,7 +149,7 @@ struct GroupRuntimeTests {
         var runtime = try Self.runtime(on: Self.followerID, leader: Self.leaderID)
         runtime.write(Self.set, ticket: 3)
         _ = runtime.takeOutputs()
-        let before = runtime.store
+        let before = runtime.state
         // The state at index 0, claimed to be the state at index 21.
         runtime.replica.readys.append(
             Ready(
@@ -165,7 +165,7 @@ struct GroupRuntimeTests {
         runtime.persisted()
         let outputs = runtime.takeOutputs()
         #expect(runtime.isStopped)
-        #expect(runtime.store == before, "the state of another index was adopted")
+        #expect(runtime.state == before, "the state of another index was adopted")
         #expect(outputs.contains { if case .stopped = $0 { true } else { false } })
         guard case .error(let message)? = Self.replies(outputs)[3] else {
             Issue.record("the waiting write was not answered: \(outputs)")
@@ -235,7 +235,7 @@ struct GroupRuntimeTests {
     }
 
     /// The forwarded reads among `outputs`, in order.
-    static func forwardedReads(_ outputs: [GroupOutput<ScriptedReplica.Message>]) -> [ReadCommand] {
+    static func forwardedReads(_ outputs: [GroupOutput<ScriptedReplica.Message, KeyValueStore>]) -> [ReadCommand] {
         outputs.compactMap { output in
             guard case .forward(.read(let command), _, _) = output else { return nil }
             return command
@@ -331,7 +331,7 @@ struct GroupRuntimeTests {
         // is due once the log since the last one holds half of that, not the 1,000-byte floor.
         var runtime = try Self.runtime(snapshotLogBytesMin: 1_000, stateValueBytes: 100_000)
         let entryBytes = Self.setEntry(at: LogIndex(2), valueBytes: 200).sizeBytes
-        let due = runtime.store.datasetBytes / 2
+        let due = runtime.state.datasetBytes / 2
         #expect(due > 100_000)
         let below = (due - 1) / entryBytes
         #expect(!Self.commitSets(&runtime, count: below - 1, valueBytes: 200))
@@ -345,7 +345,7 @@ struct GroupRuntimeTests {
         runtime.replica.lastIndex = LogIndex(11)
         runtime.replica.readys.append(Ready(committedEntries: entries))
         runtime.processReady()
-        let jobs = runtime.takeOutputs().compactMap { output -> SnapshotJob? in
+        let jobs = runtime.takeOutputs().compactMap { output -> SnapshotJob<KeyValueStore>? in
             guard case .takeSnapshot(let job) = output else { return nil }
             return job
         }
@@ -360,7 +360,7 @@ struct GroupRuntimeTests {
         runtime.replica.readys.append(Ready(committedEntries: entries))
         runtime.processReady()
         #expect(!runtime.takeOutputs().contains { if case .takeSnapshot = $0 { true } else { false } })
-        #expect(runtime.store.appliedIndex == 40)
+        #expect(runtime.state.appliedIndex == 40)
         // The snapshot holds the state at 11, not the later writes.
         let snapshot = job.serialized()
         let restored = try KeyValueStore(snapshotBytes: try snapshot.data.bytes())
@@ -384,7 +384,7 @@ struct GroupRuntimeTests {
             Ready(committedEntries: (2...11).map { Self.setEntry(at: LogIndex(UInt64($0)), valueBytes: 20) })
         )
         runtime.processReady()
-        let job = runtime.takeOutputs().lazy.compactMap { output -> SnapshotJob? in
+        let job = runtime.takeOutputs().lazy.compactMap { output -> SnapshotJob<KeyValueStore>? in
             guard case .takeSnapshot(let job) = output else { return nil }
             return job
         }.first
@@ -416,7 +416,9 @@ struct GroupRuntimeTests {
     }
 
     /// The answers to forwarded requests among `outputs`, by request id.
-    static func forwardedAnswers(_ outputs: [GroupOutput<ScriptedReplica.Message>]) -> [UInt64: ForwardedOutcome] {
+    static func forwardedAnswers(
+        _ outputs: [GroupOutput<ScriptedReplica.Message, KeyValueStore>]
+    ) -> [UInt64: ForwardedOutcome] {
         var answers: [UInt64: ForwardedOutcome] = [:]
         for case .answerForwarded(let outcome, let requestID, _) in outputs { answers[requestID] = outcome }
         return answers

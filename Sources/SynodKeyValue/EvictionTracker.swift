@@ -1,5 +1,4 @@
 import SynodCore
-import SynodKeyValue
 
 /// What the leader knows of key use, to choose what to evict when the dataset is over
 /// `maxmemory`: when each key was last read or written here, and a Redis-style logarithmic

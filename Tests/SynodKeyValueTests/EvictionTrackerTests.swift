@@ -1,8 +1,7 @@
 import SynodCore
-import SynodKeyValue
 import Testing
 
-@testable import SynodRuntime
+@testable import SynodKeyValue
 
 /// The leader's choice of keys to evict over maxmemory: samples of the policy's pool, never a
 /// copy or a walk of it.
