@@ -31,7 +31,10 @@ public enum CommandParser {
             }
         }
         if RedisWordCommands.readArities[name] != nil {
-            return .read(.redis(words: [Array(name.utf8)] + arguments))
+            switch RedisWordCommands.parseRead([Array(name.utf8)] + arguments) {
+            case .success(let read): return .read(read)
+            case .failure(let error): throw CommandRejection(error.message)
+            }
         }
         switch name {
         case "get": return .read(.get(key: arguments[0]))

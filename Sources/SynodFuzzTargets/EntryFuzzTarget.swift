@@ -96,6 +96,9 @@ extension EntryFuzzTarget {
                     steps: [
                         .write(set), .read(.get(key: word("string"))),
                         .read(.redis(words: FuzzFixtures.words("hgetall hash"))),
+                        .read(.string(.range(key: word("string"), start: -3, end: .max))),
+                        .read(.hash(.scan(key: word("hash"), cursor: 0, options: .success(ScanOptions(count: 5))))),
+                        .read(.keyspace(.scan(cursor: 7, options: ScanOptions(pattern: word("*"), type: "hash")))),
                     ]
                 )
             ),

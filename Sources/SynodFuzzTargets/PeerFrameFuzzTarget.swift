@@ -209,6 +209,15 @@ extension PeerFrameFuzzTarget {
                 )
             ),
             FuzzSeed(
+                "forwarded-typed-read",
+                PeerFrame.encodeForwarded(
+                    .read(.hash(.multiGet(key: FuzzFixtures.word("h"), fields: [FuzzFixtures.word("f")]))),
+                    from: n2,
+                    requestID: 5,
+                    group: group
+                )
+            ),
+            FuzzSeed(
                 "forwarded-result",
                 PeerFrame.encodeForwardedResult(
                     .array([.integer(1), .value([0, 1]), .error("ERR no")]),

@@ -72,13 +72,8 @@ public struct KeyValueLeaderDuties: LeaderDuties {
         time: GroupTime,
         random: inout SeededGenerator
     ) {
-        let keys: [[UInt8]]
-        switch read {
-        case .get(let key): keys = [key]
-        case .multiGet(let many): keys = many
-        case .redis(let words) where words.count > 1: keys = [words[1]]
-        default: return
-        }
+        let keys = read.touchedKeys
+        guard !keys.isEmpty else { return }
         evictions.read(keys, in: state, at: time.monotonicMilliseconds, random: &random)
     }
 

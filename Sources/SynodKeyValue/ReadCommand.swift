@@ -14,7 +14,16 @@ public enum ReadCommand: Hashable, Sendable {
     case leaseTimeToLive(id: UInt64)
     /// SERVICE.LIST: the live instances of a service, as [instance, address, metadata].
     case serviceInstances(service: [UInt8])
-    /// One of the wider Redis reads, as its words (see `KeyValueStore+Redis`).
+    // The typed reads are indirect: laid out inline, Swift 6.3.1 copied this enum wrongly
+    // (copies of other cases read bad pointers, `TypedReadTests.everyReadSurvivesCopies`).
+    /// STRLEN, GETRANGE.
+    indirect case string(StringRead)
+    /// EXPIRETIME, TYPE, KEYS, SCAN, RANDOMKEY, OBJECT ENCODING.
+    indirect case keyspace(KeyspaceRead)
+    /// The hash reads.
+    indirect case hash(HashRead)
+    /// One of the wider reads as its words, as a node before the typed reads forwarded it or
+    /// logged it in a transaction: served as the typed read the words parse to.
     case redis(words: [[UInt8]])
     /// WATCH: each key's version (modify revision, 0 if absent), to check at EXEC.
     case keyVersions(keys: [[UInt8]])
@@ -35,8 +44,14 @@ extension KeyValueStore {
         randomIndex: (Int) -> Int = { _ in 0 }
     ) -> KeyValueResult {
         switch command {
+        case .string(let read):
+            return answer(read, at: now)
+        case .keyspace(let read):
+            return answer(read, at: now, randomIndex: randomIndex)
+        case .hash(let read):
+            return answer(read, at: now)
         case .redis(let words):
-            return readRedis(words, at: now, randomIndex: randomIndex)
+            return readWords(words, at: now, randomIndex: randomIndex)
         case .keyVersions(let keys):
             return .array(keys.map { .integer(Int64(record(of: $0, at: now)?.modifyRevision ?? 0)) })
         case .revision:
@@ -83,6 +98,23 @@ extension KeyValueStore {
     }
 }
 
+extension ReadCommand {
+    /// The keys whose use the read counts (for LRU and LFU eviction): those whose value it
+    /// reads. As in Redis, EXISTS, TTL, TYPE and OBJECT do not touch their key.
+    public var touchedKeys: [[UInt8]] {
+        switch self {
+        case .get(let key): [key]
+        case .multiGet(let keys): keys
+        case .string(let read): [read.key]
+        case .hash(let read): [read.key]
+        case .redis(let words): words.count > 1 ? [words[1]] : []
+        case .exists, .timeToLive, .keyCount, .lockInfo, .electionLeader, .leaseTimeToLive, .serviceInstances,
+            .keyspace, .keyVersions, .revision, .memoryLimit:
+            []
+        }
+    }
+}
+
 /// The binary forms of reads and results, for requests a follower forwards to its leader.
 extension ReadCommand {
     static let keysMax = 1 << 20
@@ -125,6 +157,15 @@ extension ReadCommand {
             writer.write(UInt8(13))
         case .memoryLimit:
             writer.write(UInt8(14))
+        case .string(let read):
+            writer.write(UInt8(15))
+            read.write(to: &writer)
+        case .keyspace(let read):
+            writer.write(UInt8(16))
+            read.write(to: &writer)
+        case .hash(let read):
+            writer.write(UInt8(17))
+            read.write(to: &writer)
         }
     }
 
@@ -147,6 +188,9 @@ extension ReadCommand {
         case 12: self = .keyVersions(keys: try KeyValueEntry.readKeys(from: &reader))
         case 13: self = .revision
         case 14: self = .memoryLimit
+        case 15: self = .string(try StringRead(reading: &reader))
+        case 16: self = .keyspace(try KeyspaceRead(reading: &reader))
+        case 17: self = .hash(try HashRead(reading: &reader))
         case let kind: throw .invalid("read kind \(kind)")
         }
     }

@@ -5,7 +5,7 @@
 /// Written once: the client path parses with these, and the store parses the same way the
 /// words that entries of older nodes replicated (`KeyValueCommand.redis`), because words in a
 /// committed entry may come from an older or buggier node and every replica must refuse them
-/// alike. Reads are still served from their words (`ReadCommand.redis`).
+/// alike. Reads are parsed the same way to typed reads (`parseRead`).
 public enum RedisWordCommands {
     /// Writes, parsed by `parseWrite`.
     public static let writeArities: [String: Int] = [
@@ -14,7 +14,7 @@ public enum RedisWordCommands {
         "hset": -4, "hmset": -4, "hsetnx": 4, "hdel": -3, "hincrby": 4, "hincrbyfloat": 4,
     ]
 
-    /// Reads, served by `KeyValueStore.readRedis` (and run at apply time inside a transaction).
+    /// Reads, parsed by `parseRead`.
     public static let readArities: [String: Int] = [
         "strlen": 2, "getrange": 4, "substr": 4, "expiretime": 2, "pexpiretime": 2, "type": 2, "keys": 2,
         "scan": -2, "randomkey": 1, "object": -2, "hget": 3, "hmget": -3, "hgetall": 2, "hkeys": 2, "hvals": 2,
@@ -110,6 +110,119 @@ public enum RedisWordCommands {
             // A name in `writeArities` that no case parses: a bug in this file, not in the words.
             preconditionFailure("\(name) has an arity but is not parsed")
         }
+    }
+
+    /// The typed read a read's words stand for, or the error Redis answers them with before it
+    /// looks at the data.
+    public static func parseRead(_ words: [[UInt8]]) -> Result<ReadCommand, KeyValueError> {
+        guard let first = words.first else { return .failure(KeyValueError(KeyValueStore.emptyCommand)) }
+        let name = KeyValueStore.lowercased(first)
+        guard let arity = readArities[name] else { return .failure(KeyValueError(KeyValueStore.unknownCommand(first))) }
+        guard accepts(arity: arity, wordCount: words.count) else { return .failure(KeyValueError(wrongArity(name))) }
+        do {
+            return .success(try typedRead(name, Array(words.dropFirst())))
+        } catch {
+            return .failure(error)
+        }
+    }
+
+    /// `arguments` has the count the arity of `name` promises.
+    static func typedRead(_ name: String, _ arguments: [[UInt8]]) throws(KeyValueError) -> ReadCommand {
+        func integer(_ bytes: [UInt8]) throws(KeyValueError) -> Int64 {
+            guard let value = KeyValueStore.parseInteger(bytes) else { throw KeyValueError(KeyValueStore.notAnInteger) }
+            return value
+        }
+        switch name {
+        case "strlen":
+            return .string(.length(key: arguments[0]))
+        case "getrange", "substr":
+            return .string(.range(key: arguments[0], start: try integer(arguments[1]), end: try integer(arguments[2])))
+        case "expiretime", "pexpiretime":
+            return .keyspace(.expiryTime(key: arguments[0], unit: name == "expiretime" ? .seconds : .milliseconds))
+        case "type":
+            return .keyspace(.type(key: arguments[0]))
+        case "keys":
+            return .keyspace(.keys(pattern: arguments[0]))
+        case "scan":
+            let cursor = try scanCursor(arguments[0])
+            let options = try scanOptions(arguments.dropFirst(), allowing: ["MATCH", "COUNT", "TYPE"]).get()
+            return .keyspace(.scan(cursor: cursor, options: options))
+        case "randomkey":
+            return .keyspace(.randomKey)
+        case "object":
+            guard KeyValueStore.uppercased(arguments[0]) == "ENCODING", arguments.count == 2 else {
+                let subcommand = String(decoding: arguments[0].prefix(128), as: UTF8.self)
+                throw KeyValueError("ERR unknown subcommand '\(subcommand)'. Try OBJECT HELP.")
+            }
+            return .keyspace(.encoding(key: arguments[1]))
+        case "hget":
+            return .hash(.get(key: arguments[0], field: arguments[1]))
+        case "hmget":
+            return .hash(.multiGet(key: arguments[0], fields: Array(arguments.dropFirst())))
+        case "hgetall":
+            return .hash(.getAll(key: arguments[0]))
+        case "hkeys":
+            return .hash(.fields(key: arguments[0]))
+        case "hvals":
+            return .hash(.values(key: arguments[0]))
+        case "hlen":
+            return .hash(.length(key: arguments[0]))
+        case "hexists":
+            return .hash(.exists(key: arguments[0], field: arguments[1]))
+        case "hstrlen":
+            return .hash(.valueLength(key: arguments[0], field: arguments[1]))
+        case "hscan":
+            let cursor = try scanCursor(arguments[1])
+            let options = scanOptions(arguments.dropFirst(2), allowing: ["MATCH", "COUNT", "NOVALUES"])
+            return .hash(.scan(key: arguments[0], cursor: cursor, options: options))
+        default:
+            // A name in `readArities` that no case parses: a bug in this file, not in the words.
+            preconditionFailure("\(name) has an arity but is not parsed")
+        }
+    }
+
+    static func scanCursor(_ word: [UInt8]) throws(KeyValueError) -> UInt64 {
+        guard let cursor = UInt64(String(decoding: word, as: UTF8.self)) else {
+            throw KeyValueError("ERR invalid cursor")
+        }
+        return cursor
+    }
+
+    /// SCAN's and HSCAN's options (each takes the ones in `allowed`): NOVALUES alone, the
+    /// others with a value.
+    static func scanOptions(
+        _ words: ArraySlice<[UInt8]>,
+        allowing allowed: Set<String>
+    ) -> Result<
+        ScanOptions, KeyValueError
+    > {
+        var options = ScanOptions()
+        var index = words.startIndex
+        while index < words.endIndex {
+            let option = KeyValueStore.uppercased(words[index])
+            guard allowed.contains(option) else { return .failure(KeyValueError(KeyValueStore.syntax)) }
+            if option == "NOVALUES" {
+                options.withValues = false
+                index += 1
+                continue
+            }
+            guard index + 1 < words.endIndex else { return .failure(KeyValueError(KeyValueStore.syntax)) }
+            let value = words[index + 1]
+            switch option {
+            case "MATCH":
+                options.pattern = value
+            case "COUNT":
+                guard let count = KeyValueStore.parseInteger(value) else {
+                    return .failure(KeyValueError(KeyValueStore.notAnInteger))
+                }
+                guard count >= 1 else { return .failure(KeyValueError(KeyValueStore.syntax)) }
+                options.count = Int(min(count, Int64(ScanOptions.countMax)))
+            default:
+                options.type = KeyValueStore.lowercased(value)
+            }
+            index += 2
+        }
+        return .success(options)
     }
 
     /// GETEX's options: none, PERSIST, or one of EX, PX, EXAT, PXAT with a positive amount.

@@ -12,8 +12,10 @@ extension ForwardedRequest {
         switch self {
         case .write(let entry): Self.refusal(of: entry.command)
         case .read(.redis(let words)):
-            CommandParser.parse(words) == .success(.read(.redis(words: words)))
-                ? nil : "ERR forwarded read is not a valid command"
+            // From a node before the typed reads: words a client could have sent.
+            (try? RedisWordCommands.parseRead(words).get()) == nil ? "ERR forwarded read is not a valid command" : nil
+        case .read(.keyspace(.scan(_, let options))), .read(.hash(.scan(_, _, .success(let options)))):
+            options.refusal
         case .read: nil
         }
     }

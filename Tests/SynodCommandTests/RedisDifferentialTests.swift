@@ -53,7 +53,10 @@ struct RedisDifferentialTests {
             ["HINCRBYFLOAT", "h", "f1", "1"], ["HGET", "h"], ["HSETNX", "h", "f"],
             ["HSET", "h", "odd"], ["HMSET", "h2", "a", "1"], ["TYPE", "h"], ["OBJECT", "ENCODING", "h"],
             ["GET", "h"], ["INCR", "h"], ["APPEND", "h", "x"], ["SET", "str", "v"], ["HGET", "str", "f"],
-            ["HSET", "str", "f", "v"], ["HLEN", "str"], ["HDEL", "h", "f1", "f2", "f3", "n", "fl"], ["EXISTS", "h"],
+            ["HSET", "str", "f", "v"], ["HLEN", "str"], ["HSCAN", "missing", "0", "COUNT", "x"],
+            ["HSCAN", "str", "0", "COUNT", "x"], ["HSCAN", "h", "0", "COUNT", "0"], ["HSCAN", "h", "x"],
+            ["SCAN", "0", "COUNT", "0"], ["SCAN", "0", "NOVALUES"], ["HDEL", "h", "f1", "f2", "f3", "n", "fl"],
+            ["EXISTS", "h"],
             ["HDEL", "missing", "f"], ["HLEN", "missing"], ["SET", "h2", "now a string"], ["TYPE", "h2"],
         ],
         // Transactions.
