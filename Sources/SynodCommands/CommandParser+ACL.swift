@@ -27,10 +27,10 @@ extension CommandParser {
         let subcommand = asciiLowercased(arguments[0])
         let rest = Array(arguments.dropFirst())
         guard let arity = CommandRegistry.specs["acl|" + subcommand]?.arity else {
-            throw CommandRejection(CommandError.unknownSubcommand(arguments[0], of: "acl"))
+            throw CommandRejection(lookup: CommandError.unknownSubcommand(arguments[0], of: "acl"))
         }
         guard RedisWordCommands.accepts(arity: arity, wordCount: arguments.count + 1) else {
-            throw CommandRejection(CommandError.wrongArity("acl|\(subcommand)"))
+            throw CommandRejection(lookup: CommandError.wrongArity("acl|\(subcommand)"))
         }
         switch subcommand {
         case "setuser":

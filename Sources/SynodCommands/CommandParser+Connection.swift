@@ -31,22 +31,28 @@ extension CommandParser {
             guard let subcommand = arguments.first else { return .commandInfo(names: nil) }
             switch keyword(subcommand) {
             case "COUNT":
-                guard arguments.count == 1 else { throw CommandRejection(CommandError.wrongArity("command|count")) }
+                guard arguments.count == 1 else {
+                    throw CommandRejection(lookup: CommandError.wrongArity("command|count"))
+                }
                 return .commandCount
             case "DOCS":
                 return .commandDocs(names: Array(arguments.dropFirst()))
             case "INFO":
                 return .commandInfo(names: arguments.count > 1 ? Array(arguments.dropFirst()) : nil)
             default:
-                throw CommandRejection(CommandError.unknownSubcommand(subcommand, of: "command"))
+                throw CommandRejection(lookup: CommandError.unknownSubcommand(subcommand, of: "command"))
             }
         case "config":
             switch keyword(arguments[0]) {
             case "GET":
-                guard arguments.count >= 2 else { throw CommandRejection(CommandError.wrongArity("config|get")) }
+                guard arguments.count >= 2 else {
+                    throw CommandRejection(lookup: CommandError.wrongArity("config|get"))
+                }
                 return .configGet(patterns: Array(arguments.dropFirst()))
             case "SET":
-                guard arguments.count == 3 else { throw CommandRejection(CommandError.wrongArity("config|set")) }
+                guard arguments.count == 3 else {
+                    throw CommandRejection(lookup: CommandError.wrongArity("config|set"))
+                }
                 let parameter = String(decoding: arguments[1], as: UTF8.self).lowercased()
                 guard parameter == "notify-keyspace-events" else {
                     throw CommandRejection("ERR Unknown option or number of arguments for CONFIG SET - '\(parameter)'")
@@ -56,7 +62,7 @@ extension CommandParser {
                 }
                 return .configSetKeyspaceEvents(events)
             default:
-                throw CommandRejection(CommandError.unknownSubcommand(arguments[0], of: "config"))
+                throw CommandRejection(lookup: CommandError.unknownSubcommand(arguments[0], of: "config"))
             }
         case "subscribe":
             return .subscribe(channels: arguments)
@@ -77,9 +83,9 @@ extension CommandParser {
             case "NUMPAT" where arguments.count == 1:
                 return .pubsubNumpat
             case "CHANNELS", "NUMPAT":
-                throw CommandRejection(CommandError.wrongArity("pubsub|\(keyword(arguments[0]).lowercased())"))
+                throw CommandRejection(lookup: CommandError.wrongArity("pubsub|\(keyword(arguments[0]).lowercased())"))
             default:
-                throw CommandRejection(CommandError.unknownSubcommand(arguments[0], of: "pubsub"))
+                throw CommandRejection(lookup: CommandError.unknownSubcommand(arguments[0], of: "pubsub"))
             }
         case "info":
             return .info(sections: arguments)
@@ -101,10 +107,10 @@ extension CommandParser {
         let subcommand = keyword(arguments[0])
         let arity = ["INFO": 1, "MYID": 1, "KEYSLOT": 2, "SLOTS": 1, "SHARDS": 1, "NODES": 1]
         guard let expected = arity[subcommand] else {
-            throw CommandRejection(CommandError.unknownSubcommand(arguments[0], of: "cluster"))
+            throw CommandRejection(lookup: CommandError.unknownSubcommand(arguments[0], of: "cluster"))
         }
         guard arguments.count == expected else {
-            throw CommandRejection(CommandError.wrongArity("cluster|\(subcommand.lowercased())"))
+            throw CommandRejection(lookup: CommandError.wrongArity("cluster|\(subcommand.lowercased())"))
         }
         return .cluster(subcommand: subcommand, key: arguments.count > 1 ? arguments[1] : nil)
     }
@@ -140,14 +146,18 @@ extension CommandParser {
     static func parseClient(_ arguments: [[UInt8]]) throws(CommandRejection) -> ConnectionCommand {
         switch keyword(arguments[0]) {
         case "SETNAME":
-            guard arguments.count == 2 else { throw CommandRejection(CommandError.wrongArity("client|setname")) }
+            guard arguments.count == 2 else {
+                throw CommandRejection(lookup: CommandError.wrongArity("client|setname"))
+            }
             try checkClientName(arguments[1])
             return .clientSetName(arguments[1])
         case "GETNAME":
-            guard arguments.count == 1 else { throw CommandRejection(CommandError.wrongArity("client|getname")) }
+            guard arguments.count == 1 else {
+                throw CommandRejection(lookup: CommandError.wrongArity("client|getname"))
+            }
             return .clientGetName
         case "ID":
-            guard arguments.count == 1 else { throw CommandRejection(CommandError.wrongArity("client|id")) }
+            guard arguments.count == 1 else { throw CommandRejection(lookup: CommandError.wrongArity("client|id")) }
             return .clientID
         case "LIST":
             guard arguments.count == 1 else { throw CommandRejection(CommandError.syntax) }
@@ -155,21 +165,25 @@ extension CommandParser {
         case "TRACKING":
             return .clientTracking(try parseTracking(arguments))
         case "CACHING":
-            guard arguments.count == 2 else { throw CommandRejection(CommandError.wrongArity("client|caching")) }
+            guard arguments.count == 2 else {
+                throw CommandRejection(lookup: CommandError.wrongArity("client|caching"))
+            }
             switch keyword(arguments[1]) {
             case "YES": return .clientCaching(true)
             case "NO": return .clientCaching(false)
             default: throw CommandRejection(CommandError.syntax)
             }
         case "GETREDIR":
-            guard arguments.count == 1 else { throw CommandRejection(CommandError.wrongArity("client|getredir")) }
+            guard arguments.count == 1 else {
+                throw CommandRejection(lookup: CommandError.wrongArity("client|getredir"))
+            }
             return .clientGetRedirect
         case "INFO":
-            guard arguments.count == 1 else { throw CommandRejection(CommandError.wrongArity("client|info")) }
+            guard arguments.count == 1 else { throw CommandRejection(lookup: CommandError.wrongArity("client|info")) }
             return .clientInfo
         case "KILL":
             // CLIENT KILL addr (old form) or CLIENT KILL ID id | ADDR addr ... (new form).
-            guard arguments.count >= 2 else { throw CommandRejection(CommandError.wrongArity("client|kill")) }
+            guard arguments.count >= 2 else { throw CommandRejection(lookup: CommandError.wrongArity("client|kill")) }
             if arguments.count == 2 {
                 return .clientKill(id: nil, address: String(decoding: arguments[1], as: UTF8.self), oldForm: true)
             }
@@ -191,13 +205,13 @@ extension CommandParser {
             }
             return .clientKill(id: id, address: address, oldForm: false)
         default:
-            throw CommandRejection(CommandError.unknownSubcommand(arguments[0], of: "client"))
+            throw CommandRejection(lookup: CommandError.unknownSubcommand(arguments[0], of: "client"))
         }
     }
 
     /// CLIENT TRACKING on|off [REDIRECT id] [PREFIX p ...] [BCAST] [OPTIN] [OPTOUT]; nil for off.
     static func parseTracking(_ arguments: [[UInt8]]) throws(CommandRejection) -> TrackingOptions? {
-        guard arguments.count >= 2 else { throw CommandRejection(CommandError.wrongArity("client|tracking")) }
+        guard arguments.count >= 2 else { throw CommandRejection(lookup: CommandError.wrongArity("client|tracking")) }
         let switchedOn: Bool
         switch keyword(arguments[1]) {
         case "ON": switchedOn = true

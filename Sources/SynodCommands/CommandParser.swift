@@ -8,13 +8,15 @@ public enum CommandParser {
     /// Parses any request, however it arrived (a client, a forwarding peer): an empty one or
     /// one with the wrong words is a rejection, never a trap.
     public static func parse(_ request: [[UInt8]]) -> Result<ClientCommand, CommandRejection> {
-        guard let first = request.first else { return .failure(CommandRejection(CommandError.emptyCommand)) }
+        guard let first = request.first else { return .failure(CommandRejection(lookup: CommandError.emptyCommand)) }
         let name = asciiLowercased(first)
         guard let arity = CommandRegistry.command(name)?.arity else {
-            return .failure(CommandRejection(CommandError.unknownCommand(first, arguments: request.dropFirst())))
+            return .failure(
+                CommandRejection(lookup: CommandError.unknownCommand(first, arguments: request.dropFirst()))
+            )
         }
         guard RedisWordCommands.accepts(arity: arity, wordCount: request.count) else {
-            return .failure(CommandRejection(CommandError.wrongArity(name)))
+            return .failure(CommandRejection(lookup: CommandError.wrongArity(name)))
         }
         do {
             return .success(try parse(name, Array(request.dropFirst())))
@@ -124,6 +126,24 @@ public enum CommandParser {
 /// A request Synod will not run, with the error reply Redis gives for it.
 public struct CommandRejection: Error, Hashable, Sendable {
     public let message: String
+    /// Refused before the command's own arguments were looked at: an empty request, an
+    /// unknown command or subcommand, or the wrong number of words for its spec. Inside MULTI
+    /// such a request makes EXEC fail (EXECABORT), as in Redis; any other rejection is queued
+    /// and is that command's reply in EXEC's answer.
+    public var isLookupFailure: Bool { stage == 1 }
+    /// 1 for a lookup failure, 0 otherwise. A UInt8, not a Bool: with a Bool here Swift 6.3.1
+    /// read `Result<_, CommandRejection>` values as the wrong case (a failed ACL file load
+    /// came out as a success, `AccessControlTests.aMissingOrBadFileIsAClearError`), as it
+    /// copied `ReadCommand` wrongly; a UInt8 has no spare bits for the enum's tag to misuse.
+    let stage: UInt8
 
-    public init(_ message: String) { self.message = message }
+    public init(_ message: String) {
+        self.message = message
+        self.stage = 0
+    }
+
+    public init(lookup message: String) {
+        self.message = message
+        self.stage = 1
+    }
 }

@@ -18,7 +18,12 @@ extension RESPConnectionHandler {
     ) -> Bool {
         guard queuedSteps != nil else { return false }
         var writer = RESPWriter(version: version)
-        if case .success(let command) = parsed, command.isQueuedInTransaction {
+        let queues =
+            switch parsed {
+            case .success(let command): command.isQueuedInTransaction
+            case .failure(let rejection): !rejection.isLookupFailure
+            }
+        if queues {
             // The queue becomes one log entry: it obeys the request limit as one request.
             queuedBytes += RESPLimits.requestBytes(of: words)
             guard queuedBytes <= decoder.limits.requestBytesMax, queuedSteps!.count < Self.queuedCommandsMax else {
@@ -32,9 +37,14 @@ extension RESPConnectionHandler {
             }
         }
         switch parsed {
-        case .failure(let rejection):
+        case .failure(let rejection) where rejection.isLookupFailure:
             transactionFailed = true
             writer.error(rejection.message)
+        case .failure(let rejection):
+            // As in Redis: a command whose own arguments are wrong is queued, and its error is
+            // its reply in EXEC's answer; the others still run.
+            queuedSteps!.append(.local(.error(rejection.message)))
+            writer.simpleString("QUEUED")
         case .success(.connection(.exec)):
             executeTransaction(slot: slot, context: context)
             return true
@@ -128,7 +138,8 @@ extension RESPConnectionHandler {
     /// The most commands one MULTI may queue.
     static let queuedCommandsMax = 100_000
 
-    /// A queued command: replicated, or answered by the node itself (PING, ECHO).
+    /// A queued command: replicated, or answered by the node itself (PING, ECHO, and the
+    /// error of a command whose arguments are wrong).
     enum QueuedCommand {
         case step(TransactionStep)
         case local(KeyValueResult)

@@ -67,7 +67,12 @@ struct RedisDifferentialTests {
             ["SET", "w", "changed"], ["MULTI"], ["SET", "w", "tx"], ["EXEC"], ["GET", "w"], ["WATCH", "w"],
             ["UNWATCH"], ["SET", "w", "x"], ["MULTI"], ["GET", "w"], ["EXEC"], ["WATCH", "absent"], ["MULTI"],
             ["SET", "absent", "now"], ["EXEC"], ["WATCH", "absent"], ["DEL", "absent"], ["MULTI"], ["PING"],
-            ["EXEC"], ["MULTI"], ["WATCH", "x"], ["EXEC"], ["MULTI"], ["EXEC"],
+            ["EXEC"], ["MULTI"], ["WATCH", "x"], ["EXEC"], ["MULTI"], ["EXEC"], ["MULTI"], ["INCRBY", "t", "x"],
+            ["SET", "t", "v", "BOGUS"], ["MSET", "a", "1", "b"], ["HSET", "h", "f", "v", "g"],
+            ["GETRANGE", "t", "a", "1"],
+            ["SCAN", "0", "COUNT", "0"], ["SET", "t", "after"], ["PING", "a", "b"], ["EXEC"], ["GET", "t"],
+            ["MULTI"], ["SET", "t", "no"], ["CLIENT", "NOSUCH"], ["EXEC"], ["MULTI"], ["CONFIG", "GET"], ["EXEC"],
+            ["GET", "t"],
         ],
     ]
 

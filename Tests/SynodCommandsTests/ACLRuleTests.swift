@@ -173,15 +173,17 @@ struct ACLRuleTests {
         func parse(_ words: String...) -> Result<ClientCommand, CommandRejection> {
             CommandParser.parse(words.map(Self.bytes))
         }
-        #expect(parse("ACL") == .failure(CommandRejection("ERR wrong number of arguments for 'acl' command")))
-        #expect(parse("ACL", "FOO") == .failure(CommandRejection("ERR unknown subcommand 'FOO'. Try ACL HELP.")))
+        #expect(parse("ACL") == .failure(CommandRejection(lookup: "ERR wrong number of arguments for 'acl' command")))
+        #expect(
+            parse("ACL", "FOO") == .failure(CommandRejection(lookup: "ERR unknown subcommand 'FOO'. Try ACL HELP."))
+        )
         #expect(
             parse("ACL", "SETUSER")
-                == .failure(CommandRejection("ERR wrong number of arguments for 'acl|setuser' command"))
+                == .failure(CommandRejection(lookup: "ERR wrong number of arguments for 'acl|setuser' command"))
         )
         #expect(
             parse("ACL", "WHOAMI", "x")
-                == .failure(CommandRejection("ERR wrong number of arguments for 'acl|whoami' command"))
+                == .failure(CommandRejection(lookup: "ERR wrong number of arguments for 'acl|whoami' command"))
         )
         #expect(
             parse("ACL", "CAT", "a", "b")

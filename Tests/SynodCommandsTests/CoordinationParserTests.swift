@@ -88,7 +88,7 @@ struct CoordinationParserTests {
     @Test func badArgumentsGetClearErrors() {
         #expect(
             Self.parse("LOCK.ACQUIRE", "l", "o")
-                == .failure(CommandRejection("ERR wrong number of arguments for 'lock.acquire' command"))
+                == .failure(CommandRejection(lookup: "ERR wrong number of arguments for 'lock.acquire' command"))
         )
         #expect(
             Self.parse("LOCK.ACQUIRE", "l", "o", "0")

@@ -14,7 +14,7 @@ struct HostileRequestTests {
     static func words(_ texts: String...) -> [[UInt8]] { texts.map { Array($0.utf8) } }
 
     @Test func anEmptyRequestIsRefusedNotATrap() {
-        #expect(CommandParser.parse([]) == .failure(CommandRejection("ERR empty command")))
+        #expect(CommandParser.parse([]) == .failure(CommandRejection(lookup: "ERR empty command")))
         #expect(CommandParser.keys(of: []) == [])
         #expect(CommandParser.keys(of: Self.words("RENAME", "a")) == Self.words("a"))
     }
@@ -51,13 +51,16 @@ struct HostileRequestTests {
     }
 
     @Test func wordCommandsWithoutTheirArgumentsAreArityErrors() {
+        // MSETNX's odd count passes its spec's arity: Redis answers it when the command runs
+        // (inside MULTI, in EXEC's answer), so it is not a lookup failure.
         for (words, name) in [
             (["GETEX"], "getex"), (["SCAN"], "scan"), (["SETRANGE", "k"], "setrange"), (["GETRANGE"], "getrange"),
             (["MSETNX", "a", "1", "b"], "msetnx"), (["HSCAN", "h"], "hscan"), (["RANDOMKEY", "x"], "randomkey"),
         ] {
+            let message = "ERR wrong number of arguments for '\(name)' command"
             #expect(
                 CommandParser.parse(words.map { Array($0.utf8) })
-                    == .failure(CommandRejection("ERR wrong number of arguments for '\(name)' command")),
+                    == .failure(name == "msetnx" ? CommandRejection(message) : CommandRejection(lookup: message)),
                 "\(words)"
             )
         }
