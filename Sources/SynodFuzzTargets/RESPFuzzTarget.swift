@@ -32,6 +32,9 @@ enum RESPFuzzTarget {
 
     struct Decoded {
         var commands: [[[UInt8]]] = []
+        /// Where requests over the size limit were read past: the number of commands before
+        /// each.
+        var refusedAfter: [Int] = []
         var failed = false
     }
 
@@ -53,6 +56,8 @@ enum RESPFuzzTarget {
                     decoded.commands.append(words)
                 case .needMoreData:
                     break decoding
+                case .refusedRequest:
+                    decoded.refusedAfter.append(decoded.commands.count)
                 case .protocolError:
                     guard case .protocolError = decoder.next() else {
                         preconditionFailure("the decoder went on after a protocol error")
@@ -70,6 +75,7 @@ enum RESPFuzzTarget {
     /// in pieces, and for what it holds when it comes at once, as Redis does.
     static func check(_ inPieces: Decoded, agreesWith whole: Decoded) {
         precondition(inPieces.commands == whole.commands, "decoding in pieces gave other commands than at once")
+        precondition(inPieces.refusedAfter == whole.refusedAfter, "decoding in pieces refused other requests")
         precondition(inPieces.failed == whole.failed, "decoding in pieces failed differently than at once")
     }
 

@@ -121,7 +121,10 @@ public struct NodeConfiguration: Sendable {
     public var respLimits: RESPLimits {
         var limits = RESPLimits()
         limits.requestBytesMax = requestBytesMax
-        limits.bulkBytesMax = requestBytesMax
+        // A bulk may be as long as Redis's proto-max-bulk-len: one over the request limit is
+        // read past and refused with a clear error (`RESPRequestDecoder.Output.refusedRequest`);
+        // only a longer one breaks the stream, as it does in Redis.
+        limits.bulkBytesMax = SizeLimits.requestBytesCeiling
         return limits
     }
 

@@ -229,6 +229,14 @@ final class RESPConnectionHandler: ChannelInboundHandler {
                 replies.append(writer.take())
                 closeAfterFlush = true
                 flushReady(context: context)
+            case .refusedRequest(let message):
+                // Read past whole: refused in its turn, and the connection goes on. Inside
+                // MULTI it makes EXEC fail, as a command refused before queuing does.
+                if queuedSteps != nil { transactionFailed = true }
+                var writer = RESPWriter(version: version)
+                writer.error(message)
+                replies.append(writer.take())
+                flushReady(context: context)
             }
         }
         updateReading(context: context)

@@ -17,6 +17,9 @@ public struct RESPRequestDecoder: Sendable {
         case needMoreData
         /// The stream is not valid RESP: reply `-ERR <message>` and close the connection.
         case protocolError(String)
+        /// A whole request was read past and dropped (it is larger than `requestBytesMax`):
+        /// reply `-ERR <message>`; the connection goes on.
+        case refusedRequest(String)
     }
 
     public let limits: RESPLimits
@@ -37,6 +40,9 @@ public struct RESPRequestDecoder: Sendable {
     private var bulkLength: Int?
     /// The bytes of the multibulk in progress announced so far, headers included.
     private var requestBytes = 0
+    /// Why the multibulk in progress is being skipped (it announced more than
+    /// `requestBytesMax`): its bulks are read past as they arrive, never kept.
+    private var skipping: String?
     private var failure: String?
 
     public init(limits: RESPLimits = RESPLimits()) { self.limits = limits }
@@ -159,22 +165,32 @@ public struct RESPRequestDecoder: Sendable {
                     return .protocolError("Protocol error: unauthenticated bulk length")
                 }
                 // Checked when announced, before any of it is buffered. Neither sum overflows:
-                // both terms are bounded far below Int.max.
+                // both terms are bounded far below Int.max. A request over the limit is still
+                // valid RESP: it is read past and refused, and the connection goes on (Redis
+                // would take it; closing would leave the client without the reason).
                 requestBytes += end + 2 - readIndex + length + 2
-                guard requestBytes <= limits.requestBytesMax else {
-                    return .protocolError(
-                        "Protocol error: request larger than max-request-bytes (\(limits.requestBytesMax) bytes)"
-                    )
+                if skipping == nil && requestBytes > limits.requestBytesMax {
+                    skipping = "ERR request larger than max-request-bytes (\(limits.requestBytesMax) bytes)"
+                    arguments = []
+                    argumentBytes = 0
                 }
                 readIndex = end + 2
                 bulkLength = length
+            }
+            if skipping != nil {
+                // Past the bulk's bytes as they arrive, down to its CRLF.
+                let skipped = min(bulkLength!, bufferedCount)
+                readIndex += skipped
+                bulkLength! -= skipped
             }
             let length = bulkLength!
             guard bufferedCount >= length + 2 else { return .needMoreData }
             guard buffer[readIndex + length] == UInt8(ascii: "\r"), buffer[readIndex + length + 1] == UInt8(ascii: "\n")
             else { return .protocolError("Protocol error: expected CRLF after a bulk string") }
-            arguments.append(Array(buffer[readIndex..<readIndex + length]))
-            argumentBytes += length
+            if skipping == nil {
+                arguments.append(Array(buffer[readIndex..<readIndex + length]))
+                argumentBytes += length
+            }
             readIndex += length + 2
             bulkLength = nil
             argumentsDue -= 1
@@ -182,7 +198,9 @@ public struct RESPRequestDecoder: Sendable {
         defer {
             arguments = []
             argumentBytes = 0
+            skipping = nil
         }
+        if let skipping { return .refusedRequest(skipping) }
         return .command(arguments)
     }
 

@@ -137,26 +137,42 @@ struct RESPRequestDecoderTests {
         )
     }
 
-    @Test func aRequestOverTheRequestLimitIsRefusedWhenAnnounced() {
+    /// A request over the limit is still RESP: it is read past as its bytes arrive (none is
+    /// kept), refused with a clear error, and the connection goes on with the next request.
+    @Test func aRequestOverTheRequestLimitIsReadPastAndRefused() {
         var limits = RESPLimits()
         limits.requestBytesMax = 1024
-        // 4 + 9 + (7 + 1010 + 2) = 1032 bytes: over, and refused before the value arrives.
+        let refused = RESPRequestDecoder.Output.refusedRequest("ERR request larger than max-request-bytes (1024 bytes)")
+        let ping = Self.multibulk([Self.bytes("PING")])
+        // 4 + 9 + (7 + 1010 + 2) = 1032 bytes: over. Its header alone refuses nothing yet.
         let header = Self.bytes("*2\r\n$3\r\nSET\r\n$1010\r\n")
+        #expect(Self.decodeEveryWay(header, limits: limits) == [])
+        let value = [UInt8](repeating: UInt8(ascii: "v"), count: 1010) + Self.bytes("\r\n")
         #expect(
-            Self.decodeEveryWay(header, limits: limits) == [
-                .protocolError("Protocol error: request larger than max-request-bytes (1024 bytes)")
-            ]
+            Self.decodeEveryWay(header + value + ping, limits: limits) == [refused, .command([Self.bytes("PING")])]
         )
+        // Bytes that are not its CRLF after the value still break the stream.
+        let broken = header + [UInt8](repeating: UInt8(ascii: "v"), count: 1010) + Self.bytes("xx") + ping
+        #expect(Self.decodeEveryWay(broken, limits: limits).last?.isProtocolError == true)
         // Many small arguments count as well, headers included.
         let many = Self.multibulk(Array(repeating: Self.bytes("abcd"), count: 103))
         #expect(many.count == 6 + 103 * 10)
-        #expect(Self.decodeEveryWay(many, limits: limits).last?.isProtocolError == true)
+        #expect(Self.decodeEveryWay(many + ping, limits: limits) == [refused, .command([Self.bytes("PING")])])
         // Exactly at the limit is accepted; one byte more is not.
         let fits = Self.multibulk([Self.bytes("SET"), [UInt8](repeating: 7, count: 1002)])
         #expect(fits.count == 1024)
         #expect(Self.decodeEveryWay(fits, limits: limits) == [.command([Self.bytes("SET"), Array(fits[20..<1022])])])
-        let atLimit = Self.multibulk([Self.bytes("SET"), [UInt8](repeating: 7, count: 1003)])
-        #expect(Self.decodeEveryWay(atLimit, limits: limits).last?.isProtocolError == true)
+        let overByOne = Self.multibulk([Self.bytes("SET"), [UInt8](repeating: 7, count: 1003)])
+        #expect(
+            Self.decodeEveryWay(overByOne + fits, limits: limits) == [
+                refused, .command([Self.bytes("SET"), Array(fits[20..<1022])]),
+            ]
+        )
+        // Skipping keeps nothing: the pending bytes stay those of the read in progress.
+        var decoder = RESPRequestDecoder(limits: limits)
+        decoder.append(header + [UInt8](repeating: UInt8(ascii: "v"), count: 600))
+        #expect(decoder.next() == .needMoreData)
+        #expect(decoder.pendingBytes == 0)
     }
 
     @Test func anUnauthenticatedClientGetsRedisTighterLimits() {
