@@ -13,7 +13,11 @@ extension ForwardedRequest {
         case .write(let entry): Self.refusal(of: entry.command)
         case .read(.redis(let words)):
             // From a node before the typed reads: words a client could have sent.
-            (try? RedisWordCommands.parseRead(words).get()) == nil ? "ERR forwarded read is not a valid command" : nil
+            if case .success = RedisWordCommands.parseRead(words) {
+                nil
+            } else {
+                "ERR forwarded read is not a valid command"
+            }
         case .read(.keyspace(.scan(_, let options))), .read(.hash(.scan(_, _, .success(let options)))):
             options.refusal
         case .read: nil

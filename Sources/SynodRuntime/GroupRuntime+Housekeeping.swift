@@ -22,6 +22,8 @@ extension GroupRuntime {
             openedTerm = replica.term
             return
         }
+        // Refused while the leader is busy or no longer leads: tried again at the next tick or
+        // client write, and no client write is proposed before it.
         if (try? replica.propose(entry.encoded)) != nil {
             openedTerm = replica.term
             duties.newTerm()

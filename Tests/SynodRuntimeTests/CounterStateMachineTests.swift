@@ -61,6 +61,7 @@ struct Counter: GroupStateMachine {
     struct SnapshotDecoder: StateSnapshotDecoder {
         var bytes: [UInt8] = []
         var bytesReceived: Int { bytes.count }
+        /// Before its 16 bytes are all in, an empty counter (only the planted bug reads it).
         var stateSoFar: Counter { (try? finish()) ?? Counter() }
 
         mutating func feed(_ piece: some Collection<UInt8>) throws { bytes += piece }
