@@ -155,17 +155,17 @@ extension ScanOptions {
     }
 
     init(reading reader: inout ByteReader) throws(ByteReader.Failure) {
-        let hasPattern = try reader.readUInt8() == 1
+        let hasPattern = try reader.readFlag()
         let pattern = try reader.readKey()
         let count = try reader.readUInt64()
         guard (1...UInt64(Self.countMax)).contains(count) else { throw .invalid("SCAN count \(count)") }
-        let hasType = try reader.readUInt8() == 1
+        let hasType = try reader.readFlag()
         let type = String(decoding: try reader.readLengthPrefixed(maximumCount: 1 << 10), as: UTF8.self)
         self.init(
             pattern: hasPattern ? pattern : nil,
             count: Int(count),
             type: hasType ? type : nil,
-            withValues: try reader.readUInt8() == 1
+            withValues: try reader.readFlag()
         )
     }
 }
@@ -174,5 +174,12 @@ extension ByteReader {
     /// A key, field or pattern: length-prefixed, no longer than an entry may be.
     mutating func readKey() throws(ByteReader.Failure) -> [UInt8] {
         try readLengthPrefixed(maximumCount: KeyValueEntry.bytesMax)
+    }
+
+    /// A byte that is 0 or 1; any other value is refused (no correct node writes it).
+    mutating func readFlag() throws(ByteReader.Failure) -> Bool {
+        let byte = try readUInt8()
+        guard byte <= 1 else { throw .invalid("flag \(byte)") }
+        return byte == 1
     }
 }

@@ -162,6 +162,22 @@ struct TypedReadTests {
         }
     }
 
+    /// A flag byte of SCAN's options that is neither 0 nor 1 comes from no correct node.
+    @Test func scanOptionFlagsAreZeroOrOne() throws {
+        var writer = ByteWriter()
+        ReadCommand.keyspace(.scan(cursor: 0, options: ScanOptions(pattern: bytes("*")))).write(to: &writer)
+        var encoded = writer.bytes
+        // Kind 16, keyspace kind 4, the cursor (8 bytes), then the pattern's flag.
+        #expect(encoded[10] == 1)
+        var reader = ByteReader(encoded)
+        #expect(
+            try ReadCommand(reading: &reader) == .keyspace(.scan(cursor: 0, options: ScanOptions(pattern: bytes("*"))))
+        )
+        encoded[10] = 2
+        reader = ByteReader(encoded)
+        #expect(throws: ByteReader.Failure.self) { try ReadCommand(reading: &reader) }
+    }
+
     /// Swift 6.3.1 copied `ReadCommand` wrongly once the typed reads were inline payloads:
     /// copies of a SCAN, and of other reads wrapped in results and commands, read bad
     /// pointers. The typed cases are indirect; every read survives copies.
