@@ -194,14 +194,11 @@ extension KeyValueEntry {
 
     static func readCommand(from reader: inout ByteReader, depth: Int) throws(ByteReader.Failure) -> KeyValueCommand {
         guard depth < nestingMax else { throw .invalid("commands nested over \(nestingMax) deep") }
-        func bytes() throws(ByteReader.Failure) -> [UInt8] {
-            try reader.readLengthPrefixed(maximumCount: Self.bytesMax)
-        }
         let command: KeyValueCommand
         switch try reader.readUInt8() {
         case 1:
-            let key = try bytes()
-            let value = try bytes()
+            let key = try reader.readLengthPrefixedBytes()
+            let value = try reader.readLengthPrefixedBytes()
             let condition = try Self.readCondition(from: &reader)
             let expiry = try Self.readExpiry(from: &reader)
             command = .set(
@@ -213,25 +210,33 @@ extension KeyValueEntry {
             )
         case 2: command = .delete(keys: try Self.readKeys(from: &reader))
         case 3:
-            let key = try bytes()
+            let key = try reader.readLengthPrefixedBytes()
             let expiry = try Self.readExpiry(from: &reader)
             command = .expire(key: key, expiry: expiry, condition: try Self.readExpireCondition(from: &reader))
-        case 4: command = .persist(key: try bytes())
-        case 5: command = .increment(key: try bytes(), by: Int64(bitPattern: try reader.readUInt64()))
+        case 4: command = .persist(key: try reader.readLengthPrefixedBytes())
+        case 5:
+            command = .increment(
+                key: try reader.readLengthPrefixedBytes(),
+                by: Int64(bitPattern: try reader.readUInt64())
+            )
         case 6: command = .multiSet(pairs: try Self.readPairs(from: &reader))
         case 7:
-            let key = try bytes()
+            let key = try reader.readLengthPrefixedBytes()
             let hasExpected = try Self.readFlag(from: &reader)
-            let expected = try bytes()
+            let expected = try reader.readLengthPrefixedBytes()
             guard hasExpected || expected.isEmpty else { throw .invalid("an expected value without its flag") }
-            let new = try bytes()
+            let new = try reader.readLengthPrefixedBytes()
             command = .compareAndSet(
                 key: key,
                 expected: hasExpected ? expected : nil,
                 new: new,
                 expiry: try Self.readExpiry(from: &reader)
             )
-        case 8: command = .compareAndDelete(key: try bytes(), expected: try bytes())
+        case 8:
+            command = .compareAndDelete(
+                key: try reader.readLengthPrefixedBytes(),
+                expected: try reader.readLengthPrefixedBytes()
+            )
         case 9: command = .removeExpired(keys: try Self.readKeys(from: &reader))
         case 10: command = .leaseGrant(ttlMilliseconds: Int64(bitPattern: try reader.readUInt64()))
         case 11: command = .leaseKeepAlive(id: try reader.readUInt64())
@@ -240,8 +245,8 @@ extension KeyValueEntry {
         case 14: command = .sweep
         case 15:
             let kind = try readMutexKind(from: &reader)
-            let name = try bytes()
-            let owner = try bytes()
+            let name = try reader.readLengthPrefixedBytes()
+            let owner = try reader.readLengthPrefixedBytes()
             let ttl = try readOptional(from: &reader).map { Int64(bitPattern: $0) }
             let wait = Int64(bitPattern: try reader.readUInt64())
             command = .acquire(
@@ -254,17 +259,21 @@ extension KeyValueEntry {
             )
         case 16:
             let kind = try readMutexKind(from: &reader)
-            command = .release(kind: kind, name: try bytes(), owner: try bytes())
+            command = .release(
+                kind: kind,
+                name: try reader.readLengthPrefixedBytes(),
+                owner: try reader.readLengthPrefixedBytes()
+            )
         case 17:
-            let name = try bytes()
-            let owner = try bytes()
+            let name = try reader.readLengthPrefixedBytes()
+            let owner = try reader.readLengthPrefixedBytes()
             command = .refreshLock(
                 name: name,
                 owner: owner,
                 ttlMilliseconds: Int64(bitPattern: try reader.readUInt64())
             )
         case 18:
-            let lock = try bytes()
+            let lock = try reader.readLengthPrefixedBytes()
             let token = try reader.readUInt64()
             command = .fenced(lock: lock, token: token, command: try readCommand(from: &reader, depth: depth + 1))
         case 19:
@@ -276,7 +285,9 @@ extension KeyValueEntry {
             guard versionCount <= keysMax else { throw .invalid("\(versionCount) watched keys") }
             var versions: [KeyVersion] = []
             for _ in 0..<versionCount {
-                versions.append(KeyVersion(key: try bytes(), revision: try reader.readUInt64()))
+                versions.append(
+                    KeyVersion(key: try reader.readLengthPrefixedBytes(), revision: try reader.readUInt64())
+                )
             }
             let stepCount = Int(try reader.readUInt32())
             guard stepCount <= keysMax else { throw .invalid("\(stepCount) steps") }
@@ -292,7 +303,7 @@ extension KeyValueEntry {
         case 22: command = .evict(keys: try Self.readKeys(from: &reader))
         case 23:
             let maxBytes = try readOptional(from: &reader)
-            let policyName = String(decoding: try bytes(), as: UTF8.self)
+            let policyName = String(decoding: try reader.readLengthPrefixedBytes(), as: UTF8.self)
             let policy = EvictionPolicy(rawValue: policyName)
             guard policyName.isEmpty || policy != nil, (maxBytes ?? 0) <= UInt64(Int.max) else {
                 throw .invalid("memory settings")
@@ -301,8 +312,8 @@ extension KeyValueEntry {
         case 24: command = .string(try StringWrite(reading: &reader))
         case 25: command = .hash(try HashWrite(reading: &reader))
         case 26:
-            let source = try bytes()
-            let destination = try bytes()
+            let source = try reader.readLengthPrefixedBytes()
+            let destination = try reader.readLengthPrefixedBytes()
             command = .rename(source: source, destination: destination, onlyIfAbsent: try Self.readFlag(from: &reader))
         case 27: command = .flushAll
         case let kind: throw .invalid("unknown command kind \(kind)")
@@ -405,5 +416,13 @@ extension KeyValueEntry {
         case 5: .ifEarlierAndHasExpiry
         case let code: throw .invalid("expire condition \(code)")
         }
+    }
+}
+
+extension ByteReader {
+    /// A key, value, field or pattern inside an entry or a read: length-prefixed, no longer
+    /// than an entry may be.
+    mutating func readLengthPrefixedBytes() throws(ByteReader.Failure) -> [UInt8] {
+        try readLengthPrefixed(maximumCount: KeyValueEntry.bytesMax)
     }
 }

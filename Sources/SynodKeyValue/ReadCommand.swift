@@ -170,20 +170,17 @@ extension ReadCommand {
     }
 
     public init(reading reader: inout ByteReader) throws(ByteReader.Failure) {
-        func bytes() throws(ByteReader.Failure) -> [UInt8] {
-            try reader.readLengthPrefixed(maximumCount: KeyValueEntry.bytesMax)
-        }
         switch try reader.readUInt8() {
-        case 1: self = .get(key: try bytes())
+        case 1: self = .get(key: try reader.readLengthPrefixedBytes())
         case 2: self = .multiGet(keys: try KeyValueEntry.readKeys(from: &reader))
         case 3: self = .exists(keys: try KeyValueEntry.readKeys(from: &reader))
-        case 4: self = .timeToLive(key: try bytes(), inMilliseconds: false)
-        case 5: self = .timeToLive(key: try bytes(), inMilliseconds: true)
+        case 4: self = .timeToLive(key: try reader.readLengthPrefixedBytes(), inMilliseconds: false)
+        case 5: self = .timeToLive(key: try reader.readLengthPrefixedBytes(), inMilliseconds: true)
         case 6: self = .keyCount
-        case 7: self = .lockInfo(name: try bytes())
-        case 8: self = .electionLeader(name: try bytes())
+        case 7: self = .lockInfo(name: try reader.readLengthPrefixedBytes())
+        case 8: self = .electionLeader(name: try reader.readLengthPrefixedBytes())
         case 9: self = .leaseTimeToLive(id: try reader.readUInt64())
-        case 10: self = .serviceInstances(service: try bytes())
+        case 10: self = .serviceInstances(service: try reader.readLengthPrefixedBytes())
         case 11: self = .redis(words: try KeyValueEntry.readKeys(from: &reader))
         case 12: self = .keyVersions(keys: try KeyValueEntry.readKeys(from: &reader))
         case 13: self = .revision

@@ -18,9 +18,9 @@ extension StringRead {
 
     init(reading reader: inout ByteReader) throws(ByteReader.Failure) {
         switch try reader.readUInt8() {
-        case 1: self = .length(key: try reader.readKey())
+        case 1: self = .length(key: try reader.readLengthPrefixedBytes())
         case 2:
-            let key = try reader.readKey()
+            let key = try reader.readLengthPrefixedBytes()
             let start = Int64(bitPattern: try reader.readUInt64())
             self = .range(key: key, start: start, end: Int64(bitPattern: try reader.readUInt64()))
         case let kind: throw .invalid("unknown string read \(kind)")
@@ -56,17 +56,17 @@ extension KeyspaceRead {
     init(reading reader: inout ByteReader) throws(ByteReader.Failure) {
         switch try reader.readUInt8() {
         case 1:
-            let key = try reader.readKey()
+            let key = try reader.readLengthPrefixedBytes()
             let code = try reader.readUInt8()
             guard let unit = ExpiryUnit(rawValue: code) else { throw .invalid("expiry unit \(code)") }
             self = .expiryTime(key: key, unit: unit)
-        case 2: self = .type(key: try reader.readKey())
-        case 3: self = .keys(pattern: try reader.readKey())
+        case 2: self = .type(key: try reader.readLengthPrefixedBytes())
+        case 3: self = .keys(pattern: try reader.readLengthPrefixedBytes())
         case 4:
             let cursor = try reader.readUInt64()
             self = .scan(cursor: cursor, options: try ScanOptions(reading: &reader))
         case 5: self = .randomKey
-        case 6: self = .encoding(key: try reader.readKey())
+        case 6: self = .encoding(key: try reader.readLengthPrefixedBytes())
         case let kind: throw .invalid("unknown keyspace read \(kind)")
         }
     }
@@ -120,16 +120,16 @@ extension HashRead {
 
     init(reading reader: inout ByteReader) throws(ByteReader.Failure) {
         let kind = try reader.readUInt8()
-        let key = try reader.readKey()
+        let key = try reader.readLengthPrefixedBytes()
         switch kind {
-        case 1: self = .get(key: key, field: try reader.readKey())
+        case 1: self = .get(key: key, field: try reader.readLengthPrefixedBytes())
         case 2: self = .multiGet(key: key, fields: try KeyValueEntry.readKeys(from: &reader))
         case 3: self = .getAll(key: key)
         case 4: self = .fields(key: key)
         case 5: self = .values(key: key)
         case 6: self = .length(key: key)
-        case 7: self = .exists(key: key, field: try reader.readKey())
-        case 8: self = .valueLength(key: key, field: try reader.readKey())
+        case 7: self = .exists(key: key, field: try reader.readLengthPrefixedBytes())
+        case 8: self = .valueLength(key: key, field: try reader.readLengthPrefixedBytes())
         case 9:
             let cursor = try reader.readUInt64()
             switch try reader.readUInt8() {
@@ -156,7 +156,7 @@ extension ScanOptions {
 
     init(reading reader: inout ByteReader) throws(ByteReader.Failure) {
         let hasPattern = try reader.readFlag()
-        let pattern = try reader.readKey()
+        let pattern = try reader.readLengthPrefixedBytes()
         let count = try reader.readUInt64()
         guard (1...UInt64(Self.countMax)).contains(count) else { throw .invalid("SCAN count \(count)") }
         let hasType = try reader.readFlag()
@@ -171,11 +171,6 @@ extension ScanOptions {
 }
 
 extension ByteReader {
-    /// A key, field or pattern: length-prefixed, no longer than an entry may be.
-    mutating func readKey() throws(ByteReader.Failure) -> [UInt8] {
-        try readLengthPrefixed(maximumCount: KeyValueEntry.bytesMax)
-    }
-
     /// A byte that is 0 or 1; any other value is refused (no correct node writes it).
     mutating func readFlag() throws(ByteReader.Failure) -> Bool {
         let byte = try readUInt8()

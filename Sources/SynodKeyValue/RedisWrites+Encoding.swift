@@ -59,23 +59,21 @@ extension StringWrite {
     }
 
     init(reading reader: inout ByteReader) throws(ByteReader.Failure) {
-        func bytes() throws(ByteReader.Failure) -> [UInt8] {
-            try reader.readLengthPrefixed(maximumCount: KeyValueEntry.bytesMax)
-        }
         func integer() throws(ByteReader.Failure) -> Int64 { Int64(bitPattern: try reader.readUInt64()) }
         switch try reader.readUInt8() {
-        case 1: self = .setIfAbsent(key: try bytes(), value: try bytes())
+        case 1:
+            self = .setIfAbsent(key: try reader.readLengthPrefixedBytes(), value: try reader.readLengthPrefixedBytes())
         case 2:
-            let key = try bytes()
-            let value = try bytes()
+            let key = try reader.readLengthPrefixedBytes()
+            let value = try reader.readLengthPrefixedBytes()
             let milliseconds = try integer()
             let code = try reader.readUInt8()
             guard let unit = ExpiryUnit(rawValue: code) else { throw .invalid("expiry unit \(code)") }
             self = .setExpiring(key: key, value: value, milliseconds: milliseconds, unit: unit)
-        case 3: self = .getSet(key: try bytes(), value: try bytes())
-        case 4: self = .getDelete(key: try bytes())
+        case 3: self = .getSet(key: try reader.readLengthPrefixedBytes(), value: try reader.readLengthPrefixedBytes())
+        case 4: self = .getDelete(key: try reader.readLengthPrefixedBytes())
         case 5:
-            let key = try bytes()
+            let key = try reader.readLengthPrefixedBytes()
             let kind = try reader.readUInt8()
             let amount = try integer()
             let expiry: GetExpiry
@@ -88,12 +86,16 @@ extension StringWrite {
             }
             self = .getExpiring(key: key, expiry: expiry)
         case 6: self = .setAllIfAbsent(pairs: try KeyValueEntry.readPairs(from: &reader))
-        case 7: self = .incrementByFloat(key: try bytes(), increment: try bytes())
-        case 8: self = .append(key: try bytes(), value: try bytes())
+        case 7:
+            self = .incrementByFloat(
+                key: try reader.readLengthPrefixedBytes(),
+                increment: try reader.readLengthPrefixedBytes()
+            )
+        case 8: self = .append(key: try reader.readLengthPrefixedBytes(), value: try reader.readLengthPrefixedBytes())
         case 9:
-            let key = try bytes()
+            let key = try reader.readLengthPrefixedBytes()
             let offset = try integer()
-            self = .setRange(key: key, offset: offset, value: try bytes())
+            self = .setRange(key: key, offset: offset, value: try reader.readLengthPrefixedBytes())
         case let kind: throw .invalid("unknown string write \(kind)")
         }
     }
@@ -130,21 +132,29 @@ extension HashWrite {
     }
 
     init(reading reader: inout ByteReader) throws(ByteReader.Failure) {
-        func bytes() throws(ByteReader.Failure) -> [UInt8] {
-            try reader.readLengthPrefixed(maximumCount: KeyValueEntry.bytesMax)
-        }
         switch try reader.readUInt8() {
         case 1:
-            let key = try bytes()
+            let key = try reader.readLengthPrefixedBytes()
             let fields = try KeyValueEntry.readPairs(from: &reader)
             self = .set(key: key, fields: fields, answersCount: try KeyValueEntry.readFlag(from: &reader))
-        case 2: self = .setIfAbsent(key: try bytes(), field: try bytes(), value: try bytes())
-        case 3: self = .delete(key: try bytes(), fields: try KeyValueEntry.readKeys(from: &reader))
+        case 2:
+            self = .setIfAbsent(
+                key: try reader.readLengthPrefixedBytes(),
+                field: try reader.readLengthPrefixedBytes(),
+                value: try reader.readLengthPrefixedBytes()
+            )
+        case 3:
+            self = .delete(key: try reader.readLengthPrefixedBytes(), fields: try KeyValueEntry.readKeys(from: &reader))
         case 4:
-            let key = try bytes()
-            let field = try bytes()
+            let key = try reader.readLengthPrefixedBytes()
+            let field = try reader.readLengthPrefixedBytes()
             self = .increment(key: key, field: field, by: Int64(bitPattern: try reader.readUInt64()))
-        case 5: self = .incrementByFloat(key: try bytes(), field: try bytes(), increment: try bytes())
+        case 5:
+            self = .incrementByFloat(
+                key: try reader.readLengthPrefixedBytes(),
+                field: try reader.readLengthPrefixedBytes(),
+                increment: try reader.readLengthPrefixedBytes()
+            )
         case let kind: throw .invalid("unknown hash write \(kind)")
         }
     }
