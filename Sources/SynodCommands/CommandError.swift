@@ -7,7 +7,7 @@ public enum CommandError {
     /// A request without words (a client's decoder skips them; a peer may still send one).
     public static let emptyCommand = "ERR empty command"
 
-    public static func wrongArity(_ name: String) -> String { RedisWordCommands.wrongArity(name) }
+    public static func wrongArity(_ name: String) -> String { RedisWordCommands.wrongArity(name).message }
 
     public static func invalidExpire(_ name: String) -> String { "ERR invalid expire time in '\(name)' command" }
 

@@ -48,7 +48,7 @@ extension CommandParser {
     ) throws(CommandRejection) -> Int64 {
         let value = KeyValueStore.parseInteger(bytes) ?? -1  // Not an integer: refused as out of range.
         if let refusal = KeyValueStore.refusal(ofMilliseconds: value, what: what, zeroAllowed: zeroAllowed) {
-            throw CommandRejection(refusal)
+            throw CommandRejection(refusal.message)
         }
         return value
     }

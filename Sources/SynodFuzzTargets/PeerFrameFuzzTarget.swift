@@ -64,8 +64,8 @@ enum PeerFrameFuzzTarget {
             encoded = PeerFrame.encodeForwarded(request, from: from, requestID: requestID, group: group)
         case .forwardedResult(let group, let from, let requestID, .answered(let result)):
             encoded = PeerFrame.encodeForwardedResult(result, from: from, requestID: requestID, group: group)
-        case .forwardedResult(let group, let from, let requestID, .refused(let message)):
-            encoded = PeerFrame.encodeForwardedRefusal(message, from: from, requestID: requestID, group: group)
+        case .forwardedResult(let group, let from, let requestID, .refused(let refusal)):
+            encoded = PeerFrame.encodeForwardedRefusal(refusal, from: from, requestID: requestID, group: group)
         case .published(let channel, let message):
             encoded = PeerFrame.encodePublish(channel: channel, message: message, group: group)
         case .needMoreData, .garbage:
@@ -220,7 +220,9 @@ extension PeerFrameFuzzTarget {
             FuzzSeed(
                 "forwarded-result",
                 PeerFrame.encodeForwardedResult(
-                    .array([.integer(1), .value([0, 1]), .error("ERR no")]),
+                    .array([
+                        .integer(1), .value([0, 1]), .error(KeyValueError(.notLeader, "NOTLEADER no", leader: n2)),
+                    ]),
                     from: n2,
                     requestID: 3,
                     group: group
@@ -228,7 +230,12 @@ extension PeerFrameFuzzTarget {
             ),
             FuzzSeed(
                 "forwarded-refusal",
-                PeerFrame.encodeForwardedRefusal("TRYAGAIN not yet", from: n2, requestID: 3, group: group)
+                PeerFrame.encodeForwardedRefusal(
+                    .notLeader(n2, peerAddress: "a:1"),
+                    from: n2,
+                    requestID: 3,
+                    group: group
+                )
             ),
             FuzzSeed(
                 "publish",

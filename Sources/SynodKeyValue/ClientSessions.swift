@@ -58,7 +58,7 @@ public struct ClientSessions: Hashable, Sendable {
     /// What a copy of a request its session already had answered (or gave up on) gets: nobody
     /// waits for it, and its command does not run.
     public static let acknowledgedCopy = KeyValueResult.error(
-        "ERR duplicate of a write that was already applied and answered"
+        KeyValueError(.duplicateRequest, "ERR duplicate of a write that was already applied and answered")
     )
 
     /// What a write of `session` numbered `requestID` is: new (nil), or a copy of one already

@@ -172,8 +172,8 @@ public enum KeyValueResult: Hashable, Sendable {
     case integer(Int64)
     case value([UInt8])
     case values([[UInt8]?])
-    /// A Redis error reply, code first (`ERR ...`, `WRONGTYPE ...`).
-    case error(String)
+    /// An error: its kind, and the Redis error reply it renders to.
+    case error(KeyValueError)
     case array([KeyValueResult])
     /// EXEC of a transaction whose watched keys changed (`*-1`, or `_` in RESP3).
     case nullArray

@@ -2,10 +2,12 @@ import SynodCore
 
 /// The effect of each command, with Redis semantics.
 extension KeyValueStore {
-    static let notAnInteger = "ERR value is not an integer or out of range"
-    static let overflow = "ERR increment or decrement would overflow"
-    static let invalidMaxMemory =
+    static let notAnInteger = KeyValueError(.notANumber, "ERR value is not an integer or out of range")
+    static let overflow = KeyValueError(.outOfRange, "ERR increment or decrement would overflow")
+    static let invalidMaxMemory = KeyValueError(
+        .invalidRequest,
         "ERR CONFIG SET failed (possibly related to argument 'maxmemory') - argument must be a memory value"
+    )
 
     mutating func execute(_ command: KeyValueCommand, change: inout Change) -> KeyValueResult {
         change.keyEvent = Self.keyEvent(of: command)

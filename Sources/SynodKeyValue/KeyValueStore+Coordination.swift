@@ -33,9 +33,9 @@ extension KeyValueStore {
     public static let coordinationMillisecondsMax: Int64 = 30 * 24 * 3_600_000
 
     /// Why a TTL (at least 1 ms) or a wait (0 allowed) is refused, or nil if it is in range.
-    public static func refusal(ofMilliseconds value: Int64, what: String, zeroAllowed: Bool = false) -> String? {
+    public static func refusal(ofMilliseconds value: Int64, what: String, zeroAllowed: Bool = false) -> KeyValueError? {
         guard value < (zeroAllowed ? 0 : 1) || value > coordinationMillisecondsMax else { return nil }
-        return "ERR invalid \(what): milliseconds, 1 to \(coordinationMillisecondsMax)"
+        return KeyValueError(.outOfRange, "ERR invalid \(what): milliseconds, 1 to \(coordinationMillisecondsMax)")
     }
 
     /// The store's clock plus `milliseconds`, saturated at Int64.max (or Int64.min).
@@ -87,7 +87,7 @@ extension KeyValueStore {
         }
     }
 
-    static func leaseNotFound(_ id: UInt64) -> String { "ERR lease \(id) not found" }
+    static func leaseNotFound(_ id: UInt64) -> KeyValueError { KeyValueError(.notFound, "ERR lease \(id) not found") }
 
     func leaseIsLive(_ id: UInt64?) -> Bool {
         guard let id else { return true }
@@ -143,7 +143,7 @@ extension KeyValueStore {
         // Request ids are unique, so a ticket already in this line can only come from a buggy
         // proposer; taking it would leave two waiters under one deadline.
         if mutex.waiters.contains(where: { $0.ticket == ticket }) {
-            return .error("ERR request \(ticket) already waits in this line")
+            return .error(KeyValueError(.duplicateRequest, "ERR request \(ticket) already waits in this line"))
         }
         guard let holder = mutex.holder else {
             let token = grant(
@@ -312,8 +312,15 @@ extension KeyValueStore {
         let newest = mutexes[Self.reference(.lock, lock)]?.newestToken ?? 0
         guard token == newest, newest > 0 else {
             let name = String(decoding: lock.prefix(128), as: UTF8.self)
-            if token > newest { return .error("FENCED token \(token) was never granted for lock '\(name)'") }
-            return .error("FENCED token \(token) is older than \(newest), the newest token of lock '\(name)'")
+            if token > newest {
+                return .error(KeyValueError(.fenced, "FENCED token \(token) was never granted for lock '\(name)'"))
+            }
+            return .error(
+                KeyValueError(
+                    .fenced,
+                    "FENCED token \(token) is older than \(newest), the newest token of lock '\(name)'"
+                )
+            )
         }
         return execute(command, change: &change)
     }

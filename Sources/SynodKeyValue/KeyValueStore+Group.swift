@@ -45,7 +45,7 @@ extension KeyValueStore: GroupStateMachine {
 }
 
 extension KeyValueResult: GroupReply {
-    public static func refusal(_ message: String) -> KeyValueResult { .error(message) }
+    public static func refusal(_ refusal: GroupRefusal) -> KeyValueResult { .error(KeyValueError(refusal)) }
     public var isWaiting: Bool { self == .waiting }
 }
 

@@ -7,18 +7,21 @@ import SynodCore
 /// the 64-bit limits, arbitrary bytes) answers a deterministic error, the same on every
 /// replica, and all arithmetic on arguments is checked.
 extension KeyValueStore {
-    static let notAFloat = "ERR value is not a valid float"
-    static let syntax = "ERR syntax error"
-    static let noSuchKey = "ERR no such key"
-    static let hashNotInteger = "ERR hash value is not an integer"
-    static let hashNotFloat = "ERR hash value is not a float"
-    static let floatOverflow = "ERR increment would produce NaN or Infinity"
+    static let notAFloat = KeyValueError(.notANumber, "ERR value is not a valid float")
+    static let syntax = KeyValueError(.invalidRequest, "ERR syntax error")
+    static let noSuchKey = KeyValueError(.notFound, "ERR no such key")
+    static let hashNotInteger = KeyValueError(.notANumber, "ERR hash value is not an integer")
+    static let hashNotFloat = KeyValueError(.notANumber, "ERR hash value is not a float")
+    static let floatOverflow = KeyValueError(.outOfRange, "ERR increment would produce NaN or Infinity")
     /// Redis's proto-max-bulk-len (512 MB): the longest string SETRANGE and APPEND may make.
     /// Fixed, not a node setting: every replica must refuse the same writes.
     public static let stringBytesMax = 512 << 20
-    public static let stringTooLong = "ERR string exceeds maximum allowed size (proto-max-bulk-len)"
-    public static let offsetOutOfRange = "ERR offset is out of range"
-    static let emptyCommand = "ERR empty command"
+    public static let stringTooLong = KeyValueError(
+        .outOfRange,
+        "ERR string exceeds maximum allowed size (proto-max-bulk-len)"
+    )
+    public static let offsetOutOfRange = KeyValueError(.outOfRange, "ERR offset is out of range")
+    static let emptyCommand = KeyValueError(.invalidRequest, "ERR empty command")
 
     /// Whether a string of `count` bytes written at `offset` ends within `stringBytesMax`
     /// (SETRANGE's check, without overflow at any offset).
@@ -58,7 +61,7 @@ extension KeyValueStore {
     mutating func executeWords(_ words: [[UInt8]], change: inout Change) -> KeyValueResult {
         switch RedisWordCommands.parseWrite(words) {
         case .success(let command): execute(command, change: &change)
-        case .failure(let error): .error(error.message)
+        case .failure(let error): .error(error)
         }
     }
 
@@ -175,11 +178,13 @@ extension KeyValueStore {
         return .ok
     }
 
-    static func unknownCommand(_ name: [UInt8]) -> String {
-        "ERR unknown command '\(String(decoding: name.prefix(128), as: UTF8.self))'"
+    static func unknownCommand(_ name: [UInt8]) -> KeyValueError {
+        KeyValueError(.invalidRequest, "ERR unknown command '\(String(decoding: name.prefix(128), as: UTF8.self))'")
     }
 
-    static func invalidExpireTime(_ name: String) -> String { "ERR invalid expire time in '\(name)' command" }
+    static func invalidExpireTime(_ name: String) -> KeyValueError {
+        KeyValueError(.outOfRange, "ERR invalid expire time in '\(name)' command")
+    }
 
     /// GETEX: the value, and the TTL changed as `expiry` says (a time already past removes the
     /// key).

@@ -8,20 +8,20 @@ extension KeyValueStore {
     public func readWords(_ words: [[UInt8]], at now: Int64, randomIndex: (Int) -> Int) -> KeyValueResult {
         switch RedisWordCommands.parseRead(words) {
         case .success(let read): self.read(read, at: now, randomIndex: randomIndex)
-        case .failure(let error): .error(error.message)
+        case .failure(let error): .error(error)
         }
     }
 
     /// The string of `key` at `now` (nil if there is none), or WRONGTYPE.
     func string(_ key: [UInt8], at now: Int64) -> Result<[UInt8]?, KeyValueError> {
         guard let live = record(of: key, at: now) else { return .success(nil) }
-        return live.hash == nil ? .success(live.value) : .failure(KeyValueError(Self.wrongType))
+        return live.hash == nil ? .success(live.value) : .failure(Self.wrongType)
     }
 
     /// The hash of `key` at `now` (nil if there is none), or WRONGTYPE.
     func hash(_ key: [UInt8], at now: Int64) -> Result<[[UInt8]: [UInt8]]?, KeyValueError> {
         guard let live = record(of: key, at: now) else { return .success(nil) }
-        return live.hash.map { .success($0) } ?? .failure(KeyValueError(Self.wrongType))
+        return live.hash.map { .success($0) } ?? .failure(Self.wrongType)
     }
 
     func answer(_ read: StringRead, at now: Int64) -> KeyValueResult {
@@ -77,11 +77,11 @@ extension KeyValueStore {
             return found.map { .integer(Int64($0?[field]?.count ?? 0)) }.value
         case .scan(_, let cursor, let options):
             switch found {
-            case .failure(let error): return .error(error.message)
+            case .failure(let error): return .error(error)
             case .success(nil): return .array([.value(Array("0".utf8)), .array([])])
             case .success(let hash?):
                 switch options {
-                case .failure(let error): return .error(error.message)
+                case .failure(let error): return .error(error)
                 case .success(let options): return hashScan(hash, from: cursor, options)
                 }
             }
@@ -162,21 +162,5 @@ extension KeyValueStore {
             if options.withValues { elements.append(.value(hash[field]!)) }
         }
         return .array([.value(Array(String(next).utf8)), .array(elements)])
-    }
-}
-
-/// An error reply as a value: what parsing a command's words refuses, or a read that computes
-/// in steps stops at.
-public struct KeyValueError: Error, Hashable, Sendable {
-    public let message: String
-    public init(_ message: String) { self.message = message }
-}
-
-extension Result where Success == KeyValueResult, Failure == KeyValueError {
-    var value: KeyValueResult {
-        switch self {
-        case .success(let result): result
-        case .failure(let error): .error(error.message)
-        }
     }
 }

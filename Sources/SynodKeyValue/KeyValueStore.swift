@@ -91,7 +91,10 @@ public struct KeyValueStore: Hashable, Sendable {
         return record.value
     }
 
-    static let wrongType = "WRONGTYPE Operation against a key holding the wrong kind of value"
+    static let wrongType = KeyValueError(
+        .wrongType,
+        "WRONGTYPE Operation against a key holding the wrong kind of value"
+    )
 
     /// Milliseconds until the key expires; -1 without an expiry, -2 if it does not exist (PTTL).
     public func remainingMilliseconds(of key: [UInt8], at now: Int64) -> Int64 {
@@ -123,7 +126,7 @@ public struct KeyValueStore: Hashable, Sendable {
             skip(index: index)
             return Applied(
                 requestID: nil,
-                result: .error("ERR undecodable log entry: \(error)"),
+                result: .error(KeyValueError(.undecodableEntry, "ERR undecodable log entry: \(error)")),
                 events: [],
                 revision: revision,
                 keyChanges: [],

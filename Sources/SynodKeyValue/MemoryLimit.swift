@@ -43,7 +43,7 @@ public struct MemoryLimit: Hashable, Sendable {
 }
 
 extension KeyValueStore {
-    static let outOfMemory = "OOM command not allowed when used memory > 'maxmemory'."
+    static let outOfMemory = KeyValueError(.outOfMemory, "OOM command not allowed when used memory > 'maxmemory'.")
 
     /// The bytes one key takes in `datasetBytes`, modeled on what a key really costs this
     /// process: its bytes twice (the store, and the copy in the newest snapshot, which Raft

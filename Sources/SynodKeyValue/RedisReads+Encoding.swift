@@ -112,7 +112,8 @@ extension HashRead {
                 writer.write(UInt8(0))
                 options.write(to: &writer)
             case .failure(let error):
-                writer.write(UInt8(1))
+                writer.write(UInt8(2))
+                writer.write(error.rawKind)
                 writer.writeLengthPrefixed(Array(error.message.utf8))
             }
         }
@@ -135,8 +136,14 @@ extension HashRead {
             switch try reader.readUInt8() {
             case 0: self = .scan(key: key, cursor: cursor, options: .success(try ScanOptions(reading: &reader)))
             case 1:
+                // Written before errors were typed: the message alone.
                 let message = String(decoding: try reader.readLengthPrefixed(maximumCount: 1 << 16), as: UTF8.self)
-                self = .scan(key: key, cursor: cursor, options: .failure(KeyValueError(message)))
+                self = .scan(key: key, cursor: cursor, options: .failure(KeyValueError(storedMessage: message)))
+            case 2:
+                let rawKind = try reader.readUInt8()
+                guard let kind = KeyValueError.Kind(rawValue: rawKind) else { throw .invalid("error kind \(rawKind)") }
+                let message = String(decoding: try reader.readLengthPrefixed(maximumCount: 1 << 16), as: UTF8.self)
+                self = .scan(key: key, cursor: cursor, options: .failure(KeyValueError(kind, message)))
             case let flag: throw .invalid("HSCAN options flag \(flag)")
             }
         default: throw .invalid("unknown hash read \(kind)")

@@ -80,7 +80,7 @@ public struct ScanOptions: Hashable, Sendable {
 
     /// The error a value out of range gets, or nil (for a forwarded or logged read, whose
     /// options were not parsed here).
-    public var refusal: String? {
+    public var refusal: KeyValueError? {
         (1...Self.countMax).contains(count) ? nil : KeyValueStore.syntax
     }
 }

@@ -30,35 +30,35 @@ public enum RedisWordCommands {
     /// before it looks at the data (an unknown name, the wrong arity, a number that is not
     /// one, a value out of range).
     public static func parseWrite(_ words: [[UInt8]]) -> Result<KeyValueCommand, KeyValueError> {
-        guard let first = words.first else { return .failure(KeyValueError(KeyValueStore.emptyCommand)) }
+        guard let first = words.first else { return .failure(KeyValueStore.emptyCommand) }
         let name = KeyValueStore.lowercased(first)
         guard let arity = writeArities[name] else {
-            return .failure(KeyValueError(KeyValueStore.unknownCommand(first)))
+            return .failure(KeyValueStore.unknownCommand(first))
         }
-        guard accepts(arity: arity, wordCount: words.count) else { return .failure(KeyValueError(wrongArity(name))) }
+        guard accepts(arity: arity, wordCount: words.count) else { return .failure(wrongArity(name)) }
         let command: KeyValueCommand
         do {
             command = try typedWrite(name, Array(words.dropFirst()))
         } catch {
             return .failure(error)
         }
-        let refusal: String? =
+        let refusal: KeyValueError? =
             switch command {
             case .string(let write): write.refusal
             case .hash(let write): write.refusal
             default: nil
             }
-        return refusal.map { .failure(KeyValueError($0)) } ?? .success(command)
+        return refusal.map { .failure($0) } ?? .success(command)
     }
 
     /// `arguments` has the count the arity of `name` promises.
     static func typedWrite(_ name: String, _ arguments: [[UInt8]]) throws(KeyValueError) -> KeyValueCommand {
         func integer(_ bytes: [UInt8]) throws(KeyValueError) -> Int64 {
-            guard let value = KeyValueStore.parseInteger(bytes) else { throw KeyValueError(KeyValueStore.notAnInteger) }
+            guard let value = KeyValueStore.parseInteger(bytes) else { throw KeyValueStore.notAnInteger }
             return value
         }
         func pairs(_ words: ArraySlice<[UInt8]>) throws(KeyValueError) -> [KeyValuePair] {
-            guard words.count % 2 == 0 else { throw KeyValueError(wrongArity(name)) }
+            guard words.count % 2 == 0 else { throw wrongArity(name) }
             return stride(from: words.startIndex, to: words.endIndex, by: 2).map {
                 KeyValuePair(key: words[$0], value: words[$0 + 1])
             }
@@ -70,7 +70,7 @@ public enum RedisWordCommands {
             let unit: ExpiryUnit = name == "setex" ? .seconds : .milliseconds
             let (milliseconds, overflow) = try integer(arguments[1])
                 .multipliedReportingOverflow(by: unit == .seconds ? 1000 : 1)
-            guard !overflow else { throw KeyValueError(KeyValueStore.invalidExpireTime(name)) }
+            guard !overflow else { throw KeyValueStore.invalidExpireTime(name) }
             return .string(.setExpiring(key: arguments[0], value: arguments[2], milliseconds: milliseconds, unit: unit))
         case "getset":
             return .string(.getSet(key: arguments[0], value: arguments[1]))
@@ -93,7 +93,7 @@ public enum RedisWordCommands {
         case "flushall":
             guard arguments.count <= 1,
                 arguments.allSatisfy({ ["ASYNC", "SYNC"].contains(KeyValueStore.uppercased($0)) })
-            else { throw KeyValueError(KeyValueStore.syntax) }
+            else { throw KeyValueStore.syntax }
             return .flushAll
         case "hset", "hmset":
             let fields = try pairs(arguments.dropFirst())
@@ -115,10 +115,10 @@ public enum RedisWordCommands {
     /// The typed read a read's words stand for, or the error Redis answers them with before it
     /// looks at the data.
     public static func parseRead(_ words: [[UInt8]]) -> Result<ReadCommand, KeyValueError> {
-        guard let first = words.first else { return .failure(KeyValueError(KeyValueStore.emptyCommand)) }
+        guard let first = words.first else { return .failure(KeyValueStore.emptyCommand) }
         let name = KeyValueStore.lowercased(first)
-        guard let arity = readArities[name] else { return .failure(KeyValueError(KeyValueStore.unknownCommand(first))) }
-        guard accepts(arity: arity, wordCount: words.count) else { return .failure(KeyValueError(wrongArity(name))) }
+        guard let arity = readArities[name] else { return .failure(KeyValueStore.unknownCommand(first)) }
+        guard accepts(arity: arity, wordCount: words.count) else { return .failure(wrongArity(name)) }
         do {
             return .success(try typedRead(name, Array(words.dropFirst())))
         } catch {
@@ -129,7 +129,7 @@ public enum RedisWordCommands {
     /// `arguments` has the count the arity of `name` promises.
     static func typedRead(_ name: String, _ arguments: [[UInt8]]) throws(KeyValueError) -> ReadCommand {
         func integer(_ bytes: [UInt8]) throws(KeyValueError) -> Int64 {
-            guard let value = KeyValueStore.parseInteger(bytes) else { throw KeyValueError(KeyValueStore.notAnInteger) }
+            guard let value = KeyValueStore.parseInteger(bytes) else { throw KeyValueStore.notAnInteger }
             return value
         }
         switch name {
@@ -152,7 +152,7 @@ public enum RedisWordCommands {
         case "object":
             guard KeyValueStore.uppercased(arguments[0]) == "ENCODING", arguments.count == 2 else {
                 let subcommand = String(decoding: arguments[0].prefix(128), as: UTF8.self)
-                throw KeyValueError("ERR unknown subcommand '\(subcommand)'. Try OBJECT HELP.")
+                throw KeyValueError(.invalidRequest, "ERR unknown subcommand '\(subcommand)'. Try OBJECT HELP.")
             }
             return .keyspace(.encoding(key: arguments[1]))
         case "hget":
@@ -183,7 +183,7 @@ public enum RedisWordCommands {
 
     static func scanCursor(_ word: [UInt8]) throws(KeyValueError) -> UInt64 {
         guard let cursor = UInt64(String(decoding: word, as: UTF8.self)) else {
-            throw KeyValueError("ERR invalid cursor")
+            throw KeyValueError(.invalidRequest, "ERR invalid cursor")
         }
         return cursor
     }
@@ -200,22 +200,22 @@ public enum RedisWordCommands {
         var index = words.startIndex
         while index < words.endIndex {
             let option = KeyValueStore.uppercased(words[index])
-            guard allowed.contains(option) else { return .failure(KeyValueError(KeyValueStore.syntax)) }
+            guard allowed.contains(option) else { return .failure(KeyValueStore.syntax) }
             if option == "NOVALUES" {
                 options.withValues = false
                 index += 1
                 continue
             }
-            guard index + 1 < words.endIndex else { return .failure(KeyValueError(KeyValueStore.syntax)) }
+            guard index + 1 < words.endIndex else { return .failure(KeyValueStore.syntax) }
             let value = words[index + 1]
             switch option {
             case "MATCH":
                 options.pattern = value
             case "COUNT":
                 guard let count = KeyValueStore.parseInteger(value) else {
-                    return .failure(KeyValueError(KeyValueStore.notAnInteger))
+                    return .failure(KeyValueStore.notAnInteger)
                 }
-                guard count >= 1 else { return .failure(KeyValueError(KeyValueStore.syntax)) }
+                guard count >= 1 else { return .failure(KeyValueStore.syntax) }
                 options.count = Int(min(count, Int64(ScanOptions.countMax)))
             default:
                 options.type = KeyValueStore.lowercased(value)
@@ -234,20 +234,20 @@ public enum RedisWordCommands {
             return .persist
         case ("EX", 2), ("PX", 2), ("EXAT", 2), ("PXAT", 2):
             guard let amount = KeyValueStore.parseInteger(options[options.startIndex + 1]) else {
-                throw KeyValueError(KeyValueStore.notAnInteger)
+                throw KeyValueStore.notAnInteger
             }
             let (milliseconds, overflow) = amount.multipliedReportingOverflow(
                 by: option == "EX" || option == "EXAT" ? 1000 : 1
             )
-            guard amount > 0, !overflow else { throw KeyValueError(KeyValueStore.invalidExpireTime("getex")) }
+            guard amount > 0, !overflow else { throw KeyValueStore.invalidExpireTime("getex") }
             return option.hasSuffix("AT") ? .atMilliseconds(milliseconds) : .afterMilliseconds(milliseconds)
         default:
-            throw KeyValueError(KeyValueStore.syntax)
+            throw KeyValueStore.syntax
         }
     }
 
     /// Redis's reply to a command given the wrong number of words.
-    public static func wrongArity(_ name: String) -> String {
-        "ERR wrong number of arguments for '\(name)' command"
+    public static func wrongArity(_ name: String) -> KeyValueError {
+        KeyValueError(.invalidRequest, "ERR wrong number of arguments for '\(name)' command")
     }
 }

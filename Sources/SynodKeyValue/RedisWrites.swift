@@ -21,7 +21,7 @@ public enum StringWrite: Hashable, Sendable {
     /// The error a client's words for this command get before the data is looked at, or nil:
     /// the parser refuses such a command at the edge, the leader refuses a forwarded one, and
     /// applying refuses one that reached the log anyway (from an older or buggier node).
-    public var refusal: String? {
+    public var refusal: KeyValueError? {
         switch self {
         case .setExpiring(_, _, let milliseconds, let unit):
             milliseconds > 0 ? nil : KeyValueStore.invalidExpireTime(unit.commandName)
@@ -57,7 +57,7 @@ public enum HashWrite: Hashable, Sendable {
     case incrementByFloat(key: [UInt8], field: [UInt8], increment: [UInt8])
 
     /// As `StringWrite.refusal`.
-    public var refusal: String? {
+    public var refusal: KeyValueError? {
         switch self {
         case .set(_, let fields, let answersCount):
             fields.isEmpty ? RedisWordCommands.wrongArity(answersCount ? "hset" : "hmset") : nil

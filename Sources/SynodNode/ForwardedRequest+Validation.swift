@@ -5,10 +5,10 @@ import SynodPeerProtocol
 /// The leader checks a forwarded request again before it proposes or serves it: a follower
 /// sends only what its clients' commands parse to, so anything else (a command only a leader
 /// proposes, words the parser would refuse) comes from a buggy or hostile peer and never
-/// reaches the log.
+/// reaches the log. It is answered with the error, as applying it would answer.
 extension ForwardedRequest {
     /// Why the request is refused, or nil when it is one a client could have sent.
-    var refusal: String? {
+    var refusal: KeyValueError? {
         switch self {
         case .write(let entry): Self.refusal(of: entry.command)
         case .read(.redis(let words)):
@@ -16,7 +16,7 @@ extension ForwardedRequest {
             if case .success = RedisWordCommands.parseRead(words) {
                 nil
             } else {
-                "ERR forwarded read is not a valid command"
+                KeyValueError(.invalidRequest, "ERR forwarded read is not a valid command")
             }
         case .read(.keyspace(.scan(_, let options))), .read(.hash(.scan(_, _, .success(let options)))):
             options.refusal
@@ -24,14 +24,14 @@ extension ForwardedRequest {
         }
     }
 
-    static func refusal(of command: KeyValueCommand) -> String? {
+    static func refusal(of command: KeyValueCommand) -> KeyValueError? {
         switch command {
         case .removeExpired, .extendLeases, .sweep, .evict:
-            return "ERR forwarded write is one only the leader proposes"
+            return KeyValueError(.invalidRequest, "ERR forwarded write is one only the leader proposes")
         case .redis(let words):
             // From a node before the typed commands: words a client could have sent.
             guard case .success = RedisWordCommands.parseWrite(words) else {
-                return "ERR forwarded write is not a valid command"
+                return KeyValueError(.invalidRequest, "ERR forwarded write is not a valid command")
             }
             return nil
         case .string(let write):

@@ -246,10 +246,12 @@ extension NodeDriver {
         case .answered(let result):
             let frame = PeerFrame.encodeForwardedResult(result, from: node, requestID: requestID, group: group)
             guard frame.count > SizeLimits.frameBytesMax else { return frame }
-            let error = KeyValueResult.error("ERR the reply is larger than a peer frame carries; ask the leader")
+            let error = KeyValueResult.error(
+                KeyValueError(.replyTooLarge, "ERR the reply is larger than a peer frame carries; ask the leader")
+            )
             return PeerFrame.encodeForwardedResult(error, from: node, requestID: requestID, group: group)
-        case .refused(let message):
-            return PeerFrame.encodeForwardedRefusal(message, from: node, requestID: requestID, group: group)
+        case .refused(let refusal):
+            return PeerFrame.encodeForwardedRefusal(refusal, from: node, requestID: requestID, group: group)
         }
     }
 }

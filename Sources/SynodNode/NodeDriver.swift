@@ -216,8 +216,8 @@ final class NodeDriver: @unchecked Sendable {
             if let refusal = request.refusal {
                 metrics.refusedForwards.increment()
                 return sendFrame(
-                    PeerFrame.encodeForwardedRefusal(
-                        refusal,
+                    PeerFrame.encodeForwardedResult(
+                        .error(refusal),
                         from: configuration.nodeID,
                         requestID: requestID,
                         group: group
@@ -249,11 +249,16 @@ final class NodeDriver: @unchecked Sendable {
     ) {
         precondition(loop.inEventLoop, "driver state is confined to its loop")
         guard !stopped, runtimes.hosts(group) else {
-            return promise.succeed(.error(stopped ? "ERR node stopping" : "ERR no group \(group.rawValue) here"))
+            return promise.succeed(unserved(group))
         }
         runtimes[group].write(command, origin: origin, ticket: waitFor(promise))
         carryOutOutputs()
         queueReadyProcessing()
+    }
+
+    /// The answer to a request this node cannot give to `group`'s runtime.
+    func unserved(_ group: GroupID) -> KeyValueResult {
+        stopped ? .refusal(.stopping(nil)) : .error(KeyValueError(.unavailable, "ERR no group \(group.rawValue) here"))
     }
 
     /// A linearizable read from a client of this node in `group`, served after the writes its
@@ -266,7 +271,7 @@ final class NodeDriver: @unchecked Sendable {
     ) {
         precondition(loop.inEventLoop, "driver state is confined to its loop")
         guard !stopped, runtimes.hosts(group) else {
-            return promise.succeed(.error(stopped ? "ERR node stopping" : "ERR no group \(group.rawValue) here"))
+            return promise.succeed(unserved(group))
         }
         runtimes[group].read(command, origin: origin, ticket: waitFor(promise))
         carryOutOutputs()
@@ -277,7 +282,7 @@ final class NodeDriver: @unchecked Sendable {
     /// without asking the leader (it may miss the newest writes).
     func serveLocally(_ command: ReadCommand) -> KeyValueResult {
         precondition(loop.inEventLoop, "driver state is confined to its loop")
-        return stopped ? .error("ERR node stopping") : runtimes[Self.keyspaceGroup].serveLocally(command)
+        return stopped ? .refusal(.stopping(nil)) : runtimes[Self.keyspaceGroup].serveLocally(command)
     }
 
     /// PUBLISH: to this node's subscribers, and to every peer for theirs (as Redis Cluster

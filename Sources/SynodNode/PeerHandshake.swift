@@ -22,7 +22,7 @@ import SynodCore
 /// magic, version and kind before anything else.
 struct PeerHandshake: Sendable {
     static let magic: UInt32 = 0x484E_5953  // "SYNH"
-    static let version: UInt8 = 2
+    static let version: UInt8 = 3
     static let nonceCount = 32
     static let macCount = 32
     static let challengeCount = 6 + 8 + 8 + nonceCount

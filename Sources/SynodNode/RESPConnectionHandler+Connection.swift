@@ -145,9 +145,9 @@ extension RESPConnectionHandler {
                         ("notify-keyspace-events", keyspace),
                         ("proto-max-bulk-len", String(handler.shared.configuration.requestBytesMax)),
                     ]
-                if case .error(let message) = limit {
+                if case .error(let error) = limit {
                     var writer = RESPWriter(version: handler.version)
-                    writer.error(message)
+                    writer.error(error.message)
                     return handler.complete(slot, writer.take(), context: context)
                 }
                 if case .array(let parts) = limit, parts.count == 2, case .integer(let maxBytes) = parts[0],

@@ -380,7 +380,7 @@ final class RESPConnectionHandler: ChannelInboundHandler {
             for value in values {
                 if let value { writer.bulkString(value) } else { writer.null() }
             }
-        case .error(let message): writer.error(message)
+        case .error(let error): writer.error(error.message)
         case .array(let elements):
             writer.arrayHeader(elements.count)
             for element in elements { write(element, to: &writer) }

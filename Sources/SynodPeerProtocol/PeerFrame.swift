@@ -2,6 +2,7 @@ import SynodCommands
 import SynodCore
 import SynodKeyValue
 import SynodRaft
+import SynodRuntime
 
 /// The frames nodes exchange: one consensus message of one group each, versioned and
 /// checksummed.
@@ -66,7 +67,7 @@ public enum PeerFrame {
 
     /// The leader's refusal of a forwarded request (see `ForwardedOutcome.refused`).
     public static func encodeForwardedRefusal(
-        _ message: String,
+        _ refusal: GroupRefusal,
         from node: NodeID,
         requestID: UInt64,
         group: GroupID
@@ -74,7 +75,7 @@ public enum PeerFrame {
         frame(kind: forwardedRefusalKind, group: group) {
             $0.write(node.rawValue)
             $0.write(requestID)
-            $0.writeLengthPrefixed(Array(message.utf8))
+            refusal.write(to: &$0)
         }
     }
 
@@ -190,7 +191,7 @@ public struct PeerFrameDecoder: Sendable {
                 let outcome: ForwardedOutcome =
                     kind == PeerFrame.forwardedResultKind
                     ? .answered(try ForwardingEncoding.readResult(from: &reader))
-                    : .refused(String(decoding: try reader.readLengthPrefixed(maximumCount: 1 << 16), as: UTF8.self))
+                    : .refused(try GroupRefusal(reading: &reader))
                 output = .forwardedResult(group: group, from: NodeID(rawNode), requestID: requestID, outcome)
             }
             guard reader.isAtEnd else { return .garbage("\(reader.remainingCount) bytes after a message") }

@@ -42,15 +42,15 @@ extension GroupRuntime {
         order: SessionOrder.Key?,
         mayForward: Bool
     ) {
-        guard !isStopped else { return answer(recipient, .refusal("ERR node stopping")) }
+        guard !isStopped else { return answer(recipient, .refusal(.stopping(nil))) }
         if settings.plantedBug == .readWithoutReadIndex { return answer(recipient, serve(command)) }
         if mayForward && !isLeader { return forward(command, for: recipient, order: order) }
         let requestID = takeRequestID()
         do {
             try replica.readIndex(context: requestID)
         } catch {
-            if case .notLeader = error { return answer(recipient, .refusal(notLeaderError())) }
-            return answer(recipient, .refusal("TRYAGAIN \(error)"))
+            if case .notLeader = error { return answer(recipient, .refusal(notLeaderRefusal())) }
+            return answer(recipient, .refusal(.tryAgain("\(error)")))
         }
         pendingReads[requestID] = PendingRead(
             command: command,
@@ -144,7 +144,7 @@ extension GroupRuntime {
     /// node still leads (never forwarded again), and the result sent back.
     public mutating func serveForwarded(_ request: GroupRequest<State>, from follower: NodeID, requestID: UInt64) {
         guard !isStopped else {
-            return refuseForwarded(requestID, to: follower, "TRYAGAIN the node is stopping; retry")
+            return refuseForwarded(requestID, to: follower, .tryAgain("the node is stopping; retry"))
         }
         switch request {
         case .write(let entry):
@@ -178,7 +178,7 @@ extension GroupRuntime {
     /// A read a READONLY connection asked for: served from this replica's state as it is,
     /// without asking the leader (it may miss the newest writes).
     public mutating func serveLocally(_ command: State.Read) -> State.Reply {
-        isStopped ? .refusal("ERR node stopping") : serve(command)
+        isStopped ? .refusal(.stopping(nil)) : serve(command)
     }
 
     /// Answers a read from the state machine, at this node's clock.
@@ -214,7 +214,7 @@ extension GroupRuntime {
             forwardedReads[requestID] = nil
             let why =
                 read.sentTo.map { "the leader (node \($0.rawValue)) did not answer in time" } ?? "no leader elected"
-            answer(read.recipient, .refusal("TRYAGAIN \(why); retry"))
+            answer(read.recipient, .refusal(.tryAgain("\(why); retry")))
         }
     }
 }

@@ -81,7 +81,7 @@ extension GroupRuntime {
         identity: ClientIdentity? = nil
     ) {
         let recipient = Recipient.client(ticket: ticket)
-        guard !isStopped else { return answer(recipient, .refusal("ERR node stopping")) }
+        guard !isStopped else { return answer(recipient, .refusal(.stopping(nil))) }
         // Requests sent to an earlier leader go to the new one before this one.
         noticeLeaderChange()
         let leader = replica.leader
@@ -114,15 +114,15 @@ extension GroupRuntime {
     /// Why this leader cannot propose a client write yet, or nil. No client write comes before
     /// the new leader's opening entry in its term (for the key-value store, `extendLeases`: at
     /// that write's time a lease that fell due during the election would end).
-    mutating func leaderNotReady() -> String? {
+    mutating func leaderNotReady() -> GroupRefusal? {
         openTermIfNewLeader()
-        guard openedTerm == replica.term else { return "TRYAGAIN the new leader is not ready yet; retry" }
+        guard openedTerm == replica.term else { return .tryAgain("the new leader is not ready yet; retry") }
         return nil
     }
 
     /// Proposes the outstanding write `localID` here, or forwards it to `leader`; returns the
     /// refusal when this node leads and cannot propose it.
-    mutating func send(_ localID: UInt64, to leader: NodeID) -> String? {
+    mutating func send(_ localID: UInt64, to leader: NodeID) -> GroupRefusal? {
         guard var write = outstandingWrites[localID] else { return nil }
         let identity = EntryIdentity(
             session: write.key.session,
@@ -152,12 +152,12 @@ extension GroupRuntime {
 
     /// Proposes a session's write as this leader; returns the refusal if it cannot. The later
     /// reads of `order` wait for it.
-    mutating func propose(_ entry: State.Entry, for key: RequestKey, order: SessionOrder.Key?) -> String? {
+    mutating func propose(_ entry: State.Entry, for key: RequestKey, order: SessionOrder.Key?) -> GroupRefusal? {
         do {
             try replica.propose(entry.stamped(at: now().wallMilliseconds).encoded)
         } catch {
-            if case .notLeader = error { return notLeaderError() }
-            return "TRYAGAIN \(error)"
+            if case .notLeader = error { return notLeaderRefusal() }
+            return .tryAgain("\(error)")
         }
         proposedAt[replica.lastIndex.rawValue] = key
         sessionOrder.proposed(replica.lastIndex, by: order, applied: LogIndex(state.appliedIndex))
@@ -214,7 +214,7 @@ extension GroupRuntime {
     /// `leader` did not propose one copy of the write, or its copy can never commit: when no
     /// copy may be left anywhere, the write certainly did not apply and the refusal is its
     /// answer.
-    mutating func refused(_ localID: UInt64, by leader: NodeID, _ message: String) {
+    mutating func refused(_ localID: UInt64, by leader: NodeID, _ refusal: GroupRefusal) {
         guard var write = outstandingWrites[localID] else { return }
         let left = (write.copies[leader] ?? 1) - 1
         write.copies[leader] = left > 0 ? left : nil
@@ -223,16 +223,14 @@ extension GroupRuntime {
             return
         }
         forgetWrite(localID)
-        answer(write.recipient, .refusal(message))
+        answer(write.recipient, .refusal(refusal))
     }
 
     /// The answer for a write whose outcome cannot be known here: TRYAGAIN only when no copy
     /// was ever sent (TRYAGAIN means "not applied"; a retried INCR must not apply twice).
     static func unanswered(_ write: OutstandingWrite, _ why: String) -> State.Reply {
         .refusal(
-            write.copies.isEmpty
-                ? "TRYAGAIN \(why); retry"
-                : "UNCERTAIN \(why); the write may or may not have been applied: read before retrying"
+            write.copies.isEmpty ? .tryAgain("\(why); retry") : .uncertain(why)
         )
     }
 
@@ -244,7 +242,7 @@ extension GroupRuntime {
     /// to know when none is left.
     mutating func serveForwardedWrite(_ entry: State.Entry, from follower: NodeID, requestID: UInt64) {
         let key = RequestKey(session: entry.session, requestID: entry.requestID)
-        guard isLeader else { return refuseForwarded(requestID, to: follower, notLeaderError()) }
+        guard isLeader else { return refuseForwarded(requestID, to: follower, notLeaderRefusal()) }
         var served = servedWrites[key] ?? ServedWrite()
         if served.proposed == 0 {
             if let refusal = leaderNotReady() ?? propose(entry, for: key, order: .follower(follower)) {
@@ -256,7 +254,7 @@ extension GroupRuntime {
         servedWrites[key] = served
     }
 
-    mutating func refuseForwarded(_ requestID: UInt64, to follower: NodeID, _ refusal: String) {
+    mutating func refuseForwarded(_ requestID: UInt64, to follower: NodeID, _ refusal: GroupRefusal) {
         outputs.append(.answerForwarded(.refused(refusal), requestID: requestID, to: follower))
     }
 
@@ -291,7 +289,7 @@ extension GroupRuntime {
         if let read = forwardedReads.removeValue(forKey: requestID) {
             switch outcome {
             case .answered(let result): answer(read.recipient, result)
-            case .refused(let message): answer(read.recipient, .refusal(message))
+            case .refused(let refusal): answer(read.recipient, .refusal(refusal))
             }
             return
         }
@@ -303,8 +301,8 @@ extension GroupRuntime {
                 // A lock acquisition applied here as waiting, granted by the leader first.
                 answer(recipient, result)
             }
-        case .refused(let message):
-            refused(requestID, by: leader, message)
+        case .refused(let refusal):
+            refused(requestID, by: leader, refusal)
         }
     }
 
@@ -312,7 +310,7 @@ extension GroupRuntime {
     /// snapshot covered it without applying it).
     mutating func proposalLost(_ key: RequestKey, _ why: String) {
         if let localID = localID(of: key), outstandingWrites[localID] != nil {
-            return refused(localID, by: settings.nodeID, "TRYAGAIN \(why); retry")
+            return refused(localID, by: settings.nodeID, .tryAgain("\(why); retry"))
         }
         guard var served = servedWrites[key] else { return }
         served.proposed -= 1
@@ -323,7 +321,7 @@ extension GroupRuntime {
         }
         servedWrites[key] = nil
         for sender in served.senders {
-            refuseForwarded(sender.requestID, to: sender.follower, "TRYAGAIN \(why); retry")
+            refuseForwarded(sender.requestID, to: sender.follower, .tryAgain("\(why); retry"))
         }
     }
 }

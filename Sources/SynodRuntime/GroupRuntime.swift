@@ -210,7 +210,7 @@ where Observer.State == State {
         for write in outstandingWrites.values {
             answer(write.recipient, Self.unanswered(write, "the node stopped (\(reason))"))
         }
-        let stopping = State.Reply.refusal("ERR node stopping: \(reason)")
+        let stopping = State.Reply.refusal(.stopping(reason))
         for read in pendingReads.values { answer(read.recipient, stopping) }
         for read in forwardedReads.values { answer(read.recipient, stopping) }
         for recipient in pendingWaits.values { answer(recipient, stopping) }
@@ -256,7 +256,7 @@ where Observer.State == State {
                 let read = pendingReads[id]!
                 guard read.term != replica.term || (!isLeader && read.readIndex == nil) else { continue }
                 pendingReads[id] = nil
-                answer(read.recipient, .refusal("TRYAGAIN the leader changed; retry"))
+                answer(read.recipient, .refusal(.tryAgain("the leader changed; retry")))
             }
         }
         guard replica.term != knownTerm else { return }
@@ -266,10 +266,9 @@ where Observer.State == State {
     }
 
     /// Why a request cannot be served here.
-    func notLeaderError() -> String {
-        guard let leader = replica.leader else { return "TRYAGAIN no leader elected yet" }
-        let address = settings.peerAddresses[leader].map { " (peer address \($0))" } ?? ""
-        return "NOTLEADER node \(leader.rawValue) leads\(address); send requests to it"
+    func notLeaderRefusal() -> GroupRefusal {
+        guard let leader = replica.leader else { return .tryAgain("no leader elected yet") }
+        return .notLeader(leader, peerAddress: settings.peerAddresses[leader])
     }
 }
 

@@ -56,8 +56,8 @@ public protocol GroupStateMachine: Sendable {
 
 /// An answer to a client.
 public protocol GroupReply: Hashable, Sendable {
-    /// A request the runtime could not serve, as the error its client sees ("TRYAGAIN ...").
-    static func refusal(_ message: String) -> Self
+    /// A request the runtime could not serve, as the answer its client gets.
+    static func refusal(_ refusal: GroupRefusal) -> Self
     /// Not answered yet: the request waits in a line, and a later entry answers it
     /// (`AppliedEntry.settledWaits`).
     var isWaiting: Bool { get }
@@ -160,5 +160,5 @@ public enum GroupOutcome<State: GroupStateMachine>: Hashable, Sendable {
     /// What applying the write (or serving the read) gave.
     case answered(State.Reply)
     /// Not proposed, or the leader's copy can never commit: this copy certainly did not apply.
-    case refused(String)
+    case refused(GroupRefusal)
 }

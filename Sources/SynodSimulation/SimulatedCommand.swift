@@ -158,7 +158,7 @@ struct SimulatedCommand: Hashable, Sendable {
         case (.leaseKeepAlive, .error): return .keptAlive(false)
         case (.acquire, .error): return .acquired(token: nil)  // Its lease had ended.
         case (.fenced, .ok): return .fenced(stored: true)
-        case (.fenced, .error(let message)) where message.hasPrefix("FENCED"): return .fenced(stored: false)
+        case (.fenced, .error(let error)) where error.kind == .fenced: return .fenced(stored: false)
         default: preconditionFailure("unexpected result \(result) of \(command)")
         }
     }

@@ -165,9 +165,9 @@ extension Simulator {
         switch Self.parsed(request.operation, requestID: requestID) {
         case .read(let read):
             nodes[position].runtime!.read(read, origin: origin, ticket: ticket)
-        case .refused(let message):
+        case .refused(let error):
             // Refused by the node's parser: answered at once, nothing replicated.
-            return replyToClient(ticket: ticket, .error(message))
+            return replyToClient(ticket: ticket, .error(error))
         case .write(let command):
             nodes[position].runtime!.write(
                 command,
@@ -193,7 +193,7 @@ extension Simulator {
     enum Parsed {
         case write(KeyValueCommand)
         case read(ReadCommand)
-        case refused(String)
+        case refused(KeyValueError)
     }
 
     static func parsed(_ operation: ClientOperation, requestID: UInt64) -> Parsed {
@@ -206,8 +206,8 @@ extension Simulator {
             switch CommandParser.parse(words) {
             case .success(.write(let command)): return .write(command)
             case .success(.read(let read)): return .read(read)
-            case .success: return .refused("ERR not a command of the simulation")
-            case .failure(let rejection): return .refused(rejection.message)
+            case .success: return .refused(KeyValueError(.invalidRequest, "ERR not a command of the simulation"))
+            case .failure(let rejection): return .refused(KeyValueError(.invalidRequest, rejection.message))
             }
         case .transaction(let commands):
             var steps: [TransactionStep] = []
@@ -216,7 +216,9 @@ extension Simulator {
                 case .success(.write(let command)): steps.append(.write(command))
                 case .success(.read(let read)): steps.append(.read(read))
                 case .success, .failure:
-                    return .refused("EXECABORT Transaction discarded because of previous errors.")
+                    return .refused(
+                        KeyValueError(.invalidRequest, "EXECABORT Transaction discarded because of previous errors.")
+                    )
                 }
             }
             return .write(.transaction(versions: [], steps: steps))
@@ -254,21 +256,21 @@ extension Simulator {
         guard let outstanding = clients[clientID].outstanding, outstanding.requestID == requestID else { return }
         let reply: ClientReply
         switch (history[outstanding.historyIndex].operation, result) {
-        case (.write, .error(let message)) where message.hasPrefix("UNCERTAIN"):
+        case (.write, .error(let error)) where error.kind == .uncertain:
             return
-        case (.write, .error(let message)) where Self.isRefusal(message):
-            reply = .redirect(leader: Self.leaderNamed(in: message))
-        case (.get, .error(let message)), (.readResource, .error(let message)):
-            reply = .redirect(leader: Self.leaderNamed(in: message))
+        case (.write, .error(let error)) where Self.isRefusal(error):
+            reply = .redirect(leader: error.leader)
+        case (.get, .error(let error)), (.readResource, .error(let error)):
+            reply = .redirect(leader: error.leader)
         case (.get, _), (.readResource, _):
             guard case .value(let bytes) = result else {
                 reply = .value(nil)
                 break
             }
             reply = .value(SimulatedCommand.number(bytes))
-        case (.command, .error(let message)), (.transaction, .error(let message)):
-            if message.hasPrefix("UNCERTAIN") { return }
-            reply = Self.isRefusal(message) ? .redirect(leader: Self.leaderNamed(in: message)) : .result(result)
+        case (.command, .error(let error)), (.transaction, .error(let error)):
+            if error.kind == .uncertain { return }
+            reply = Self.isRefusal(error) ? .redirect(leader: error.leader) : .result(result)
         case (.command, _), (.transaction, _):
             reply = .result(result)
         case (.write(let write), _):
@@ -278,16 +280,10 @@ extension Simulator {
         self.reply(reply, to: clientID, requestID: requestID)
     }
 
-    /// Whether an error says the request was not carried out (so it had no effect).
-    static func isRefusal(_ message: String) -> Bool {
-        message.hasPrefix("TRYAGAIN") || message.hasPrefix("NOTLEADER") || message.hasPrefix("ERR node stopping")
-    }
-
-    /// The leader a NOTLEADER answer names.
-    static func leaderNamed(in message: String) -> NodeID? {
-        guard message.hasPrefix("NOTLEADER node ") else { return nil }
-        let digits = message.dropFirst("NOTLEADER node ".count).prefix { $0.isNumber }
-        return UInt64(digits).map(NodeID.init)
+    /// Whether an error says the request was not carried out here: the client goes elsewhere
+    /// (to the leader it names, if any).
+    static func isRefusal(_ error: KeyValueError) -> Bool {
+        [.notLeader, .tryAgain, .unavailable].contains(error.kind)
     }
 
     mutating func reply(_ reply: ClientReply, to clientID: Int, requestID: UInt64) {

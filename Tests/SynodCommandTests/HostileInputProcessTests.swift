@@ -316,7 +316,7 @@ struct HostileInputProcessTests {
         return line.flatMap { Int($0.split(separator: " ").last ?? "") }
     }
 
-    /// The sizes of the handshake's challenge and proof (`PeerHandshake`, version 2).
+    /// The sizes of the handshake's challenge and proof (`PeerHandshake`).
     static let challengeCount = 54
     static let proofCount = 38
 
@@ -341,7 +341,8 @@ struct HostileInputProcessTests {
     /// A response's header, ids and cluster id (copied from the challenge), up to the
     /// incarnation.
     static func response(to challenge: [UInt8], claiming id: NodeID, of target: SynodServerProcess) -> [UInt8] {
-        var response = Array(challenge.prefix(4)) + [2, 2]
+        // The version the challenge states, and the kind of a response.
+        var response = Array(challenge.prefix(5)) + [2]
         response += withUnsafeBytes(of: id.rawValue.littleEndian, Array.init)
         response += withUnsafeBytes(of: UInt64(target.nodeID).littleEndian, Array.init)
         response += challenge[14..<22]

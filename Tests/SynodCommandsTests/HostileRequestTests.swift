@@ -149,8 +149,8 @@ struct HostileRequestTests {
                     let entry = KeyValueEntry(requestID: index, timeMilliseconds: time, command: command).encoded
                     let applied = first.apply(encoded: entry, at: index)
                     #expect(applied.result == second.apply(encoded: entry, at: index).result, "\(request)")
-                    if case .error(let message) = applied.result {
-                        #expect(!message.hasPrefix("ERR undecodable"), "\(request): \(message)")
+                    if case .error(let error) = applied.result {
+                        #expect(error.kind != .undecodableEntry, "\(request): \(error)")
                     }
                 case .success(.read(let read)):
                     #expect(first.read(read, at: time) == second.read(read, at: time), "\(request)")

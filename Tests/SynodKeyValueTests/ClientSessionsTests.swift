@@ -63,7 +63,12 @@ struct ClientSessionsTests {
         #expect(driver.apply(increment, requestID: 101, acknowledgedBelow: 101).result == .integer(101))
         #expect(driver.store.sessions.sessions[7]?.results.keys.sorted() == [101])
         let late = driver.apply(increment, requestID: 40, acknowledgedBelow: 101)
-        #expect(late.result == .error("ERR duplicate of a write that was already applied and answered"))
+        #expect(
+            late.result
+                == .error(
+                    KeyValueError(.duplicateRequest, "ERR duplicate of a write that was already applied and answered")
+                )
+        )
         #expect(driver.store.value(of: bytes("counter"), at: 1_000) == bytes("101"))
     }
 

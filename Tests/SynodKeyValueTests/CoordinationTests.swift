@@ -94,7 +94,8 @@ struct CoordinationTests {
             driver.apply(.withLease(lease: lease, command: set("ephemeral", "1")), at: 1) == .ok
         )
         #expect(
-            driver.apply(.withLease(lease: 999, command: set("x", "1")), at: 1) == .error("ERR lease 999 not found")
+            driver.apply(.withLease(lease: 999, command: set("x", "1")), at: 1)
+                == .error(KeyValueError(.notFound, "ERR lease 999 not found"))
         )
         let held = try #require(token(driver.apply(acquire("l", "a", ttl: 10_000, lease: lease), at: 2)))
         #expect(held > 0)
@@ -107,7 +108,10 @@ struct CoordinationTests {
         #expect(driver.store.value(of: bytes("ephemeral"), at: 500) == nil)
         #expect(driver.store.mutex(.lock, bytes("l"))?.holder == nil)
         #expect(driver.store.leaseRemainingMilliseconds(lease, at: 500) == -2)
-        #expect(driver.apply(.leaseKeepAlive(id: lease), at: 501) == .error("ERR lease \(lease) not found"))
+        #expect(
+            driver.apply(.leaseKeepAlive(id: lease), at: 501)
+                == .error(KeyValueError(.notFound, "ERR lease \(lease) not found"))
+        )
     }
 
     /// The lock's holder expires at 100 and the next waiter's lease ends at 100 too: the
@@ -166,11 +170,13 @@ struct CoordinationTests {
         let new = try #require(token(driver.apply(acquire("l", "b"), at: 200)))
         #expect(
             driver.apply(.fenced(lock: bytes("l"), token: old, command: set("k", "late")), at: 201)
-                == .error("FENCED token \(old) is older than \(new), the newest token of lock 'l'")
+                == .error(
+                    KeyValueError(.fenced, "FENCED token \(old) is older than \(new), the newest token of lock 'l'")
+                )
         )
         #expect(
             driver.apply(.fenced(lock: bytes("l"), token: new + 5, command: set("k", "x")), at: 202)
-                == .error("FENCED token \(new + 5) was never granted for lock 'l'")
+                == .error(KeyValueError(.fenced, "FENCED token \(new + 5) was never granted for lock 'l'"))
         )
         #expect(driver.apply(.fenced(lock: bytes("l"), token: new, command: set("k", "b")), at: 203) == .ok)
         #expect(driver.store.value(of: bytes("k"), at: 203) == bytes("b"))

@@ -264,7 +264,10 @@ struct KeyValueStoreTests {
         var store = KeyValueStore()
         let applied = store.apply(encoded: [1, 2, 3], at: 1)
         #expect(applied.requestID == nil)
-        #expect(applied.result == .error("ERR undecodable log entry: truncated(missingBytes: 6)"))
+        #expect(
+            applied.result
+                == .error(KeyValueError(.undecodableEntry, "ERR undecodable log entry: truncated(missingBytes: 6)"))
+        )
         #expect(store.appliedIndex == 1)
         var driver = StoreDriver()
         _ = driver.apply(set("a", "1", .always, .afterMilliseconds(5)), at: 0)

@@ -48,14 +48,19 @@ struct PoisonEntryTests {
     @Test func setRangeAtTheLargestOffsetIsRefusedAndTheStoreGoesOn() throws {
         var replicas = ReplicaPair()
         #expect(replicas.apply(set("k", "v"), at: 1) == .ok)
-        let tooLong = KeyValueResult.error("ERR string exceeds maximum allowed size (proto-max-bulk-len)")
+        let tooLong = KeyValueResult.error(
+            KeyValueError(.outOfRange, "ERR string exceeds maximum allowed size (proto-max-bulk-len)")
+        )
         #expect(replicas.apply(redis("SETRANGE", "k", "9223372036854775807", "x"), at: 2) == tooLong)
         #expect(replicas.apply(redis("SETRANGE", "new", "9223372036854775807", "xyz"), at: 2) == tooLong)
         #expect(replicas.apply(redis("SETRANGE", "k", String(KeyValueStore.stringBytesMax), "x"), at: 2) == tooLong)
-        #expect(replicas.apply(redis("SETRANGE", "k", "-1", "x"), at: 2) == .error("ERR offset is out of range"))
+        #expect(
+            replicas.apply(redis("SETRANGE", "k", "-1", "x"), at: 2)
+                == .error(KeyValueError(.outOfRange, "ERR offset is out of range"))
+        )
         #expect(
             replicas.apply(redis("SETRANGE", "k", "9223372036854775808", "x"), at: 2)
-                == .error("ERR value is not an integer or out of range")
+                == .error(KeyValueError(.notANumber, "ERR value is not an integer or out of range"))
         )
         // An empty value changes nothing at any offset, and answers the length (as Redis).
         #expect(replicas.apply(redis("SETRANGE", "k", "9223372036854775807", ""), at: 2) == .integer(1))
@@ -69,11 +74,16 @@ struct PoisonEntryTests {
     @Test func aForwardedGetexWithoutAKeyIsAnArityError() throws {
         var replicas = ReplicaPair()
         #expect(replicas.apply(set("k", "v"), at: 1) == .ok)
-        let arity = KeyValueResult.error("ERR wrong number of arguments for 'getex' command")
+        let arity = KeyValueResult.error(
+            KeyValueError(.invalidRequest, "ERR wrong number of arguments for 'getex' command")
+        )
         #expect(replicas.apply(redis("GETEX"), at: 2) == arity)
         #expect(replicas.apply(redis("getex"), at: 2) == arity)
         #expect(replicas.apply(.transaction(versions: [], steps: [.write(redis("GETEX"))]), at: 2) == .array([arity]))
-        #expect(replicas.apply(redis("GETEX", "k", "EX"), at: 2) == .error("ERR syntax error"))
+        #expect(
+            replicas.apply(redis("GETEX", "k", "EX"), at: 2)
+                == .error(KeyValueError(.invalidRequest, "ERR syntax error"))
+        )
         #expect(replicas.apply(redis("GETEX", "k", "PERSIST"), at: 3) == .value(bytes("v")))
         try replicas.expectIdentical()
     }
@@ -83,12 +93,17 @@ struct PoisonEntryTests {
     @Test func scanWithoutACursorIsAnArityErrorInAReadAndInATransaction() throws {
         var replicas = ReplicaPair()
         #expect(replicas.apply(set("k", "v"), at: 1) == .ok)
-        let arity = KeyValueResult.error("ERR wrong number of arguments for 'scan' command")
+        let arity = KeyValueResult.error(
+            KeyValueError(.invalidRequest, "ERR wrong number of arguments for 'scan' command")
+        )
         #expect(replicas.first.store.read(.redis(words: [bytes("SCAN")]), at: 1) == arity)
-        #expect(replicas.first.store.read(.redis(words: []), at: 1) == .error("ERR empty command"))
+        #expect(
+            replicas.first.store.read(.redis(words: []), at: 1)
+                == .error(KeyValueError(.invalidRequest, "ERR empty command"))
+        )
         #expect(
             replicas.first.store.read(.redis(words: [bytes("HSCAN")]), at: 1)
-                == .error("ERR wrong number of arguments for 'hscan' command")
+                == .error(KeyValueError(.invalidRequest, "ERR wrong number of arguments for 'hscan' command"))
         )
         let steps: [TransactionStep] = [.read(.redis(words: [bytes("SCAN")])), .write(set("k", "w"))]
         #expect(replicas.apply(.transaction(versions: [], steps: steps), at: 2) == .array([arity, .ok]))
@@ -113,12 +128,15 @@ struct PoisonEntryTests {
         // A number too large or too small for a long double is not a float (strtold's ERANGE),
         // nor one with a NUL; "inf" is one, and the sum it makes is refused.
         for word in ["1e99999", "-0x1p99999", "1e-99999", "0x1p-99999", "1\u{0}"] {
-            #expect(replicas.apply(redis("INCRBYFLOAT", "f", word), at: 1) == .error("ERR value is not a valid float"))
+            #expect(
+                replicas.apply(redis("INCRBYFLOAT", "f", word), at: 1)
+                    == .error(KeyValueError(.notANumber, "ERR value is not a valid float"))
+            )
         }
         #expect(replicas.apply(redis("INCRBYFLOAT", "f", "0e-99999"), at: 1) == .value(bytes("0")))
         #expect(
             replicas.apply(redis("INCRBYFLOAT", "f", "inf"), at: 1)
-                == .error("ERR increment would produce NaN or Infinity")
+                == .error(KeyValueError(.outOfRange, "ERR increment would produce NaN or Infinity"))
         )
         try replicas.expectIdentical()
     }
@@ -156,21 +174,23 @@ struct PoisonEntryTests {
 
     @Test func coordinationTimesOutOfRangeAreRefusedWhenApplied() throws {
         var replicas = ReplicaPair()
-        let leaseTTL = KeyValueResult.error("ERR invalid lease TTL: milliseconds, 1 to 2592000000")
+        let leaseTTL = KeyValueResult.error(
+            KeyValueError(.outOfRange, "ERR invalid lease TTL: milliseconds, 1 to 2592000000")
+        )
         for ttl in [Int64.min, -1, 0, KeyValueStore.coordinationMillisecondsMax + 1, Int64.max] {
             #expect(replicas.apply(.leaseGrant(ttlMilliseconds: ttl), at: 1) == leaseTTL)
             #expect(
                 replicas.apply(acquire("l", "a", ttl: ttl), at: 1)
-                    == .error("ERR invalid lock TTL: milliseconds, 1 to 2592000000")
+                    == .error(KeyValueError(.outOfRange, "ERR invalid lock TTL: milliseconds, 1 to 2592000000"))
             )
             #expect(
                 replicas.apply(.refreshLock(name: bytes("l"), owner: bytes("a"), ttlMilliseconds: ttl), at: 1)
-                    == .error("ERR invalid lock TTL: milliseconds, 1 to 2592000000")
+                    == .error(KeyValueError(.outOfRange, "ERR invalid lock TTL: milliseconds, 1 to 2592000000"))
             )
         }
         #expect(
             replicas.apply(acquire("l", "a", wait: -1), at: 1)
-                == .error("ERR invalid wait: milliseconds, 1 to 2592000000")
+                == .error(KeyValueError(.outOfRange, "ERR invalid wait: milliseconds, 1 to 2592000000"))
         )
         #expect(replicas.first.store.leases.isEmpty && replicas.first.store.mutex(.lock, bytes("l")) == nil)
         let lease = try #require(token(replicas.apply(.leaseGrant(ttlMilliseconds: 100), at: 1)))
@@ -189,7 +209,10 @@ struct PoisonEntryTests {
         #expect(
             store.applyReporting(configure, at: 1).result
                 == .error(
-                    "ERR CONFIG SET failed (possibly related to argument 'maxmemory') - argument must be a memory value"
+                    KeyValueError(
+                        .invalidRequest,
+                        "ERR CONFIG SET failed (possibly related to argument 'maxmemory') - argument must be a memory value"
+                    )
                 )
         )
         #expect(throws: ByteReader.Failure.self) { try KeyValueEntry(decoding: configure.encoded) }
@@ -335,13 +358,18 @@ struct PoisonEntryTests {
         #expect(replicas.apply(.leaseKeepAlive(id: UInt64(second)), at: 1_050) == .integer(500))
         // The first lease ends alone; the second lives on to its own deadline.
         #expect(replicas.apply(set("k", "v"), at: 1_200) == .ok)
-        #expect(replicas.apply(.leaseKeepAlive(id: UInt64(first)), at: 1_201) == .error("ERR lease \(first) not found"))
+        #expect(
+            replicas.apply(.leaseKeepAlive(id: UInt64(first)), at: 1_201)
+                == .error(KeyValueError(.notFound, "ERR lease \(first) not found"))
+        )
         #expect(replicas.apply(.leaseKeepAlive(id: UInt64(second)), at: 1_202) == .integer(500))
         try replicas.expectIdentical()
     }
 }
 
-func invalidExpire(_ name: String) -> KeyValueResult { .error("ERR invalid expire time in '\(name)' command") }
+func invalidExpire(_ name: String) -> KeyValueResult {
+    .error(KeyValueError(.outOfRange, "ERR invalid expire time in '\(name)' command"))
+}
 
 /// A string, a hash, a counter and a key with a TTL.
 func prefill(_ replicas: inout ReplicaPair, at time: Int64) {

@@ -54,7 +54,7 @@ struct TypedReadTests {
             ),
             (
                 Self.words("HSCAN", "h", "0", "COUNT", "x"),
-                .hash(.scan(key: bytes("h"), cursor: 0, options: .failure(KeyValueError(KeyValueStore.notAnInteger))))
+                .hash(.scan(key: bytes("h"), cursor: 0, options: .failure(KeyValueStore.notAnInteger)))
             ),
         ]
         for (words, expected) in cases {
@@ -66,20 +66,23 @@ struct TypedReadTests {
     }
 
     @Test func wordsRedisRefusesBeforeLookingAtTheDataAreRefusedWhenParsed() {
-        let cases: [([[UInt8]], String)] = [
+        let cases: [([[UInt8]], KeyValueError)] = [
             (Self.words("GETRANGE", "s", "a", "1"), KeyValueStore.notAnInteger),
-            (Self.words("SCAN", "x"), "ERR invalid cursor"),
+            (Self.words("SCAN", "x"), KeyValueError(.invalidRequest, "ERR invalid cursor")),
             (Self.words("SCAN", "0", "COUNT", "0"), KeyValueStore.syntax),
             (Self.words("SCAN", "0", "NOVALUES"), KeyValueStore.syntax),
             (Self.words("SCAN", "0", "MATCH"), KeyValueStore.syntax),
-            (Self.words("HSCAN", "h", "-"), "ERR invalid cursor"),
-            (Self.words("OBJECT", "FREQ", "s"), "ERR unknown subcommand 'FREQ'. Try OBJECT HELP."),
+            (Self.words("HSCAN", "h", "-"), KeyValueError(.invalidRequest, "ERR invalid cursor")),
+            (
+                Self.words("OBJECT", "FREQ", "s"),
+                KeyValueError(.invalidRequest, "ERR unknown subcommand 'FREQ'. Try OBJECT HELP.")
+            ),
             (Self.words("HGET", "h"), RedisWordCommands.wrongArity("hget")),
             (Self.words("NOPE"), KeyValueStore.unknownCommand(bytes("NOPE"))),
         ]
         for (words, error) in cases {
             #expect(
-                RedisWordCommands.parseRead(words) == .failure(KeyValueError(error)),
+                RedisWordCommands.parseRead(words) == .failure(error),
                 "\(words.map { String(decoding: $0, as: UTF8.self) })"
             )
         }
@@ -140,7 +143,7 @@ struct TypedReadTests {
             .hash(.length(key: bytes("h"))), .hash(.exists(key: bytes("h"), field: bytes("f"))),
             .hash(.valueLength(key: bytes("h"), field: bytes("f"))),
             .hash(.scan(key: bytes("h"), cursor: 3, options: .success(ScanOptions(count: 1 << 20, withValues: false)))),
-            .hash(.scan(key: bytes("h"), cursor: 0, options: .failure(KeyValueError(KeyValueStore.syntax)))),
+            .hash(.scan(key: bytes("h"), cursor: 0, options: .failure(KeyValueStore.syntax))),
         ]
         for read in reads {
             var writer = ByteWriter()
@@ -191,7 +194,7 @@ struct TypedReadTests {
             .keyspace(.scan(cursor: 5, options: ScanOptions(pattern: nil, count: 3, type: nil))),
             .keyspace(.scan(cursor: 5, options: ScanOptions(pattern: [], count: 3, type: "hash"))),
             .keyspace(.randomKey), .keyspace(.expiryTime(key: bytes("t"), unit: .seconds)),
-            .hash(.scan(key: bytes("h"), cursor: 0, options: .failure(KeyValueError("ERR syntax error")))),
+            .hash(.scan(key: bytes("h"), cursor: 0, options: .failure(KeyValueStore.syntax))),
             .hash(.scan(key: bytes("h"), cursor: 0, options: .success(ScanOptions()))),
             .hash(.multiGet(key: bytes("h"), fields: [bytes("f")])),
         ]

@@ -56,7 +56,9 @@ struct LeaderChangeTests {
         let answered = NIOLockedValueBox<KeyValueResult?>(nil)
         hanging.whenSuccess { result in answered.withLockedValue { $0 = result } }
         #expect(await waitUntil { answered.withLockedValue { $0 != nil } }, "the read waits forever")
-        #expect(answered.withLockedValue { $0 } == .error("TRYAGAIN the leader changed; retry"))
+        #expect(
+            answered.withLockedValue { $0 } == .error(KeyValueError(.tryAgain, "TRYAGAIN the leader changed; retry"))
+        )
         // It stepped down within its term: cut off, it never heard of a newer one (and pre-vote
         // keeps it from raising its own), so only the step-down could end the read.
         let (stillLeader, termNow) = try cluster.onLoop { ($0[old]!.isLeader, $0[old]!.replica.term) }

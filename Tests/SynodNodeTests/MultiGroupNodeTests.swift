@@ -67,6 +67,6 @@ struct MultiGroupNodeTests {
             promise.futureResult.whenSuccess { result = $0 }
             return result
         }
-        #expect(answer == .error("ERR no group 2 here"))
+        #expect(answer == .error(KeyValueError(.unavailable, "ERR no group 2 here")))
     }
 }

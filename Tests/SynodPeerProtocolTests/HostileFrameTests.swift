@@ -3,6 +3,7 @@ import SynodConsensus
 import SynodCore
 import SynodKeyValue
 import SynodRaft
+import SynodRuntime
 import Testing
 
 @testable import SynodPeerProtocol
@@ -155,8 +156,18 @@ struct HostileFrameTests {
                 group: GroupID(1)
             ),
             PeerFrame.encodeForwardedResult(.values([[1], nil, []]), from: NodeID(2), requestID: 7, group: GroupID(1)),
-            PeerFrame.encodeForwardedResult(.error("ERR x"), from: NodeID(2), requestID: 8, group: GroupID(1)),
-            PeerFrame.encodeForwardedRefusal("TRYAGAIN x", from: NodeID(2), requestID: 9, group: GroupID(1)),
+            PeerFrame.encodeForwardedResult(
+                .error(KeyValueError(.notLeader, "NOTLEADER x", leader: NodeID(3))),
+                from: NodeID(2),
+                requestID: 8,
+                group: GroupID(1)
+            ),
+            PeerFrame.encodeForwardedRefusal(
+                .notLeader(NodeID(3), peerAddress: "127.0.0.1:7000"),
+                from: NodeID(2),
+                requestID: 9,
+                group: GroupID(1)
+            ),
             PeerFrame.encodePublish(channel: [1, 2], message: [3], group: GroupID(1)),
         ]
         for round in 0..<20_000 {

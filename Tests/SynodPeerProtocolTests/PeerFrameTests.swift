@@ -3,6 +3,7 @@ import SynodConsensus
 import SynodCore
 import SynodKeyValue
 import SynodRaft
+import SynodRuntime
 import Testing
 
 @testable import SynodPeerProtocol
@@ -93,8 +94,15 @@ struct PeerFrameTests {
             .read(.timeToLive(key: [5], inMilliseconds: false)),
             .read(.keyCount),
         ]
-        let results: [KeyValueResult] = [
-            .ok, .null, .integer(-3), .value([0, 13]), .values([[1], nil, []]), .error("ERR x"),
+        let results: [KeyValueResult] =
+            [
+                .ok, .null, .integer(-3), .value([0, 13]), .values([[1], nil, []]),
+            ]
+            + KeyValueError.Kind.allCases.map { .error(KeyValueError($0, "ERR \($0)")) }
+            + [.error(KeyValueError(.notLeader, "NOTLEADER node 3", leader: NodeID(3)))]
+        let refusals: [GroupRefusal] = [
+            .stopping(nil), .stopping("a reason"), .notLeader(NodeID(3), peerAddress: nil),
+            .notLeader(NodeID(1), peerAddress: "10.0.0.1:7000"), .tryAgain("busy; retry"), .uncertain("a deadline"),
         ]
         var stream: [UInt8] = []
         var expected: [PeerFrameDecoder.Output] = []
@@ -113,8 +121,18 @@ struct PeerFrameTests {
                 .forwardedResult(group: GroupID(2), from: Self.node2, requestID: UInt64(offset), .answered(result))
             )
         }
-        stream += PeerFrame.encodeForwardedRefusal("TRYAGAIN x", from: Self.node2, requestID: 40, group: GroupID(2))
-        expected.append(.forwardedResult(group: GroupID(2), from: Self.node2, requestID: 40, .refused("TRYAGAIN x")))
+        for (offset, refusal) in refusals.enumerated() {
+            let requestID = UInt64(40 + offset)
+            stream += PeerFrame.encodeForwardedRefusal(
+                refusal,
+                from: Self.node2,
+                requestID: requestID,
+                group: GroupID(2)
+            )
+            expected.append(
+                .forwardedResult(group: GroupID(2), from: Self.node2, requestID: requestID, .refused(refusal))
+            )
+        }
         #expect(Self.decodeAll(stream, pieceSize: 5) == expected)
     }
 

@@ -19,8 +19,9 @@ struct Counter: GroupStateMachine {
     enum Reply: GroupReply {
         case value(Int64)
         case error(String)
+        case refused(GroupRefusal)
 
-        static func refusal(_ message: String) -> Reply { .error(message) }
+        static func refusal(_ refusal: GroupRefusal) -> Reply { .refused(refusal) }
         var isWaiting: Bool { false }
     }
 
@@ -242,7 +243,7 @@ struct CounterStateMachineTests {
         let outputs = runtime.takeOutputs()
         #expect(
             outputs.contains {
-                if case .reply(ticket: 3, .error(let message)) = $0 { message.hasPrefix("UNCERTAIN") } else { false }
+                if case .reply(ticket: 3, .refused(.uncertain)) = $0 { true } else { false }
             }
         )
         #expect(outputs.contains { if case .stopped = $0 { true } else { false } })

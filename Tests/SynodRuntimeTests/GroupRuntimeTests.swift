@@ -127,7 +127,11 @@ struct GroupRuntimeTests {
         #expect(copyID == requestID)
         #expect(copy.session == entry.session && copy.requestID == entry.requestID)
         // The old leader refuses its copy: a copy may still be at node 3, so no answer yet.
-        runtime.receiveOutcome(.refused("NOTLEADER"), from: Self.leaderID, requestID: requestID)
+        runtime.receiveOutcome(
+            .refused(.notLeader(NodeID(3), peerAddress: nil)),
+            from: Self.leaderID,
+            requestID: requestID
+        )
         #expect(Self.replies(runtime.takeOutputs()).isEmpty)
         // Node 3 answers: that is the write's answer.
         runtime.receiveOutcome(.answered(.ok), from: NodeID(3), requestID: requestID)
@@ -141,8 +145,10 @@ struct GroupRuntimeTests {
             Issue.record("not forwarded")
             return
         }
-        runtime.receiveOutcome(.refused("TRYAGAIN busy; retry"), from: Self.leaderID, requestID: requestID)
-        #expect(Self.replies(runtime.takeOutputs()) == [4: .error("TRYAGAIN busy; retry")])
+        runtime.receiveOutcome(.refused(.tryAgain("busy; retry")), from: Self.leaderID, requestID: requestID)
+        #expect(
+            Self.replies(runtime.takeOutputs()) == [4: .error(KeyValueError(.tryAgain, "TRYAGAIN busy; retry"))]
+        )
     }
 
     @Test func aSnapshotHoldingTheStateOfAnotherIndexStopsTheGroupAndAnswersItsClients() throws {
@@ -167,11 +173,11 @@ struct GroupRuntimeTests {
         #expect(runtime.isStopped)
         #expect(runtime.state == before, "the state of another index was adopted")
         #expect(outputs.contains { if case .stopped = $0 { true } else { false } })
-        guard case .error(let message)? = Self.replies(outputs)[3] else {
+        guard case .error(let error)? = Self.replies(outputs)[3] else {
             Issue.record("the waiting write was not answered: \(outputs)")
             return
         }
-        #expect(message.hasPrefix("UNCERTAIN"), "a forwarded write may have applied: \(message)")
+        #expect(error.kind == .uncertain, "a forwarded write may have applied: \(error)")
     }
 
     @Test func aReadWaitsForItsReadIndexToBeApplied() throws {
@@ -271,9 +277,9 @@ struct GroupRuntimeTests {
             Issue.record("the write was not forwarded")
             return
         }
-        runtime.receiveOutcome(.refused("TRYAGAIN busy; retry"), from: Self.leaderID, requestID: writeID)
+        runtime.receiveOutcome(.refused(.tryAgain("busy; retry")), from: Self.leaderID, requestID: writeID)
         let outputs = runtime.takeOutputs()
-        #expect(Self.replies(outputs) == [1: .error("TRYAGAIN busy; retry")])
+        #expect(Self.replies(outputs) == [1: .error(KeyValueError(.tryAgain, "TRYAGAIN busy; retry"))])
         #expect(Self.forwardedReads(outputs) == [read])
     }
 
