@@ -65,8 +65,13 @@ struct DevCommand: ParsableCommand {
         let cluster = (1...nodes).map { "\($0)=127.0.0.1:\(peerPort($0))" }.joined(separator: ",")
         let secretFile = try ensureClusterSecret()
         var children: [Process] = []
+        // Exits are awaited through termination handlers: Foundation's waitUntilExit spins a
+        // core in its run loop on Linux, which starved the nodes on a 2-core machine.
+        let running = DispatchGroup()
         for node in 1...nodes {
             let process = Process()
+            running.enter()
+            process.terminationHandler = { _ in running.leave() }
             process.executableURL = executable
             process.arguments = [
                 "server", "--node-id", String(node), "--data-dir", "\(dataDir)/node\(node)",
@@ -75,7 +80,12 @@ struct DevCommand: ParsableCommand {
                 "--http-addr", "127.0.0.1:\(httpPort(node))", "--initial-cluster", cluster,
                 "--cluster-secret-file", secretFile,
             ]
-            try process.run()
+            do {
+                try process.run()
+            } catch {
+                running.leave()
+                throw error
+            }
             children.append(process)
         }
         say("synod dev: \(nodes) node\(nodes == 1 ? "" : "s") running, data in \(dataDir)/")
@@ -96,19 +106,12 @@ struct DevCommand: ParsableCommand {
             sources.append(source)
         }
         // Also stop when every node has exited by itself.
-        let launched = children
-        DispatchQueue.global().async {
-            for child in launched { child.waitUntilExit() }
-            stop.signal()
-        }
+        running.notify(queue: .global()) { stop.signal() }
         stop.wait()
         say("synod dev: stopping")
         for child in children where child.isRunning { kill(child.processIdentifier, SIGTERM) }
-        var failed = false
-        for child in children {
-            child.waitUntilExit()
-            failed = failed || child.terminationStatus != 0
-        }
+        running.wait()
+        let failed = children.contains { $0.terminationStatus != 0 }
         say("synod dev: stopped")
         if failed { throw ExitCode(1) }
     }

@@ -282,14 +282,34 @@ struct DevCommandTests {
             ]
         )
         defer { dev.terminate() }
+        let started = ContinuousClock.now
         let serving = await waitUntil {
             // Refused or TRYAGAIN until the node is up and has elected itself.
             (try? BlockingRESPConnection(port: clientPort).command(["SET", "k", "v"])) == .simpleString("OK")
         }
         #expect(serving, "\(dev.output)")
         #expect(dev.output.contains("redis-cli -p \(clientPort)"))
+        // The parent only waits for its nodes: it must not spin a core doing so (Foundation's
+        // waitUntilExit did, starving the nodes of a 2-core machine into elections).
+        let client = try BlockingRESPConnection(port: clientPort)
+        for round in 0..<200 { _ = try client.command(["SET", "k", String(round)]) }
+        let elapsed = ContinuousClock.now - started
+        let busy = try #require(Self.cpuTime(of: dev.processIdentifier))
+        #expect(busy < elapsed / 2, "the dev process was busy \(busy) of \(elapsed)")
         dev.send(signal: SIGINT)
         #expect(dev.waitForExit() == 0, "\(dev.output)")
         #expect(throws: (any Error).self) { try BlockingRESPConnection(port: clientPort) }
+    }
+
+    /// The CPU time (user and system) a process has used, from /proc.
+    static func cpuTime(of pid: pid_t) -> Duration? {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+            let end = stat.lastIndex(of: ")")
+        else { return nil }
+        // After the command name: state is field 3, utime 14 and stime 15.
+        let fields = stat[stat.index(after: end)...].split(separator: " ")
+        guard fields.count > 12, let user = Int64(fields[11]), let system = Int64(fields[12]) else { return nil }
+        let ticksPerSecond = Int64(sysconf(Int32(_SC_CLK_TCK)))
+        return .milliseconds((user + system) * 1_000 / ticksPerSecond)
     }
 }
