@@ -28,7 +28,10 @@ let package = Package(
     ],
     targets: [
         // Pure layer.
-        .target(name: "SynodCore"),
+        // CRC-32C with the CPU's crc32 instruction, where there is one (C: Swift cannot ask
+        // for one function's target feature).
+        .target(name: "CSynodCRC32C"),
+        .target(name: "SynodCore", dependencies: ["CSynodCRC32C"]),
         .target(
             name: "SynodPartitioning",
             dependencies: ["SynodCore", .product(name: "RealModule", package: "swift-numerics")]

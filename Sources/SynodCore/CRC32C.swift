@@ -1,7 +1,14 @@
-/// CRC-32C (Castagnoli), the checksum of every log record and snapshot file.
+import CSynodCRC32C
+
+/// CRC-32C (Castagnoli), the checksum of every log record, peer frame and snapshot file.
 ///
-/// Software slicing-by-8: eight 256-entry tables let the loop consume eight bytes per step.
+/// With the CPU's crc32 instruction where it has one (x86-64 with SSE4.2: about 20 times
+/// faster, which matters for big values: each is checksummed several times on the consensus
+/// thread); otherwise software slicing-by-8, eight 256-entry tables that let the loop consume
+/// eight bytes per step.
 public enum CRC32C {
+    /// Whether the crc32 instruction is used; `CRC32CTests` checks both paths agree.
+    public static let usesHardware = synod_crc32c_hardware_available() != 0
     /// The reflected Castagnoli polynomial.
     static let polynomial: UInt32 = 0x82F6_3B78
 
@@ -30,6 +37,17 @@ public enum CRC32C {
     }
 
     private static func update(_ start: UInt32, _ buffer: UnsafeBufferPointer<UInt8>) -> UInt32 {
+        guard usesHardware, let base = buffer.baseAddress else { return softwareUpdate(start, buffer) }
+        return synod_crc32c_hardware_update(start, base, buffer.count)
+    }
+
+    /// The checksum of `bytes` computed in software whatever the CPU: what the hardware path
+    /// is checked against.
+    public static func softwareChecksum(_ bytes: [UInt8], continuing initial: UInt32 = 0) -> UInt32 {
+        ~bytes.withUnsafeBufferPointer { softwareUpdate(~initial, $0) }
+    }
+
+    private static func softwareUpdate(_ start: UInt32, _ buffer: UnsafeBufferPointer<UInt8>) -> UInt32 {
         table.withUnsafeBufferPointer { table in
             var crc = start
             var position = 0

@@ -11,6 +11,26 @@ struct EncodingTests {
         #expect(CRC32C.checksum([UInt8](repeating: 0xFF, count: 32)) == 0x62A8_AB43)
         #expect(CRC32C.checksum((0..<32).map { UInt8($0) }) == 0x46DD_794E)
         #expect(CRC32C.checksum([]) == 0)
+        for vector in [Array("123456789".utf8), (0..<32).map { UInt8($0) }] {
+            #expect(CRC32C.softwareChecksum(vector) == CRC32C.checksum(vector))
+        }
+    }
+
+    /// The crc32 instruction (where the CPU has it) and the tables agree on every length and
+    /// alignment, across the unrolled loop, the word loop and the byte tail.
+    @Test func theHardwareAndSoftwarePathsAgree() {
+        var random = SeededGenerator(seed: 11)
+        let bytes = (0..<4_099).map { _ in UInt8.random(in: 0...255, using: &random) }
+        for start in [0, 1, 3, 7] {
+            for count in [0, 1, 7, 8, 9, 31, 32, 33, 63, 64, 65, 100, 1_000, 4_000] {
+                let piece = Array(bytes[start..<(start + count)])
+                #expect(CRC32C.checksum(piece) == CRC32C.softwareChecksum(piece), "\(start) \(count)")
+                #expect(
+                    CRC32C.checksum(piece, continuing: 0x1234_5678)
+                        == CRC32C.softwareChecksum(piece, continuing: 0x1234_5678)
+                )
+            }
+        }
     }
 
     @Test(arguments: [0, 1, 7, 8, 9, 63, 1000])
