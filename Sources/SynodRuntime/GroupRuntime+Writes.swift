@@ -286,10 +286,18 @@ extension GroupRuntime {
     /// The leader answered a request this follower forwarded.
     public mutating func receiveOutcome(_ outcome: GroupOutcome<State>, from leader: NodeID, requestID: UInt64) {
         guard !isStopped else { return }
-        if let read = forwardedReads.removeValue(forKey: requestID) {
+        if let read = forwardedReads[requestID] {
             switch outcome {
-            case .answered(let result): answer(read.recipient, result)
-            case .refused(let refusal): answer(read.recipient, .refusal(refusal))
+            case .answered(let result):
+                forwardedReads[requestID] = nil
+                answer(read.recipient, result)
+            case .refused:
+                // Not served there (that node no longer leads, or is stopping). A read changes
+                // nothing, so it goes to the leader this node knows now, or waits for one
+                // (`resend`) until its deadline: the client never sees another node's
+                // NOTLEADER for a request this node took.
+                forwardedReads[requestID]!.sentTo = nil
+                if let current = replica.leader, current != leader { send(read: requestID, to: current) }
             }
             return
         }

@@ -248,6 +248,47 @@ struct GroupRuntimeTests {
         }
     }
 
+    /// A read forwarded to a node that no longer leads is refused there: the follower sends it
+    /// to the new leader (at once if it knows it, else once it learns it) instead of passing the
+    /// refusal on, and only a read no leader answers in time gets TRYAGAIN.
+    @Test func aReadRefusedByAFormerLeaderGoesToTheNewOne() throws {
+        var runtime = try Self.runtime(on: Self.followerID, leader: Self.leaderID)
+        let read = ReadCommand.get(key: Array("k".utf8))
+        runtime.read(read, ticket: 4)
+        guard case .forward(.read, let firstID, Self.leaderID)? = runtime.takeOutputs().first else {
+            Issue.record("the read was not forwarded")
+            return
+        }
+        // Refused before this follower hears of the election: held, not answered.
+        runtime.receiveOutcome(
+            .refused(.notLeader(NodeID(3), peerAddress: nil)),
+            from: Self.leaderID,
+            requestID: firstID
+        )
+        #expect(runtime.takeOutputs().isEmpty)
+        runtime.replica.leader = NodeID(3)
+        runtime.replica.term = Term(2)
+        runtime.tick()
+        let again = runtime.takeOutputs()
+        guard case .forward(.read(let command), let secondID, NodeID(3))? = again.first else {
+            Issue.record("not sent to the new leader: \(again)")
+            return
+        }
+        #expect(command == read)
+        // Refused by a node this follower already knows lost: straight to the leader it knows.
+        runtime.receiveOutcome(.refused(.tryAgain("stepping down")), from: NodeID(3), requestID: secondID)
+        #expect(runtime.takeOutputs().isEmpty, "held: node 3 is still the leader this node knows")
+        runtime.replica.leader = Self.leaderID
+        runtime.replica.term = Term(3)
+        runtime.tick()
+        guard case .forward(.read, let thirdID, Self.leaderID)? = runtime.takeOutputs().first else {
+            Issue.record("not sent again")
+            return
+        }
+        runtime.receiveOutcome(.answered(.value(Array("v".utf8))), from: Self.leaderID, requestID: thirdID)
+        #expect(Self.replies(runtime.takeOutputs()) == [4: .value(Array("v".utf8))])
+    }
+
     @Test func aFollowerHoldsAConnectionsReadUntilTheWritesItSentBeforeAreAnswered() throws {
         var runtime = try Self.runtime(on: Self.followerID, leader: Self.leaderID)
         let mine = ReadCommand.get(key: Array("mine".utf8))
