@@ -89,6 +89,26 @@ public struct KeyValueError: Error, Hashable, Sendable {
     }
 }
 
+extension KeyValueError {
+    /// The longest message decoded.
+    static let messageBytesMax = 1 << 16
+
+    /// Its binary form, in results and typed reads: kind, leader (0: none), message.
+    func write(to writer: inout ByteWriter) {
+        writer.write(rawKind)
+        writer.write(rawLeader)
+        writer.writeLengthPrefixed(Array(message.utf8))
+    }
+
+    init(reading reader: inout ByteReader) throws(ByteReader.Failure) {
+        let rawKind = try reader.readUInt8()
+        guard let kind = Kind(rawValue: rawKind) else { throw .invalid("error kind \(rawKind)") }
+        let rawLeader = try reader.readUInt64()
+        let message = String(decoding: try reader.readLengthPrefixed(maximumCount: Self.messageBytesMax), as: UTF8.self)
+        self.init(kind, message, leader: rawLeader == 0 ? nil : NodeID(rawLeader))
+    }
+}
+
 extension KeyValueError: CustomStringConvertible {
     public var description: String { message }
 }

@@ -218,9 +218,7 @@ extension KeyValueResult {
             }
         case .error(let error):
             writer.write(UInt8(12))
-            writer.write(error.rawKind)
-            writer.write(error.rawLeader)
-            writer.writeLengthPrefixed(Array(error.message.utf8))
+            error.write(to: &writer)
         case .array(let elements), .map(let elements):
             writer.write(UInt8(isMap ? 8 : 7))
             writer.write(UInt32(elements.count))
@@ -262,12 +260,7 @@ extension KeyValueResult {
             // An error stored as text alone, before errors were typed.
             let message = String(decoding: try reader.readLengthPrefixed(maximumCount: 1 << 16), as: UTF8.self)
             self = .error(KeyValueError(storedMessage: message))
-        case 12:
-            let rawKind = try reader.readUInt8()
-            guard let kind = KeyValueError.Kind(rawValue: rawKind) else { throw .invalid("error kind \(rawKind)") }
-            let rawLeader = try reader.readUInt64()
-            let message = String(decoding: try reader.readLengthPrefixed(maximumCount: 1 << 16), as: UTF8.self)
-            self = .error(KeyValueError(kind, message, leader: rawLeader == 0 ? nil : NodeID(rawLeader)))
+        case 12: self = .error(try KeyValueError(reading: &reader))
         case let kind where kind == 7 || kind == 8:
             let count = Int(try reader.readUInt32())
             guard count <= ReadCommand.keysMax, count <= reader.remainingCount else {

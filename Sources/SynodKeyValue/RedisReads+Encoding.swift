@@ -113,8 +113,7 @@ extension HashRead {
                 options.write(to: &writer)
             case .failure(let error):
                 writer.write(UInt8(2))
-                writer.write(error.rawKind)
-                writer.writeLengthPrefixed(Array(error.message.utf8))
+                error.write(to: &writer)
             }
         }
     }
@@ -139,11 +138,7 @@ extension HashRead {
                 // Written before errors were typed: the message alone.
                 let message = String(decoding: try reader.readLengthPrefixed(maximumCount: 1 << 16), as: UTF8.self)
                 self = .scan(key: key, cursor: cursor, options: .failure(KeyValueError(storedMessage: message)))
-            case 2:
-                let rawKind = try reader.readUInt8()
-                guard let kind = KeyValueError.Kind(rawValue: rawKind) else { throw .invalid("error kind \(rawKind)") }
-                let message = String(decoding: try reader.readLengthPrefixed(maximumCount: 1 << 16), as: UTF8.self)
-                self = .scan(key: key, cursor: cursor, options: .failure(KeyValueError(kind, message)))
+            case 2: self = .scan(key: key, cursor: cursor, options: .failure(try KeyValueError(reading: &reader)))
             case let flag: throw .invalid("HSCAN options flag \(flag)")
             }
         default: throw .invalid("unknown hash read \(kind)")
