@@ -7,7 +7,7 @@ import CSynodCRC32C
 /// thread); otherwise software slicing-by-8, eight 256-entry tables that let the loop consume
 /// eight bytes per step.
 public enum CRC32C {
-    /// Whether the crc32 instruction is used; `CRC32CTests` checks both paths agree.
+    /// Whether the crc32 instruction is used; `EncodingTests.theHardwareAndSoftwarePathsAgree` checks both paths agree.
     public static let usesHardware = synod_crc32c_hardware_available() != 0
     /// The reflected Castagnoli polynomial.
     static let polynomial: UInt32 = 0x82F6_3B78

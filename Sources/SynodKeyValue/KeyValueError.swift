@@ -104,8 +104,17 @@ extension KeyValueError {
         let rawKind = try reader.readUInt8()
         guard let kind = Kind(rawValue: rawKind) else { throw .invalid("error kind \(rawKind)") }
         let rawLeader = try reader.readUInt64()
-        let message = String(decoding: try reader.readLengthPrefixed(maximumCount: Self.messageBytesMax), as: UTF8.self)
-        self.init(kind, message, leader: rawLeader == 0 ? nil : NodeID(rawLeader))
+        self.init(kind, try Self.readMessage(from: &reader), leader: rawLeader == 0 ? nil : NodeID(rawLeader))
+    }
+
+    /// An error written before errors were typed (a result, or a typed read's refused
+    /// options): its message alone, its kind read from its code.
+    init(readingStoredMessage reader: inout ByteReader) throws(ByteReader.Failure) {
+        self.init(storedMessage: try Self.readMessage(from: &reader))
+    }
+
+    static func readMessage(from reader: inout ByteReader) throws(ByteReader.Failure) -> String {
+        String(decoding: try reader.readLengthPrefixed(maximumCount: messageBytesMax), as: UTF8.self)
     }
 }
 

@@ -257,9 +257,7 @@ extension KeyValueResult {
             }
             self = .values(values)
         case 6:
-            // An error stored as text alone, before errors were typed.
-            let message = String(decoding: try reader.readLengthPrefixed(maximumCount: 1 << 16), as: UTF8.self)
-            self = .error(KeyValueError(storedMessage: message))
+            self = .error(try KeyValueError(readingStoredMessage: &reader))
         case 12: self = .error(try KeyValueError(reading: &reader))
         case let kind where kind == 7 || kind == 8:
             let count = Int(try reader.readUInt32())

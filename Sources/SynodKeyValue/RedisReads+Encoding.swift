@@ -135,9 +135,11 @@ extension HashRead {
             switch try reader.readUInt8() {
             case 0: self = .scan(key: key, cursor: cursor, options: .success(try ScanOptions(reading: &reader)))
             case 1:
-                // Written before errors were typed: the message alone.
-                let message = String(decoding: try reader.readLengthPrefixed(maximumCount: 1 << 16), as: UTF8.self)
-                self = .scan(key: key, cursor: cursor, options: .failure(KeyValueError(storedMessage: message)))
+                self = .scan(
+                    key: key,
+                    cursor: cursor,
+                    options: .failure(try KeyValueError(readingStoredMessage: &reader))
+                )
             case 2: self = .scan(key: key, cursor: cursor, options: .failure(try KeyValueError(reading: &reader)))
             case let flag: throw .invalid("HSCAN options flag \(flag)")
             }
