@@ -204,7 +204,7 @@ extension GroupRuntime {
             }
             forgetWrite(localID)
             let why = replica.leader == nil ? "no leader elected" : "no leader answered in time"
-            answer(write.recipient, Self.unanswered(write, why))
+            for recipient in write.recipients { answer(recipient, Self.unanswered(write, why)) }
         }
         for requestID in forwardedReads.keys.sorted() {
             // A read held behind its connection's writes ends with them (`releaseReads`).

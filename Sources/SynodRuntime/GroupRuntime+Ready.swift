@@ -140,7 +140,7 @@ extension GroupRuntime {
 
     mutating func apply(_ entry: LogEntry) {
         logBytesSinceSnapshot += entry.sizeBytes
-        let proposed = proposedAt.removeValue(forKey: entry.index.rawValue)
+        let proposed = takeProposal(at: entry.index.rawValue)
         var appliedKey: RequestKey?
         if case .command(let bytes) = entry.payload {
             let decoded: State.Entry
@@ -197,7 +197,7 @@ extension GroupRuntime {
             }
         }
         for proposedIndex in proposedAt.keys.sorted() where proposedIndex <= index.rawValue {
-            guard let key = proposedAt.removeValue(forKey: proposedIndex) else { continue }
+            guard let key = takeProposal(at: proposedIndex) else { continue }
             proposalLost(key, "the write was lost in a leader change")
         }
     }

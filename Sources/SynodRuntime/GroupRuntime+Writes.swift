@@ -43,18 +43,18 @@ public struct ClientIdentity: Hashable, Sendable {
 /// applied. Only a write whose fate stays unknown past its deadline is answered UNCERTAIN.
 extension GroupRuntime {
     /// A write followers forwarded to this leader: who sent each copy it received (a follower
-    /// counts the copies it sent, and each gets its answer or its refusal), and the copies it
-    /// proposed that are neither applied nor known lost.
+    /// counts the copies it sent, and each gets its answer or its refusal).
     struct ServedWrite {
         var senders: [(follower: NodeID, requestID: UInt64)] = []
-        var proposed = 0
     }
 
     /// A write of this node's clients, until its answer is known.
     struct OutstandingWrite {
         let command: State.Command
         let origin: UInt64
-        let recipient: Recipient
+        /// Who waits for its answer: the client that sent it, and the later attempts of a
+        /// client that sent it again with its identity through this node.
+        var recipients: [Recipient]
         /// The identity its entries carry.
         let key: RequestKey
         /// The client's own acknowledgement point; nil for writes of this runtime's session.
@@ -67,7 +67,7 @@ extension GroupRuntime {
         /// When the runtime looks at it again; while a leader is known the wait is extended,
         /// up to `giveUpAt` (monotonic milliseconds).
         var deadline: Int64
-        let giveUpAt: Int64
+        var giveUpAt: Int64
     }
 
     /// A write from a client of this node, answered with `ticket`: proposed here when this
@@ -88,15 +88,18 @@ extension GroupRuntime {
         if leader == settings.nodeID, let refusal = leaderNotReady() {
             return answer(recipient, .refusal(refusal))
         }
-        let localID = takeRequestID()
         let key = identity.map { RequestKey(session: $0.session, requestID: $0.requestID) }
+        let time = now().monotonicMilliseconds
+        if let key, let localID = localIDs[key], outstandingWrites[localID]?.origin == origin {
+            return writeAgain(localID, for: recipient, at: time, leader: leader)
+        }
+        let localID = takeRequestID()
         if let key { localIDs[key] = localID }
         if origin != 0 { unansweredWrites[origin, default: 0] += 1 }
-        let time = now().monotonicMilliseconds
         outstandingWrites[localID] = OutstandingWrite(
             command: command,
             origin: origin,
-            recipient: recipient,
+            recipients: [recipient],
             key: key ?? RequestKey(session: session, requestID: localID),
             acknowledgedBelow: identity?.acknowledgedBelow,
             deadline: time + settings.writeWaitMilliseconds,
@@ -109,6 +112,19 @@ extension GroupRuntime {
             forgetWrite(localID)
             answer(recipient, .refusal(refusal))
         }
+    }
+
+    /// A client sent a write again, with its identity, through the connection whose earlier
+    /// attempt still waits here: the attempt joins the waiting write and gets its answer. No
+    /// second copy is proposed or forwarded while the first may still commit; the write goes
+    /// out again only if it waits for a leader (`sentTo` nil), and it may wait as long again.
+    mutating func writeAgain(_ localID: UInt64, for recipient: Recipient, at time: Int64, leader: NodeID?) {
+        guard var write = outstandingWrites[localID] else { return }
+        write.recipients.append(recipient)
+        write.deadline = max(write.deadline, time + settings.writeWaitMilliseconds)
+        write.giveUpAt = max(write.giveUpAt, time + settings.writeWaitMaxMilliseconds)
+        outstandingWrites[localID] = write
+        if write.sentTo == nil { resendWrite(localID, to: leader) }
     }
 
     /// Why this leader cannot propose a client write yet, or nil. No client write comes before
@@ -131,12 +147,20 @@ extension GroupRuntime {
             acknowledgedBelow: write.acknowledgedBelow ?? acknowledgedBelow()
         )
         let entry = State.entry(for: write.command, identity: identity)
+        if leader == settings.nodeID, copiesInLog[write.key] != nil {
+            // A copy is in this leader's log already (a follower forwarded it, or this node
+            // proposed it before): its outcome is this write's.
+            write.copies[leader] = max(write.copies[leader] ?? 0, 1)
+            write.sentTo = leader
+            outstandingWrites[localID] = write
+            return nil
+        }
         if leader == settings.nodeID {
             let order = write.origin == 0 ? nil : SessionOrder.Key.connection(write.origin)
             if let refusal = propose(entry, for: write.key, order: order) { return refusal }
             if settings.plantedBug == .replyBeforeApply, let early = State.plantedEarlyAnswer(to: write.command) {
                 // The planted bug: answered as if applied, before it even commits.
-                answer(write.recipient, early)
+                for recipient in write.recipients { answer(recipient, early) }
                 forgetWrite(localID)
                 return nil
             }
@@ -160,6 +184,7 @@ extension GroupRuntime {
             return .tryAgain("\(error)")
         }
         proposedAt[replica.lastIndex.rawValue] = key
+        copiesInLog[key, default: 0] += 1
         sessionOrder.proposed(replica.lastIndex, by: order, applied: LogIndex(state.appliedIndex))
         return nil
     }
@@ -204,9 +229,10 @@ extension GroupRuntime {
         if let write = outstandingWrites[localID] {
             forgetWrite(localID)
             if result.isWaiting {
-                pendingWaits[write.key.requestID] = write.recipient
+                // Its latest attempt hears how the wait ends.
+                pendingWaits[write.key.requestID] = write.recipients.last!
             } else {
-                answer(write.recipient, result)
+                for recipient in write.recipients { answer(recipient, result) }
             }
         }
     }
@@ -223,7 +249,7 @@ extension GroupRuntime {
             return
         }
         forgetWrite(localID)
-        answer(write.recipient, .refusal(refusal))
+        for recipient in write.recipients { answer(recipient, .refusal(refusal)) }
     }
 
     /// The answer for a write whose outcome cannot be known here: TRYAGAIN only when no copy
@@ -236,19 +262,18 @@ extension GroupRuntime {
 
     /// A write a follower forwarded: proposed here if this node still leads, and answered when
     /// applied (or refused at once). A copy of a write already in this leader's log, not yet
-    /// applied, is not proposed again: it waits for that one (clients that send a write again
-    /// faster than it commits would otherwise fill the log with copies). When the copies
-    /// proposed here are all lost, every copy received is refused: the follower counts copies
-    /// to know when none is left.
+    /// applied (forwarded before, or sent by a client of this node), is not proposed again: it
+    /// waits for that one (clients that send a write again faster than it commits would
+    /// otherwise fill the log with copies). When the copies proposed here are all lost, every
+    /// copy received is refused: the follower counts copies to know when none is left.
     mutating func serveForwardedWrite(_ entry: State.Entry, from follower: NodeID, requestID: UInt64) {
         let key = RequestKey(session: entry.session, requestID: entry.requestID)
         guard isLeader else { return refuseForwarded(requestID, to: follower, notLeaderRefusal()) }
         var served = servedWrites[key] ?? ServedWrite()
-        if served.proposed == 0 {
+        if copiesInLog[key] == nil {
             if let refusal = leaderNotReady() ?? propose(entry, for: key, order: .follower(follower)) {
                 return refuseForwarded(requestID, to: follower, refusal)
             }
-            served.proposed += 1
         }
         served.senders.append((follower, requestID))
         servedWrites[key] = served
@@ -314,20 +339,25 @@ extension GroupRuntime {
         }
     }
 
+    /// The copy this node proposed at `index`, no longer waiting there: applied, overwritten
+    /// or covered by a snapshot.
+    mutating func takeProposal(at index: UInt64) -> RequestKey? {
+        guard let key = proposedAt.removeValue(forKey: index) else { return nil }
+        let left = copiesInLog[key, default: 1] - 1
+        copiesInLog[key] = left > 0 ? left : nil
+        return key
+    }
+
     /// The proposal copy at some index can never commit (another entry took its place, or a
-    /// snapshot covered it without applying it).
+    /// snapshot covered it without applying it). While another copy is in the log, everyone
+    /// waits for that one; otherwise this node's client, if one sent it, and every follower
+    /// that forwarded it learn it was refused here.
     mutating func proposalLost(_ key: RequestKey, _ why: String) {
+        guard copiesInLog[key] == nil else { return }
         if let localID = localID(of: key), outstandingWrites[localID] != nil {
-            return refused(localID, by: settings.nodeID, .tryAgain("\(why); retry"))
+            refused(localID, by: settings.nodeID, .tryAgain("\(why); retry"))
         }
-        guard var served = servedWrites[key] else { return }
-        served.proposed -= 1
-        guard served.proposed <= 0 else {
-            // Another copy is still in the log: the senders wait for it.
-            servedWrites[key] = served
-            return
-        }
-        servedWrites[key] = nil
+        guard let served = servedWrites.removeValue(forKey: key) else { return }
         for sender in served.senders {
             refuseForwarded(sender.requestID, to: sender.follower, .tryAgain("\(why); retry"))
         }

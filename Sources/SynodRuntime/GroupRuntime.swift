@@ -74,6 +74,9 @@ where Observer.State == State {
     /// The write this node proposed at each log index, while it waits: if a different entry
     /// is applied there, the copy was overwritten by another leader and can never commit.
     var proposedAt: [UInt64: RequestKey] = [:]
+    /// How many of `proposedAt` each write has: while one is in the log, this leader proposes
+    /// no other copy of it.
+    var copiesInLog: [RequestKey: Int] = [:]
     /// Lock acquisitions and campaigns queued in a lock's line, by request id: a later entry
     /// grants them or ends their wait (`CoordinationEvent`).
     var pendingWaits: [UInt64: Recipient] = [:]
@@ -208,7 +211,9 @@ where Observer.State == State {
         stoppedReason = reason
         persisting = nil
         for write in outstandingWrites.values {
-            answer(write.recipient, Self.unanswered(write, "the node stopped (\(reason))"))
+            for recipient in write.recipients {
+                answer(recipient, Self.unanswered(write, "the node stopped (\(reason))"))
+            }
         }
         let stopping = State.Reply.refusal(.stopping(reason))
         for read in pendingReads.values { answer(read.recipient, stopping) }
@@ -221,6 +226,7 @@ where Observer.State == State {
         localIDs = [:]
         servedWrites = [:]
         proposedAt = [:]
+        copiesInLog = [:]
         pendingReads = [:]
         pendingReadOrder = []
         forwardedReads = [:]

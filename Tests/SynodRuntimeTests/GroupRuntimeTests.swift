@@ -513,6 +513,79 @@ struct GroupRuntimeTests {
         #expect(refusals == [900, 900], "each copy received is refused once")
     }
 
+    static let identity = ClientIdentity(session: 42, requestID: 5, acknowledgedBelow: 5)
+
+    /// Commits every entry proposed so far, at indexes 1, 2, ...
+    static func commitProposed(_ runtime: inout Runtime) {
+        let entries = runtime.replica.proposed.enumerated().map { Self.committed($1, at: UInt64($0 + 1)) }
+        runtime.replica.readys.append(Ready(committedEntries: entries))
+        runtime.processReady()
+    }
+
+    @Test func aWriteAClientSendsAgainToTheLeaderWaitsForItsFirstCopyAndBothAttemptsHearIt() throws {
+        var runtime = try Self.runtime(on: Self.leaderID, leader: Self.leaderID)
+        runtime.tick()
+        runtime.write(Self.set, origin: 3, ticket: 7, identity: Self.identity)
+        runtime.write(Self.set, origin: 3, ticket: 8, identity: Self.identity)
+        #expect(runtime.replica.proposed.count == 2, "the lease extension and one copy of the write")
+        Self.commitProposed(&runtime)
+        #expect(Self.replies(runtime.takeOutputs()) == [7: .ok, 8: .ok])
+        #expect(runtime.outstandingWrites.isEmpty)
+    }
+
+    @Test func aCopyForwardedOfAWriteTheLeadersOwnClientSentIsNotProposedAgain() throws {
+        var runtime = try Self.runtime(on: Self.leaderID, leader: Self.leaderID)
+        runtime.tick()
+        runtime.write(Self.set, origin: 3, ticket: 7, identity: Self.identity)
+        let entry = KeyValueEntry(requestID: 5, timeMilliseconds: 0, command: Self.set, session: 42)
+        runtime.serveForwarded(.write(entry), from: Self.followerID, requestID: 900)
+        #expect(runtime.replica.proposed.count == 2)
+        Self.commitProposed(&runtime)
+        let outputs = runtime.takeOutputs()
+        #expect(Self.replies(outputs) == [7: .ok])
+        #expect(Self.forwardedAnswers(outputs) == [900: .answered(.ok)])
+    }
+
+    @Test func aWriteItsClientSentAfterAFollowerForwardedItWaitsForTheForwardedCopy() throws {
+        var runtime = try Self.runtime(on: Self.leaderID, leader: Self.leaderID)
+        runtime.tick()
+        let entry = KeyValueEntry(requestID: 5, timeMilliseconds: 0, command: Self.set, session: 42)
+        runtime.serveForwarded(.write(entry), from: Self.followerID, requestID: 900)
+        runtime.write(Self.set, origin: 3, ticket: 7, identity: Self.identity)
+        #expect(runtime.replica.proposed.count == 2)
+        Self.commitProposed(&runtime)
+        let outputs = runtime.takeOutputs()
+        #expect(Self.replies(outputs) == [7: .ok])
+        #expect(Self.forwardedAnswers(outputs) == [900: .answered(.ok)])
+    }
+
+    @Test func whenTheLeadersOnlyCopyIsLostItsClientAndTheFollowersThatSentItAreRefused() throws {
+        var runtime = try Self.runtime(on: Self.leaderID, leader: Self.leaderID)
+        runtime.tick()
+        runtime.write(Self.set, origin: 3, ticket: 7, identity: Self.identity)
+        runtime.write(Self.set, origin: 3, ticket: 8, identity: Self.identity)
+        let entry = KeyValueEntry(requestID: 5, timeMilliseconds: 0, command: Self.set, session: 42)
+        runtime.serveForwarded(.write(entry), from: Self.followerID, requestID: 900)
+        #expect(runtime.replica.proposed.count == 2)
+        // Another leader's entry takes index 2.
+        let other = KeyValueEntry(requestID: 1, timeMilliseconds: 0, command: .delete(keys: [Array("x".utf8)]))
+        runtime.replica.readys.append(
+            Ready(
+                committedEntries: [
+                    Self.committed(runtime.replica.proposed[0], at: 1),
+                    LogEntry(term: Term(2), index: LogIndex(2), payload: .command(other.encoded)),
+                ]
+            )
+        )
+        runtime.processReady()
+        let outputs = runtime.takeOutputs()
+        let replies = Self.replies(outputs)
+        #expect(replies.keys.sorted() == [7, 8])
+        #expect(replies.values.allSatisfy { if case .error(let error) = $0 { error.kind == .tryAgain } else { false } })
+        #expect(Self.forwardedAnswers(outputs).keys.sorted() == [900])
+        #expect(runtime.copiesInLog.isEmpty && runtime.outstandingWrites.isEmpty)
+    }
+
     @Test func aNewLeaderProposesItsLeaseExtensionBeforeAnyClientWrite() throws {
         var runtime = try Self.runtime(on: Self.leaderID, leader: Self.leaderID)
         runtime.write(Self.set, ticket: 1)
