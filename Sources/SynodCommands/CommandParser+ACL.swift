@@ -99,13 +99,13 @@ extension CommandParser {
     /// Whether ACL DRYRUN's request names a command with the right number of words; the error
     /// Redis gives if not.
     public static func dryRunRefusal(_ words: [[UInt8]]) -> String? {
-        guard let first = words.first else { return CommandError.emptyCommand }
+        guard let first = words.first else { return CommandError.emptyCommand.message }
         let name = asciiLowercased(first)
         guard let arity = CommandRegistry.command(name)?.arity else {
             return "ERR Command '\(String(decoding: first.prefix(128), as: UTF8.self))' not found"
         }
         guard RedisWordCommands.accepts(arity: arity, wordCount: words.count) else {
-            return CommandError.wrongArity(name)
+            return CommandError.wrongArity(name).message
         }
         return nil
     }

@@ -15,7 +15,9 @@ extension CommandParser {
             guard let database = Int(String(decoding: arguments[0], as: UTF8.self)) else {
                 throw CommandRejection(CommandError.notAnInteger)
             }
-            guard database == 0 else { throw CommandRejection("ERR DB index is out of range") }
+            guard database == 0 else {
+                throw CommandRejection(KeyValueError(.outOfRange, "ERR DB index is out of range"))
+            }
             return .select(database: database)
         case "hello":
             return try parseHello(arguments)
@@ -23,7 +25,7 @@ extension CommandParser {
             switch arguments.count {
             case 1: return .auth(Credentials(username: nil, password: arguments[0]))
             case 2: return .auth(Credentials(username: arguments[0], password: arguments[1]))
-            default: throw CommandRejection("ERR syntax error")
+            default: throw CommandRejection(CommandError.syntax)
             }
         case "client":
             return try parseClient(arguments)
@@ -119,7 +121,7 @@ extension CommandParser {
     static func parseHello(_ arguments: [[UInt8]]) throws(CommandRejection) -> ConnectionCommand {
         guard let first = arguments.first else { return .hello(protocolVersion: nil, clientName: nil) }
         guard let version = KeyValueStore.parseInteger(first) else {
-            throw CommandRejection("ERR Protocol version is not an integer or out of range")
+            throw CommandRejection(KeyValueError(.notANumber, "ERR Protocol version is not an integer or out of range"))
         }
         guard version == 2 || version == 3 else { throw CommandRejection("NOPROTO unsupported protocol version") }
         var name: [UInt8]?
@@ -195,7 +197,7 @@ extension CommandParser {
                 switch keyword(arguments[index]) {
                 case "ID":
                     guard let value = Int(String(decoding: arguments[index + 1], as: UTF8.self)), value > 0 else {
-                        throw CommandRejection("ERR client-id should be greater than 0")
+                        throw CommandRejection(KeyValueError(.outOfRange, "ERR client-id should be greater than 0"))
                     }
                     id = value
                 case "ADDR": address = String(decoding: arguments[index + 1], as: UTF8.self)

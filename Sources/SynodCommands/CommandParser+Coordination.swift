@@ -34,7 +34,7 @@ extension CommandParser {
     /// A positive 64-bit id or token.
     static func identifier(_ bytes: [UInt8], what: String) throws(CommandRejection) -> UInt64 {
         guard let value = KeyValueStore.parseInteger(bytes), value > 0 else {
-            throw CommandRejection("ERR invalid \(what)")
+            throw CommandRejection(KeyValueError(.outOfRange, "ERR invalid \(what)"))
         }
         return UInt64(value)
     }
@@ -48,7 +48,7 @@ extension CommandParser {
     ) throws(CommandRejection) -> Int64 {
         let value = KeyValueStore.parseInteger(bytes) ?? -1  // Not an integer: refused as out of range.
         if let refusal = KeyValueStore.refusal(ofMilliseconds: value, what: what, zeroAllowed: zeroAllowed) {
-            throw CommandRejection(refusal.message)
+            throw CommandRejection(refusal)
         }
         return value
     }
@@ -169,7 +169,7 @@ extension CommandParser {
         guard let first = options.first else { return nil }
         guard options.count == 2, keyword(first) == "FROM" else { throw CommandRejection(CommandError.syntax) }
         guard let revision = KeyValueStore.parseInteger(options[options.startIndex + 1]), revision >= 0 else {
-            throw CommandRejection("ERR invalid revision")
+            throw CommandRejection(KeyValueError(.outOfRange, "ERR invalid revision"))
         }
         return UInt64(revision)
     }

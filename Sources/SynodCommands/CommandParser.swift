@@ -29,13 +29,13 @@ public enum CommandParser {
         if RedisWordCommands.writeArities[name] != nil {
             switch RedisWordCommands.parseWrite([Array(name.utf8)] + arguments) {
             case .success(let command): return .write(command)
-            case .failure(let error): throw CommandRejection(error.message)
+            case .failure(let error): throw CommandRejection(error)
             }
         }
         if RedisWordCommands.readArities[name] != nil {
             switch RedisWordCommands.parseRead([Array(name.utf8)] + arguments) {
             case .success(let read): return .read(read)
-            case .failure(let error): throw CommandRejection(error.message)
+            case .failure(let error): throw CommandRejection(error)
             }
         }
         switch name {
@@ -54,7 +54,9 @@ public enum CommandParser {
         case "incrby": return .write(.increment(key: arguments[0], by: try integer(arguments[1])))
         case "decrby":
             let amount = try integer(arguments[1])
-            guard amount != Int64.min else { throw CommandRejection("ERR decrement would overflow") }
+            guard amount != Int64.min else {
+                throw CommandRejection(KeyValueError(.outOfRange, "ERR decrement would overflow"))
+            }
             return .write(.increment(key: arguments[0], by: -amount))
         case "mset":
             guard arguments.count % 2 == 0 else { throw CommandRejection(CommandError.wrongArity(name)) }
@@ -90,7 +92,10 @@ public enum CommandParser {
         if String(decoding: name, as: UTF8.self).lowercased() == "maxmemory" {
             guard let bytes = MemoryLimit.parseBytes(text) else {
                 throw CommandRejection(
-                    "ERR CONFIG SET failed (possibly related to argument 'maxmemory') - argument must be a memory value"
+                    KeyValueError(
+                        .outOfRange,
+                        "ERR CONFIG SET failed (possibly related to argument 'maxmemory') - argument must be a memory value"
+                    )
                 )
             }
             return .configure(maxMemoryBytes: bytes, policy: nil)
@@ -123,9 +128,9 @@ public enum CommandParser {
     }
 }
 
-/// A request Synod will not run, with the error reply Redis gives for it.
+/// A request Synod will not run: the typed error, with the reply Redis gives for it.
 public struct CommandRejection: Error, Hashable, Sendable {
-    public let message: String
+    public let error: KeyValueError
     /// Refused before the command's own arguments were looked at: an empty request, an
     /// unknown command or subcommand, or the wrong number of words for its spec. Inside MULTI
     /// such a request makes EXEC fail (EXECABORT), as in Redis; any other rejection is queued
@@ -137,13 +142,27 @@ public struct CommandRejection: Error, Hashable, Sendable {
     /// copied `ReadCommand` wrongly; a UInt8 has no spare bits for the enum's tag to misuse.
     let stage: UInt8
 
-    public init(_ message: String) {
-        self.message = message
+    /// The error reply Redis gives.
+    public var message: String { error.message }
+
+    public init(_ error: KeyValueError) {
+        self.error = error
         self.stage = 0
     }
 
-    public init(lookup message: String) {
-        self.message = message
+    public init(lookup error: KeyValueError) {
+        self.error = error
         self.stage = 1
+    }
+
+    /// A request whose words are wrong (`invalidRequest`): a syntax error, a setting that is
+    /// not one, a name that is taken.
+    public init(_ message: String) {
+        self.init(KeyValueError(.invalidRequest, message))
+    }
+
+    /// A lookup failure (always `invalidRequest`) with this reply.
+    public init(lookup message: String) {
+        self.init(lookup: KeyValueError(.invalidRequest, message))
     }
 }

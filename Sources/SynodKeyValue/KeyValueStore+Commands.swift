@@ -2,7 +2,7 @@ import SynodCore
 
 /// The effect of each command, with Redis semantics.
 extension KeyValueStore {
-    static let notAnInteger = KeyValueError(.notANumber, "ERR value is not an integer or out of range")
+    public static let notAnInteger = KeyValueError(.notANumber, "ERR value is not an integer or out of range")
     static let overflow = KeyValueError(.outOfRange, "ERR increment or decrement would overflow")
     static let invalidMaxMemory = KeyValueError(
         .invalidRequest,

@@ -8,7 +8,7 @@ import SynodCore
 /// replica, and all arithmetic on arguments is checked.
 extension KeyValueStore {
     static let notAFloat = KeyValueError(.notANumber, "ERR value is not a valid float")
-    static let syntax = KeyValueError(.invalidRequest, "ERR syntax error")
+    public static let syntax = KeyValueError(.invalidRequest, "ERR syntax error")
     static let noSuchKey = KeyValueError(.notFound, "ERR no such key")
     static let hashNotInteger = KeyValueError(.notANumber, "ERR hash value is not an integer")
     static let hashNotFloat = KeyValueError(.notANumber, "ERR hash value is not a float")
@@ -21,7 +21,7 @@ extension KeyValueStore {
         "ERR string exceeds maximum allowed size (proto-max-bulk-len)"
     )
     public static let offsetOutOfRange = KeyValueError(.outOfRange, "ERR offset is out of range")
-    static let emptyCommand = KeyValueError(.invalidRequest, "ERR empty command")
+    public static let emptyCommand = KeyValueError(.invalidRequest, "ERR empty command")
 
     /// Whether a string of `count` bytes written at `offset` ends within `stringBytesMax`
     /// (SETRANGE's check, without overflow at any offset).
@@ -182,7 +182,7 @@ extension KeyValueStore {
         KeyValueError(.invalidRequest, "ERR unknown command '\(String(decoding: name.prefix(128), as: UTF8.self))'")
     }
 
-    static func invalidExpireTime(_ name: String) -> KeyValueError {
+    public static func invalidExpireTime(_ name: String) -> KeyValueError {
         KeyValueError(.outOfRange, "ERR invalid expire time in '\(name)' command")
     }
 

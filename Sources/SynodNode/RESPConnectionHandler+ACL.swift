@@ -24,7 +24,7 @@ extension RESPConnectionHandler {
         guard !user.isUnrestricted else { return nil }
         // A subcommand given the wrong number of words fails before permissions, as in Redis.
         if case .failure(let rejection) = parsed, let name = CommandParser.aclName(of: words),
-            rejection.message == CommandError.wrongArity(name)
+            rejection.error == CommandError.wrongArity(name)
         {
             return nil
         }

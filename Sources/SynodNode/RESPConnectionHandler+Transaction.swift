@@ -43,7 +43,7 @@ extension RESPConnectionHandler {
         case .failure(let rejection):
             // As in Redis: a command whose own arguments are wrong is queued, and its error is
             // its reply in EXEC's answer; the others still run.
-            queuedSteps!.append(.local(.error(KeyValueError(.invalidRequest, rejection.message))))
+            queuedSteps!.append(.local(.error(rejection.error)))
             writer.simpleString("QUEUED")
         case .success(.connection(.exec)):
             executeTransaction(slot: slot, context: context)

@@ -207,7 +207,7 @@ extension Simulator {
             case .success(.write(let command)): return .write(command)
             case .success(.read(let read)): return .read(read)
             case .success: return .refused(KeyValueError(.invalidRequest, "ERR not a command of the simulation"))
-            case .failure(let rejection): return .refused(KeyValueError(.invalidRequest, rejection.message))
+            case .failure(let rejection): return .refused(rejection.error)
             }
         case .transaction(let commands):
             var steps: [TransactionStep] = []

@@ -118,12 +118,13 @@ struct CommandParserTests {
 
     @Test func theUnknownCommandMessageListsArgumentsUpTo128Bytes() {
         let long = String(repeating: "y", count: 300)
-        let message = CommandError.unknownCommand(
+        let error = CommandError.unknownCommand(
             Self.bytes("zap"),
             arguments: [Self.bytes("a"), Self.bytes(long), Self.bytes("b")]
         )
+        #expect(error.kind == .invalidRequest)
         #expect(
-            message
+            error.message
                 == "ERR unknown command 'zap', with args beginning with: 'a' '\(String(repeating: "y", count: 124))' "
         )
     }

@@ -92,7 +92,9 @@ struct CoordinationParserTests {
         )
         #expect(
             Self.parse("LOCK.ACQUIRE", "l", "o", "0")
-                == .failure(CommandRejection("ERR invalid lock TTL: milliseconds, 1 to 2592000000"))
+                == .failure(
+                    CommandRejection(KeyValueError(.outOfRange, "ERR invalid lock TTL: milliseconds, 1 to 2592000000"))
+                )
         )
         #expect(Self.parse("LOCK.ACQUIRE", "l", "o", "10", "WAIT") == .failure(CommandRejection("ERR syntax error")))
         #expect(
@@ -101,12 +103,18 @@ struct CoordinationParserTests {
         )
         #expect(
             Self.parse("LEASE.GRANT", "-5")
-                == .failure(CommandRejection("ERR invalid lease TTL: milliseconds, 1 to 2592000000"))
+                == .failure(
+                    CommandRejection(KeyValueError(.outOfRange, "ERR invalid lease TTL: milliseconds, 1 to 2592000000"))
+                )
         )
-        #expect(Self.parse("LEASE.KEEPALIVE", "abc") == .failure(CommandRejection("ERR invalid lease id")))
+        #expect(
+            Self.parse("LEASE.KEEPALIVE", "abc")
+                == .failure(CommandRejection(KeyValueError(.outOfRange, "ERR invalid lease id")))
+        )
         #expect(Self.parse("SET", "k", "v", "FENCE", "l") == .failure(CommandRejection("ERR syntax error")))
         #expect(
-            Self.parse("SET", "k", "v", "FENCE", "l", "0") == .failure(CommandRejection("ERR invalid fencing token"))
+            Self.parse("SET", "k", "v", "FENCE", "l", "0")
+                == .failure(CommandRejection(KeyValueError(.outOfRange, "ERR invalid fencing token")))
         )
         #expect(Self.parse("CAS", "k", "a", "b", "EX", "1") == .failure(CommandRejection("ERR syntax error")))
     }

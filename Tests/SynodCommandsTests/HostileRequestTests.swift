@@ -21,13 +21,13 @@ struct HostileRequestTests {
 
     @Test func setRangeChecksItsOffsetAndSizeAsRedisDoes() {
         let offsetOutOfRange = Result<ClientCommand, CommandRejection>.failure(
-            CommandRejection("ERR offset is out of range")
+            CommandRejection(KeyValueError(.outOfRange, "ERR offset is out of range"))
         )
         let tooLong = Result<ClientCommand, CommandRejection>.failure(
-            CommandRejection("ERR string exceeds maximum allowed size (proto-max-bulk-len)")
+            CommandRejection(KeyValueError(.outOfRange, "ERR string exceeds maximum allowed size (proto-max-bulk-len)"))
         )
         let notAnInteger = Result<ClientCommand, CommandRejection>.failure(
-            CommandRejection("ERR value is not an integer or out of range")
+            CommandRejection(KeyValueError(.notANumber, "ERR value is not an integer or out of range"))
         )
         #expect(Self.parse("SETRANGE", "k", "-1", "x") == offsetOutOfRange)
         #expect(Self.parse("SETRANGE", "k", "-9223372036854775808", "x") == offsetOutOfRange)
