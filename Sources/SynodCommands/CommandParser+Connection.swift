@@ -2,105 +2,91 @@ import SynodKeyValue
 
 /// Commands about the connection and the server.
 extension CommandParser {
-    static func parseConnection(_ name: String, _ arguments: [[UInt8]]) throws(CommandRejection) -> ConnectionCommand {
-        switch name {
-        case "ping":
-            guard arguments.count <= 1 else { throw CommandRejection(CommandError.wrongArity(name)) }
-            return .ping(message: arguments.first)
-        case "echo":
-            return .echo(message: arguments[0])
-        case "quit":
-            return .quit
-        case "select":
-            guard let database = Int(String(decoding: arguments[0], as: UTF8.self)) else {
-                throw CommandRejection(CommandError.notAnInteger)
+    /// PING [message]
+    static func parsePing(_ arguments: [[UInt8]]) throws(CommandRejection) -> ClientCommand {
+        guard arguments.count <= 1 else { throw CommandRejection(CommandError.wrongArity("ping")) }
+        return .connection(.ping(message: arguments.first))
+    }
+
+    /// SELECT index: database 0 is the only one.
+    static func parseSelect(_ arguments: [[UInt8]]) throws(CommandRejection) -> ClientCommand {
+        guard let database = Int(String(decoding: arguments[0], as: UTF8.self)) else {
+            throw CommandRejection(CommandError.notAnInteger)
+        }
+        guard database == 0 else { throw CommandRejection(KeyValueError(.outOfRange, "ERR DB index is out of range")) }
+        return .connection(.select(database: database))
+    }
+
+    /// AUTH [username] password
+    static func parseAuth(_ arguments: [[UInt8]]) throws(CommandRejection) -> ClientCommand {
+        switch arguments.count {
+        case 1: return .connection(.auth(Credentials(username: nil, password: arguments[0])))
+        case 2: return .connection(.auth(Credentials(username: arguments[0], password: arguments[1])))
+        default: throw CommandRejection(CommandError.syntax)
+        }
+    }
+
+    /// COMMAND [COUNT | DOCS [name ...] | INFO [name ...]]
+    static func parseCommand(_ arguments: [[UInt8]]) throws(CommandRejection) -> ClientCommand {
+        guard let subcommand = arguments.first else { return .connection(.commandInfo(names: nil)) }
+        switch keyword(subcommand) {
+        case "COUNT":
+            guard arguments.count == 1 else {
+                throw CommandRejection(lookup: CommandError.wrongArity("command|count"))
             }
-            guard database == 0 else {
-                throw CommandRejection(KeyValueError(.outOfRange, "ERR DB index is out of range"))
-            }
-            return .select(database: database)
-        case "hello":
-            return try parseHello(arguments)
-        case "auth":
-            switch arguments.count {
-            case 1: return .auth(Credentials(username: nil, password: arguments[0]))
-            case 2: return .auth(Credentials(username: arguments[0], password: arguments[1]))
-            default: throw CommandRejection(CommandError.syntax)
-            }
-        case "client":
-            return try parseClient(arguments)
-        case "command":
-            guard let subcommand = arguments.first else { return .commandInfo(names: nil) }
-            switch keyword(subcommand) {
-            case "COUNT":
-                guard arguments.count == 1 else {
-                    throw CommandRejection(lookup: CommandError.wrongArity("command|count"))
-                }
-                return .commandCount
-            case "DOCS":
-                return .commandDocs(names: Array(arguments.dropFirst()))
-            case "INFO":
-                return .commandInfo(names: arguments.count > 1 ? Array(arguments.dropFirst()) : nil)
-            default:
-                throw CommandRejection(lookup: CommandError.unknownSubcommand(subcommand, of: "command"))
-            }
-        case "config":
-            switch keyword(arguments[0]) {
-            case "GET":
-                guard arguments.count >= 2 else {
-                    throw CommandRejection(lookup: CommandError.wrongArity("config|get"))
-                }
-                return .configGet(patterns: Array(arguments.dropFirst()))
-            case "SET":
-                guard arguments.count == 3 else {
-                    throw CommandRejection(lookup: CommandError.wrongArity("config|set"))
-                }
-                let parameter = String(decoding: arguments[1], as: UTF8.self).lowercased()
-                guard parameter == "notify-keyspace-events" else {
-                    throw CommandRejection("ERR Unknown option or number of arguments for CONFIG SET - '\(parameter)'")
-                }
-                guard let events = KeyspaceEvents(flags: String(decoding: arguments[2], as: UTF8.self)) else {
-                    throw CommandRejection(KeyspaceEvents.invalid)
-                }
-                return .configSetKeyspaceEvents(events)
-            default:
-                throw CommandRejection(lookup: CommandError.unknownSubcommand(arguments[0], of: "config"))
-            }
-        case "subscribe":
-            return .subscribe(channels: arguments)
-        case "unsubscribe":
-            return .unsubscribe(channels: arguments)
-        case "psubscribe":
-            return .psubscribe(patterns: arguments)
-        case "punsubscribe":
-            return .punsubscribe(patterns: arguments)
-        case "publish":
-            return .publish(channel: arguments[0], message: arguments[1])
-        case "pubsub":
-            switch keyword(arguments[0]) {
-            case "CHANNELS" where arguments.count <= 2:
-                return .pubsubChannels(pattern: arguments.count == 2 ? arguments[1] : nil)
-            case "NUMSUB":
-                return .pubsubNumsub(channels: Array(arguments.dropFirst()))
-            case "NUMPAT" where arguments.count == 1:
-                return .pubsubNumpat
-            case "CHANNELS", "NUMPAT":
-                throw CommandRejection(lookup: CommandError.wrongArity("pubsub|\(keyword(arguments[0]).lowercased())"))
-            default:
-                throw CommandRejection(lookup: CommandError.unknownSubcommand(arguments[0], of: "pubsub"))
-            }
-        case "info":
-            return .info(sections: arguments)
-        case "readonly":
-            return .readOnly
-        case "cluster":
-            return try parseCluster(arguments)
-        case "readwrite":
-            return .readWrite
-        case "acl":
-            return try parseACL(arguments)
+            return .connection(.commandCount)
+        case "DOCS":
+            return .connection(.commandDocs(names: Array(arguments.dropFirst())))
+        case "INFO":
+            return .connection(.commandInfo(names: arguments.count > 1 ? Array(arguments.dropFirst()) : nil))
         default:
-            preconditionFailure("\(name) is in the arity table but not parsed")
+            throw CommandRejection(lookup: CommandError.unknownSubcommand(subcommand, of: "command"))
+        }
+    }
+
+    /// CONFIG GET pattern ... | CONFIG SET parameter value. Setting maxmemory or
+    /// maxmemory-policy is a write (replicated, so every replica evicts alike); the others
+    /// are this node's.
+    static func parseConfig(_ arguments: [[UInt8]]) throws(CommandRejection) -> ClientCommand {
+        switch keyword(arguments[0]) {
+        case "GET":
+            guard arguments.count >= 2 else {
+                throw CommandRejection(lookup: CommandError.wrongArity("config|get"))
+            }
+            return .connection(.configGet(patterns: Array(arguments.dropFirst())))
+        case "SET":
+            guard arguments.count == 3 else {
+                throw CommandRejection(lookup: CommandError.wrongArity("config|set"))
+            }
+            let parameter = String(decoding: arguments[1], as: UTF8.self).lowercased()
+            if ["maxmemory", "maxmemory-policy"].contains(parameter) {
+                return .write(try parseMemorySetting(arguments[1], arguments[2]))
+            }
+            guard parameter == "notify-keyspace-events" else {
+                throw CommandRejection("ERR Unknown option or number of arguments for CONFIG SET - '\(parameter)'")
+            }
+            guard let events = KeyspaceEvents(flags: String(decoding: arguments[2], as: UTF8.self)) else {
+                throw CommandRejection(KeyspaceEvents.invalid)
+            }
+            return .connection(.configSetKeyspaceEvents(events))
+        default:
+            throw CommandRejection(lookup: CommandError.unknownSubcommand(arguments[0], of: "config"))
+        }
+    }
+
+    /// PUBSUB CHANNELS [pattern] | NUMSUB [channel ...] | NUMPAT
+    static func parsePubsub(_ arguments: [[UInt8]]) throws(CommandRejection) -> ClientCommand {
+        switch keyword(arguments[0]) {
+        case "CHANNELS" where arguments.count <= 2:
+            return .connection(.pubsubChannels(pattern: arguments.count == 2 ? arguments[1] : nil))
+        case "NUMSUB":
+            return .connection(.pubsubNumsub(channels: Array(arguments.dropFirst())))
+        case "NUMPAT" where arguments.count == 1:
+            return .connection(.pubsubNumpat)
+        case "CHANNELS", "NUMPAT":
+            throw CommandRejection(lookup: CommandError.wrongArity("pubsub|\(keyword(arguments[0]).lowercased())"))
+        default:
+            throw CommandRejection(lookup: CommandError.unknownSubcommand(arguments[0], of: "pubsub"))
         }
     }
 

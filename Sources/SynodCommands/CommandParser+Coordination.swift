@@ -53,115 +53,93 @@ extension CommandParser {
         return value
     }
 
-    static func parseCoordination(_ name: String, _ arguments: [[UInt8]]) throws(CommandRejection) -> ClientCommand? {
-        switch name {
-        case "cas":
-            // CAS key expected new [PX ms] [LEASE id] [FENCE lock token]
-            var coordination = CoordinationOptions()
-            var expiry = KeyExpiry.none
-            var index = 3
-            while index < arguments.count {
-                let option = keyword(arguments[index])
-                if option == "PX", expiry == .none, index + 1 < arguments.count {
-                    expiry = .afterMilliseconds(try milliseconds(arguments[index + 1], what: "expire time"))
-                    index += 2
-                } else {
-                    index = try coordination.parse(option, arguments, at: index)
-                }
-            }
-            return .write(
-                coordination.wrap(
-                    .compareAndSet(key: arguments[0], expected: arguments[1], new: arguments[2], expiry: expiry)
-                )
-            )
-        case "cad":
-            return .write(.compareAndDelete(key: arguments[0], expected: arguments[1]))
-        case "lease.grant":
-            return .write(.leaseGrant(ttlMilliseconds: try milliseconds(arguments[0], what: "lease TTL")))
-        case "lease.keepalive":
-            return .write(.leaseKeepAlive(id: try identifier(arguments[0], what: "lease id")))
-        case "lease.revoke":
-            return .write(.leaseRevoke(id: try identifier(arguments[0], what: "lease id")))
-        case "lease.ttl":
-            return .read(.leaseTimeToLive(id: try identifier(arguments[0], what: "lease id")))
-        case "lock.acquire":
-            // LOCK.ACQUIRE name owner ttl_ms [WAIT ms] [LEASE id]
-            let ttl = try milliseconds(arguments[2], what: "lock TTL")
-            let (wait, lease) = try parseWaitAndLease(arguments.dropFirst(3))
-            return .write(
-                .acquire(
-                    kind: .lock,
-                    name: arguments[0],
-                    owner: arguments[1],
-                    ttlMilliseconds: ttl,
-                    waitMilliseconds: wait,
-                    lease: lease
-                )
-            )
-        case "lock.release":
-            return .write(.release(kind: .lock, name: arguments[0], owner: arguments[1]))
-        case "lock.refresh":
-            let ttl = try milliseconds(arguments[2], what: "lock TTL")
-            return .write(.refreshLock(name: arguments[0], owner: arguments[1], ttlMilliseconds: ttl))
-        case "lock.info":
-            return .read(.lockInfo(name: arguments[0]))
-        case "elect.campaign":
-            // ELECT.CAMPAIGN name candidate [LEASE id] [WAIT ms]
-            let (wait, lease) = try parseWaitAndLease(arguments.dropFirst(2))
-            return .write(
-                .acquire(
-                    kind: .election,
-                    name: arguments[0],
-                    owner: arguments[1],
-                    ttlMilliseconds: nil,
-                    waitMilliseconds: wait,
-                    lease: lease
-                )
-            )
-        case "elect.leader":
-            return .read(.electionLeader(name: arguments[0]))
-        case "elect.resign":
-            return .write(.release(kind: .election, name: arguments[0], owner: arguments[1]))
-        case "watch.key", "watch.prefix":
-            return .connection(
-                .watch(key: arguments[0], isPrefix: name == "watch.prefix", from: try parseFrom(arguments.dropFirst()))
-            )
-        case "watch.cancel":
-            return .connection(.watchCancel)
-        case "service.register":
-            // SERVICE.REGISTER service instance address LEASE id [META text]
-            let key = try ServiceRegistry.key(service: arguments[0], instance: arguments[1])
-            var lease: UInt64?
-            var metadata: [UInt8] = []
-            var index = 3
-            while index + 1 < arguments.count {
-                switch keyword(arguments[index]) {
-                case "LEASE" where lease == nil: lease = try identifier(arguments[index + 1], what: "lease id")
-                case "META": metadata = arguments[index + 1]
-                default: throw CommandRejection(CommandError.syntax)
-                }
+    /// CAS key expected new [PX ms] [LEASE id] [FENCE lock token]
+    static func parseCompareAndSet(_ arguments: [[UInt8]]) throws(CommandRejection) -> ClientCommand {
+        var coordination = CoordinationOptions()
+        var expiry = KeyExpiry.none
+        var index = 3
+        while index < arguments.count {
+            let option = keyword(arguments[index])
+            if option == "PX", expiry == .none, index + 1 < arguments.count {
+                expiry = .afterMilliseconds(try milliseconds(arguments[index + 1], what: "expire time"))
                 index += 2
+            } else {
+                index = try coordination.parse(option, arguments, at: index)
             }
-            guard index == arguments.count, let lease else {
-                throw CommandRejection("ERR SERVICE.REGISTER needs LEASE id: an instance lives as long as its lease")
-            }
-            let value = ServiceRegistry.value(address: arguments[2], metadata: metadata)
-            return .write(
-                .withLease(
-                    lease: lease,
-                    command: .set(key: key, value: value, condition: .always, expiry: .none, returnPrevious: false)
-                )
-            )
-        case "service.deregister":
-            return .write(.delete(keys: [try ServiceRegistry.key(service: arguments[0], instance: arguments[1])]))
-        case "service.list":
-            return .read(.serviceInstances(service: try ServiceRegistry.checkedName(arguments[0])))
-        case "service.watch":
-            let prefix = KeyValueStore.serviceRegistryPrefix(of: try ServiceRegistry.checkedName(arguments[0]))
-            return .connection(.watch(key: prefix, isPrefix: true, from: try parseFrom(arguments.dropFirst())))
-        default:
-            return nil
         }
+        return .write(
+            coordination.wrap(
+                .compareAndSet(key: arguments[0], expected: arguments[1], new: arguments[2], expiry: expiry)
+            )
+        )
+    }
+
+    /// LOCK.ACQUIRE name owner ttl_ms [WAIT ms] [LEASE id]
+    static func parseLockAcquire(_ arguments: [[UInt8]]) throws(CommandRejection) -> ClientCommand {
+        let ttl = try milliseconds(arguments[2], what: "lock TTL")
+        let (wait, lease) = try parseWaitAndLease(arguments.dropFirst(3))
+        return .write(
+            .acquire(
+                kind: .lock,
+                name: arguments[0],
+                owner: arguments[1],
+                ttlMilliseconds: ttl,
+                waitMilliseconds: wait,
+                lease: lease
+            )
+        )
+    }
+
+    /// ELECT.CAMPAIGN name candidate [LEASE id] [WAIT ms]
+    static func parseCampaign(_ arguments: [[UInt8]]) throws(CommandRejection) -> ClientCommand {
+        let (wait, lease) = try parseWaitAndLease(arguments.dropFirst(2))
+        return .write(
+            .acquire(
+                kind: .election,
+                name: arguments[0],
+                owner: arguments[1],
+                ttlMilliseconds: nil,
+                waitMilliseconds: wait,
+                lease: lease
+            )
+        )
+    }
+
+    /// WATCH.KEY key [FROM revision], WATCH.PREFIX prefix [FROM revision]
+    static func parseWatch(_ arguments: [[UInt8]], isPrefix: Bool) throws(CommandRejection) -> ClientCommand {
+        .connection(.watch(key: arguments[0], isPrefix: isPrefix, from: try parseFrom(arguments.dropFirst())))
+    }
+
+    /// SERVICE.REGISTER service instance address LEASE id [META text]
+    static func parseServiceRegister(_ arguments: [[UInt8]]) throws(CommandRejection) -> ClientCommand {
+        let key = try ServiceRegistry.key(service: arguments[0], instance: arguments[1])
+        var lease: UInt64?
+        var metadata: [UInt8] = []
+        var index = 3
+        while index + 1 < arguments.count {
+            switch keyword(arguments[index]) {
+            case "LEASE" where lease == nil: lease = try identifier(arguments[index + 1], what: "lease id")
+            case "META": metadata = arguments[index + 1]
+            default: throw CommandRejection(CommandError.syntax)
+            }
+            index += 2
+        }
+        guard index == arguments.count, let lease else {
+            throw CommandRejection("ERR SERVICE.REGISTER needs LEASE id: an instance lives as long as its lease")
+        }
+        let value = ServiceRegistry.value(address: arguments[2], metadata: metadata)
+        return .write(
+            .withLease(
+                lease: lease,
+                command: .set(key: key, value: value, condition: .always, expiry: .none, returnPrevious: false)
+            )
+        )
+    }
+
+    /// SERVICE.WATCH service [FROM revision]: a watch of the service's prefix.
+    static func parseServiceWatch(_ arguments: [[UInt8]]) throws(CommandRejection) -> ClientCommand {
+        let prefix = KeyValueStore.serviceRegistryPrefix(of: try ServiceRegistry.checkedName(arguments[0]))
+        return .connection(.watch(key: prefix, isPrefix: true, from: try parseFrom(arguments.dropFirst())))
     }
 
     /// `[FROM revision]`.

@@ -10,79 +10,54 @@ public enum CommandParser {
     public static func parse(_ request: [[UInt8]]) -> Result<ClientCommand, CommandRejection> {
         guard let first = request.first else { return .failure(CommandRejection(lookup: CommandError.emptyCommand)) }
         let name = asciiLowercased(first)
-        guard let arity = CommandRegistry.command(name)?.arity else {
+        // Every command has a parser; only subcommands (which `command` leaves out) have none.
+        guard let spec = CommandRegistry.command(name), let parse = spec.parse else {
             return .failure(
                 CommandRejection(lookup: CommandError.unknownCommand(first, arguments: request.dropFirst()))
             )
         }
-        guard RedisWordCommands.accepts(arity: arity, wordCount: request.count) else {
+        guard RedisWordCommands.accepts(arity: spec.arity, wordCount: request.count) else {
             return .failure(CommandRejection(lookup: CommandError.wrongArity(name)))
         }
         do {
-            return .success(try parse(name, Array(request.dropFirst())))
+            return .success(try parse(Array(request.dropFirst())))
         } catch {
             return .failure(error)
         }
     }
 
-    static func parse(_ name: String, _ arguments: [[UInt8]]) throws(CommandRejection) -> ClientCommand {
+    /// DECRBY key decrement
+    static func parseDecrementBy(_ arguments: [[UInt8]]) throws(CommandRejection) -> ClientCommand {
+        let amount = try integer(arguments[1])
+        guard amount != Int64.min else {
+            throw CommandRejection(KeyValueError(.outOfRange, "ERR decrement would overflow"))
+        }
+        return .write(.increment(key: arguments[0], by: -amount))
+    }
+
+    /// MSET key value [key value ...]
+    static func parseMultiSet(_ arguments: [[UInt8]]) throws(CommandRejection) -> ClientCommand {
+        guard arguments.count % 2 == 0 else { throw CommandRejection(CommandError.wrongArity("mset")) }
+        let pairs = stride(from: 0, to: arguments.count, by: 2).map {
+            KeyValuePair(key: arguments[$0], value: arguments[$0 + 1])
+        }
+        return .write(.multiSet(pairs: pairs))
+    }
+
+    /// A command the store runs from its words (`RedisWordCommands`): the same parser turns
+    /// them into the typed write or read here, at the edge, and for entries older nodes logged
+    /// as words.
+    static func parseWords(_ name: String, _ arguments: [[UInt8]]) throws(CommandRejection) -> ClientCommand {
+        let words = [Array(name.utf8)] + arguments
         if RedisWordCommands.writeArities[name] != nil {
-            switch RedisWordCommands.parseWrite([Array(name.utf8)] + arguments) {
+            switch RedisWordCommands.parseWrite(words) {
             case .success(let command): return .write(command)
             case .failure(let error): throw CommandRejection(error)
             }
         }
-        if RedisWordCommands.readArities[name] != nil {
-            switch RedisWordCommands.parseRead([Array(name.utf8)] + arguments) {
-            case .success(let read): return .read(read)
-            case .failure(let error): throw CommandRejection(error)
-            }
-        }
-        switch name {
-        case "get": return .read(.get(key: arguments[0]))
-        case "mget": return .read(.multiGet(keys: arguments))
-        case "exists": return .read(.exists(keys: arguments))
-        case "ttl": return .read(.timeToLive(key: arguments[0], inMilliseconds: false))
-        case "pttl": return .read(.timeToLive(key: arguments[0], inMilliseconds: true))
-        case "dbsize": return .read(.keyCount)
-        case "set": return .write(try parseSet(arguments))
-        case "del": return .write(.delete(keys: arguments))
-        case "expire", "pexpire", "expireat", "pexpireat": return .write(try parseExpire(name, arguments))
-        case "persist": return .write(.persist(key: arguments[0]))
-        case "incr": return .write(.increment(key: arguments[0], by: 1))
-        case "decr": return .write(.increment(key: arguments[0], by: -1))
-        case "incrby": return .write(.increment(key: arguments[0], by: try integer(arguments[1])))
-        case "decrby":
-            let amount = try integer(arguments[1])
-            guard amount != Int64.min else {
-                throw CommandRejection(KeyValueError(.outOfRange, "ERR decrement would overflow"))
-            }
-            return .write(.increment(key: arguments[0], by: -amount))
-        case "mset":
-            guard arguments.count % 2 == 0 else { throw CommandRejection(CommandError.wrongArity(name)) }
-            let pairs = stride(from: 0, to: arguments.count, by: 2).map {
-                KeyValuePair(key: arguments[$0], value: arguments[$0 + 1])
-            }
-            return .write(.multiSet(pairs: pairs))
-        case "time":
-            return .connection(.time)
-        case "config"
-        where arguments.count == 3 && keyword(arguments[0]) == "SET"
-            && ["maxmemory", "maxmemory-policy"].contains(String(decoding: arguments[1], as: UTF8.self).lowercased()):
-            return .write(try parseMemorySetting(arguments[1], arguments[2]))
-        case "multi":
-            return .connection(.multi)
-        case "exec":
-            return .connection(.exec)
-        case "discard":
-            return .connection(.discard)
-        case "watch":
-            return .connection(.watchKeys(arguments))
-        case "unwatch":
-            return .connection(.unwatch)
-        default:
-            if let command = try parseCoordination(name, arguments) { return command }
-            return .connection(try parseConnection(name, arguments))
+        switch RedisWordCommands.parseRead(words) {
+        case .success(let read): return .read(read)
+        case .failure(let error): throw CommandRejection(error)
         }
     }
 

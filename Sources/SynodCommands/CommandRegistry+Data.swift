@@ -19,7 +19,7 @@ extension CommandRegistry {
             access: .readWrite,
             group: .string,
             summary: "Subtracts one from an integer."
-        ),
+        ) { .write(.increment(key: $0[0], by: -1)) },
         CommandSpec(
             "decrby",
             arity: 3,
@@ -29,7 +29,7 @@ extension CommandRegistry {
             access: .readWrite,
             group: .string,
             summary: "Subtracts from an integer."
-        ),
+        ) { arguments throws(CommandRejection) in try CommandParser.parseDecrementBy(arguments) },
         CommandSpec(
             "del",
             arity: -2,
@@ -39,7 +39,7 @@ extension CommandRegistry {
             access: .write,
             group: .generic,
             summary: "Deletes keys."
-        ),
+        ) { .write(.delete(keys: $0)) },
         CommandSpec(
             "exists",
             arity: -2,
@@ -48,7 +48,7 @@ extension CommandRegistry {
             keys: .range(first: 1, last: -1, step: 1),
             group: .generic,
             summary: "How many of the keys exist."
-        ),
+        ) { .read(.exists(keys: $0)) },
         CommandSpec(
             "expire",
             arity: -3,
@@ -58,7 +58,7 @@ extension CommandRegistry {
             access: .write,
             group: .generic,
             summary: "Sets a key's time to live in seconds."
-        ),
+        ) { arguments throws(CommandRejection) in .write(try CommandParser.parseExpire("expire", arguments)) },
         CommandSpec(
             "expireat",
             arity: -3,
@@ -68,7 +68,7 @@ extension CommandRegistry {
             access: .write,
             group: .generic,
             summary: "Sets a key's expiry as a Unix time in seconds."
-        ),
+        ) { arguments throws(CommandRejection) in .write(try CommandParser.parseExpire("expireat", arguments)) },
         CommandSpec.word(
             "expiretime",
             [.readonly, .fast],
@@ -87,7 +87,7 @@ extension CommandRegistry {
             access: .read,
             group: .string,
             summary: "The value of a key."
-        ),
+        ) { .read(.get(key: $0[0])) },
         CommandSpec.word(
             "getdel",
             [.write, .fast],
@@ -265,7 +265,7 @@ extension CommandRegistry {
             access: .readWrite,
             group: .string,
             summary: "Adds one to an integer."
-        ),
+        ) { .write(.increment(key: $0[0], by: 1)) },
         CommandSpec(
             "incrby",
             arity: 3,
@@ -275,7 +275,9 @@ extension CommandRegistry {
             access: .readWrite,
             group: .string,
             summary: "Adds to an integer."
-        ),
+        ) { arguments throws(CommandRejection) in
+            .write(.increment(key: arguments[0], by: try CommandParser.integer(arguments[1])))
+        },
         CommandSpec.word(
             "incrbyfloat",
             [.write, .denyOOM, .fast],
@@ -301,7 +303,7 @@ extension CommandRegistry {
             access: .read,
             group: .string,
             summary: "The values of keys."
-        ),
+        ) { .read(.multiGet(keys: $0)) },
         CommandSpec(
             "mset",
             arity: -3,
@@ -311,7 +313,7 @@ extension CommandRegistry {
             access: .write,
             group: .string,
             summary: "Sets keys."
-        ),
+        ) { arguments throws(CommandRejection) in try CommandParser.parseMultiSet(arguments) },
         CommandSpec.word(
             "msetnx",
             [.write, .denyOOM],
@@ -338,7 +340,7 @@ extension CommandRegistry {
             access: .write,
             group: .generic,
             summary: "Removes a key's expiry."
-        ),
+        ) { .write(.persist(key: $0[0])) },
         CommandSpec(
             "pexpire",
             arity: -3,
@@ -348,7 +350,7 @@ extension CommandRegistry {
             access: .write,
             group: .generic,
             summary: "Sets a key's time to live in milliseconds."
-        ),
+        ) { arguments throws(CommandRejection) in .write(try CommandParser.parseExpire("pexpire", arguments)) },
         CommandSpec(
             "pexpireat",
             arity: -3,
@@ -358,7 +360,7 @@ extension CommandRegistry {
             access: .write,
             group: .generic,
             summary: "Sets a key's expiry as a Unix time in milliseconds."
-        ),
+        ) { arguments throws(CommandRejection) in .write(try CommandParser.parseExpire("pexpireat", arguments)) },
         CommandSpec.word(
             "pexpiretime",
             [.readonly, .fast],
@@ -386,7 +388,7 @@ extension CommandRegistry {
             access: .read,
             group: .generic,
             summary: "A key's time to live in milliseconds."
-        ),
+        ) { .read(.timeToLive(key: $0[0], inMilliseconds: true)) },
         CommandSpec.word("randomkey", [.readonly], also: [.keyspace], group: .generic, summary: "A random key."),
         CommandSpec.word(
             "rename",
@@ -413,7 +415,7 @@ extension CommandRegistry {
             keys: .first,
             group: .string,
             summary: "Sets a key, with conditions, an expiry, a lease or a fencing token."
-        ),
+        ) { arguments throws(CommandRejection) in .write(try CommandParser.parseSet(arguments)) },
         CommandSpec.word(
             "setex",
             [.write, .denyOOM],
@@ -467,7 +469,7 @@ extension CommandRegistry {
             access: .read,
             group: .generic,
             summary: "A key's time to live in seconds."
-        ),
+        ) { .read(.timeToLive(key: $0[0], inMilliseconds: false)) },
         CommandSpec.word(
             "type",
             [.readonly, .fast],

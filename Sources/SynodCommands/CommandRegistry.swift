@@ -1,7 +1,6 @@
-/// Every command Synod knows, each described once (`CommandSpec`). What the parser checks
-/// (arity), what COMMAND, COMMAND INFO and COMMAND DOCS report, where cluster routing finds
-/// keys, and what ACL rules allow all come from here; `CommandParser.parse` turns a request
-/// into a typed command, and has a case for every name here (a test checks it).
+/// Every command Synod knows, each described once (`CommandSpec`). How a request is parsed
+/// (its arity, then its spec's parser), what COMMAND, COMMAND INFO and COMMAND DOCS report,
+/// where cluster routing finds keys, and what ACL rules allow all come from here.
 public enum CommandRegistry {
     /// By name: commands (`get`) and the subcommands ACL rules name (`client|id`).
     public static let specs: [String: CommandSpec] = {

@@ -1,10 +1,17 @@
 import SynodKeyValue
 
 /// Everything Synod states about one command or subcommand, in one place: its arity, flags,
-/// key positions, what it does to its keys, its ACL categories and its documentation.
-/// `CommandRegistry` holds one per name; the parser's arity check, COMMAND, COMMAND INFO,
-/// COMMAND DOCS, cluster key routing and ACL checks all read it.
+/// key positions, what it does to its keys, its ACL categories, its documentation and its
+/// parser. `CommandRegistry` holds one per name; the parser, COMMAND, COMMAND INFO, COMMAND
+/// DOCS, cluster key routing and ACL checks all read it. What a command does is its typed
+/// command's: the store applies every `KeyValueCommand` and serves every `ReadCommand`, and the
+/// node answers every `ConnectionCommand`, each in one exhaustive switch, so a command the
+/// parser can produce always has its handler.
 public struct CommandSpec: Sendable {
+    /// Reads the words after the name, their count already checked against `arity`, into the
+    /// typed command, or the error Redis answers.
+    public typealias Parser = @Sendable (_ arguments: [[UInt8]]) throws(CommandRejection) -> ClientCommand
+
     /// Lowercased; `container|subcommand` for a subcommand (`client|id`), as ACL rules name it.
     public let name: String
     /// As Redis states it: n means exactly n words (the name included), -n at least n.
@@ -21,6 +28,8 @@ public struct CommandSpec: Sendable {
     public let categories: [ACLCategory]
     /// COMMAND DOCS' group and summary; nil for a subcommand.
     public let documentation: CommandDocumentation?
+    /// nil for a subcommand: its container's parser reads it.
+    public let parse: Parser?
 
     /// Where a command's keys are: COMMAND INFO's first, last (negative: counted from the end)
     /// and step.
@@ -45,10 +54,12 @@ public struct CommandSpec: Sendable {
         keys: KeyPositions = .none,
         access: ACLKeyAccess = .none,
         group: CommandDocumentation.Group? = nil,
-        summary: String? = nil
+        summary: String? = nil,
+        parse: Parser? = nil
     ) {
         precondition(name == name.lowercased() && arity != 0, "the spec of \(name)")
         precondition((group == nil) == (summary == nil) && (group == nil) == name.contains("|"), "docs of \(name)")
+        precondition((parse == nil) == name.contains("|"), "the parser of \(name)")
         self.name = name
         self.arity = arity
         self.flags = flags
@@ -56,10 +67,11 @@ public struct CommandSpec: Sendable {
         self.access = access
         self.categories = Self.categories(implied: flags, also: also)
         self.documentation = group.map { CommandDocumentation(group: $0, summary: summary!) }
+        self.parse = parse
     }
 
-    /// A command the store runs from its words: its arity is the store's
-    /// (`RedisWordCommands`), which checks it again when it applies them.
+    /// A command the store runs from its words: its arity and its parser are the store's
+    /// (`RedisWordCommands`), which checks them again when it applies them.
     static func word(
         _ name: String,
         _ flags: CommandFlags,
@@ -79,7 +91,8 @@ public struct CommandSpec: Sendable {
             keys: keys,
             access: access,
             group: group,
-            summary: summary
+            summary: summary,
+            parse: { arguments throws(CommandRejection) in try CommandParser.parseWords(name, arguments) }
         )
     }
 

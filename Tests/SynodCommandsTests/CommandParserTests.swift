@@ -128,4 +128,14 @@ struct CommandParserTests {
                 == "ERR unknown command 'zap', with args beginning with: 'a' '\(String(repeating: "y", count: 124))' "
         )
     }
+
+    @Test func everyCommandIsParsedByItsOwnSpecAndNoSubcommandHasAParser() throws {
+        for (name, spec) in CommandRegistry.specs {
+            #expect((spec.parse == nil) == name.contains("|"), "\(name)")
+        }
+        // The spec's parser is what the request reaches: GET's builds GET's typed read.
+        let get = CommandRegistry.command("get")!
+        #expect(try get.parse!([Self.bytes("k")]) == .read(.get(key: Self.bytes("k"))))
+        #expect(Self.parse("GET", "k") == .success(.read(.get(key: Self.bytes("k")))))
+    }
 }
