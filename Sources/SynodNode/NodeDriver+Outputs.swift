@@ -143,7 +143,8 @@ extension NodeDriver {
         }
     }
 
-    /// Begins the fdatasync (on `syncThreads`) that makes the waiting groups' Readys durable.
+    /// Begins the write and fdatasync (on `syncThreads`) that make the waiting groups' Readys
+    /// durable.
     func beginSyncIfIdle() {
         guard syncInProgress == nil, !groupsAwaitingSync.isEmpty else { return }
         let groups = groupsAwaitingSync
@@ -164,15 +165,17 @@ extension NodeDriver {
         syncInProgress = pending
         syncingGroups = groups
         let files = storage.files
+        // The staged bytes are written and fdatasynced there, off the loop: a big entry's
+        // write into the page cache costs the loop nothing.
         syncThreads.runIfActive(eventLoop: loop) {
-            var files = files  // Stateless: a copy syncs the same descriptor.
-            try files.synchronize(pending.file)
+            var files = files  // Stateless: a copy writes and syncs the same descriptor.
+            try pending.carryOut(with: &files)
         }.whenComplete { result in
             self.syncFinished(pending, result: result)
         }
     }
 
-    /// The fdatasync of the log returned.
+    /// The log's write and fdatasync returned.
     func syncFinished(_ pending: WriteAheadLog<POSIXFileSystem>.PendingSync, result: Result<Void, Error>) {
         precondition(loop.inEventLoop, "driver state is confined to its loop")
         syncInProgress = nil

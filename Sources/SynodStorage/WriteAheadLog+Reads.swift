@@ -7,6 +7,7 @@ extension WriteAheadLog {
     public mutating func entries(of group: GroupID, in range: ClosedRange<LogIndex>) throws(StorageError) -> [LogEntry]
     {
         let groupLog = groups[group] ?? GroupLog()
+        precondition(syncInProgress == nil, "read while a sync writes the staged entries")
         precondition(
             range.lowerBound > groupLog.base.index && range.upperBound <= groupLog.lastIndex,
             "no entries at \(range)"

@@ -39,8 +39,8 @@ public struct WriteAheadLog<Files: FileSystem>: Sendable {
     var staged = ByteWriter()
     /// Set by the first failed write or sync; from then on nothing is accepted.
     var failure: StorageError?
-    /// The sync begun by `beginSync()` and not yet finished.
-    var syncInProgress: PendingSync?
+    /// The file and offset of the sync begun by `beginSync()` and not yet finished.
+    var syncInProgress: (file: OpenFileID, offset: Int)?
     public internal(set) var statistics = Statistics()
 
     public struct Statistics: Hashable, Sendable {
@@ -171,45 +171,54 @@ public struct WriteAheadLog<Files: FileSystem>: Sendable {
         guard let pending = try beginSync() else { return }
         var failure: FileSystemError?
         do {
-            try files.synchronize(pending.file)
+            try pending.carryOut(with: &files)
         } catch {
             failure = error
         }
         try finishSync(pending, failure: failure)
     }
 
-    /// A sync in two halves, so that the fdatasync itself can run on another thread while the
-    /// caller goes on with work that does not touch the log: `beginSync()` writes what is
-    /// staged and says which file to fdatasync; the caller runs `synchronize` on a copy of
-    /// `files` and reports the outcome to `finishSync`. Nothing may be staged, synced or
-    /// compacted in between.
-    public struct PendingSync: Equatable, Sendable {
+    /// A sync in two halves, so that writing the staged bytes and their fdatasync can run on
+    /// another thread while the caller goes on with work that does not touch the log:
+    /// `beginSync()` takes what is staged, the caller runs `carryOut` with a copy of `files`
+    /// there, and reports the outcome to `finishSync`. Nothing may be staged, synced, read or
+    /// compacted in between. The bytes are the staged buffer itself, not a copy.
+    public struct PendingSync: Sendable {
         public let file: OpenFileID
-        let byteCount: Int
+        /// Where in `file` the bytes go: the end of the current segment.
+        let offset: Int
+        let bytes: [UInt8]
+
+        var byteCount: Int { bytes.count }
+
+        /// Writes the bytes and fdatasyncs the file, on any thread, through a copy of the
+        /// log's `files` (the POSIX file system is stateless: a copy writes the same files).
+        public func carryOut(with files: inout Files) throws(FileSystemError) {
+            try files.write(bytes, to: file, at: offset)
+            try files.synchronize(file)
+        }
     }
 
-    /// Writes everything staged; nil when nothing is. See `PendingSync`.
+    /// Takes everything staged for a sync; nil when nothing is. See `PendingSync`.
     public mutating func beginSync() throws(StorageError) -> PendingSync? {
         if let failure { throw .stopped(cause: failure.description) }
         precondition(syncInProgress == nil, "a sync began while another is in progress")
         guard !staged.bytes.isEmpty else { return nil }
-        do {
-            try files.write(staged.bytes, to: currentFile, at: segments[segments.count - 1].size)
-        } catch {
-            failure = .fileSystem(error)
-            throw .fileSystem(error)
-        }
-        let pending = PendingSync(file: currentFile, byteCount: staged.bytes.count)
-        syncInProgress = pending
+        let pending = PendingSync(file: currentFile, offset: segments[segments.count - 1].size, bytes: staged.bytes)
+        syncInProgress = (file: pending.file, offset: pending.offset)
         return pending
     }
 
     /// Completes the sync `beginSync()` began, with the error its fdatasync gave, if any.
-    /// After a failure nothing written since the last good sync is known to be on disk, so the
-    /// log stops (fsyncgate: a retried fdatasync can succeed without the lost data).
+    /// After a failure (of the write or of the fdatasync) nothing written since the last good
+    /// sync is known to be on disk, so the log stops (fsyncgate: a retried fdatasync can
+    /// succeed without the lost data).
     public mutating func finishSync(_ pending: PendingSync, failure syncFailure: FileSystemError?) throws(StorageError)
     {
-        precondition(syncInProgress?.file == pending.file, "finishSync without its beginSync")
+        precondition(
+            syncInProgress?.file == pending.file && syncInProgress?.offset == pending.offset,
+            "finishSync without its beginSync"
+        )
         syncInProgress = nil
         if let syncFailure {
             failure = .fileSystem(syncFailure)

@@ -4,7 +4,8 @@ import Testing
 
 @testable import SynodStorage
 
-/// `beginSync` / `finishSync`: the node runs the fdatasync between them on another thread.
+/// `beginSync` / `finishSync`: the node writes the staged bytes and fdatasyncs them between
+/// them, on another thread.
 /// The halves must mean exactly what `sync()` means: durable only once the fdatasync is done,
 /// and a failed fdatasync stops the log.
 struct SplitSyncTests {
@@ -15,8 +16,8 @@ struct SplitSyncTests {
         for batch in batches {
             for operation in batch { try operation.perform(on: &storage) }
             guard let pending = try storage.beginSync() else { continue }
-            var files = storage.files  // The copy another thread would sync through.
-            try files.synchronize(pending.file)
+            var files = storage.files  // The copy another thread would write and sync through.
+            try pending.carryOut(with: &files)
             storage.modifyFiles { $0 = files }
             try storage.finishSync(pending, failure: nil)
         }
@@ -31,10 +32,11 @@ struct SplitSyncTests {
         let batches = (0..<5).map { _ in workload.nextBatch() }
         var (storage, _) = try openStorage(try diskAfter(batches))
         for operation in workload.nextBatch() { try operation.perform(on: &storage) }
-        let syncsBefore = storage.files.statistics.fileSyncs
-        _ = try #require(try storage.beginSync())
-        #expect(storage.files.statistics.fileSyncs == syncsBefore, "beginSync writes but does not fdatasync")
+        let before = storage.files.statistics
+        let pending = try #require(try storage.beginSync())
+        #expect(storage.files.statistics == before, "beginSync neither writes nor fdatasyncs: the caller's thread does")
         var disk = storage.files  // Power is lost while the fdatasync is still running.
+        try disk.write(pending.bytes, to: pending.file, at: pending.offset)
         disk.crash()
         #expect(try openStorage(disk).recovered == model(after: batches).recovered)
     }
@@ -49,6 +51,20 @@ struct SplitSyncTests {
         #expect(throws: StorageError.fileSystem(failure)) { try storage.finishSync(pending, failure: failure) }
         for operation in workload.nextBatch() { try operation.perform(on: &storage) }
         #expect(throws: StorageError.self) { try storage.beginSync() }
+        #expect(throws: StorageError.self) { try storage.sync() }
+        var disk = storage.files
+        disk.crash()
+        #expect(try openStorage(disk).recovered == model(after: batches).recovered)
+    }
+
+    @Test func aFailedWriteReportedToFinishStopsTheLog() throws {
+        var workload = StorageWorkload(seed: 24, withSnapshots: false)
+        let batches = (0..<5).map { _ in workload.nextBatch() }
+        var (storage, _) = try openStorage(try diskAfter(batches))
+        for operation in workload.nextBatch() { try operation.perform(on: &storage) }
+        let pending = try #require(try storage.beginSync())
+        let failure = FileSystemError(.diskFull, operation: "pwrite", path: "fd 3")
+        #expect(throws: StorageError.fileSystem(failure)) { try storage.finishSync(pending, failure: failure) }
         #expect(throws: StorageError.self) { try storage.sync() }
         var disk = storage.files
         disk.crash()
