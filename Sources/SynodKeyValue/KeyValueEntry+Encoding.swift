@@ -15,7 +15,7 @@ extension KeyValueEntry {
     static let keysMax = 1 << 20
 
     public var encoded: [UInt8] {
-        var writer = ByteWriter(reservingCapacity: 64)
+        var writer = ByteWriter(reservingCapacity: 64 + command.valueBytesHint)
         writer.write(Self.formatVersion)
         writer.write(requestID)
         writer.write(UInt64(bitPattern: timeMilliseconds))
@@ -424,5 +424,21 @@ extension ByteReader {
     /// than an entry may be.
     mutating func readLengthPrefixedBytes() throws(ByteReader.Failure) -> [UInt8] {
         try readLengthPrefixed(maximumCount: KeyValueEntry.bytesMax)
+    }
+}
+
+extension KeyValueCommand {
+    /// About how many bytes of keys and values the command carries, where they can be large (a
+    /// SET's value): what its encoding reserves, so that a big value is copied into its entry
+    /// once instead of into a buffer regrown (copied and freshly paged) again and again.
+    var valueBytesHint: Int {
+        switch self {
+        case .set(let key, let value, _, _, _): key.count + value.count
+        case .compareAndSet(let key, let expected, let new, _): key.count + (expected?.count ?? 0) + new.count
+        case .multiSet(let pairs): pairs.reduce(0) { $0 + $1.key.count + $1.value.count + 8 }
+        case .fenced(let lock, _, let command): lock.count + command.valueBytesHint
+        case .withLease(_, let command): command.valueBytesHint
+        default: 0
+        }
     }
 }

@@ -13,11 +13,16 @@ public typealias ForwardedOutcome = GroupOutcome<KeyValueStore>
 enum ForwardingEncoding {
     static let bytesMax = SizeLimits.commandBytesMax
 
+    /// A forwarded write whose entry is already encoded.
+    static func writeEncodedWrite(_ encodedEntry: [UInt8], to writer: inout ByteWriter) {
+        writer.write(UInt8(1))
+        writer.writeLengthPrefixed(encodedEntry)
+    }
+
     static func write(_ request: ForwardedRequest, to writer: inout ByteWriter) {
         switch request {
         case .write(let entry):
-            writer.write(UInt8(1))
-            writer.writeLengthPrefixed(entry.encoded)
+            writeEncodedWrite(entry.encoded, to: &writer)
         case .read(let command):
             writer.write(UInt8(2))
             command.write(to: &writer)

@@ -34,7 +34,7 @@ public enum PeerFrame {
 
     /// The bytes of one frame carrying a Raft message.
     public static func encode(_ message: RaftMessage, group: GroupID) -> [UInt8] {
-        frame(kind: raftMessageKind, group: group) { message.encode(to: &$0) }
+        frame(kind: raftMessageKind, group: group, capacity: message.encodedByteCountHint) { message.encode(to: &$0) }
     }
 
     /// A client request a follower forwards to the leader.
@@ -44,10 +44,21 @@ public enum PeerFrame {
         requestID: UInt64,
         group: GroupID
     ) -> [UInt8] {
-        frame(kind: forwardedRequestKind, group: group) {
-            $0.write(node.rawValue)
-            $0.write(requestID)
-            ForwardingEncoding.write(request, to: &$0)
+        // A write's entry is encoded once, and the frame reserved for it.
+        switch request {
+        case .write(let entry):
+            let encoded = entry.encoded
+            return frame(kind: forwardedRequestKind, group: group, capacity: encoded.count + 32) {
+                $0.write(node.rawValue)
+                $0.write(requestID)
+                ForwardingEncoding.writeEncodedWrite(encoded, to: &$0)
+            }
+        case .read:
+            return frame(kind: forwardedRequestKind, group: group) {
+                $0.write(node.rawValue)
+                $0.write(requestID)
+                ForwardingEncoding.write(request, to: &$0)
+            }
         }
     }
 
@@ -87,8 +98,14 @@ public enum PeerFrame {
         }
     }
 
-    static func frame(kind: UInt8, group: GroupID, payload: (inout ByteWriter) -> Void) -> [UInt8] {
-        var writer = ByteWriter(reservingCapacity: 64)
+    /// A frame whose payload `payload` writes; `capacity` is about how many bytes it takes.
+    static func frame(
+        kind: UInt8,
+        group: GroupID,
+        capacity: Int = 64,
+        payload: (inout ByteWriter) -> Void
+    ) -> [UInt8] {
+        var writer = ByteWriter(reservingCapacity: headerCount + capacity + 4)
         writer.write(magic)
         writer.write(version)
         writer.write(kind)

@@ -10,6 +10,18 @@ extension RaftMessage {
     /// entries is refused before any is read if the rest of the message cannot hold them.
     static let entryBytesMin = 17
 
+    /// About how many bytes `encode(to:)` writes, at least as many for entries and snapshot
+    /// data: what an encoder reserves, so that an append of a big entry is written into one
+    /// buffer instead of one regrown (and so copied and freshly paged) again and again.
+    public var encodedByteCountHint: Int {
+        let fixed = 256
+        switch body {
+        case .append(_, _, let entries, _): return entries.reduce(fixed) { $0 + $1.sizeBytes }
+        case .snapshotChunk(let chunk): return fixed + chunk.data.count
+        default: return fixed
+        }
+    }
+
     public func encode(to writer: inout ByteWriter) {
         writer.write(from.rawValue)
         writer.write(to.rawValue)
