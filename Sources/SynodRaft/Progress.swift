@@ -24,6 +24,18 @@ struct Progress: Sendable {
     var recentlyActive = false
     /// The leader tick of the newest heartbeat this member acknowledged (for leases).
     var acknowledgedLeaderTick: UInt64 = 0
+    /// The leader tick at which the newest append with entries was sent, and its bytes.
+    var lastAppendTick: UInt64 = 0
+    var lastAppendBytes = 0
+
+    /// Whether the newest append may still be on its way, or being written, at `tick`,
+    /// counting that at least 1 MiB of it arrives per tick. Heartbeats travel on their own
+    /// connection and can overtake a big append: an answer to one then says nothing about the
+    /// append, and sending the append again would only send its megabytes twice. An append
+    /// under 1 MiB is never still on its way.
+    func appendMayStillArrive(at tick: UInt64) -> Bool {
+        tick < lastAppendTick + UInt64(lastAppendBytes >> 20)
+    }
 
     init(next: LogIndex, inflightMessagesMax: Int, inflightBytesMax: Int) {
         self.next = next

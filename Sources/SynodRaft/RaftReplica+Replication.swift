@@ -69,6 +69,10 @@ extension RaftReplica {
         if entries.isEmpty && !allowEmpty { return false }
         let bytes = entries.reduce(0) { $0 + $1.sizeBytes }
         memberProgress.sentAppend(lastIndex: entries.last?.index, bytes: bytes)
+        if !entries.isEmpty {
+            memberProgress.lastAppendTick = logicalTick
+            memberProgress.lastAppendBytes = bytes
+        }
         progress[member] = memberProgress
         send(
             .append(
@@ -140,7 +144,10 @@ extension RaftReplica {
         memberProgress.recentlyActive = true
         memberProgress.acknowledgedLeaderTick = max(memberProgress.acknowledgedLeaderTick, leaderTick)
         switch memberProgress.state {
-        case .probe: memberProgress.state = .probe(waiting: false)
+        case .probe:
+            // A probe is sent again when its answer seems lost, unless it is big enough to be
+            // still arriving (`appendMayStillArrive`).
+            if !memberProgress.appendMayStillArrive(at: logicalTick) { memberProgress.state = .probe(waiting: false) }
         case .snapshot(let index, let offset, _):
             memberProgress.state = .snapshot(index: index, nextOffset: offset, waiting: false)
         case .replicate: if memberProgress.inflights.isFull { memberProgress.inflights.freeOldest() }
