@@ -43,7 +43,32 @@ final class PeerTransport: @unchecked Sendable {
         case connected(Channel)
     }
 
-    var peers: [NodeID: PeerState] = [:]
+    /// Each peer gets two connections, so that the messages that keep a leader in place
+    /// (heartbeats, votes, their answers, and every other Raft message without entries) never
+    /// wait on a TCP stream behind megabytes of data (appends with entries, snapshot chunks,
+    /// forwarded requests and their results). Raft takes its messages in any order; frames of
+    /// one lane keep theirs.
+    enum Lane: Hashable {
+        case control
+        case data
+
+        /// The lane of a Raft message.
+        init(of message: RaftMessage) {
+            switch message.body {
+            case .append(_, _, let entries, _) where !entries.isEmpty: self = .data
+            case .snapshotChunk: self = .data
+            default: self = .control
+            }
+        }
+    }
+
+    /// One outgoing connection: a peer's lane.
+    struct Link: Hashable {
+        let peer: NodeID
+        let lane: Lane
+    }
+
+    var peers: [Link: PeerState] = [:]
     /// Channels written to since the last flush; flushed together once the messages queued
     /// on the loop have been written (one syscall per peer per batch, not per message).
     var unflushed: [ObjectIdentifier: Channel] = [:]
@@ -82,14 +107,16 @@ final class PeerTransport: @unchecked Sendable {
     /// dropped when the peer does not keep up (Raft resends what matters).
     func send(_ message: RaftMessage, group: GroupID) {
         let frame = PeerFrame.encode(message, group: group)
-        loop.execute { self.enqueue(Outgoing(bytes: ByteBuffer(bytes: frame), droppable: true), to: message.to) }
+        let link = Link(peer: message.to, lane: Lane(of: message))
+        loop.execute { self.enqueue(Outgoing(bytes: ByteBuffer(bytes: frame), droppable: true), to: link) }
     }
 
     /// Sends an encoded frame (a forwarded request, its result, a PUBLISH) to `peer`; callable
     /// from any thread. These are never dropped for backpressure: their number is bounded by
     /// the clients' own (each connection pauses reading past its pending-reply limit).
     func send(frame: [UInt8], to peer: NodeID) {
-        loop.execute { self.enqueue(Outgoing(bytes: ByteBuffer(bytes: frame), droppable: false), to: peer) }
+        let link = Link(peer: peer, lane: .data)
+        loop.execute { self.enqueue(Outgoing(bytes: ByteBuffer(bytes: frame), droppable: false), to: link) }
     }
 
     struct Outgoing {
@@ -97,10 +124,10 @@ final class PeerTransport: @unchecked Sendable {
         let droppable: Bool
     }
 
-    private func enqueue(_ outgoing: Outgoing, to peer: NodeID) {
+    private func enqueue(_ outgoing: Outgoing, to link: Link) {
         precondition(loop.inEventLoop, "peer state is confined to its loop")
-        guard let address = addresses[peer], peer != nodeID else { return }
-        switch peers[peer] ?? .idle(retryAfter: .now(), backoffMilliseconds: Self.backoffMilliseconds.minimum) {
+        guard let address = addresses[link.peer], link.peer != nodeID else { return }
+        switch peers[link] ?? .idle(retryAfter: .now(), backoffMilliseconds: Self.backoffMilliseconds.minimum) {
         case .connected(let channel):
             // Backpressure: a peer that does not keep up loses Raft messages instead of growing a queue.
             guard channel.isWritable || !outgoing.droppable else { return }
@@ -114,11 +141,11 @@ final class PeerTransport: @unchecked Sendable {
                 queue.remove(at: oldest)
             }
             queue.append(outgoing)
-            peers[peer] = .connecting(queue: queue, backoffMilliseconds: backoff)
+            peers[link] = .connecting(queue: queue, backoffMilliseconds: backoff)
         case .idle(let retryAfter, let backoff):
             guard NIODeadline.now() >= retryAfter else { return }
-            peers[peer] = .connecting(queue: [outgoing], backoffMilliseconds: backoff)
-            connect(to: peer, at: address)
+            peers[link] = .connecting(queue: [outgoing], backoffMilliseconds: backoff)
+            connect(link, at: address)
         }
     }
 
@@ -127,7 +154,8 @@ final class PeerTransport: @unchecked Sendable {
         unflushed = [:]
     }
 
-    private func connect(to peer: NodeID, at address: HostPort) {
+    private func connect(_ link: Link, at address: HostPort) {
+        let peer = link.peer
         let handshake = self.handshake
         let nodeID = self.nodeID
         let incarnation = identity.incarnation
@@ -164,34 +192,37 @@ final class PeerTransport: @unchecked Sendable {
                 }
             }
             .hop(to: loop)
-            .whenComplete { result in self.connectionFinished(peer, result) }
+            .whenComplete { result in self.connectionFinished(link, result) }
     }
 
-    private func connectionFinished(_ peer: NodeID, _ result: Result<Channel, Error>) {
+    private func connectionFinished(_ link: Link, _ result: Result<Channel, Error>) {
         precondition(loop.inEventLoop, "peer state is confined to its loop")
-        guard case .connecting(let queue, let backoff) = peers[peer] else { return }
+        guard case .connecting(let queue, let backoff) = peers[link] else { return }
         switch result {
         case .success(let channel):
-            peers[peer] = .connected(channel)
+            peers[link] = .connected(channel)
             for outgoing in queue { channel.write(outgoing.bytes, promise: nil) }
             channel.flush()
             channel.closeFuture.whenComplete { _ in
-                self.loop.execute { self.disconnected(peer, channel: channel) }
+                self.loop.execute { self.disconnected(link, channel: channel) }
             }
         case .failure(let error):
             let next = min(backoff * 2, Self.backoffMilliseconds.maximum)
             if let refusal = error as? RefusedByPeer {
                 refusedByPeers.report("\(refusal)", remote: nil, logger: logger)
             } else {
-                logger.debug("peer connect failed", metadata: ["peer.id": "\(peer.rawValue)", "error": "\(error)"])
+                logger.debug(
+                    "peer connect failed",
+                    metadata: ["peer.id": "\(link.peer.rawValue)", "peer.lane": "\(link.lane)", "error": "\(error)"]
+                )
             }
-            peers[peer] = .idle(retryAfter: .now() + .milliseconds(Int64(backoff)), backoffMilliseconds: next)
+            peers[link] = .idle(retryAfter: .now() + .milliseconds(Int64(backoff)), backoffMilliseconds: next)
         }
     }
 
-    private func disconnected(_ peer: NodeID, channel: Channel) {
-        guard case .connected(let current) = peers[peer], current === channel else { return }
-        peers[peer] = .idle(retryAfter: .now(), backoffMilliseconds: Self.backoffMilliseconds.minimum)
+    private func disconnected(_ link: Link, channel: Channel) {
+        guard case .connected(let current) = peers[link], current === channel else { return }
+        peers[link] = .idle(retryAfter: .now(), backoffMilliseconds: Self.backoffMilliseconds.minimum)
     }
 
     /// Listens for other nodes' connections.
