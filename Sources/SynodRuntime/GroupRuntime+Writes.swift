@@ -140,6 +140,22 @@ extension GroupRuntime {
     /// refusal when this node leads and cannot propose it.
     mutating func send(_ localID: UInt64, to leader: NodeID) -> GroupRefusal? {
         guard var write = outstandingWrites[localID] else { return nil }
+        if leader == settings.nodeID, copiesInLog[write.key] != nil {
+            // A copy is in this leader's log already (a follower forwarded it, or this node
+            // proposed it before): its outcome is this write's, and the connection's later
+            // reads wait for it as for a write of their own.
+            if write.origin != 0, let index = proposedAt.filter({ $0.value == write.key }).keys.max() {
+                sessionOrder.joined(
+                    LogIndex(index),
+                    by: .connection(write.origin),
+                    applied: LogIndex(state.appliedIndex)
+                )
+            }
+            write.copies[leader] = max(write.copies[leader] ?? 0, 1)
+            write.sentTo = leader
+            outstandingWrites[localID] = write
+            return nil
+        }
         let identity = EntryIdentity(
             session: write.key.session,
             requestID: write.key.requestID,
@@ -147,14 +163,6 @@ extension GroupRuntime {
             acknowledgedBelow: write.acknowledgedBelow ?? acknowledgedBelow()
         )
         let entry = State.entry(for: write.command, identity: identity)
-        if leader == settings.nodeID, copiesInLog[write.key] != nil {
-            // A copy is in this leader's log already (a follower forwarded it, or this node
-            // proposed it before): its outcome is this write's.
-            write.copies[leader] = max(write.copies[leader] ?? 0, 1)
-            write.sentTo = leader
-            outstandingWrites[localID] = write
-            return nil
-        }
         if leader == settings.nodeID {
             let order = write.origin == 0 ? nil : SessionOrder.Key.connection(write.origin)
             if let refusal = propose(entry, for: write.key, order: order) { return refusal }

@@ -36,6 +36,14 @@ struct SessionOrder {
         pruneAt = max(Self.keysKeptMin, 2 * lastProposed.count)
     }
 
+    /// A write of `key`'s connection is answered by a copy proposed earlier at `index` (by a
+    /// follower, or by another attempt): the connection's later reads wait for it as for its
+    /// own, unless they already wait for a later index.
+    mutating func joined(_ index: LogIndex, by key: Key, applied: LogIndex) {
+        if let last = lastProposed[key], last >= index { return }
+        proposed(index, by: key, applied: applied)
+    }
+
     /// The index a read of `key` must wait for: its connection's last write, or, for a read of
     /// no known connection, every write proposed so far (`lastIndex`).
     mutating func afterIndex(for key: Key?, lastIndex: LogIndex, applied: LogIndex) -> LogIndex {

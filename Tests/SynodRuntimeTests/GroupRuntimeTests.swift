@@ -488,14 +488,9 @@ struct GroupRuntimeTests {
         #expect(Self.forwardedAnswers(runtime.takeOutputs()) == [900: .answered(.ok), 31: .answered(.ok)])
     }
 
-    @Test func whenTheOnlyCopyIsLostEveryCopyReceivedIsRefused() throws {
-        var runtime = try Self.runtime(on: Self.leaderID, leader: Self.leaderID)
-        runtime.tick()
-        let entry = KeyValueEntry(requestID: 5, timeMilliseconds: 0, command: Self.set, session: 42)
-        runtime.serveForwarded(.write(entry), from: Self.followerID, requestID: 900)
-        runtime.serveForwarded(.write(entry), from: Self.followerID, requestID: 900)
-        #expect(runtime.replica.proposed.count == 2)
-        // Another leader's entry takes index 2.
+    /// Commits the leader's first proposal at index 1 and, at index 2, another leader's entry
+    /// in place of the leader's second: that copy can never commit.
+    static func commitAnotherLeadersEntryAtIndex2(_ runtime: inout Runtime) {
         let other = KeyValueEntry(requestID: 1, timeMilliseconds: 0, command: .delete(keys: [Array("x".utf8)]))
         runtime.replica.readys.append(
             Ready(
@@ -506,6 +501,16 @@ struct GroupRuntimeTests {
             )
         )
         runtime.processReady()
+    }
+
+    @Test func whenTheOnlyCopyIsLostEveryCopyReceivedIsRefused() throws {
+        var runtime = try Self.runtime(on: Self.leaderID, leader: Self.leaderID)
+        runtime.tick()
+        let entry = KeyValueEntry(requestID: 5, timeMilliseconds: 0, command: Self.set, session: 42)
+        runtime.serveForwarded(.write(entry), from: Self.followerID, requestID: 900)
+        runtime.serveForwarded(.write(entry), from: Self.followerID, requestID: 900)
+        #expect(runtime.replica.proposed.count == 2)
+        Self.commitAnotherLeadersEntryAtIndex2(&runtime)
         let refusals = runtime.takeOutputs().compactMap { output -> UInt64? in
             guard case .answerForwarded(.refused, let requestID, _) = output else { return nil }
             return requestID
@@ -559,6 +564,29 @@ struct GroupRuntimeTests {
         #expect(Self.forwardedAnswers(outputs) == [900: .answered(.ok)])
     }
 
+    @Test func aReadBehindAWriteAnsweredByAForwardedCopyWaitsForThatCopy() throws {
+        var runtime = try Self.runtime(on: Self.leaderID, leader: Self.leaderID)
+        runtime.tick()
+        let entry = KeyValueEntry(requestID: 5, timeMilliseconds: 0, command: Self.set, session: 42)
+        runtime.serveForwarded(.write(entry), from: Self.followerID, requestID: 900)
+        // Connection 3 sends the same write (its copy is the forwarded one, at index 2), then
+        // reads the key behind it.
+        runtime.write(Self.set, origin: 3, ticket: 7, identity: Self.identity)
+        runtime.read(.get(key: Array("k".utf8)), origin: 3, ticket: 8)
+        #expect(runtime.replica.proposed.count == 2)
+        runtime.replica.readys.append(
+            Ready(
+                committedEntries: [Self.committed(runtime.replica.proposed[0], at: 1)],
+                readStates: runtime.replica.readContexts.map { ReadState(index: LogIndex(1), context: $0) }
+            )
+        )
+        runtime.processReady()
+        #expect(Self.replies(runtime.takeOutputs()).isEmpty, "the read was served before the write it follows")
+        runtime.replica.readys.append(Ready(committedEntries: [Self.committed(runtime.replica.proposed[1], at: 2)]))
+        runtime.processReady()
+        #expect(Self.replies(runtime.takeOutputs()) == [7: .ok, 8: .value(Array("v".utf8))])
+    }
+
     @Test func whenTheLeadersOnlyCopyIsLostItsClientAndTheFollowersThatSentItAreRefused() throws {
         var runtime = try Self.runtime(on: Self.leaderID, leader: Self.leaderID)
         runtime.tick()
@@ -567,17 +595,7 @@ struct GroupRuntimeTests {
         let entry = KeyValueEntry(requestID: 5, timeMilliseconds: 0, command: Self.set, session: 42)
         runtime.serveForwarded(.write(entry), from: Self.followerID, requestID: 900)
         #expect(runtime.replica.proposed.count == 2)
-        // Another leader's entry takes index 2.
-        let other = KeyValueEntry(requestID: 1, timeMilliseconds: 0, command: .delete(keys: [Array("x".utf8)]))
-        runtime.replica.readys.append(
-            Ready(
-                committedEntries: [
-                    Self.committed(runtime.replica.proposed[0], at: 1),
-                    LogEntry(term: Term(2), index: LogIndex(2), payload: .command(other.encoded)),
-                ]
-            )
-        )
-        runtime.processReady()
+        Self.commitAnotherLeadersEntryAtIndex2(&runtime)
         let outputs = runtime.takeOutputs()
         let replies = Self.replies(outputs)
         #expect(replies.keys.sorted() == [7, 8])
