@@ -98,7 +98,7 @@ struct PeerLaneTests {
             delivered.withLockedValue { $0.append(name) }
         }
         let server = try await receiver.startServer(at: addresses[NodeID(2)]!)
-        defer { try? FileManager.default.removeItem(atPath: base) }
+        defer { try? FileManager.default.removeItem(atPath: base) }  // Best effort: /tmp is cleaned anyway.
         sender.send(Self.heartbeat(readRound: 1), group: GroupID(1))
         let controlUp = await waitUntil(timeout: .seconds(20)) {
             delivered.withLockedValue { $0 == ["heartbeat 1"] }
