@@ -70,6 +70,9 @@ public protocol ConsensusReplica: Sendable {
     /// The index the last snapshot covers.
     var snapshotIndex: LogIndex { get }
 
+    /// The size of the last snapshot's serialized state in bytes (0 before the first).
+    var snapshotByteCount: Int { get }
+
     /// The term of the entry at `index`, when the log holds it.
     func term(at index: LogIndex) -> Term?
 

@@ -42,9 +42,9 @@ public struct NodeConfiguration: Sendable {
     public var electionTimeoutTicks = 10
     public var heartbeatIntervalTicks = 1
     /// A snapshot is taken when the log since the last one holds more bytes than this
-    /// percentage of the dataset, and at least `snapshotLogBytesMin`; the Raft log in memory
-    /// is bounded by it (`GroupSettings.snapshotLogPercentOfState`).
-    public var snapshotLogPercentOfState = 50
+    /// percentage of the last snapshot, and at least `snapshotLogBytesMin`; the Raft log in
+    /// memory is bounded by it (`GroupSettings.snapshotLogPercentOfState`).
+    public var snapshotLogPercentOfState = 25
     public var snapshotLogBytesMin = 16 << 20
     /// The bytes of a snapshot sent to a follower in one chunk; nil for the consensus
     /// default (`RaftConfiguration.snapshotChunkBytes`).

@@ -22,6 +22,8 @@ extension RaftReplica {
     /// The newest snapshot: the log begins after it.
     public var snapshot: Snapshot { log.snapshot }
 
+    public var snapshotByteCount: Int { log.snapshot.data.count }
+
     public mutating func snapshotTaken(_ snapshot: Snapshot) {
         log.compact(to: snapshot)
     }

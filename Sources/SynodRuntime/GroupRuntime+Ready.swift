@@ -203,12 +203,15 @@ extension GroupRuntime {
     }
 
     /// Asks for a snapshot when the entries applied since the last one hold enough bytes
-    /// (`GroupSettings.snapshotLogPercentOfState`), one at a time: the state is frozen here (a
-    /// copy, O(1) until either side changes) and the shell serializes it off the consensus
-    /// thread, then calls `snapshotWritten`.
+    /// (`GroupSettings.snapshotLogPercentOfState` of the last snapshot's size), one at a time:
+    /// the state is frozen here (a copy, O(1) until either side changes) and the shell
+    /// serializes it off the consensus thread, then calls `snapshotWritten`.
     mutating func compactIfDue() {
         let applied = LogIndex(state.appliedIndex)
-        let due = max(settings.snapshotLogBytesMin, state.datasetBytes / 100 * settings.snapshotLogPercentOfState)
+        let due = max(
+            settings.snapshotLogBytesMin,
+            replica.snapshotByteCount / 100 * settings.snapshotLogPercentOfState
+        )
         guard snapshotInProgress == nil, logBytesSinceSnapshot >= due, applied > replica.snapshotIndex,
             let membership = replica.snapshotMembership(at: applied),
             let term = replica.term(at: applied)

@@ -17,10 +17,11 @@ public struct GroupSettings: Sendable {
     /// of them, so a few more); the expired ones go in one `removeExpired` entry.
     public var expiryChecksPerRound = 2_048
     /// A snapshot is taken once the entries applied since the last one hold more bytes than
-    /// this percentage of the state's size (`GroupStateMachine.datasetBytes`), and at least
+    /// this percentage of the last snapshot's size (the state as it serializes, which the
+    /// store's own estimates overstate several times for small keys), and at least
     /// `snapshotLogBytesMin`: the cost of snapshots stays proportional to the writes, for small
     /// and large states alike, and the log kept in memory to a fraction of the state.
-    public var snapshotLogPercentOfState = 50
+    public var snapshotLogPercentOfState = 25
     public var snapshotLogBytesMin = 16 << 20
     /// A bug planted on purpose, so that the simulator proves it would catch it; nil in
     /// production.

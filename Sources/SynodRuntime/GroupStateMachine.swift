@@ -25,8 +25,6 @@ public protocol GroupStateMachine: Sendable {
 
     /// The index of the last entry applied.
     var appliedIndex: UInt64 { get }
-    /// The size of the state, for deciding when a snapshot is due.
-    var datasetBytes: Int { get }
     /// The state as a snapshot's bytes (run off the consensus thread, on a frozen copy).
     var snapshotBytes: [UInt8] { get }
 

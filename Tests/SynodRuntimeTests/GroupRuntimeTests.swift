@@ -33,6 +33,8 @@ struct GroupRuntimeTests {
         replica.commitIndex = LogIndex(store.appliedIndex)
         replica.lastIndex = LogIndex(store.appliedIndex)
         replica.snapshotIndex = LogIndex(store.appliedIndex)
+        let snapshotData = store.snapshotBytes
+        replica.snapshotByteCount = snapshotData.count
         return try Runtime(
             group: GroupID(1),
             settings: settings,
@@ -41,7 +43,7 @@ struct GroupRuntimeTests {
                 index: LogIndex(store.appliedIndex),
                 term: Term(1),
                 membership: replica.membership,
-                data: store.snapshotBytes
+                data: snapshotData
             ),
             observer: NoObserver(),
             session: 77,
@@ -351,12 +353,15 @@ struct GroupRuntimeTests {
         return runtime.takeOutputs().contains { if case .compact = $0 { true } else { false } }
     }
 
-    /// A follower whose snapshot at index 1 holds one key with a value of `stateValueBytes` bytes.
-    static func runtime(snapshotLogBytesMin: Int, stateValueBytes: Int) throws -> Runtime {
+    /// A follower whose snapshot holds `stateKeys` keys, each with a value of `stateValueBytes`
+    /// bytes, one entry each.
+    static func runtime(snapshotLogBytesMin: Int, stateKeys: Int = 1, stateValueBytes: Int) throws -> Runtime {
         var store = KeyValueStore()
-        let first = Self.setEntry(at: LogIndex(1), key: "state", valueBytes: stateValueBytes)
-        guard case .command(let bytes) = first.payload else { fatalError("a command entry") }
-        _ = store.applyReporting(try KeyValueEntry(decoding: bytes), at: 1)
+        for index in 1...stateKeys {
+            let entry = Self.setEntry(at: LogIndex(UInt64(index)), key: "state:\(index)", valueBytes: stateValueBytes)
+            guard case .command(let bytes) = entry.payload else { fatalError("a command entry") }
+            _ = store.applyReporting(try KeyValueEntry(decoding: bytes), at: UInt64(index))
+        }
         var settings = GroupSettings(nodeID: Self.followerID)
         settings.snapshotLogBytesMin = snapshotLogBytesMin
         return try runtime(on: Self.followerID, leader: Self.leaderID, settings: settings, snapshotOf: store)
@@ -374,15 +379,29 @@ struct GroupRuntimeTests {
     }
 
     @Test func aLargerStateWaitsForMoreLogBeforeItsSnapshot() throws {
-        // A 100 kB value in the state, which counts it twice (store and snapshot): a snapshot
-        // is due once the log since the last one holds half of that, not the 1,000-byte floor.
+        // A 100 kB value in the state: a snapshot is due once the log since the last one
+        // holds a quarter of the last snapshot's bytes, not the 1,000-byte floor.
         var runtime = try Self.runtime(snapshotLogBytesMin: 1_000, stateValueBytes: 100_000)
         let entryBytes = Self.setEntry(at: LogIndex(2), valueBytes: 200).sizeBytes
-        let due = runtime.state.datasetBytes / 2
-        #expect(due > 100_000)
+        let due = runtime.replica.snapshotByteCount / 4
+        #expect(due > 25_000)
         let below = (due - 1) / entryBytes
         #expect(!Self.commitSets(&runtime, count: below - 1, valueBytes: 200))
         #expect(Self.commitSets(&runtime, count: 3, valueBytes: 200))
+    }
+
+    @Test func manySmallKeysAreMeasuredAsTheySerializeNotAsTheStoreEstimatesThem() throws {
+        // 2,000 keys of 10-byte values: the store's footprint estimate (about 260 bytes per
+        // key, what it costs in memory) is many times the snapshot's bytes. The log is
+        // compacted once it holds a quarter of the snapshot; measured by the estimate it
+        // would grow past the snapshot's whole size first, and stay in memory.
+        var runtime = try Self.runtime(snapshotLogBytesMin: 1_000, stateKeys: 2_000, stateValueBytes: 10)
+        let snapshotBytes = runtime.replica.snapshotByteCount
+        #expect(runtime.state.datasetBytes > 4 * snapshotBytes)
+        let entryBytes = Self.setEntry(at: LogIndex(2), valueBytes: 10).sizeBytes
+        let below = (snapshotBytes / 4 - 1) / entryBytes
+        #expect(!Self.commitSets(&runtime, count: below - 1, valueBytes: 10))
+        #expect(Self.commitSets(&runtime, count: 3, valueBytes: 10))
     }
 
     @Test func theStateIsFrozenForItsSnapshotWhileEntriesKeepApplying() throws {

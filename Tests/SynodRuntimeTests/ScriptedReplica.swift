@@ -16,6 +16,7 @@ struct ScriptedReplica: ConsensusReplica {
     var commitIndex = LogIndex(0)
     var lastIndex = LogIndex(0)
     var snapshotIndex = LogIndex(0)
+    var snapshotByteCount = 0
     var membership = Membership(voters: [NodeID(1), NodeID(2), NodeID(3)])
     /// Commands proposed, in order.
     var proposed: [[UInt8]] = []
@@ -60,7 +61,10 @@ struct ScriptedReplica: ConsensusReplica {
 
     func snapshotMembership(at applied: LogIndex) -> Membership? { membership }
 
-    mutating func snapshotTaken(_ snapshot: Snapshot) { snapshotIndex = snapshot.index }
+    mutating func snapshotTaken(_ snapshot: Snapshot) {
+        snapshotIndex = snapshot.index
+        snapshotByteCount = snapshot.data.count
+    }
     /// The snapshots the runtime said were stored.
     var storedSnapshots: [Snapshot] = []
     mutating func snapshotStored(_ snapshot: Snapshot) { storedSnapshots.append(snapshot) }
