@@ -12,7 +12,8 @@ import SynodCore
 /// proposes from a walk is the same in every run of a simulation seed.
 ///
 /// A copy shares every trie (O(buckets) to copy the array, once per snapshot); the array is
-/// only allocated when the first key arrives, so an empty store costs nothing.
+/// only allocated when the first key arrives, so an empty store costs nothing. Keys are kept
+/// as `CompactBytes`, inline in the tries' slots when short.
 public struct KeyBuckets<Value: Hashable & Sendable>: Sendable {
     static var bucketBits: Int { 14 }
     static var bucketCount: Int { 1 << bucketBits }
@@ -20,13 +21,15 @@ public struct KeyBuckets<Value: Hashable & Sendable>: Sendable {
     /// parse.
     static var positionsEnd: UInt64 { 1 << 63 }
 
-    private var buckets: [TreeDictionary<[UInt8], Value>] = []
+    private var buckets: [TreeDictionary<CompactBytes, Value>] = []
     public private(set) var count = 0
 
     init() {}
 
     /// A key's place in the order walks take: its XXH64, less the top bit.
     static func position(of key: [UInt8]) -> UInt64 { StableHash.xxh64(key) >> 1 }
+
+    static func position(of key: CompactBytes) -> UInt64 { key.withUnsafeBytes { StableHash.xxh64($0) >> 1 } }
 
     static func bucket(atPosition position: UInt64) -> Int { Int(position >> UInt64(63 - bucketBits)) }
 
@@ -37,7 +40,7 @@ public struct KeyBuckets<Value: Hashable & Sendable>: Sendable {
     public internal(set) subscript(key: [UInt8]) -> Value? {
         get {
             guard !buckets.isEmpty else { return nil }
-            return buckets[Self.bucket(atPosition: Self.position(of: key))][key]
+            return buckets[Self.bucket(atPosition: Self.position(of: key))][CompactBytes(key)]
         }
         set {
             if let newValue { updateValue(newValue, forKey: key) } else { removeValue(forKey: key) }
@@ -48,7 +51,8 @@ public struct KeyBuckets<Value: Hashable & Sendable>: Sendable {
     @discardableResult
     mutating func updateValue(_ value: Value, forKey key: [UInt8]) -> Value? {
         if buckets.isEmpty { buckets = Array(repeating: [:], count: Self.bucketCount) }
-        let replaced = buckets[Self.bucket(atPosition: Self.position(of: key))].updateValue(value, forKey: key)
+        let replaced = buckets[Self.bucket(atPosition: Self.position(of: key))]
+            .updateValue(value, forKey: CompactBytes(key))
         if replaced == nil { count += 1 }
         return replaced
     }
@@ -56,14 +60,15 @@ public struct KeyBuckets<Value: Hashable & Sendable>: Sendable {
     @discardableResult
     mutating func removeValue(forKey key: [UInt8]) -> Value? {
         guard !buckets.isEmpty,
-            let removed = buckets[Self.bucket(atPosition: Self.position(of: key))].removeValue(forKey: key)
+            let removed = buckets[Self.bucket(atPosition: Self.position(of: key))]
+                .removeValue(forKey: CompactBytes(key))
         else { return nil }
         count -= 1
         return removed
     }
 
     /// Every key, bucket by bucket (in no order a caller may rely on).
-    public var keys: some Sequence<[UInt8]> { buckets.lazy.flatMap { $0.keys } }
+    public var keys: some Sequence<[UInt8]> { buckets.lazy.flatMap { $0.keys.lazy.map(\.array) } }
 
     /// The entries of whole buckets from the one holding `position` on, at or after it, until
     /// at least `visits` entries were looked at or the last bucket was: those `isIncluded`
@@ -88,12 +93,12 @@ public struct KeyBuckets<Value: Hashable & Sendable>: Sendable {
                 visited += contents.count
                 let skipsEarlier = startsInside && bucket == firstBucket
                 var taken: [(key: [UInt8], value: Value)] = []
-                for entry in contents
-                where (!skipsEarlier || Self.position(of: entry.key) >= position) && isIncluded(entry.key, entry.value)
-                {
-                    taken.append(entry)
+                for entry in contents.sorted(by: { $0.key.precedes($1.key) })
+                where !skipsEarlier || Self.position(of: entry.key) >= position {
+                    let key = entry.key.array
+                    if isIncluded(key, entry.value) { taken.append((key, entry.value)) }
                 }
-                entries += taken.sorted { $0.key.lexicographicallyPrecedes($1.key) }
+                entries += taken
             }
             bucket += 1
         } while visited < visits && bucket < Self.bucketCount
@@ -107,8 +112,8 @@ public struct KeyBuckets<Value: Hashable & Sendable>: Sendable {
         _ body: (_ key: [UInt8], _ value: Value) throws(Failure) -> Void
     ) throws(Failure) {
         for contents in buckets where !contents.isEmpty {
-            for entry in contents.sorted(by: { $0.key.lexicographicallyPrecedes($1.key) }) {
-                try body(entry.key, entry.value)
+            for entry in contents.sorted(by: { $0.key.precedes($1.key) }) {
+                try body(entry.key.array, entry.value)
             }
         }
     }
@@ -126,15 +131,23 @@ public struct KeyBuckets<Value: Hashable & Sendable>: Sendable {
             bucket = randomIndex(Self.bucketCount)
         }
         while buckets[bucket].isEmpty { bucket = (bucket + 1) % Self.bucketCount }
-        let entries = buckets[bucket].sorted { $0.key.lexicographicallyPrecedes($1.key) }
-        return entries[randomIndex(entries.count)]
+        let entries = buckets[bucket].sorted { $0.key.precedes($1.key) }
+        let chosen = entries[randomIndex(entries.count)]
+        return (chosen.key.array, chosen.value)
     }
 }
 
 extension KeyBuckets: Sequence {
-    public func makeIterator() -> FlattenSequence<[TreeDictionary<[UInt8], Value>]>.Iterator {
-        buckets.joined().makeIterator()
+    /// Every entry, bucket by bucket (in no order a caller may rely on).
+    public struct Iterator: IteratorProtocol {
+        fileprivate var entries: FlattenSequence<[TreeDictionary<CompactBytes, Value>]>.Iterator
+
+        public mutating func next() -> (key: [UInt8], value: Value)? {
+            entries.next().map { ($0.key.array, $0.value) }
+        }
     }
+
+    public func makeIterator() -> Iterator { Iterator(entries: buckets.joined().makeIterator()) }
 }
 
 extension KeyBuckets: Hashable {

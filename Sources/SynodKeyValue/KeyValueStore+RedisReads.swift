@@ -111,7 +111,7 @@ extension KeyValueStore {
                 ? "listpack" : "hashtable"
         }
         if record.value.count <= 20, parseInteger(record.value) != nil { return "int" }
-        return record.value.count <= 44 ? "embstr" : "raw"
+        return record.valueCount <= 44 ? "embstr" : "raw"
     }
 
     /// A key that exists at `now`, chosen as `KeyBuckets.randomEntry` chooses; when a hundred

@@ -220,12 +220,18 @@ extension KeyValueStore {
         let value = try reader.readLengthPrefixed(maximumCount: KeyValueEntry.bytesMax)
         let hasExpiry = try KeyValueEntry.readFlag(from: &reader)
         let expiry = Int64(bitPattern: try reader.readUInt64())
+        let createRevision = try reader.readUInt64()
+        let modifyRevision = try reader.readUInt64()
+        let lease = version >= 2 ? try KeyValueEntry.readOptional(from: &reader) : nil
+        // No store writes these (expiries are later than its clock, lease ids start at 1);
+        // the record keeps them as its "none".
+        guard !(hasExpiry && expiry == .min), lease != 0 else { throw .invalid("an impossible expiry or lease") }
         var record = Record(
             value: value,
             expiresAtMilliseconds: hasExpiry ? expiry : nil,
-            createRevision: try reader.readUInt64(),
-            modifyRevision: try reader.readUInt64(),
-            lease: version >= 2 ? try KeyValueEntry.readOptional(from: &reader) : nil
+            createRevision: createRevision,
+            modifyRevision: modifyRevision,
+            lease: lease
         )
         if version >= 3, try KeyValueEntry.readFlag(from: &reader) {
             var hash: [[UInt8]: [UInt8]] = [:]
@@ -234,7 +240,7 @@ extension KeyValueStore {
                 let value = try reader.readLengthPrefixed(maximumCount: KeyValueEntry.bytesMax)
                 guard hash.updateValue(value, forKey: field) == nil else { throw .invalid("a field twice") }
             }
-            guard !hash.isEmpty, record.value.isEmpty else { throw .invalid("an empty hash or one with a value") }
+            guard !hash.isEmpty, record.valueCount == 0 else { throw .invalid("an empty hash or one with a value") }
             record.hash = hash
         }
         guard record.createRevision <= record.modifyRevision, record.modifyRevision <= revision,

@@ -12,17 +12,85 @@ import SynodCore
 /// - Each entry that changes anything gets the next revision; every key it writes records it as
 ///   its modify revision, and as its create revision when the key is new.
 public struct KeyValueStore: Hashable, Sendable {
+    /// A key's value and metadata, compact: a short string's bytes are inline
+    /// (`CompactBytes`), and "no expiry" and "no lease" are values of their fields rather than
+    /// optionals, so a key with a 32-byte value costs its trie slot and no allocation.
     public struct Record: Hashable, Sendable {
-        /// A string's bytes (empty for a hash).
-        public var value: [UInt8]
-        /// A hash's fields; nil for a string.
-        public var hash: [[UInt8]: [UInt8]]? = nil
-        /// Unix time in milliseconds after which the key is absent; nil for never.
-        public var expiresAtMilliseconds: Int64?
+        private enum Content: Hashable, Sendable {
+            case string(CompactBytes)
+            case hash([[UInt8]: [UInt8]])
+        }
+
+        private var content: Content
+        /// Unix milliseconds; `Int64.min` for no expiry (a stored expiry is always later than
+        /// the store's clock, which is at least 0).
+        private var expiry: Int64
         public var createRevision: UInt64
         public var modifyRevision: UInt64
+        /// The lease's id; 0 for none (ids start at 1).
+        private var leaseID: UInt64
+
+        public init(
+            value: [UInt8],
+            hash: [[UInt8]: [UInt8]]? = nil,
+            expiresAtMilliseconds: Int64?,
+            createRevision: UInt64,
+            modifyRevision: UInt64,
+            lease: UInt64?
+        ) {
+            precondition(hash == nil || value.isEmpty, "a hash with a string value")
+            precondition(expiresAtMilliseconds != .min && lease != 0, "a sentinel as an expiry or a lease")
+            content = hash.map(Content.hash) ?? .string(CompactBytes(value))
+            expiry = expiresAtMilliseconds ?? .min
+            self.createRevision = createRevision
+            self.modifyRevision = modifyRevision
+            leaseID = lease ?? 0
+        }
+
+        /// A string's bytes (empty for a hash).
+        public var value: [UInt8] {
+            switch content {
+            case .string(let bytes): bytes.array
+            case .hash: []
+            }
+        }
+
+        /// A hash's fields; nil for a string.
+        public var hash: [[UInt8]: [UInt8]]? {
+            get {
+                switch content {
+                case .string: nil
+                case .hash(let fields): fields
+                }
+            }
+            set { content = newValue.map(Content.hash) ?? .string(CompactBytes([])) }
+        }
+
+        /// The string's length without copying it out (0 for a hash).
+        public var valueCount: Int {
+            switch content {
+            case .string(let bytes): bytes.count
+            case .hash: 0
+            }
+        }
+
+        /// Unix time in milliseconds after which the key is absent; nil for never.
+        public var expiresAtMilliseconds: Int64? {
+            get { expiry == .min ? nil : expiry }
+            set {
+                precondition(newValue != .min, "the no-expiry sentinel as an expiry")
+                expiry = newValue ?? .min
+            }
+        }
+
         /// The lease the key is attached to: it is deleted when the lease ends.
-        public var lease: UInt64?
+        public var lease: UInt64? {
+            get { leaseID == 0 ? nil : leaseID }
+            set {
+                precondition(newValue != 0, "the no-lease sentinel as a lease")
+                leaseID = newValue ?? 0
+            }
+        }
     }
 
     /// Invariant: a key is in `keysWithExpiry` exactly when its record has an expiry, with

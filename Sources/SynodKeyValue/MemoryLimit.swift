@@ -52,7 +52,7 @@ extension KeyValueStore {
     /// RSS per added key with a 100-byte value, against 466 counted here (the rest is allocator
     /// fragmentation and bounded buffers, see the README).
     static func footprint(key: [UInt8], record: Record) -> Int {
-        var bytes = 2 * (key.count + record.value.count) + 240
+        var bytes = 2 * (key.count + record.valueCount) + 240
         if let hash = record.hash { bytes += hash.reduce(0) { $0 + 2 * ($1.key.count + $1.value.count) + 100 } }
         return bytes
     }
