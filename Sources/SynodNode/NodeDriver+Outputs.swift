@@ -87,6 +87,10 @@ extension NodeDriver {
         snapshotBeingWritten = true
         let directory = storage.directory
         let files = storage.files
+        let index = job.index
+        // Only the thread's closure holds the frozen state, so it is freed there when the file
+        // is written: the nodes the live state no longer shares with it (most of a big state,
+        // after a write to every bucket) are released off the loop.
         syncThreads.runIfActive(eventLoop: loop) { () throws -> Snapshot in
             var files = files  // Stateless: a copy opens and syncs the same files.
             // The state streams into the file as it is serialized; the group then reads the
@@ -105,7 +109,7 @@ extension NodeDriver {
             guard !self.stopped else { return }
             switch result {
             case .success(let snapshot): self.runtimes[group].snapshotWritten(snapshot)
-            case .failure(let error): self.storageFailed("writing the snapshot at \(job.index): \(error)")
+            case .failure(let error): self.storageFailed("writing the snapshot at \(index): \(error)")
             }
             self.snapshotBeingWritten = false
             if !self.snapshotsWaiting.isEmpty {
