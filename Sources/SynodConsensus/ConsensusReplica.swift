@@ -30,6 +30,10 @@ public protocol ConsensusReplica: Sendable {
     /// Advances logical time by one tick (the driver's timer interval).
     mutating func tick()
 
+    /// Advances logical time by `count` ticks that elapsed together, with no input between
+    /// them: the driver was paused or busy for that long.
+    mutating func tick(count: Int)
+
     /// Handles a message from a peer. The message is untrusted: one that no correct peer would
     /// send is dropped (and counted, for the driver's metrics), never trapped on.
     mutating func step(_ message: Message)
@@ -86,4 +90,11 @@ public protocol ConsensusReplica: Sendable {
     /// The driver stored the snapshot a `Ready` installed, from the pieces it kept
     /// (`Ready.snapshotTransfer`): its bytes are read from `snapshot` from now on.
     mutating func snapshotStored(_ snapshot: Snapshot)
+}
+
+extension ConsensusReplica {
+    /// By default a run of ticks is each tick in turn.
+    public mutating func tick(count: Int) {
+        for _ in 0..<count { tick() }
+    }
 }

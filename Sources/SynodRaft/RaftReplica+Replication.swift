@@ -232,9 +232,12 @@ extension RaftReplica {
         electionElapsedTicks += 1
         if electionElapsedTicks >= settings.electionTimeoutTicks {
             electionElapsedTicks = 0
-            if settings.checkQuorum && !checkQuorumActive() {
-                becomeFollower(term: term, leader: nil)
-                return
+            if settings.checkQuorum && !quorumCheckedInTickRun {
+                quorumCheckedInTickRun = true
+                if !checkQuorumActive() {
+                    becomeFollower(term: term, leader: nil)
+                    return
+                }
             }
         }
         if var pending = transfer {

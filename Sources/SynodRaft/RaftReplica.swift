@@ -51,6 +51,8 @@ public struct RaftReplica: ConsensusReplica {
 
     var electionElapsedTicks = 0
     var heartbeatElapsedTicks = 0
+    /// Leader only: check-quorum already ran in the current run of ticks (`tick(count:)`).
+    var quorumCheckedInTickRun = false
     var randomizedElectionTimeoutTicks = 0
     /// Ticks since this replica started; leases are measured on it.
     var logicalTick: UInt64 = 0
@@ -170,10 +172,23 @@ public struct RaftReplica: ConsensusReplica {
     // MARK: - Driver interface
 
     public mutating func tick() {
-        logicalTick += 1
-        switch role {
-        case .leader: tickLeader()
-        case .follower, .preCandidate, .candidate: tickElection()
+        tick(count: 1)
+    }
+
+    /// Ticks that elapsed together count in full (elections and leases must see the time
+    /// that passed), except that a leader checks its quorum at most once in them: nothing
+    /// could arrive between them, so a second check in the same run would count the pause
+    /// against followers whose answers are waiting to be read, and depose a leader no one
+    /// else replaced. A leader that truly hears no one steps down at the next check.
+    public mutating func tick(count: Int) {
+        precondition(count >= 0, "\(count) ticks")
+        quorumCheckedInTickRun = false
+        for _ in 0..<count {
+            logicalTick += 1
+            switch role {
+            case .leader: tickLeader()
+            case .follower, .preCandidate, .candidate: tickElection()
+            }
         }
     }
 

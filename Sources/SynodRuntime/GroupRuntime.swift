@@ -186,7 +186,7 @@ where Observer.State == State {
     /// so that after a pause an election timeout or the end of a lease is not postponed).
     public mutating func tick(_ count: Int = 1) {
         guard !isStopped, count > 0 else { return }
-        for _ in 0..<count { replica.tick() }
+        replica.tick(count: count)
         noticeLeaderChange()
         endOverdueRequests()
         leaderHousekeeping()

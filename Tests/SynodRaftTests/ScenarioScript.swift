@@ -147,6 +147,16 @@ struct ScenarioScript {
             cluster.tick(id, times: times)
             cluster.processReady(id)
             cluster.log(cluster.status(id))
+        case "tick-run":
+            // tick-run ID count: ticks that elapsed together, with no input between (the node
+            // was paused); its Ready is processed.
+            let id = try node(0)
+            guard positional.count > 1, let count = Int(positional[1]) else {
+                throw Failure(description: "tick-run ID COUNT")
+            }
+            cluster.replicas[id]?.tick(count: count)
+            cluster.processReady(id)
+            cluster.log(cluster.status(id))
         case "tick-until-campaign":
             // Ticks a follower until it starts a (pre-)election, at most 100 ticks.
             let id = try node(0)
