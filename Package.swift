@@ -85,6 +85,7 @@ let package = Package(
             dependencies: [
                 "SynodCore", "SynodConsensus", "SynodRaft", "SynodStorage", "SynodPOSIXStorage", "SynodKeyValue",
                 "SynodRESP", "SynodCommands", "SynodPeerProtocol", "SynodPartitioning", "SynodRuntime",
+                .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -1,0 +1,34 @@
+import SynodKeyValue
+import Testing
+
+@testable import SynodNode
+
+/// The watch history keeps a bounded number of changes and lets go of older ones as new ones
+/// arrive, a batch at a time.
+struct WatchHubTests {
+    static func change(_ revision: UInt64) -> [KeyChange] {
+        [KeyChange(key: Array("key:\(revision)".utf8), value: Array("v".utf8), event: .set)]
+    }
+
+    /// Trimming half the history at once freed 100,000 changes in one go on every node at
+    /// the same entry: a loop stall long enough for an election. Nothing past the kept
+    /// changes stays held.
+    @Test func theHistoryHoldsNoMoreThanTheChangesItKeeps() {
+        let hub = WatchHub(startingAfter: 0, keptChangesMax: 10)
+        for revision in UInt64(1)...5_000 {
+            hub.record(revision: revision, changes: Self.change(revision))
+            #expect(hub.history.count == min(Int(revision), 10), "at revision \(revision)")
+            #expect(hub.oldestRevision == (revision > 10 ? revision - 9 : 1))
+        }
+    }
+
+    @Test func aWatchReplaysTheKeptChangesFromItsRevisionAndRefusesOlderOnes() throws {
+        let hub = WatchHub(startingAfter: 0, keptChangesMax: 10)
+        for revision in UInt64(1)...30 { hub.record(revision: revision, changes: Self.change(revision)) }
+        let (_, replay) = try hub.watch(key: Array("key:".utf8), isPrefix: true, from: 25) { _ in }
+        #expect(replay.map(\.revision) == Array(25...30))
+        #expect(throws: WatchHub.WatchError.self) {
+            try hub.watch(key: Array("key:".utf8), isPrefix: true, from: 20) { _ in }
+        }
+    }
+}
