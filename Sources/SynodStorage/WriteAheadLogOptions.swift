@@ -4,8 +4,8 @@ public struct WriteAheadLogOptions: Hashable, Sendable {
     public var segmentBytesMax = 64 << 20
     /// The bytes of recent entries kept in memory for reads. Small by default: Raft keeps
     /// the log since its snapshot in memory itself, so a node reads entries back only when
-    /// it opens, and a bigger cache would hold a second index of the tail (measured: about
-    /// 50 MB of RSS for a 32 MiB cache of 100-byte entries).
+    /// it opens, and a bigger cache holds a second copy of the tail's index (measured: about
+    /// 10 MB less RSS after a million 48-byte SETs than with 32 MiB).
     public var entryCacheBytesMax = 4 << 20
     /// The most entries one record holds; a longer batch is split across records.
     public var entriesPerRecordMax = 4096
