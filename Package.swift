@@ -223,3 +223,11 @@ let package = Package(
     ],
     swiftLanguageModes: [.v6]
 )
+
+// Release builds optimize across the project's own modules: the runtime is generic over its
+// replica and state machine, and without this the node calls it unspecialized (a metadata lookup
+// per call on the request path).
+for target in package.targets where target.name != "CSynodCRC32C" {
+    target.swiftSettings =
+        (target.swiftSettings ?? []) + [.unsafeFlags(["-cross-module-optimization"], .when(configuration: .release))]
+}
