@@ -31,6 +31,8 @@ let package = Package(
         // CRC-32C with the CPU's crc32 instruction, where there is one (C: Swift cannot ask
         // for one function's target feature).
         .target(name: "CSynodCRC32C"),
+        // What the C allocator holds (glibc's mallinfo2), for INFO memory.
+        .target(name: "CSynodHeap"),
         .target(name: "SynodCore", dependencies: ["CSynodCRC32C"]),
         .target(
             name: "SynodPartitioning",
@@ -85,6 +87,7 @@ let package = Package(
             dependencies: [
                 "SynodCore", "SynodConsensus", "SynodRaft", "SynodStorage", "SynodPOSIXStorage", "SynodKeyValue",
                 "SynodRESP", "SynodCommands", "SynodPeerProtocol", "SynodPartitioning", "SynodRuntime",
+                "CSynodHeap",
                 .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -227,7 +230,7 @@ let package = Package(
 // Release builds optimize across the project's own modules: the runtime is generic over its
 // replica and state machine, and without this the node calls it unspecialized (a metadata lookup
 // per call on the request path).
-for target in package.targets where target.name != "CSynodCRC32C" {
+for target in package.targets where !target.name.hasPrefix("CSynod") {
     target.swiftSettings =
         (target.swiftSettings ?? []) + [.unsafeFlags(["-cross-module-optimization"], .when(configuration: .release))]
 }

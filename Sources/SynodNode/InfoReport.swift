@@ -1,3 +1,4 @@
+import CSynodHeap
 import Foundation
 import NIOCore
 import SynodKeyValue
@@ -47,10 +48,16 @@ enum InfoReport {
             case "memory":
                 let dataset = driver.store.datasetBytes
                 let resident = residentMemoryBytes()
+                let heap = synod_heap_usage()
                 lines += [
                     "used_memory:\(dataset)", "used_memory_human:\(humanBytes(dataset))",
                     "used_memory_rss:\(resident)", "used_memory_rss_human:\(humanBytes(resident))",
-                    "used_memory_dataset:\(dataset)", "maxmemory:\(driver.store.memoryLimit.maxBytes)",
+                    "used_memory_dataset:\(dataset)",
+                    "allocator_allocated:\(heap.allocated)", "allocator_active:\(heap.active)",
+                    "allocator_frag_bytes:\(Int(heap.active) - Int(heap.allocated))",
+                    "allocator_frag_ratio:\(ratio(Int(heap.active), Int(heap.allocated)))",
+                    "mem_fragmentation_ratio:\(ratio(resident, Int(heap.allocated)))",
+                    "maxmemory:\(driver.store.memoryLimit.maxBytes)",
                     "maxmemory_human:\(humanBytes(driver.store.memoryLimit.maxBytes))",
                     "maxmemory_policy:\(driver.store.memoryLimit.policy.rawValue)",
                 ]
@@ -90,6 +97,14 @@ enum InfoReport {
             let pages = text.split(separator: " ").dropFirst().first.flatMap({ Int($0) })
         else { return 0 }
         return pages * Int(sysconf(Int32(_SC_PAGESIZE)))
+    }
+
+    /// `part / whole` with two decimals, as Redis prints its ratios ("0.00" when `whole` is 0).
+    static func ratio(_ part: Int, _ whole: Int) -> String {
+        guard whole > 0 else { return "0.00" }
+        let hundredths = (part * 100 + whole / 2) / whole
+        let fraction = hundredths % 100
+        return "\(hundredths / 100)." + (fraction < 10 ? "0" : "") + String(fraction)
     }
 
     static func humanBytes(_ bytes: Int) -> String {

@@ -52,6 +52,16 @@ struct ClusterCommandsProcessTests {
         #expect(try Self.text(connection.command(["INFO", "cluster"]))?.contains("cluster_enabled:1") == true)
         let memory = try #require(Self.text(try connection.command(["INFO", "memory"])))
         #expect(memory.contains("used_memory:") && memory.contains("used_memory_rss:"), "\(memory)")
+        // The allocator's own figures: what the process holds beyond the dataset's estimate.
+        func memoryField(_ name: String) -> Int? {
+            memory.split(separator: "\r\n").first { $0.hasPrefix(name + ":") }
+                .flatMap { Int($0.dropFirst(name.count + 1)) }
+        }
+        let allocated = try #require(memoryField("allocator_allocated"), "\(memory)")
+        let active = try #require(memoryField("allocator_active"), "\(memory)")
+        #expect(allocated > 1 << 20 && active >= allocated, "\(memory)")
+        #expect(memoryField("allocator_frag_bytes") == active - allocated, "\(memory)")
+        #expect(memory.contains("mem_fragmentation_ratio:"), "\(memory)")
         // INFO keyspace counts the keys with a TTL, as Redis's does. The leader has applied
         // each write when it answers it.
         let writer = try BlockingRESPConnection(port: leader.clientPort)
