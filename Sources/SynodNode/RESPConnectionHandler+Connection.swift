@@ -96,6 +96,9 @@ extension RESPConnectionHandler {
             runTrackingCommand(command, slot: slot, context: context)
             return
         case .clientList, .clientInfo:
+            // As in Redis, the command that lists this connection is its last command.
+            recordActivity()
+            noteCommand([Array("client".utf8), Array((command == .clientInfo ? "info" : "list").utf8)])
             let now = NIODeadline.now()
             let records = shared.clients.withLockedValue { $0 }
             let chosen =
@@ -166,6 +169,7 @@ extension RESPConnectionHandler {
             }
             return
         case .info(let sections):
+            recordActivity()
             let driver = shared.driver
             let shared = self.shared
             let names = sections.map { String(decoding: $0, as: UTF8.self).lowercased() }

@@ -86,6 +86,33 @@ struct ClusterCommandsProcessTests {
         #expect(list.contains("id=\(victimID) ") && list.contains("name=admin"), "\(list)")
         let info = try #require(Self.text(try connection.command(["CLIENT", "INFO"])))
         #expect(info.contains("name=admin") && info.contains("cmd=client|info"), "\(info)")
+        // In one pipeline (one read), CLIENT INFO reports itself as the last command (it waits
+        // for the SET before it, so it runs after ECHO is read) and INFO counts the commands
+        // before it; after a pipeline, CLIENT LIST shows its last command. Both connections
+        // are to the same node, whose INFO counts all commands.
+        func processed() throws -> Int? {
+            let stats = try #require(Self.text(try connection.command(["INFO", "stats"])))
+            return stats.split(separator: "\r\n").first { $0.hasPrefix("total_commands_processed:") }
+                .flatMap { Int($0.split(separator: ":")[1]) }
+        }
+        let before = try #require(try processed())
+        let pipelined = try connection.pipeline(
+            [["PING"], ["SET", "p", "1"], ["CLIENT", "INFO"], ["GET", "p"], ["INFO", "stats"], ["ECHO", "x"]]
+                .map { $0.map { Array($0.utf8) } }
+        )
+        let pipelinedInfo = try #require(Self.text(pipelined[2]))
+        #expect(pipelinedInfo.contains("cmd=client|info"), "\(pipelinedInfo)")
+        let pipelinedStats = try #require(Self.text(pipelined[4]))
+        let countedInPipeline = pipelinedStats.split(separator: "\r\n")
+            .first { $0.hasPrefix("total_commands_processed:") }.flatMap { Int($0.split(separator: ":")[1]) }
+        // The commands up to INFO at least; ECHO may be counted too (it was read with them).
+        #expect(countedInPipeline.map { (before + 5)...(before + 6) ~= $0 } == true, "\(pipelinedStats)")
+        #expect(try connection.pipeline([["PING"], ["ECHO", "x"]].map { $0.map { Array($0.utf8) } }).count == 2)
+        let listed = try #require(Self.text(try victim.command(["CLIENT", "LIST"])))
+        let mine = listed.split(separator: "\n").first { $0.contains("name=admin") }.map(String.init) ?? listed
+        #expect(mine.contains("cmd=echo "), "\(mine)")
+        // The six, the two, the other connection's CLIENT LIST, and this INFO.
+        #expect(try processed() == before + 10)
         #expect(try connection.command(["CLIENT", "KILL", "ID", "\(victimID)"]) == .integer(1))
         #expect(throws: (any Error).self) { _ = try victim.command(["PING"]) }
         #expect(try connection.command(["CLIENT", "KILL", "ID", "\(victimID)"]) == .integer(0))
