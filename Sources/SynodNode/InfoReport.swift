@@ -83,6 +83,8 @@ enum InfoReport {
                     "kv_revision:\(driver.store.revision)",
                     "wal_segments:\(driver.storage.log.segmentCount)",
                     "wal_syncs:\(driver.storage.log.statistics.syncs)",
+                    "loop_stalls:\(driver.loopStalls)",
+                    "loop_stall_longest_ms:\(driver.longestLoopStallNanoseconds / 1_000_000)",
                 ]
             }
             lines.append("")

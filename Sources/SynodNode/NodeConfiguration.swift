@@ -41,6 +41,9 @@ public struct NodeConfiguration: Sendable {
     /// Ticks without a leader before an election (with the randomization Raft adds).
     public var electionTimeoutTicks = 10
     public var heartbeatIntervalTicks = 1
+    /// A tick this late means the event loop was busy (or the process paused) that long: it
+    /// is counted (INFO consensus, metrics) and logged as a warning.
+    public var loopStallWarningMilliseconds = 100
     /// A snapshot is taken when the log since the last one holds more bytes than this
     /// percentage of the last snapshot, and at least `snapshotLogBytesMin`; the Raft log in
     /// memory is bounded by it (`GroupSettings.snapshotLogPercentOfState`).

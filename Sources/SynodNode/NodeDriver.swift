@@ -52,6 +52,14 @@ final class NodeDriver: @unchecked Sendable {
     /// CLIENT TRACKING of this node's clients.
     let tracking: TrackingHub
     var lastTickTime = NIODeadline.now()
+    /// When `tick` last ran, to see how late the next one is.
+    var lastTickCall = NIODeadline.now()
+    /// Ticks that ran `loopStallWarningMilliseconds` or more late: the loop was busy (or the
+    /// process paused) that long, and no request, heartbeat or vote was handled meanwhile.
+    var loopStalls = 0
+    var longestLoopStallNanoseconds: Int64 = 0
+    /// Called (on the loop) for each such tick, with how late it was.
+    var onLoopStall: @Sendable (_ lateNanoseconds: Int64, _ appliedIndex: UInt64) -> Void = { _, _ in }
     var stopped = false
     /// A `processReady` is queued on the loop: inputs that arrive before it runs share its
     /// Ready, and so its one fdatasync (group commit).
@@ -185,12 +193,25 @@ final class NodeDriver: @unchecked Sendable {
         guard !stopped else { return }
         let now = NIODeadline.now()
         let interval = Int64(configuration.tickMilliseconds) * 1_000_000
+        noteLateness(Int64(now.uptimeNanoseconds) - Int64(lastTickCall.uptimeNanoseconds) - interval)
+        lastTickCall = now
         let elapsed = Int64(now.uptimeNanoseconds) - Int64(lastTickTime.uptimeNanoseconds)
         let ticks = max(0, min(elapsed / interval, Int64(4 * configuration.electionTimeoutTicks)))
         guard ticks > 0 else { return }
         lastTickTime = now
         for group in groups { runtimes[group].tick(Int(ticks)) }
         processReady()
+    }
+
+    /// Counts and reports a tick that ran `late` nanoseconds after it was due, if that is
+    /// `loopStallWarningMilliseconds` or more (etcd warns of the same at 100 ms).
+    func noteLateness(_ late: Int64) {
+        guard late >= Int64(configuration.loopStallWarningMilliseconds) * 1_000_000 else { return }
+        loopStalls += 1
+        longestLoopStallNanoseconds = max(longestLoopStallNanoseconds, late)
+        metrics.loopStalls.increment()
+        metrics.loopStallDuration.recordNanoseconds(late)
+        onLoopStall(late, store.appliedIndex)
     }
 
     func receive(_ frame: PeerFrameDecoder.Output) {

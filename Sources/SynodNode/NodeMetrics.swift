@@ -16,6 +16,9 @@ struct NodeMetrics: Sendable {
         Counter(label: "synod_raft_messages_dropped_total", dimensions: [("reason", reason.rawValue)])
     }
     let requestDuration = Timer(label: "synod_client_request_duration_seconds", preferredDisplayUnit: .seconds)
+    /// Ticks that ran late by `loopStallWarningMilliseconds` or more, and by how much.
+    let loopStalls = Counter(label: "synod_loop_stalls_total")
+    let loopStallDuration = Timer(label: "synod_loop_stall_seconds", preferredDisplayUnit: .seconds)
     let entriesApplied = Counter(label: "synod_raft_entries_applied_total")
     let electionsWon = Counter(label: "synod_raft_elections_won_total")
     let term = Gauge(label: "synod_raft_term")

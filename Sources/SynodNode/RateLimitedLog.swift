@@ -3,7 +3,7 @@ import NIOConcurrencyHelpers
 import NIOCore
 
 /// Logs a warning at most once per `interval`, saying how many were suppressed since the last
-/// one: input from outside must not be able to flood the log.
+/// one: input from outside (or a loop that stalls again and again) must not flood the log.
 final class RateLimitedLog: Sendable {
     let interval: TimeAmount
     private let state = NIOLockedValueBox((nextAt: NIODeadline.uptimeNanoseconds(0), suppressed: 0))
@@ -21,12 +21,8 @@ final class RateLimitedLog: Sendable {
             return state.suppressed
         }
         guard let suppressed else { return }
-        logger.warning(
-            "\(message)",
-            metadata: [
-                "peer.remote": "\(remote.map { "\($0)" } ?? "?")",
-                "suppressed.since.last": "\(suppressed)",
-            ]
-        )
+        var metadata: Logger.Metadata = ["suppressed.since.last": "\(suppressed)"]
+        if let remote { metadata["peer.remote"] = "\(remote)" }
+        logger.warning("\(message)", metadata: metadata)
     }
 }

@@ -46,6 +46,14 @@ public final class SynodNodeService: Service, Sendable {
             stopped.fail(Failure(description: "storage failed: \(reason)"))
         }
         let refusals = RateLimitedLog(interval: .seconds(1))
+        let stalls = RateLimitedLog(interval: .seconds(1))
+        driver.onLoopStall = { late, applied in
+            stalls.report(
+                "the event loop ran \(late / 1_000_000) ms late (busy or paused) at applied index \(applied)",
+                remote: nil,
+                logger: logger
+            )
+        }
         let transport = PeerTransport(
             group: networkGroup,
             nodeID: configuration.nodeID,

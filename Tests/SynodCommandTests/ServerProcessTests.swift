@@ -57,6 +57,30 @@ struct ServerProcessTests {
         return found
     }
 
+    /// A node whose event loop could not run for a while (here it is paused: SIGSTOP) counts
+    /// the late tick, reports how late it was in INFO and /metrics, and logs a warning.
+    @Test func aLoopThatRanLateIsCountedReportedAndLogged() async throws {
+        let nodes = try Self.startCluster(count: 1)
+        defer { Self.stop(nodes) }
+        let node = nodes[0]
+        #expect(await waitUntil { node.consensus()?["raft_role"] == "leader" }, "\(node.process.output)")
+        #expect(node.consensus()?["loop_stalls"] == "0", "\(node.consensus() as Any)")
+        node.process.send(signal: SIGSTOP)
+        // The stimulus, not a wait for a result: the node is held still for 400 ms.
+        let resumeAt = ContinuousClock.now + .milliseconds(400)
+        while ContinuousClock.now < resumeAt { try await Task.sleep(for: .milliseconds(20)) }
+        node.process.send(signal: SIGCONT)
+        #expect(
+            await waitUntil { (node.consensus()?["loop_stalls"]).flatMap { Int($0) } ?? 0 >= 1 },
+            "\(node.consensus() as Any)"
+        )
+        let longest = try #require(node.consensus()?["loop_stall_longest_ms"].flatMap { Int($0) })
+        #expect(longest >= 300, "\(longest) ms")
+        #expect(await waitUntil { node.process.output.contains("ms late (busy or paused)") }, "\(node.process.output)")
+        let metrics = httpGet(port: node.httpPort, path: "/metrics")?.body ?? ""
+        #expect(metrics.contains("synod_loop_stalls_total "), "\(metrics)")
+    }
+
     @Test func pythonsRedisClientWorksThroughAFollowerAndTheLeader() async throws {
         let nodes = try Self.startCluster(count: 3)
         defer { Self.stop(nodes) }
