@@ -144,13 +144,17 @@ struct RaftLog: Sendable {
         snapshot = stored
     }
 
-    /// Drops entries up to a snapshot the driver took from the state machine.
-    mutating func compact(to newSnapshot: Snapshot) {
-        guard newSnapshot.index > snapshot.index else { return }
+    /// Drops entries up to a snapshot the driver took from the state machine. Returns the
+    /// entries as they were: the dropped ones are freed when the caller lets go of them (the
+    /// entries kept are copied out, so nothing else holds them).
+    mutating func compact(to newSnapshot: Snapshot) -> [LogEntry] {
+        guard newSnapshot.index > snapshot.index else { return [] }
         precondition(newSnapshot.index <= appliedIndex, "snapshot \(newSnapshot.index) beyond applied \(appliedIndex)")
         precondition(term(at: newSnapshot.index) == newSnapshot.term, "snapshot term does not match the log")
-        entries.removeSubrange(..<position(of: newSnapshot.index.next))
+        let previous = entries
+        entries = Array(entries[position(of: newSnapshot.index.next)...])
         snapshot = newSnapshot
+        return previous
     }
 
     // MARK: - Handing work to the driver

@@ -24,7 +24,8 @@ extension RaftReplica {
 
     public var snapshotByteCount: Int { log.snapshot.data.count }
 
-    public mutating func snapshotTaken(_ snapshot: Snapshot) {
+    @discardableResult
+    public mutating func snapshotTaken(_ snapshot: Snapshot) -> [LogEntry] {
         log.compact(to: snapshot)
     }
 

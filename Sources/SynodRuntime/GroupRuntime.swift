@@ -48,6 +48,9 @@ where Observer.State == State {
     public internal(set) var duties = State.Duties()
     /// The bytes of the entries applied since the last snapshot (`compactIfDue`).
     var logBytesSinceSnapshot = 0
+    /// Logs the replica let go when a snapshot replaced them, freed a piece at each tick
+    /// (`releaseSomeDroppedEntries`).
+    var droppedLogs: [[LogEntry]] = []
     /// The index of the snapshot the shell is writing (`takeSnapshot`), until it is written.
     public internal(set) var snapshotInProgress: LogIndex?
     /// The state being rebuilt from a snapshot the leader is sending, piece by piece
@@ -190,6 +193,7 @@ where Observer.State == State {
         noticeLeaderChange()
         endOverdueRequests()
         leaderHousekeeping()
+        releaseSomeDroppedEntries()
     }
 
     /// A consensus message from a peer (untrusted: the replica drops what no correct peer

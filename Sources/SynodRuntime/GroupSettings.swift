@@ -23,6 +23,9 @@ public struct GroupSettings: Sendable {
     /// and large states alike, and the log kept in memory to a fraction of the state.
     public var snapshotLogPercentOfState = 25
     public var snapshotLogBytesMin = 16 << 20
+    /// How many entries of logs a snapshot replaced are freed at each tick
+    /// (`GroupRuntime.releaseSomeDroppedEntries`): a few milliseconds of work at most.
+    public var droppedEntriesFreedPerTick = 4096
     /// A bug planted on purpose, so that the simulator proves it would catch it; nil in
     /// production.
     public var plantedBug: RuntimeMutation?

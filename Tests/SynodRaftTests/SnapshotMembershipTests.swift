@@ -40,4 +40,26 @@ struct SnapshotMembershipTests {
         #expect(seen.contains { $0.applied.rawValue < changeIndex && $0.applied > replica.snapshotIndex })
         #expect(replica.snapshotMembership(at: replica.appliedIndex)?.learners == [NodeID(2)])
     }
+
+    /// Compaction hands the replaced log back to the driver, which frees it a piece at a time;
+    /// the replica keeps only the entries after the snapshot, in a log of their own.
+    @Test func aSnapshotHandsBackTheLogItReplacedAndKeepsTheRest() throws {
+        var replica = try RaftReplica(
+            configuration: RaftConfiguration(id: NodeID(1), randomSeed: 1),
+            state: .bootstrap(voters: [NodeID(1)])
+        )
+        replica.campaign()
+        for value in ["a", "b", "c", "d", "e"] { try replica.propose(Array(value.utf8)) }
+        while replica.hasReady { replica.advance(replica.ready()) }
+        let last = replica.lastIndex
+        #expect(replica.appliedIndex == last)
+        let at = LogIndex(last.rawValue - 2)
+        let snapshot = Snapshot(index: at, term: replica.term(at: at)!, membership: replica.membership, data: [])
+        let dropped = replica.snapshotTaken(snapshot)
+        #expect(dropped.map(\.index) == (1...last.rawValue).map { LogIndex($0) })
+        #expect(replica.snapshotIndex == at)
+        #expect(replica.term(at: LogIndex(at.rawValue + 1)) != nil && replica.term(at: last) != nil)
+        // A snapshot no newer than the log's start lets go of nothing.
+        #expect(replica.snapshotTaken(snapshot).isEmpty)
+    }
 }

@@ -442,6 +442,38 @@ struct GroupRuntimeTests {
         #expect(outputs.contains { if case .takeSnapshot(let next) = $0 { next.index == LogIndex(40) } else { false } })
     }
 
+    /// The log a snapshot replaced is not freed at once (hundreds of thousands of allocations
+    /// at a few million keys, 300 ms of the consensus thread) but a bounded piece per tick.
+    @Test func theLogASnapshotReplacedIsFreedAPieceAtEachTick() throws {
+        let entryBytes = Self.setEntry(at: LogIndex(2), valueBytes: 20).sizeBytes
+        var runtime = try Self.runtime(snapshotLogBytesMin: 10 * entryBytes, stateValueBytes: 1)
+        runtime.replica.lastIndex = LogIndex(11)
+        runtime.replica.readys.append(
+            Ready(committedEntries: (2...11).map { Self.setEntry(at: LogIndex(UInt64($0)), valueBytes: 20) })
+        )
+        runtime.processReady()
+        let job = try #require(
+            runtime.takeOutputs().lazy.compactMap { output -> SnapshotJob<KeyValueStore>? in
+                guard case .takeSnapshot(let job) = output else { return nil }
+                return job
+            }.first
+        )
+        runtime.replica.logDroppedBySnapshot = (1...10_000).map {
+            Self.setEntry(at: LogIndex(UInt64($0)), valueBytes: 20)
+        }
+        runtime.snapshotWritten(job.serialized())
+        #expect(runtime.replica.snapshotIndex == LogIndex(11))
+        #expect(runtime.droppedEntriesPending == 10_000)
+        var pending: [Int] = []
+        for _ in 1...4 {
+            runtime.tick()
+            pending.append(runtime.droppedEntriesPending)
+        }
+        let perTick = runtime.settings.droppedEntriesFreedPerTick
+        #expect(perTick < 10_000)
+        #expect(pending == (1...4).map { max(0, 10_000 - $0 * perTick) })
+    }
+
     @Test func aSnapshotWrittenAfterANewerOneWasInstalledIsDropped() throws {
         let entryBytes = Self.setEntry(at: LogIndex(2), valueBytes: 20).sizeBytes
         var runtime = try Self.runtime(snapshotLogBytesMin: 10 * entryBytes, stateValueBytes: 1)

@@ -61,9 +61,13 @@ struct ScriptedReplica: ConsensusReplica {
 
     func snapshotMembership(at applied: LogIndex) -> Membership? { membership }
 
-    mutating func snapshotTaken(_ snapshot: Snapshot) {
+    /// What the next `snapshotTaken` says it let go of the log.
+    var logDroppedBySnapshot: [LogEntry] = []
+    mutating func snapshotTaken(_ snapshot: Snapshot) -> [LogEntry] {
         snapshotIndex = snapshot.index
         snapshotByteCount = snapshot.data.count
+        defer { logDroppedBySnapshot = [] }
+        return logDroppedBySnapshot
     }
     /// The snapshots the runtime said were stored.
     var storedSnapshots: [Snapshot] = []
