@@ -47,7 +47,13 @@ let package = Package(
             ]
         ),
         .target(name: "SynodConsensus", dependencies: ["SynodCore"]),
-        .target(name: "SynodRaft", dependencies: ["SynodCore", "SynodConsensus"]),
+        .target(
+            name: "SynodRaft",
+            dependencies: [
+                "SynodCore", "SynodConsensus",
+                .product(name: "DequeModule", package: "swift-collections"),
+            ]
+        ),
         .target(name: "SynodRESP", dependencies: ["SynodCore"]),
         .target(
             name: "SynodKeyValue",

@@ -87,9 +87,9 @@ public protocol ConsensusReplica: Sendable {
     /// The driver took `snapshot` of its state machine: the log up to it may be dropped.
     /// Returns what the replica let go, for the driver to release where it costs the consensus
     /// thread nothing: after a long log, freeing every dropped entry one at a time takes
-    /// hundreds of milliseconds (the log as it was, or nothing).
+    /// hundreds of milliseconds (pieces of the dropped log, possibly none).
     @discardableResult
-    mutating func snapshotTaken(_ snapshot: Snapshot) -> [LogEntry]
+    mutating func snapshotTaken(_ snapshot: Snapshot) -> [[LogEntry]]
 
     /// The driver stored the snapshot a `Ready` installed, from the pieces it kept
     /// (`Ready.snapshotTransfer`): its bytes are read from `snapshot` from now on.

@@ -9,7 +9,7 @@ import SynodConsensus
 struct RaftLog: Sendable {
     /// The latest snapshot, which covers every index up to `snapshotIndex`.
     private(set) var snapshot: Snapshot
-    private(set) var entries: [LogEntry] = []
+    private(set) var entries = LogEntryChunks()
     private(set) var committedIndex: LogIndex
     /// The last entry handed to the driver to apply.
     private(set) var appliedIndex: LogIndex
@@ -20,7 +20,7 @@ struct RaftLog: Sendable {
 
     init(snapshot: Snapshot, entries: [LogEntry], committedIndex: LogIndex) {
         self.snapshot = snapshot
-        self.entries = entries
+        self.entries = LogEntryChunks(entries)
         for (offset, entry) in entries.enumerated() {
             precondition(entry.index == LogIndex(snapshot.index.rawValue + 1 + UInt64(offset)), "log has a gap")
         }
@@ -112,7 +112,7 @@ struct RaftLog: Sendable {
 
     private mutating func truncate(from index: LogIndex) {
         precondition(index > committedIndex, "truncating committed entry \(index) (commit \(committedIndex))")
-        entries.removeSubrange(position(of: index)...)
+        entries.removeSuffix(from: position(of: index))
         unpersistedFromIndex = min(unpersistedFromIndex, index)
     }
 
@@ -129,7 +129,7 @@ struct RaftLog: Sendable {
     mutating func restore(_ newSnapshot: Snapshot) {
         precondition(newSnapshot.index > committedIndex, "restoring a snapshot behind the commit index")
         snapshot = newSnapshot
-        entries = []
+        entries = LogEntryChunks()
         committedIndex = newSnapshot.index
         appliedIndex = newSnapshot.index
         unpersistedFromIndex = newSnapshot.index.next
@@ -145,16 +145,15 @@ struct RaftLog: Sendable {
     }
 
     /// Drops entries up to a snapshot the driver took from the state machine. Returns the
-    /// entries as they were: the dropped ones are freed when the caller lets go of them (the
-    /// entries kept are copied out, so nothing else holds them).
-    mutating func compact(to newSnapshot: Snapshot) -> [LogEntry] {
+    /// chunks that held only dropped entries, unfreed: the caller lets go of them a piece at a
+    /// time, as freeing hundreds of thousands of entries at once would hold its thread.
+    mutating func compact(to newSnapshot: Snapshot) -> [[LogEntry]] {
         guard newSnapshot.index > snapshot.index else { return [] }
         precondition(newSnapshot.index <= appliedIndex, "snapshot \(newSnapshot.index) beyond applied \(appliedIndex)")
         precondition(term(at: newSnapshot.index) == newSnapshot.term, "snapshot term does not match the log")
-        let previous = entries
-        entries = Array(entries[position(of: newSnapshot.index.next)...])
+        let released = entries.removePrefix(position(of: newSnapshot.index.next))
         snapshot = newSnapshot
-        return previous
+        return released
     }
 
     // MARK: - Handing work to the driver
@@ -164,7 +163,7 @@ struct RaftLog: Sendable {
 
     mutating func takeEntriesToPersist() -> [LogEntry] {
         guard hasUnpersistedEntries else { return [] }
-        let result = Array(entries[position(of: unpersistedFromIndex)...])
+        let result = entries.suffix(from: position(of: unpersistedFromIndex))
         unpersistedFromIndex = lastIndex.next
         return result
     }

@@ -25,7 +25,7 @@ extension RaftReplica {
     public var snapshotByteCount: Int { log.snapshot.data.count }
 
     @discardableResult
-    public mutating func snapshotTaken(_ snapshot: Snapshot) -> [LogEntry] {
+    public mutating func snapshotTaken(_ snapshot: Snapshot) -> [[LogEntry]] {
         log.compact(to: snapshot)
     }
 

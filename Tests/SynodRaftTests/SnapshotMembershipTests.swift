@@ -41,25 +41,36 @@ struct SnapshotMembershipTests {
         #expect(replica.snapshotMembership(at: replica.appliedIndex)?.learners == [NodeID(2)])
     }
 
-    /// Compaction hands the replaced log back to the driver, which frees it a piece at a time;
-    /// the replica keeps only the entries after the snapshot, in a log of their own.
-    @Test func aSnapshotHandsBackTheLogItReplacedAndKeepsTheRest() throws {
+    /// Compaction hands back the chunks of the log that held only entries the snapshot covers,
+    /// for the driver to free a piece at a time; the entries after the snapshot stay readable.
+    @Test func aSnapshotHandsBackTheChunksItReplacedAndKeepsTheRest() throws {
         var replica = try RaftReplica(
             configuration: RaftConfiguration(id: NodeID(1), randomSeed: 1),
             state: .bootstrap(voters: [NodeID(1)])
         )
         replica.campaign()
-        for value in ["a", "b", "c", "d", "e"] { try replica.propose(Array(value.utf8)) }
+        for value in 0..<10_000 { try replica.propose(Array("\(value)".utf8)) }
         while replica.hasReady { replica.advance(replica.ready()) }
         let last = replica.lastIndex
-        #expect(replica.appliedIndex == last)
-        let at = LogIndex(last.rawValue - 2)
+        #expect(replica.appliedIndex == last && last.rawValue > 10_000)
+        let chunk = UInt64(LogEntryChunks.chunkCapacity)
+        let at = LogIndex(2 * chunk + 500)
         let snapshot = Snapshot(index: at, term: replica.term(at: at)!, membership: replica.membership, data: [])
         let dropped = replica.snapshotTaken(snapshot)
-        #expect(dropped.map(\.index) == (1...last.rawValue).map { LogIndex($0) })
+        // The two chunks wholly covered come back; the third, which holds kept entries, stays.
+        #expect(
+            dropped.map { $0.map(\.index) } == [(1...chunk), (chunk + 1...2 * chunk)].map { $0.map(LogIndex.init) }
+        )
         #expect(replica.snapshotIndex == at)
-        #expect(replica.term(at: LogIndex(at.rawValue + 1)) != nil && replica.term(at: last) != nil)
-        // A snapshot no newer than the log's start lets go of nothing.
+        #expect(replica.term(at: LogIndex(at.rawValue - 1)) == nil)
+        for index in at.rawValue + 1...last.rawValue {
+            #expect(replica.term(at: LogIndex(index)) != nil)
+        }
+        // A snapshot no newer than the log's start lets go of nothing; one at the end, of all.
         #expect(replica.snapshotTaken(snapshot).isEmpty)
+        let end = Snapshot(index: last, term: replica.term(at: last)!, membership: replica.membership, data: [])
+        let rest = replica.snapshotTaken(end).flatMap { $0 }
+        #expect(rest.first?.index == LogIndex(2 * chunk + 1) && rest.last?.index == last)
+        #expect(replica.lastIndex == last && replica.term(at: last) != nil)
     }
 }

@@ -63,11 +63,11 @@ struct ScriptedReplica: ConsensusReplica {
 
     /// What the next `snapshotTaken` says it let go of the log.
     var logDroppedBySnapshot: [LogEntry] = []
-    mutating func snapshotTaken(_ snapshot: Snapshot) -> [LogEntry] {
+    mutating func snapshotTaken(_ snapshot: Snapshot) -> [[LogEntry]] {
         snapshotIndex = snapshot.index
         snapshotByteCount = snapshot.data.count
         defer { logDroppedBySnapshot = [] }
-        return logDroppedBySnapshot
+        return logDroppedBySnapshot.isEmpty ? [] : [logDroppedBySnapshot]
     }
     /// The snapshots the runtime said were stored.
     var storedSnapshots: [Snapshot] = []
