@@ -92,17 +92,23 @@ struct POSIXFileSystemTests {
             #expect(recovered.index == LogIndex(10))
             #expect(try recovered.data.bytes() == expected)
 
-            // A newer snapshot removes the older file; what still reads it keeps its bytes.
-            _ = try DurableStorage.writeSnapshotFile(
-                of: group,
-                index: LogIndex(20),
-                term: Term(1),
-                membership: Membership(voters: [NodeID(1)]),
-                directory: directory,
-                files: &files
-            ) { (append) throws(FileSystemError) in try append([1, 2, 3]) }
-            let names = try FileManager.default.contentsOfDirectory(atPath: directory + "/snapshots")
-            #expect(names.count == 1 && names[0].contains("-0000000000000014-"))
+            // A newer snapshot keeps the one before it (the group may still read it); the one
+            // after removes it, and what still reads it keeps its bytes.
+            func names() throws -> [String] {
+                try FileManager.default.contentsOfDirectory(atPath: directory + "/snapshots").sorted()
+            }
+            for index in [UInt64(20), 30] {
+                _ = try DurableStorage.writeSnapshotFile(
+                    of: group,
+                    index: LogIndex(index),
+                    term: Term(1),
+                    membership: Membership(voters: [NodeID(1)]),
+                    directory: directory,
+                    files: &files
+                ) { (append) throws(FileSystemError) in try append([1, 2, 3]) }
+                if index == 20 { #expect(try names().count == 2 && names()[0].contains("-000000000000000a-")) }
+            }
+            #expect(try names().count == 2 && names()[0].contains("-0000000000000014-"))
             #expect(try recovered.data.read(from: 250_000, count: 50_000) == Array(expected[250_000...]))
         }
     }

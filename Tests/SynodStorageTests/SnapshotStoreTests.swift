@@ -13,15 +13,29 @@ struct SnapshotStoreTests {
         Snapshot(index: LogIndex(index), term: Term(2), membership: Membership(voters: [NodeID(1)]), data: [1, 2, 3])
     }
 
-    @Test func aSaveRemovesOlderSnapshotsOfItsGroupOnly() throws {
+    /// A save keeps the group's previous snapshot (still open for reading until the group takes
+    /// the new one, so that its blocks are not freed at a close on the consensus thread) and
+    /// removes the ones before it; other groups' files stay.
+    @Test func aSaveRemovesOlderSnapshotsOfItsGroupOnlyButThePrevious() throws {
         var files = InMemoryFileSystem()
         try files.createDirectory(Self.directory)
+        func indexes() throws -> [UInt64] {
+            try files.fileNames(in: Self.directory).compactMap {
+                SnapshotStore.parse(fileName: $0)?.position.index.rawValue
+            }
+            .sorted()
+        }
         try SnapshotStore.save(Self.snapshot(at: 10), of: GroupID(1), in: Self.directory, files: &files)
         try SnapshotStore.save(Self.snapshot(at: 12), of: GroupID(2), in: Self.directory, files: &files)
         try SnapshotStore.save(Self.snapshot(at: 20), of: GroupID(1), in: Self.directory, files: &files)
-        let names = try files.fileNames(in: Self.directory).sorted()
-        #expect(names.count == 2)
-        #expect(names.compactMap { SnapshotStore.parse(fileName: $0)?.position.index.rawValue }.sorted() == [12, 20])
+        #expect(try indexes() == [10, 12, 20])
+        try SnapshotStore.save(Self.snapshot(at: 30), of: GroupID(1), in: Self.directory, files: &files)
+        #expect(try indexes() == [12, 20, 30])
+        try SnapshotStore.save(Self.snapshot(at: 40), of: GroupID(1), in: Self.directory, files: &files)
+        #expect(try indexes() == [12, 30, 40])
+        // Loading keeps only the newest of each group.
+        _ = try SnapshotStore.loadNewest(in: Self.directory, files: &files)
+        #expect(try indexes() == [12, 40])
     }
 
     @Test func aLateSaveOfAnOlderSnapshotLeavesTheNewerOneTheNewest() throws {
