@@ -173,27 +173,30 @@ extension NodeDriver {
         // write into the page cache costs the loop nothing.
         syncThreads.runIfActive(eventLoop: loop) {
             var files = files  // Stateless: a copy writes and syncs the same descriptor.
-            try pending.carryOut(with: &files)
+            return try pending.carryOut(with: &files)
         }.whenComplete { result in
             self.syncFinished(pending, result: result)
         }
     }
 
     /// The log's write and fdatasync returned.
-    func syncFinished(_ pending: WriteAheadLog<POSIXFileSystem>.PendingSync, result: Result<Void, Error>) {
+    func syncFinished(
+        _ pending: WriteAheadLog<POSIXFileSystem>.PendingSync,
+        result: Result<WriteAheadLog<POSIXFileSystem>.PendingSync.Outcome, Error>
+    ) {
         precondition(loop.inEventLoop, "driver state is confined to its loop")
         syncInProgress = nil
         let synced = syncingGroups
         syncingGroups = []
         let bytesBefore = storage.log.statistics.bytesWritten
         do {
-            var failure: FileSystemError?
-            if case .failure(let error) = result {
-                failure =
+            try storage.finishSync(
+                pending,
+                result.mapError { error in
                     error as? FileSystemError
-                    ?? FileSystemError(.inputOutput("\(error)"), operation: "fdatasync", path: storage.directory)
-            }
-            try storage.finishSync(pending, failure: failure)
+                        ?? FileSystemError(.inputOutput("\(error)"), operation: "fdatasync", path: storage.directory)
+                }
+            )
             metrics.fsyncs.increment()
             metrics.bytesWritten.increment(by: Int64(storage.log.statistics.bytesWritten - bytesBefore))
         } catch {

@@ -118,12 +118,12 @@ public struct DurableStorage<Files: FileSystem>: Sendable {
         try log.beginSync()
     }
 
-    /// Completes a sync begun by `beginSync()` with the outcome of its fdatasync.
+    /// Completes a sync begun by `beginSync()` with the outcome of its `carryOut`.
     public mutating func finishSync(
         _ pending: WriteAheadLog<Files>.PendingSync,
-        failure: FileSystemError?
+        _ result: Result<WriteAheadLog<Files>.PendingSync.Outcome, FileSystemError>
     ) throws(StorageError) {
-        try log.finishSync(pending, failure: failure)
+        try log.finishSync(pending, result)
     }
 
     /// Compacts the group's log up to a snapshot the state machine took: the snapshot file is

@@ -169,33 +169,82 @@ public struct WriteAheadLog<Files: FileSystem>: Sendable {
     /// A failure stops the log: the error is returned now and on every later call.
     public mutating func sync() throws(StorageError) {
         guard let pending = try beginSync() else { return }
-        var failure: FileSystemError?
+        let result: Result<PendingSync.Outcome, FileSystemError>
         do {
-            try pending.carryOut(with: &files)
+            result = .success(try pending.carryOut(with: &files))
         } catch {
-            failure = error
+            result = .failure(error)
         }
-        try finishSync(pending, failure: failure)
+        try finishSync(pending, result)
     }
 
     /// A sync in two halves, so that writing the staged bytes and their fdatasync can run on
     /// another thread while the caller goes on with work that does not touch the log:
     /// `beginSync()` takes what is staged, the caller runs `carryOut` with a copy of `files`
     /// there, and reports the outcome to `finishSync`. Nothing may be staged, synced, read or
-    /// compacted in between. The bytes are the staged buffer itself, not a copy.
+    /// compacted in between. The bytes are the staged buffer itself, not a copy. When they fill
+    /// the segment, the next one is started there too (`SegmentRoll`).
     public struct PendingSync: Sendable {
         public let file: OpenFileID
         /// Where in `file` the bytes go: the end of the current segment.
         let offset: Int
         let bytes: [UInt8]
+        /// The segment to start after the write, when it fills the current one.
+        let roll: SegmentRoll?
 
         var byteCount: Int { bytes.count }
 
-        /// Writes the bytes and fdatasyncs the file, on any thread, through a copy of the
-        /// log's `files` (the POSIX file system is stateless: a copy writes the same files).
-        public func carryOut(with files: inout Files) throws(FileSystemError) {
+        /// What `finishSync` needs from the thread that carried the sync out.
+        public struct Outcome: Sendable {
+            /// The file of the segment the sync started, if it started one.
+            let nextSegmentFile: OpenFileID?
+        }
+
+        /// Writes the bytes and fdatasyncs the file, then starts the next segment if this one
+        /// is full, on any thread, through a copy of the log's `files` (the POSIX file system
+        /// is stateless: a copy writes the same files).
+        public func carryOut(with files: inout Files) throws(FileSystemError) -> Outcome {
             try files.write(bytes, to: file, at: offset)
             try files.synchronize(file)
+            return Outcome(nextSegmentFile: try roll?.carryOut(with: &files))
+        }
+    }
+
+    /// The start of the next segment, planned where the log is (`planSegmentRoll`) and
+    /// carried out with the sync that fills the current one: creating the file, its header
+    /// (every group's base and hard state) with an fdatasync and a directory fsync, and the
+    /// removal of the segments that snapshots cover cost the consensus thread 25-45 ms each
+    /// time (more for the removal of big files, whose blocks are freed then).
+    struct SegmentRoll: Sendable {
+        struct Removal: Sendable {
+            let sequence: UInt64
+            let path: String
+            /// Closed before the removal, so that the blocks are freed there and then.
+            let openFiles: [OpenFileID]
+        }
+
+        let sequence: UInt64
+        let path: String
+        let directory: String
+        let header: [UInt8]
+        /// The segments whose every entry a snapshot covers, oldest first.
+        let removals: [Removal]
+
+        /// Creates the segment and removes the covered ones; returns the new segment's file.
+        /// The removal comes after a sync, so the snapshot markers that cover them are durable.
+        func carryOut(with files: inout Files) throws(FileSystemError) -> OpenFileID {
+            let file = try files.open(path, create: true)
+            try files.truncate(file, to: 0)
+            try files.write(header, to: file, at: 0)
+            try files.synchronize(file)
+            try files.synchronizeDirectory(directory)
+            guard !removals.isEmpty else { return file }
+            for removal in removals {
+                for open in removal.openFiles { files.close(open) }
+                try files.remove(removal.path)
+            }
+            try files.synchronizeDirectory(directory)
+            return file
         }
     }
 
@@ -204,39 +253,64 @@ public struct WriteAheadLog<Files: FileSystem>: Sendable {
         if let failure { throw .stopped(cause: failure.description) }
         precondition(syncInProgress == nil, "a sync began while another is in progress")
         guard !staged.bytes.isEmpty else { return nil }
-        let pending = PendingSync(file: currentFile, offset: segments[segments.count - 1].size, bytes: staged.bytes)
+        let offset = segments[segments.count - 1].size
+        let fills = offset + staged.bytes.count >= options.segmentBytesMax
+        let pending = PendingSync(
+            file: currentFile,
+            offset: offset,
+            bytes: staged.bytes,
+            roll: fills ? planSegmentRoll() : nil
+        )
         syncInProgress = (file: pending.file, offset: pending.offset)
         return pending
     }
 
-    /// Completes the sync `beginSync()` began, with the error its fdatasync gave, if any.
-    /// After a failure (of the write or of the fdatasync) nothing written since the last good
-    /// sync is known to be on disk, so the log stops (fsyncgate: a retried fdatasync can
+    /// Completes the sync `beginSync()` began, with its outcome. After a failure (of the
+    /// write, the fdatasync or the start of the next segment) nothing written since the last
+    /// good sync is known to be on disk, so the log stops (fsyncgate: a retried fdatasync can
     /// succeed without the lost data).
-    public mutating func finishSync(_ pending: PendingSync, failure syncFailure: FileSystemError?) throws(StorageError)
-    {
+    public mutating func finishSync(
+        _ pending: PendingSync,
+        _ result: Result<PendingSync.Outcome, FileSystemError>
+    ) throws(StorageError) {
         precondition(
             syncInProgress?.file == pending.file && syncInProgress?.offset == pending.offset,
             "finishSync without its beginSync"
         )
         syncInProgress = nil
-        if let syncFailure {
+        let outcome: PendingSync.Outcome
+        switch result {
+        case .failure(let syncFailure):
             failure = .fileSystem(syncFailure)
             throw .fileSystem(syncFailure)
+        case .success(let done): outcome = done
         }
         let last = segments.count - 1
         segments[last].size += pending.byteCount
         statistics.syncs += 1
         statistics.bytesWritten += pending.byteCount
         staged = ByteWriter(reservingCapacity: staged.bytes.capacity)
-        if segments[last].size >= options.segmentBytesMax { try startSegment() }
+        if let roll = pending.roll, let file = outcome.nextSegmentFile { adopt(roll, file: file) }
     }
 
-    /// Closes the current segment and starts the next, beginning it with every group's base
-    /// and hard state so that older segments can go once snapshots cover their entries.
+    /// Starts the next segment here and now (opening a log).
     mutating func startSegment() throws(StorageError) {
+        let roll = planSegmentRoll()
+        do {
+            adopt(roll, file: try roll.carryOut(with: &files))
+        } catch {
+            failure = .fileSystem(error)
+            throw .fileSystem(error)
+        }
+    }
+
+    /// The next segment begins with every group's base and hard state, so that older segments
+    /// can go once snapshots cover their entries: those whose every entry lies inside its
+    /// group's snapshot go with it. Replay then starts from the first kept segment, and a
+    /// group whose entries resume after a removed stretch finds the marker of the snapshot
+    /// that covers the stretch later in the log (see `GroupLog.baseIsKnown`).
+    func planSegmentRoll() -> SegmentRoll {
         let sequence = (segments.last?.sequence ?? 0) + 1
-        let path = directory.appendingPathComponent(Self.segmentName(sequence))
         var writer = ByteWriter()
         LogRecord.segmentHeader(sequence: sequence, to: &writer)
         for group in groupIDs {
@@ -246,46 +320,39 @@ public struct WriteAheadLog<Files: FileSystem>: Sendable {
             }
             if log.hardState != HardState() { LogRecord.hardState(log.hardState, group: group, to: &writer) }
         }
-        do {
-            let file = try files.open(path, create: true)
-            try files.truncate(file, to: 0)
-            try files.write(writer.bytes, to: file, at: 0)
-            try files.synchronize(file)
-            try files.synchronizeDirectory(directory)
-            if let previous = segments.last, currentFile.rawValue >= 0 { readFiles[previous.sequence] = currentFile }
-            currentFile = file
-        } catch {
-            failure = .fileSystem(error)
-            throw .fileSystem(error)
+        let covered = segments.prefix { segment in
+            segment.highestIndex.allSatisfy { group, highest in highest <= groups[group]!.base.index }
         }
-        statistics.segmentsCreated += 1
-        statistics.bytesWritten += writer.bytes.count
-        segments.append(Segment(sequence: sequence, path: path, size: writer.bytes.count))
-        try removeCoveredSegments()
+        let current = segments.last?.sequence
+        return SegmentRoll(
+            sequence: sequence,
+            path: directory.appendingPathComponent(Self.segmentName(sequence)),
+            directory: directory,
+            header: writer.bytes,
+            removals: covered.map { segment in
+                let open =
+                    segment.sequence == current && currentFile.rawValue >= 0 ? currentFile : readFiles[segment.sequence]
+                return SegmentRoll.Removal(
+                    sequence: segment.sequence,
+                    path: segment.path,
+                    openFiles: open.map { [$0] } ?? []
+                )
+            }
+        )
     }
 
-    /// Removes the oldest segments whose every entry lies inside its group's snapshot. Replay
-    /// then starts from the first kept segment: it begins with every group's base and hard
-    /// state, and a group whose entries resume after a removed stretch finds the marker of the
-    /// snapshot that covers the stretch later in the log (see `GroupLog.baseIsKnown`).
-    ///
-    /// Called right after a sync, so those markers are durable.
-    mutating func removeCoveredSegments() throws(StorageError) {
-        let removable = segments.dropLast().prefix { segment in
-            segment.highestIndex.allSatisfy { group, highest in highest <= groups[group]!.base.index }
-        }.count
-        guard removable > 0 else { return }
-        do {
-            for segment in segments[..<removable] {
-                if let file = readFiles.removeValue(forKey: segment.sequence) { files.close(file) }
-                try files.remove(segment.path)
-            }
-            try files.synchronizeDirectory(directory)
-        } catch {
-            failure = .fileSystem(error)
-            throw .fileSystem(error)
+    /// Takes on the segment `roll` started, in `file`.
+    mutating func adopt(_ roll: SegmentRoll, file: OpenFileID) {
+        let removed = Set(roll.removals.map(\.sequence))
+        if let previous = segments.last, currentFile.rawValue >= 0, !removed.contains(previous.sequence) {
+            readFiles[previous.sequence] = currentFile
         }
-        statistics.segmentsDeleted += removable
-        segments.removeFirst(removable)
+        currentFile = file
+        statistics.segmentsCreated += 1
+        statistics.bytesWritten += roll.header.count
+        segments.append(Segment(sequence: roll.sequence, path: roll.path, size: roll.header.count))
+        for sequence in removed { readFiles.removeValue(forKey: sequence) }
+        statistics.segmentsDeleted += removed.count
+        segments.removeFirst(removed.count)
     }
 }

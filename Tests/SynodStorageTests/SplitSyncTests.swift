@@ -17,11 +17,53 @@ struct SplitSyncTests {
             for operation in batch { try operation.perform(on: &storage) }
             guard let pending = try storage.beginSync() else { continue }
             var files = storage.files  // The copy another thread would write and sync through.
-            try pending.carryOut(with: &files)
+            let outcome = try pending.carryOut(with: &files)
             storage.modifyFiles { $0 = files }
-            try storage.finishSync(pending, failure: nil)
+            try storage.finishSync(pending, .success(outcome))
         }
         #expect(storage.log.statistics.segmentsCreated > 1, "the batches rotate segments")
+        var disk = storage.files
+        disk.crash()
+        #expect(try openStorage(disk, options: smallSegments).recovered == model(after: batches).recovered)
+    }
+
+    /// A sync that fills its segment also starts the next one and removes the segments that
+    /// snapshots cover, on the thread that carries it out: `beginSync` and `finishSync` (the
+    /// consensus thread) neither write, fdatasync, fsync the directory nor remove a file.
+    @Test func theSyncThatFillsASegmentStartsTheNextOneWhereItIsCarriedOut() throws {
+        var workload = StorageWorkload(seed: 25)
+        var (storage, _) = try openStorage(InMemoryFileSystem(), options: smallSegments)
+        var created = 0
+        var deleted = 0
+        func segmentNames(_ storage: DurableStorage<InMemoryFileSystem>) throws -> [String] {
+            var files = storage.files
+            return try files.fileNames(in: walDirectory).sorted()
+        }
+        var batches: [[StorageOperation]] = []
+        for _ in 0..<300 {
+            batches.append(workload.nextBatch())
+            for operation in batches.last! { try operation.perform(on: &storage) }
+            let statisticsBefore = storage.files.statistics
+            let namesBefore = try segmentNames(storage)
+            guard let pending = try storage.beginSync() else { continue }
+            #expect(storage.files.statistics == statisticsBefore)
+            #expect(try segmentNames(storage) == namesBefore)
+            var files = storage.files
+            let outcome = try pending.carryOut(with: &files)
+            let namesCarriedOut = try files.fileNames(in: walDirectory).sorted()
+            storage.modifyFiles { $0 = files }
+            let log = storage.log.statistics
+            try storage.finishSync(pending, .success(outcome))
+            #expect(storage.files.statistics == files.statistics)
+            #expect(try segmentNames(storage) == namesCarriedOut)
+            created += storage.log.statistics.segmentsCreated - log.segmentsCreated
+            deleted += storage.log.statistics.segmentsDeleted - log.segmentsDeleted
+            #expect(namesCarriedOut.count == storage.log.segmentCount)
+        }
+        #expect(
+            created > 3 && deleted > 0,
+            "the batches rotate segments and snapshots cover old ones: \(created) created, \(deleted) removed"
+        )
         var disk = storage.files
         disk.crash()
         #expect(try openStorage(disk, options: smallSegments).recovered == model(after: batches).recovered)
@@ -48,7 +90,7 @@ struct SplitSyncTests {
         for operation in workload.nextBatch() { try operation.perform(on: &storage) }
         let pending = try #require(try storage.beginSync())
         let failure = FileSystemError(.inputOutput("input/output error"), operation: "fdatasync", path: "fd 3")
-        #expect(throws: StorageError.fileSystem(failure)) { try storage.finishSync(pending, failure: failure) }
+        #expect(throws: StorageError.fileSystem(failure)) { try storage.finishSync(pending, .failure(failure)) }
         for operation in workload.nextBatch() { try operation.perform(on: &storage) }
         #expect(throws: StorageError.self) { try storage.beginSync() }
         #expect(throws: StorageError.self) { try storage.sync() }
@@ -64,7 +106,7 @@ struct SplitSyncTests {
         for operation in workload.nextBatch() { try operation.perform(on: &storage) }
         let pending = try #require(try storage.beginSync())
         let failure = FileSystemError(.diskFull, operation: "pwrite", path: "fd 3")
-        #expect(throws: StorageError.fileSystem(failure)) { try storage.finishSync(pending, failure: failure) }
+        #expect(throws: StorageError.fileSystem(failure)) { try storage.finishSync(pending, .failure(failure)) }
         #expect(throws: StorageError.self) { try storage.sync() }
         var disk = storage.files
         disk.crash()
