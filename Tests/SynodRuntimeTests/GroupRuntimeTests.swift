@@ -442,9 +442,9 @@ struct GroupRuntimeTests {
         #expect(outputs.contains { if case .takeSnapshot(let next) = $0 { next.index == LogIndex(40) } else { false } })
     }
 
-    /// The log a snapshot replaced is not freed at once (hundreds of thousands of allocations
-    /// at a few million keys, 300 ms of the consensus thread) but a bounded piece per tick.
-    @Test func theLogASnapshotReplacedIsFreedAPieceAtEachTick() throws {
+    /// A runtime that applied ten entries, enough for a snapshot, and the snapshot it asked
+    /// the shell to write (nil if it asked for none).
+    static func runtimeWritingASnapshot() throws -> (Runtime, SnapshotJob<KeyValueStore>?) {
         let entryBytes = Self.setEntry(at: LogIndex(2), valueBytes: 20).sizeBytes
         var runtime = try Self.runtime(snapshotLogBytesMin: 10 * entryBytes, stateValueBytes: 1)
         runtime.replica.lastIndex = LogIndex(11)
@@ -452,12 +452,18 @@ struct GroupRuntimeTests {
             Ready(committedEntries: (2...11).map { Self.setEntry(at: LogIndex(UInt64($0)), valueBytes: 20) })
         )
         runtime.processReady()
-        let job = try #require(
-            runtime.takeOutputs().lazy.compactMap { output -> SnapshotJob<KeyValueStore>? in
-                guard case .takeSnapshot(let job) = output else { return nil }
-                return job
-            }.first
-        )
+        let job = runtime.takeOutputs().lazy.compactMap { output -> SnapshotJob<KeyValueStore>? in
+            guard case .takeSnapshot(let job) = output else { return nil }
+            return job
+        }.first
+        return (runtime, job)
+    }
+
+    /// The log a snapshot replaced is not freed at once (hundreds of thousands of allocations
+    /// at a few million keys, 300 ms of the consensus thread) but a bounded piece per tick.
+    @Test func theLogASnapshotReplacedIsFreedAPieceAtEachTick() throws {
+        var (runtime, asked) = try Self.runtimeWritingASnapshot()
+        let job = try #require(asked)
         runtime.replica.logDroppedBySnapshot = (1...10_000).map {
             Self.setEntry(at: LogIndex(UInt64($0)), valueBytes: 20)
         }
@@ -475,17 +481,7 @@ struct GroupRuntimeTests {
     }
 
     @Test func aSnapshotWrittenAfterANewerOneWasInstalledIsDropped() throws {
-        let entryBytes = Self.setEntry(at: LogIndex(2), valueBytes: 20).sizeBytes
-        var runtime = try Self.runtime(snapshotLogBytesMin: 10 * entryBytes, stateValueBytes: 1)
-        runtime.replica.lastIndex = LogIndex(11)
-        runtime.replica.readys.append(
-            Ready(committedEntries: (2...11).map { Self.setEntry(at: LogIndex(UInt64($0)), valueBytes: 20) })
-        )
-        runtime.processReady()
-        let job = runtime.takeOutputs().lazy.compactMap { output -> SnapshotJob<KeyValueStore>? in
-            guard case .takeSnapshot(let job) = output else { return nil }
-            return job
-        }.first
+        var (runtime, job) = try Self.runtimeWritingASnapshot()
         guard let job else {
             Issue.record("no snapshot asked for")
             return
