@@ -35,6 +35,11 @@ public struct Ready<Message: Sendable>: Sendable {
     /// applied at least `index`.
     public var readStates: [ReadState]
 
+    /// The log entries `snapshot` replaced, which the protocol let go of: the driver frees
+    /// them when it suits it (at millions of keys, freeing them at once would hold its thread
+    /// for a long time). Not part of the batch's work.
+    public var releasedLog: [[LogEntry]]
+
     /// True when `hardState` changes the term or the vote: it must be synced before any
     /// message. When false, a new commit index alone may wait for a later sync (no peer relies
     /// on it, and a node that forgets it learns it again from the leader), so a batch with no
@@ -61,6 +66,7 @@ public struct Ready<Message: Sendable>: Sendable {
         messages: [Message] = [],
         committedEntries: [LogEntry] = [],
         readStates: [ReadState] = [],
+        releasedLog: [[LogEntry]] = [],
         changesTermOrVote: Bool = true,
         messagesMayPrecedePersistence: Bool = false
     ) {
@@ -73,6 +79,7 @@ public struct Ready<Message: Sendable>: Sendable {
         self.messages = messages
         self.committedEntries = committedEntries
         self.readStates = readStates
+        self.releasedLog = releasedLog
     }
 
     /// True when the batch asks for nothing.

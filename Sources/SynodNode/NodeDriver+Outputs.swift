@@ -1,4 +1,6 @@
+import NIOConcurrencyHelpers
 import NIOCore
+import NIOPosix
 import SynodCommands
 import SynodConsensus
 import SynodCore
@@ -27,7 +29,19 @@ extension NodeDriver {
                 carryOut(outputs, of: group)
             }
         }
+        releaseReplacedStates()
         beginSyncIfIdle()
+    }
+
+    /// Frees the states snapshots replaced on another thread: a state of millions of keys
+    /// takes up to seconds to free. Called once no output holds them, so the box is their
+    /// only owner and the thread that empties it frees them. Not `syncThreads`: a sync must
+    /// not wait behind this.
+    func releaseReplacedStates() {
+        guard !replacedStates.isEmpty else { return }
+        let box = NIOLockedValueBox(replacedStates)
+        replacedStates = []
+        NIOThreadPool.singleton.submit { _ in box.withLockedValue { $0 = [] } }
     }
 
     func carryOut(_ outputs: [GroupOutput<RaftMessage, KeyValueStore>], of group: GroupID) {
@@ -55,6 +69,8 @@ extension NodeDriver {
                 writeSnapshot(job, of: group)
             case .compact(let snapshot):
                 write(.compact(snapshot), of: group)
+            case .release(let replaced):
+                replacedStates.append(replaced)
             case .stopped(let reason):
                 guard !stopped else { break }
                 stopped = true

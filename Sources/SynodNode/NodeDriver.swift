@@ -78,6 +78,8 @@ final class NodeDriver: @unchecked Sendable {
     /// A snapshot is being serialized and written (`writeSnapshot`); the groups' next ones wait.
     var snapshotBeingWritten = false
     var snapshotsWaiting: [(GroupID, SnapshotJob<KeyValueStore>)] = []
+    /// States that snapshots from a leader replaced, to free off the loop (`releaseReplacedStates`).
+    var replacedStates: [KeyValueStore] = []
     var syncWaiters: [EventLoopPromise<Void>] = []
     /// The clients waiting for an answer, by the ticket their request went to the runtime with.
     var waitingClients: [UInt64: EventLoopPromise<KeyValueResult>] = [:]

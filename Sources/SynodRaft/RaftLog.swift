@@ -17,6 +17,8 @@ struct RaftLog: Sendable {
     private(set) var unpersistedFromIndex: LogIndex
     /// A snapshot received from a leader and not yet handed to the driver.
     private(set) var snapshotToPersist: Snapshot?
+    /// The entries restored snapshots replaced, not yet handed to the driver to free.
+    private var releasedLog: [[LogEntry]] = []
 
     init(snapshot: Snapshot, entries: [LogEntry], committedIndex: LogIndex) {
         self.snapshot = snapshot
@@ -129,7 +131,7 @@ struct RaftLog: Sendable {
     mutating func restore(_ newSnapshot: Snapshot) {
         precondition(newSnapshot.index > committedIndex, "restoring a snapshot behind the commit index")
         snapshot = newSnapshot
-        entries = LogEntryChunks()
+        releasedLog += entries.removeAll()
         committedIndex = newSnapshot.index
         appliedIndex = newSnapshot.index
         unpersistedFromIndex = newSnapshot.index.next
@@ -166,6 +168,12 @@ struct RaftLog: Sendable {
         let result = entries.suffix(from: position(of: unpersistedFromIndex))
         unpersistedFromIndex = lastIndex.next
         return result
+    }
+
+    /// The entries a restored snapshot replaced, unfreed (see `Ready.releasedLog`).
+    mutating func takeReleasedLog() -> [[LogEntry]] {
+        defer { releasedLog = [] }
+        return releasedLog
     }
 
     mutating func takeSnapshotToPersist() -> Snapshot? {

@@ -24,6 +24,7 @@ extension RaftReplica {
             messages: outbox,
             committedEntries: log.takeEntriesToApply(bytesMax: settings.committedBytesPerReadyMax),
             readStates: readStates,
+            releasedLog: log.takeReleasedLog(),
             changesTermOrVote: changesTermOrVote,
             // Only while the leader's own entries cannot make a quorum alone: then a commit
             // that covers this batch needs an acknowledgement of messages not yet sent.

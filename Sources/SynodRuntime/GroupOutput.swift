@@ -21,6 +21,9 @@ public enum GroupOutput<Message: Sendable, State: GroupStateMachine>: Sendable {
     /// The snapshot is the group's newest: make it durable (if the shell did not already, when
     /// it wrote it) and drop the log it covers.
     case compact(Snapshot)
+    /// The state a snapshot from the leader replaced: the shell lets go of it off the consensus
+    /// thread, as freeing a state of millions of keys takes a long time.
+    case release(State)
     /// The group cannot go on (storage failed, or a committed entry cannot be applied): every
     /// waiting client was answered, and the shell stops the node.
     case stopped(reason: String)

@@ -54,13 +54,17 @@ extension GroupRuntime {
         if !messagesSent {
             for message in ready.messages { outputs.append(.send(message)) }
         }
+        releaseLater(ready.releasedLog)
         if let snapshot = ready.snapshot {
+            let installed: State
             do {
-                state = try installedState(snapshot)
+                installed = try installedState(snapshot)
             } catch {
                 // Nothing is applied to the old state: the node stops.
                 return stop(because: "the snapshot from the leader cannot be installed: \(error)")
             }
+            outputs.append(.release(state))
+            state = installed
             statistics.snapshotsInstalled += 1
             logBytesSinceSnapshot = 0
             duties.restored()

@@ -74,6 +74,8 @@ extension Simulator {
             checker.recordDurable(nodes[position].durable, on: id)
             statistics.snapshotsTaken += 1
             record("n\(position + 1) snapshot at \(snapshot.term)/\(snapshot.index)")
+        case .release:
+            break  // Freed here; the node frees it on another thread.
         case .stopped(let reason):
             checker.fail("runtime-stopped", "n\(position + 1) stopped: \(reason)")
         }

@@ -73,4 +73,47 @@ struct SnapshotMembershipTests {
         #expect(rest.first?.index == LogIndex(2 * chunk + 1) && rest.last?.index == last)
         #expect(replica.lastIndex == last && replica.term(at: last) != nil)
     }
+
+    /// A follower that installs a leader's snapshot lets go of its whole log in the Ready
+    /// that carries the snapshot, for the driver to free a piece at a time.
+    @Test func aFollowerInstallingASnapshotHandsBackTheLogItReplaced() throws {
+        let leader = NodeID(1)
+        let follower = NodeID(2)
+        var replica = try RaftReplica(
+            configuration: RaftConfiguration(id: follower, randomSeed: 1),
+            state: .bootstrap(voters: [leader, follower])
+        )
+        let base = replica.lastIndex
+        let baseTerm = try #require(replica.term(at: base))
+        let term = max(Term(1), baseTerm)
+        let entries = (1...10_000).map {
+            LogEntry(term: term, index: LogIndex(base.rawValue + UInt64($0)), payload: .command(Array("\($0)".utf8)))
+        }
+        let append = RaftMessage.Body.append(
+            previousIndex: base,
+            previousTerm: baseTerm,
+            entries: entries,
+            commit: .zero
+        )
+        replica.step(RaftMessage(from: leader, to: follower, term: term, body: append))
+        while replica.hasReady { replica.advance(replica.ready()) }
+        #expect(replica.lastIndex == LogIndex(base.rawValue + 10_000))
+        let chunk = SnapshotChunk(
+            index: LogIndex(20_000),
+            term: term,
+            membership: replica.membership,
+            offset: 0,
+            data: [1, 2, 3],
+            isLast: true
+        )
+        replica.step(RaftMessage(from: leader, to: follower, term: term, body: .snapshotChunk(chunk)))
+        let ready = replica.ready()
+        #expect(ready.snapshot?.index == LogIndex(20_000))
+        let released = ready.releasedLog.flatMap { $0 }.map(\.index.rawValue)
+        #expect(released.count == Int(base.rawValue) + entries.count)
+        #expect(released == Array(1...base.rawValue + 10_000), "not the whole log, in order")
+        #expect(replica.lastIndex == LogIndex(20_000))
+        replica.advance(ready)
+        #expect(!replica.hasReady || replica.ready().releasedLog.isEmpty, "handed back twice")
+    }
 }

@@ -480,6 +480,51 @@ struct GroupRuntimeTests {
         #expect(pending == (1...4).map { max(0, 10_000 - $0 * perTick) })
     }
 
+    /// A follower installing the leader's snapshot hands its old state to the shell, which
+    /// frees it off the consensus thread (seconds at millions of keys), and frees the log the
+    /// snapshot replaced a piece at each tick.
+    @Test func aFollowerInstallingASnapshotHandsItsOldStateAndLogToBeFreedLater() throws {
+        var runtime = try Self.runtime(on: Self.followerID, leader: Self.leaderID)
+        runtime.replica.lastIndex = LogIndex(3)
+        runtime.replica.readys.append(
+            Ready(
+                committedEntries: (1...3).map {
+                    Self.setEntry(at: LogIndex(UInt64($0)), key: "old\($0)", valueBytes: 8)
+                }
+            )
+        )
+        runtime.processReady()
+        _ = runtime.takeOutputs()
+        let old = runtime.state
+        #expect(old.appliedIndex == 3 && old.keyCount == 3)
+        var newer = KeyValueStore()
+        for index in 1...100 { newer.skip(index: UInt64(index)) }
+        runtime.replica.lastIndex = LogIndex(100)
+        runtime.replica.snapshotIndex = LogIndex(100)
+        runtime.replica.readys.append(
+            Ready(
+                snapshot: Snapshot(
+                    index: LogIndex(100),
+                    term: Term(1),
+                    membership: runtime.replica.membership,
+                    data: newer.snapshotBytes
+                ),
+                releasedLog: [(4...10_003).map { Self.setEntry(at: LogIndex(UInt64($0)), valueBytes: 8) }]
+            )
+        )
+        runtime.processReady()
+        runtime.persisted()
+        let released = runtime.takeOutputs().compactMap { output -> KeyValueStore? in
+            guard case .release(let state) = output else { return nil }
+            return state
+        }
+        #expect(runtime.state == newer)
+        #expect(released == [old])
+        #expect(runtime.droppedEntriesPending == 10_000)
+        runtime.tick()
+        #expect(runtime.droppedEntriesPending == 10_000 - runtime.settings.droppedEntriesFreedPerTick)
+    }
+
     @Test func aSnapshotWrittenAfterANewerOneWasInstalledIsDropped() throws {
         var (runtime, job) = try Self.runtimeWritingASnapshot()
         guard let job else {
