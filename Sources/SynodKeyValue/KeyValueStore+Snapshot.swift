@@ -117,6 +117,9 @@ extension KeyValueStore {
         private var decoded = 0
         private var version: UInt8?
         private var recordsLeft: UInt64 = 0
+        /// The keys decoded so far that name a lease, attached to their leases once those are
+        /// read (after the keys): walking every key for them held the loop 200 ms at 1M keys.
+        private var keysOnLeases: [(key: [UInt8], lease: UInt64)] = []
         /// How many undecoded bytes to wait for before trying again, after a key came up short:
         /// double what was there, so that a key spread over many pieces is parsed a few times,
         /// not once per piece.
@@ -148,7 +151,7 @@ extension KeyValueStore {
             guard let version else { throw .truncated(missingBytes: 1) }
             guard recordsLeft == 0 else { throw .truncated(missingBytes: Int(clamping: recordsLeft)) }
             var reader = ByteReader(buffer[decoded...])
-            try store.readCoordination(from: &reader, version: version)
+            try store.readCoordination(from: &reader, version: version, keysOnLeases: keysOnLeases)
             guard reader.isAtEnd else { throw .invalid("\(reader.remainingCount) bytes after the state") }
             return store
         }
@@ -159,7 +162,9 @@ extension KeyValueStore {
                 var reader = ByteReader(buffer[decoded...])
                 do {
                     if let version {
-                        try store.readRecord(from: &reader, version: version)
+                        if let onLease = try store.readRecord(from: &reader, version: version) {
+                            keysOnLeases.append(onLease)
+                        }
                         recordsLeft -= 1
                     } else {
                         try readHeader(from: &reader)
@@ -215,7 +220,11 @@ extension KeyValueStore {
     }
 
     /// Reads one key and adds it; changes nothing when the bytes end before the key does.
-    fileprivate mutating func readRecord(from reader: inout ByteReader, version: UInt8) throws(ByteReader.Failure) {
+    /// Returns the key and its lease when it has one.
+    fileprivate mutating func readRecord(
+        from reader: inout ByteReader,
+        version: UInt8
+    ) throws(ByteReader.Failure) -> (key: [UInt8], lease: UInt64)? {
         let key = try reader.readLengthPrefixed(maximumCount: KeyValueEntry.bytesMax)
         let value = try reader.readLengthPrefixed(maximumCount: KeyValueEntry.bytesMax)
         let hasExpiry = try KeyValueEntry.readFlag(from: &reader)
@@ -251,12 +260,14 @@ extension KeyValueStore {
         datasetBytes += Self.footprint(key: key, record: record)
         if hasExpiry { keysWithExpiry.updateValue(expiry, forKey: key) }
         if key.starts(with: Self.serviceRegistryRoot) { serviceKeys.insert(key) }
+        return lease.map { (key, $0) }
     }
 
     /// Reads what follows the keys (`writeCoordination`), as each version wrote it.
     fileprivate mutating func readCoordination(
         from reader: inout ByteReader,
-        version: UInt8
+        version: UInt8,
+        keysOnLeases: [(key: [UInt8], lease: UInt64)]
     ) throws(ByteReader.Failure) {
         guard version >= 2 else { return }
         try readLeases(from: &reader)
@@ -278,7 +289,7 @@ extension KeyValueStore {
             leases.keys.max() ?? 0
         )
         guard lastIdentifierIssued <= Self.countersMax else { throw .invalid("identifier \(lastIdentifierIssued)") }
-        try attachToLeases()
+        try attachToLeases(keysOnLeases)
         if version >= 6 { sessions = try ClientSessions(reading: &reader) }
     }
 
@@ -342,9 +353,10 @@ extension KeyValueStore {
     }
 
     /// Rebuilds each lease's sets of keys and mutexes from what names it.
-    private mutating func attachToLeases() throws(ByteReader.Failure) {
-        for (key, record) in records {
-            guard let id = record.lease else { continue }
+    private mutating func attachToLeases(
+        _ keysOnLeases: [(key: [UInt8], lease: UInt64)]
+    ) throws(ByteReader.Failure) {
+        for (key, id) in keysOnLeases {
             guard leases[id] != nil else { throw .invalid("a key on a lease that does not exist") }
             leases[id]!.keys.insert(key)
         }
