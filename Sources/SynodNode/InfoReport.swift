@@ -79,6 +79,8 @@ enum InfoReport {
                     "raft_commit_index:\(replica.commitIndex)",
                     "raft_applied_index:\(driver.store.appliedIndex)",
                     "raft_snapshot_index:\(replica.snapshotIndex)",
+                    "raft_snapshots_taken:\(driver.runtime.statistics.snapshotsTaken)",
+                    "raft_snapshots_installed:\(driver.runtime.statistics.snapshotsInstalled)",
                     "raft_voters:\(replica.membership.voters.sorted().map { String($0.rawValue) }.joined(separator: ","))",
                     "kv_revision:\(driver.store.revision)",
                     "wal_segments:\(driver.storage.log.segmentCount)",
