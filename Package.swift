@@ -33,6 +33,7 @@ let package = Package(
         .target(name: "CSynodCRC32C"),
         // What the C allocator holds (glibc's mallinfo2), for INFO memory.
         .target(name: "CSynodHeap"),
+        .target(name: "CSynodWriteback"),
         .target(name: "SynodCore", dependencies: ["CSynodCRC32C"]),
         .target(
             name: "SynodPartitioning",
@@ -87,7 +88,7 @@ let package = Package(
             ]
         ),
         // Shell layer.
-        .target(name: "SynodPOSIXStorage", dependencies: ["SynodStorage"]),
+        .target(name: "SynodPOSIXStorage", dependencies: ["SynodStorage", "CSynodWriteback"]),
         .target(
             name: "SynodNode",
             dependencies: [

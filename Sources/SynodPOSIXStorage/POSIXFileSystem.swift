@@ -1,3 +1,4 @@
+import CSynodWriteback
 import SynodStorage
 
 #if canImport(Glibc)
@@ -80,6 +81,11 @@ public struct POSIXFileSystem: FileSystem {
     public mutating func synchronize(_ file: OpenFileID) throws(FileSystemError) {
         // Never retried, not even on EINTR: after a failed fdatasync the data may be gone.
         guard fdatasync(file.rawValue) == 0 else { throw Self.failure("fdatasync", "fd \(file.rawValue)") }
+    }
+
+    public mutating func startWriteback(_ file: OpenFileID, at offset: Int, count: Int) {
+        // A hint: a failure leaves the work to the fdatasync that follows.
+        _ = synod_start_writeback(file.rawValue, Int64(offset), Int64(count))
     }
 
     public mutating func fileNames(in directory: String) throws(FileSystemError) -> [String] {

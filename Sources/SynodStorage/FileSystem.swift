@@ -35,6 +35,16 @@ public protocol FileSystem: Sendable {
     mutating func remove(_ path: String) throws(FileSystemError)
     /// fsync of a directory: makes creations, renames and removals in it durable.
     mutating func synchronizeDirectory(_ directory: String) throws(FileSystemError)
+    /// Starts writing `count` bytes of `file` from `offset` to the disk without waiting
+    /// (sync_file_range), so that a later `synchronize` of a large file has less to wait for.
+    /// A hint: it makes nothing durable, and it may be ignored.
+    mutating func startWriteback(_ file: OpenFileID, at offset: Int, count: Int)
+}
+
+extension FileSystem {
+    /// Nothing written is durable before `synchronize` (the pessimistic model), so a file
+    /// system without writeback of its own ignores the hint.
+    public mutating func startWriteback(_ file: OpenFileID, at offset: Int, count: Int) {}
 }
 
 /// An open file of a `FileSystem` (a file descriptor on a real disk).

@@ -372,7 +372,14 @@ public struct SnapshotFileWriter<Files: FileSystem>: Sendable {
     /// The bytes written so far and their checksum.
     private var size: Int
     private var checksum: UInt32
+    /// Where the last writeback started by `append` ended.
+    private var writebackStartedTo = 0
     public var dataBytes: Int { size - dataOffset }
+    /// How many written bytes `append` lets accumulate before it starts their writeback, so
+    /// that `finish`'s fdatasync waits for the last few only: on a follower that receives a
+    /// snapshot, that fdatasync runs on the consensus thread (47 ms for a 60 MB snapshot, and
+    /// it grows with the state, when the kernel had written back none of it).
+    static var writebackBytes: Int { 8 << 20 }
 
     public init(
         group: GroupID,
@@ -409,6 +416,10 @@ public struct SnapshotFileWriter<Files: FileSystem>: Sendable {
         try files.write(bytes, to: file, at: size)
         checksum = CRC32C.checksum(bytes, continuing: checksum)
         size += bytes.count
+        if size - writebackStartedTo >= Self.writebackBytes {
+            files.startWriteback(file, at: writebackStartedTo, count: size - writebackStartedTo)
+            writebackStartedTo = size
+        }
     }
 
     /// Writes the trailer, fdatasyncs, renames the file into place, fsyncs the directory and

@@ -117,6 +117,75 @@ struct SnapshotStoreTests {
         #expect(try newest[GroupID(4)]?.data.bytes() == expected)
         #expect(try files.fileNames(in: Self.directory).allSatisfy { !$0.hasSuffix(".tmp") })
     }
+
+    /// A large snapshot's bytes are handed to the disk as they are written, a few megabytes at
+    /// a time, so that the fdatasync that finishes the file (on the consensus thread, for a
+    /// snapshot received from a leader) does not wait for all of them.
+    @Test func aLargeSnapshotIsWrittenBackAsItStreams() throws {
+        var files = WritebackRecorder()
+        try files.createDirectory(Self.directory)
+        var writer = try SnapshotFileWriter(
+            group: GroupID(4),
+            index: LogIndex(30),
+            term: Term(2),
+            membership: Membership(voters: [NodeID(1)]),
+            directory: Self.directory,
+            files: &files
+        )
+        let step = SnapshotFileWriter<WritebackRecorder>.writebackBytes
+        let piece = Array(repeating: UInt8(7), count: 1 << 20)
+        let pieces = 5 * step / piece.count + 1
+        for _ in 0..<pieces { try writer.append(piece, files: &files) }
+        let written = try writer.finish(files: &files)
+        #expect(try written.data.bytes().count == pieces * piece.count)
+        // Contiguous ranges from the file's start, each at least `step` bytes, that leave less
+        // than `step` bytes for the fdatasync.
+        let ranges = files.writebacks
+        #expect(ranges.count == 5)
+        #expect(ranges.first?.offset == 0)
+        for (range, next) in zip(ranges, ranges.dropFirst()) { #expect(range.offset + range.count == next.offset) }
+        #expect(ranges.allSatisfy { $0.count >= step })
+        #expect(pieces * piece.count - (ranges.last.map { $0.offset + $0.count } ?? 0) < step)
+    }
+}
+
+/// An in-memory file system that records the writebacks it is asked to start.
+struct WritebackRecorder: FileSystem {
+    var files = InMemoryFileSystem()
+    var writebacks: [(offset: Int, count: Int)] = []
+
+    static var copiesShareFiles: Bool { InMemoryFileSystem.copiesShareFiles }
+    mutating func startWriteback(_ file: OpenFileID, at offset: Int, count: Int) {
+        writebacks.append((offset, count))
+    }
+    mutating func open(_ path: String, create: Bool) throws(FileSystemError) -> OpenFileID {
+        try files.open(path, create: create)
+    }
+    mutating func close(_ file: OpenFileID) { files.close(file) }
+    mutating func size(of file: OpenFileID) throws(FileSystemError) -> Int { try files.size(of: file) }
+    mutating func read(_ file: OpenFileID, at offset: Int, count: Int) throws(FileSystemError) -> [UInt8] {
+        try files.read(file, at: offset, count: count)
+    }
+    mutating func write(_ bytes: [UInt8], to file: OpenFileID, at offset: Int) throws(FileSystemError) {
+        try files.write(bytes, to: file, at: offset)
+    }
+    mutating func truncate(_ file: OpenFileID, to size: Int) throws(FileSystemError) {
+        try files.truncate(file, to: size)
+    }
+    mutating func synchronize(_ file: OpenFileID) throws(FileSystemError) { try files.synchronize(file) }
+    mutating func fileNames(in directory: String) throws(FileSystemError) -> [String] {
+        try files.fileNames(in: directory)
+    }
+    mutating func createDirectory(_ directory: String) throws(FileSystemError) {
+        try files.createDirectory(directory)
+    }
+    mutating func rename(_ source: String, to destination: String) throws(FileSystemError) {
+        try files.rename(source, to: destination)
+    }
+    mutating func remove(_ path: String) throws(FileSystemError) { try files.remove(path) }
+    mutating func synchronizeDirectory(_ directory: String) throws(FileSystemError) {
+        try files.synchronizeDirectory(directory)
+    }
 }
 
 extension Snapshot {
