@@ -49,6 +49,9 @@ extension RaftReplica {
 
     // MARK: - Leader: sending
 
+    /// How many appends an acknowledgement may release at most (see `handleAppendResponse`).
+    static let appendsPerAnswerMax = 2
+
     mutating func broadcastAppend() {
         for member in progress.keys.sorted() { sendAppend(to: member) }
     }
@@ -116,8 +119,14 @@ extension RaftReplica {
             if advanceCommitIndex() {
                 broadcastAppend()
             }
-            // Keep the pipeline full.
-            while sendAppend(to: member, allowEmpty: false) {}
+            // Keep the pipeline full, a few appends per answer: each answer frees one slot and
+            // may send `appendsPerAnswerMax`, so the window opens within a few round trips (as
+            // TCP's slow start does) without one answer making the leader encode all of it (up
+            // to 64 MiB) at once, which held its loop for 100-500 ms each time a follower
+            // caught up after a snapshot.
+            for _ in 0..<Self.appendsPerAnswerMax {
+                guard sendAppend(to: member, allowEmpty: false) else { break }
+            }
             if let transfer, transfer.target == member, progress[member]?.match == log.lastIndex {
                 send(.timeoutNow, to: member)
             }
