@@ -289,6 +289,10 @@ struct ServerProcessTests {
             return state["raft_role"] == "follower" && state["raft_applied_index"] == leaderState["raft_commit_index"]
         }
         #expect(caughtUp, "\(first.process.output)")
+        // The snapshot counters are reported (the log was short: it caught up without one).
+        let counters = first.consensus()
+        #expect(counters?["raft_snapshots_installed"] == "0", "\(counters ?? [:])")
+        #expect(counters?["raft_snapshots_taken"].flatMap { Int($0) } != nil, "\(counters ?? [:])")
     }
 }
 
