@@ -480,6 +480,34 @@ struct GroupRuntimeTests {
         #expect(pending == (1...4).map { max(0, 10_000 - $0 * perTick) })
     }
 
+    /// Installs a snapshot from the leader of a state that applied nothing but `index` entries
+    /// (the replica lets go of `releasing` with it); returns that state.
+    @discardableResult
+    static func installLeadersSnapshot(
+        at index: UInt64,
+        on runtime: inout Runtime,
+        releasing: [LogEntry] = []
+    ) -> KeyValueStore {
+        var newer = KeyValueStore()
+        for applied in 1...index { newer.skip(index: applied) }
+        runtime.replica.lastIndex = LogIndex(index)
+        runtime.replica.snapshotIndex = LogIndex(index)
+        runtime.replica.readys.append(
+            Ready(
+                snapshot: Snapshot(
+                    index: LogIndex(index),
+                    term: Term(1),
+                    membership: runtime.replica.membership,
+                    data: newer.snapshotBytes
+                ),
+                releasedLog: releasing.isEmpty ? [] : [releasing]
+            )
+        )
+        runtime.processReady()
+        runtime.persisted()
+        return newer
+    }
+
     /// A follower installing the leader's snapshot hands its old state to the shell, which
     /// frees it off the consensus thread (seconds at millions of keys), and frees the log the
     /// snapshot replaced a piece at each tick.
@@ -497,23 +525,11 @@ struct GroupRuntimeTests {
         _ = runtime.takeOutputs()
         let old = runtime.state
         #expect(old.appliedIndex == 3 && old.keyCount == 3)
-        var newer = KeyValueStore()
-        for index in 1...100 { newer.skip(index: UInt64(index)) }
-        runtime.replica.lastIndex = LogIndex(100)
-        runtime.replica.snapshotIndex = LogIndex(100)
-        runtime.replica.readys.append(
-            Ready(
-                snapshot: Snapshot(
-                    index: LogIndex(100),
-                    term: Term(1),
-                    membership: runtime.replica.membership,
-                    data: newer.snapshotBytes
-                ),
-                releasedLog: [(4...10_003).map { Self.setEntry(at: LogIndex(UInt64($0)), valueBytes: 8) }]
-            )
+        let newer = Self.installLeadersSnapshot(
+            at: 100,
+            on: &runtime,
+            releasing: (4...10_003).map { Self.setEntry(at: LogIndex(UInt64($0)), valueBytes: 8) }
         )
-        runtime.processReady()
-        runtime.persisted()
         let released = runtime.takeOutputs().compactMap { output -> KeyValueStore? in
             guard case .release(let state) = output else { return nil }
             return state
@@ -532,22 +548,7 @@ struct GroupRuntimeTests {
             return
         }
         // The leader's snapshot at 100 is installed before this one is written.
-        var newer = KeyValueStore()
-        for index in 1...100 { newer.skip(index: UInt64(index)) }
-        runtime.replica.lastIndex = LogIndex(100)
-        runtime.replica.readys.append(
-            Ready(
-                snapshot: Snapshot(
-                    index: LogIndex(100),
-                    term: Term(1),
-                    membership: runtime.replica.membership,
-                    data: newer.snapshotBytes
-                )
-            )
-        )
-        runtime.replica.snapshotIndex = LogIndex(100)
-        runtime.processReady()
-        runtime.persisted()
+        Self.installLeadersSnapshot(at: 100, on: &runtime)
         _ = runtime.takeOutputs()
         runtime.snapshotWritten(job.serialized())
         #expect(!runtime.takeOutputs().contains { if case .compact = $0 { true } else { false } })

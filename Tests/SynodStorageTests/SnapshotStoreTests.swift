@@ -98,17 +98,22 @@ struct SnapshotStoreTests {
         #expect(newest[GroupID(1)] == Self.snapshot(at: 12).withData([5, 6, 7]))
     }
 
-    @Test func aStreamedFileHoldsThePiecesInOrder() throws {
-        var files = InMemoryFileSystem()
-        try files.createDirectory(Self.directory)
-        var writer = try SnapshotFileWriter(
+    /// A writer of group 4's snapshot at 30/2, in `directory` (which it creates).
+    static func writer<Files: FileSystem>(files: inout Files) throws -> SnapshotFileWriter<Files> {
+        try files.createDirectory(directory)
+        return try SnapshotFileWriter(
             group: GroupID(4),
             index: LogIndex(30),
             term: Term(2),
             membership: Membership(voters: [NodeID(1)]),
-            directory: Self.directory,
+            directory: directory,
             files: &files
         )
+    }
+
+    @Test func aStreamedFileHoldsThePiecesInOrder() throws {
+        var files = InMemoryFileSystem()
+        var writer = try Self.writer(files: &files)
         for piece in 0..<50 { try writer.append(Array(repeating: UInt8(piece), count: piece), files: &files) }
         let written = try writer.finish(files: &files)
         let expected = (0..<50).flatMap { Array(repeating: UInt8($0), count: $0) }
@@ -123,15 +128,7 @@ struct SnapshotStoreTests {
     /// snapshot received from a leader) does not wait for all of them.
     @Test func aLargeSnapshotIsWrittenBackAsItStreams() throws {
         var files = WritebackRecorder()
-        try files.createDirectory(Self.directory)
-        var writer = try SnapshotFileWriter(
-            group: GroupID(4),
-            index: LogIndex(30),
-            term: Term(2),
-            membership: Membership(voters: [NodeID(1)]),
-            directory: Self.directory,
-            files: &files
-        )
+        var writer = try Self.writer(files: &files)
         let step = SnapshotFileWriter<WritebackRecorder>.writebackBytes
         let piece = Array(repeating: UInt8(7), count: 1 << 20)
         let pieces = 5 * step / piece.count + 1
