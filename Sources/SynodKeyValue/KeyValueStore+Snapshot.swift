@@ -119,7 +119,7 @@ extension KeyValueStore {
         private var recordsLeft: UInt64 = 0
         /// The keys decoded so far that name a lease, attached to their leases once those are
         /// read (after the keys): walking every key for them held the loop 200 ms at 1M keys.
-        private var keysOnLeases: [(key: [UInt8], lease: UInt64)] = []
+        private var keysOnLeases: [KeyOnLease] = []
         /// How many undecoded bytes to wait for before trying again, after a key came up short:
         /// double what was there, so that a key spread over many pieces is parsed a few times,
         /// not once per piece.
@@ -219,12 +219,15 @@ extension KeyValueStore {
         return count
     }
 
+    /// A key read from a snapshot and the lease it names, attached once the leases are read.
+    typealias KeyOnLease = (key: [UInt8], lease: UInt64)
+
     /// Reads one key and adds it; changes nothing when the bytes end before the key does.
     /// Returns the key and its lease when it has one.
     fileprivate mutating func readRecord(
         from reader: inout ByteReader,
         version: UInt8
-    ) throws(ByteReader.Failure) -> (key: [UInt8], lease: UInt64)? {
+    ) throws(ByteReader.Failure) -> KeyOnLease? {
         let key = try reader.readLengthPrefixed(maximumCount: KeyValueEntry.bytesMax)
         let value = try reader.readLengthPrefixed(maximumCount: KeyValueEntry.bytesMax)
         let hasExpiry = try KeyValueEntry.readFlag(from: &reader)
@@ -267,7 +270,7 @@ extension KeyValueStore {
     fileprivate mutating func readCoordination(
         from reader: inout ByteReader,
         version: UInt8,
-        keysOnLeases: [(key: [UInt8], lease: UInt64)]
+        keysOnLeases: [KeyOnLease]
     ) throws(ByteReader.Failure) {
         guard version >= 2 else { return }
         try readLeases(from: &reader)
@@ -354,7 +357,7 @@ extension KeyValueStore {
 
     /// Rebuilds each lease's sets of keys and mutexes from what names it.
     private mutating func attachToLeases(
-        _ keysOnLeases: [(key: [UInt8], lease: UInt64)]
+        _ keysOnLeases: [KeyOnLease]
     ) throws(ByteReader.Failure) {
         for (key, id) in keysOnLeases {
             guard leases[id] != nil else { throw .invalid("a key on a lease that does not exist") }

@@ -229,9 +229,9 @@ enum SnapshotStore {
     /// directory fsync if any went). That one is the snapshot the group still reads until it
     /// takes this one: removed while open, its blocks would be freed at its last close, on the
     /// consensus thread (24-38 ms for a 200 MB file here, 66 ms at 5M keys); kept until the
-    /// next save, it is closed
-    /// by then and this thread pays for its removal. A snapshot written on another thread may
-    /// finish after a newer one (installed from the leader meanwhile) and must not remove it.
+    /// next save, it is closed by then and this thread pays for its removal. A snapshot
+    /// written on another thread may finish after a newer one (installed from the leader
+    /// meanwhile) and must not remove it.
     static func removeOlder<Files: FileSystem>(
         than index: LogIndex,
         of group: GroupID,
