@@ -34,6 +34,11 @@ public protocol ConsensusReplica: Sendable {
     /// them: the driver was paused or busy for that long.
     mutating func tick(count: Int)
 
+    /// A message from `sender` in `term` has begun to arrive and is not all here yet (a big
+    /// one streams in for a while). Untrusted, like the message: it may only postpone what
+    /// silence from the sender would cause.
+    mutating func messageArriving(from sender: NodeID, term: Term)
+
     /// Handles a message from a peer. The message is untrusted: one that no correct peer would
     /// send is dropped (and counted, for the driver's metrics), never trapped on.
     mutating func step(_ message: Message)
@@ -97,6 +102,11 @@ public protocol ConsensusReplica: Sendable {
 }
 
 extension ConsensusReplica {
+    /// A message from `sender` in `term` has begun to arrive and is not all here yet: a
+    /// protocol that times out its leader may count the sender as heard from. By default
+    /// nothing happens.
+    public mutating func messageArriving(from sender: NodeID, term: Term) {}
+
     /// By default a run of ticks is each tick in turn.
     public mutating func tick(count: Int) {
         for _ in 0..<count { tick() }

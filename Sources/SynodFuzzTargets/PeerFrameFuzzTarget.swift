@@ -68,7 +68,7 @@ enum PeerFrameFuzzTarget {
             encoded = PeerFrame.encodeForwardedRefusal(refusal, from: from, requestID: requestID, group: group)
         case .published(let channel, let message):
             encoded = PeerFrame.encodePublish(channel: channel, message: message, group: group)
-        case .needMoreData, .garbage:
+        case .arriving, .needMoreData, .garbage:
             return
         }
         var decoder = PeerFrameDecoder()

@@ -33,15 +33,15 @@ extension NodeDriver {
         beginSyncIfIdle()
     }
 
-    /// Frees the states snapshots replaced on another thread: a state of millions of keys
-    /// takes up to seconds to free. Called once no output holds them, so the box is their
+    /// Frees the states snapshots replaced on the background thread: a state of millions of
+    /// keys takes up to seconds to free. Called once no output holds them, so the box is their
     /// only owner and the thread that empties it frees them. Not `syncThreads`: a sync must
     /// not wait behind this.
     func releaseReplacedStates() {
         guard !replacedStates.isEmpty else { return }
         let box = NIOLockedValueBox(replacedStates)
         replacedStates = []
-        NIOThreadPool.singleton.submit { _ in box.withLockedValue { $0 = [] } }
+        backgroundThread.submit { _ in box.withLockedValue { $0 = [] } }
     }
 
     func carryOut(_ outputs: [GroupOutput<RaftMessage, KeyValueStore>], of group: GroupID) {
@@ -94,10 +94,9 @@ extension NodeDriver {
         case compact(Snapshot)
     }
 
-    /// Serializes a snapshot and makes its file durable on `syncThreads`, while the loop goes
-    /// on serving; then hands it to the group, which asks for the log it covers to be dropped
-    /// (`compact`). One snapshot is written at a time (the pool's other thread runs the log's
-    /// fdatasyncs); other groups' wait in line.
+    /// Serializes a snapshot and makes its file durable on `backgroundThread`, while the loop
+    /// goes on serving; then hands it to the group, which asks for the log it covers to be
+    /// dropped (`compact`). One snapshot is written at a time; other groups' wait in line.
     func writeSnapshot(_ job: SnapshotJob<KeyValueStore>, of group: GroupID) {
         guard !snapshotBeingWritten else { return snapshotsWaiting.append((group, job)) }
         snapshotBeingWritten = true
@@ -107,7 +106,7 @@ extension NodeDriver {
         // Only the thread's closure holds the frozen state, so it is freed there when the file
         // is written: the nodes the live state no longer shares with it (most of a big state,
         // after a write to every bucket) are released off the loop.
-        syncThreads.runIfActive(eventLoop: loop) { () throws -> Snapshot in
+        backgroundThread.runIfActive(eventLoop: loop) { () throws -> Snapshot in
             var files = files  // Stateless: a copy opens and syncs the same files.
             // The state streams into the file as it is serialized; the group then reads the
             // snapshot back from the file a chunk at a time for followers that need it.
@@ -247,14 +246,18 @@ extension NodeDriver {
     func recordProgress() {
         for group in groups {
             let statistics = runtimes[group].statistics
-            let isLeader = runtimes[group].isLeader
+            let replica = runtimes[group].replica
+            let now = RoleInTerm(role: replica.role, term: replica.hardState.term)
             let reported = reportedStatistics[group]?.entriesApplied ?? 0
             if statistics.entriesApplied > reported {
                 metrics.entriesApplied.increment(by: Int64(statistics.entriesApplied - reported))
             }
             reportedStatistics[group] = statistics
-            if isLeader && !ledLastRound.contains(group) { metrics.electionsWon.increment() }
-            if isLeader { ledLastRound.insert(group) } else { ledLastRound.remove(group) }
+            if now != lastRoles[group] {
+                if now.role == .leader { metrics.electionsWon.increment() }
+                lastRoles[group] = now
+                onRoleChange(group, now)
+            }
         }
         metrics.term.record(Int64(runtimes[Self.keyspaceGroup].replica.hardState.term.rawValue))
         metrics.commitIndex.record(Int64(runtimes[Self.keyspaceGroup].replica.commitIndex.rawValue))

@@ -42,8 +42,12 @@ final class NodeDriver: @unchecked Sendable {
     var onFatalError: @Sendable (String) -> Void = { _ in }
 
     let metrics = NodeMetrics()
-    /// The groups this node led at the end of the last round (to count elections won).
-    var ledLastRound: Set<GroupID> = []
+    /// Each group's role and term at the end of the last round: to count elections won and to
+    /// report every change of either.
+    var lastRoles: [GroupID: RoleInTerm] = [:]
+    /// Called (on the loop) when a group's role or term changes, as etcd logs "became leader
+    /// at term N": elections are rare, and each one is worth a line in the log.
+    var onRoleChange: @Sendable (_ group: GroupID, _ now: RoleInTerm) -> Void = { _, _ in }
     /// Each runtime's counters as last reported to `metrics`.
     var reportedStatistics: [GroupID: GroupStatistics] = [:]
     /// Watches of keys and prefixes, fed by every applied entry.
@@ -64,9 +68,12 @@ final class NodeDriver: @unchecked Sendable {
     /// A `processReady` is queued on the loop: inputs that arrive before it runs share its
     /// Ready, and so its one fdatasync (group commit).
     var readyProcessingQueued = false
-    /// Runs the fdatasyncs and the snapshot writes (two threads: one of each at a time), so
-    /// that the loop is not blocked while the disk works.
+    /// Runs the log's writes and fdatasyncs, so that the loop is not blocked while the disk
+    /// works.
     let syncThreads: NIOThreadPool
+    /// Serializes snapshots and frees the states they replaced (`BackgroundThread`: one
+    /// thread, at a lower priority than the loop and the syncs).
+    let backgroundThread: NIOThreadPool
     /// The sync whose fdatasync is running, and the groups whose Ready it makes durable (each
     /// takes no Ready until it is done).
     var syncInProgress: WriteAheadLog<POSIXFileSystem>.PendingSync?
@@ -91,11 +98,13 @@ final class NodeDriver: @unchecked Sendable {
         configuration: NodeConfiguration,
         loop: EventLoop,
         syncThreads: NIOThreadPool,
+        backgroundThread: NIOThreadPool,
         groups: [GroupID] = [NodeDriver.keyspaceGroup]
     ) throws {
         self.configuration = configuration
         self.loop = loop
         self.syncThreads = syncThreads
+        self.backgroundThread = backgroundThread
         self.groups = groups.sorted()
         var (storage, recovered) = try DurableStorage.open(
             directory: configuration.dataDirectory,
@@ -255,6 +264,10 @@ final class NodeDriver: @unchecked Sendable {
         case .published(let channel, let message):
             pubsub.publish(channel, message)
             return
+        case .arriving(let group, let from, let term):
+            guard runtimes.hosts(group) else { return }
+            runtimes[group].messageArriving(from: from, term: term)
+            return
         case .needMoreData, .garbage:
             return
         }
@@ -355,4 +368,10 @@ extension NodeConfiguration {
         settings.snapshotLogBytesMin = snapshotLogBytesMin
         return settings
     }
+}
+
+/// A group's role on this node (a follower's with its leader, if known) and its term.
+struct RoleInTerm: Equatable, Sendable {
+    let role: RaftReplica.Role
+    let term: Term
 }

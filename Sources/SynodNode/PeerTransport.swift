@@ -400,9 +400,14 @@ final class PeerInboundHandler: ChannelInboundHandler {
                 refused("a request from node \(from.rawValue) on node \(peer.rawValue)'s connection", nil)
             case .forwardedResult(_, let from, _, _) where from != peer:
                 refused("a result from node \(from.rawValue) on node \(peer.rawValue)'s connection", nil)
-            case .message, .forwardedRequest, .forwardedResult, .published:
+            case .message, .forwardedRequest, .forwardedResult, .published, .arriving:
                 deliver(output)
             case .needMoreData:
+                // A big message streaming in: its sender is alive, though the frame is not
+                // all here. (One naming another sender is refused when it is complete.)
+                if let arrival = decoder.arrival(), case .arriving(_, let from, _) = arrival, from == peer {
+                    deliver(arrival)
+                }
                 return
             case .garbage(let reason):
                 return refuse("garbage: \(reason)", context: context)

@@ -34,10 +34,16 @@ public final class SynodNodeService: Service, Sendable {
             configuration.ioThreads == 0 ? nil : MultiThreadedEventLoopGroup(numberOfThreads: configuration.ioThreads)
         let networkGroup = ioGroup ?? driverGroup
         let driverLoop = driverGroup.next()
-        let syncThreads = NIOThreadPool(numberOfThreads: 2)
+        let syncThreads = NIOThreadPool(numberOfThreads: 1)
         syncThreads.start()
+        let backgroundThread = BackgroundThread.start()
         let driver = try await driverLoop.submit {
-            try NodeDriver(configuration: self.configuration, loop: driverLoop, syncThreads: syncThreads)
+            try NodeDriver(
+                configuration: self.configuration,
+                loop: driverLoop,
+                syncThreads: syncThreads,
+                backgroundThread: backgroundThread
+            )
         }.get()
         let stopped = driverLoop.makePromise(of: Void.self)
         let logger = self.logger
@@ -52,6 +58,12 @@ public final class SynodNodeService: Service, Sendable {
                 "the event loop ran \(late / 1_000_000) ms late (busy or paused) at applied index \(applied)",
                 remote: nil,
                 logger: logger
+            )
+        }
+        driver.onRoleChange = { group, now in
+            logger.notice(
+                "raft role changed",
+                metadata: ["group": "\(group.rawValue)", "role": "\(now.role)", "term": "\(now.term)"]
             )
         }
         let transport = PeerTransport(
@@ -146,6 +158,7 @@ public final class SynodNodeService: Service, Sendable {
             return driver.waitForSync()
         }.get()
         try await syncThreads.shutdownGracefully()
+        try await backgroundThread.shutdownGracefully()
         try await ioGroup?.shutdownGracefully()
         try await driverGroup.shutdownGracefully()
         if let failure { throw failure }

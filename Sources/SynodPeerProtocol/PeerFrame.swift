@@ -1,4 +1,5 @@
 import SynodCommands
+import SynodConsensus
 import SynodCore
 import SynodKeyValue
 import SynodRaft
@@ -128,6 +129,10 @@ public struct PeerFrameDecoder: Sendable {
         case forwardedRequest(group: GroupID, from: NodeID, requestID: UInt64, ForwardedRequest)
         case forwardedResult(group: GroupID, from: NodeID, requestID: UInt64, ForwardedOutcome)
         case published(channel: [UInt8], message: [UInt8])
+        /// A Raft message from `from` in `term` is arriving and not all here yet: reported by
+        /// `arrival()` (never by `next()`), so that a big append's receiver can count its
+        /// sender as alive while the bytes stream in.
+        case arriving(group: GroupID, from: NodeID, term: Term)
         case needMoreData
         /// Not a valid frame; the stream cannot be trusted after it.
         case garbage(String)
@@ -138,6 +143,12 @@ public struct PeerFrameDecoder: Sendable {
     private var buffer: [UInt8] = []
     private var readIndex = 0
     private var failure: String?
+    /// How many bytes of the incomplete frame were here when `arrival()` last reported it.
+    private var arrivalReportedAt: Int?
+    /// `arrival()` reports a frame again once this many more of its bytes came.
+    static let arrivalReportBytes = 256 << 10
+    /// The bytes of a Raft message's frame that name its sender and term.
+    static let arrivalFieldsCount = PeerFrame.headerCount + 24
 
     public init(payloadBytesMax: Int = SizeLimits.frameBytesMax) { self.payloadBytesMax = payloadBytesMax }
 
@@ -160,6 +171,31 @@ public struct PeerFrameDecoder: Sendable {
         (0..<4).reduce(UInt32(0)) { $0 | UInt32(buffer[readIndex + offset + $1]) << (8 * $1) }
     }
 
+    private func field64(_ offset: Int) -> UInt64 {
+        UInt64(field32(offset)) | UInt64(field32(offset + 4)) << 32
+    }
+
+    /// After `next()` asked for more data: the sender and term of the Raft message whose frame
+    /// has begun to arrive, when its first bytes came and then again each
+    /// `arrivalReportBytes` more; nil otherwise. Read from an unchecked frame, so only as
+    /// trustworthy as the connection it came on; a frame that turns out garbage still ends
+    /// the stream when it is complete.
+    public mutating func arrival() -> Output? {
+        let available = buffer.count - readIndex
+        guard failure == nil, available >= Self.arrivalFieldsCount, field32(0) == PeerFrame.magic,
+            buffer[readIndex + 5] == PeerFrame.raftMessageKind,
+            available >= (arrivalReportedAt ?? -Self.arrivalReportBytes) + Self.arrivalReportBytes
+        else { return nil }
+        let from = field64(PeerFrame.headerCount)
+        guard from != 0 else { return nil }
+        arrivalReportedAt = available
+        return .arriving(
+            group: GroupID(field64(8)),
+            from: NodeID(from),
+            term: Term(field64(PeerFrame.headerCount + 16))
+        )
+    }
+
     private mutating func decodeFrame() -> Output {
         let available = buffer.count - readIndex
         guard available >= PeerFrame.headerCount else { return .needMoreData }
@@ -176,7 +212,12 @@ public struct PeerFrameDecoder: Sendable {
             return .garbage("peer frame of \(payloadCount) bytes over the limit \(payloadBytesMax)")
         }
         let frameCount = PeerFrame.headerCount + payloadCount + 4
-        guard available >= frameCount else { return .needMoreData }
+        guard available >= frameCount else {
+            // A big frame is received into room reserved once, not regrown (and so copied)
+            // again and again as its bytes come.
+            buffer.reserveCapacity(readIndex + frameCount)
+            return .needMoreData
+        }
         let frame = buffer[readIndex..<readIndex + frameCount]
         guard CRC32C.checksum(frame.dropLast(4)) == field32(frameCount - 4) else {
             return .garbage("peer frame checksum mismatch")
@@ -213,6 +254,7 @@ public struct PeerFrameDecoder: Sendable {
             }
             guard reader.isAtEnd else { return .garbage("\(reader.remainingCount) bytes after a message") }
             readIndex += frameCount
+            arrivalReportedAt = nil
             return output
         } catch {
             return .garbage("undecodable message: \(error)")

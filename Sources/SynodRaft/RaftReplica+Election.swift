@@ -12,6 +12,15 @@ extension RaftReplica {
         return electionElapsedTicks < settings.electionTimeoutTicks
     }
 
+    /// Bytes of a message from `sender` in `messageTerm` are arriving but it is not all here
+    /// (a big append takes a while to stream in). A follower of `sender` in that term counts
+    /// its leader as heard from, as its messages will be: the leader is busy sending to it,
+    /// not gone. Only postpones an election, which is always safe.
+    public mutating func messageArriving(from sender: NodeID, term messageTerm: Term) {
+        guard messageTerm == term, case .follower(leader: sender) = role else { return }
+        electionElapsedTicks = 0
+    }
+
     /// Applies the term rules of §5.1 to an incoming message; returns whether to handle it.
     mutating func acceptTerm(of message: RaftMessage) -> Bool {
         if message.term > term {
@@ -62,9 +71,15 @@ extension RaftReplica {
         return true
     }
 
-    mutating func tickElection() {
+    mutating func tickElection(holdingAtTimeout: Bool = false) {
         electionElapsedTicks += 1
         guard electionElapsedTicks >= randomizedElectionTimeoutTicks else { return }
+        if holdingAtTimeout {
+            electionElapsedTicks = randomizedElectionTimeoutTicks - 1
+            electionHeldAfterPause = true
+            return
+        }
+        electionHeldAfterPause = false
         electionElapsedTicks = 0
         guard isVoter else { return }
         startElection(preVote: settings.preVote, leadershipTransfer: false)

@@ -54,6 +54,9 @@ public struct RaftReplica: ConsensusReplica {
     /// Leader only: check-quorum already ran in the current run of ticks (`tick(count:)`).
     var quorumCheckedInTickRun = false
     var randomizedElectionTimeoutTicks = 0
+    /// Not a leader: a run of ticks after a pause reached the election timeout and was held
+    /// one tick short of it (see `tick(count:)`). Cleared once the timer is reset.
+    var electionHeldAfterPause = false
     /// Ticks since this replica started; leases are measured on it.
     var logicalTick: UInt64 = 0
 
@@ -176,18 +179,25 @@ public struct RaftReplica: ConsensusReplica {
     }
 
     /// Ticks that elapsed together count in full (elections and leases must see the time
-    /// that passed), except that a leader checks its quorum at most once in them: nothing
-    /// could arrive between them, so a second check in the same run would count the pause
-    /// against followers whose answers are waiting to be read, and depose a leader no one
-    /// else replaced. A leader that truly hears no one steps down at the next check.
+    /// that passed), except that nothing could arrive between them, so what was sent during
+    /// the pause is still waiting to be read:
+    /// - a leader checks its quorum at most once in them: a second check in the same run would
+    ///   count the pause against followers whose answers are waiting, and depose a leader no
+    ///   one else replaced. A leader that truly hears no one steps down at the next check.
+    /// - a replica whose election timeout passes in them holds its election one tick short of
+    ///   it, once: the leader's heartbeats of the pause are read first, and if none came the
+    ///   next run starts the election (`electionHeldAfterPause`). It only waits longer, so
+    ///   its lease on the leader (what its vote depends on) still sees all the time passed.
     public mutating func tick(count: Int) {
         precondition(count >= 0, "\(count) ticks")
         quorumCheckedInTickRun = false
+        if electionElapsedTicks < randomizedElectionTimeoutTicks - 1 { electionHeldAfterPause = false }
+        let holdsElection = count > 1 && !electionHeldAfterPause
         for _ in 0..<count {
             logicalTick += 1
             switch role {
             case .leader: tickLeader()
-            case .follower, .preCandidate, .candidate: tickElection()
+            case .follower, .preCandidate, .candidate: tickElection(holdingAtTimeout: holdsElection)
             }
         }
     }

@@ -196,6 +196,13 @@ where Observer.State == State {
         releaseSomeDroppedEntries()
     }
 
+    /// A consensus message from `sender` in `term` has begun to arrive (untrusted, as the
+    /// message is): the replica may count the sender as alive while its bytes keep coming.
+    public mutating func messageArriving(from sender: NodeID, term: Term) {
+        guard !isStopped else { return }
+        replica.messageArriving(from: sender, term: term)
+    }
+
     /// A consensus message from a peer (untrusted: the replica drops what no correct peer
     /// would send).
     public mutating func step(_ message: Replica.Message) {

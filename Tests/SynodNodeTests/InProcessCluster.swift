@@ -15,7 +15,8 @@ import SynodTestSupport
 /// partition, which separate processes cannot give.
 final class InProcessCluster: Sendable {
     let loopGroup = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-    let syncThreads = NIOThreadPool(numberOfThreads: 2)
+    let syncThreads = NIOThreadPool(numberOfThreads: 1)
+    let backgroundThread = BackgroundThread.start()
     let directory: String
     /// Every driver runs on this one loop; the test reaches them through `onLoop`.
     var loop: EventLoop { loopGroup.next() }
@@ -61,6 +62,7 @@ final class InProcessCluster: Sendable {
                     configuration: configuration,
                     loop: loop,
                     syncThreads: self.syncThreads,
+                    backgroundThread: self.backgroundThread,
                     groups: groups
                 )
                 driver.send = { [self] message, group in self.deliver(message, group: group) }
@@ -175,6 +177,7 @@ final class InProcessCluster: Sendable {
             )
         }.wait()
         try syncThreads.syncShutdownGracefully()
+        try backgroundThread.syncShutdownGracefully()
         try loopGroup.syncShutdownGracefully()
         try? FileManager.default.removeItem(atPath: directory)
     }

@@ -176,6 +176,67 @@ struct PeerFrameTests {
         #expect(decoder.next() == .garbage("peer frame of \(payloadCount) bytes over the limit 16"))
         #expect(decoder.next() == .garbage("peer frame of \(payloadCount) bytes over the limit 16"))
     }
+
+    /// While a big append streams in, the decoder names its sender and term when its first
+    /// bytes are here and again every 256 KiB, so the receiver counts the sender as alive; the
+    /// message itself comes out only when all of it is here.
+    @Test func aBigMessageArrivingNamesItsSenderAsItsBytesCome() {
+        let entry = LogEntry(
+            term: Term(7),
+            index: LogIndex(1),
+            payload: .command([UInt8](repeating: 5, count: 1 << 20))
+        )
+        let message = RaftMessage(
+            from: Self.node1,
+            to: Self.node2,
+            term: Term(7),
+            body: .append(previousIndex: .zero, previousTerm: .zero, entries: [entry], commit: .zero)
+        )
+        let frame = PeerFrame.encode(message, group: GroupID(4))
+        var decoder = PeerFrameDecoder()
+        decoder.append(frame[0..<PeerFrameDecoder.arrivalFieldsCount - 1])
+        #expect(decoder.next() == .needMoreData)
+        #expect(decoder.arrival() == nil, "the sender's fields are not all here")
+        var reports = 0
+        var start = PeerFrameDecoder.arrivalFieldsCount - 1
+        while start < frame.count - 1 {
+            let end = min(frame.count - 1, start + (64 << 10))
+            decoder.append(frame[start..<end])
+            start = end
+            #expect(decoder.next() == .needMoreData)
+            while let arrival = decoder.arrival() {
+                #expect(arrival == .arriving(group: GroupID(4), from: Self.node1, term: Term(7)))
+                reports += 1
+            }
+        }
+        // At the first piece (64 KiB), then 256 KiB later each time: 320, 576 and 832 KiB.
+        #expect(reports == 4)
+        decoder.append(frame[(frame.count - 1)...])
+        #expect(decoder.next() == .message(group: GroupID(4), message))
+        #expect(decoder.arrival() == nil, "nothing is arriving")
+    }
+
+    /// Only Raft messages are reported as arriving: a forwarded request's sender is not a
+    /// leader whose silence could start an election.
+    @Test func onlyARaftMessageIsReportedArriving() {
+        let request = ForwardedRequest.write(
+            forwardedEntry(
+                .set(
+                    key: [1],
+                    value: [UInt8](repeating: 2, count: 4096),
+                    condition: .always,
+                    expiry: .none,
+                    returnPrevious: false
+                )
+            )
+        )
+        let frame = PeerFrame.encodeForwarded(request, from: Self.node1, requestID: 9, group: GroupID(1))
+        var decoder = PeerFrameDecoder()
+        decoder.append(frame.dropLast())
+        #expect(decoder.next() == .needMoreData)
+        #expect(decoder.arrival() == nil)
+    }
+
 }
 
 /// A write as a follower forwards it: the entry with its session and request id, unstamped.

@@ -157,6 +157,15 @@ struct ScenarioScript {
             cluster.replicas[id]?.tick(count: count)
             cluster.processReady(id)
             cluster.log(cluster.status(id))
+        case "arriving":
+            // arriving ID FROM TERM: the first bytes of a message from FROM in TERM reached ID
+            // (a big one, still streaming in); nothing is delivered.
+            let id = try node(0)
+            let sender = try node(1)
+            guard positional.count > 2, let term = UInt64(positional[2]) else {
+                throw Failure(description: "arriving ID FROM TERM")
+            }
+            cluster.replicas[id]?.messageArriving(from: sender, term: Term(term))
         case "tick-until-campaign":
             // Ticks a follower until it starts a (pre-)election, at most 100 ticks.
             let id = try node(0)
