@@ -13,17 +13,28 @@ public enum ConsensusEncoding {
     public static let snapshotBytesMax = 1 << 50
 
     public static func write(_ entry: LogEntry, to writer: inout ByteWriter) {
+        if let command = writeHead(of: entry, to: &writer) { writer.writeRaw(command) }
+    }
+
+    /// Writes `entry` up to its command's bytes, and returns them (nil when it has none): what
+    /// `write` writes next, or what a caller that sends the entry without copying it into one
+    /// buffer appends itself.
+    public static func writeHead(of entry: LogEntry, to writer: inout ByteWriter) -> [UInt8]? {
         writer.write(entry.term.rawValue)
         writer.write(entry.index.rawValue)
         switch entry.payload {
         case .noop:
             writer.write(UInt8(0))
+            return nil
         case .command(let data):
+            precondition(data.count <= Int(UInt32.max), "a byte string longer than 4 GiB")
             writer.write(UInt8(1))
-            writer.writeLengthPrefixed(data)
+            writer.write(UInt32(data.count))
+            return data
         case .configurationChange(let change):
             writer.write(UInt8(2))
             write(change, to: &writer)
+            return nil
         }
     }
 

@@ -36,6 +36,44 @@ public enum CRC32C {
         return ~Array(bytes).withUnsafeBufferPointer { update(~initial, $0) }
     }
 
+    /// The checksum of `first` followed by `second`, from their checksums and `second`'s
+    /// length alone (zlib's crc32_combine, for this polynomial): a message whose tail is
+    /// shared by several frames (an append's entries, sent to every follower) is checksummed
+    /// once, and each frame's own head then costs O(log n) here instead of a pass over the tail.
+    public static func combine(_ first: UInt32, _ second: UInt32, secondCount: Int) -> UInt32 {
+        precondition(secondCount >= 0, "a negative length")
+        guard secondCount > 0 else { return first }
+        // Operators on 32-bit vectors over GF(2): appending zero bits to a message.
+        func times(_ matrix: [UInt32], _ vector: UInt32) -> UInt32 {
+            var sum: UInt32 = 0
+            var vector = vector
+            var row = 0
+            while vector != 0 {
+                if vector & 1 == 1 { sum ^= matrix[row] }
+                vector >>= 1
+                row += 1
+            }
+            return sum
+        }
+        func squared(_ matrix: [UInt32]) -> [UInt32] { matrix.map { times(matrix, $0) } }
+        // One zero bit, then two, then four; the loop starts at one zero byte.
+        var odd = [polynomial] + (0..<31).map { UInt32(1) << $0 }
+        var even = squared(odd)
+        odd = squared(even)
+        var crc = first
+        var remaining = secondCount
+        while remaining != 0 {
+            even = squared(odd)
+            if remaining & 1 == 1 { crc = times(even, crc) }
+            remaining >>= 1
+            guard remaining != 0 else { break }
+            odd = squared(even)
+            if remaining & 1 == 1 { crc = times(odd, crc) }
+            remaining >>= 1
+        }
+        return crc ^ second
+    }
+
     private static func update(_ start: UInt32, _ buffer: UnsafeBufferPointer<UInt8>) -> UInt32 {
         guard usesHardware, let base = buffer.baseAddress else { return softwareUpdate(start, buffer) }
         return synod_crc32c_hardware_update(start, base, buffer.count)

@@ -32,6 +32,8 @@ final class PeerTransport: @unchecked Sendable {
     let identity: NodeIdentity
     /// Mutual TLS on every peer connection; nil for plain TCP.
     let tls: PeerTLS?
+    /// Frames Raft messages, a big append's entries once for every follower.
+    let appendFrames = AppendFrameEncoder()
     /// Hands a received frame (a Raft message, a forwarded request or its result) to the driver.
     let deliver: @Sendable (PeerFrameDecoder.Output) -> Void
     /// Counts a refused connection or a dropped frame (and logs it, at most once a second).
@@ -106,9 +108,9 @@ final class PeerTransport: @unchecked Sendable {
     /// Sends a message to its destination; callable from any thread. Raft messages may be
     /// dropped when the peer does not keep up (Raft resends what matters).
     func send(_ message: RaftMessage, group: GroupID) {
-        let frame = PeerFrame.encode(message, group: group)
+        let frame = appendFrames.frame(of: message, group: group)
         let link = Link(peer: message.to, lane: Lane(of: message))
-        loop.execute { self.enqueue(Outgoing(bytes: ByteBuffer(bytes: frame), droppable: true), to: link) }
+        loop.execute { self.enqueue(Outgoing(parts: frame, droppable: true), to: link) }
     }
 
     /// Sends an encoded frame (a forwarded request, its result, a PUBLISH) to `peer`; callable
@@ -116,12 +118,18 @@ final class PeerTransport: @unchecked Sendable {
     /// the clients' own (each connection pauses reading past its pending-reply limit).
     func send(frame: [UInt8], to peer: NodeID) {
         let link = Link(peer: peer, lane: .data)
-        loop.execute { self.enqueue(Outgoing(bytes: ByteBuffer(bytes: frame), droppable: false), to: link) }
+        loop.execute { self.enqueue(Outgoing(parts: [ByteBuffer(bytes: frame)], droppable: false), to: link) }
     }
 
     struct Outgoing {
-        let bytes: ByteBuffer
+        /// One frame, in buffers written in order (an append's entries may be shared with
+        /// the frames to other followers: `AppendFrameEncoder`); never written in part.
+        let parts: [ByteBuffer]
         let droppable: Bool
+
+        func write(to channel: Channel) {
+            for part in parts { channel.write(part, promise: nil) }
+        }
     }
 
     private func enqueue(_ outgoing: Outgoing, to link: Link) {
@@ -131,7 +139,7 @@ final class PeerTransport: @unchecked Sendable {
         case .connected(let channel):
             // Backpressure: a peer that does not keep up loses Raft messages instead of growing a queue.
             guard channel.isWritable || !outgoing.droppable else { return }
-            channel.write(outgoing.bytes, promise: nil)
+            outgoing.write(to: channel)
             if unflushed.isEmpty { loop.execute { self.flushWritten() } }
             unflushed[ObjectIdentifier(channel)] = channel
         case .connecting(var queue, let backoff):
@@ -201,7 +209,7 @@ final class PeerTransport: @unchecked Sendable {
         switch result {
         case .success(let channel):
             peers[link] = .connected(channel)
-            for outgoing in queue { channel.write(outgoing.bytes, promise: nil) }
+            for outgoing in queue { outgoing.write(to: channel) }
             channel.flush()
             channel.closeFuture.whenComplete { _ in
                 self.loop.execute { self.disconnected(link, channel: channel) }

@@ -99,6 +99,18 @@ public enum PeerFrame {
         }
     }
 
+    /// The first part of the frame of `message`, an append whose entries the caller sends
+    /// after it (`entriesByteCount` bytes: each entry's `ConsensusEncoding.writeHead` and its
+    /// command), followed by the frame's checksum, the CRC-32C of the head and the entries
+    /// (`CRC32C.combine` of theirs): the same bytes as `encode(_:group:)`, for entries that go
+    /// to every follower and so are encoded and checksummed once.
+    public static func encodeHead(_ message: RaftMessage, group: GroupID, entriesByteCount: Int) -> [UInt8] {
+        var writer = head(kind: raftMessageKind, group: group, capacity: 128)
+        _ = message.encodeHead(to: &writer)
+        writer.overwrite(UInt32(writer.bytes.count - headerCount + entriesByteCount), at: 16)
+        return writer.bytes
+    }
+
     /// A frame whose payload `payload` writes; `capacity` is about how many bytes it takes.
     static func frame(
         kind: UInt8,
@@ -106,17 +118,23 @@ public enum PeerFrame {
         capacity: Int = 64,
         payload: (inout ByteWriter) -> Void
     ) -> [UInt8] {
-        var writer = ByteWriter(reservingCapacity: headerCount + capacity + 4)
+        var writer = head(kind: kind, group: group, capacity: capacity + 4)
+        payload(&writer)
+        writer.overwrite(UInt32(writer.bytes.count - headerCount), at: 16)
+        writer.write(CRC32C.checksum(writer.bytes))
+        return writer.bytes
+    }
+
+    /// A frame's header, its payload's length still 0, with room for `capacity` more bytes.
+    private static func head(kind: UInt8, group: GroupID, capacity: Int) -> ByteWriter {
+        var writer = ByteWriter(reservingCapacity: headerCount + capacity)
         writer.write(magic)
         writer.write(version)
         writer.write(kind)
         writer.writeRaw([0, 0])
         writer.write(group.rawValue)
         writer.write(UInt32(0))
-        payload(&writer)
-        writer.overwrite(UInt32(writer.bytes.count - headerCount), at: 16)
-        writer.write(CRC32C.checksum(writer.bytes))
-        return writer.bytes
+        return writer
     }
 }
 
@@ -151,6 +169,9 @@ public struct PeerFrameDecoder: Sendable {
     static let arrivalFieldsCount = PeerFrame.headerCount + 24
 
     public init(payloadBytesMax: Int = SizeLimits.frameBytesMax) { self.payloadBytesMax = payloadBytesMax }
+
+    /// The bytes the receive buffer has room for.
+    var bufferCapacity: Int { buffer.capacity }
 
     public mutating func append(_ bytes: some Sequence<UInt8>) {
         if readIndex > 0 && (readIndex >= buffer.count || readIndex > 1 << 16) {

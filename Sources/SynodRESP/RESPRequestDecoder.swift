@@ -28,6 +28,8 @@ public struct RESPRequestDecoder: Sendable {
     public var isAuthenticated = true
     public static let unauthenticatedArrayCountMax = 10
     public static let unauthenticatedBulkBytesMax = 16 << 10
+    /// A bulk string this long or longer has room reserved for it when its header is read.
+    static let bigBulkBytes = 32 << 10
     private var buffer: [UInt8] = []
     /// Where the next unread byte is. Invariant: `readIndex <= buffer.count`.
     private var readIndex = 0
@@ -46,6 +48,9 @@ public struct RESPRequestDecoder: Sendable {
     private var failure: String?
 
     public init(limits: RESPLimits = RESPLimits()) { self.limits = limits }
+
+    /// The bytes the receive buffer has room for (`bigBulkBytes`).
+    var bufferCapacity: Int { buffer.capacity }
 
     /// Bytes received and not yet decoded.
     public var bufferedCount: Int { buffer.count - readIndex }
@@ -176,6 +181,11 @@ public struct RESPRequestDecoder: Sendable {
                 }
                 readIndex = end + 2
                 bulkLength = length
+                if skipping == nil && length >= Self.bigBulkBytes {
+                    // A big argument is received into room made once, as Redis does past
+                    // 32 KiB, not into a buffer regrown (and so copied) again and again.
+                    buffer.reserveCapacity(readIndex + length + 2)
+                }
             }
             if skipping != nil {
                 // Past the bulk's bytes as they arrive, down to its CRLF.

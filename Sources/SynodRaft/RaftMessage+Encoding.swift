@@ -23,6 +23,13 @@ extension RaftMessage {
     }
 
     public func encode(to writer: inout ByteWriter) {
+        for entry in encodeHead(to: &writer) { ConsensusEncoding.write(entry, to: &writer) }
+    }
+
+    /// Writes the message except an append's entries, which come last in its encoding, and
+    /// returns them (none for other messages): a sender may write them itself, once for every
+    /// follower they go to (`PeerFrame.encodeHead`).
+    public func encodeHead(to writer: inout ByteWriter) -> [LogEntry] {
         writer.write(from.rawValue)
         writer.write(to.rawValue)
         writer.write(term.rawValue)
@@ -48,7 +55,7 @@ extension RaftMessage {
             writer.write(previousTerm.rawValue)
             writer.write(commit.rawValue)
             writer.write(UInt32(entries.count))
-            for entry in entries { ConsensusEncoding.write(entry, to: &writer) }
+            return entries
         case .appendResponse(.accepted(let matchIndex)):
             writer.write(UInt8(6))
             writer.write(matchIndex.rawValue)
@@ -87,6 +94,7 @@ extension RaftMessage {
         case .timeoutNow:
             writer.write(UInt8(14))
         }
+        return []
     }
 
     static func write(_ round: UInt64?, to writer: inout ByteWriter) {

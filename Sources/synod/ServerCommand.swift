@@ -35,6 +35,14 @@ struct ServerCommand: AsyncParsableCommand {
     @Option(help: "Milliseconds per Raft tick (1...10000); elections take about 10 ticks.")
     var tickMilliseconds = 20
 
+    @Option(
+        help: """
+            Take a snapshot once the log since the last one holds this percentage of the last snapshot's bytes \
+            (1...1000, and at least 16 MiB): lower keeps less log in memory, higher writes fewer snapshots.
+            """
+    )
+    var snapshotLogPercent = 25
+
     @Option(help: "Threads for client and peer connections; 0 serves them on the consensus thread, as Redis does.")
     var ioThreads = 0
 
@@ -120,6 +128,7 @@ struct ServerCommand: AsyncParsableCommand {
         configuration.tickMilliseconds = tickMilliseconds
         configuration.httpAddress = http
         configuration.ioThreads = ioThreads
+        configuration.snapshotLogPercentOfState = snapshotLogPercent
         configuration.watchHistoryChanges = watchHistory
         configuration.clientOutputBufferBytesMax = clientOutputBufferLimit
         configuration.requestBytesMax = maxRequestBytes

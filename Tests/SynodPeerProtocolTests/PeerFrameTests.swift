@@ -197,6 +197,8 @@ struct PeerFrameTests {
         decoder.append(frame[0..<PeerFrameDecoder.arrivalFieldsCount - 1])
         #expect(decoder.next() == .needMoreData)
         #expect(decoder.arrival() == nil, "the sender's fields are not all here")
+        let reserved = decoder.bufferCapacity
+        #expect(reserved >= frame.count)
         var reports = 0
         var start = PeerFrameDecoder.arrivalFieldsCount - 1
         while start < frame.count - 1 {
@@ -214,6 +216,7 @@ struct PeerFrameTests {
         decoder.append(frame[(frame.count - 1)...])
         #expect(decoder.next() == .message(group: GroupID(4), message))
         #expect(decoder.arrival() == nil, "nothing is arriving")
+        #expect(decoder.bufferCapacity == reserved, "received into room reserved once, at its header")
     }
 
     /// Only Raft messages are reported as arriving: a forwarded request's sender is not a

@@ -40,6 +40,23 @@ struct EncodingTests {
         #expect(CRC32C.checksum(bytes[split...], continuing: CRC32C.checksum(bytes[..<split])) == whole)
     }
 
+    /// Two checksums and the second piece's length give the checksum of both pieces together,
+    /// at every split, for pieces of every size up to and past a megabyte.
+    @Test(arguments: [0, 1, 3, 4, 5, 17, 1000, 4_095, 1 << 20])
+    func crc32cCombinesTwoPieces(secondCount: Int) {
+        var random = SeededGenerator(seed: UInt64(secondCount) + 1)
+        for firstCount in [0, 1, 9, 1000] {
+            let first = (0..<firstCount).map { _ in UInt8.random(in: 0...255, using: &random) }
+            let second = (0..<secondCount).map { _ in UInt8.random(in: 0...255, using: &random) }
+            let combined = CRC32C.combine(
+                CRC32C.checksum(first),
+                CRC32C.checksum(second),
+                secondCount: secondCount
+            )
+            #expect(combined == CRC32C.checksum(first + second), "\(firstCount) + \(secondCount)")
+        }
+    }
+
     @Test func consensusValuesRoundTrip() throws {
         let entries = [
             LogEntry(term: Term(3), index: LogIndex(1), payload: .noop),
