@@ -161,6 +161,8 @@ public struct PeerFrameDecoder: Sendable {
     private var buffer: [UInt8] = []
     private var readIndex = 0
     private var failure: String?
+    /// How many bytes of the frame being received are checksummed, and their checksum.
+    private var checked: (count: Int, checksum: UInt32) = (0, 0)
     /// How many bytes of the incomplete frame were here when `arrival()` last reported it.
     private var arrivalReportedAt: Int?
     /// `arrival()` reports a frame again once this many more of its bytes came.
@@ -233,6 +235,18 @@ public struct PeerFrameDecoder: Sendable {
             return .garbage("peer frame of \(payloadCount) bytes over the limit \(payloadBytesMax)")
         }
         let frameCount = PeerFrame.headerCount + payloadCount + 4
+        // The checksum runs as the bytes come (up to the checksum field), so a big frame's
+        // pass over all of it is not left for the moment it is complete.
+        let checkedEnd = min(available, frameCount - 4)
+        if checkedEnd > checked.count {
+            checked = (
+                checkedEnd,
+                CRC32C.checksum(
+                    buffer[(readIndex + checked.count)..<(readIndex + checkedEnd)],
+                    continuing: checked.checksum
+                )
+            )
+        }
         guard available >= frameCount else {
             // A big frame is received into room reserved once, not regrown (and so copied)
             // again and again as its bytes come.
@@ -240,7 +254,7 @@ public struct PeerFrameDecoder: Sendable {
             return .needMoreData
         }
         let frame = buffer[readIndex..<readIndex + frameCount]
-        guard CRC32C.checksum(frame.dropLast(4)) == field32(frameCount - 4) else {
+        guard checked.checksum == field32(frameCount - 4) else {
             return .garbage("peer frame checksum mismatch")
         }
         var groupReader = ByteReader(frame[(readIndex + 8)..<(readIndex + 16)])
@@ -276,6 +290,7 @@ public struct PeerFrameDecoder: Sendable {
             guard reader.isAtEnd else { return .garbage("\(reader.remainingCount) bytes after a message") }
             readIndex += frameCount
             arrivalReportedAt = nil
+            checked = (0, 0)
             return output
         } catch {
             return .garbage("undecodable message: \(error)")

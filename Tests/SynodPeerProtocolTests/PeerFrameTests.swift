@@ -219,6 +219,29 @@ struct PeerFrameTests {
         #expect(decoder.bufferCapacity == reserved, "received into room reserved once, at its header")
     }
 
+    /// The checksum runs as a frame's pieces come: a byte changed in any piece of a big frame
+    /// still makes it garbage when it is complete, and an intact one still decodes.
+    @Test(arguments: [0, 1, 7, 65_535, 65_536, 500_000])
+    func aBigFrameIsChecksummedAsItsPiecesCome(corruptedAt offset: Int) {
+        let entry = LogEntry(
+            term: Term(2),
+            index: LogIndex(3),
+            payload: .command([UInt8](repeating: 1, count: 600_000))
+        )
+        let message = RaftMessage(
+            from: Self.node1,
+            to: Self.node2,
+            term: Term(2),
+            body: .append(previousIndex: LogIndex(2), previousTerm: Term(2), entries: [entry], commit: .zero)
+        )
+        let frame = PeerFrame.encode(message, group: GroupID(1))
+        #expect(Self.decodeAll(frame, pieceSize: 65_536) == [.message(group: GroupID(1), message)])
+        var corrupted = frame
+        corrupted[PeerFrame.headerCount + offset] ^= 0x10
+        let outputs = Self.decodeAll(corrupted, pieceSize: 65_536)
+        #expect(outputs.last == .garbage("peer frame checksum mismatch"))
+    }
+
     /// Only Raft messages are reported as arriving: a forwarded request's sender is not a
     /// leader whose silence could start an election.
     @Test func onlyARaftMessageIsReportedArriving() {
