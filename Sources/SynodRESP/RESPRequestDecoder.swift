@@ -28,7 +28,7 @@ public struct RESPRequestDecoder: Sendable {
     public var isAuthenticated = true
     public static let unauthenticatedArrayCountMax = 10
     public static let unauthenticatedBulkBytesMax = 16 << 10
-    /// A bulk string this long or longer has room reserved for it when its header is read.
+    /// A bulk string this long or longer is received into an array of its own (`bigBulk`).
     static let bigBulkBytes = 32 << 10
     private var buffer: [UInt8] = []
     /// Where the next unread byte is. Invariant: `readIndex <= buffer.count`.
@@ -40,6 +40,11 @@ public struct RESPRequestDecoder: Sendable {
     private var argumentBytes = 0
     private var argumentsDue = 0
     private var bulkLength: Int?
+    /// The bytes so far of the big bulk string being read (`bigBulkBytes` or longer): received
+    /// straight into an array made for it once its header is read, which becomes the argument
+    /// as it is, where a bulk in the receive buffer is copied out of it (and regrows it). For
+    /// a 64 MiB value, that copy held the loop for tens of milliseconds.
+    private var bigBulk: [UInt8]?
     /// The bytes of the multibulk in progress announced so far, headers included.
     private var requestBytes = 0
     /// Why the multibulk in progress is being skipped (it announced more than
@@ -49,7 +54,7 @@ public struct RESPRequestDecoder: Sendable {
 
     public init(limits: RESPLimits = RESPLimits()) { self.limits = limits }
 
-    /// The bytes the receive buffer has room for (`bigBulkBytes`).
+    /// The bytes the receive buffer has room for (a big bulk is not in it: `bigBulk`).
     var bufferCapacity: Int { buffer.capacity }
 
     /// Bytes received and not yet decoded.
@@ -58,14 +63,22 @@ public struct RESPRequestDecoder: Sendable {
     /// Bytes received and not yet handed out as commands: those not decoded, and the
     /// arguments already read of the multibulk in progress (Redis's query buffer, which
     /// `--client-query-buffer-limit` bounds).
-    public var pendingBytes: Int { bufferedCount + argumentBytes }
+    public var pendingBytes: Int { bufferedCount + argumentBytes + (bigBulk?.count ?? 0) }
 
-    public mutating func append(_ bytes: some Sequence<UInt8>) {
+    public mutating func append(_ bytes: some Collection<UInt8>) {
+        var rest = bytes[...]
+        if let bulk = bigBulk, let length = bulkLength, readIndex == buffer.count {
+            // The big bulk's own bytes go straight into its array; what follows it (its CRLF,
+            // the next requests) into the receive buffer.
+            let direct = rest.prefix(length - bulk.count)
+            bigBulk!.append(contentsOf: direct)
+            rest = rest.dropFirst(direct.count)
+        }
         if readIndex > 0 && (readIndex >= buffer.count || readIndex > 1 << 16) {
             buffer.removeSubrange(..<readIndex)
             readIndex = 0
         }
-        buffer.append(contentsOf: bytes)
+        buffer.append(contentsOf: rest)
     }
 
     /// The next command, if the buffer holds one. Empty commands (a blank line, `*0`) are
@@ -182,10 +195,28 @@ public struct RESPRequestDecoder: Sendable {
                 readIndex = end + 2
                 bulkLength = length
                 if skipping == nil && length >= Self.bigBulkBytes {
-                    // A big argument is received into room made once, as Redis does past
-                    // 32 KiB, not into a buffer regrown (and so copied) again and again.
-                    buffer.reserveCapacity(readIndex + length + 2)
+                    // Room for all of it, made once (Redis too makes room past 32 KiB).
+                    bigBulk = []
+                    bigBulk!.reserveCapacity(length)
                 }
+            }
+            if bigBulk != nil {
+                // Bytes of the bulk that came in the receive buffer (with its header, or
+                // behind other requests) move to its array; the rest arrive there directly.
+                let moved = min(bulkLength! - bigBulk!.count, bufferedCount)
+                bigBulk!.append(contentsOf: buffer[readIndex..<readIndex + moved])
+                readIndex += moved
+                guard bigBulk!.count == bulkLength!, bufferedCount >= 2 else { return .needMoreData }
+                guard buffer[readIndex] == UInt8(ascii: "\r"), buffer[readIndex + 1] == UInt8(ascii: "\n") else {
+                    return .protocolError("Protocol error: expected CRLF after a bulk string")
+                }
+                arguments.append(bigBulk!)
+                argumentBytes += bulkLength!
+                bigBulk = nil
+                readIndex += 2
+                bulkLength = nil
+                argumentsDue -= 1
+                continue
             }
             if skipping != nil {
                 // Past the bulk's bytes as they arrive, down to its CRLF.

@@ -39,12 +39,13 @@ def highest_term(ports):
 
 
 class SmallGets(threading.Thread):
-    """GETs of one small key in a loop, keeping the longest reply time."""
+    """GETs of one small key (or PINGs) in a loop, keeping the longest reply time."""
 
-    def __init__(self, port):
+    def __init__(self, port, ping=False):
         super().__init__(daemon=True)
         self.client = connect(port)
         self.client.set("small", "x")
+        self.ping = ping
         self.longest = 0.0
         self.count = 0
         self.failures = 0
@@ -54,7 +55,10 @@ class SmallGets(threading.Thread):
         while self.running:
             started = time.perf_counter()
             try:
-                self.client.get("small")
+                if self.ping:
+                    self.client.ping()
+                else:
+                    self.client.get("small")
             except redis.exceptions.RedisError:
                 self.failures += 1
             self.longest = max(self.longest, time.perf_counter() - started)
@@ -129,18 +133,27 @@ def main():
         )
     print(f"ratio synod/redis MB/s: {rows[1]['rate'] / rows[0]['rate']:.2f}x")
 
-    print("\nat the size limit (--max-request-bytes 64 MiB; the framing of SET's words counts too)")
+    print("\nat the size limit (--max-request-bytes 64 MiB; the framing of SET's words counts too);")
+    print("longest PING: the longest a PING to the same server waited meanwhile (its loop was busy)")
     at_limit = b"w" * (LIMIT_BYTES - 1024)
     over_limit = b"w" * (LIMIT_BYTES + 1)
     for name, port in (("redis aof", redis_port), ("synod leader", leader_of(synod_ports))):
         for label, payload in (("64 MiB - 1 KiB", at_limit), ("64 MiB + 1 B", over_limit)):
+            pings = SmallGets(port, ping=True)
+            pings.start()
             started = time.perf_counter()
             try:
                 connect(port).set("limit", payload)
                 outcome = "stored"
             except redis.exceptions.RedisError as error:
                 outcome = f"refused: {str(error)[:90]}"
-            print(f"  {name:13} {label:15} {outcome} in {(time.perf_counter() - started) * 1000:.0f} ms")
+            elapsed = time.perf_counter() - started
+            pings.running = False
+            pings.join()
+            print(
+                f"  {name:13} {label:15} {outcome} in {elapsed * 1000:.0f} ms, "
+                f"longest PING {pings.longest * 1000:.0f} ms"
+            )
 
 
 if __name__ == "__main__":
