@@ -16,6 +16,15 @@ public enum ConsensusEncoding {
         if let command = writeHead(of: entry, to: &writer) { writer.writeRaw(command) }
     }
 
+    /// The bytes `write` writes for `entry`.
+    public static func encodedByteCount(of entry: LogEntry) -> Int {
+        switch entry.payload {
+        case .noop: 17
+        case .command(let data): 21 + data.count
+        case .configurationChange: 26
+        }
+    }
+
     /// Writes `entry` up to its command's bytes, and returns them (nil when it has none): what
     /// `write` writes next, or what a caller that sends the entry without copying it into one
     /// buffer appends itself.

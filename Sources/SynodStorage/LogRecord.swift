@@ -77,6 +77,11 @@ enum LogRecord {
         }
     }
 
+    /// The bytes `entries(_:group:to:)` writes for `entries`, without writing them.
+    static func entriesRecordByteCount(_ entries: ArraySlice<LogEntry>) -> Int {
+        entries.reduce(overheadCount + 12) { $0 + ConsensusEncoding.encodedByteCount(of: $1) }
+    }
+
     static func hardState(_ hardState: HardState, group: GroupID, to writer: inout ByteWriter) {
         append(.hardState, to: &writer) {
             $0.write(group.rawValue)

@@ -49,7 +49,7 @@ extension WriteAheadLog {
                 cache.forgetAll(group)
             }
             groups[group] = groupLog
-            LogRecord.snapshotMarker(snapshot, replacesLog: !compacted, group: group, to: &staged)
+            LogRecord.snapshotMarker(snapshot, replacesLog: !compacted, group: group, to: &staged.bytes)
         }
         try validateRecoveredGroups(snapshots: snapshots)
         try sync()

@@ -36,7 +36,7 @@ public struct WriteAheadLog<Files: FileSystem>: Sendable {
     var groups: [GroupID: GroupLog] = [:]
     var cache: EntryCache
     /// Records staged for the next `sync()`, at the end of the current segment.
-    var staged = ByteWriter()
+    var staged = StagedWrites()
     /// Set by the first failed write or sync; from then on nothing is accepted.
     var failure: StorageError?
     /// The file and offset of the sync begun by `beginSync()` and not yet finished.
@@ -78,7 +78,7 @@ public struct WriteAheadLog<Files: FileSystem>: Sendable {
     public func term(of group: GroupID, at index: LogIndex) -> Term? { (groups[group] ?? GroupLog()).term(at: index) }
 
     /// True when writes wait for `sync()`.
-    public var hasStagedWrites: Bool { !staged.bytes.isEmpty }
+    public var hasStagedWrites: Bool { staged.count > 0 }
 
     /// The number of segment files.
     public var segmentCount: Int { segments.count }
@@ -109,9 +109,9 @@ public struct WriteAheadLog<Files: FileSystem>: Sendable {
                 recordBytes += entries[end].sizeBytes
                 end += 1
             }
-            let offset = segments[segments.count - 1].size + staged.bytes.count
-            LogRecord.entries(entries[start..<end], group: group, to: &staged)
-            let count = segments[segments.count - 1].size + staged.bytes.count - offset
+            let offset = segments[segments.count - 1].size + staged.count
+            staged.stage(entries[start..<end], of: group)
+            let count = segments[segments.count - 1].size + staged.count - offset
             for position in start..<end {
                 precondition(
                     entries[position].index.rawValue == first.rawValue + UInt64(position),
@@ -147,7 +147,7 @@ public struct WriteAheadLog<Files: FileSystem>: Sendable {
         )
         log.hardState = hardState
         groups[group] = log
-        LogRecord.hardState(hardState, group: group, to: &staged)
+        LogRecord.hardState(hardState, group: group, to: &staged.bytes)
     }
 
     /// Stages a marker: the group's log now starts after a durable snapshot at `position`,
@@ -162,7 +162,7 @@ public struct WriteAheadLog<Files: FileSystem>: Sendable {
         let compacted = log.applySnapshot(position)
         groups[group] = log
         if compacted { cache.forget(group, through: position.index) } else { cache.forgetAll(group) }
-        LogRecord.snapshotMarker(position, replacesLog: !compacted, group: group, to: &staged)
+        LogRecord.snapshotMarker(position, replacesLog: !compacted, group: group, to: &staged.bytes)
     }
 
     /// Writes everything staged and fdatasyncs once. When it returns, all of it is durable.
@@ -188,11 +188,15 @@ public struct WriteAheadLog<Files: FileSystem>: Sendable {
         public let file: OpenFileID
         /// Where in `file` the bytes go: the end of the current segment.
         let offset: Int
-        let bytes: [UInt8]
+        let writes: StagedWrites
         /// The segment to start after the write, when it fills the current one.
         let roll: SegmentRoll?
 
-        var byteCount: Int { bytes.count }
+        var byteCount: Int { writes.count }
+
+        /// The bytes the sync writes: the staged records, with the records of big entries
+        /// encoded and checksummed here, on the thread that carries the sync out.
+        var bytes: [UInt8] { writes.encoded() }
 
         /// What `finishSync` needs from the thread that carried the sync out.
         public struct Outcome: Sendable {
@@ -252,13 +256,13 @@ public struct WriteAheadLog<Files: FileSystem>: Sendable {
     public mutating func beginSync() throws(StorageError) -> PendingSync? {
         if let failure { throw .stopped(cause: failure.description) }
         precondition(syncInProgress == nil, "a sync began while another is in progress")
-        guard !staged.bytes.isEmpty else { return nil }
+        guard staged.count > 0 else { return nil }
         let offset = segments[segments.count - 1].size
-        let fills = offset + staged.bytes.count >= options.segmentBytesMax
+        let fills = offset + staged.count >= options.segmentBytesMax
         let pending = PendingSync(
             file: currentFile,
             offset: offset,
-            bytes: staged.bytes,
+            writes: staged,
             roll: fills ? planSegmentRoll() : nil
         )
         syncInProgress = (file: pending.file, offset: pending.offset)
@@ -289,7 +293,7 @@ public struct WriteAheadLog<Files: FileSystem>: Sendable {
         segments[last].size += pending.byteCount
         statistics.syncs += 1
         statistics.bytesWritten += pending.byteCount
-        staged = ByteWriter(reservingCapacity: staged.bytes.capacity)
+        staged = StagedWrites(reservingCapacity: staged.bytes.bytes.capacity)
         if let roll = pending.roll, let file = outcome.nextSegmentFile { adopt(roll, file: file) }
     }
 

@@ -120,7 +120,7 @@ struct CrashRecoveryTests {
             before = workload.model
             batch = workload.nextBatch()
             for operation in batch { try operation.perform(on: &storage) }
-            if storage.log.segments.last!.size + storage.log.staged.bytes.count >= smallSegments.segmentBytesMax {
+            if storage.log.segments.last!.size + storage.log.staged.count >= smallSegments.segmentBytesMax {
                 break
             }
             try storage.sync()
