@@ -67,10 +67,11 @@ public struct RESPRequestDecoder: Sendable {
 
     public mutating func append(_ bytes: some Collection<UInt8>) {
         var rest = bytes[...]
-        if let bulk = bigBulk, let length = bulkLength, readIndex == buffer.count {
-            // The big bulk's own bytes go straight into its array; what follows it (its CRLF,
-            // the next requests) into the receive buffer.
-            let direct = rest.prefix(length - bulk.count)
+        if bigBulk != nil, let length = bulkLength, readIndex == buffer.count {
+            // The big bulk's own bytes go straight into its array (appended in place: no other
+            // reference to it may be held here, or each append would copy it whole); what
+            // follows it (its CRLF, the next requests) into the receive buffer.
+            let direct = rest.prefix(length - bigBulk!.count)
             bigBulk!.append(contentsOf: direct)
             rest = rest.dropFirst(direct.count)
         }
