@@ -61,6 +61,7 @@ let package = Package(
             dependencies: [
                 "SynodCore", "SynodConsensus", "SynodRuntime",
                 .product(name: "HashTreeCollections", package: "swift-collections"),
+                .product(name: "DequeModule", package: "swift-collections"),
             ]
         ),
         .target(name: "SynodCommands", dependencies: ["SynodKeyValue"]),

@@ -85,7 +85,7 @@ extension CommandParser {
             // SET ... GET reads the old value too.
             let getsOld = words.dropFirst(3).contains { keyword($0) == "GET" }
             return uses([words[1]], getsOld ? .readWrite : .write)
-        case "rename", "renamenx":
+        case "rename", "renamenx", "lmove", "rpoplpush":
             return uses([words[1]], .readWrite) + uses([words[2]], .write)
         case "object|encoding":
             return words.count > 2 ? uses([words[2]], .none) : []

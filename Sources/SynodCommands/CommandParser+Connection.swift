@@ -242,7 +242,19 @@ extension CommandParser {
 
     /// The keys a command names, by its key positions (COMMAND INFO's first, last and step).
     public static func keys(of words: [[UInt8]]) -> [[UInt8]] {
-        guard let name = words.first, let info = commandInfo(KeyValueStore.lowercased(name)), info.firstKey > 0 else {
+        guard let name = words.first, let spec = CommandRegistry.command(KeyValueStore.lowercased(name)) else {
+            return []
+        }
+        if spec.keys.areMovable {
+            // The count as the command's parser reads it; a count that is not one, or more
+            // keys than words, names no keys (the parser refuses the request).
+            let position = spec.keys.countPosition
+            guard position < words.count, let count = KeyValueStore.parseInteger(words[position]), count > 0,
+                count < Int64(words.count - position)
+            else { return [] }
+            return Array(words[(position + 1)...(position + Int(count))])
+        }
+        guard let info = commandInfo(KeyValueStore.lowercased(name)), info.firstKey > 0 else {
             return []
         }
         let last = info.lastKey < 0 ? words.count + info.lastKey : info.lastKey

@@ -32,11 +32,22 @@ public struct CommandSpec: Sendable {
     public let parse: Parser?
 
     /// Where a command's keys are: COMMAND INFO's first, last (negative: counted from the end)
-    /// and step.
+    /// and step; or, for a command with "movable keys" (LMPOP), the word that counts the keys
+    /// that follow it (COMMAND INFO then says 0, 0, 0 and `movablekeys`).
     public struct KeyPositions: Hashable, Sendable {
         public let first: Int
         public let last: Int
         public let step: Int
+        /// The position of the word that says how many keys follow; 0 when keys are where
+        /// `first`, `last` and `step` say.
+        public let countPosition: Int
+
+        init(first: Int, last: Int, step: Int, countPosition: Int = 0) {
+            self.first = first
+            self.last = last
+            self.step = step
+            self.countPosition = countPosition
+        }
 
         public static let none = KeyPositions(first: 0, last: 0, step: 0)
         /// The word after the name.
@@ -44,6 +55,12 @@ public struct CommandSpec: Sendable {
         public static func range(first: Int, last: Int, step: Int) -> KeyPositions {
             KeyPositions(first: first, last: last, step: step)
         }
+        /// The keys follow the word at `position`, which counts them.
+        public static func counted(at position: Int) -> KeyPositions {
+            KeyPositions(first: 0, last: 0, step: 0, countPosition: position)
+        }
+
+        public var areMovable: Bool { countPosition > 0 }
     }
 
     init(
@@ -143,7 +160,7 @@ public struct CommandFlags: OptionSet, Hashable, Sendable {
 public struct CommandDocumentation: Hashable, Sendable {
     /// Redis's command groups, and Synod's own for its coordination commands.
     public enum Group: String, Hashable, Sendable {
-        case string, hash, generic, connection, server, transactions, pubsub, cluster, synod
+        case string, hash, list, generic, connection, server, transactions, pubsub, cluster, synod
     }
 
     public let group: Group

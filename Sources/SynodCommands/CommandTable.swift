@@ -19,7 +19,7 @@ extension CommandParser {
         return CommandInfo(
             name: name,
             arity: spec.arity,
-            flags: spec.flags.names,
+            flags: spec.flags.names + (spec.keys.areMovable ? ["movablekeys"] : []),
             firstKey: spec.keys.first,
             lastKey: spec.keys.last,
             step: spec.keys.step,

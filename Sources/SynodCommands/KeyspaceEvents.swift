@@ -69,6 +69,7 @@ public struct KeyspaceEvents: OptionSet, Hashable, Sendable {
         case .expired: .expired
         case .evicted: .evicted
         case .hset, .hdel, .hincrby, .hincrbyfloat: .hash
+        case .lpush, .rpush, .lpop, .rpop, .linsert, .lset, .lrem, .ltrim: .list
         }
     }
 

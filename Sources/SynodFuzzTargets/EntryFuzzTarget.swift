@@ -87,6 +87,8 @@ extension EntryFuzzTarget {
                 "hash-write",
                 .hash(.incrementByFloat(key: word("hash"), field: word("field-1"), increment: word("1.5")))
             ),
+            ("list-move", .list(.move(source: word("list"), destination: word("list-2"), from: .left, to: .right))),
+            ("list-remove", .list(.remove(key: word("list"), count: -1, element: word("a")))),
             ("rename", .rename(source: word("string"), destination: word("moved"), onlyIfAbsent: true)),
             ("flushall", .flushAll),
             (
@@ -98,6 +100,7 @@ extension EntryFuzzTarget {
                         .read(.redis(words: FuzzFixtures.words("hgetall hash"))),
                         .read(.string(.range(key: word("string"), start: -3, end: .max))),
                         .read(.hash(.scan(key: word("hash"), cursor: 0, options: .success(ScanOptions(count: 5))))),
+                        .read(.list(.range(key: word("list"), start: -2, stop: .max))),
                         .read(.keyspace(.scan(cursor: 7, options: ScanOptions(pattern: word("*"), type: "hash")))),
                     ]
                 )

@@ -75,6 +75,9 @@ public enum KeyValueCommand: Hashable, Sendable {
     case string(StringWrite)
     /// HSET, HMSET, HSETNX, HDEL, HINCRBY, HINCRBYFLOAT.
     case hash(HashWrite)
+    /// The list writes: LPUSH, RPUSH, LPUSHX, RPUSHX, LPOP, RPOP, LMPOP, LSET, LINSERT,
+    /// LREM, LTRIM, LMOVE, RPOPLPUSH.
+    case list(ListWrite)
     /// RENAME, or RENAMENX (`onlyIfAbsent`).
     case rename(source: [UInt8], destination: [UInt8], onlyIfAbsent: Bool)
     case flushAll
@@ -204,6 +207,14 @@ public enum KeyEvent: String, Hashable, Sendable {
     case hdel
     case hincrby
     case hincrbyfloat
+    case lpush
+    case rpush
+    case lpop
+    case rpop
+    case linsert
+    case lset
+    case lrem
+    case ltrim
     case evicted
 }
 

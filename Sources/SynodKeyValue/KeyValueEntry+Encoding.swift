@@ -116,6 +116,9 @@ extension KeyValueEntry {
         case .string(let write):
             writer.write(UInt8(24))
             write.write(to: &writer)
+        case .list(let write):
+            writer.write(UInt8(28))
+            write.write(to: &writer)
         case .hash(let write):
             writer.write(UInt8(25))
             write.write(to: &writer)
@@ -316,6 +319,7 @@ extension KeyValueEntry {
             let destination = try reader.readLengthPrefixedBytes()
             command = .rename(source: source, destination: destination, onlyIfAbsent: try Self.readFlag(from: &reader))
         case 27: command = .flushAll
+        case 28: command = .list(try ListWrite(reading: &reader))
         case let kind: throw .invalid("unknown command kind \(kind)")
         }
         return command

@@ -28,7 +28,7 @@ extension KeyValueStore {
         case .set(let key, let value, let condition, let expiry, let returnPrevious):
             guard representable(expiry) else { return .error(Self.invalidExpireTime("set")) }
             let previous = live(key, change: &change)
-            if returnPrevious, previous?.hash != nil { return .error(Self.wrongType) }
+            if returnPrevious, previous?.isString == false { return .error(Self.wrongType) }
             let allowed =
                 switch condition {
                 case .always: true
@@ -60,13 +60,13 @@ extension KeyValueStore {
         case .compareAndSet(let key, let expected, let new, let expiry):
             guard representable(expiry) else { return .error(Self.invalidExpireTime("cas")) }
             let previous = live(key, change: &change)
-            if previous?.hash != nil { return .error(Self.wrongType) }
+            if previous?.isString == false { return .error(Self.wrongType) }
             guard previous?.value == expected else { return .integer(0) }
             write(key, new, expiresAt: resolve(expiry, previous: previous), change: &change)
             return .integer(1)
         case .compareAndDelete(let key, let expected):
             let current = live(key, change: &change)
-            if current?.hash != nil { return .error(Self.wrongType) }
+            if current?.isString == false { return .error(Self.wrongType) }
             guard current?.value == expected else { return .integer(0) }
             _ = remove(key, change: &change)
             return .integer(1)
@@ -116,6 +116,8 @@ extension KeyValueStore {
         case .string(let write):
             return execute(write, change: &change)
         case .hash(let write):
+            return execute(write, change: &change)
+        case .list(let write):
             return execute(write, change: &change)
         case .rename(let source, let destination, let onlyIfAbsent):
             return rename(source, to: destination, onlyIfAbsent: onlyIfAbsent, change: &change)
@@ -168,7 +170,7 @@ extension KeyValueStore {
         case .evict: .evicted
         case .configure: .set
         case .set, .multiSet, .compareAndSet, .leaseGrant, .leaseKeepAlive, .acquire, .release, .refreshLock, .redis,
-            .transaction, .string, .hash, .rename:
+            .transaction, .string, .hash, .list, .rename:
             .set
         case .fenced(_, _, let inner), .withLease(_, let inner): keyEvent(of: inner)
         }
@@ -292,7 +294,7 @@ extension KeyValueStore {
 
     mutating func increment(_ key: [UInt8], by amount: Int64, change: inout Change) -> KeyValueResult {
         let previous = live(key, change: &change)
-        if previous?.hash != nil { return .error(Self.wrongType) }
+        if previous?.isString == false { return .error(Self.wrongType) }
         guard let current = previous.map({ Self.parseInteger($0.value) }) ?? 0 else { return .error(Self.notAnInteger) }
         let (sum, overflow) = current.addingReportingOverflow(amount)
         guard !overflow else { return .error(Self.overflow) }

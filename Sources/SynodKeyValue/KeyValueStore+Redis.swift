@@ -81,12 +81,12 @@ extension KeyValueStore {
             return .ok
         case .getSet(let key, let value):
             let previous = live(key, change: &change)
-            if previous?.hash != nil { return .error(Self.wrongType) }
+            if previous?.isString == false { return .error(Self.wrongType) }
             write(key, value, expiresAt: nil, change: &change)
             return previous.map { .value($0.value) } ?? .null
         case .getDelete(let key):
             guard let previous = live(key, change: &change) else { return .null }
-            if previous.hash != nil { return .error(Self.wrongType) }
+            if !previous.isString { return .error(Self.wrongType) }
             change.keyEvent = .del
             _ = remove(key, change: &change)
             return .value(previous.value)
@@ -98,7 +98,7 @@ extension KeyValueStore {
             return .integer(1)
         case .incrementByFloat(let key, let increment):
             let previous = live(key, change: &change)
-            if previous?.hash != nil { return .error(Self.wrongType) }
+            if previous?.isString == false { return .error(Self.wrongType) }
             guard let increment = Self.parseFloat(increment) else { return .error(Self.notAFloat) }
             guard let current = previous.map({ Self.parseFloat($0.value) }) ?? ExtendedFloat.zero else {
                 return .error(Self.notAFloat)
@@ -111,7 +111,7 @@ extension KeyValueStore {
             return .value(text)
         case .append(let key, let suffix):
             let previous = live(key, change: &change)
-            if previous?.hash != nil { return .error(Self.wrongType) }
+            if previous?.isString == false { return .error(Self.wrongType) }
             let current = previous?.value ?? []
             // Counted before the bytes are copied: neither count can come near Int.max.
             guard current.count + suffix.count <= Self.stringBytesMax else { return .error(Self.stringTooLong) }
@@ -199,7 +199,7 @@ extension KeyValueStore {
             newExpiry = .some(time)
         }
         guard var record = live(key, change: &change) else { return .null }
-        if record.hash != nil { return .error(Self.wrongType) }
+        if !record.isString { return .error(Self.wrongType) }
         if let newExpiry {
             if let expiry = newExpiry, expiry <= clockMilliseconds {
                 change.keyEvent = .del
@@ -216,7 +216,7 @@ extension KeyValueStore {
     /// SETRANGE key offset value, whose offset and size `StringWrite.refusal` checked.
     mutating func setRange(_ key: [UInt8], offset: Int64, bytes: [UInt8], change: inout Change) -> KeyValueResult {
         let previous = live(key, change: &change)
-        if previous?.hash != nil { return .error(Self.wrongType) }
+        if previous?.isString == false { return .error(Self.wrongType) }
         var value = previous?.value ?? []
         guard !bytes.isEmpty else { return .integer(Int64(value.count)) }
         let start = Int(offset)  // At most stringBytesMax - bytes.count: every sum below fits.
@@ -263,7 +263,7 @@ extension KeyValueStore {
         _ body: (inout [[UInt8]: [UInt8]]) -> KeyValueResult
     ) -> KeyValueResult {
         let previous = live(key, change: &change)
-        if let previous, previous.hash == nil { return .error(Self.wrongType) }
+        if let previous, previous.kind != .hash { return .error(Self.wrongType) }
         guard previous != nil || create else { return .integer(0) }
         var hash = previous?.hash ?? [:]
         let before = hash

@@ -15,7 +15,7 @@ extension KeyValueStore {
     /// The string of `key` at `now` (nil if there is none), or WRONGTYPE.
     func string(_ key: [UInt8], at now: Int64) -> Result<[UInt8]?, KeyValueError> {
         guard let live = record(of: key, at: now) else { return .success(nil) }
-        return live.hash == nil ? .success(live.value) : .failure(Self.wrongType)
+        return live.isString ? .success(live.value) : .failure(Self.wrongType)
     }
 
     /// The hash of `key` at `now` (nil if there is none), or WRONGTYPE.
@@ -41,7 +41,7 @@ extension KeyValueStore {
             return .integer(unit == .seconds ? expiry / 1000 : expiry)
         case .type(let key):
             guard let live = record(of: key, at: now) else { return .status("none") }
-            return .status(live.hash == nil ? "string" : "hash")
+            return .status(live.kind.rawValue)
         case .keys(let pattern):
             return .array(liveKeys(at: now).filter { Glob.matches(pattern, $0) }.map { .value($0) })
         case .scan(let cursor, let options):
@@ -106,6 +106,8 @@ extension KeyValueStore {
     }
 
     static func encoding(of record: Record) -> String {
+        // Redis 7.0 keeps every list as a quicklist (7.2 added listpack for small ones).
+        if record.kind == .list { return "quicklist" }
         if let hash = record.hash {
             return hash.count <= 128 && hash.allSatisfy({ $0.key.count <= 64 && $0.value.count <= 64 })
                 ? "listpack" : "hashtable"
@@ -142,7 +144,7 @@ extension KeyValueStore {
         let (keys, next) = records.walk(from: cursor, visits: options.count) { key, record in
             if let expiry = record.expiresAtMilliseconds, expiry <= max(now, clockMilliseconds) { return false }
             if let pattern = options.pattern, !Glob.matches(pattern, key) { return false }
-            if let type = options.type, type != (record.hash == nil ? "string" : "hash") { return false }
+            if let type = options.type, type != record.kind.rawValue { return false }
             return true
         }
         return .array([.value(Array(String(next ?? 0).utf8)), .array(keys.map { .value($0.key) })])

@@ -50,13 +50,22 @@ extension KeyValueStore {
         writer.write(record.createRevision)
         writer.write(record.modifyRevision)
         KeyValueEntry.writeOptional(record.lease, to: &writer)
-        writer.write(UInt8(record.hash == nil ? 0 : 1))
-        if let hash = record.hash {
+        switch record.kind {
+        case .string:
+            writer.write(UInt8(0))
+        case .hash:
+            let hash = record.hash!
+            writer.write(UInt8(1))
             writer.write(UInt64(hash.count))
             for (field, value) in sortedFields(hash) {
                 writer.writeLengthPrefixed(field)
                 writer.writeLengthPrefixed(value)
             }
+        case .list:
+            let list = record.list!
+            writer.write(UInt8(2))
+            writer.write(UInt64(list.count))
+            for element in list.elements { writer.writeLengthPrefixed(element) }
         }
     }
 
@@ -245,7 +254,11 @@ extension KeyValueStore {
             modifyRevision: modifyRevision,
             lease: lease
         )
-        if version >= 3, try KeyValueEntry.readFlag(from: &reader) {
+        let kind = version >= 3 ? try reader.readUInt8() : 0
+        switch kind {
+        case 0:
+            break
+        case 1:
             var hash: [[UInt8]: [UInt8]] = [:]
             for _ in 0..<(try Self.readCount(from: &reader, what: "fields")) {
                 let field = try reader.readLengthPrefixed(maximumCount: KeyValueEntry.bytesMax)
@@ -254,6 +267,15 @@ extension KeyValueStore {
             }
             guard !hash.isEmpty, record.valueCount == 0 else { throw .invalid("an empty hash or one with a value") }
             record.hash = hash
+        case 2:
+            var elements: [[UInt8]] = []
+            for _ in 0..<(try Self.readCount(from: &reader, what: "elements")) {
+                elements.append(try reader.readLengthPrefixed(maximumCount: KeyValueEntry.bytesMax))
+            }
+            guard !elements.isEmpty, record.valueCount == 0 else { throw .invalid("an empty list or one with a value") }
+            record.putList(ListValue(elements))
+        default:
+            throw .invalid("a record of kind \(kind)")
         }
         guard record.createRevision <= record.modifyRevision, record.modifyRevision <= revision,
             records.updateValue(record, forKey: key) == nil

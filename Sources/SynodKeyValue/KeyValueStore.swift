@@ -19,6 +19,7 @@ public struct KeyValueStore: Hashable, Sendable {
         private enum Content: Hashable, Sendable {
             case string(CompactBytes)
             case hash([[UInt8]: [UInt8]])
+            case list(ListValue)
         }
 
         private var content: Content
@@ -47,30 +48,84 @@ public struct KeyValueStore: Hashable, Sendable {
             leaseID = lease ?? 0
         }
 
-        /// A string's bytes (empty for a hash).
-        public var value: [UInt8] {
+        /// A list's record.
+        public init(
+            list: ListValue,
+            expiresAtMilliseconds: Int64?,
+            createRevision: UInt64,
+            modifyRevision: UInt64,
+            lease: UInt64?
+        ) {
+            self.init(
+                value: [],
+                expiresAtMilliseconds: expiresAtMilliseconds,
+                createRevision: createRevision,
+                modifyRevision: modifyRevision,
+                lease: lease
+            )
+            content = .list(list)
+        }
+
+        /// The kinds of value a key holds, named as TYPE names them.
+        public enum Kind: String, Hashable, Sendable {
+            case string, hash, list
+        }
+
+        public var kind: Kind {
             switch content {
-            case .string(let bytes): bytes.array
-            case .hash: []
+            case .string: .string
+            case .hash: .hash
+            case .list: .list
             }
         }
 
-        /// A hash's fields; nil for a string.
+        public var isString: Bool { kind == .string }
+
+        /// A string's bytes (empty for any other kind).
+        public var value: [UInt8] {
+            switch content {
+            case .string(let bytes): bytes.array
+            case .hash, .list: []
+            }
+        }
+
+        /// A hash's fields; nil for any other kind. Setting nil makes the record an empty string.
         public var hash: [[UInt8]: [UInt8]]? {
             get {
                 switch content {
-                case .string: nil
                 case .hash(let fields): fields
+                case .string, .list: nil
                 }
             }
             set { content = newValue.map(Content.hash) ?? .string(CompactBytes([])) }
         }
 
-        /// The string's length without copying it out (0 for a hash).
+        /// A list's elements; nil for any other kind.
+        public var list: ListValue? {
+            switch content {
+            case .list(let list): list
+            case .string, .hash: nil
+            }
+        }
+
+        /// Takes the list out of the record, leaving an empty string in its place, so that
+        /// the caller holds the only reference and changes it without a copy; nil (and the
+        /// record unchanged) for any other kind.
+        mutating func takeList() -> ListValue? {
+            guard case .list(let list) = content else { return nil }
+            content = .string(CompactBytes([]))
+            return list
+        }
+
+        mutating func putList(_ list: ListValue) {
+            content = .list(list)
+        }
+
+        /// The string's length without copying it out (0 for any other kind).
         public var valueCount: Int {
             switch content {
             case .string(let bytes): bytes.count
-            case .hash: 0
+            case .hash, .list: 0
             }
         }
 
@@ -153,9 +208,9 @@ public struct KeyValueStore: Hashable, Sendable {
         return record
     }
 
-    /// A string key's value (nil for a missing key, and for a hash).
+    /// A string key's value (nil for a missing key, and for any other kind).
     public func value(of key: [UInt8], at now: Int64) -> [UInt8]? {
-        guard let record = record(of: key, at: now), record.hash == nil else { return nil }
+        guard let record = record(of: key, at: now), record.isString else { return nil }
         return record.value
     }
 

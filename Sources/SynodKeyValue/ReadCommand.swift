@@ -22,6 +22,8 @@ public enum ReadCommand: Hashable, Sendable {
     indirect case keyspace(KeyspaceRead)
     /// The hash reads.
     indirect case hash(HashRead)
+    /// LRANGE, LLEN, LINDEX, LPOS.
+    indirect case list(ListRead)
     /// One of the wider reads as its words, as a node before the typed reads forwarded it or
     /// logged it in a transaction: served as the typed read the words parse to.
     case redis(words: [[UInt8]])
@@ -50,6 +52,8 @@ extension KeyValueStore {
             return answer(read, at: now, randomIndex: randomIndex)
         case .hash(let read):
             return answer(read, at: now)
+        case .list(let read):
+            return answer(read, at: now)
         case .redis(let words):
             return readWords(words, at: now, randomIndex: randomIndex)
         case .keyVersions(let keys):
@@ -60,12 +64,12 @@ extension KeyValueStore {
         case .memoryLimit:
             return .array([.integer(Int64(memoryLimit.maxBytes)), .status(memoryLimit.policy.rawValue)])
         case .get(let key):
-            if record(of: key, at: now)?.hash != nil { return .error(Self.wrongType) }
+            if record(of: key, at: now)?.isString == false { return .error(Self.wrongType) }
             return value(of: key, at: now).map { .value($0) } ?? .null
         case .multiGet(let keys):
             return .values(keys.map { value(of: $0, at: now) })
         case .exists(let keys):
-            return .integer(Int64(keys.filter { value(of: $0, at: now) != nil }.count))
+            return .integer(Int64(keys.filter { record(of: $0, at: now) != nil }.count))
         case .timeToLive(let key, let inMilliseconds):
             let remaining = remainingMilliseconds(of: key, at: now)
             guard remaining >= 0, !inMilliseconds else { return .integer(remaining) }
@@ -107,6 +111,7 @@ extension ReadCommand {
         case .multiGet(let keys): keys
         case .string(let read): [read.key]
         case .hash(let read): [read.key]
+        case .list(let read): [read.key]
         case .redis(let words): words.count > 1 ? [words[1]] : []
         case .exists, .timeToLive, .keyCount, .lockInfo, .electionLeader, .leaseTimeToLive, .serviceInstances,
             .keyspace, .keyVersions, .revision, .memoryLimit:
@@ -166,6 +171,9 @@ extension ReadCommand {
         case .hash(let read):
             writer.write(UInt8(17))
             read.write(to: &writer)
+        case .list(let read):
+            writer.write(UInt8(18))
+            read.write(to: &writer)
         }
     }
 
@@ -188,6 +196,7 @@ extension ReadCommand {
         case 15: self = .string(try StringRead(reading: &reader))
         case 16: self = .keyspace(try KeyspaceRead(reading: &reader))
         case 17: self = .hash(try HashRead(reading: &reader))
+        case 18: self = .list(try ListRead(reading: &reader))
         case let kind: throw .invalid("read kind \(kind)")
         }
     }

@@ -12,14 +12,14 @@ public enum RedisWordCommands {
         "setnx": 3, "setex": 4, "psetex": 4, "getset": 3, "getdel": 2, "getex": -2, "msetnx": -3,
         "incrbyfloat": 3, "append": 3, "setrange": 4, "unlink": -2, "rename": 3, "renamenx": 3, "flushall": -1,
         "hset": -4, "hmset": -4, "hsetnx": 4, "hdel": -3, "hincrby": 4, "hincrbyfloat": 4,
-    ]
+    ].merging(listWriteArities) { _, _ in preconditionFailure("a write named twice") }
 
     /// Reads, parsed by `parseRead`.
     public static let readArities: [String: Int] = [
         "strlen": 2, "getrange": 4, "substr": 4, "expiretime": 2, "pexpiretime": 2, "type": 2, "keys": 2,
         "scan": -2, "randomkey": 1, "object": -2, "hget": 3, "hmget": -3, "hgetall": 2, "hkeys": 2, "hvals": 2,
         "hlen": 2, "hexists": 3, "hstrlen": 3, "hscan": -3,
-    ]
+    ].merging(listReadArities) { _, _ in preconditionFailure("a read named twice") }
 
     /// Whether `wordCount` words (the name included) satisfy `arity`.
     public static func accepts(arity: Int, wordCount: Int) -> Bool {
@@ -46,6 +46,7 @@ public enum RedisWordCommands {
             switch command {
             case .string(let write): write.refusal
             case .hash(let write): write.refusal
+            case .list(let write): write.refusal
             default: nil
             }
         return refusal.map { .failure($0) } ?? .success(command)
@@ -107,7 +108,8 @@ public enum RedisWordCommands {
         case "hincrbyfloat":
             return .hash(.incrementByFloat(key: arguments[0], field: arguments[1], increment: arguments[2]))
         default:
-            // A name in `writeArities` that no case parses: a bug in this file, not in the words.
+            if let command = try typedListWrite(name, arguments) { return .list(command) }
+            // A name in `writeArities` that no case parses: a bug in these files, not in the words.
             preconditionFailure("\(name) has an arity but is not parsed")
         }
     }
@@ -176,7 +178,8 @@ public enum RedisWordCommands {
             let options = scanOptions(arguments.dropFirst(2), allowing: ["MATCH", "COUNT", "NOVALUES"])
             return .hash(.scan(key: arguments[0], cursor: cursor, options: options))
         default:
-            // A name in `readArities` that no case parses: a bug in this file, not in the words.
+            if let read = try typedListRead(name, arguments) { return .list(read) }
+            // A name in `readArities` that no case parses: a bug in these files, not in the words.
             preconditionFailure("\(name) has an arity but is not parsed")
         }
     }

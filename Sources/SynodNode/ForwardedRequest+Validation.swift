@@ -20,6 +20,7 @@ extension ForwardedRequest {
             }
         case .read(.keyspace(.scan(_, let options))), .read(.hash(.scan(_, _, .success(let options)))):
             options.refusal
+        case .read(.list(let read)): read.refusal
         case .read: nil
         }
     }
@@ -37,6 +38,8 @@ extension ForwardedRequest {
         case .string(let write):
             return write.refusal
         case .hash(let write):
+            return write.refusal
+        case .list(let write):
             return write.refusal
         case .fenced(_, _, let inner), .withLease(_, let inner):
             return refusal(of: inner)

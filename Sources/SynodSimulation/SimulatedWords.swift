@@ -1,13 +1,15 @@
 import SynodCore
 
 /// Redis-word commands as a simulated client sends them: written as words and parsed by the
-/// node's own parser, on keys of their own (`w0`..`w3`, hashes `h0`, `h1`), apart from the
+/// node's own parser, on keys of their own (`w0`..`w3`, hashes `h0`, `h1`, lists `l0`, `l1`),
+/// apart from the
 /// register keys the linearizability model owns; coordination commands on lock, election and
 /// service names of their own. Their results are checked against the committed log
 /// (`Simulator+Witness`).
 enum SimulatedWords {
     static let keys = ["w0", "w1", "w2", "w3"]
     static let hashKeys = ["h0", "h1"]
+    static let listKeys = ["l0", "l1"]
     static let fields = ["f0", "f1", "f2"]
 
     /// A random write (sometimes a read) of the Redis and coordination surface. `owner` names
@@ -28,7 +30,9 @@ enum SimulatedWords {
         func ttl() -> String { String(50 + random.nextIndex(below: 2_000)) }
         let text = String(value)
         let leaseID = String(lease ?? UInt64(1 + random.nextIndex(below: 4)))
-        switch random.nextIndex(below: mayFlush ? 50 : 49) {
+        let choice = random.nextIndex(below: mayFlush ? 65 : 64)
+        if choice >= 49 { return listCommand(choice - 49, &random, text: text) }
+        switch choice {
         case 0: return ["SET", key(), text]
         case 1: return ["SET", key(), text, "NX"]
         case 2: return ["SET", key(), text, "XX", "GET"]
@@ -79,6 +83,36 @@ enum SimulatedWords {
         case 46: return ["SERVICE.DEREGISTER", "ws", owner]
         case 47: return ["LEASE.GRANT", ttl()]
         case 48: return ["LEASE.REVOKE", leaseID]
+        default: return ["FLUSHALL"]
+        }
+    }
+
+    /// One of the list commands (`choice` below 15; 15 is FLUSHALL).
+    private static func listCommand(_ choice: Int, _ random: inout SeededGenerator, text: String) -> [String] {
+        // Now and then a string's key, so that WRONGTYPE is answered alike everywhere too.
+        func listKey() -> String {
+            random.nextBool(probability: 0.05)
+                ? keys[random.nextIndex(below: keys.count)] : listKeys[random.nextIndex(below: listKeys.count)]
+        }
+        func end() -> String { random.nextBool(probability: 0.5) ? "LEFT" : "RIGHT" }
+        let index = String(Int(random.nextIndex(below: 7)) - 3)
+        switch choice {
+        case 0: return ["LPUSH", listKey(), text, "\(text)-b"]
+        case 1: return ["RPUSH", listKey(), text]
+        case 2: return ["LPUSHX", listKey(), text]
+        case 3: return ["RPUSHX", listKey(), text]
+        case 4: return ["LPOP", listKey()] + (random.nextBool(probability: 0.5) ? ["2"] : [])
+        case 5: return ["RPOP", listKey()]
+        case 6: return ["LMPOP", "2", listKey(), listKey(), end(), "COUNT", "2"]
+        case 7: return ["LSET", listKey(), index, text]
+        case 8:
+            return ["LINSERT", listKey(), random.nextBool(probability: 0.5) ? "BEFORE" : "AFTER", text, "\(text)-i"]
+        case 9: return ["LREM", listKey(), index, text]
+        case 10: return ["LTRIM", listKey(), index, String(random.nextIndex(below: 6))]
+        case 11: return ["LMOVE", listKey(), listKey(), end(), end()]
+        case 12: return ["RPOPLPUSH", listKey(), listKey()]
+        case 13: return ["LRANGE", listKey(), "0", "-1"]
+        case 14: return ["LPOS", listKey(), text, "RANK", "-1", "COUNT", "0"]
         default: return ["FLUSHALL"]
         }
     }

@@ -1,0 +1,84 @@
+/// The list writes, typed as they are replicated (`KeyValueCommand.list`) and run with
+/// Redis's semantics (`KeyValueStore+Lists`).
+public enum ListWrite: Hashable, Sendable {
+    /// LPUSH, RPUSH, or LPUSHX / RPUSHX (`onlyIfExists`): answers the length after.
+    case push(key: [UInt8], elements: [[UInt8]], end: ListValue.End, onlyIfExists: Bool)
+    /// LPOP, RPOP: one element (or nil) without a count; an array of up to `count` with one.
+    case pop(key: [UInt8], end: ListValue.End, count: Int64?)
+    /// LMPOP: up to `count` elements from the first of `keys` that holds a list, as
+    /// [key, [elements]].
+    case popFromFirst(keys: [[UInt8]], end: ListValue.End, count: Int64)
+    /// LSET: the index counts from the tail when negative.
+    case set(key: [UInt8], index: Int64, element: [UInt8])
+    /// LINSERT key BEFORE|AFTER pivot element.
+    case insert(key: [UInt8], after: Bool, pivot: [UInt8], element: [UInt8])
+    /// LREM: `count` occurrences from the head, -`count` from the tail, or all for 0.
+    case remove(key: [UInt8], count: Int64, element: [UInt8])
+    /// LTRIM: keeps the inclusive range, negative offsets from the tail.
+    case trim(key: [UInt8], start: Int64, stop: Int64)
+    /// LMOVE, or RPOPLPUSH (from the right, to the left).
+    case move(source: [UInt8], destination: [UInt8], from: ListValue.End, to: ListValue.End)
+
+    /// As `StringWrite.refusal`: what the parser refuses at the edge, refused again when
+    /// applied.
+    public var refusal: KeyValueError? {
+        switch self {
+        case .push(_, let elements, let end, let onlyIfExists):
+            elements.isEmpty
+                ? RedisWordCommands.wrongArity((end == .left ? "lpush" : "rpush") + (onlyIfExists ? "x" : "")) : nil
+        case .pop(_, _, let count):
+            (count ?? 0) < 0 ? KeyValueStore.mustBePositive : nil
+        case .popFromFirst(let keys, _, let count):
+            keys.isEmpty ? KeyValueStore.numberOfKeysNotPositive : count < 1 ? KeyValueStore.countNotPositive : nil
+        case .set, .insert, .remove, .trim, .move:
+            nil
+        }
+    }
+}
+
+/// The list reads, typed (`ReadCommand.list`).
+public enum ListRead: Hashable, Sendable {
+    /// LRANGE: the inclusive range, negative offsets from the tail.
+    case range(key: [UInt8], start: Int64, stop: Int64)
+    /// LLEN.
+    case length(key: [UInt8])
+    /// LINDEX.
+    case index(key: [UInt8], index: Int64)
+    /// LPOS key element [RANK rank] [COUNT count] [MAXLEN length]: `rank` 1 is the first
+    /// match from the head, -1 the first from the tail; `count` nil answers one index (or
+    /// nil), a count an array (0 for every match); `maxLength` 0 compares every element.
+    case position(key: [UInt8], element: [UInt8], rank: Int64, count: Int64?, maxLength: Int64)
+
+    public var key: [UInt8] {
+        switch self {
+        case .range(let key, _, _), .length(let key), .index(let key, _), .position(let key, _, _, _, _): key
+        }
+    }
+
+    /// As `ListWrite.refusal`.
+    public var refusal: KeyValueError? {
+        guard case .position(_, _, let rank, let count, let maxLength) = self else { return nil }
+        if rank == 0 { return KeyValueStore.rankZero }
+        if rank == .min { return KeyValueStore.rankOutOfRange }
+        if (count ?? 0) < 0 { return KeyValueStore.countNegative }
+        if maxLength < 0 { return KeyValueStore.maxLengthNegative }
+        return nil
+    }
+}
+
+extension KeyValueStore {
+    static let mustBePositive = KeyValueError(.outOfRange, "ERR value is out of range, must be positive")
+    static let numberOfKeysNotPositive = KeyValueError(.outOfRange, "ERR numkeys should be greater than 0")
+    static let countNotPositive = KeyValueError(.outOfRange, "ERR count should be greater than 0")
+    static let indexOutOfRange = KeyValueError(.outOfRange, "ERR index out of range")
+    static let rankZero = KeyValueError(
+        .outOfRange,
+        "ERR RANK can't be zero: use 1 to start from the first match, 2 from the second ... or use negative to start from the end of the list"
+    )
+    static let rankOutOfRange = KeyValueError(
+        .outOfRange,
+        "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807"
+    )
+    static let countNegative = KeyValueError(.outOfRange, "ERR COUNT can't be negative")
+    static let maxLengthNegative = KeyValueError(.outOfRange, "ERR MAXLEN can't be negative")
+}

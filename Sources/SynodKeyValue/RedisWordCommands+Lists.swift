@@ -1,0 +1,141 @@
+/// The list commands' words, parsed as Redis parses them: option errors come before the key
+/// is looked at, with Redis's texts.
+extension RedisWordCommands {
+    static let listWriteArities: [String: Int] = [
+        "lpush": -3, "rpush": -3, "lpushx": -3, "rpushx": -3, "lpop": -2, "rpop": -2, "lmpop": -4, "lset": 4,
+        "linsert": 5, "lrem": 4, "ltrim": 4, "lmove": 5, "rpoplpush": 3,
+    ]
+
+    static let listReadArities: [String: Int] = ["lrange": 4, "llen": 2, "lindex": 3, "lpos": -3]
+
+    /// The typed list write, or nil for a name that is not one. `arguments` has the count
+    /// the arity of `name` promises.
+    static func typedListWrite(_ name: String, _ arguments: [[UInt8]]) throws(KeyValueError) -> ListWrite? {
+        switch name {
+        case "lpush", "rpush", "lpushx", "rpushx":
+            return .push(
+                key: arguments[0],
+                elements: Array(arguments.dropFirst()),
+                end: name.hasPrefix("l") ? .left : .right,
+                onlyIfExists: name.hasSuffix("x")
+            )
+        case "lpop", "rpop":
+            guard arguments.count <= 2 else { throw wrongArity(name) }
+            let count = try arguments.count == 2 ? nonNegative(arguments[1], KeyValueStore.mustBePositive) : nil
+            return .pop(key: arguments[0], end: name == "lpop" ? .left : .right, count: count)
+        case "lmpop":
+            return try multiplePop(arguments)
+        case "lset":
+            return .set(key: arguments[0], index: try integer(arguments[1]), element: arguments[2])
+        case "linsert":
+            let place = KeyValueStore.uppercased(arguments[1])
+            guard place == "BEFORE" || place == "AFTER" else { throw KeyValueStore.syntax }
+            return .insert(key: arguments[0], after: place == "AFTER", pivot: arguments[2], element: arguments[3])
+        case "lrem":
+            return .remove(key: arguments[0], count: try integer(arguments[1]), element: arguments[2])
+        case "ltrim":
+            return .trim(key: arguments[0], start: try integer(arguments[1]), stop: try integer(arguments[2]))
+        case "lmove":
+            return .move(
+                source: arguments[0],
+                destination: arguments[1],
+                from: try end(arguments[2]),
+                to: try end(arguments[3])
+            )
+        case "rpoplpush":
+            return .move(source: arguments[0], destination: arguments[1], from: .right, to: .left)
+        default:
+            return nil
+        }
+    }
+
+    /// The typed list read, or nil for a name that is not one.
+    static func typedListRead(_ name: String, _ arguments: [[UInt8]]) throws(KeyValueError) -> ListRead? {
+        switch name {
+        case "lrange":
+            return .range(key: arguments[0], start: try integer(arguments[1]), stop: try integer(arguments[2]))
+        case "llen":
+            return .length(key: arguments[0])
+        case "lindex":
+            return .index(key: arguments[0], index: try integer(arguments[1]))
+        case "lpos":
+            return try position(arguments)
+        default:
+            return nil
+        }
+    }
+
+    /// LMPOP numkeys key [key ...] LEFT|RIGHT [COUNT count]
+    static func multiplePop(_ arguments: [[UInt8]]) throws(KeyValueError) -> ListWrite {
+        let keyCount = try positive(arguments[0], KeyValueStore.numberOfKeysNotPositive)
+        // The end follows the keys; counted so that no sum overflows however large the count.
+        guard keyCount < Int64(arguments.count - 1) else { throw KeyValueStore.syntax }
+        let keys = Array(arguments[1...Int(keyCount)])
+        let end = try end(arguments[Int(keyCount) + 1])
+        var count: Int64?
+        var index = Int(keyCount) + 2
+        while index < arguments.count {
+            guard count == nil, KeyValueStore.uppercased(arguments[index]) == "COUNT", index + 1 < arguments.count
+            else {
+                throw KeyValueStore.syntax
+            }
+            count = try positive(arguments[index + 1], KeyValueStore.countNotPositive)
+            index += 2
+        }
+        return .popFromFirst(keys: keys, end: end, count: count ?? 1)
+    }
+
+    /// LPOS key element [RANK rank] [COUNT count] [MAXLEN length]
+    static func position(_ arguments: [[UInt8]]) throws(KeyValueError) -> ListRead {
+        var rank: Int64 = 1
+        var count: Int64?
+        var maxLength: Int64 = 0
+        var index = 2
+        while index < arguments.count {
+            let option = KeyValueStore.uppercased(arguments[index])
+            guard index + 1 < arguments.count else { throw KeyValueStore.syntax }
+            let value = arguments[index + 1]
+            switch option {
+            case "RANK":
+                rank = try integer(value)
+                if rank == 0 { throw KeyValueStore.rankZero }
+                if rank == .min { throw KeyValueStore.rankOutOfRange }
+            case "COUNT":
+                count = try nonNegative(value, KeyValueStore.countNegative)
+            case "MAXLEN":
+                maxLength = try nonNegative(value, KeyValueStore.maxLengthNegative)
+            default:
+                throw KeyValueStore.syntax
+            }
+            index += 2
+        }
+        return .position(key: arguments[0], element: arguments[1], rank: rank, count: count, maxLength: maxLength)
+    }
+
+    /// LEFT or RIGHT, in any case.
+    static func end(_ word: [UInt8]) throws(KeyValueError) -> ListValue.End {
+        switch KeyValueStore.uppercased(word) {
+        case "LEFT": return .left
+        case "RIGHT": return .right
+        default: throw KeyValueStore.syntax
+        }
+    }
+
+    private static func integer(_ word: [UInt8]) throws(KeyValueError) -> Int64 {
+        guard let value = KeyValueStore.parseInteger(word) else { throw KeyValueStore.notAnInteger }
+        return value
+    }
+
+    /// An integer of at least 0; `error` for anything else, a word that is not a number
+    /// included, as Redis's getPositiveLongFromObjectOrReply answers.
+    private static func nonNegative(_ word: [UInt8], _ error: KeyValueError) throws(KeyValueError) -> Int64 {
+        guard let value = KeyValueStore.parseInteger(word), value >= 0 else { throw error }
+        return value
+    }
+
+    /// An integer of at least 1, else `error`.
+    private static func positive(_ word: [UInt8], _ error: KeyValueError) throws(KeyValueError) -> Int64 {
+        guard let value = KeyValueStore.parseInteger(word), value >= 1 else { throw error }
+        return value
+    }
+}
