@@ -62,6 +62,7 @@ let package = Package(
                 "SynodCore", "SynodConsensus", "SynodRuntime",
                 .product(name: "HashTreeCollections", package: "swift-collections"),
                 .product(name: "DequeModule", package: "swift-collections"),
+                .product(name: "OrderedCollections", package: "swift-collections"),
             ]
         ),
         .target(name: "SynodCommands", dependencies: ["SynodKeyValue"]),

@@ -85,8 +85,10 @@ extension CommandParser {
             // SET ... GET reads the old value too.
             let getsOld = words.dropFirst(3).contains { keyword($0) == "GET" }
             return uses([words[1]], getsOld ? .readWrite : .write)
-        case "rename", "renamenx", "lmove", "rpoplpush":
+        case "rename", "renamenx", "lmove", "rpoplpush", "smove":
             return uses([words[1]], .readWrite) + uses([words[2]], .write)
+        case "sinterstore", "sunionstore", "sdiffstore":
+            return uses([words[1]], .write) + uses(Array(words.dropFirst(2)), .read)
         case "object|encoding":
             return words.count > 2 ? uses([words[2]], .none) : []
         case "watch.key":

@@ -160,7 +160,7 @@ public struct CommandFlags: OptionSet, Hashable, Sendable {
 public struct CommandDocumentation: Hashable, Sendable {
     /// Redis's command groups, and Synod's own for its coordination commands.
     public enum Group: String, Hashable, Sendable {
-        case string, hash, list, generic, connection, server, transactions, pubsub, cluster, synod
+        case string, hash, list, set, generic, connection, server, transactions, pubsub, cluster, synod
     }
 
     public let group: Group

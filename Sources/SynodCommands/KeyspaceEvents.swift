@@ -70,6 +70,7 @@ public struct KeyspaceEvents: OptionSet, Hashable, Sendable {
         case .evicted: .evicted
         case .hset, .hdel, .hincrby, .hincrbyfloat: .hash
         case .lpush, .rpush, .lpop, .rpop, .linsert, .lset, .lrem, .ltrim: .list
+        case .sadd, .srem, .spop, .sinterstore, .sunionstore, .sdiffstore: .set
         }
     }
 

@@ -89,6 +89,13 @@ extension EntryFuzzTarget {
             ),
             ("list-move", .list(.move(source: word("list"), destination: word("list-2"), from: .left, to: .right))),
             ("list-remove", .list(.remove(key: word("list"), count: -1, element: word("a")))),
+            ("set-pop", .redisSet(.pop(key: word("set"), count: 2))),
+            (
+                "set-store",
+                .redisSet(
+                    .store(operation: .difference, destination: word("list"), keys: FuzzFixtures.words("set list"))
+                )
+            ),
             ("rename", .rename(source: word("string"), destination: word("moved"), onlyIfAbsent: true)),
             ("flushall", .flushAll),
             (
@@ -101,6 +108,7 @@ extension EntryFuzzTarget {
                         .read(.string(.range(key: word("string"), start: -3, end: .max))),
                         .read(.hash(.scan(key: word("hash"), cursor: 0, options: .success(ScanOptions(count: 5))))),
                         .read(.list(.range(key: word("list"), start: -2, stop: .max))),
+                        .read(.redisSet(.combine(operation: .union, keys: FuzzFixtures.words("set hash")))),
                         .read(.keyspace(.scan(cursor: 7, options: ScanOptions(pattern: word("*"), type: "hash")))),
                     ]
                 )

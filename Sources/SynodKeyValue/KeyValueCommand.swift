@@ -78,6 +78,9 @@ public enum KeyValueCommand: Hashable, Sendable {
     /// The list writes: LPUSH, RPUSH, LPUSHX, RPUSHX, LPOP, RPOP, LMPOP, LSET, LINSERT,
     /// LREM, LTRIM, LMOVE, RPOPLPUSH.
     case list(ListWrite)
+    /// The set writes (Redis's set type; `.set` is SET): SADD, SREM, SPOP, SMOVE,
+    /// SINTERSTORE, SUNIONSTORE, SDIFFSTORE.
+    case redisSet(SetWrite)
     /// RENAME, or RENAMENX (`onlyIfAbsent`).
     case rename(source: [UInt8], destination: [UInt8], onlyIfAbsent: Bool)
     case flushAll
@@ -184,6 +187,8 @@ public enum KeyValueResult: Hashable, Sendable {
     case status(String)
     /// Keys and values alternating (a RESP3 map, a flat array in RESP2).
     case map([KeyValueResult])
+    /// Members of a set (a RESP3 set, an array in RESP2).
+    case set([KeyValueResult])
     /// Not answered yet: the request waits in a lock's line, and a later entry answers it
     /// (`CoordinationEvent`).
     case waiting
@@ -215,6 +220,12 @@ public enum KeyEvent: String, Hashable, Sendable {
     case lset
     case lrem
     case ltrim
+    case sadd
+    case srem
+    case spop
+    case sinterstore
+    case sunionstore
+    case sdiffstore
     case evicted
 }
 

@@ -119,6 +119,9 @@ extension KeyValueEntry {
         case .list(let write):
             writer.write(UInt8(28))
             write.write(to: &writer)
+        case .redisSet(let write):
+            writer.write(UInt8(29))
+            write.write(to: &writer)
         case .hash(let write):
             writer.write(UInt8(25))
             write.write(to: &writer)
@@ -320,6 +323,7 @@ extension KeyValueEntry {
             command = .rename(source: source, destination: destination, onlyIfAbsent: try Self.readFlag(from: &reader))
         case 27: command = .flushAll
         case 28: command = .list(try ListWrite(reading: &reader))
+        case 29: command = .redisSet(try SetWrite(reading: &reader))
         case let kind: throw .invalid("unknown command kind \(kind)")
         }
         return command

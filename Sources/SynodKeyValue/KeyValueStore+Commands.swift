@@ -119,6 +119,8 @@ extension KeyValueStore {
             return execute(write, change: &change)
         case .list(let write):
             return execute(write, change: &change)
+        case .redisSet(let write):
+            return execute(write, change: &change)
         case .rename(let source, let destination, let onlyIfAbsent):
             return rename(source, to: destination, onlyIfAbsent: onlyIfAbsent, change: &change)
         case .flushAll:
@@ -170,7 +172,7 @@ extension KeyValueStore {
         case .evict: .evicted
         case .configure: .set
         case .set, .multiSet, .compareAndSet, .leaseGrant, .leaseKeepAlive, .acquire, .release, .refreshLock, .redis,
-            .transaction, .string, .hash, .list, .rename:
+            .transaction, .string, .hash, .list, .redisSet, .rename:
             .set
         case .fenced(_, _, let inner), .withLease(_, let inner): keyEvent(of: inner)
         }

@@ -1,36 +1,31 @@
 /// The list commands, with Redis's semantics and error texts. A list is never empty in the
 /// store: the command that takes its last element removes the key, as Redis does.
 extension KeyValueStore {
-    /// What a command's body did to a list: its answer, and whether the list changed (a list
-    /// left as it was keeps its revision and reports no event).
-    struct ListUpdate {
-        let result: KeyValueResult
-        let changed: Bool
-    }
-
     mutating func execute(_ command: ListWrite, change: inout Change) -> KeyValueResult {
         if let refusal = command.refusal { return .error(refusal) }
         switch command {
         case .push(let key, let elements, let end, let onlyIfExists):
-            return updateList(
+            return updateCollection(
                 key,
+                of: ListValue.self,
                 event: end == .left ? .lpush : .rpush,
                 missing: onlyIfExists ? .integer(0) : nil,
                 change: &change
             ) { list in
                 for element in elements { list.push(element, at: end) }
-                return ListUpdate(result: .integer(Int64(list.count)), changed: true)
+                return CollectionUpdate(result: .integer(Int64(list.count)), changed: true)
             }
         case .pop(let key, let end, let count):
-            return updateList(
+            return updateCollection(
                 key,
+                of: ListValue.self,
                 event: end == .left ? .lpop : .rpop,
                 missing: count == nil ? .null : .nullArray,
                 change: &change
             ) { list in
-                guard let count else { return ListUpdate(result: .value(list.pop(at: end)!), changed: true) }
+                guard let count else { return CollectionUpdate(result: .value(list.pop(at: end)!), changed: true) }
                 let popped = (0..<min(count, Int64(list.count))).map { _ in KeyValueResult.value(list.pop(at: end)!) }
-                return ListUpdate(result: .array(popped), changed: !popped.isEmpty)
+                return CollectionUpdate(result: .array(popped), changed: !popped.isEmpty)
             }
         case .popFromFirst(let keys, let end, let count):
             for key in keys {
@@ -42,35 +37,43 @@ extension KeyValueStore {
             }
             return .nullArray
         case .set(let key, let index, let element):
-            return updateList(key, event: .lset, missing: .error(Self.noSuchKey), change: &change) { list in
+            return updateCollection(
+                key,
+                of: ListValue.self,
+                event: .lset,
+                missing: .error(Self.noSuchKey),
+                change: &change
+            ) { list in
                 guard let position = Self.position(of: index, in: list.count) else {
-                    return ListUpdate(result: .error(Self.indexOutOfRange), changed: false)
+                    return CollectionUpdate(result: .error(Self.indexOutOfRange), changed: false)
                 }
                 list.replace(at: position, with: element)
-                return ListUpdate(result: .ok, changed: true)
+                return CollectionUpdate(result: .ok, changed: true)
             }
         case .insert(let key, let after, let pivot, let element):
-            return updateList(key, event: .linsert, missing: .integer(0), change: &change) { list in
+            return updateCollection(key, of: ListValue.self, event: .linsert, missing: .integer(0), change: &change) {
+                list in
                 guard let found = list.elements.firstIndex(of: pivot) else {
-                    return ListUpdate(result: .integer(-1), changed: false)
+                    return CollectionUpdate(result: .integer(-1), changed: false)
                 }
                 list.insert(element, at: after ? found + 1 : found)
-                return ListUpdate(result: .integer(Int64(list.count)), changed: true)
+                return CollectionUpdate(result: .integer(Int64(list.count)), changed: true)
             }
         case .remove(let key, let count, let element):
-            return updateList(key, event: .lrem, missing: .integer(0), change: &change) { list in
+            return updateCollection(key, of: ListValue.self, event: .lrem, missing: .integer(0), change: &change) {
+                list in
                 let removed = list.removeOccurrences(
                     of: element,
                     limit: count == 0 ? Int.max : Int(clamping: count.magnitude),
                     fromTail: count < 0
                 )
-                return ListUpdate(result: .integer(Int64(removed)), changed: removed > 0)
+                return CollectionUpdate(result: .integer(Int64(removed)), changed: removed > 0)
             }
         case .trim(let key, let start, let stop):
             // Redis reports LTRIM (and touches the key) even when nothing is trimmed.
-            return updateList(key, event: .ltrim, missing: .ok, change: &change) { list in
+            return updateCollection(key, of: ListValue.self, event: .ltrim, missing: .ok, change: &change) { list in
                 list.keep(Self.inclusiveRange(start, stop, count: list.count) ?? 0..<0)
-                return ListUpdate(result: .ok, changed: true)
+                return CollectionUpdate(result: .ok, changed: true)
             }
         case .move(let source, let destination, let from, let to):
             return move(from: source, at: from, to: destination, at: to, change: &change)
@@ -95,21 +98,22 @@ extension KeyValueStore {
         let popEvent: KeyEvent = from == .left ? .lpop : .rpop
         let pushEvent: KeyEvent = to == .left ? .lpush : .rpush
         if source == destination {
-            let result = updateList(source, event: pushEvent, missing: nil, change: &change) { list in
+            let result = updateCollection(source, of: ListValue.self, event: pushEvent, missing: nil, change: &change) {
+                list in
                 list.push(list.pop(at: from)!, at: to)
-                return ListUpdate(result: .value(element), changed: true)
+                return CollectionUpdate(result: .value(element), changed: true)
             }
             change.keyChanges.append(KeyChange(key: source, value: [], event: popEvent))
             return result
         }
         if let kind = live(destination, change: &change)?.kind, kind != .list { return .error(Self.wrongType) }
-        _ = updateList(destination, event: pushEvent, missing: nil, change: &change) { list in
+        _ = updateCollection(destination, of: ListValue.self, event: pushEvent, missing: nil, change: &change) { list in
             list.push(element, at: to)
-            return ListUpdate(result: .ok, changed: true)
+            return CollectionUpdate(result: .ok, changed: true)
         }
-        _ = updateList(source, event: popEvent, missing: nil, change: &change) { list in
+        _ = updateCollection(source, of: ListValue.self, event: popEvent, missing: nil, change: &change) { list in
             _ = list.pop(at: from)
-            return ListUpdate(result: .ok, changed: true)
+            return CollectionUpdate(result: .ok, changed: true)
         }
         return .value(element)
     }
@@ -124,57 +128,6 @@ extension KeyValueStore {
         guard let record = live(key, change: &change) else { return .success(nil) }
         guard let list = record.list else { return .failure(Self.wrongType) }
         return .success(end == .left ? list.elements.first : list.elements.last)
-    }
-
-    /// Runs `body` on the list at `key`, changed in place: the record is taken out of the
-    /// keys while it runs, so the list has no other reference and a push copies nothing
-    /// (unless a snapshot shares it). A missing key answers `missing`, or gets a new list
-    /// when `missing` is nil; another kind answers WRONGTYPE. A list left empty is removed,
-    /// reported as `event` then `del`, as Redis reports it.
-    mutating func updateList(
-        _ key: [UInt8],
-        event: KeyEvent,
-        missing: KeyValueResult?,
-        change: inout Change,
-        _ body: (inout ListValue) -> ListUpdate
-    ) -> KeyValueResult {
-        let kind = live(key, change: &change)?.kind
-        if let kind, kind != .list { return .error(Self.wrongType) }
-        if kind == nil, let missing { return missing }
-        var record: Record
-        var bytesBefore = 0
-        if kind != nil, let stored = records.removeValue(forKey: key) {
-            record = stored
-            bytesBefore = Self.footprint(key: key, record: record)
-        } else {
-            record = Record(
-                list: ListValue([]),
-                expiresAtMilliseconds: nil,
-                createRevision: change.revision,
-                modifyRevision: change.revision,
-                lease: change.lease
-            )
-        }
-        var list = record.takeList()!
-        let update = body(&list)
-        record.putList(list)
-        guard update.changed else {
-            if kind != nil { records.updateValue(record, forKey: key) }
-            return update.result
-        }
-        if kind != nil {
-            // Back in place, with the bytes it had counted, so `store` and `remove` account
-            // for the change from what it was.
-            records.updateValue(record, forKey: key)
-            datasetBytes += Self.footprint(key: key, record: record) - bytesBefore
-        }
-        change.keyEvent = event
-        store(key, record, change: &change)
-        if list.isEmpty {
-            change.keyEvent = .del
-            _ = remove(key, change: &change)
-        }
-        return update.result
     }
 
     func answer(_ read: ListRead, at now: Int64) -> KeyValueResult {

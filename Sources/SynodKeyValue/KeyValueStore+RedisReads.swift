@@ -108,6 +108,7 @@ extension KeyValueStore {
     static func encoding(of record: Record) -> String {
         // Redis 7.0 keeps every list as a quicklist (7.2 added listpack for small ones).
         if record.kind == .list { return "quicklist" }
+        if let set = record.set { return isIntegerSet(set) ? "intset" : "hashtable" }
         if let hash = record.hash {
             return hash.count <= 128 && hash.allSatisfy({ $0.key.count <= 64 && $0.value.count <= 64 })
                 ? "listpack" : "hashtable"
@@ -153,16 +154,30 @@ extension KeyValueStore {
     /// HSCAN: small hashes whole, as Redis does for listpack-encoded ones; larger ones by
     /// field-hash order like SCAN.
     func hashScan(_ hash: [[UInt8]: [UInt8]], from cursor: UInt64, _ options: ScanOptions) -> KeyValueResult {
+        Self.scanPage(Array(hash.keys), whole: hash.count <= 128, from: cursor, options) { hash[$0]! }
+    }
+
+    /// A page of HSCAN or SSCAN over `elements` (a hash's fields, a set's members): all of them
+    /// when `whole` (as Redis scans its small encodings), else those from `cursor` on in the
+    /// order of their stable hashes, `options.count` of them. Each field is followed by its
+    /// `value` when there is one and the options want values.
+    static func scanPage(
+        _ elements: [[UInt8]],
+        whole: Bool,
+        from cursor: UInt64,
+        _ options: ScanOptions,
+        value: (([UInt8]) -> [UInt8])?
+    ) -> KeyValueResult {
         if let refusal = options.refusal { return .error(refusal) }
-        let ordered = hash.keys.map { (StableHash.xxh64($0) >> 1, $0) }.filter { $0.0 >= cursor }
+        let ordered = elements.map { (StableHash.xxh64($0) >> 1, $0) }.filter { $0.0 >= cursor }
             .sorted { $0.0 != $1.0 ? $0.0 < $1.0 : $0.1.lexicographicallyPrecedes($1.1) }
-        let page = hash.count <= 128 ? ordered[...] : ordered.prefix(options.count)
+        let page = whole ? ordered[...] : ordered.prefix(options.count)
         let next = page.count < ordered.count ? ordered[page.count].0 : 0
-        var elements: [KeyValueResult] = []
-        for (_, field) in page where options.pattern.map({ Glob.matches($0, field) }) ?? true {
-            elements.append(.value(field))
-            if options.withValues { elements.append(.value(hash[field]!)) }
+        var answered: [KeyValueResult] = []
+        for (_, element) in page where options.pattern.map({ Glob.matches($0, element) }) ?? true {
+            answered.append(.value(element))
+            if options.withValues, let value { answered.append(.value(value(element))) }
         }
-        return .array([.value(Array(String(next).utf8)), .array(elements)])
+        return .array([.value(Array(String(next).utf8)), .array(answered)])
     }
 }

@@ -66,6 +66,11 @@ extension KeyValueStore {
             writer.write(UInt8(2))
             writer.write(UInt64(list.count))
             for element in list.elements { writer.writeLengthPrefixed(element) }
+        case .set:
+            let set = record.set!
+            writer.write(UInt8(3))
+            writer.write(UInt64(set.count))
+            for member in set.members { writer.writeLengthPrefixed(member) }
         }
     }
 
@@ -274,6 +279,14 @@ extension KeyValueStore {
             }
             guard !elements.isEmpty, record.valueCount == 0 else { throw .invalid("an empty list or one with a value") }
             record.putList(ListValue(elements))
+        case 3:
+            var set = SetValue([])
+            for _ in 0..<(try Self.readCount(from: &reader, what: "members")) {
+                let member = try reader.readLengthPrefixed(maximumCount: KeyValueEntry.bytesMax)
+                guard set.insert(member) else { throw .invalid("a member twice") }
+            }
+            guard !set.isEmpty, record.valueCount == 0 else { throw .invalid("an empty set or one with a value") }
+            record.putSet(set)
         default:
             throw .invalid("a record of kind \(kind)")
         }

@@ -20,6 +20,7 @@ public struct KeyValueStore: Hashable, Sendable {
             case string(CompactBytes)
             case hash([[UInt8]: [UInt8]])
             case list(ListValue)
+            case set(SetValue)
         }
 
         private var content: Content
@@ -48,27 +49,9 @@ public struct KeyValueStore: Hashable, Sendable {
             leaseID = lease ?? 0
         }
 
-        /// A list's record.
-        public init(
-            list: ListValue,
-            expiresAtMilliseconds: Int64?,
-            createRevision: UInt64,
-            modifyRevision: UInt64,
-            lease: UInt64?
-        ) {
-            self.init(
-                value: [],
-                expiresAtMilliseconds: expiresAtMilliseconds,
-                createRevision: createRevision,
-                modifyRevision: modifyRevision,
-                lease: lease
-            )
-            content = .list(list)
-        }
-
         /// The kinds of value a key holds, named as TYPE names them.
         public enum Kind: String, Hashable, Sendable {
-            case string, hash, list
+            case string, hash, list, set
         }
 
         public var kind: Kind {
@@ -76,6 +59,7 @@ public struct KeyValueStore: Hashable, Sendable {
             case .string: .string
             case .hash: .hash
             case .list: .list
+            case .set: .set
             }
         }
 
@@ -85,7 +69,7 @@ public struct KeyValueStore: Hashable, Sendable {
         public var value: [UInt8] {
             switch content {
             case .string(let bytes): bytes.array
-            case .hash, .list: []
+            case .hash, .list, .set: []
             }
         }
 
@@ -94,7 +78,7 @@ public struct KeyValueStore: Hashable, Sendable {
             get {
                 switch content {
                 case .hash(let fields): fields
-                case .string, .list: nil
+                case .string, .list, .set: nil
                 }
             }
             set { content = newValue.map(Content.hash) ?? .string(CompactBytes([])) }
@@ -102,10 +86,12 @@ public struct KeyValueStore: Hashable, Sendable {
 
         /// A list's elements; nil for any other kind.
         public var list: ListValue? {
-            switch content {
-            case .list(let list): list
-            case .string, .hash: nil
-            }
+            if case .list(let list) = content { list } else { nil }
+        }
+
+        /// A set's members; nil for any other kind.
+        public var set: SetValue? {
+            if case .set(let set) = content { set } else { nil }
         }
 
         /// Takes the list out of the record, leaving an empty string in its place, so that
@@ -121,11 +107,22 @@ public struct KeyValueStore: Hashable, Sendable {
             content = .list(list)
         }
 
+        /// As `takeList`, for a set.
+        mutating func takeSet() -> SetValue? {
+            guard case .set(let set) = content else { return nil }
+            content = .string(CompactBytes([]))
+            return set
+        }
+
+        mutating func putSet(_ set: SetValue) {
+            content = .set(set)
+        }
+
         /// The string's length without copying it out (0 for any other kind).
         public var valueCount: Int {
             switch content {
             case .string(let bytes): bytes.count
-            case .hash, .list: 0
+            case .hash, .list, .set: 0
             }
         }
 

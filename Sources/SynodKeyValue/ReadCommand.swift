@@ -24,6 +24,9 @@ public enum ReadCommand: Hashable, Sendable {
     indirect case hash(HashRead)
     /// LRANGE, LLEN, LINDEX, LPOS.
     indirect case list(ListRead)
+    /// SMEMBERS, SISMEMBER, SMISMEMBER, SCARD, SRANDMEMBER, SINTER, SUNION, SDIFF, SINTERCARD,
+    /// SSCAN (Redis's set type).
+    indirect case redisSet(SetRead)
     /// One of the wider reads as its words, as a node before the typed reads forwarded it or
     /// logged it in a transaction: served as the typed read the words parse to.
     case redis(words: [[UInt8]])
@@ -54,6 +57,8 @@ extension KeyValueStore {
             return answer(read, at: now)
         case .list(let read):
             return answer(read, at: now)
+        case .redisSet(let read):
+            return answer(read, at: now, randomIndex: randomIndex)
         case .redis(let words):
             return readWords(words, at: now, randomIndex: randomIndex)
         case .keyVersions(let keys):
@@ -112,6 +117,7 @@ extension ReadCommand {
         case .string(let read): [read.key]
         case .hash(let read): [read.key]
         case .list(let read): [read.key]
+        case .redisSet(let read): read.keys
         case .redis(let words): words.count > 1 ? [words[1]] : []
         case .exists, .timeToLive, .keyCount, .lockInfo, .electionLeader, .leaseTimeToLive, .serviceInstances,
             .keyspace, .keyVersions, .revision, .memoryLimit:
@@ -174,6 +180,9 @@ extension ReadCommand {
         case .list(let read):
             writer.write(UInt8(18))
             read.write(to: &writer)
+        case .redisSet(let read):
+            writer.write(UInt8(19))
+            read.write(to: &writer)
         }
     }
 
@@ -197,6 +206,7 @@ extension ReadCommand {
         case 16: self = .keyspace(try KeyspaceRead(reading: &reader))
         case 17: self = .hash(try HashRead(reading: &reader))
         case 18: self = .list(try ListRead(reading: &reader))
+        case 19: self = .redisSet(try SetRead(reading: &reader))
         case let kind: throw .invalid("read kind \(kind)")
         }
     }
@@ -228,6 +238,10 @@ extension KeyValueResult {
         case .error(let error):
             writer.write(UInt8(12))
             error.write(to: &writer)
+        case .set(let elements):
+            writer.write(UInt8(13))
+            writer.write(UInt32(elements.count))
+            for element in elements { element.write(to: &writer) }
         case .array(let elements), .map(let elements):
             writer.write(UInt8(isMap ? 8 : 7))
             writer.write(UInt32(elements.count))
@@ -268,14 +282,14 @@ extension KeyValueResult {
         case 6:
             self = .error(try KeyValueError(readingStoredMessage: &reader))
         case 12: self = .error(try KeyValueError(reading: &reader))
-        case let kind where kind == 7 || kind == 8:
+        case let kind where kind == 7 || kind == 8 || kind == 13:
             let count = Int(try reader.readUInt32())
             guard count <= ReadCommand.keysMax, count <= reader.remainingCount else {
                 throw .invalid("\(count) elements")
             }
             var elements: [KeyValueResult] = []
             for _ in 0..<count { elements.append(try KeyValueResult(reading: &reader, depth: depth + 1)) }
-            self = kind == 7 ? .array(elements) : .map(elements)
+            self = kind == 7 ? .array(elements) : kind == 8 ? .map(elements) : .set(elements)
         case 9: self = .waiting
         case 11: self = .nullArray
         case 10: self = .status(String(decoding: try reader.readLengthPrefixed(maximumCount: 1 << 16), as: UTF8.self))

@@ -121,20 +121,20 @@ extension RedisWordCommands {
         }
     }
 
-    private static func integer(_ word: [UInt8]) throws(KeyValueError) -> Int64 {
+    static func integer(_ word: [UInt8]) throws(KeyValueError) -> Int64 {
         guard let value = KeyValueStore.parseInteger(word) else { throw KeyValueStore.notAnInteger }
         return value
     }
 
     /// An integer of at least 0; `error` for anything else, a word that is not a number
     /// included, as Redis's getPositiveLongFromObjectOrReply answers.
-    private static func nonNegative(_ word: [UInt8], _ error: KeyValueError) throws(KeyValueError) -> Int64 {
+    static func nonNegative(_ word: [UInt8], _ error: KeyValueError) throws(KeyValueError) -> Int64 {
         guard let value = KeyValueStore.parseInteger(word), value >= 0 else { throw error }
         return value
     }
 
     /// An integer of at least 1, else `error`.
-    private static func positive(_ word: [UInt8], _ error: KeyValueError) throws(KeyValueError) -> Int64 {
+    static func positive(_ word: [UInt8], _ error: KeyValueError) throws(KeyValueError) -> Int64 {
         guard let value = KeyValueStore.parseInteger(word), value >= 1 else { throw error }
         return value
     }

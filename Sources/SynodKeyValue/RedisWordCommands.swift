@@ -13,6 +13,7 @@ public enum RedisWordCommands {
         "incrbyfloat": 3, "append": 3, "setrange": 4, "unlink": -2, "rename": 3, "renamenx": 3, "flushall": -1,
         "hset": -4, "hmset": -4, "hsetnx": 4, "hdel": -3, "hincrby": 4, "hincrbyfloat": 4,
     ].merging(listWriteArities) { _, _ in preconditionFailure("a write named twice") }
+        .merging(setWriteArities) { _, _ in preconditionFailure("a write named twice") }
 
     /// Reads, parsed by `parseRead`.
     public static let readArities: [String: Int] = [
@@ -20,6 +21,7 @@ public enum RedisWordCommands {
         "scan": -2, "randomkey": 1, "object": -2, "hget": 3, "hmget": -3, "hgetall": 2, "hkeys": 2, "hvals": 2,
         "hlen": 2, "hexists": 3, "hstrlen": 3, "hscan": -3,
     ].merging(listReadArities) { _, _ in preconditionFailure("a read named twice") }
+        .merging(setReadArities) { _, _ in preconditionFailure("a read named twice") }
 
     /// Whether `wordCount` words (the name included) satisfy `arity`.
     public static func accepts(arity: Int, wordCount: Int) -> Bool {
@@ -47,6 +49,7 @@ public enum RedisWordCommands {
             case .string(let write): write.refusal
             case .hash(let write): write.refusal
             case .list(let write): write.refusal
+            case .redisSet(let write): write.refusal
             default: nil
             }
         return refusal.map { .failure($0) } ?? .success(command)
@@ -109,6 +112,7 @@ public enum RedisWordCommands {
             return .hash(.incrementByFloat(key: arguments[0], field: arguments[1], increment: arguments[2]))
         default:
             if let command = try typedListWrite(name, arguments) { return .list(command) }
+            if let command = try typedSetWrite(name, arguments) { return .redisSet(command) }
             // A name in `writeArities` that no case parses: a bug in these files, not in the words.
             preconditionFailure("\(name) has an arity but is not parsed")
         }
@@ -179,6 +183,7 @@ public enum RedisWordCommands {
             return .hash(.scan(key: arguments[0], cursor: cursor, options: options))
         default:
             if let read = try typedListRead(name, arguments) { return .list(read) }
+            if let read = try typedSetRead(name, arguments) { return .redisSet(read) }
             // A name in `readArities` that no case parses: a bug in these files, not in the words.
             preconditionFailure("\(name) has an arity but is not parsed")
         }

@@ -21,6 +21,7 @@ extension ForwardedRequest {
         case .read(.keyspace(.scan(_, let options))), .read(.hash(.scan(_, _, .success(let options)))):
             options.refusal
         case .read(.list(let read)): read.refusal
+        case .read(.redisSet(let read)): read.refusal
         case .read: nil
         }
     }
@@ -40,6 +41,8 @@ extension ForwardedRequest {
         case .hash(let write):
             return write.refusal
         case .list(let write):
+            return write.refusal
+        case .redisSet(let write):
             return write.refusal
         case .fenced(_, _, let inner), .withLease(_, let inner):
             return refusal(of: inner)

@@ -393,6 +393,9 @@ final class RESPConnectionHandler: ChannelInboundHandler {
         case .map(let elements):
             writer.mapHeader(elements.count / 2)
             for element in elements { write(element, to: &writer) }
+        case .set(let elements):
+            writer.setHeader(elements.count)
+            for element in elements { write(element, to: &writer) }
         case .status(let text):
             writer.simpleString(text)
         case .nullArray:

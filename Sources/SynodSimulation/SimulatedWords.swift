@@ -1,7 +1,8 @@
 import SynodCore
 
 /// Redis-word commands as a simulated client sends them: written as words and parsed by the
-/// node's own parser, on keys of their own (`w0`..`w3`, hashes `h0`, `h1`, lists `l0`, `l1`),
+/// node's own parser, on keys of their own (`w0`..`w3`, hashes `h0`, `h1`, lists `l0`, `l1`,
+/// sets `s0`, `s1`),
 /// apart from the
 /// register keys the linearizability model owns; coordination commands on lock, election and
 /// service names of their own. Their results are checked against the committed log
@@ -10,6 +11,7 @@ enum SimulatedWords {
     static let keys = ["w0", "w1", "w2", "w3"]
     static let hashKeys = ["h0", "h1"]
     static let listKeys = ["l0", "l1"]
+    static let setKeys = ["s0", "s1"]
     static let fields = ["f0", "f1", "f2"]
 
     /// A random write (sometimes a read) of the Redis and coordination surface. `owner` names
@@ -30,7 +32,8 @@ enum SimulatedWords {
         func ttl() -> String { String(50 + random.nextIndex(below: 2_000)) }
         let text = String(value)
         let leaseID = String(lease ?? UInt64(1 + random.nextIndex(below: 4)))
-        let choice = random.nextIndex(below: mayFlush ? 65 : 64)
+        let choice = random.nextIndex(below: mayFlush ? 75 : 74)
+        if choice >= 64 { return setCommand(choice - 64, &random, text: text) }
         if choice >= 49 { return listCommand(choice - 49, &random, text: text) }
         switch choice {
         case 0: return ["SET", key(), text]
@@ -87,7 +90,30 @@ enum SimulatedWords {
         }
     }
 
-    /// One of the list commands (`choice` below 15; 15 is FLUSHALL).
+    /// One of the set commands (`choice` below 10; 10 is FLUSHALL). Members are few, so that
+    /// adds, removes and moves meet members that are there.
+    private static func setCommand(_ choice: Int, _ random: inout SeededGenerator, text: String) -> [String] {
+        func setKey() -> String {
+            random.nextBool(probability: 0.05)
+                ? keys[random.nextIndex(below: keys.count)] : setKeys[random.nextIndex(below: setKeys.count)]
+        }
+        let member = "m\(random.nextIndex(below: 5))"
+        switch choice {
+        case 0: return ["SADD", setKey(), member, "m\(random.nextIndex(below: 5))"]
+        case 1: return ["SREM", setKey(), member]
+        case 2: return ["SPOP", setKey()] + (random.nextBool(probability: 0.5) ? ["2"] : [])
+        case 3: return ["SMOVE", setKey(), setKey(), member]
+        case 4: return ["SINTERSTORE", setKey(), setKey(), setKey()]
+        case 5: return ["SUNIONSTORE", setKey(), setKey(), setKey()]
+        case 6: return ["SDIFFSTORE", setKey(), setKey(), setKey()]
+        case 7: return ["SMEMBERS", setKey()]
+        case 8: return ["SINTERCARD", "2", setKey(), setKey()]
+        case 9: return ["SADD", setKey(), text]
+        default: return ["FLUSHALL"]
+        }
+    }
+
+    /// One of the list commands (`choice` below 15).
     private static func listCommand(_ choice: Int, _ random: inout SeededGenerator, text: String) -> [String] {
         // Now and then a string's key, so that WRONGTYPE is answered alike everywhere too.
         func listKey() -> String {
@@ -112,8 +138,7 @@ enum SimulatedWords {
         case 11: return ["LMOVE", listKey(), listKey(), end(), end()]
         case 12: return ["RPOPLPUSH", listKey(), listKey()]
         case 13: return ["LRANGE", listKey(), "0", "-1"]
-        case 14: return ["LPOS", listKey(), text, "RANK", "-1", "COUNT", "0"]
-        default: return ["FLUSHALL"]
+        default: return ["LPOS", listKey(), text, "RANK", "-1", "COUNT", "0"]
         }
     }
 }

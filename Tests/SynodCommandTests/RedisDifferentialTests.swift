@@ -7,7 +7,9 @@ import Testing
 @Suite(.serialized)
 struct RedisDifferentialTests {
     /// Commands whose reply order Redis leaves to its hash tables.
-    static let unordered: Set<String> = ["KEYS", "HKEYS", "HVALS"]
+    static let unordered: Set<String> = [
+        "KEYS", "HKEYS", "HVALS", "SMEMBERS", "SINTER", "SUNION", "SDIFF", "SPOP", "SRANDMEMBER", "SCAN", "SSCAN",
+    ]
 
     static let scripts: [[[String]]] = [
         // Strings.
@@ -101,6 +103,37 @@ struct RedisDifferentialTests {
             ["LPOP", "t"], ["LRANGE", "p", "0", "1"], ["EXEC"], ["RENAME", "p", "q"], ["LRANGE", "q", "0", "-1"],
             ["DEL", "q"], ["FLUSHALL"], ["DBSIZE"],
         ],
+        // Sets.
+        [
+            ["SADD", "s", "a", "b", "c"], ["SADD", "s", "a", "d"], ["SCARD", "s"], ["SMEMBERS", "s"],
+            ["SISMEMBER", "s", "a"], ["SISMEMBER", "s", "z"], ["SISMEMBER", "none", "a"],
+            ["SMISMEMBER", "s", "a", "z", "d"], ["SMISMEMBER", "none", "a"], ["SREM", "s", "d", "z"],
+            ["SREM", "none", "a"],
+            ["SMEMBERS", "none"], ["SCARD", "none"], ["SADD", "t", "b", "c", "e"], ["SINTER", "s", "t"],
+            ["SINTER", "s", "none"], ["SUNION", "s", "t", "none"], ["SDIFF", "s", "t"], ["SDIFF", "none", "s"],
+            ["SINTERSTORE", "i", "s", "t"], ["SMEMBERS", "i"], ["SUNIONSTORE", "u", "s", "t"], ["SCARD", "u"],
+            ["SDIFFSTORE", "d", "s", "t"], ["SMEMBERS", "d"], ["SINTERSTORE", "d", "s", "none"], ["EXISTS", "d"],
+            ["SET", "str", "v"], ["EXPIRE", "str", "100"], ["SUNIONSTORE", "str", "s"], ["TYPE", "str"],
+            ["TTL", "str"],
+            ["SINTER", "s", "str"], ["SADD", "str2", "x"], ["SET", "plain", "v"], ["SADD", "plain", "x"],
+            ["SINTER", "none", "plain"], ["SCARD", "plain"], ["SINTERCARD", "2", "s", "t"],
+            ["SINTERCARD", "2", "s", "t", "LIMIT", "1"], ["SINTERCARD", "2", "s", "t", "LIMIT", "0"],
+            ["SINTERCARD", "3", "s", "t"], ["SINTERCARD", "0", "s"], ["SINTERCARD", "1", "s", "LIMIT", "-1"],
+            ["SINTERCARD", "1", "s", "LIMIT"], ["SINTERCARD", "1", "s", "FROB", "1"], ["SINTERCARD", "1", "plain"],
+            ["SMOVE", "s", "t", "a"], ["SMOVE", "s", "t", "zz"], ["SMOVE", "none", "plain", "a"],
+            ["SMOVE", "s", "plain", "b"], ["SMOVE", "t", "t", "a"], ["SMOVE", "t", "t", "q"], ["SMEMBERS", "t"],
+            ["SADD", "one", "x"], ["SPOP", "one"], ["EXISTS", "one"], ["SPOP", "one"], ["SPOP", "none", "2"],
+            ["SPOP", "t", "0"], ["SPOP", "t", "-1"], ["SPOP", "t", "x"], ["SPOP", "t", "1", "2"], ["SPOP", "t", "10"],
+            ["EXISTS", "t"], ["SADD", "one", "x"], ["SRANDMEMBER", "one"], ["SRANDMEMBER", "one", "-3"],
+            ["SRANDMEMBER", "one", "5"], ["SRANDMEMBER", "one", "0"], ["SRANDMEMBER", "none"],
+            ["SRANDMEMBER", "none", "3"], ["SRANDMEMBER", "one", "x"], ["SRANDMEMBER", "one", "1", "2"],
+            ["SRANDMEMBER", "one", "-9223372036854775808"], ["SRANDMEMBER", "u", "100"],
+            ["SADD", "ints", "3", "1", "2"], ["OBJECT", "ENCODING", "ints"], ["OBJECT", "ENCODING", "u"],
+            ["TYPE", "u"], ["SSCAN", "u", "0"], ["SSCAN", "ints", "0", "MATCH", "[12]"], ["SSCAN", "none", "0"],
+            ["SSCAN", "plain", "0"], ["SSCAN", "u", "x"], ["SSCAN", "u", "0", "NOVALUES"],
+            ["SCAN", "0", "TYPE", "set", "COUNT", "1000"], ["GET", "u"], ["LPUSH", "u", "x"], ["SADD", "u"],
+            ["MULTI"], ["SADD", "m", "1"], ["SREM", "m", "1"], ["SCARD", "m"], ["EXEC"], ["FLUSHALL"],
+        ],
         // Transactions.
         [
             ["MULTI"], ["SET", "t", "1"], ["INCR", "t"], ["GET", "t"], ["HSET", "t", "f", "v"], ["EXEC"], ["EXEC"],
@@ -120,8 +153,17 @@ struct RedisDifferentialTests {
 
     /// A reply with the elements of unordered replies sorted.
     static func normalized(_ reply: RESPReply, for command: [String]) -> RESPReply {
-        guard unordered.contains(command[0].uppercased()), case .array(let elements?) = reply else { return reply }
-        return .array(elements.sorted { "\($0)" < "\($1)" })
+        guard unordered.contains(command[0].uppercased()) else { return reply }
+        func sorted(_ elements: [RESPReply]) -> [RESPReply] { elements.sorted { "\($0)" < "\($1)" } }
+        switch reply {
+        case .array(let elements?) where command[0].hasSuffix("SCAN") && elements.count == 2:
+            // A cursor, then a page whose order is the table's.
+            guard case .array(let page?) = elements[1] else { return reply }
+            return .array([elements[0], .array(sorted(page))])
+        case .array(let elements?): return .array(sorted(elements))
+        case .set(let elements): return .set(sorted(elements))
+        default: return reply
+        }
     }
 
     @Test(arguments: 0..<scripts.count, [2, 3])
