@@ -1,4 +1,5 @@
-/// A value of many elements kept in a record (a list, a set) that commands change in place.
+/// A value of many elements kept in a record (a hash, a list, a set) that commands change in
+/// place.
 protocol StoredCollection {
     static var kind: KeyValueStore.Record.Kind { get }
     static var empty: Self { get }
@@ -14,6 +15,13 @@ extension ListValue: StoredCollection {
     static var empty: ListValue { ListValue([]) }
     static func take(from record: inout KeyValueStore.Record) -> ListValue? { record.takeList() }
     func put(into record: inout KeyValueStore.Record) { record.putList(self) }
+}
+
+extension HashValue: StoredCollection {
+    static var kind: KeyValueStore.Record.Kind { .hash }
+    static var empty: HashValue { HashValue([:]) }
+    static func take(from record: inout KeyValueStore.Record) -> HashValue? { record.takeHash() }
+    func put(into record: inout KeyValueStore.Record) { record.putHash(self) }
 }
 
 extension SetValue: StoredCollection {

@@ -128,45 +128,64 @@ extension KeyValueStore {
         if let refusal = command.refusal { return .error(refusal) }
         switch command {
         case .set(let key, let fields, let answersCount):
-            return updateHash(key, change: &change, event: .hset) { hash in
+            return updateHash(key, event: .hset, change: &change) { hash in
                 var added = 0
-                for field in fields where hash.updateValue(field.value, forKey: field.key) == nil { added += 1 }
-                return answersCount ? .integer(Int64(added)) : .ok
+                var changed = false
+                for field in fields {
+                    let replaced = hash.updateValue(field.value, forKey: field.key)
+                    if replaced == nil { added += 1 }
+                    if replaced != field.value { changed = true }
+                }
+                return CollectionUpdate(result: answersCount ? .integer(Int64(added)) : .ok, changed: changed)
             }
         case .setIfAbsent(let key, let field, let value):
-            return updateHash(key, change: &change, event: .hset) { hash in
-                guard hash[field] == nil else { return .integer(0) }
-                hash[field] = value
-                return .integer(1)
+            return updateHash(key, event: .hset, change: &change) { hash in
+                guard hash[field] == nil else { return CollectionUpdate(result: .integer(0), changed: false) }
+                hash.updateValue(value, forKey: field)
+                return CollectionUpdate(result: .integer(1), changed: true)
             }
         case .delete(let key, let fields):
-            return updateHash(key, change: &change, event: .hdel, create: false) { hash in
-                .integer(Int64(fields.filter { hash.removeValue(forKey: $0) != nil }.count))
+            return updateHash(key, event: .hdel, missing: .integer(0), change: &change) { hash in
+                let removed = fields.filter { hash.removeValue(forKey: $0) != nil }.count
+                return CollectionUpdate(result: .integer(Int64(removed)), changed: removed > 0)
             }
         case .increment(let key, let field, let increment):
-            return updateHash(key, change: &change, event: .hincrby) { hash in
+            return updateHash(key, event: .hincrby, change: &change) { hash in
                 guard let current = hash[field].map({ Self.parseInteger($0) }) ?? 0 else {
-                    return .error(Self.hashNotInteger)
+                    return CollectionUpdate(result: .error(Self.hashNotInteger), changed: false)
                 }
                 let (sum, overflow) = current.addingReportingOverflow(increment)
-                guard !overflow else { return .error(Self.overflow) }
-                hash[field] = Array(String(sum).utf8)
-                return .integer(sum)
+                guard !overflow else { return CollectionUpdate(result: .error(Self.overflow), changed: false) }
+                let text = Array(String(sum).utf8)
+                let replaced = hash.updateValue(text, forKey: field)
+                return CollectionUpdate(result: .integer(sum), changed: replaced != text)
             }
         case .incrementByFloat(let key, let field, let increment):
             // Parses: `refusal` said so.
             let increment = Self.parseFloat(increment) ?? .zero
-            return updateHash(key, change: &change, event: .hincrbyfloat) { hash in
+            return updateHash(key, event: .hincrbyfloat, change: &change) { hash in
                 guard let current = hash[field].map({ Self.parseFloat($0) }) ?? ExtendedFloat.zero else {
-                    return .error(Self.hashNotFloat)
+                    return CollectionUpdate(result: .error(Self.hashNotFloat), changed: false)
                 }
                 let sum = current + increment
-                guard sum.isFinite else { return .error(Self.floatOverflow) }
+                guard sum.isFinite else { return CollectionUpdate(result: .error(Self.floatOverflow), changed: false) }
                 let text = Self.formatFloat(sum)
-                hash[field] = text
-                return .value(text)
+                let replaced = hash.updateValue(text, forKey: field)
+                return CollectionUpdate(result: .value(text), changed: replaced != text)
             }
         }
+    }
+
+    /// Runs `body` on the key's hash, changed in place (`updateCollection`); a missing key
+    /// answers `missing`, or gets a new hash when `missing` is nil.
+    mutating func updateHash(
+        _ key: [UInt8],
+        event: KeyEvent,
+        missing: KeyValueResult? = nil,
+        change: inout Change,
+        _ body: (inout HashValue) -> CollectionUpdate
+    ) -> KeyValueResult {
+        updateCollection(key, of: HashValue.self, event: event, missing: missing, change: &change, body)
     }
 
     /// FLUSHALL: every key goes, in key order (so keyspace events come out alike everywhere).
@@ -251,42 +270,5 @@ extension KeyValueStore {
         moved.lease = nil
         store(destination, moved, change: &change)
         return onlyIfAbsent ? .integer(1) : .ok
-    }
-
-    /// Runs `body` on the key's hash (a new one when absent and `create`), then stores it, or
-    /// removes the key when it is left empty. WRONGTYPE for a string.
-    mutating func updateHash(
-        _ key: [UInt8],
-        change: inout Change,
-        event: KeyEvent,
-        create: Bool = true,
-        _ body: (inout [[UInt8]: [UInt8]]) -> KeyValueResult
-    ) -> KeyValueResult {
-        let previous = live(key, change: &change)
-        if let previous, previous.kind != .hash { return .error(Self.wrongType) }
-        guard previous != nil || create else { return .integer(0) }
-        var hash = previous?.hash ?? [:]
-        let before = hash
-        let result = body(&hash)
-        if case .error = result { return result }
-        guard hash != before else { return result }
-        change.keyEvent = event
-        if hash.isEmpty {
-            _ = remove(key, change: &change)
-        } else {
-            store(
-                key,
-                Record(
-                    value: [],
-                    hash: hash,
-                    expiresAtMilliseconds: previous?.expiresAtMilliseconds,
-                    createRevision: previous?.createRevision ?? change.revision,
-                    modifyRevision: change.revision,
-                    lease: previous?.lease
-                ),
-                change: &change
-            )
-        }
-        return result
     }
 }

@@ -18,7 +18,7 @@ public struct KeyValueStore: Hashable, Sendable {
     public struct Record: Hashable, Sendable {
         private enum Content: Hashable, Sendable {
             case string(CompactBytes)
-            case hash([[UInt8]: [UInt8]])
+            case hash(HashValue)
             case list(ListValue)
             case set(SetValue)
         }
@@ -42,7 +42,7 @@ public struct KeyValueStore: Hashable, Sendable {
         ) {
             precondition(hash == nil || value.isEmpty, "a hash with a string value")
             precondition(expiresAtMilliseconds != .min && lease != 0, "a sentinel as an expiry or a lease")
-            content = hash.map(Content.hash) ?? .string(CompactBytes(value))
+            content = hash.map { .hash(HashValue($0)) } ?? .string(CompactBytes(value))
             expiry = expiresAtMilliseconds ?? .min
             self.createRevision = createRevision
             self.modifyRevision = modifyRevision
@@ -77,11 +77,16 @@ public struct KeyValueStore: Hashable, Sendable {
         public var hash: [[UInt8]: [UInt8]]? {
             get {
                 switch content {
-                case .hash(let fields): fields
+                case .hash(let hash): hash.fields
                 case .string, .list, .set: nil
                 }
             }
-            set { content = newValue.map(Content.hash) ?? .string(CompactBytes([])) }
+            set { content = newValue.map { .hash(HashValue($0)) } ?? .string(CompactBytes([])) }
+        }
+
+        /// A hash's fields with their byte count; nil for any other kind.
+        public var hashFields: HashValue? {
+            if case .hash(let hash) = content { hash } else { nil }
         }
 
         /// A list's elements; nil for any other kind.
@@ -105,6 +110,17 @@ public struct KeyValueStore: Hashable, Sendable {
 
         mutating func putList(_ list: ListValue) {
             content = .list(list)
+        }
+
+        /// As `takeList`, for a hash.
+        mutating func takeHash() -> HashValue? {
+            guard case .hash(let hash) = content else { return nil }
+            content = .string(CompactBytes([]))
+            return hash
+        }
+
+        mutating func putHash(_ hash: HashValue) {
+            content = .hash(hash)
         }
 
         /// As `takeList`, for a set.

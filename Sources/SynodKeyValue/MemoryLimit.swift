@@ -54,7 +54,7 @@ extension KeyValueStore {
     /// fragmentation and bounded buffers, see the README).
     static func footprint(key: [UInt8], record: Record) -> Int {
         var bytes = 2 * (key.count + record.valueCount) + 240
-        if let hash = record.hash { bytes += hash.reduce(0) { $0 + 2 * ($1.key.count + $1.value.count) + 100 } }
+        if let hash = record.hashFields { bytes += 2 * hash.fieldBytes + 100 * hash.count }
         // A list element: its bytes twice, plus its array's header and its slot in the list.
         if let list = record.list { bytes += 2 * list.elementBytes + 48 * list.count }
         // A set member: its bytes twice, its array's header, its slots in the order and the
