@@ -87,6 +87,8 @@ extension CommandParser {
             return uses([words[1]], getsOld ? .readWrite : .write)
         case "rename", "renamenx", "lmove", "rpoplpush", "smove":
             return uses([words[1]], .readWrite) + uses([words[2]], .write)
+        case "copy":
+            return uses([words[1]], .read) + uses([words[2]], .write)
         case "sinterstore", "sunionstore", "sdiffstore":
             return uses([words[1]], .write) + uses(Array(words.dropFirst(2)), .read)
         case "object|encoding":

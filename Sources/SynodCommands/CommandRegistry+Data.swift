@@ -125,6 +125,14 @@ extension CommandRegistry {
             summary: "Sets a key and answers its old value."
         ),
         CommandSpec.word(
+            "copy",
+            [.write, .denyOOM],
+            also: [.keyspace],
+            keys: .range(first: 1, last: 2, step: 1),
+            group: .generic,
+            summary: "Copies a key's value and TTL to another key."
+        ),
+        CommandSpec.word(
             "hdel",
             [.write, .fast],
             also: [.hash],

@@ -82,6 +82,25 @@ extension CommandRegistry {
         ) { .connection(.echo(message: $0[0])) },
         CommandSpec("exec", arity: 1, [], also: [.transaction], group: .transactions, summary: "Runs the transaction.")
         { _ in .connection(.exec) },
+        CommandSpec(
+            "debug",
+            arity: -2,
+            [.admin],
+            group: .server,
+            summary: "Refused, as Redis refuses it by default (enable-debug-command no)."
+        ) { _ throws(CommandRejection) in
+            throw CommandRejection(
+                lookup:
+                    "ERR DEBUG command not allowed. If the enable-debug-command option is set to \"local\", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server."
+            )
+        },
+        CommandSpec.word(
+            "flushdb",
+            [.write],
+            also: [.keyspace, .dangerous],
+            group: .server,
+            summary: "Deletes every key (Synod has one database)."
+        ),
         CommandSpec.word(
             "flushall",
             [.write],

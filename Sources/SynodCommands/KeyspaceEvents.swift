@@ -65,7 +65,7 @@ public struct KeyspaceEvents: OptionSet, Hashable, Sendable {
     static func eventClass(_ event: KeyEvent) -> KeyspaceEvents {
         switch event {
         case .set, .incrby, .incrbyfloat, .append, .setrange: .string
-        case .del, .expire, .persist, .renameFrom, .renameTo: .generic
+        case .del, .expire, .persist, .renameFrom, .renameTo, .copyTo: .generic
         case .expired: .expired
         case .evicted: .evicted
         case .hset, .hdel, .hincrby, .hincrbyfloat: .hash

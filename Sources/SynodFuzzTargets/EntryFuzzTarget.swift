@@ -97,6 +97,7 @@ extension EntryFuzzTarget {
                 )
             ),
             ("rename", .rename(source: word("string"), destination: word("moved"), onlyIfAbsent: true)),
+            ("copy", .copy(source: word("list"), destination: word("string"), replace: true)),
             ("flushall", .flushAll),
             (
                 "transaction",

@@ -83,6 +83,9 @@ public enum KeyValueCommand: Hashable, Sendable {
     case redisSet(SetWrite)
     /// RENAME, or RENAMENX (`onlyIfAbsent`).
     case rename(source: [UInt8], destination: [UInt8], onlyIfAbsent: Bool)
+    /// COPY: the value and TTL of `source` at `destination`, unless that exists and not
+    /// `replace`.
+    case copy(source: [UInt8], destination: [UInt8], replace: Bool)
     case flushAll
     /// One of the wider Redis writes as its words: what nodes before the typed commands
     /// replicated. Still read and run (`RedisWordCommands.parseWrite`); never proposed now.
@@ -208,6 +211,7 @@ public enum KeyEvent: String, Hashable, Sendable {
     case setrange
     case renameFrom = "rename_from"
     case renameTo = "rename_to"
+    case copyTo = "copy_to"
     case hset
     case hdel
     case hincrby

@@ -130,6 +130,11 @@ extension KeyValueEntry {
             writer.writeLengthPrefixed(source)
             writer.writeLengthPrefixed(destination)
             writer.write(UInt8(onlyIfAbsent ? 1 : 0))
+        case .copy(let source, let destination, let replace):
+            writer.write(UInt8(30))
+            writer.writeLengthPrefixed(source)
+            writer.writeLengthPrefixed(destination)
+            writer.write(UInt8(replace ? 1 : 0))
         case .flushAll:
             writer.write(UInt8(27))
         case .evict(let keys):
@@ -322,6 +327,10 @@ extension KeyValueEntry {
             let destination = try reader.readLengthPrefixedBytes()
             command = .rename(source: source, destination: destination, onlyIfAbsent: try Self.readFlag(from: &reader))
         case 27: command = .flushAll
+        case 30:
+            let source = try reader.readLengthPrefixedBytes()
+            let destination = try reader.readLengthPrefixedBytes()
+            command = .copy(source: source, destination: destination, replace: try Self.readFlag(from: &reader))
         case 28: command = .list(try ListWrite(reading: &reader))
         case 29: command = .redisSet(try SetWrite(reading: &reader))
         case let kind: throw .invalid("unknown command kind \(kind)")

@@ -123,6 +123,8 @@ extension KeyValueStore {
             return execute(write, change: &change)
         case .rename(let source, let destination, let onlyIfAbsent):
             return rename(source, to: destination, onlyIfAbsent: onlyIfAbsent, change: &change)
+        case .copy(let source, let destination, let replace):
+            return copy(source, to: destination, replace: replace, change: &change)
         case .flushAll:
             return flushAll(change: &change)
         case .redis(let words):
@@ -171,6 +173,7 @@ extension KeyValueStore {
         case .removeExpired, .sweep, .extendLeases: .expired
         case .evict: .evicted
         case .configure: .set
+        case .copy: .copyTo
         case .set, .multiSet, .compareAndSet, .leaseGrant, .leaseKeepAlive, .acquire, .release, .refreshLock, .redis,
             .transaction, .string, .hash, .list, .redisSet, .rename:
             .set

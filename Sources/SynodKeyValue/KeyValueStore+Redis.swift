@@ -248,6 +248,26 @@ extension KeyValueStore {
         return .integer(Int64(value.count))
     }
 
+    /// COPY: a new key with the source's value and TTL (not its lease). The parser refused a
+    /// copy onto itself; one forged into an entry answers the same error.
+    mutating func copy(
+        _ source: [UInt8],
+        to destination: [UInt8],
+        replace: Bool,
+        change: inout Change
+    ) -> KeyValueResult {
+        guard source != destination else { return .error(Self.sameObject) }
+        guard let record = live(source, change: &change) else { return .integer(0) }
+        if live(destination, change: &change) != nil, !replace { return .integer(0) }
+        var copied = record
+        copied.createRevision = change.revision
+        copied.lease = nil
+        store(destination, copied, change: &change)
+        return .integer(1)
+    }
+
+    static let sameObject = KeyValueError(.invalidRequest, "ERR source and destination objects are the same")
+
     mutating func rename(
         _ source: [UInt8],
         to destination: [UInt8],

@@ -11,6 +11,7 @@ public enum RedisWordCommands {
     public static let writeArities: [String: Int] = [
         "setnx": 3, "setex": 4, "psetex": 4, "getset": 3, "getdel": 2, "getex": -2, "msetnx": -3,
         "incrbyfloat": 3, "append": 3, "setrange": 4, "unlink": -2, "rename": 3, "renamenx": 3, "flushall": -1,
+        "flushdb": -1, "copy": -3,
         "hset": -4, "hmset": -4, "hsetnx": 4, "hdel": -3, "hincrby": 4, "hincrbyfloat": 4,
     ].merging(listWriteArities) { _, _ in preconditionFailure("a write named twice") }
         .merging(setWriteArities) { _, _ in preconditionFailure("a write named twice") }
@@ -94,7 +95,9 @@ public enum RedisWordCommands {
             return .delete(keys: arguments)
         case "rename", "renamenx":
             return .rename(source: arguments[0], destination: arguments[1], onlyIfAbsent: name == "renamenx")
-        case "flushall":
+        case "copy":
+            return try copy(arguments)
+        case "flushall", "flushdb":
             guard arguments.count <= 1,
                 arguments.allSatisfy({ ["ASYNC", "SYNC"].contains(KeyValueStore.uppercased($0)) })
             else { throw KeyValueStore.syntax }
@@ -231,6 +234,29 @@ public enum RedisWordCommands {
             index += 2
         }
         return .success(options)
+    }
+
+    /// COPY source destination [DB destination-db] [REPLACE]: Synod has database 0 only.
+    static func copy(_ arguments: [[UInt8]]) throws(KeyValueError) -> KeyValueCommand {
+        var replace = false
+        var index = 2
+        while index < arguments.count {
+            let option = KeyValueStore.uppercased(arguments[index])
+            if option == "REPLACE" {
+                replace = true
+                index += 1
+            } else if option == "DB", index + 1 < arguments.count {
+                guard let database = KeyValueStore.parseInteger(arguments[index + 1]) else {
+                    throw KeyValueStore.notAnInteger
+                }
+                guard database == 0 else { throw KeyValueError(.outOfRange, "ERR DB index is out of range") }
+                index += 2
+            } else {
+                throw KeyValueStore.syntax
+            }
+        }
+        guard arguments[0] != arguments[1] else { throw KeyValueStore.sameObject }
+        return .copy(source: arguments[0], destination: arguments[1], replace: replace)
     }
 
     /// GETEX's options: none, PERSIST, or one of EX, PX, EXAT, PXAT with a positive amount.

@@ -55,7 +55,7 @@ extension ForwardedRequest {
             }
             return nil
         case .set, .delete, .expire, .persist, .increment, .multiSet, .compareAndSet, .compareAndDelete,
-            .leaseGrant, .leaseKeepAlive, .leaseRevoke, .acquire, .release, .refreshLock, .configure, .rename,
+            .leaseGrant, .leaseKeepAlive, .leaseRevoke, .acquire, .release, .refreshLock, .configure, .rename, .copy,
             .flushAll:
             return nil
         }

@@ -85,12 +85,11 @@ enum SimulatedWords {
         case 45: return ["SERVICE.REGISTER", "ws", owner, "10.0.0.\(value % 250):80", "LEASE", leaseID]
         case 46: return ["SERVICE.DEREGISTER", "ws", owner]
         case 47: return ["LEASE.GRANT", ttl()]
-        case 48: return ["LEASE.REVOKE", leaseID]
-        default: return ["FLUSHALL"]
+        default: return ["LEASE.REVOKE", leaseID]
         }
     }
 
-    /// One of the set commands (`choice` below 10; 10 is FLUSHALL). Members are few, so that
+    /// One of the set commands (`choice` below 10), or COPY; 10 is FLUSHALL or FLUSHDB. Members are few, so that
     /// adds, removes and moves meet members that are there.
     private static func setCommand(_ choice: Int, _ random: inout SeededGenerator, text: String) -> [String] {
         func setKey() -> String {
@@ -108,8 +107,12 @@ enum SimulatedWords {
         case 6: return ["SDIFFSTORE", setKey(), setKey(), setKey()]
         case 7: return ["SMEMBERS", setKey()]
         case 8: return ["SINTERCARD", "2", setKey(), setKey()]
-        case 9: return ["SADD", setKey(), text]
-        default: return ["FLUSHALL"]
+        case 9:
+            // Never onto itself: the parser refuses that, and these words must reach the log.
+            let destination = setKey()
+            let source = random.nextBool(probability: 0.5) ? "w0" : setKeys.first { $0 != destination }!
+            return ["COPY", source == destination ? "w1" : source, destination, "REPLACE"]
+        default: return [random.nextBool(probability: 0.5) ? "FLUSHALL" : "FLUSHDB"]
         }
     }
 

@@ -41,7 +41,13 @@ struct RedisDifferentialTests {
             ["RENAMENX", "k3", "k4"], ["RENAME", "k4", "k4"], ["EXPIRE", "k2", "100"], ["RENAME", "k2", "k5"],
             ["TTL", "k5"], ["EXPIRETIME", "missing"], ["EXPIRETIME", "other"], ["UNLINK", "k5", "other", "nope"],
             ["DBSIZE"], ["FLUSHALL"], ["DBSIZE"], ["FLUSHALL", "BOGUS"], ["RANDOMKEY"], ["SET", "only", "1"],
-            ["RANDOMKEY"],
+            ["RANDOMKEY"], ["SET", "c1", "v"], ["EXPIRE", "c1", "100"], ["COPY", "c1", "c2"], ["TTL", "c2"],
+            ["GET", "c2"], ["COPY", "c1", "c2"], ["COPY", "c1", "c2", "REPLACE"], ["COPY", "c1", "c1"],
+            ["COPY", "c1", "c3", "DB", "1"], ["COPY", "c1", "c3", "DB", "0"], ["COPY", "c1", "c4", "DB", "x"],
+            ["COPY", "c1", "c4", "REPLACE", "FOO"], ["COPY", "c1", "c4", "DB"], ["COPY", "nothere", "c5"],
+            ["RPUSH", "cl", "a", "b"], ["COPY", "cl", "cl2"], ["RPUSH", "cl2", "c"], ["LRANGE", "cl", "0", "-1"],
+            ["LRANGE", "cl2", "0", "-1"], ["SADD", "cs", "m"], ["COPY", "cs", "cl2", "REPLACE"], ["TYPE", "cl2"],
+            ["DEBUG", "SLEEP", "0"], ["DEBUG"], ["FLUSHDB"], ["DBSIZE"], ["FLUSHDB", "ASYNC"], ["FLUSHDB", "BOGUS"],
         ],
         // Hashes.
         [
