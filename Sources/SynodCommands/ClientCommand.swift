@@ -78,8 +78,9 @@ public enum ConnectionCommand: Hashable, Sendable {
     case pubsubChannels(pattern: [UInt8]?)
     case pubsubNumsub(channels: [[UInt8]])
     case pubsubNumpat
-    /// CONFIG SET of the parameters a node can change at run time.
-    case configSetKeyspaceEvents(KeyspaceEvents)
+    /// CONFIG SET of the parameters a node keeps: notify-keyspace-events (when given) and
+    /// the tuning parameters it accepts without acting on them (`TuningParameters`).
+    case configSet(keyspaceEvents: KeyspaceEvents?, tuning: [TuningSetting])
     /// ACL SETUSER, GETUSER, ...: this node's users.
     case acl(ACLCommand)
 }

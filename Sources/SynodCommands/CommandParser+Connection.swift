@@ -55,23 +55,58 @@ extension CommandParser {
             }
             return .connection(.configGet(patterns: Array(arguments.dropFirst())))
         case "SET":
-            guard arguments.count == 3 else {
-                throw CommandRejection(lookup: CommandError.wrongArity("config|set"))
-            }
-            let parameter = String(decoding: arguments[1], as: UTF8.self).lowercased()
-            if ["maxmemory", "maxmemory-policy"].contains(parameter) {
-                return .write(try parseMemorySetting(arguments[1], arguments[2]))
-            }
-            guard parameter == "notify-keyspace-events" else {
-                throw CommandRejection("ERR Unknown option or number of arguments for CONFIG SET - '\(parameter)'")
-            }
-            guard let events = KeyspaceEvents(flags: String(decoding: arguments[2], as: UTF8.self)) else {
-                throw CommandRejection(KeyspaceEvents.invalid)
-            }
-            return .connection(.configSetKeyspaceEvents(events))
+            guard arguments.count >= 3 else { throw CommandRejection(lookup: CommandError.wrongArity("config|set")) }
+            guard arguments.count % 2 == 1 else { throw CommandRejection(KeyValueStore.syntax) }
+            return try parseConfigSet(arguments.dropFirst())
         default:
             throw CommandRejection(lookup: CommandError.unknownSubcommand(arguments[0], of: "config"))
         }
+    }
+
+    /// CONFIG SET parameter value [parameter value ...]: every pair is checked before any is
+    /// set, as Redis does. The memory settings are replicated writes, so they go together
+    /// and alone; the others are this node's.
+    static func parseConfigSet(_ pairs: ArraySlice<[UInt8]>) throws(CommandRejection) -> ClientCommand {
+        let memorySettings = ["maxmemory", "maxmemory-policy"]
+        var keyspaceEvents: KeyspaceEvents?
+        var tuning: [TuningSetting] = []
+        var memory: [KeyValueCommand] = []
+        var index = pairs.startIndex
+        while index < pairs.endIndex {
+            let name = String(decoding: pairs[index], as: UTF8.self).lowercased()
+            let value = pairs[index + 1]
+            index += 2
+            if memorySettings.contains(name) {
+                memory.append(try parseMemorySetting(pairs[index - 2], value))
+            } else if name == "notify-keyspace-events" {
+                guard let events = KeyspaceEvents(flags: String(decoding: value, as: UTF8.self)) else {
+                    throw CommandRejection(KeyspaceEvents.invalid)
+                }
+                keyspaceEvents = events
+            } else if TuningParameters.immutable.contains(name) {
+                throw CommandRejection(TuningParameters.failed(name, "can't set immutable config"))
+            } else if let canonical = TuningParameters.canonicalName(name) {
+                switch TuningParameters.check(canonical, value, given: name) {
+                case .success(let checked): tuning.append(TuningSetting(name: canonical, value: checked))
+                case .failure(let error): throw CommandRejection(error)
+                }
+            } else {
+                throw CommandRejection(TuningParameters.unknown(name))
+            }
+        }
+        guard !memory.isEmpty else { return .connection(.configSet(keyspaceEvents: keyspaceEvents, tuning: tuning)) }
+        guard keyspaceEvents == nil, tuning.isEmpty else {
+            throw CommandRejection(
+                "ERR CONFIG SET of maxmemory or maxmemory-policy takes no other parameters in Synod (they are replicated)"
+            )
+        }
+        var maxBytes: Int?
+        var policy: EvictionPolicy?
+        for case .configure(let bytes, let chosen) in memory {
+            maxBytes = bytes ?? maxBytes
+            policy = chosen ?? policy
+        }
+        return .write(.configure(maxMemoryBytes: maxBytes, policy: policy))
     }
 
     /// PUBSUB CHANNELS [pattern] | NUMSUB [channel ...] | NUMPAT

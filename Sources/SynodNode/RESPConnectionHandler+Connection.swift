@@ -7,10 +7,8 @@ import SynodRESP
 /// Commands about the connection and the server, answered without the log.
 extension RESPConnectionHandler {
     /// What `CONFIG GET` reports (what redis-benchmark and common clients ask for).
-    static let configuration: [(String, String)] = [
-        ("save", ""), ("appendonly", "no"), ("databases", "1"), ("maxmemory", "0"),
-        ("maxmemory-policy", "noeviction"),
-    ]
+    /// What CONFIG GET reports besides the tuning parameters and the replicated settings.
+    static let configuration: [(String, String)] = [("databases", "1")]
 
     func runConnectionCommand(_ command: ConnectionCommand, slot: Int, context: ChannelHandlerContext) {
         var writer = RESPWriter(version: version)
@@ -55,7 +53,7 @@ extension RESPConnectionHandler {
             writer.bulkString(String(microseconds / 1_000_000))
             writer.bulkString(String(microseconds % 1_000_000))
         case .subscribe, .unsubscribe, .psubscribe, .punsubscribe, .publish, .pubsubChannels, .pubsubNumsub,
-            .pubsubNumpat, .configSetKeyspaceEvents:
+            .pubsubNumpat, .configSet:
             runPubSubCommand(command, slot: slot, context: context)
             return
         case .quit:
@@ -129,6 +127,7 @@ extension RESPConnectionHandler {
             @Sendable func asked(_ name: String) -> Bool { lowercased.contains { Glob.matches($0, Array(name.utf8)) } }
             let driver = shared.driver
             let keyspace = shared.keyspaceEvents.withLockedValue { $0.flags }
+            let tuning = TuningParameters.reported(shared.tuning.withLockedValue { $0 })
             let promise = driver.loop.makePromise(of: KeyValueResult.self)
             if !asked("maxmemory") && !asked("maxmemory-policy") {
                 promise.succeed(.array([]))
@@ -144,7 +143,7 @@ extension RESPConnectionHandler {
             promise.futureResult.hop(to: context.eventLoop).whenSuccess { limit in
                 let (handler, context) = bound.value
                 var settings =
-                    Self.configuration.filter { $0.0 != "maxmemory" && $0.0 != "maxmemory-policy" } + [
+                    Self.configuration + tuning.map { ($0.name, $0.value) } + [
                         ("notify-keyspace-events", keyspace),
                         ("proto-max-bulk-len", String(handler.shared.configuration.requestBytesMax)),
                     ]

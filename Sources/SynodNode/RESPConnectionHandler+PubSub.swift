@@ -80,9 +80,14 @@ extension RESPConnectionHandler {
         case .pubsubNumpat:
             answer(slot: slot, context: context) { .integer(Int64(driver.pubsub.patternCount)) }
             return
-        case .configSetKeyspaceEvents(let events):
-            shared.keyspaceEvents.withLockedValue { $0 = events }
-            driver.loop.execute { driver.keyspaceEvents = events }
+        case .configSet(let events, let tuning):
+            if let events {
+                shared.keyspaceEvents.withLockedValue { $0 = events }
+                driver.loop.execute { driver.keyspaceEvents = events }
+            }
+            shared.tuning.withLockedValue { values in
+                for setting in tuning { values[setting.name] = setting.value }
+            }
             writer.simpleString("OK")
         default:
             preconditionFailure("\(command) is not a pub/sub command")

@@ -11,6 +11,8 @@ final class ClientContext: Sendable {
     let authentication: ClientAuthentication
     /// notify-keyspace-events as CONFIG GET shows it (the driver keeps its own copy).
     let keyspaceEvents = NIOLockedValueBox(KeyspaceEvents())
+    /// The tuning parameters CONFIG SET gave this node, by canonical name (`TuningParameters`).
+    let tuning = NIOLockedValueBox([String: String]())
     let statistics = NIOLockedValueBox(Statistics())
     let startedAt = NIODeadline.now()
 

@@ -140,6 +140,24 @@ struct RedisDifferentialTests {
             ["SCAN", "0", "TYPE", "set", "COUNT", "1000"], ["GET", "u"], ["LPUSH", "u", "x"], ["SADD", "u"],
             ["MULTI"], ["SADD", "m", "1"], ["SREM", "m", "1"], ["SCARD", "m"], ["EXEC"], ["FLUSHALL"],
         ],
+        // Configuration: tuning parameters accepted, checked and reported as Redis does.
+        [
+            ["CONFIG", "SET", "save", ""], ["CONFIG", "GET", "save"], ["CONFIG", "SET", "appendonly", "maybe"],
+            ["CONFIG", "SET", "appendonly", "no"], ["CONFIG", "GET", "appendonly"], ["CONFIG", "SET", "hz", "abc"],
+            ["CONFIG", "SET", "hz", "20", "loglevel", "warning"], ["CONFIG", "GET", "hz"],
+            ["CONFIG", "GET", "loglevel"],
+            ["CONFIG", "SET", "loglevel", "loud"], ["CONFIG", "SET", "frobnicate", "1"],
+            ["CONFIG", "SET", "databases", "4"], ["CONFIG", "SET", "appendfsync", "ALWAYS"],
+            ["CONFIG", "GET", "appendfsync"], ["CONFIG", "SET", "hash-max-ziplist-entries", "256"],
+            ["CONFIG", "GET", "hash-max-listpack-entries"], ["CONFIG", "GET", "hash-max-ziplist-entries"],
+            ["CONFIG", "SET", "list-max-ziplist-size", "x"], ["CONFIG", "SET", "lazyfree-lazy-user-del", "YES"],
+            ["CONFIG", "GET", "lazyfree-lazy-user-del"], ["CONFIG", "SET", "hz"],
+            ["CONFIG", "SET", "hz", "1", "loglevel"],
+            ["CONFIG", "SET", "hz", "10", "loglevel", "nope"], ["CONFIG", "GET", "hz"],
+            ["CONFIG", "SET", "maxmemory", "1mb", "maxmemory-policy", "allkeys-lru"], ["CONFIG", "GET", "maxmemory"],
+            ["CONFIG", "GET", "maxmemory-policy"],
+            ["CONFIG", "SET", "maxmemory", "0", "maxmemory-policy", "noeviction"],
+        ],
         // Transactions.
         [
             ["MULTI"], ["SET", "t", "1"], ["INCR", "t"], ["GET", "t"], ["HSET", "t", "f", "v"], ["EXEC"], ["EXEC"],
