@@ -40,6 +40,8 @@ public enum ConnectionCommand: Hashable, Sendable {
     /// CLIENT CACHING yes|no: whether the next command's keys are tracked (OPTIN / OPTOUT).
     case clientCaching(Bool)
     case clientGetRedirect
+    /// CLIENT REPLY ON|OFF|SKIP: whether this connection's replies are sent.
+    case clientReply(ReplyMode)
     case clientInfo
     /// CLIENT KILL: by id and/or address; the old form (an address alone) answers OK.
     case clientKill(id: Int?, address: String?, oldForm: Bool)
@@ -95,4 +97,10 @@ public struct TrackingOptions: Hashable, Sendable {
     public var noLoop = false
 
     public init() {}
+}
+
+/// CLIENT REPLY's modes: every reply sent (ON), none (OFF), or none for the next command
+/// (SKIP). CLIENT REPLY OFF and SKIP get no reply themselves; ON answers OK.
+public enum ReplyMode: Hashable, Sendable {
+    case on, off, skip
 }

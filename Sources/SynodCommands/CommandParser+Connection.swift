@@ -204,6 +204,14 @@ extension CommandParser {
         case "INFO":
             guard arguments.count == 1 else { throw CommandRejection(lookup: CommandError.wrongArity("client|info")) }
             return .clientInfo
+        case "REPLY":
+            guard arguments.count == 2 else { throw CommandRejection(lookup: CommandError.wrongArity("client|reply")) }
+            switch keyword(arguments[1]) {
+            case "ON": return .clientReply(.on)
+            case "OFF": return .clientReply(.off)
+            case "SKIP": return .clientReply(.skip)
+            default: throw CommandRejection(CommandError.syntax)
+            }
         case "KILL":
             // CLIENT KILL addr (old form) or CLIENT KILL ID id | ADDR addr ... (new form).
             guard arguments.count >= 2 else { throw CommandRejection(lookup: CommandError.wrongArity("client|kill")) }

@@ -34,6 +34,7 @@ extension CommandRegistry {
         CommandSpec("client|info", arity: 2, [], also: [.connection]),
         CommandSpec("client|kill", arity: -3, [.admin], also: [.connection]),
         CommandSpec("client|list", arity: -2, [.admin], also: [.connection]),
+        CommandSpec("client|reply", arity: 3, [], also: [.connection]),
         CommandSpec("client|setname", arity: 3, [], also: [.connection]),
         CommandSpec("client|tracking", arity: -3, [], also: [.connection]),
         CommandSpec("cluster", arity: -2, [], group: .cluster, summary: "Describes the cluster.") {

@@ -90,6 +90,9 @@ extension RESPConnectionHandler {
             if let clientName { writer.bulkString(clientName) } else { writer.null() }
         case .clientID:
             writer.integer(Int64(clientID))
+        case .clientReply:
+            // The mode changed when the command arrived (`handle`); only ON is answered.
+            writer.simpleString("OK")
         case .clientTracking, .clientCaching, .clientGetRedirect:
             runTrackingCommand(command, slot: slot, context: context)
             return

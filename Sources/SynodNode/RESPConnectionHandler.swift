@@ -111,6 +111,10 @@ final class RESPConnectionHandler: ChannelInboundHandler {
     /// The number of the request whose reply is `replies[0]` (replies are numbered from 0 in
     /// request order, so a slot stays valid while earlier replies are written and removed).
     var firstReplyNumber = 0
+    /// CLIENT REPLY's mode: `.skip` while the next command's reply is to go unsent.
+    var replyMode = ReplyMode.on
+    /// The replies (by number) that CLIENT REPLY leaves unsent.
+    var silencedReplies: Set<Int> = []
     var closeAfterFlush = false
     /// After READONLY: reads are served by this node from its own state, possibly stale.
     var readsMayBeStale = false
@@ -283,6 +287,7 @@ final class RESPConnectionHandler: ChannelInboundHandler {
         replies.append(nil)
         unansweredCount += 1
         let parsed = CommandParser.parse(words)
+        if silencesReply(parsed) { silencedReplies.insert(slot) }
         guard held.isEmpty && !mustWait(parsed) else {
             held.append((words, slot))
             return
@@ -408,8 +413,37 @@ final class RESPConnectionHandler: ChannelInboundHandler {
         }
     }
 
+    /// CLIENT REPLY: changes the mode as the command arrives (commands run in their order of
+    /// arrival, so the mode applies to exactly the commands after it), and says whether this
+    /// command's reply is left unsent.
+    func silencesReply(_ parsed: Result<ClientCommand, CommandRejection>) -> Bool {
+        if case .success(.connection(.clientReply(let mode))) = parsed {
+            switch mode {
+            case .on:
+                replyMode = .on
+                return false
+            case .off:
+                replyMode = .off
+                return true
+            case .skip:
+                // As in Redis, SKIP while OFF changes nothing.
+                if replyMode == .on { replyMode = .skip }
+                return true
+            }
+        }
+        switch replyMode {
+        case .on:
+            return false
+        case .off:
+            return true
+        case .skip:
+            replyMode = .on
+            return true
+        }
+    }
+
     func complete(_ slot: Int, _ bytes: [UInt8], context: ChannelHandlerContext) {
-        replies[slot - firstReplyNumber] = bytes
+        replies[slot - firstReplyNumber] = silencedReplies.remove(slot) == nil ? bytes : []
         unansweredCount -= 1
         runHeld(context: context)
         flushReady(context: context)
@@ -419,7 +453,7 @@ final class RESPConnectionHandler: ChannelInboundHandler {
     func flushReady(context: ChannelHandlerContext) {
         var ready = 0
         while ready < replies.count, let bytes = replies[ready] {
-            context.write(wrapOutboundOut(ByteBuffer(bytes: bytes)), promise: nil)
+            if !bytes.isEmpty { context.write(wrapOutboundOut(ByteBuffer(bytes: bytes)), promise: nil) }
             ready += 1
         }
         guard ready > 0 else { return }

@@ -222,6 +222,31 @@ struct RedisDifferentialTests {
         }
     }
 
+    /// CLIENT REPLY OFF and SKIP leave replies unsent, ON sends them again: the same pipeline
+    /// gets the same replies, in the same order, from both servers.
+    @Test func clientReplyLeavesTheSameRepliesUnsent() async throws {
+        let redis = try await RedisServerProcess.start(extraArguments: ["--databases", "1"])
+        let node = try ServerProcessTests.startCluster(count: 1)[0]
+        defer { ServerProcessTests.stop([node]) }
+        #expect(await waitUntil { node.isLeader }, "\(node.process.output)")
+        let pipeline: [[String]] = [
+            ["CLIENT", "REPLY", "OFF"], ["SET", "a", "1"], ["CLIENT", "REPLY", "SKIP"], ["INCR", "a"],
+            ["CLIENT", "REPLY", "ON"], ["GET", "a"], ["CLIENT", "REPLY", "SKIP"], ["GET", "a"], ["INCR", "a"],
+            ["CLIENT", "REPLY", "SKIP"], ["CLIENT", "REPLY", "ON"], ["CLIENT", "REPLY", "MAYBE"], ["CLIENT", "REPLY"],
+            ["GET", "a"],
+        ]
+        var replies: [[RESPReply]] = []
+        for port in [redis.port, node.clientPort] {
+            let connection = try BlockingRESPConnection(port: port)
+            try connection.sendOnly(pipeline)
+            replies.append(try (0..<7).map { _ in try connection.readNext() })
+            // Nothing more was sent: the next reply is this PING's.
+            #expect(try connection.command(["PING"]) == .simpleString("PONG"))
+        }
+        #expect(replies[1] == replies[0])
+        #expect(replies[0].first == .simpleString("OK"))
+    }
+
     /// SCAN and HSCAN visit every key (field) present for the whole scan, with MATCH, COUNT and
     /// TYPE as Redis filters them.
     @Test func scanVisitsEveryKeyAndFilters() async throws {
