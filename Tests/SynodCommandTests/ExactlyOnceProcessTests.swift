@@ -52,4 +52,54 @@ import Testing
         )
         #expect(applied >= 100, "\(applied) OK, \(unknown) unknown, \(refused) refused")
     }
+
+    /// A queue through random nodes while leaders are killed: RPUSH and LPOP apply exactly
+    /// once, so no element is delivered twice, every acknowledged push is delivered or still
+    /// queued, and nothing refused ever appears.
+    @Test func aQueueFedAndDrainedThroughRandomNodesWhileLeadersAreKilledLosesAndRepeatsNothing() async throws {
+        let nodes = try ServerProcessTests.startCluster(count: 3)
+        defer { ServerProcessTests.stop(nodes) }
+        _ = try #require(await ServerProcessTests.leader(of: nodes), "\(nodes.map(\.process.output))")
+        var random = SystemRandomNumberGenerator()
+        var acknowledged: Set<String> = []
+        var uncertain: Set<String> = []
+        var refused: Set<String> = []
+        var delivered: [String] = []
+        for attempt in 0..<300 {
+            if attempt == 100 || attempt == 200 {
+                let leader = try #require(await ServerProcessTests.leader(of: nodes))
+                leader.process.terminate()
+                _ = try #require(await ServerProcessTests.leader(of: nodes.filter { $0 !== leader }))
+                try leader.restart()
+            }
+            let node = nodes[Int.random(in: 0..<nodes.count, using: &random)]
+            if attempt % 3 == 2 {
+                switch node.command(["LPOP", "queue"]) {
+                case .bulkString(let bytes?): delivered.append(String(decoding: bytes, as: UTF8.self))
+                case .bulkString(nil), .error, nil: break
+                case let other?: Issue.record("LPOP answered \(other)")
+                }
+                continue
+            }
+            let element = "job-\(attempt)"
+            switch node.command(["RPUSH", "queue", element]) {
+            case .integer: acknowledged.insert(element)
+            case .error(let message):
+                if message.hasPrefix("UNCERTAIN") { uncertain.insert(element) } else { refused.insert(element) }
+            case nil: uncertain.insert(element)
+            case let other?: Issue.record("RPUSH answered \(other)")
+            }
+        }
+        let leader = try #require(await ServerProcessTests.leader(of: nodes), "\(nodes.map(\.process.output))")
+        guard case .array(let rest?) = leader.command(["LRANGE", "queue", "0", "-1"]) else {
+            Issue.record("the queue cannot be read")
+            return
+        }
+        for case .bulkString(let bytes?) in rest { delivered.append(String(decoding: bytes, as: UTF8.self)) }
+        #expect(Set(delivered).count == delivered.count, "an element came out twice: \(delivered)")
+        #expect(acknowledged.isSubset(of: Set(delivered)), "acknowledged pushes lost")
+        #expect(Set(delivered).isSubset(of: acknowledged.union(uncertain)), "a refused push applied")
+        #expect(refused.isDisjoint(with: Set(delivered)))
+        #expect(acknowledged.count >= 100, "\(acknowledged.count) acknowledged, \(uncertain.count) uncertain")
+    }
 }
