@@ -247,6 +247,49 @@ struct RedisDifferentialTests {
         #expect(replies[0].first == .simpleString("OK"))
     }
 
+    /// Keyspace events of the data types: the same commands make the same notifications, in
+    /// the same order, on both servers.
+    @Test func typeCommandsNotifyAsRedisDoes() async throws {
+        let redis = try await RedisServerProcess.start(extraArguments: ["--databases", "1"])
+        let node = try ServerProcessTests.startCluster(count: 1)[0]
+        defer { ServerProcessTests.stop([node]) }
+        #expect(await waitUntil { node.isLeader }, "\(node.process.output)")
+        let script: [[String]] = [
+            ["RPUSH", "l", "a", "b", "c"], ["LPOP", "l"], ["LINSERT", "l", "BEFORE", "c", "x"],
+            ["LSET", "l", "0", "y"],
+            ["LREM", "l", "0", "y"], ["LTRIM", "l", "0", "0"], ["LMOVE", "l", "m", "LEFT", "RIGHT"],
+            ["RPOPLPUSH", "m", "m"], ["LMPOP", "1", "m", "LEFT"], ["SADD", "s", "1", "2"], ["SREM", "s", "1"],
+            ["SMOVE", "s", "t", "2"], ["SADD", "u", "3"], ["SUNIONSTORE", "v", "t", "u"],
+            ["SINTERSTORE", "v", "t", "u"],
+            ["SDIFFSTORE", "w", "v", "u"], ["SPOP", "t"], ["HSET", "h", "f", "1"], ["HINCRBY", "h", "f", "2"],
+            ["HDEL", "h", "f"], ["SET", "c", "v"], ["COPY", "c", "d"], ["SET", "end", "1"],
+        ]
+        var heard: [[RESPReply]] = []
+        for port in [redis.port, node.clientPort] {
+            let writer = try BlockingRESPConnection(port: port)
+            #expect(try writer.command(["CONFIG", "SET", "notify-keyspace-events", "KEA"]) == .simpleString("OK"))
+            let listener = try BlockingRESPConnection(port: port)
+            _ = try listener.command(["PSUBSCRIBE", "__key*__:*"])
+            for command in script { _ = try writer.command(command) }
+            var messages: [RESPReply] = []
+            while true {
+                let message = try listener.readNext()
+                messages.append(message)
+                if message
+                    == .array([
+                        .bulkString(Array("pmessage".utf8)), .bulkString(Array("__key*__:*".utf8)),
+                        .bulkString(Array("__keyevent@0__:set".utf8)), .bulkString(Array("end".utf8)),
+                    ])
+                {
+                    break
+                }
+            }
+            heard.append(messages)
+        }
+        #expect(heard[1] == heard[0])
+        #expect(heard[0].count > 40)
+    }
+
     /// SCAN and HSCAN visit every key (field) present for the whole scan, with MATCH, COUNT and
     /// TYPE as Redis filters them.
     @Test func scanVisitsEveryKeyAndFilters() async throws {
