@@ -103,36 +103,28 @@ public struct KeyValueStore: Hashable, Sendable {
         /// the caller holds the only reference and changes it without a copy; nil (and the
         /// record unchanged) for any other kind.
         mutating func takeList() -> ListValue? {
-            guard case .list(let list) = content else { return nil }
-            content = .string(CompactBytes([]))
-            return list
-        }
-
-        mutating func putList(_ list: ListValue) {
-            content = .list(list)
+            take { if case .list(let list) = $0 { list } else { nil } }
         }
 
         /// As `takeList`, for a hash.
         mutating func takeHash() -> HashValue? {
-            guard case .hash(let hash) = content else { return nil }
-            content = .string(CompactBytes([]))
-            return hash
-        }
-
-        mutating func putHash(_ hash: HashValue) {
-            content = .hash(hash)
+            take { if case .hash(let hash) = $0 { hash } else { nil } }
         }
 
         /// As `takeList`, for a set.
         mutating func takeSet() -> SetValue? {
-            guard case .set(let set) = content else { return nil }
-            content = .string(CompactBytes([]))
-            return set
+            take { if case .set(let set) = $0 { set } else { nil } }
         }
 
-        mutating func putSet(_ set: SetValue) {
-            content = .set(set)
+        private mutating func take<Value>(_ payload: (Content) -> Value?) -> Value? {
+            guard let value = payload(content) else { return nil }
+            content = .string(CompactBytes([]))
+            return value
         }
+
+        mutating func putList(_ list: ListValue) { content = .list(list) }
+        mutating func putHash(_ hash: HashValue) { content = .hash(hash) }
+        mutating func putSet(_ set: SetValue) { content = .set(set) }
 
         /// The string's length without copying it out (0 for any other kind).
         public var valueCount: Int {

@@ -107,14 +107,7 @@ extension HashRead {
             writer.write(UInt8(9))
             writer.writeLengthPrefixed(key)
             writer.write(cursor)
-            switch options {
-            case .success(let options):
-                writer.write(UInt8(0))
-                options.write(to: &writer)
-            case .failure(let error):
-                writer.write(UInt8(2))
-                error.write(to: &writer)
-            }
+            ScanOptions.write(options, to: &writer)
         }
     }
 
@@ -132,18 +125,37 @@ extension HashRead {
         case 8: self = .valueLength(key: key, field: try reader.readLengthPrefixedBytes())
         case 9:
             let cursor = try reader.readUInt64()
-            switch try reader.readUInt8() {
-            case 0: self = .scan(key: key, cursor: cursor, options: .success(try ScanOptions(reading: &reader)))
-            case 1:
-                self = .scan(
-                    key: key,
-                    cursor: cursor,
-                    options: .failure(try KeyValueError(readingStoredMessage: &reader))
-                )
-            case 2: self = .scan(key: key, cursor: cursor, options: .failure(try KeyValueError(reading: &reader)))
-            case let flag: throw .invalid("HSCAN options flag \(flag)")
-            }
+            self = .scan(key: key, cursor: cursor, options: try ScanOptions.readResult(from: &reader))
         default: throw .invalid("unknown hash read \(kind)")
+        }
+    }
+}
+
+extension ScanOptions {
+    /// HSCAN's and SSCAN's options, or the error they wait to answer once the key is looked
+    /// up: a flag (0 options, 2 an error; 1 an error as nodes before typed errors wrote it),
+    /// then either.
+    static func write(_ options: Result<ScanOptions, KeyValueError>, to writer: inout ByteWriter) {
+        switch options {
+        case .success(let options):
+            writer.write(UInt8(0))
+            options.write(to: &writer)
+        case .failure(let error):
+            writer.write(UInt8(2))
+            error.write(to: &writer)
+        }
+    }
+
+    static func readResult(
+        from reader: inout ByteReader
+    ) throws(ByteReader.Failure) -> Result<
+        ScanOptions, KeyValueError
+    > {
+        switch try reader.readUInt8() {
+        case 0: .success(try ScanOptions(reading: &reader))
+        case 1: .failure(try KeyValueError(readingStoredMessage: &reader))
+        case 2: .failure(try KeyValueError(reading: &reader))
+        case let flag: throw .invalid("scan options flag \(flag)")
         }
     }
 }

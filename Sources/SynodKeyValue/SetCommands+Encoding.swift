@@ -100,14 +100,7 @@ extension SetRead {
             writer.write(UInt8(8))
             writer.writeLengthPrefixed(key)
             writer.write(cursor)
-            switch options {
-            case .success(let options):
-                writer.write(UInt8(0))
-                options.write(to: &writer)
-            case .failure(let error):
-                writer.write(UInt8(1))
-                error.write(to: &writer)
-            }
+            ScanOptions.write(options, to: &writer)
         }
     }
 
@@ -137,11 +130,7 @@ extension SetRead {
         case 8:
             let key = try reader.readLengthPrefixedBytes()
             let cursor = try reader.readUInt64()
-            switch try reader.readUInt8() {
-            case 0: self = .scan(key: key, cursor: cursor, options: .success(try ScanOptions(reading: &reader)))
-            case 1: self = .scan(key: key, cursor: cursor, options: .failure(try KeyValueError(reading: &reader)))
-            case let flag: throw .invalid("SSCAN options flag \(flag)")
-            }
+            self = .scan(key: key, cursor: cursor, options: try ScanOptions.readResult(from: &reader))
         case let kind: throw .invalid("unknown set read \(kind)")
         }
     }

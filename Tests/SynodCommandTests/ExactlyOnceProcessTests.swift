@@ -5,6 +5,14 @@ import Testing
 /// applied once, one answered with an error (TRYAGAIN, NOTLEADER ...) never applied, and only
 /// one answered UNCERTAIN (or whose connection died) may or may not have.
 @Suite(.serialized) struct ExactlyOnceProcessTests {
+    /// Kills the leader, and brings it back once the others have elected a new one.
+    static func killTheLeaderAndRestartIt(_ nodes: [SynodServerProcess]) async throws {
+        let leader = try #require(await ServerProcessTests.leader(of: nodes))
+        leader.process.terminate()
+        _ = try #require(await ServerProcessTests.leader(of: nodes.filter { $0 !== leader }))
+        try leader.restart()
+    }
+
     @Test func aCounterIncrementedThroughRandomNodesWhileLeadersAreKilledCountsEveryAnsweredIncrementOnce()
         async throws
     {
@@ -17,13 +25,7 @@ import Testing
         var refused = 0  // Any other error: never applied.
         var highest: Int64 = 0
         for attempt in 0..<300 {
-            if attempt == 100 || attempt == 200 {
-                // Kill the leader, and bring it back once the others have elected a new one.
-                let leader = try #require(await ServerProcessTests.leader(of: nodes))
-                leader.process.terminate()
-                _ = try #require(await ServerProcessTests.leader(of: nodes.filter { $0 !== leader }))
-                try leader.restart()
-            }
+            if attempt == 100 || attempt == 200 { try await Self.killTheLeaderAndRestartIt(nodes) }
             let node = nodes[Int.random(in: 0..<nodes.count, using: &random)]
             switch node.command(["INCR", "counter"]) {
             case .integer(let value):
@@ -66,12 +68,7 @@ import Testing
         var refused: Set<String> = []
         var delivered: [String] = []
         for attempt in 0..<300 {
-            if attempt == 100 || attempt == 200 {
-                let leader = try #require(await ServerProcessTests.leader(of: nodes))
-                leader.process.terminate()
-                _ = try #require(await ServerProcessTests.leader(of: nodes.filter { $0 !== leader }))
-                try leader.restart()
-            }
+            if attempt == 100 || attempt == 200 { try await Self.killTheLeaderAndRestartIt(nodes) }
             let node = nodes[Int.random(in: 0..<nodes.count, using: &random)]
             if attempt % 3 == 2 {
                 switch node.command(["LPOP", "queue"]) {

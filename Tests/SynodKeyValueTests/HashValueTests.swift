@@ -28,21 +28,14 @@ struct HashValueTests {
     }
 
     @Test func changesAreReportedAsRedisReportsThem() throws {
-        var store = KeyValueStore()
-        var index: UInt64 = 0
-        func events(_ text: String) throws -> [String] {
-            index += 1
-            let entry = KeyValueEntry(requestID: index, timeMilliseconds: 1, command: try Self.hash(text))
-            return store.applyReporting(entry, at: index).keyChanges.map {
-                String(decoding: $0.key, as: UTF8.self) + ":" + $0.event.rawValue
-            }
-        }
+        var recorder = EventingStore()
+        func events(_ text: String) throws -> [String] { recorder.events(try Self.hash(text)) }
         #expect(try events("HSET h a 1") == ["h:hset"])
         #expect(try events("HSET h a 1") == [])
         #expect(try events("HSETNX h a 2") == [])
         #expect(try events("HINCRBY h a 0") == [])
         #expect(try events("HINCRBY h a 2") == ["h:hincrby"])
         #expect(try events("HDEL h a") == ["h:hdel", "h:del"])
-        #expect(store.datasetBytes == 0)
+        #expect(recorder.store.datasetBytes == 0)
     }
 }

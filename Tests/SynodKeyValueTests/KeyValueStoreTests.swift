@@ -25,6 +25,21 @@ struct StoreDriver {
 
 func bytes(_ text: String) -> [UInt8] { Array(text.utf8) }
 
+/// A store that answers, for each command it applies, the keyspace events it reported, as
+/// "key:event".
+struct EventingStore {
+    var store = KeyValueStore()
+    var index: UInt64 = 0
+
+    mutating func events(_ command: KeyValueCommand) -> [String] {
+        index += 1
+        let entry = KeyValueEntry(requestID: index, timeMilliseconds: 1, command: command)
+        return store.applyReporting(entry, at: index).keyChanges.map {
+            String(decoding: $0.key, as: UTF8.self) + ":" + $0.event.rawValue
+        }
+    }
+}
+
 func set(
     _ key: String,
     _ value: String,

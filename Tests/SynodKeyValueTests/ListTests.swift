@@ -161,15 +161,8 @@ struct ListTests {
     /// Keyspace events as Redis sends them: the command's, then `del` for a list left empty;
     /// LMOVE's push to the destination before its pop from the source.
     @Test func changesAreReportedAsRedisReportsThem() throws {
-        var store = KeyValueStore()
-        var index: UInt64 = 0
-        func events(_ text: String) throws -> [String] {
-            index += 1
-            let entry = KeyValueEntry(requestID: index, timeMilliseconds: 1, command: try Self.command(text))
-            return store.applyReporting(entry, at: index).keyChanges.map {
-                String(decoding: $0.key, as: UTF8.self) + ":" + $0.event.rawValue
-            }
-        }
+        var recorder = EventingStore()
+        func events(_ text: String) throws -> [String] { recorder.events(try Self.command(text)) }
         #expect(try events("RPUSH a 1 2") == ["a:rpush"])
         #expect(try events("LMOVE a b LEFT RIGHT") == ["b:rpush", "a:lpop"])
         #expect(try events("LMOVE a b RIGHT LEFT") == ["b:lpush", "a:rpop", "a:del"])
@@ -178,8 +171,8 @@ struct ListTests {
         #expect(try events("LREM b 0 nothere") == [])
         #expect(try events("LINSERT b AFTER nothere x") == [])
         #expect(try events("LPOP b 2") == ["b:lpop", "b:del"])
-        #expect(store.records.isEmpty)
-        #expect(store.datasetBytes == 0)
+        #expect(recorder.store.records.isEmpty)
+        #expect(recorder.store.datasetBytes == 0)
     }
 
     /// Rotating a list within itself keeps its TTL; popping its last element removes the key.

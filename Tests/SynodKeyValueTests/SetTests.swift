@@ -169,22 +169,15 @@ struct SetTests {
 
     /// Keyspace events as Redis sends them.
     @Test func changesAreReportedAsRedisReportsThem() throws {
-        var store = KeyValueStore()
-        var index: UInt64 = 0
-        func events(_ text: String) throws -> [String] {
-            index += 1
-            let entry = KeyValueEntry(requestID: index, timeMilliseconds: 1, command: try Self.command(text))
-            return store.applyReporting(entry, at: index).keyChanges.map {
-                String(decoding: $0.key, as: UTF8.self) + ":" + $0.event.rawValue
-            }
-        }
+        var recorder = EventingStore()
+        func events(_ text: String) throws -> [String] { recorder.events(try Self.command(text)) }
         #expect(try events("SADD a 1") == ["a:sadd"])
         #expect(try events("SADD a 1") == [])
         #expect(try events("SMOVE a b 1") == ["a:srem", "a:del", "b:sadd"])
         #expect(try events("SUNIONSTORE c b") == ["c:sunionstore"])
         #expect(try events("SINTERSTORE c b none") == ["c:del"])
         #expect(try events("SPOP b 5") == ["b:spop", "b:del"])
-        #expect(store.records.isEmpty)
-        #expect(store.datasetBytes == 0)
+        #expect(recorder.store.records.isEmpty)
+        #expect(recorder.store.datasetBytes == 0)
     }
 }
