@@ -85,7 +85,7 @@ extension CommandParser {
             // SET ... GET reads the old value too.
             let getsOld = words.dropFirst(3).contains { keyword($0) == "GET" }
             return uses([words[1]], getsOld ? .readWrite : .write)
-        case "rename", "renamenx", "lmove", "rpoplpush", "smove":
+        case "rename", "renamenx", "lmove", "rpoplpush", "smove", "blmove", "brpoplpush":
             return uses([words[1]], .readWrite) + uses([words[2]], .write)
         case "copy":
             return uses([words[1]], .read) + uses([words[2]], .write)

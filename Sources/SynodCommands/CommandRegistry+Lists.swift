@@ -2,6 +2,51 @@ extension CommandRegistry {
     /// Lists (`RedisWordCommands+Lists`).
     static let listCommands: [CommandSpec] = [
         CommandSpec.word(
+            "blmove",
+            [.write, .denyOOM, .blocking],
+            also: [.list],
+            keys: .range(first: 1, last: 2, step: 1),
+            access: .readWrite,
+            group: .list,
+            summary: "Moves an element from one list to another, waiting for one if there is none."
+        ),
+        CommandSpec.word(
+            "blmpop",
+            [.write, .blocking],
+            also: [.list],
+            keys: .counted(at: 2),
+            access: .readWrite,
+            group: .list,
+            summary: "Pops elements from the first non-empty list of several, waiting for one if all are empty."
+        ),
+        CommandSpec.word(
+            "blpop",
+            [.write, .blocking],
+            also: [.list],
+            keys: .range(first: 1, last: -2, step: 1),
+            access: .readWrite,
+            group: .list,
+            summary: "Removes the first element of the first non-empty list, waiting for one if all are empty."
+        ),
+        CommandSpec.word(
+            "brpop",
+            [.write, .blocking],
+            also: [.list],
+            keys: .range(first: 1, last: -2, step: 1),
+            access: .readWrite,
+            group: .list,
+            summary: "Removes the last element of the first non-empty list, waiting for one if all are empty."
+        ),
+        CommandSpec.word(
+            "brpoplpush",
+            [.write, .denyOOM, .blocking],
+            also: [.list],
+            keys: .range(first: 1, last: 2, step: 1),
+            access: .readWrite,
+            group: .list,
+            summary: "Moves a list's last element to the head of another, waiting for one if there is none."
+        ),
+        CommandSpec.word(
             "lindex",
             [.readonly],
             also: [.list],

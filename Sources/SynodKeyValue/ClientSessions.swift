@@ -96,6 +96,14 @@ public struct ClientSessions: Hashable, Sendable {
         }
     }
 
+    /// The result some session recorded for request `ticket`, if one still holds it.
+    func recordedResult(ofTicket ticket: UInt64) -> KeyValueResult? {
+        for state in sessions.values {
+            if let result = state.results[ticket] { return result }
+        }
+        return nil
+    }
+
     /// Forgets the sessions idle since before `time - idleMilliseconds`.
     mutating func expire(at time: Int64) {
         let cutoff = time - Self.idleMilliseconds

@@ -70,6 +70,26 @@ public enum CoordinationEvent: Hashable, Sendable {
     /// The waiter `ticket` gave up: its wait ran out, its lease ended, or the same owner
     /// asked again under a newer request.
     case gaveUp(ticket: UInt64)
+    /// The blocked list command `ticket` ended with `result`: served by a push, timed out, or
+    /// unblocked.
+    case answered(ticket: UInt64, result: KeyValueResult)
+
+    /// The request whose wait ended.
+    public var ticket: UInt64 {
+        switch self {
+        case .granted(let ticket, _), .gaveUp(let ticket), .answered(let ticket, _): ticket
+        }
+    }
+
+    /// What the waiting request answers now: a lock's token, nil for a wait given up (as Redis
+    /// answers a lock not taken), or the blocked command's reply.
+    public var result: KeyValueResult {
+        switch self {
+        case .granted(_, let token): .integer(Int64(token))
+        case .gaveUp: .null
+        case .answered(_, let result): result
+        }
+    }
 }
 
 /// Every pending deadline (lease ends, lock TTLs, waits), in time order; a function of the
@@ -79,12 +99,15 @@ struct DeadlineQueue: Hashable, Sendable {
         case lease(UInt64)
         case holder(MutexReference)
         case waiter(MutexReference, ticket: UInt64)
+        /// A blocked list command's timeout.
+        case blockedPop(ticket: UInt64)
 
         private var rank: Int {
             switch self {
             case .lease: 0
             case .holder: 1
             case .waiter: 2
+            case .blockedPop: 3
             }
         }
 
@@ -93,6 +116,7 @@ struct DeadlineQueue: Hashable, Sendable {
             case (.lease(let a), .lease(let b)): a < b
             case (.holder(let a), .holder(let b)): a < b
             case (.waiter(let a, let x), .waiter(let b, let y)): a != b ? a < b : x < y
+            case (.blockedPop(let a), .blockedPop(let b)): a < b
             default: left.rank < right.rank
             }
         }

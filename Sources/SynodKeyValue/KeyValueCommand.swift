@@ -87,6 +87,9 @@ public enum KeyValueCommand: Hashable, Sendable {
     /// `replace`.
     case copy(source: [UInt8], destination: [UInt8], replace: Bool)
     case flushAll
+    /// Proposed by a node whose blocked clients went away (their connection closed): ends
+    /// these blocked list commands, if they still wait, so that nothing is popped for nobody.
+    case unblock(tickets: [UInt64])
     /// One of the wider Redis writes as its words: what nodes before the typed commands
     /// replicated. Still read and run (`RedisWordCommands.parseWrite`); never proposed now.
     case redis(words: [[UInt8]])

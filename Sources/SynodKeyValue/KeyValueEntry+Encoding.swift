@@ -135,6 +135,10 @@ extension KeyValueEntry {
             writer.writeLengthPrefixed(source)
             writer.writeLengthPrefixed(destination)
             writer.write(UInt8(replace ? 1 : 0))
+        case .unblock(let tickets):
+            writer.write(UInt8(31))
+            writer.write(UInt64(tickets.count))
+            for ticket in tickets { writer.write(ticket) }
         case .flushAll:
             writer.write(UInt8(27))
         case .evict(let keys):
@@ -331,6 +335,13 @@ extension KeyValueEntry {
             let source = try reader.readLengthPrefixedBytes()
             let destination = try reader.readLengthPrefixedBytes()
             command = .copy(source: source, destination: destination, replace: try Self.readFlag(from: &reader))
+        case 31:
+            var tickets: [UInt64] = []
+            // Eight bytes a ticket: a count beyond the bytes left is refused before anything is kept.
+            let count = try reader.readUInt64()
+            guard count <= UInt64(reader.remainingCount / 8) else { throw .invalid("\(count) tickets") }
+            for _ in 0..<count { tickets.append(try reader.readUInt64()) }
+            command = .unblock(tickets: tickets)
         case 28: command = .list(try ListWrite(reading: &reader))
         case 29: command = .redisSet(try SetWrite(reading: &reader))
         case let kind: throw .invalid("unknown command kind \(kind)")

@@ -127,6 +127,8 @@ extension KeyValueStore {
             return copy(source, to: destination, replace: replace, change: &change)
         case .flushAll:
             return flushAll(change: &change)
+        case .unblock(let tickets):
+            return .integer(Int64(tickets.filter { unblock($0, change: &change) }.count))
         case .redis(let words):
             return executeWords(words, change: &change)
         case .transaction(let versions, let steps):
@@ -135,6 +137,8 @@ extension KeyValueStore {
                 return .nullArray
             }
             var results: [KeyValueResult] = []
+            change.mayBlock = false
+            defer { change.mayBlock = true }
             for step in steps {
                 switch step {
                 case .write(.acquire(let kind, let name, let owner, let ttl, _, let lease)):
@@ -172,7 +176,7 @@ extension KeyValueStore {
         case .increment: .incrby
         case .removeExpired, .sweep, .extendLeases: .expired
         case .evict: .evicted
-        case .configure: .set
+        case .configure, .unblock: .set
         case .copy: .copyTo
         case .set, .multiSet, .compareAndSet, .leaseGrant, .leaseKeepAlive, .acquire, .release, .refreshLock, .redis,
             .transaction, .string, .hash, .list, .redisSet, .rename:
@@ -254,6 +258,7 @@ extension KeyValueStore {
             if let previousLease { leases[previousLease]?.keys.remove(key) }
             if let lease = record.lease { leases[lease]?.keys.insert(key) }
         }
+        if !blockedPops.isEmpty, record.kind == .list, blockedPops.isWaiting(on: key) { change.readyKeys.append(key) }
         records[key] = record
         keysWithExpiry[key] = record.expiresAtMilliseconds
         if key.starts(with: Self.serviceRegistryRoot) { serviceKeys.insert(key) }

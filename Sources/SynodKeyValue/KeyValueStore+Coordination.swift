@@ -348,6 +348,8 @@ extension KeyValueStore {
                 deadlines.remove(first.time, first.item)
                 change.events.append(.gaveUp(ticket: ticket))
                 change.happened = true
+            case .blockedPop(let ticket):
+                _ = unblock(ticket, change: &change)
             }
             precondition(
                 deadlines.deadlines.count < count || deadlines.deadlines.first != first,
@@ -378,13 +380,19 @@ extension KeyValueStore {
     }
 
     /// Where the request `ticket` stands: granted (with its token), still waiting, or neither
-    /// (it gave up, or its grant has ended). For a node that caught up from a snapshot.
+    /// (it gave up, or its grant has ended). For a node that caught up from a snapshot. A
+    /// blocked list command that was served or ended answers what its session recorded.
     public func standing(ofTicket ticket: UInt64) -> KeyValueResult {
+        if blockedPops.waiters[ticket] != nil { return .waiting }
         for mutex in mutexes.values {
             if let holder = mutex.holder, holder.ticket == ticket { return .integer(Int64(holder.token)) }
             if mutex.waiters.contains(where: { $0.ticket == ticket }) { return .waiting }
         }
-        return .null
+        // A lock's recorded token is not an answer once its grant has ended (nil above).
+        switch sessions.recordedResult(ofTicket: ticket) {
+        case nil, .integer?, .waiting?: return .null
+        case let recorded?: return recorded
+        }
     }
 
     /// ELECT.LEADER: the leader and its token, or nil.

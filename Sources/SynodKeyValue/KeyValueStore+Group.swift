@@ -38,6 +38,11 @@ extension KeyValueStore: GroupStateMachine {
         standing(ofTicket: requestID)
     }
 
+    /// Blocked list commands end (`unblock`); lock waits end at their deadline.
+    public static func abandonment(ofWaits requestIDs: [UInt64]) -> KeyValueCommand? {
+        .unblock(tickets: requestIDs)
+    }
+
     public static func plantedEarlyAnswer(to command: KeyValueCommand) -> KeyValueResult? {
         guard case .set = command else { return nil }
         return .ok
@@ -58,14 +63,9 @@ extension KeyValueStore.Applied: AppliedEntry {
     }
 
     /// A request waiting in a lock's line is granted (its token), or gives up (nil, as Redis
-    /// answers a lock not taken).
+    /// answers a lock not taken); a blocked list command gets its reply.
     public var settledWaits: [(requestID: UInt64, result: KeyValueResult)] {
-        events.map { event in
-            switch event {
-            case .granted(let ticket, let token): (ticket, .integer(Int64(token)))
-            case .gaveUp(let ticket): (ticket, .null)
-            }
-        }
+        events.map { ($0.ticket, $0.result) }
     }
 }
 

@@ -77,6 +77,8 @@ extension KeyValueStore {
             }
         case .move(let source, let destination, let from, let to):
             return move(from: source, at: from, to: destination, at: to, change: &change)
+        case .blocking(let pop, let timeout):
+            return block(pop, timeoutMilliseconds: timeout, change: &change)
         }
     }
 

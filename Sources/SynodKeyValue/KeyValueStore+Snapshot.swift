@@ -2,14 +2,14 @@ import SynodCore
 
 /// The store as snapshot bytes: every field, keys in walk order, so equal stores give equal
 /// bytes. Versions 1 (strings only), 2 (no hashes), 3 (no memory settings), 4 (no token
-/// counter) and 5 (no client sessions) are still read.
+/// counter), 5 (no client sessions) and 6 (no blocked list commands) are still read.
 ///
 /// A snapshot comes from a disk or a peer: decoding never traps, and refuses (with a typed
 /// error) any state the store could not have reached, so applying entries after a restore
 /// can rely on the store's invariants (the clock is not negative, revisions and tokens are
 /// below `countersMax`, every deadline belongs to a lease, holder or waiter).
 extension KeyValueStore {
-    static let snapshotVersion: UInt8 = 6
+    static let snapshotVersion: UInt8 = 7
 
     /// The whole snapshot in one array (small states and tests; a node streams it with
     /// `writeSnapshot`).
@@ -112,6 +112,14 @@ extension KeyValueStore {
             }
         }
         sessions.write(to: &writer)
+        writer.write(UInt64(blockedPops.waiters.count))
+        for waiter in blockedPops.inBlockingOrder {
+            writer.write(waiter.ticket)
+            writer.write(waiter.blockedAt)
+            writer.write(waiter.session)
+            KeyValueEntry.writeOptional(waiter.deadlineMilliseconds.map { UInt64(bitPattern: $0) }, to: &writer)
+            ListWrite.blocking(waiter.pop, timeoutMilliseconds: 0).write(to: &writer)
+        }
     }
 
     /// Restores a store from `snapshotBytes`; an empty snapshot is the empty store.
@@ -329,6 +337,36 @@ extension KeyValueStore {
         guard lastIdentifierIssued <= Self.countersMax else { throw .invalid("identifier \(lastIdentifierIssued)") }
         try attachToLeases(keysOnLeases)
         if version >= 6 { sessions = try ClientSessions(reading: &reader) }
+        if version >= 7 { try readBlockedPops(from: &reader) }
+    }
+
+    /// Reads the blocked list commands, in the order they blocked.
+    private mutating func readBlockedPops(from reader: inout ByteReader) throws(ByteReader.Failure) {
+        var previous: UInt64 = 0
+        for _ in 0..<(try Self.readCount(from: &reader, what: "blocked commands")) {
+            let ticket = try reader.readUInt64()
+            let blockedAt = try reader.readUInt64()
+            let session = try reader.readUInt64()
+            let deadline = try KeyValueEntry.readOptional(from: &reader).map { Int64(bitPattern: $0) }
+            guard case .blocking(let pop, _) = try ListWrite(reading: &reader), !pop.keys.isEmpty,
+                (pop.count ?? 1) >= 1
+            else { throw .invalid("a blocked command that is not one") }
+            // One waiter per entry, in the order they blocked, none after the snapshot's index.
+            guard blockedAt > previous, blockedAt <= appliedIndex, blockedPops.waiters[ticket] == nil else {
+                throw .invalid("blocked command \(ticket) out of order or twice")
+            }
+            previous = blockedAt
+            blockedPops.add(
+                BlockedPops.Waiter(
+                    ticket: ticket,
+                    blockedAt: blockedAt,
+                    session: session,
+                    pop: pop,
+                    deadlineMilliseconds: deadline
+                )
+            )
+            if let deadline { deadlines.insert(deadline, .blockedPop(ticket: ticket)) }
+        }
     }
 
     private mutating func readLeases(from reader: inout ByteReader) throws(ByteReader.Failure) {

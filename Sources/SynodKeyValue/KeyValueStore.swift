@@ -184,6 +184,8 @@ public struct KeyValueStore: Hashable, Sendable {
     /// Keys removed by eviction since the store began (INFO evicted_keys).
     public internal(set) var evictedKeys: UInt64 = 0
     var mutexes: [MutexReference: Mutex] = [:]
+    /// Clients waiting in BLPOP, BRPOP, BLMPOP, BLMOVE and BRPOPLPUSH.
+    public internal(set) var blockedPops = BlockedPops()
     var deadlines = DeadlineQueue()
     /// The results each client session may still ask for again (exactly-once writes).
     public internal(set) var sessions = ClientSessions()
@@ -300,8 +302,11 @@ public struct KeyValueStore: Hashable, Sendable {
         clockMilliseconds = max(clockMilliseconds, entry.timeMilliseconds)
         // Idle sessions are forgotten when the log's clock enters a new minute: a rule of the
         // entries alone, so every replica forgets the same ones at the same index.
-        if clockMilliseconds / 60_000 != clockBefore / 60_000 { sessions.expire(at: clockMilliseconds) }
-        var change = Change(revision: revision + 1, ticket: entry.requestID)
+        var change = Change(revision: revision + 1, ticket: entry.requestID, session: entry.session)
+        if clockMilliseconds / 60_000 != clockBefore / 60_000 {
+            sessions.expire(at: clockMilliseconds)
+            unblockForgottenSessions(change: &change)
+        }
         // A new leader's first entry of its own gives every lease its full TTL before anything
         // is settled at its time: a lease that fell due during the election, when no client
         // could keep it alive, does not end because the leader changed (etcd's rule).
@@ -326,12 +331,8 @@ public struct KeyValueStore: Hashable, Sendable {
         } else {
             result = execute(entry.command, change: &change)
         }
-        for event in change.events {
-            switch event {
-            case .granted(let ticket, let token): sessions.settle(ticket: ticket, with: .integer(Int64(token)))
-            case .gaveUp(let ticket): sessions.settle(ticket: ticket, with: .null)
-            }
-        }
+        if !change.readyKeys.isEmpty { serveBlockedPops(change: &change) }
+        for event in change.events { sessions.settle(ticket: event.ticket, with: event.result) }
         if change.happened { revision = change.revision }
         return Applied(
             requestID: entry.requestID,
@@ -351,7 +352,13 @@ public struct KeyValueStore: Hashable, Sendable {
         let revision: UInt64
         /// The entry's request id: a wait it starts is known by it.
         let ticket: UInt64
+        /// The entry's client session: a blocked command waits for as long as it is remembered.
+        var session: UInt64 = 0
         var happened = false
+        /// False while a transaction's steps run: nothing blocks there (as in Redis).
+        var mayBlock = true
+        /// Lists written while clients wait on their keys: served once the command has run.
+        var readyKeys: [[UInt8]] = []
         var events: [CoordinationEvent] = []
         /// The lease the keys written now are attached to (`withLease`).
         var lease: UInt64?

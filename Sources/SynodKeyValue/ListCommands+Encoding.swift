@@ -48,6 +48,26 @@ extension ListWrite {
             writer.writeLengthPrefixed(destination)
             writer.write(from.rawValue)
             writer.write(to.rawValue)
+        case .blocking(let pop, let timeout):
+            writer.write(UInt8(9))
+            writer.write(UInt64(bitPattern: timeout))
+            switch pop {
+            case .element(let keys, let end):
+                writer.write(UInt8(1))
+                KeyValueEntry.write(keys, to: &writer)
+                writer.write(end.rawValue)
+            case .elements(let keys, let end, let count):
+                writer.write(UInt8(2))
+                KeyValueEntry.write(keys, to: &writer)
+                writer.write(end.rawValue)
+                writer.write(UInt64(bitPattern: count))
+            case .move(let source, let destination, let from, let to):
+                writer.write(UInt8(3))
+                writer.writeLengthPrefixed(source)
+                writer.writeLengthPrefixed(destination)
+                writer.write(from.rawValue)
+                writer.write(to.rawValue)
+            }
         }
     }
 
@@ -100,6 +120,25 @@ extension ListWrite {
             let destination = try reader.readLengthPrefixedBytes()
             let from = try end()
             self = .move(source: source, destination: destination, from: from, to: try end())
+        case 9:
+            let timeout = try integer()
+            let pop: BlockingPop
+            switch try reader.readUInt8() {
+            case 1:
+                let keys = try KeyValueEntry.readKeys(from: &reader)
+                pop = .element(keys: keys, end: try end())
+            case 2:
+                let keys = try KeyValueEntry.readKeys(from: &reader)
+                let end = try end()
+                pop = .elements(keys: keys, end: end, count: try integer())
+            case 3:
+                let source = try reader.readLengthPrefixedBytes()
+                let destination = try reader.readLengthPrefixedBytes()
+                let from = try end()
+                pop = .move(source: source, destination: destination, from: from, to: try end())
+            case let kind: throw .invalid("unknown blocking pop \(kind)")
+            }
+            self = .blocking(pop, timeoutMilliseconds: timeout)
         case let kind: throw .invalid("unknown list write \(kind)")
         }
     }

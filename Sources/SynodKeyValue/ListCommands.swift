@@ -18,6 +18,11 @@ public enum ListWrite: Hashable, Sendable {
     case trim(key: [UInt8], start: Int64, stop: Int64)
     /// LMOVE, or RPOPLPUSH (from the right, to the left).
     case move(source: [UInt8], destination: [UInt8], from: ListValue.End, to: ListValue.End)
+    /// BLPOP, BRPOP, BLMPOP, BLMOVE, BRPOPLPUSH: served at once when a key holds a list;
+    /// otherwise the client waits in each key's line (`BlockedPops`) until a later entry
+    /// serves it or `timeoutMilliseconds` of log time pass (0: no timeout). Inside a
+    /// transaction it never waits.
+    case blocking(BlockingPop, timeoutMilliseconds: Int64)
 
     /// As `StringWrite.refusal`: what the parser refuses at the edge, refused again when
     /// applied.
@@ -32,7 +37,45 @@ public enum ListWrite: Hashable, Sendable {
             keys.isEmpty ? KeyValueStore.numberOfKeysNotPositive : count < 1 ? KeyValueStore.countNotPositive : nil
         case .set, .insert, .remove, .trim, .move:
             nil
+        case .blocking(let pop, let timeout):
+            timeout < 0
+                ? KeyValueStore.timeoutNegative
+                : pop.keys.isEmpty
+                    ? KeyValueStore.numberOfKeysNotPositive
+                    : (pop.count ?? 1) < 1 ? KeyValueStore.countNotPositive : nil
         }
+    }
+}
+
+/// What a blocked list command does with the first list it finds: the same whether it is
+/// served at once or by a later push.
+public enum BlockingPop: Hashable, Sendable {
+    /// BLPOP, BRPOP: [key, element].
+    case element(keys: [[UInt8]], end: ListValue.End)
+    /// BLMPOP: [key, [up to `count` elements]].
+    case elements(keys: [[UInt8]], end: ListValue.End, count: Int64)
+    /// BLMOVE, BRPOPLPUSH: the element, moved to the destination.
+    case move(source: [UInt8], destination: [UInt8], from: ListValue.End, to: ListValue.End)
+
+    /// The keys it waits on, each once, in the order given.
+    public var keys: [[UInt8]] {
+        switch self {
+        case .element(let keys, _), .elements(let keys, _, _):
+            var seen: Set<[UInt8]> = []
+            return keys.filter { seen.insert($0).inserted }
+        case .move(let source, _, _, _):
+            return [source]
+        }
+    }
+
+    var count: Int64? {
+        if case .elements(_, _, let count) = self { count } else { nil }
+    }
+
+    /// What the client gets when its time runs out (or it may not wait): BLMOVE a null, the
+    /// others a null array, as Redis answers.
+    public var timeoutReply: KeyValueResult {
+        if case .move = self { .null } else { .nullArray }
     }
 }
 
@@ -81,4 +124,7 @@ extension KeyValueStore {
     )
     static let countNegative = KeyValueError(.outOfRange, "ERR COUNT can't be negative")
     static let maxLengthNegative = KeyValueError(.outOfRange, "ERR MAXLEN can't be negative")
+    static let timeoutNegative = KeyValueError(.outOfRange, "ERR timeout is negative")
+    static let timeoutNotAFloat = KeyValueError(.notANumber, "ERR timeout is not a float or out of range")
+    static let timeoutOutOfRange = KeyValueError(.outOfRange, "ERR timeout is out of range")
 }

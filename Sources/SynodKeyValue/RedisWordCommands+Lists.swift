@@ -3,7 +3,8 @@
 extension RedisWordCommands {
     static let listWriteArities: [String: Int] = [
         "lpush": -3, "rpush": -3, "lpushx": -3, "rpushx": -3, "lpop": -2, "rpop": -2, "lmpop": -4, "lset": 4,
-        "linsert": 5, "lrem": 4, "ltrim": 4, "lmove": 5, "rpoplpush": 3,
+        "linsert": 5, "lrem": 4, "ltrim": 4, "lmove": 5, "rpoplpush": 3, "blpop": -3, "brpop": -3, "blmpop": -5,
+        "blmove": 6, "brpoplpush": 4,
     ]
 
     static let listReadArities: [String: Int] = ["lrange": 4, "llen": 2, "lindex": 3, "lpos": -3]
@@ -44,6 +45,23 @@ extension RedisWordCommands {
             )
         case "rpoplpush":
             return .move(source: arguments[0], destination: arguments[1], from: .right, to: .left)
+        case "blpop", "brpop":
+            let timeout = try timeoutMilliseconds(arguments.last!)
+            let pop = BlockingPop.element(keys: Array(arguments.dropLast()), end: name == "blpop" ? .left : .right)
+            return .blocking(pop, timeoutMilliseconds: timeout)
+        case "blmpop":
+            let timeout = try timeoutMilliseconds(arguments[0])
+            guard case .popFromFirst(let keys, let end, let count) = try multiplePop(Array(arguments.dropFirst()))
+            else { preconditionFailure("LMPOP parsed to another command") }
+            return .blocking(.elements(keys: keys, end: end, count: count), timeoutMilliseconds: timeout)
+        case "blmove":
+            let from = try end(arguments[2])
+            let to = try end(arguments[3])
+            let pop = BlockingPop.move(source: arguments[0], destination: arguments[1], from: from, to: to)
+            return .blocking(pop, timeoutMilliseconds: try timeoutMilliseconds(arguments[4]))
+        case "brpoplpush":
+            let pop = BlockingPop.move(source: arguments[0], destination: arguments[1], from: .right, to: .left)
+            return .blocking(pop, timeoutMilliseconds: try timeoutMilliseconds(arguments[2]))
         default:
             return nil
         }
@@ -110,6 +128,18 @@ extension RedisWordCommands {
             index += 2
         }
         return .position(key: arguments[0], element: arguments[1], rank: rank, count: count, maxLength: maxLength)
+    }
+
+    /// A blocking command's timeout in seconds (a float, as Redis reads it) as milliseconds,
+    /// rounded up; 0 waits forever. Redis converts a value too large for 64-bit milliseconds
+    /// into a negative one, and answers so.
+    static func timeoutMilliseconds(_ word: [UInt8]) throws(KeyValueError) -> Int64 {
+        guard let seconds = Double(String(decoding: word, as: UTF8.self)), !seconds.isNaN else {
+            throw KeyValueStore.timeoutNotAFloat
+        }
+        let milliseconds = (seconds * 1000).rounded(.up)
+        guard milliseconds >= 0, milliseconds < 9.223372036854775807e18 else { throw KeyValueStore.timeoutNegative }
+        return Int64(milliseconds)
     }
 
     /// LEFT or RIGHT, in any case.

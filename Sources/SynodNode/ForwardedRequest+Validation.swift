@@ -56,7 +56,7 @@ extension ForwardedRequest {
             return nil
         case .set, .delete, .expire, .persist, .increment, .multiSet, .compareAndSet, .compareAndDelete,
             .leaseGrant, .leaseKeepAlive, .leaseRevoke, .acquire, .release, .refreshLock, .configure, .rename, .copy,
-            .flushAll:
+            .flushAll, .unblock:
             return nil
         }
     }

@@ -13,6 +13,9 @@ struct HostedGroups<Runtime> {
     /// Whether the node hosts `group`.
     func hosts(_ group: GroupID) -> Bool { positions[group] != nil }
 
+    /// Every hosted group.
+    var groups: Dictionary<GroupID, Int>.Keys { positions.keys }
+
     /// Adds the runtime of a group the node did not host.
     mutating func add(_ runtime: Runtime, for group: GroupID) {
         precondition(positions[group] == nil, "group \(group) is hosted twice")

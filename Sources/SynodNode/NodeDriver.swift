@@ -292,6 +292,15 @@ final class NodeDriver: @unchecked Sendable {
         queueReadyProcessing()
     }
 
+    /// The client connection `origin` closed: its blocked commands end (`abandonWaits`).
+    func clientGone(origin: UInt64) {
+        precondition(loop.inEventLoop, "driver state is confined to its loop")
+        guard !stopped else { return }
+        for group in runtimes.groups { runtimes[group].abandonWaits(ofOrigin: origin) }
+        carryOutOutputs()
+        queueReadyProcessing()
+    }
+
     /// The answer to a request this node cannot give to `group`'s runtime.
     func unserved(_ group: GroupID) -> KeyValueResult {
         stopped ? .refusal(.stopping(nil)) : .error(KeyValueError(.unavailable, "ERR no group \(group.rawValue) here"))

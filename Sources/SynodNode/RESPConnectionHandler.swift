@@ -205,7 +205,11 @@ final class RESPConnectionHandler: ChannelInboundHandler {
         if clientID != 0 {
             let driver = shared.driver
             let id = clientID
-            driver.loop.execute { driver.tracking.disconnect(id) }
+            let origin = self.origin
+            driver.loop.execute {
+                driver.tracking.disconnect(id)
+                driver.clientGone(origin: origin)
+            }
         }
         if clientID != 0 { shared.statistics.withLockedValue { $0.connectedClients -= 1 } }
         context.fireChannelInactive()

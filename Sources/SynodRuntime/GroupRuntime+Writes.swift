@@ -80,7 +80,39 @@ extension GroupRuntime {
         ticket: UInt64,
         identity: ClientIdentity? = nil
     ) {
-        let recipient = Recipient.client(ticket: ticket)
+        submit(command, origin: origin, recipient: .client(ticket: ticket), identity: identity)
+    }
+
+    /// The client connection `origin` went away: the requests of its that still wait in a line
+    /// (a blocked list command, a lock wait) are answered to nobody now, and the state machine
+    /// is asked to end them (`GroupStateMachine.abandonment`), so that nothing is served to a
+    /// client that is gone.
+    /// Writes of the connection still on their way are remembered: one that starts waiting
+    /// later ends at once.
+    public mutating func abandonWaits(ofOrigin origin: UInt64) {
+        guard origin != 0 else { return }
+        if unansweredWrites[origin] != nil { goneOrigins.insert(origin) }
+        guard !waitOrigins.isEmpty else { return }
+        var abandoned: [UInt64] = []
+        for (requestID, waitOrigin) in waitOrigins where waitOrigin == origin {
+            if pendingWaits.removeValue(forKey: requestID) != nil { abandoned.append(requestID) }
+        }
+        waitOrigins = waitOrigins.filter { $0.value != origin && pendingWaits[$0.key] != nil }
+        abandon(abandoned.sorted())
+    }
+
+    /// Proposes the end of these waits of this node's session, answered to nobody.
+    private mutating func abandon(_ requestIDs: [UInt64]) {
+        guard !requestIDs.isEmpty, let command = State.abandonment(ofWaits: requestIDs) else { return }
+        submit(command, origin: 0, recipient: .nobody, identity: nil)
+    }
+
+    private mutating func submit(
+        _ command: State.Command,
+        origin: UInt64,
+        recipient: Recipient,
+        identity: ClientIdentity?
+    ) {
         guard !isStopped else { return answer(recipient, .refusal(.stopping(nil))) }
         // Requests sent to an earlier leader go to the new one before this one.
         noticeLeaderChange()
@@ -228,6 +260,7 @@ extension GroupRuntime {
             unansweredWrites[write.origin] = count - 1
         } else {
             unansweredWrites[write.origin] = nil
+            goneOrigins.remove(write.origin)
             releaseReads(behindWritesOf: write.origin)
         }
     }
@@ -235,10 +268,15 @@ extension GroupRuntime {
     /// The answer to an outstanding write is known.
     mutating func answerWrite(_ localID: UInt64, with result: State.Reply) {
         if let write = outstandingWrites[localID] {
+            let clientGone = goneOrigins.contains(write.origin)
             forgetWrite(localID)
-            if result.isWaiting {
+            if result.isWaiting && clientGone {
+                // Its client went away while it was on its way: its wait ends at once.
+                abandon([write.key.requestID])
+            } else if result.isWaiting {
                 // Its latest attempt hears how the wait ends.
                 pendingWaits[write.key.requestID] = write.recipients.last!
+                if write.origin != 0 { waitOrigins[write.key.requestID] = write.origin }
             } else {
                 for recipient in write.recipients { answer(recipient, result) }
             }

@@ -83,6 +83,11 @@ where Observer.State == State {
     /// Lock acquisitions and campaigns queued in a lock's line, by request id: a later entry
     /// grants them or ends their wait (`CoordinationEvent`).
     var pendingWaits: [UInt64: Recipient] = [:]
+    /// The connection each of this node's clients in `pendingWaits` came from, so that its
+    /// waits end when it goes (`abandonWaits`); entries of waits since settled go then too.
+    var waitOrigins: [UInt64: UInt64] = [:]
+    /// Connections that went away while writes of theirs were unanswered, until those are.
+    var goneOrigins: Set<UInt64> = []
     /// The last index proposed for each connection, which its later reads wait for.
     var sessionOrder = SessionOrder()
     /// Reads waiting for their ReadIndex, then for the state machine to reach it.
@@ -99,6 +104,9 @@ where Observer.State == State {
         case client(ticket: UInt64)
         /// A follower that forwarded the request with `requestID`.
         case follower(NodeID, requestID: UInt64)
+        /// This runtime itself, which proposed the request for its own reasons
+        /// (`abandonWaits`): the answer goes nowhere.
+        case nobody
     }
 
     /// Starts the group from its recovered replica and the state machine its snapshot holds.
@@ -248,6 +256,7 @@ where Observer.State == State {
     mutating func answer(_ recipient: Recipient, _ result: State.Reply) {
         switch recipient {
         case .client(let ticket): outputs.append(.reply(ticket: ticket, result))
+        case .nobody: break
         case .follower(let node, let requestID):
             outputs.append(.answerForwarded(.answered(result), requestID: requestID, to: node))
         }

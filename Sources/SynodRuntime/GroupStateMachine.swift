@@ -47,6 +47,10 @@ public protocol GroupStateMachine: Sendable {
     /// with a result. For a node that caught up from a snapshot.
     func standing(ofWait requestID: UInt64) -> Reply
 
+    /// The command that ends these waiting requests of this node's session, whose clients went
+    /// away; nil when waits cannot be ended (they end by themselves).
+    static func abandonment(ofWaits requestIDs: [UInt64]) -> Command?
+
     /// The answer the planted bug `replyBeforeApply` gives a write before it commits, or nil
     /// to leave the write alone.
     static func plantedEarlyAnswer(to command: Command) -> Reply?

@@ -65,6 +65,9 @@ struct LockWaitChecker: Sendable {
                 if let lease = first.lease, leaseEnds[lease] == nil {
                     return "waiter #\(ticket) was granted the lock after its lease \(lease) ended"
                 }
+            case .answered:
+                // A blocked list command, not a lock.
+                continue
             }
         }
         // A copy of a write already applied changes nothing.

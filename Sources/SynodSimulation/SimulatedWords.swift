@@ -125,7 +125,15 @@ enum SimulatedWords {
         }
         func end() -> String { random.nextBool(probability: 0.5) ? "LEFT" : "RIGHT" }
         let index = String(Int(random.nextIndex(below: 7)) - 3)
+        // A blocking form now and then, with a short timeout so that every client goes on.
+        let blocking = random.nextBool(probability: 0.3)
+        let timeout = ["0.05", "0.2", "1"][random.nextIndex(below: 3)]
         switch choice {
+        case 4 where blocking: return ["BLPOP", listKey(), listKey(), timeout]
+        case 5 where blocking: return ["BRPOP", listKey(), timeout]
+        case 6 where blocking: return ["BLMPOP", timeout, "2", listKey(), listKey(), end(), "COUNT", "2"]
+        case 11 where blocking: return ["BLMOVE", listKey(), listKey(), end(), end(), timeout]
+        case 12 where blocking: return ["BRPOPLPUSH", listKey(), listKey(), timeout]
         case 0: return ["LPUSH", listKey(), text, "\(text)-b"]
         case 1: return ["RPUSH", listKey(), text]
         case 2: return ["LPUSHX", listKey(), text]

@@ -11,7 +11,9 @@ import SynodRuntime
 /// request in the log is where it took effect, and what the state machine gave there is its
 /// result (the state machine itself is the sequential specification, checked against
 /// redis-server by the differential tests). Then, for every command a client sent:
-/// - answered with a result: it is in the log, exactly there, and the answer is that result;
+/// - answered with a result: it is in the log, exactly there, and the answer is that result
+///   (a blocked list command takes effect, and gets its result, where a later entry serves it
+///   or ends its wait);
 /// - refused (TRYAGAIN, NOTLEADER): it is not in the log at all;
 /// - answered before another one was sent: it is earlier in the log (real-time order);
 /// - a read pipelined behind a write that reached the leader with it sees that write or a
@@ -46,6 +48,8 @@ extension Simulator {
         guard let last = entries.keys.max() else { return ReplayedLog() }
         var model = KeyValueStore()
         var replayed = ReplayedLog()
+        // Blocked list commands, by ticket: they take effect where a later entry answers them.
+        var blocked: [UInt64: RequestKey] = [:]
         for rawIndex in 1...last.rawValue {
             guard let entry = entries[LogIndex(rawIndex)] else { return nil }
             // Noops and membership changes carry no command. An entry that does not decode is
@@ -64,11 +68,14 @@ extension Simulator {
                     replayed.registerValues[key, default: []].append((rawIndex, value))
                 }
             }
+            for case .answered(let ticket, let result) in applied.events {
+                guard let key = blocked.removeValue(forKey: ticket) else { continue }
+                replayed.placements[key] = LogPlacement(index: rawIndex, result: result)
+            }
             guard decoded.session != 0, !applied.isCopy else { continue }
-            replayed.placements[RequestKey(session: decoded.session, requestID: decoded.requestID)] = LogPlacement(
-                index: rawIndex,
-                result: applied.result
-            )
+            let key = RequestKey(session: decoded.session, requestID: decoded.requestID)
+            replayed.placements[key] = LogPlacement(index: rawIndex, result: applied.result)
+            if applied.result == .waiting, case .list(.blocking) = decoded.command { blocked[decoded.requestID] = key }
         }
         return replayed
     }

@@ -156,6 +156,7 @@ struct Counter: GroupStateMachine {
     func recordedResult(session: UInt64, requestID: UInt64) -> Reply? { nil }
     func standing(ofWait requestID: UInt64) -> Reply { .error("no waits") }
     static func plantedEarlyAnswer(to command: Command) -> Reply? { nil }
+    static func abandonment(ofWaits requestIDs: [UInt64]) -> Command? { nil }
 }
 
 struct CounterStateMachineTests {

@@ -1,0 +1,145 @@
+/// The clients blocked on lists (BLPOP, BRPOP, BLMPOP, BLMOVE, BRPOPLPUSH), as replicated
+/// state: every replica holds the same lines, serves the same waiter from the same push, and
+/// ends the same waits at the same entry, so a client blocked through any node is woken by a
+/// push through any other, and a snapshot carries the lines to a follower that catches up.
+///
+/// Each key has a line, first blocked first served (Redis's order). A waiter on several keys
+/// stands in each of their lines and is served by the first of them that a push makes ready.
+public struct BlockedPops: Hashable, Sendable {
+    public struct Waiter: Hashable, Sendable {
+        /// The request id of the blocked command: the node that proposed it answers its
+        /// client when the wait ends.
+        public let ticket: UInt64
+        /// The index of the entry that blocked it (one entry blocks at most one command):
+        /// waiters in this order stand in every line in this order.
+        public let blockedAt: UInt64
+        /// The session that proposed it: when the session is forgotten (its node is gone),
+        /// its waits end.
+        public let session: UInt64
+        public let pop: BlockingPop
+        /// Log time when the wait ends; nil for none.
+        public let deadlineMilliseconds: Int64?
+    }
+
+    public private(set) var waiters: [UInt64: Waiter] = [:]
+    /// The tickets waiting on each key, first blocked first.
+    private var lines: [[UInt8]: [UInt64]] = [:]
+
+    public var isEmpty: Bool { waiters.isEmpty }
+
+    func isWaiting(on key: [UInt8]) -> Bool { lines[key] != nil }
+
+    /// The first waiter in `key`'s line.
+    func first(on key: [UInt8]) -> Waiter? { lines[key].flatMap { waiters[$0[0]] } }
+
+    /// Every waiter, in the order they blocked: added again in this order, they stand in
+    /// every line as they stood.
+    var inBlockingOrder: [Waiter] { waiters.values.sorted { $0.blockedAt < $1.blockedAt } }
+
+    /// Adds a waiter at the end of each of its keys' lines.
+    mutating func add(_ waiter: Waiter) {
+        precondition(waiters.updateValue(waiter, forKey: waiter.ticket) == nil, "ticket \(waiter.ticket) blocked twice")
+        for key in waiter.pop.keys { lines[key, default: []].append(waiter.ticket) }
+    }
+
+    /// Takes the waiter out of every line it stands in.
+    mutating func remove(_ ticket: UInt64) -> Waiter? {
+        guard let waiter = waiters.removeValue(forKey: ticket) else { return nil }
+        for key in waiter.pop.keys {
+            lines[key]!.removeAll { $0 == ticket }
+            if lines[key]!.isEmpty { lines[key] = nil }
+        }
+        return waiter
+    }
+}
+
+extension KeyValueStore {
+    /// A blocking list command: served at once from the first of its keys that holds a list;
+    /// otherwise it waits (`.waiting`), or answers its timeout reply inside a transaction.
+    mutating func block(_ pop: BlockingPop, timeoutMilliseconds: Int64, change: inout Change) -> KeyValueResult {
+        for key in pop.keys {
+            guard let kind = live(key, change: &change)?.kind else { continue }
+            guard kind == .list else { return .error(Self.wrongType) }
+            return serve(pop, from: key, change: &change)
+        }
+        guard change.mayBlock else { return pop.timeoutReply }
+        // Request ids are unique: a second waiter under one ticket comes from a buggy proposer.
+        guard blockedPops.waiters[change.ticket] == nil else {
+            return .error(KeyValueError(.duplicateRequest, "ERR request \(change.ticket) is already blocked"))
+        }
+        let deadline = timeoutMilliseconds == 0 ? nil : later(timeoutMilliseconds)
+        blockedPops.add(
+            BlockedPops.Waiter(
+                ticket: change.ticket,
+                blockedAt: appliedIndex,
+                session: change.session,
+                pop: pop,
+                deadlineMilliseconds: deadline
+            )
+        )
+        if let deadline { deadlines.insert(deadline, .blockedPop(ticket: change.ticket)) }
+        change.happened = true
+        return .waiting
+    }
+
+    /// Runs `pop` on the list at `key`, which exists: [key, element], [key, [elements]] or
+    /// the moved element (a destination of another kind answers WRONGTYPE and moves nothing).
+    private mutating func serve(_ pop: BlockingPop, from key: [UInt8], change: inout Change) -> KeyValueResult {
+        switch pop {
+        case .element(_, let end):
+            let popped = execute(.pop(key: key, end: end, count: nil), change: &change)
+            if case .error = popped { return popped }
+            return .array([.value(key), popped])
+        case .elements(_, let end, let count):
+            let popped = execute(.pop(key: key, end: end, count: count), change: &change)
+            if case .error = popped { return popped }
+            return .array([.value(key), popped])
+        case .move(_, let destination, let from, let to):
+            return move(from: key, at: from, to: destination, at: to, change: &change)
+        }
+    }
+
+    /// After a command wrote lists that clients wait on: each such list serves its line, first
+    /// blocked first, while it has elements. A BLMOVE served here may push to a list others
+    /// wait on; that list is served next, in the same entry, as Redis does.
+    mutating func serveBlockedPops(change: inout Change) {
+        var next = 0
+        while next < change.readyKeys.count {
+            let key = change.readyKeys[next]
+            next += 1
+            while let waiter = blockedPops.first(on: key), live(key, change: &change)?.kind == .list {
+                end(waiter.ticket)
+                change.events.append(
+                    .answered(ticket: waiter.ticket, result: serve(waiter.pop, from: key, change: &change))
+                )
+            }
+        }
+        change.readyKeys = []
+    }
+
+    /// Takes a waiter out of its lines and its timeout out of the deadlines.
+    @discardableResult
+    private mutating func end(_ ticket: UInt64) -> BlockedPops.Waiter? {
+        guard let waiter = blockedPops.remove(ticket) else { return nil }
+        if let deadline = waiter.deadlineMilliseconds { deadlines.remove(deadline, .blockedPop(ticket: ticket)) }
+        return waiter
+    }
+
+    /// Ends the wait of `ticket` with its timeout reply, if it still waits.
+    mutating func unblock(_ ticket: UInt64, change: inout Change) -> Bool {
+        guard let waiter = end(ticket) else { return false }
+        change.events.append(.answered(ticket: ticket, result: waiter.pop.timeoutReply))
+        change.happened = true
+        return true
+    }
+
+    /// Ends the waits of sessions no longer remembered: their node restarted or left, and
+    /// nobody would read what they popped. (Entries without a session are the tests' own.)
+    mutating func unblockForgottenSessions(change: inout Change) {
+        guard !blockedPops.isEmpty else { return }
+        for ticket in blockedPops.waiters.keys.sorted() {
+            let session = blockedPops.waiters[ticket]!.session
+            if session != 0, sessions.sessions[session] == nil { _ = unblock(ticket, change: &change) }
+        }
+    }
+}
