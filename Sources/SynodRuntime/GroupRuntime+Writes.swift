@@ -87,6 +87,7 @@ extension GroupRuntime {
     /// (a blocked list command, a lock wait) are answered to nobody now, and the state machine
     /// is asked to end them (`GroupStateMachine.abandonment`), so that nothing is served to a
     /// client that is gone.
+    ///
     /// Writes of the connection still on their way are remembered: one that starts waiting
     /// later ends at once.
     public mutating func abandonWaits(ofOrigin origin: UInt64) {
