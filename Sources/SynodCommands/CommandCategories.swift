@@ -91,6 +91,11 @@ extension CommandParser {
             return uses([words[1]], .read) + uses([words[2]], .write)
         case "sinterstore", "sunionstore", "sdiffstore":
             return uses([words[1]], .write) + uses(Array(words.dropFirst(2)), .read)
+        case "zunionstore", "zinterstore", "zdiffstore":
+            let keys = keys(of: words)
+            return uses(Array(keys.prefix(1)), .write) + uses(Array(keys.dropFirst()), .read)
+        case "zrangestore":
+            return uses([words[1]], .write) + uses([words[2]], .read)
         case "object|encoding":
             return words.count > 2 ? uses([words[2]], .none) : []
         case "watch.key":

@@ -295,7 +295,8 @@ extension CommandParser {
             guard position < words.count, let count = KeyValueStore.parseInteger(words[position]), count > 0,
                 count < Int64(words.count - position)
             else { return [] }
-            return Array(words[(position + 1)...(position + Int(count))])
+            let fixed = spec.keys.first > 0 ? [words[spec.keys.first]] : []
+            return fixed + Array(words[(position + 1)...(position + Int(count))])
         }
         guard let info = commandInfo(KeyValueStore.lowercased(name)), info.firstKey > 0 else {
             return []

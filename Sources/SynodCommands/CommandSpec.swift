@@ -33,7 +33,8 @@ public struct CommandSpec: Sendable {
 
     /// Where a command's keys are: COMMAND INFO's first, last (negative: counted from the end)
     /// and step; or, for a command with "movable keys" (LMPOP), the word that counts the keys
-    /// that follow it (COMMAND INFO then says 0, 0, 0 and `movablekeys`).
+    /// that follow it (COMMAND INFO then says 0, 0, 0, or the fixed key's position, and
+    /// `movablekeys`).
     public struct KeyPositions: Hashable, Sendable {
         public let first: Int
         public let last: Int
@@ -55,9 +56,10 @@ public struct CommandSpec: Sendable {
         public static func range(first: Int, last: Int, step: Int) -> KeyPositions {
             KeyPositions(first: first, last: last, step: step)
         }
-        /// The keys follow the word at `position`, which counts them.
-        public static func counted(at position: Int) -> KeyPositions {
-            KeyPositions(first: 0, last: 0, step: 0, countPosition: position)
+        /// The keys follow the word at `position`, which counts them; and the key at
+        /// `fixedKey`, if any, comes first (ZUNIONSTORE's destination).
+        public static func counted(at position: Int, fixedKey: Int = 0) -> KeyPositions {
+            KeyPositions(first: fixedKey, last: fixedKey, step: fixedKey == 0 ? 0 : 1, countPosition: position)
         }
 
         public var areMovable: Bool { countPosition > 0 }
@@ -160,7 +162,8 @@ public struct CommandFlags: OptionSet, Hashable, Sendable {
 public struct CommandDocumentation: Hashable, Sendable {
     /// Redis's command groups, and Synod's own for its coordination commands.
     public enum Group: String, Hashable, Sendable {
-        case string, hash, list, set, generic, connection, server, transactions, pubsub, cluster, synod
+        case string, hash, list, set, sortedSet = "sorted_set", generic, connection, server, transactions, pubsub,
+            cluster, synod
     }
 
     public let group: Group

@@ -71,6 +71,9 @@ public struct KeyspaceEvents: OptionSet, Hashable, Sendable {
         case .hset, .hdel, .hincrby, .hincrbyfloat: .hash
         case .lpush, .rpush, .lpop, .rpop, .linsert, .lset, .lrem, .ltrim: .list
         case .sadd, .srem, .spop, .sinterstore, .sunionstore, .sdiffstore: .set
+        case .zadd, .zincr, .zrem, .zremrangebyrank, .zremrangebyscore, .zremrangebylex, .zpopmin, .zpopmax,
+            .zunionstore, .zinterstore, .zdiffstore, .zrangestore:
+            .sortedSet
         }
     }
 

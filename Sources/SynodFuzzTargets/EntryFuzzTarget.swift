@@ -96,6 +96,48 @@ extension EntryFuzzTarget {
                     .store(operation: .difference, destination: word("list"), keys: FuzzFixtures.words("set list"))
                 )
             ),
+            (
+                "zset-add",
+                .sortedSet(
+                    .add(
+                        key: word("zset"),
+                        options: [.onlyGreater, .countChanged],
+                        members: [ScoredMember(member: word("c"), score: -0.5)]
+                    )
+                )
+            ),
+            (
+                "zset-store",
+                .sortedSet(
+                    .store(
+                        destination: word("zset-2"),
+                        combination: SortedSetCombination(
+                            .union,
+                            keys: FuzzFixtures.words("zset set"),
+                            weights: [2, 0.5],
+                            aggregate: .max
+                        )
+                    )
+                )
+            ),
+            (
+                "zset-range-store",
+                .sortedSet(
+                    .rangeStore(
+                        destination: word("zset-3"),
+                        source: word("zset"),
+                        selection: SortedSetSelection(
+                            .score(
+                                min: ScoreBound(0, isExclusive: true),
+                                max: ScoreBound(.infinity, isExclusive: false)
+                            ),
+                            reverse: true,
+                            offset: 0,
+                            limit: 1
+                        )
+                    )
+                )
+            ),
             ("rename", .rename(source: word("string"), destination: word("moved"), onlyIfAbsent: true)),
             ("copy", .copy(source: word("list"), destination: word("string"), replace: true)),
             ("flushall", .flushAll),
@@ -110,6 +152,18 @@ extension EntryFuzzTarget {
                         .read(.hash(.scan(key: word("hash"), cursor: 0, options: .success(ScanOptions(count: 5))))),
                         .read(.list(.range(key: word("list"), start: -2, stop: .max))),
                         .read(.redisSet(.combine(operation: .union, keys: FuzzFixtures.words("set hash")))),
+                        .read(
+                            .sortedSet(
+                                .range(
+                                    key: word("zset"),
+                                    selection: SortedSetSelection(
+                                        .lex(min: .lowest, max: .inclusive(word("b"))),
+                                        reverse: false
+                                    ),
+                                    withScores: false
+                                )
+                            )
+                        ),
                         .read(.keyspace(.scan(cursor: 7, options: ScanOptions(pattern: word("*"), type: "hash")))),
                     ]
                 )

@@ -2,7 +2,7 @@ import SynodCore
 import SynodKeyValue
 
 /// The state the targets apply commands to: a store that holds one of each kind of thing
-/// (strings with and without a TTL, a hash, a list, a set, a lease with a key on it, a held lock with a
+/// (strings with and without a TTL, a hash, a list, a set, a sorted set, a lease with a key on it, a held lock with a
 /// waiter, an election), so that a command meets existing state, not only an empty store.
 enum FuzzFixtures {
     /// The time of the fixture's entries (Unix milliseconds); commands run a second later.
@@ -35,6 +35,13 @@ enum FuzzFixtures {
         ),
         .list(.push(key: word("list"), elements: words("a b c a"), end: .right, onlyIfExists: false)),
         .redisSet(.add(key: word("set"), members: words("a b 1 2"))),
+        .sortedSet(
+            .add(
+                key: word("zset"),
+                options: [],
+                members: [ScoredMember(member: word("a"), score: 1), ScoredMember(member: word("b"), score: 2.5)]
+            )
+        ),
         .leaseGrant(ttlMilliseconds: 30_000),
         .acquire(
             kind: .lock,

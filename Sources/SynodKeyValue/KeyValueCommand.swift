@@ -81,6 +81,9 @@ public enum KeyValueCommand: Hashable, Sendable {
     /// The set writes (Redis's set type; `.set` is SET): SADD, SREM, SPOP, SMOVE,
     /// SINTERSTORE, SUNIONSTORE, SDIFFSTORE.
     case redisSet(SetWrite)
+    /// The sorted set writes: ZADD, ZINCRBY, ZREM, ZREMRANGEBYRANK/SCORE/LEX, ZPOPMIN,
+    /// ZPOPMAX, ZMPOP, ZUNIONSTORE, ZINTERSTORE, ZDIFFSTORE, ZRANGESTORE.
+    case sortedSet(SortedSetWrite)
     /// RENAME, or RENAMENX (`onlyIfAbsent`).
     case rename(source: [UInt8], destination: [UInt8], onlyIfAbsent: Bool)
     /// COPY: the value and TTL of `source` at `destination`, unless that exists and not
@@ -195,6 +198,12 @@ public enum KeyValueResult: Hashable, Sendable {
     case map([KeyValueResult])
     /// Members of a set (a RESP3 set, an array in RESP2).
     case set([KeyValueResult])
+    /// A score: a RESP3 double, a bulk string in RESP2, written as Redis 7.0 writes it
+    /// (`RedisDouble.text`).
+    case double(Double)
+    /// Members and scores alternating: a flat array in RESP2, an array of [member, score]
+    /// arrays in RESP3 (ZRANGE ... WITHSCORES).
+    case pairs([KeyValueResult])
     /// Not answered yet: the request waits in a lock's line, and a later entry answers it
     /// (`CoordinationEvent`).
     case waiting
@@ -233,6 +242,18 @@ public enum KeyEvent: String, Hashable, Sendable {
     case sinterstore
     case sunionstore
     case sdiffstore
+    case zadd
+    case zincr
+    case zrem
+    case zremrangebyrank
+    case zremrangebyscore
+    case zremrangebylex
+    case zpopmin
+    case zpopmax
+    case zunionstore
+    case zinterstore
+    case zdiffstore
+    case zrangestore
     case evicted
 }
 

@@ -122,6 +122,9 @@ extension KeyValueEntry {
         case .redisSet(let write):
             writer.write(UInt8(29))
             write.write(to: &writer)
+        case .sortedSet(let write):
+            writer.write(UInt8(32))
+            write.write(to: &writer)
         case .hash(let write):
             writer.write(UInt8(25))
             write.write(to: &writer)
@@ -344,6 +347,7 @@ extension KeyValueEntry {
             command = .unblock(tickets: tickets)
         case 28: command = .list(try ListWrite(reading: &reader))
         case 29: command = .redisSet(try SetWrite(reading: &reader))
+        case 32: command = .sortedSet(try SortedSetWrite(reading: &reader))
         case let kind: throw .invalid("unknown command kind \(kind)")
         }
         return command

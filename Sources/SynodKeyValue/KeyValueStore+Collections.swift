@@ -4,6 +4,7 @@ protocol StoredCollection {
     static var kind: KeyValueStore.Record.Kind { get }
     static var empty: Self { get }
     var isEmpty: Bool { get }
+    var count: Int { get }
     /// Takes the value out of `record`, leaving no reference to it there; nil (and the record
     /// unchanged) for another kind.
     static func take(from record: inout KeyValueStore.Record) -> Self?
@@ -29,6 +30,13 @@ extension SetValue: StoredCollection {
     static var empty: SetValue { SetValue([]) }
     static func take(from record: inout KeyValueStore.Record) -> SetValue? { record.takeSet() }
     func put(into record: inout KeyValueStore.Record) { record.putSet(self) }
+}
+
+extension SortedSetValue: StoredCollection {
+    static var kind: KeyValueStore.Record.Kind { .sortedSet }
+    static var empty: SortedSetValue { SortedSetValue([]) }
+    static func take(from record: inout KeyValueStore.Record) -> SortedSetValue? { record.takeSortedSet() }
+    func put(into record: inout KeyValueStore.Record) { record.putSortedSet(self) }
 }
 
 /// What a command's body did to a collection: its answer, and whether the collection changed
@@ -89,5 +97,33 @@ extension KeyValueStore {
             _ = remove(key, change: &change)
         }
         return update.result
+    }
+
+    /// Replaces whatever `destination` held (its TTL included) with `value`, the answer of a
+    /// STORE command reported as `event`; an empty value removes the key, reported as `del`.
+    /// Answers the value's size.
+    mutating func replace<Value: StoredCollection>(
+        _ destination: [UInt8],
+        with value: Value,
+        event: KeyEvent,
+        change: inout Change
+    ) -> KeyValueResult {
+        _ = live(destination, change: &change)
+        if value.isEmpty {
+            change.keyEvent = .del
+            _ = remove(destination, change: &change)
+            return .integer(0)
+        }
+        var record = Record(
+            value: [],
+            expiresAtMilliseconds: nil,
+            createRevision: records[destination]?.createRevision ?? change.revision,
+            modifyRevision: change.revision,
+            lease: nil
+        )
+        value.put(into: &record)
+        change.keyEvent = event
+        store(destination, record, change: &change)
+        return .integer(Int64(value.count))
     }
 }

@@ -121,6 +121,8 @@ extension KeyValueStore {
             return execute(write, change: &change)
         case .redisSet(let write):
             return execute(write, change: &change)
+        case .sortedSet(let write):
+            return execute(write, change: &change)
         case .rename(let source, let destination, let onlyIfAbsent):
             return rename(source, to: destination, onlyIfAbsent: onlyIfAbsent, change: &change)
         case .copy(let source, let destination, let replace):
@@ -179,7 +181,7 @@ extension KeyValueStore {
         case .configure, .unblock: .set
         case .copy: .copyTo
         case .set, .multiSet, .compareAndSet, .leaseGrant, .leaseKeepAlive, .acquire, .release, .refreshLock, .redis,
-            .transaction, .string, .hash, .list, .redisSet, .rename:
+            .transaction, .string, .hash, .list, .redisSet, .sortedSet, .rename:
             .set
         case .fenced(_, _, let inner), .withLease(_, let inner): keyEvent(of: inner)
         }

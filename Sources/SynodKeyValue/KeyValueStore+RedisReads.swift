@@ -109,6 +109,7 @@ extension KeyValueStore {
         // Redis 7.0 keeps every list as a quicklist (7.2 added listpack for small ones).
         if record.kind == .list { return "quicklist" }
         if let set = record.set { return isIntegerSet(set) ? "intset" : "hashtable" }
+        if let sortedSet = record.sortedSet { return isCompact(sortedSet) ? "listpack" : "skiplist" }
         if let hash = record.hash {
             return hash.count <= 128 && hash.allSatisfy({ $0.key.count <= 64 && $0.value.count <= 64 })
                 ? "listpack" : "hashtable"

@@ -47,26 +47,7 @@ extension KeyValueStore {
             case .success(let result): combined = result
             case .failure(let error): return .error(error)
             }
-            // The result replaces whatever the destination held, its TTL included.
-            _ = live(destination, change: &change)
-            if combined.isEmpty {
-                change.keyEvent = .del
-                _ = remove(destination, change: &change)
-                return .integer(0)
-            }
-            let previous = records[destination]
-            var record = Record(
-                value: [],
-                expiresAtMilliseconds: nil,
-                createRevision: previous?.createRevision ?? change.revision,
-                modifyRevision: change.revision,
-                lease: nil
-            )
-            record.putSet(combined)
-            change.keyEvent = operation.storeEvent
-            store(destination, record, change: &change)
-            keysWithExpiry.removeValue(forKey: destination)
-            return .integer(Int64(combined.count))
+            return replace(destination, with: combined, event: operation.storeEvent, change: &change)
         }
     }
 
@@ -171,26 +152,35 @@ extension KeyValueStore {
         }
     }
 
-    /// SRANDMEMBER: one member (nil for no set) without a count; distinct members for a
-    /// positive count (the whole set when it asks for as many or more); members that may
-    /// repeat for a negative one.
+    /// SRANDMEMBER: one member (nil for no set) without a count; with one, the members at
+    /// `randomPositions`.
     static func randomMembers(of set: SetValue?, count: Int64?, randomIndex: (Int) -> Int) -> KeyValueResult {
         guard let count else {
             guard let set else { return .null }
             return .value(set.members[randomIndex(set.count)])
         }
-        guard let set, count != 0 else { return .array([]) }
+        guard let set else { return .array([]) }
+        return .array(
+            randomPositions(count, among: set.count, randomIndex: randomIndex).map { .value(set.members[$0]) }
+        )
+    }
+
+    /// SRANDMEMBER's and ZRANDMEMBER's choice among `size` members by a count: distinct
+    /// positions for a positive count (all of them, in order, when it asks for as many or
+    /// more), positions that may repeat for a negative one, none for 0.
+    static func randomPositions(_ count: Int64, among size: Int, randomIndex: (Int) -> Int) -> [Int] {
+        guard size > 0, count != 0 else { return [] }
         if count < 0 {
             // At most `SetRead.randomMembersMax`: the parser refused more.
             let wanted = min(Int(clamping: count.magnitude), SetRead.randomMembersMax)
-            return .array((0..<wanted).map { _ in .value(set.members[randomIndex(set.count)]) })
+            return (0..<wanted).map { _ in randomIndex(size) }
         }
-        guard count < Int64(set.count) else { return .array(set.members.map { .value($0) }) }
-        var positions = Array(0..<set.count)
+        guard count < Int64(size) else { return Array(0..<size) }
+        var positions = Array(0..<size)
         for slot in 0..<Int(count) {
-            positions.swapAt(slot, slot + randomIndex(set.count - slot))
+            positions.swapAt(slot, slot + randomIndex(size - slot))
         }
-        return .array(positions.prefix(Int(count)).map { .value(set.members[$0]) })
+        return Array(positions.prefix(Int(count)))
     }
 
     /// Whether Redis 7.0 keeps the set as an intset: at most 512 members, each an integer.

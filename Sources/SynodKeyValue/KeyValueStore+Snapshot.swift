@@ -71,6 +71,14 @@ extension KeyValueStore {
             writer.write(UInt8(3))
             writer.write(UInt64(set.count))
             for member in set.members { writer.writeLengthPrefixed(member) }
+        case .sortedSet:
+            let sortedSet = record.sortedSet!
+            writer.write(UInt8(4))
+            writer.write(UInt64(sortedSet.count))
+            for member in sortedSet.ordered {
+                writer.writeLengthPrefixed(member.member)
+                writer.write(member.score.bitPattern)
+            }
         }
     }
 
@@ -295,6 +303,18 @@ extension KeyValueStore {
             }
             guard !set.isEmpty, record.valueCount == 0 else { throw .invalid("an empty set or one with a value") }
             record.putSet(set)
+        case 4:
+            var scores: [[UInt8]: Double] = [:]
+            for _ in 0..<(try Self.readCount(from: &reader, what: "members")) {
+                let member = try reader.readLengthPrefixed(maximumCount: KeyValueEntry.bytesMax)
+                let score = Double(bitPattern: try reader.readUInt64())
+                guard !score.isNaN else { throw .invalid("a NaN score") }
+                guard scores.updateValue(score, forKey: member) == nil else { throw .invalid("a member twice") }
+            }
+            guard !scores.isEmpty, record.valueCount == 0 else {
+                throw .invalid("an empty sorted set or one with a value")
+            }
+            record.putSortedSet(SortedSetValue(scores: scores))
         default:
             throw .invalid("a record of kind \(kind)")
         }

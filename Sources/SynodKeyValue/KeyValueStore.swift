@@ -21,6 +21,7 @@ public struct KeyValueStore: Hashable, Sendable {
             case hash(HashValue)
             case list(ListValue)
             case set(SetValue)
+            case sortedSet(SortedSetValue)
         }
 
         private var content: Content
@@ -52,6 +53,7 @@ public struct KeyValueStore: Hashable, Sendable {
         /// The kinds of value a key holds, named as TYPE names them.
         public enum Kind: String, Hashable, Sendable {
             case string, hash, list, set
+            case sortedSet = "zset"
         }
 
         public var kind: Kind {
@@ -60,6 +62,7 @@ public struct KeyValueStore: Hashable, Sendable {
             case .hash: .hash
             case .list: .list
             case .set: .set
+            case .sortedSet: .sortedSet
             }
         }
 
@@ -69,7 +72,7 @@ public struct KeyValueStore: Hashable, Sendable {
         public var value: [UInt8] {
             switch content {
             case .string(let bytes): bytes.array
-            case .hash, .list, .set: []
+            case .hash, .list, .set, .sortedSet: []
             }
         }
 
@@ -78,7 +81,7 @@ public struct KeyValueStore: Hashable, Sendable {
             get {
                 switch content {
                 case .hash(let hash): hash.fields
-                case .string, .list, .set: nil
+                case .string, .list, .set, .sortedSet: nil
                 }
             }
             set { content = newValue.map { .hash(HashValue($0)) } ?? .string(CompactBytes([])) }
@@ -99,6 +102,11 @@ public struct KeyValueStore: Hashable, Sendable {
             if case .set(let set) = content { set } else { nil }
         }
 
+        /// A sorted set's members and scores; nil for any other kind.
+        public var sortedSet: SortedSetValue? {
+            if case .sortedSet(let sortedSet) = content { sortedSet } else { nil }
+        }
+
         /// Takes the list out of the record, leaving an empty string in its place, so that
         /// the caller holds the only reference and changes it without a copy; nil (and the
         /// record unchanged) for any other kind.
@@ -116,6 +124,11 @@ public struct KeyValueStore: Hashable, Sendable {
             take { if case .set(let set) = $0 { set } else { nil } }
         }
 
+        /// As `takeList`, for a sorted set.
+        mutating func takeSortedSet() -> SortedSetValue? {
+            take { if case .sortedSet(let sortedSet) = $0 { sortedSet } else { nil } }
+        }
+
         private mutating func take<Value>(_ payload: (Content) -> Value?) -> Value? {
             guard let value = payload(content) else { return nil }
             content = .string(CompactBytes([]))
@@ -125,12 +138,13 @@ public struct KeyValueStore: Hashable, Sendable {
         mutating func putList(_ list: ListValue) { content = .list(list) }
         mutating func putHash(_ hash: HashValue) { content = .hash(hash) }
         mutating func putSet(_ set: SetValue) { content = .set(set) }
+        mutating func putSortedSet(_ sortedSet: SortedSetValue) { content = .sortedSet(sortedSet) }
 
         /// The string's length without copying it out (0 for any other kind).
         public var valueCount: Int {
             switch content {
             case .string(let bytes): bytes.count
-            case .hash, .list, .set: 0
+            case .hash, .list, .set, .sortedSet: 0
             }
         }
 

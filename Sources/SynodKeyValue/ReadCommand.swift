@@ -27,6 +27,8 @@ public enum ReadCommand: Hashable, Sendable {
     /// SMEMBERS, SISMEMBER, SMISMEMBER, SCARD, SRANDMEMBER, SINTER, SUNION, SDIFF, SINTERCARD,
     /// SSCAN (Redis's set type).
     indirect case redisSet(SetRead)
+    /// The sorted set reads (ZRANGE and its forms, ZCARD, ZCOUNT, ZSCORE, ZRANK, ...).
+    indirect case sortedSet(SortedSetRead)
     /// One of the wider reads as its words, as a node before the typed reads forwarded it or
     /// logged it in a transaction: served as the typed read the words parse to.
     case redis(words: [[UInt8]])
@@ -58,6 +60,8 @@ extension KeyValueStore {
         case .list(let read):
             return answer(read, at: now)
         case .redisSet(let read):
+            return answer(read, at: now, randomIndex: randomIndex)
+        case .sortedSet(let read):
             return answer(read, at: now, randomIndex: randomIndex)
         case .redis(let words):
             return readWords(words, at: now, randomIndex: randomIndex)
@@ -118,6 +122,7 @@ extension ReadCommand {
         case .hash(let read): [read.key]
         case .list(let read): [read.key]
         case .redisSet(let read): read.keys
+        case .sortedSet(let read): read.keys
         case .redis(let words): words.count > 1 ? [words[1]] : []
         case .exists, .timeToLive, .keyCount, .lockInfo, .electionLeader, .leaseTimeToLive, .serviceInstances,
             .keyspace, .keyVersions, .revision, .memoryLimit:
@@ -183,6 +188,9 @@ extension ReadCommand {
         case .redisSet(let read):
             writer.write(UInt8(19))
             read.write(to: &writer)
+        case .sortedSet(let read):
+            writer.write(UInt8(20))
+            read.write(to: &writer)
         }
     }
 
@@ -207,6 +215,7 @@ extension ReadCommand {
         case 17: self = .hash(try HashRead(reading: &reader))
         case 18: self = .list(try ListRead(reading: &reader))
         case 19: self = .redisSet(try SetRead(reading: &reader))
+        case 20: self = .sortedSet(try SortedSetRead(reading: &reader))
         case let kind: throw .invalid("read kind \(kind)")
         }
     }
@@ -242,6 +251,13 @@ extension KeyValueResult {
             writer.write(UInt8(13))
             writer.write(UInt32(elements.count))
             for element in elements { element.write(to: &writer) }
+        case .pairs(let elements):
+            writer.write(UInt8(15))
+            writer.write(UInt32(elements.count))
+            for element in elements { element.write(to: &writer) }
+        case .double(let value):
+            writer.write(UInt8(14))
+            writer.write(value.bitPattern)
         case .array(let elements), .map(let elements):
             writer.write(UInt8(isMap ? 8 : 7))
             writer.write(UInt32(elements.count))
@@ -282,14 +298,21 @@ extension KeyValueResult {
         case 6:
             self = .error(try KeyValueError(readingStoredMessage: &reader))
         case 12: self = .error(try KeyValueError(reading: &reader))
-        case let kind where kind == 7 || kind == 8 || kind == 13:
+        case 14: self = .double(Double(bitPattern: try reader.readUInt64()))
+        case let kind where kind == 7 || kind == 8 || kind == 13 || kind == 15:
             let count = Int(try reader.readUInt32())
             guard count <= ReadCommand.keysMax, count <= reader.remainingCount else {
                 throw .invalid("\(count) elements")
             }
             var elements: [KeyValueResult] = []
             for _ in 0..<count { elements.append(try KeyValueResult(reading: &reader, depth: depth + 1)) }
-            self = kind == 7 ? .array(elements) : kind == 8 ? .map(elements) : .set(elements)
+            self =
+                switch kind {
+                case 7: .array(elements)
+                case 8: .map(elements)
+                case 13: .set(elements)
+                default: .pairs(elements)
+                }
         case 9: self = .waiting
         case 11: self = .nullArray
         case 10: self = .status(String(decoding: try reader.readLengthPrefixed(maximumCount: 1 << 16), as: UTF8.self))

@@ -15,6 +15,7 @@ public enum RedisWordCommands {
         "hset": -4, "hmset": -4, "hsetnx": 4, "hdel": -3, "hincrby": 4, "hincrbyfloat": 4,
     ].merging(listWriteArities) { _, _ in preconditionFailure("a write named twice") }
         .merging(setWriteArities) { _, _ in preconditionFailure("a write named twice") }
+        .merging(sortedSetWriteArities) { _, _ in preconditionFailure("a write named twice") }
 
     /// Reads, parsed by `parseRead`.
     public static let readArities: [String: Int] = [
@@ -23,6 +24,7 @@ public enum RedisWordCommands {
         "hlen": 2, "hexists": 3, "hstrlen": 3, "hscan": -3,
     ].merging(listReadArities) { _, _ in preconditionFailure("a read named twice") }
         .merging(setReadArities) { _, _ in preconditionFailure("a read named twice") }
+        .merging(sortedSetReadArities) { _, _ in preconditionFailure("a read named twice") }
 
     /// Whether `wordCount` words (the name included) satisfy `arity`.
     public static func accepts(arity: Int, wordCount: Int) -> Bool {
@@ -51,6 +53,7 @@ public enum RedisWordCommands {
             case .hash(let write): write.refusal
             case .list(let write): write.refusal
             case .redisSet(let write): write.refusal
+            case .sortedSet(let write): write.refusal
             default: nil
             }
         return refusal.map { .failure($0) } ?? .success(command)
@@ -116,6 +119,7 @@ public enum RedisWordCommands {
         default:
             if let command = try typedListWrite(name, arguments) { return .list(command) }
             if let command = try typedSetWrite(name, arguments) { return .redisSet(command) }
+            if let command = try typedSortedSetWrite(name, arguments) { return .sortedSet(command) }
             // A name in `writeArities` that no case parses: a bug in these files, not in the words.
             preconditionFailure("\(name) has an arity but is not parsed")
         }
@@ -187,6 +191,7 @@ public enum RedisWordCommands {
         default:
             if let read = try typedListRead(name, arguments) { return .list(read) }
             if let read = try typedSetRead(name, arguments) { return .redisSet(read) }
+            if let read = try typedSortedSetRead(name, arguments) { return .sortedSet(read) }
             // A name in `readArities` that no case parses: a bug in these files, not in the words.
             preconditionFailure("\(name) has an arity but is not parsed")
         }

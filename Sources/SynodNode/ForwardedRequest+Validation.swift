@@ -22,6 +22,7 @@ extension ForwardedRequest {
             options.refusal
         case .read(.list(let read)): read.refusal
         case .read(.redisSet(let read)): read.refusal
+        case .read(.sortedSet(let read)): read.refusal
         case .read: nil
         }
     }
@@ -43,6 +44,8 @@ extension ForwardedRequest {
         case .list(let write):
             return write.refusal
         case .redisSet(let write):
+            return write.refusal
+        case .sortedSet(let write):
             return write.refusal
         case .fenced(_, _, let inner), .withLease(_, let inner):
             return refusal(of: inner)

@@ -407,6 +407,21 @@ final class RESPConnectionHandler: ChannelInboundHandler {
         case .set(let elements):
             writer.setHeader(elements.count)
             for element in elements { write(element, to: &writer) }
+        case .double(let value):
+            writer.double(text: RedisDouble.text(value))
+        case .pairs(let elements):
+            switch writer.version {
+            case .resp2:
+                writer.arrayHeader(elements.count)
+                for element in elements { write(element, to: &writer) }
+            case .resp3:
+                writer.arrayHeader(elements.count / 2)
+                for pair in stride(from: 0, to: elements.count - 1, by: 2) {
+                    writer.arrayHeader(2)
+                    write(elements[pair], to: &writer)
+                    write(elements[pair + 1], to: &writer)
+                }
+            }
         case .status(let text):
             writer.simpleString(text)
         case .nullArray:

@@ -110,19 +110,11 @@ public struct RESPWriter: Sendable {
         }
     }
 
-    /// `,1.5` in RESP3, a bulk string in RESP2; infinities as `inf` and `-inf`.
-    public mutating func double(_ value: Double) {
-        let text = value.isInfinite ? (value > 0 ? "inf" : "-inf") : Self.shortestText(value)
+    /// A double already written as text (`1.5`, `inf`): `,1.5` in RESP3, a bulk string in RESP2.
+    public mutating func double(text: String) {
         switch version {
         case .resp2: bulkString(text)
         case .resp3: line(UInt8(ascii: ","), text)
         }
-    }
-
-    /// The shortest decimal that reads back as `value` (`1.5`, `3`, `1e+20`), like Redis's
-    /// `%.17g` trimmed.
-    static func shortestText(_ value: Double) -> String {
-        if value == value.rounded(), abs(value) < 1e17 { return String(Int64(value)) }
-        return value.description
     }
 }

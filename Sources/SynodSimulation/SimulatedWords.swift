@@ -2,7 +2,7 @@ import SynodCore
 
 /// Redis-word commands as a simulated client sends them: written as words and parsed by the
 /// node's own parser, on keys of their own (`w0`..`w3`, hashes `h0`, `h1`, lists `l0`, `l1`,
-/// sets `s0`, `s1`),
+/// sets `s0`, `s1`, sorted sets `z0`, `z1`),
 /// apart from the
 /// register keys the linearizability model owns; coordination commands on lock, election and
 /// service names of their own. Their results are checked against the committed log
@@ -12,6 +12,7 @@ enum SimulatedWords {
     static let hashKeys = ["h0", "h1"]
     static let listKeys = ["l0", "l1"]
     static let setKeys = ["s0", "s1"]
+    static let sortedSetKeys = ["z0", "z1"]
     static let fields = ["f0", "f1", "f2"]
 
     /// A random write (sometimes a read) of the Redis and coordination surface. `owner` names
@@ -32,7 +33,8 @@ enum SimulatedWords {
         func ttl() -> String { String(50 + random.nextIndex(below: 2_000)) }
         let text = String(value)
         let leaseID = String(lease ?? UInt64(1 + random.nextIndex(below: 4)))
-        let choice = random.nextIndex(below: mayFlush ? 75 : 74)
+        let choice = random.nextIndex(below: mayFlush ? 88 : 87)
+        if choice >= 74 { return sortedSetCommand(choice - 74, &random, text: text) }
         if choice >= 64 { return setCommand(choice - 64, &random, text: text) }
         if choice >= 49 { return listCommand(choice - 49, &random, text: text) }
         switch choice {
@@ -89,8 +91,8 @@ enum SimulatedWords {
         }
     }
 
-    /// One of the set commands (`choice` below 10), or COPY; 10 is FLUSHALL or FLUSHDB. Members are few, so that
-    /// adds, removes and moves meet members that are there.
+    /// One of the set commands (`choice` below 9), or COPY (9). Members are few, so that adds,
+    /// removes and moves meet members that are there.
     private static func setCommand(_ choice: Int, _ random: inout SeededGenerator, text: String) -> [String] {
         func setKey() -> String {
             random.nextBool(probability: 0.05)
@@ -107,11 +109,42 @@ enum SimulatedWords {
         case 6: return ["SDIFFSTORE", setKey(), setKey(), setKey()]
         case 7: return ["SMEMBERS", setKey()]
         case 8: return ["SINTERCARD", "2", setKey(), setKey()]
-        case 9:
+        default:
             // Never onto itself: the parser refuses that, and these words must reach the log.
             let destination = setKey()
             let source = random.nextBool(probability: 0.5) ? "w0" : setKeys.first { $0 != destination }!
             return ["COPY", source == destination ? "w1" : source, destination, "REPLACE"]
+        }
+    }
+
+    /// One of the sorted set commands (`choice` below 13); 13 is FLUSHALL or FLUSHDB. Members
+    /// and scores are few, so that options and ranges meet members that are there.
+    private static func sortedSetCommand(_ choice: Int, _ random: inout SeededGenerator, text: String) -> [String] {
+        func key() -> String {
+            random.nextBool(probability: 0.05)
+                ? setKeys[random.nextIndex(below: setKeys.count)]
+                : sortedSetKeys[random.nextIndex(below: sortedSetKeys.count)]
+        }
+        func member() -> String { "m\(random.nextIndex(below: 5))" }
+        func score() -> String { ["0", "1", "2.5", "-1", "inf", String(text.suffix(2))][random.nextIndex(below: 6)] }
+        let options = [[], ["NX"], ["XX", "CH"], ["GT"], ["LT", "CH"], ["INCR"]][random.nextIndex(below: 6)]
+        switch choice {
+        case 0:
+            return ["ZADD", key()] + options + [score(), member()] + (options == ["INCR"] ? [] : [score(), member()])
+        case 1: return ["ZINCRBY", key(), score(), member()]
+        case 2: return ["ZREM", key(), member(), member()]
+        case 3: return ["ZREMRANGEBYRANK", key(), "0", String(random.nextIndex(below: 3) - 1)]
+        case 4: return ["ZREMRANGEBYSCORE", key(), "(0", score()]
+        case 5: return ["ZREMRANGEBYLEX", key(), "[m1", "(m3"]
+        case 6:
+            return [random.nextBool(probability: 0.5) ? "ZPOPMIN" : "ZPOPMAX", key()]
+                + (random.nextBool(probability: 0.5) ? ["2"] : [])
+        case 7: return ["ZMPOP", "2", key(), key(), random.nextBool(probability: 0.5) ? "MIN" : "MAX", "COUNT", "2"]
+        case 8: return ["ZUNIONSTORE", key(), "2", key(), key(), "WEIGHTS", "2", "1"]
+        case 9: return ["ZINTERSTORE", key(), "2", key(), key(), "AGGREGATE", "MAX"]
+        case 10: return ["ZDIFFSTORE", key(), "2", key(), key()]
+        case 11: return ["ZRANGESTORE", key(), key(), "0", "2", "REV"]
+        case 12: return ["ZRANGE", key(), "-inf", "+inf", "BYSCORE", "WITHSCORES"]
         default: return [random.nextBool(probability: 0.5) ? "FLUSHALL" : "FLUSHDB"]
         }
     }

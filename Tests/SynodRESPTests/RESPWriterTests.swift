@@ -27,9 +27,8 @@ struct RESPWriterTests {
             ({ $0.setHeader(3) }, "*3\r\n", "~3\r\n"),
             ({ $0.pushHeader(3) }, "*3\r\n", ">3\r\n"),
             ({ $0.boolean(true) }, ":1\r\n", "#t\r\n"),
-            ({ $0.double(1.5) }, "$3\r\n1.5\r\n", ",1.5\r\n"),
-            ({ $0.double(3) }, "$1\r\n3\r\n", ",3\r\n"),
-            ({ $0.double(-.infinity) }, "$4\r\n-inf\r\n", ",-inf\r\n"),
+            ({ $0.double(text: "1.5") }, "$3\r\n1.5\r\n", ",1.5\r\n"),
+            ({ $0.double(text: "-inf") }, "$4\r\n-inf\r\n", ",-inf\r\n"),
         ]
         for (write, resp2, resp3) in cases {
             #expect(Self.text(write, version: .resp2) == resp2)
