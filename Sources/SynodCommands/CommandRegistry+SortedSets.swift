@@ -2,6 +2,35 @@ extension CommandRegistry {
     /// Sorted sets (`RedisWordCommands+SortedSets`).
     static let sortedSetCommands: [CommandSpec] = [
         CommandSpec.word(
+            "bzmpop",
+            [.write, .blocking],
+            also: [.sortedset],
+            keys: .counted(at: 2),
+            access: .readWrite,
+            group: .sortedSet,
+            summary: "Pops members from the first non-empty sorted set of several, waiting for one if all are empty."
+        ),
+        CommandSpec.word(
+            "bzpopmax",
+            [.write, .fast, .blocking],
+            also: [.sortedset],
+            keys: .range(first: 1, last: -2, step: 1),
+            access: .readWrite,
+            group: .sortedSet,
+            summary:
+                "Removes the highest-scored member of the first non-empty sorted set, waiting for one if all are empty."
+        ),
+        CommandSpec.word(
+            "bzpopmin",
+            [.write, .fast, .blocking],
+            also: [.sortedset],
+            keys: .range(first: 1, last: -2, step: 1),
+            access: .readWrite,
+            group: .sortedSet,
+            summary:
+                "Removes the lowest-scored member of the first non-empty sorted set, waiting for one if all are empty."
+        ),
+        CommandSpec.word(
             "zadd",
             [.write, .denyOOM, .fast],
             also: [.sortedset],

@@ -1,10 +1,13 @@
-/// The clients blocked on lists (BLPOP, BRPOP, BLMPOP, BLMOVE, BRPOPLPUSH), as replicated
+/// The clients blocked on lists (BLPOP, BRPOP, BLMPOP, BLMOVE, BRPOPLPUSH) and sorted sets
+/// (BZPOPMIN, BZPOPMAX, BZMPOP), as replicated
 /// state: every replica holds the same lines, serves the same waiter from the same push, and
 /// ends the same waits at the same entry, so a client blocked through any node is woken by a
 /// push through any other, and a snapshot carries the lines to a follower that catches up.
 ///
 /// Each key has a line, first blocked first served (Redis's order). A waiter on several keys
 /// stands in each of their lines and is served by the first of them that a push makes ready.
+/// A line may hold waiters for a list and for a sorted set: a key serves those of its kind,
+/// the others keep their places, as in Redis.
 public struct BlockedPops: Hashable, Sendable {
     public struct Waiter: Hashable, Sendable {
         /// The request id of the blocked command: the node that proposed it answers its
@@ -29,8 +32,10 @@ public struct BlockedPops: Hashable, Sendable {
 
     func isWaiting(on key: [UInt8]) -> Bool { lines[key] != nil }
 
-    /// The first waiter in `key`'s line.
-    func first(on key: [UInt8]) -> Waiter? { lines[key].flatMap { waiters[$0[0]] } }
+    /// The first waiter in `key`'s line that pops from a value of `kind`.
+    func first(on key: [UInt8], popping kind: KeyValueStore.Record.Kind) -> Waiter? {
+        lines[key]?.lazy.compactMap { waiters[$0] }.first { $0.pop.kind == kind }
+    }
 
     /// Every waiter, in the order they blocked: added again in this order, they stand in
     /// every line as they stood.
@@ -59,7 +64,7 @@ extension KeyValueStore {
     mutating func block(_ pop: BlockingPop, timeoutMilliseconds: Int64, change: inout Change) -> KeyValueResult {
         for key in pop.keys {
             guard let kind = live(key, change: &change)?.kind else { continue }
-            guard kind == .list else { return .error(Self.wrongType) }
+            guard kind == pop.kind else { return .error(Self.wrongType) }
             return serve(pop, from: key, change: &change)
         }
         guard change.mayBlock else { return pop.timeoutReply }
@@ -96,6 +101,12 @@ extension KeyValueStore {
             return .array([.value(key), popped])
         case .move(_, let destination, let from, let to):
             return move(from: key, at: from, to: destination, at: to, change: &change)
+        case .sortedSetMember(_, let end):
+            let popped = execute(.pop(key: key, end: end, count: nil), change: &change)
+            guard case .array(let memberAndScore) = popped else { return popped }
+            return .array([.value(key)] + memberAndScore)
+        case .sortedSetMembers(_, let end, let count):
+            return execute(.popFromFirst(keys: [key], end: end, count: count), change: &change)
         }
     }
 
@@ -107,7 +118,7 @@ extension KeyValueStore {
         while next < change.readyKeys.count {
             let key = change.readyKeys[next]
             next += 1
-            while let waiter = blockedPops.first(on: key), live(key, change: &change)?.kind == .list {
+            while let kind = live(key, change: &change)?.kind, let waiter = blockedPops.first(on: key, popping: kind) {
                 end(waiter.ticket)
                 change.events.append(
                     .answered(ticket: waiter.ticket, result: serve(waiter.pop, from: key, change: &change))

@@ -260,7 +260,9 @@ extension KeyValueStore {
             if let previousLease { leases[previousLease]?.keys.remove(key) }
             if let lease = record.lease { leases[lease]?.keys.insert(key) }
         }
-        if !blockedPops.isEmpty, record.kind == .list, blockedPops.isWaiting(on: key) { change.readyKeys.append(key) }
+        if !blockedPops.isEmpty, record.kind == .list || record.kind == .sortedSet, blockedPops.isWaiting(on: key) {
+            change.readyKeys.append(key)
+        }
         records[key] = record
         keysWithExpiry[key] = record.expiresAtMilliseconds
         if key.starts(with: Self.serviceRegistryRoot) { serviceKeys.insert(key) }

@@ -67,6 +67,15 @@ extension ListWrite {
                 writer.writeLengthPrefixed(destination)
                 writer.write(from.rawValue)
                 writer.write(to.rawValue)
+            case .sortedSetMember(let keys, let end):
+                writer.write(UInt8(4))
+                KeyValueEntry.write(keys, to: &writer)
+                writer.write(end.rawValue)
+            case .sortedSetMembers(let keys, let end, let count):
+                writer.write(UInt8(5))
+                KeyValueEntry.write(keys, to: &writer)
+                writer.write(end.rawValue)
+                writer.write(UInt64(bitPattern: count))
             }
         }
     }
@@ -136,6 +145,13 @@ extension ListWrite {
                 let destination = try reader.readLengthPrefixedBytes()
                 let from = try end()
                 pop = .move(source: source, destination: destination, from: from, to: try end())
+            case 4:
+                let keys = try KeyValueEntry.readKeys(from: &reader)
+                pop = .sortedSetMember(keys: keys, end: try SortedSetEnd(reading: &reader))
+            case 5:
+                let keys = try KeyValueEntry.readKeys(from: &reader)
+                let end = try SortedSetEnd(reading: &reader)
+                pop = .sortedSetMembers(keys: keys, end: end, count: try integer())
             case let kind: throw .invalid("unknown blocking pop \(kind)")
             }
             self = .blocking(pop, timeoutMilliseconds: timeout)

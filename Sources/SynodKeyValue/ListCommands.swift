@@ -47,8 +47,9 @@ public enum ListWrite: Hashable, Sendable {
     }
 }
 
-/// What a blocked list command does with the first list it finds: the same whether it is
-/// served at once or by a later push.
+/// What a blocked command does with the first list (or sorted set) it finds: the same whether
+/// it is served at once or by a later push. The blocking sorted set commands travel as
+/// `ListWrite.blocking` too: one kind of wait, one line per key.
 public enum BlockingPop: Hashable, Sendable {
     /// BLPOP, BRPOP: [key, element].
     case element(keys: [[UInt8]], end: ListValue.End)
@@ -56,11 +57,25 @@ public enum BlockingPop: Hashable, Sendable {
     case elements(keys: [[UInt8]], end: ListValue.End, count: Int64)
     /// BLMOVE, BRPOPLPUSH: the element, moved to the destination.
     case move(source: [UInt8], destination: [UInt8], from: ListValue.End, to: ListValue.End)
+    /// BZPOPMIN, BZPOPMAX: [key, member, score].
+    case sortedSetMember(keys: [[UInt8]], end: SortedSetEnd)
+    /// BZMPOP: [key, [[member, score], ...]] with up to `count` members.
+    case sortedSetMembers(keys: [[UInt8]], end: SortedSetEnd, count: Int64)
+
+    /// The kind of value it pops from; a key of another kind answers WRONGTYPE when it blocks,
+    /// and does not serve it later.
+    var kind: KeyValueStore.Record.Kind {
+        switch self {
+        case .element, .elements, .move: .list
+        case .sortedSetMember, .sortedSetMembers: .sortedSet
+        }
+    }
 
     /// The keys it waits on, each once, in the order given.
     public var keys: [[UInt8]] {
         switch self {
-        case .element(let keys, _), .elements(let keys, _, _):
+        case .element(let keys, _), .elements(let keys, _, _), .sortedSetMember(let keys, _),
+            .sortedSetMembers(let keys, _, _):
             var seen: Set<[UInt8]> = []
             return keys.filter { seen.insert($0).inserted }
         case .move(let source, _, _, _):
@@ -69,7 +84,10 @@ public enum BlockingPop: Hashable, Sendable {
     }
 
     var count: Int64? {
-        if case .elements(_, _, let count) = self { count } else { nil }
+        switch self {
+        case .elements(_, _, let count), .sortedSetMembers(_, _, let count): count
+        case .element, .move, .sortedSetMember: nil
+        }
     }
 
     /// What the client gets when its time runs out (or it may not wait): BLMOVE a null, the

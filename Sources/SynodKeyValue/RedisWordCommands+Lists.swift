@@ -4,7 +4,7 @@ extension RedisWordCommands {
     static let listWriteArities: [String: Int] = [
         "lpush": -3, "rpush": -3, "lpushx": -3, "rpushx": -3, "lpop": -2, "rpop": -2, "lmpop": -4, "lset": 4,
         "linsert": 5, "lrem": 4, "ltrim": 4, "lmove": 5, "rpoplpush": 3, "blpop": -3, "brpop": -3, "blmpop": -5,
-        "blmove": 6, "brpoplpush": 4,
+        "blmove": 6, "brpoplpush": 4, "bzpopmin": -3, "bzpopmax": -3, "bzmpop": -5,
     ]
 
     static let listReadArities: [String: Int] = ["lrange": 4, "llen": 2, "lindex": 3, "lpos": -3]
@@ -59,6 +59,21 @@ extension RedisWordCommands {
             let to = try end(arguments[3])
             let pop = BlockingPop.move(source: arguments[0], destination: arguments[1], from: from, to: to)
             return .blocking(pop, timeoutMilliseconds: try timeoutMilliseconds(arguments[4]))
+        case "bzpopmin", "bzpopmax":
+            let timeout = try timeoutMilliseconds(arguments.last!)
+            let pop = BlockingPop.sortedSetMember(
+                keys: Array(arguments.dropLast()),
+                end: name == "bzpopmin" ? .min : .max
+            )
+            return .blocking(pop, timeoutMilliseconds: timeout)
+        case "bzmpop":
+            let timeout = try timeoutMilliseconds(arguments[0])
+            guard
+                case .popFromFirst(let keys, let end, let count) = try multiplePop(
+                    sortedSet: Array(arguments.dropFirst())
+                )
+            else { preconditionFailure("ZMPOP parsed to another command") }
+            return .blocking(.sortedSetMembers(keys: keys, end: end, count: count), timeoutMilliseconds: timeout)
         case "brpoplpush":
             let pop = BlockingPop.move(source: arguments[0], destination: arguments[1], from: .right, to: .left)
             return .blocking(pop, timeoutMilliseconds: try timeoutMilliseconds(arguments[2]))

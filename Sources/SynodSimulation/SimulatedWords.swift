@@ -128,7 +128,16 @@ enum SimulatedWords {
         func member() -> String { "m\(random.nextIndex(below: 5))" }
         func score() -> String { ["0", "1", "2.5", "-1", "inf", String(text.suffix(2))][random.nextIndex(below: 6)] }
         let options = [[], ["NX"], ["XX", "CH"], ["GT"], ["LT", "CH"], ["INCR"]][random.nextIndex(below: 6)]
+        // A blocking form now and then, with a short timeout so that every client goes on.
+        let blocking = random.nextBool(probability: 0.3)
+        let timeout = ["0.05", "0.2", "1"][random.nextIndex(below: 3)]
         switch choice {
+        case 6 where blocking:
+            return [random.nextBool(probability: 0.5) ? "BZPOPMIN" : "BZPOPMAX", key(), key(), timeout]
+        case 7 where blocking:
+            return [
+                "BZMPOP", timeout, "2", key(), key(), random.nextBool(probability: 0.5) ? "MIN" : "MAX", "COUNT", "2",
+            ]
         case 0:
             return ["ZADD", key()] + options + [score(), member()] + (options == ["INCR"] ? [] : [score(), member()])
         case 1: return ["ZINCRBY", key(), score(), member()]

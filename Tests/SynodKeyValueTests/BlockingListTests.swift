@@ -173,4 +173,47 @@ struct BlockingListTests {
                 == .failure(KeyValueStore.numberOfKeysNotPositive)
         )
     }
+
+    /// BZPOPMIN, BZPOPMAX and BZMPOP wait in the same lines: a sorted set written to a key
+    /// serves that key's sorted set waiters first blocked first, and a list waiter in the same
+    /// line keeps its place until the key holds a list.
+    @Test func sortedSetWaitersShareTheLinesAndTakeOnlySortedSets() throws {
+        var replicas = ReplicaPair()
+        #expect(replicas.apply(try Self.command("BLPOP k 0"), at: 1) == .waiting)
+        let list = replicas.first.requestID
+        #expect(replicas.apply(try Self.command("BZPOPMAX k 0"), at: 2) == .waiting)
+        let highest = replicas.first.requestID
+        #expect(replicas.apply(try Self.command("BZMPOP 0 2 none k MIN COUNT 2"), at: 3) == .waiting)
+        let lowest = replicas.first.requestID
+        let restored = try KeyValueStore(snapshotBytes: replicas.first.store.snapshotBytes)
+        #expect(restored.blockedPops == replicas.first.store.blockedPops)
+        #expect(replicas.apply(try Self.command("ZADD k 1 a 2 b 3 c 4 d"), at: 4) == .integer(4))
+        func pair(_ member: String, _ score: Double) -> KeyValueResult {
+            .array([.value(bytes(member)), .double(score)])
+        }
+        #expect(
+            replicas.first.events == [
+                .answered(ticket: highest, result: .array([.value(bytes("k")), .value(bytes("d")), .double(4)])),
+                .answered(ticket: lowest, result: .array([.value(bytes("k")), .array([pair("a", 1), pair("b", 2)])])),
+            ]
+        )
+        #expect(replicas.first.store.blockedPops.waiters.keys.sorted() == [list])
+        #expect(
+            replicas.apply(try Self.command("BZPOPMIN k 0"), at: 5)
+                == .array([.value(bytes("k")), .value(bytes("c")), .double(3)])
+        )
+        #expect(replicas.apply(try Self.command("ZADD k 4 d"), at: 6) == .integer(1))
+        #expect(replicas.first.events.isEmpty)
+        #expect(replicas.apply(try Self.command("BLPOP k 0"), at: 7) == .error(KeyValueStore.wrongType))
+        #expect(replicas.apply(try Self.command("ZPOPMIN k"), at: 8) == pair("d", 4))
+        #expect(replicas.apply(try Self.command("RPUSH k x"), at: 9) == .integer(1))
+        #expect(replicas.first.events == [.answered(ticket: list, result: ListTests.values("k", "x"))])
+        #expect(replicas.apply(try Self.command("BZPOPMIN none 0.5"), at: 10) == .waiting)
+        let timed = replicas.first.requestID
+        #expect(replicas.apply(.sweep, at: 509) == .ok)
+        #expect(replicas.first.events.isEmpty)
+        #expect(replicas.apply(.sweep, at: 510) == .ok)
+        #expect(replicas.first.events == [.answered(ticket: timed, result: .nullArray)])
+        try replicas.expectIdentical()
+    }
 }
