@@ -307,8 +307,7 @@ extension KeyValueStore {
             var scores: [[UInt8]: Double] = [:]
             for _ in 0..<(try Self.readCount(from: &reader, what: "members")) {
                 let member = try reader.readLengthPrefixed(maximumCount: KeyValueEntry.bytesMax)
-                let score = Double(bitPattern: try reader.readUInt64())
-                guard !score.isNaN else { throw .invalid("a NaN score") }
+                let score = try reader.readScore()
                 guard scores.updateValue(score, forKey: member) == nil else { throw .invalid("a member twice") }
             }
             guard !scores.isEmpty, record.valueCount == 0 else {

@@ -1,8 +1,17 @@
 import SynodCore
 
 /// The bytes of the typed sorted set commands inside an entry or a forwarded read, as
-/// `SetCommands+Encoding`. Scores travel as their bit patterns; a NaN score or weight read
-/// back is refused by the command's `refusal`, never applied.
+/// `SetCommands+Encoding`. Scores travel as their bit patterns; a NaN score, bound or weight
+/// is refused as it is read (no command has one, and NaN equals nothing, so an entry holding
+/// one would not even equal itself).
+extension ByteReader {
+    mutating func readScore() throws(ByteReader.Failure) -> Double {
+        let score = Double(bitPattern: try readUInt64())
+        guard !score.isNaN else { throw .invalid("a NaN score") }
+        return score
+    }
+}
+
 extension SortedSetWrite {
     func write(to writer: inout ByteWriter) {
         switch self {
@@ -57,7 +66,7 @@ extension SortedSetWrite {
             var members: [ScoredMember] = []
             for _ in 0..<count {
                 let member = try reader.readLengthPrefixedBytes()
-                members.append(ScoredMember(member: member, score: Double(bitPattern: try reader.readUInt64())))
+                members.append(ScoredMember(member: member, score: try reader.readScore()))
             }
             self = .add(key: key, options: options, members: members)
         case 2:
@@ -221,7 +230,7 @@ extension SortedSetRange {
         case 2:
             var bounds: [ScoreBound] = []
             for _ in 0..<2 {
-                let score = Double(bitPattern: try reader.readUInt64())
+                let score = try reader.readScore()
                 bounds.append(ScoreBound(score, isExclusive: try KeyValueEntry.readFlag(from: &reader)))
             }
             self = .score(min: bounds[0], max: bounds[1])
@@ -290,7 +299,7 @@ extension SortedSetCombination {
         let weightCount = Int(try reader.readUInt32())
         guard weightCount == keys.count else { throw .invalid("\(weightCount) weights for \(keys.count) keys") }
         var weights: [Double] = []
-        for _ in 0..<weightCount { weights.append(Double(bitPattern: try reader.readUInt64())) }
+        for _ in 0..<weightCount { weights.append(try reader.readScore()) }
         let aggregateCode = try reader.readUInt8()
         guard let aggregate = ScoreAggregate(rawValue: aggregateCode) else {
             throw .invalid("score aggregate \(aggregateCode)")

@@ -210,36 +210,35 @@ struct SortedSetTests {
     /// Entries from a buggy or hostile node are refused by every replica alike, never applied.
     @Test func forgedSortedSetCommandsAreRefusedWhenApplied() throws {
         var replicas = ReplicaPair()
-        let nan = ScoredMember(member: bytes("a"), score: .nan)
-        #expect(
-            replicas.apply(.sortedSet(.add(key: bytes("z"), options: [], members: [nan])), at: 1)
-                == .error(KeyValueStore.syntax)
-        )
         #expect(
             replicas.apply(.sortedSet(.add(key: bytes("z"), options: [.onlyNew, .onlyExisting], members: [])), at: 1)
                 == .error(KeyValueStore.syntax)
-        )
-        // A weight short is refused as the entry is decoded.
-        let weightless = SortedSetCombination(.union, keys: [bytes("a")], weights: [], aggregate: .sum)
-        let entry = KeyValueEntry(
-            requestID: 1,
-            timeMilliseconds: 1,
-            command: .sortedSet(.store(destination: bytes("d"), combination: weightless)),
-            session: 1
-        )
-        #expect(throws: ByteReader.Failure.self) { try KeyValueEntry(decoding: entry.encoded) }
-        let nanRange = SortedSetRange.score(
-            min: ScoreBound(.nan, isExclusive: false),
-            max: ScoreBound(1, isExclusive: false)
-        )
-        #expect(
-            replicas.apply(.sortedSet(.removeRange(key: bytes("z"), range: nanRange)), at: 1)
-                == .error(KeyValueStore.scoreRangeNotFloat)
         )
         #expect(
             replicas.apply(.sortedSet(.popFromFirst(keys: [bytes("z")], end: .min, count: 0)), at: 1)
                 == .error(KeyValueStore.countNotPositive)
         )
+        // A weight short, or a NaN score, bound or weight, is refused as the entry is decoded.
+        let nanRange = SortedSetRange.score(
+            min: ScoreBound(.nan, isExclusive: false),
+            max: ScoreBound(1, isExclusive: false)
+        )
+        let forged: [SortedSetWrite] = [
+            .store(
+                destination: bytes("d"),
+                combination: SortedSetCombination(.union, keys: [bytes("a")], weights: [], aggregate: .sum)
+            ),
+            .store(
+                destination: bytes("d"),
+                combination: SortedSetCombination(.union, keys: [bytes("a")], weights: [.nan], aggregate: .sum)
+            ),
+            .add(key: bytes("z"), options: [], members: [ScoredMember(member: bytes("a"), score: .nan)]),
+            .removeRange(key: bytes("z"), range: nanRange),
+        ]
+        for command in forged {
+            let entry = KeyValueEntry(requestID: 1, timeMilliseconds: 1, command: .sortedSet(command), session: 1)
+            #expect(throws: ByteReader.Failure.self) { try KeyValueEntry(decoding: entry.encoded) }
+        }
         #expect(replicas.first.store.records.isEmpty)
         try replicas.expectIdentical()
     }
