@@ -100,6 +100,16 @@ extension RedisWordCommands {
 
     /// LMPOP numkeys key [key ...] LEFT|RIGHT [COUNT count]
     static func multiplePop(_ arguments: [[UInt8]]) throws(KeyValueError) -> ListWrite {
+        let popped = try multiplePopWords(arguments, end: end)
+        return .popFromFirst(keys: popped.keys, end: popped.end, count: popped.count)
+    }
+
+    /// The words of LMPOP and ZMPOP: numkeys key [key ...] END [COUNT count], the end read by
+    /// `end`; the count is 1 when not given.
+    static func multiplePopWords<End>(
+        _ arguments: [[UInt8]],
+        end: ([UInt8]) throws(KeyValueError) -> End
+    ) throws(KeyValueError) -> (keys: [[UInt8]], end: End, count: Int64) {
         let keyCount = try positive(arguments[0], KeyValueStore.numberOfKeysNotPositive)
         // The end follows the keys; counted so that no sum overflows however large the count.
         guard keyCount < Int64(arguments.count - 1) else { throw KeyValueStore.syntax }
@@ -115,7 +125,7 @@ extension RedisWordCommands {
             count = try positive(arguments[index + 1], KeyValueStore.countNotPositive)
             index += 2
         }
-        return .popFromFirst(keys: keys, end: end, count: count ?? 1)
+        return (keys, end, count ?? 1)
     }
 
     /// LPOS key element [RANK rank] [COUNT count] [MAXLEN length]

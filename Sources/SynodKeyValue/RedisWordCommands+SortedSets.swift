@@ -272,25 +272,13 @@ extension RedisWordCommands {
 
     /// ZMPOP numkeys key [key ...] MIN|MAX [COUNT count]
     static func multiplePop(sortedSet arguments: [[UInt8]]) throws(KeyValueError) -> SortedSetWrite {
-        let keyCount = try positive(arguments[0], KeyValueStore.numberOfKeysNotPositive)
-        guard keyCount < Int64(arguments.count - 1) else { throw KeyValueStore.syntax }
-        let keys = Array(arguments[1...Int(keyCount)])
-        let end: SortedSetEnd
-        switch KeyValueStore.uppercased(arguments[Int(keyCount) + 1]) {
-        case "MIN": end = .min
-        case "MAX": end = .max
-        default: throw KeyValueStore.syntax
-        }
-        var count: Int64?
-        var index = Int(keyCount) + 2
-        while index < arguments.count {
-            guard count == nil, KeyValueStore.uppercased(arguments[index]) == "COUNT", index + 1 < arguments.count
-            else {
-                throw KeyValueStore.syntax
+        let (keys, end, count) = try multiplePopWords(arguments) { word throws(KeyValueError) -> SortedSetEnd in
+            switch KeyValueStore.uppercased(word) {
+            case "MIN": return .min
+            case "MAX": return .max
+            default: throw KeyValueStore.syntax
             }
-            count = try positive(arguments[index + 1], KeyValueStore.countNotPositive)
-            index += 2
         }
-        return .popFromFirst(keys: keys, end: end, count: count ?? 1)
+        return .popFromFirst(keys: keys, end: end, count: count)
     }
 }
