@@ -288,6 +288,14 @@ extension CommandParser {
         guard let name = words.first, let spec = CommandRegistry.command(KeyValueStore.lowercased(name)) else {
             return []
         }
+        if spec.keys.streamsSearchStart > 0 {
+            let start = spec.keys.streamsSearchStart
+            guard start < words.count,
+                let streams = words[start...].firstIndex(where: { KeyValueStore.lowercased($0) == "streams" })
+            else { return [] }
+            let rest = words[(streams + 1)...]
+            return Array(rest.prefix(rest.count / 2))
+        }
         if spec.keys.areMovable {
             // The count as the command's parser reads it; a count that is not one, or more
             // keys than words, names no keys (the parser refuses the request).

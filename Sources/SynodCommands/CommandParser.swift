@@ -49,7 +49,7 @@ public enum CommandParser {
     /// as words.
     static func parseWords(_ name: String, _ arguments: [[UInt8]]) throws(CommandRejection) -> ClientCommand {
         let words = [Array(name.utf8)] + arguments
-        if RedisWordCommands.writeArities[name] != nil {
+        if RedisWordCommands.writeArities[name] != nil || RedisWordCommands.isBlockingStreamRead(words) {
             switch RedisWordCommands.parseWrite(words) {
             case .success(let command): return .write(command)
             case .failure(let error): throw CommandRejection(error)

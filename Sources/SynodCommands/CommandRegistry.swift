@@ -5,7 +5,9 @@ public enum CommandRegistry {
     /// By name: commands (`get`) and the subcommands ACL rules name (`client|id`).
     public static let specs: [String: CommandSpec] = {
         var specs: [String: CommandSpec] = [:]
-        for spec in dataCommands + listCommands + setCommands + sortedSetCommands + serverCommands + synodCommands {
+        for spec in dataCommands + listCommands + setCommands + sortedSetCommands + streamCommands + serverCommands
+            + synodCommands
+        {
             precondition(specs.updateValue(spec, forKey: spec.name) == nil, "\(spec.name) is described twice")
         }
         for name in specs.keys where name.contains("|") {

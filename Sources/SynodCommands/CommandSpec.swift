@@ -42,12 +42,16 @@ public struct CommandSpec: Sendable {
         /// The position of the word that says how many keys follow; 0 when keys are where
         /// `first`, `last` and `step` say.
         public let countPosition: Int
+        /// For XREAD and XREADGROUP: the keys are the first half of the words after the first
+        /// `STREAMS` at or after this position; 0 for other commands.
+        public let streamsSearchStart: Int
 
-        init(first: Int, last: Int, step: Int, countPosition: Int = 0) {
+        init(first: Int, last: Int, step: Int, countPosition: Int = 0, streamsSearchStart: Int = 0) {
             self.first = first
             self.last = last
             self.step = step
             self.countPosition = countPosition
+            self.streamsSearchStart = streamsSearchStart
         }
 
         public static let none = KeyPositions(first: 0, last: 0, step: 0)
@@ -62,7 +66,12 @@ public struct CommandSpec: Sendable {
             KeyPositions(first: fixedKey, last: fixedKey, step: fixedKey == 0 ? 0 : 1, countPosition: position)
         }
 
-        public var areMovable: Bool { countPosition > 0 }
+        /// The keys of XREAD (from 1) and XREADGROUP (from 4): half the words after STREAMS.
+        public static func afterStreams(searchingFrom position: Int) -> KeyPositions {
+            KeyPositions(first: 0, last: 0, step: 0, streamsSearchStart: position)
+        }
+
+        public var areMovable: Bool { countPosition > 0 || streamsSearchStart > 0 }
     }
 
     init(
@@ -162,8 +171,8 @@ public struct CommandFlags: OptionSet, Hashable, Sendable {
 public struct CommandDocumentation: Hashable, Sendable {
     /// Redis's command groups, and Synod's own for its coordination commands.
     public enum Group: String, Hashable, Sendable {
-        case string, hash, list, set, sortedSet = "sorted_set", generic, connection, server, transactions, pubsub,
-            cluster, synod
+        case string, hash, list, set, sortedSet = "sorted_set", stream, generic, connection, server, transactions,
+            pubsub, cluster, synod
     }
 
     public let group: Group

@@ -74,12 +74,17 @@ public struct KeyspaceEvents: OptionSet, Hashable, Sendable {
         case .zadd, .zincr, .zrem, .zremrangebyrank, .zremrangebyscore, .zremrangebylex, .zpopmin, .zpopmax,
             .zunionstore, .zinterstore, .zdiffstore, .zrangestore:
             .sortedSet
+        case .xadd, .xtrim, .xdel, .xsetid, .xgroupCreate, .xgroupSetID, .xgroupDestroy, .xgroupCreateConsumer,
+            .xgroupDeleteConsumer:
+            .stream
+        case .quiet: []
         }
     }
 
     /// The (channel, message) pairs to publish for one change; none if not enabled.
     public func notifications(for change: KeyChange) -> [(channel: [UInt8], message: [UInt8])] {
-        guard contains(Self.eventClass(change.event)) else { return [] }
+        let eventClass = Self.eventClass(change.event)
+        guard !eventClass.isEmpty, contains(eventClass) else { return [] }
         let event = Array(change.event.rawValue.utf8)
         var notifications: [(channel: [UInt8], message: [UInt8])] = []
         if contains(.keyspace) { notifications.append((Array("__keyspace@0__:".utf8) + change.key, event)) }

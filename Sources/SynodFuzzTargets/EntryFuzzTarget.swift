@@ -138,6 +138,51 @@ extension EntryFuzzTarget {
                     )
                 )
             ),
+            (
+                "stream-add",
+                .stream(
+                    .add(
+                        key: word("stream"),
+                        id: .milliseconds(7),
+                        fields: FuzzFixtures.words("f v"),
+                        trim: StreamTrim(.minimumID(StreamID(1, 2)), approximate: true, limit: 100),
+                        makeStream: false
+                    )
+                )
+            ),
+            (
+                "stream-claim",
+                .stream(
+                    .claim(
+                        key: word("stream"),
+                        group: word("group"),
+                        consumer: word("other"),
+                        minimumIdleMilliseconds: 0,
+                        ids: [StreamID(1, 0), .max],
+                        options: {
+                            var options = StreamClaimOptions()
+                            options.retryCount = 3
+                            options.force = true
+                            options.lastID = StreamID(5, 5)
+                            return options
+                        }()
+                    )
+                )
+            ),
+            (
+                "stream-auto-claim",
+                .stream(
+                    .autoClaim(
+                        key: word("stream"),
+                        group: word("group"),
+                        consumer: word("other"),
+                        minimumIdleMilliseconds: 10,
+                        start: .zero,
+                        count: 2,
+                        justID: true
+                    )
+                )
+            ),
             ("rename", .rename(source: word("string"), destination: word("moved"), onlyIfAbsent: true)),
             ("copy", .copy(source: word("list"), destination: word("string"), replace: true)),
             ("flushall", .flushAll),
@@ -165,6 +210,22 @@ extension EntryFuzzTarget {
                             )
                         ),
                         .read(.keyspace(.scan(cursor: 7, options: ScanOptions(pattern: word("*"), type: "hash")))),
+                        .read(.stream(.range(key: word("stream"), start: .zero, end: .max, count: 2, reverse: true))),
+                        .read(
+                            .stream(
+                                .pending(
+                                    key: word("stream"),
+                                    group: word("group"),
+                                    range: StreamRead.PendingRange(
+                                        start: .zero,
+                                        end: .max,
+                                        count: 5,
+                                        minimumIdleMilliseconds: 0,
+                                        consumer: word("consumer")
+                                    )
+                                )
+                            )
+                        ),
                     ]
                 )
             ),

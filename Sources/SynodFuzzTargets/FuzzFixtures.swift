@@ -42,6 +42,21 @@ enum FuzzFixtures {
                 members: [ScoredMember(member: word("a"), score: 1), ScoredMember(member: word("b"), score: 2.5)]
             )
         ),
+        .stream(.add(key: word("stream"), id: .automatic, fields: words("f 1 g 2"), trim: nil, makeStream: true)),
+        .stream(.add(key: word("stream"), id: .automatic, fields: words("f 3"), trim: nil, makeStream: true)),
+        .stream(
+            .createGroup(key: word("stream"), group: word("group"), start: .zero, makeStream: false, entriesRead: -1)
+        ),
+        .stream(
+            .readGroup(
+                group: word("group"),
+                consumer: word("consumer"),
+                keys: [word("stream")],
+                after: [nil],
+                count: 1,
+                noAcknowledge: false
+            )
+        ),
         .leaseGrant(ttlMilliseconds: 30_000),
         .acquire(
             kind: .lock,

@@ -1,5 +1,5 @@
-/// The clients blocked on lists (BLPOP, BRPOP, BLMPOP, BLMOVE, BRPOPLPUSH) and sorted sets
-/// (BZPOPMIN, BZPOPMAX, BZMPOP), as replicated
+/// The clients blocked on lists (BLPOP, BRPOP, BLMPOP, BLMOVE, BRPOPLPUSH), sorted sets
+/// (BZPOPMIN, BZPOPMAX, BZMPOP) and streams (XREAD, XREADGROUP with BLOCK), as replicated
 /// state: every replica holds the same lines, serves the same waiter from the same push, and
 /// ends the same waits at the same entry, so a client blocked through any node is woken by a
 /// push through any other, and a snapshot carries the lines to a follower that catches up.
@@ -37,6 +37,9 @@ public struct BlockedPops: Hashable, Sendable {
         lines[key]?.lazy.compactMap { waiters[$0] }.first { $0.pop.kind == kind }
     }
 
+    /// The waiters in `key`'s line, first blocked first.
+    func waiters(on key: [UInt8]) -> [Waiter] { lines[key]?.compactMap { waiters[$0] } ?? [] }
+
     /// Every waiter, in the order they blocked: added again in this order, they stand in
     /// every line as they stood.
     var inBlockingOrder: [Waiter] { waiters.values.sorted { $0.blockedAt < $1.blockedAt } }
@@ -62,10 +65,18 @@ extension KeyValueStore {
     /// A blocking list command: served at once from the first of its keys that holds a list;
     /// otherwise it waits (`.waiting`), or answers its timeout reply inside a transaction.
     mutating func block(_ pop: BlockingPop, timeoutMilliseconds: Int64, change: inout Change) -> KeyValueResult {
-        for key in pop.keys {
-            guard let kind = live(key, change: &change)?.kind else { continue }
-            guard kind == pop.kind else { return .error(Self.wrongType) }
-            return serve(pop, from: key, change: &change)
+        var pop = pop
+        if pop.kind == .stream {
+            switch readStreams(pop, change: &change) {
+            case .answered(let answer): return answer
+            case .waits(let resolved): pop = resolved
+            }
+        } else {
+            for key in pop.keys {
+                guard let kind = live(key, change: &change)?.kind else { continue }
+                guard kind == pop.kind else { return .error(Self.wrongType) }
+                return serve(pop, from: key, change: &change)
+            }
         }
         guard change.mayBlock else { return pop.timeoutReply }
         // Request ids are unique: a second waiter under one ticket comes from a buggy proposer.
@@ -107,6 +118,78 @@ extension KeyValueStore {
             return .array([.value(key)] + memberAndScore)
         case .sortedSetMembers(_, let end, let count):
             return execute(.popFromFirst(keys: [key], end: end, count: count), change: &change)
+        case .streamEntries, .groupEntries:
+            return serveStream(pop, from: key, change: &change) ?? pop.timeoutReply
+        }
+    }
+
+    /// What XREAD or XREADGROUP with BLOCK does when it arrives.
+    private enum StreamWait {
+        /// Served at once (or refused).
+        case answered(KeyValueResult)
+        /// Nothing to read: waits as this (XREAD's `$` resolved to each stream's last id).
+        case waits(BlockingPop)
+    }
+
+    private mutating func readStreams(_ pop: BlockingPop, change: inout Change) -> StreamWait {
+        switch pop {
+        case .streamEntries(let keys, let after, let count):
+            var resolved: [StreamID?] = []
+            for (key, start) in zip(keys, after) {
+                guard let record = live(key, change: &change) else {
+                    resolved.append(start ?? .zero)
+                    continue
+                }
+                guard let stream = record.stream else { return .answered(.error(Self.wrongType)) }
+                resolved.append(start ?? stream.lastID)
+            }
+            let answer = read(.stream(.read(keys: keys, after: resolved, count: count)), at: clockMilliseconds)
+            if answer != .nullArray { return .answered(answer) }
+            return .waits(.streamEntries(keys: keys, after: resolved, count: count))
+        case .groupEntries(let group, let consumer, let keys, let after, let count, let noAcknowledge):
+            let read = StreamWrite.readGroup(
+                group: group,
+                consumer: consumer,
+                keys: keys,
+                after: after,
+                count: count,
+                noAcknowledge: noAcknowledge
+            )
+            let answer = execute(read, change: &change)
+            return answer == .nullArray ? .waits(pop) : .answered(answer)
+        case .element, .elements, .move, .sortedSetMember, .sortedSetMembers:
+            preconditionFailure("\(pop) reads no stream")
+        }
+    }
+
+    /// A waiting XREAD or XREADGROUP served by the stream at `key`, as Redis serves it: the
+    /// entries of that key alone; nil when it has nothing for this waiter yet (it goes on
+    /// waiting). A group destroyed since it blocked ends the wait with NOGROUP.
+    private mutating func serveStream(_ pop: BlockingPop, from key: [UInt8], change: inout Change) -> KeyValueResult? {
+        guard let stream = live(key, change: &change)?.stream else { return nil }
+        switch pop {
+        case .streamEntries(let keys, let after, let count):
+            guard let start = keys.firstIndex(of: key).map({ after[$0] }) ?? nil else { return nil }
+            let answer = read(.stream(.read(keys: [key], after: [start], count: count)), at: clockMilliseconds)
+            return answer == .nullArray ? nil : answer
+        case .groupEntries(let group, let consumer, _, _, let count, let noAcknowledge):
+            guard let state = stream.groups[group] else {
+                return .error(
+                    KeyValueError(.notFound, "NOGROUP the consumer group this client was blocked on no longer exists")
+                )
+            }
+            guard let top = stream.lastEntry, top.id > state.lastDeliveredID else { return nil }
+            let read = StreamWrite.readGroup(
+                group: group,
+                consumer: consumer,
+                keys: [key],
+                after: [nil],
+                count: count,
+                noAcknowledge: noAcknowledge
+            )
+            return execute(read, change: &change)
+        case .element, .elements, .move, .sortedSetMember, .sortedSetMembers:
+            return nil
         }
     }
 
@@ -118,6 +201,16 @@ extension KeyValueStore {
         while next < change.readyKeys.count {
             let key = change.readyKeys[next]
             next += 1
+            if live(key, change: &change)?.kind == .stream {
+                // Each waiter in line takes what is there for it; one with nothing yet
+                // (a group read after another took the new entries) keeps its place.
+                for waiter in blockedPops.waiters(on: key) where waiter.pop.kind == .stream {
+                    guard let answer = serveStream(waiter.pop, from: key, change: &change) else { continue }
+                    end(waiter.ticket)
+                    change.events.append(.answered(ticket: waiter.ticket, result: answer))
+                }
+                continue
+            }
             while let kind = live(key, change: &change)?.kind, let waiter = blockedPops.first(on: key, popping: kind) {
                 end(waiter.ticket)
                 change.events.append(

@@ -84,6 +84,9 @@ public enum KeyValueCommand: Hashable, Sendable {
     /// The sorted set writes: ZADD, ZINCRBY, ZREM, ZREMRANGEBYRANK/SCORE/LEX, ZPOPMIN,
     /// ZPOPMAX, ZMPOP, ZUNIONSTORE, ZINTERSTORE, ZDIFFSTORE, ZRANGESTORE.
     case sortedSet(SortedSetWrite)
+    /// The stream writes: XADD, XTRIM, XDEL, XSETID, XGROUP's subcommands, XREADGROUP, XACK,
+    /// XCLAIM, XAUTOCLAIM.
+    case stream(StreamWrite)
     /// RENAME, or RENAMENX (`onlyIfAbsent`).
     case rename(source: [UInt8], destination: [UInt8], onlyIfAbsent: Bool)
     /// COPY: the value and TTL of `source` at `destination`, unless that exists and not
@@ -204,6 +207,9 @@ public enum KeyValueResult: Hashable, Sendable {
     /// Members and scores alternating: a flat array in RESP2, an array of [member, score]
     /// arrays in RESP3 (ZRANGE ... WITHSCORES).
     case pairs([KeyValueResult])
+    /// Stream names and their entries alternating: a RESP3 map, an array of [name, entries]
+    /// arrays in RESP2 (XREAD, XREADGROUP).
+    case streams([KeyValueResult])
     /// Not answered yet: the request waits in a lock's line, and a later entry answers it
     /// (`CoordinationEvent`).
     case waiting
@@ -254,6 +260,18 @@ public enum KeyEvent: String, Hashable, Sendable {
     case zinterstore
     case zdiffstore
     case zrangestore
+    case xadd
+    case xtrim
+    case xdel
+    case xsetid
+    case xgroupCreate = "xgroup-create"
+    case xgroupSetID = "xgroup-setid"
+    case xgroupDestroy = "xgroup-destroy"
+    case xgroupCreateConsumer = "xgroup-createconsumer"
+    case xgroupDeleteConsumer = "xgroup-delconsumer"
+    /// A change Redis reports no keyspace event for (a group read, acknowledged or claimed
+    /// entries): watches and tracking see it, subscribers do not.
+    case quiet = ""
     case evicted
 }
 

@@ -125,6 +125,9 @@ extension KeyValueEntry {
         case .sortedSet(let write):
             writer.write(UInt8(32))
             write.write(to: &writer)
+        case .stream(let write):
+            writer.write(UInt8(33))
+            write.write(to: &writer)
         case .hash(let write):
             writer.write(UInt8(25))
             write.write(to: &writer)
@@ -348,6 +351,7 @@ extension KeyValueEntry {
         case 28: command = .list(try ListWrite(reading: &reader))
         case 29: command = .redisSet(try SetWrite(reading: &reader))
         case 32: command = .sortedSet(try SortedSetWrite(reading: &reader))
+        case 33: command = .stream(try StreamWrite(reading: &reader))
         case let kind: throw .invalid("unknown command kind \(kind)")
         }
         return command

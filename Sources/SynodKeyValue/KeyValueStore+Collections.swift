@@ -127,3 +127,10 @@ extension KeyValueStore {
         return .integer(Int64(value.count))
     }
 }
+
+extension StreamValue: StoredCollection {
+    static var kind: KeyValueStore.Record.Kind { .stream }
+    static var empty: StreamValue { StreamValue() }
+    static func take(from record: inout KeyValueStore.Record) -> StreamValue? { record.takeStream() }
+    func put(into record: inout KeyValueStore.Record) { record.putStream(self) }
+}

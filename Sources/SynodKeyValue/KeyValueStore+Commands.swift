@@ -123,6 +123,8 @@ extension KeyValueStore {
             return execute(write, change: &change)
         case .sortedSet(let write):
             return execute(write, change: &change)
+        case .stream(let write):
+            return execute(write, change: &change)
         case .rename(let source, let destination, let onlyIfAbsent):
             return rename(source, to: destination, onlyIfAbsent: onlyIfAbsent, change: &change)
         case .copy(let source, let destination, let replace):
@@ -181,7 +183,7 @@ extension KeyValueStore {
         case .configure, .unblock: .set
         case .copy: .copyTo
         case .set, .multiSet, .compareAndSet, .leaseGrant, .leaseKeepAlive, .acquire, .release, .refreshLock, .redis,
-            .transaction, .string, .hash, .list, .redisSet, .sortedSet, .rename:
+            .transaction, .string, .hash, .list, .redisSet, .sortedSet, .stream, .rename:
             .set
         case .fenced(_, _, let inner), .withLease(_, let inner): keyEvent(of: inner)
         }
@@ -260,7 +262,9 @@ extension KeyValueStore {
             if let previousLease { leases[previousLease]?.keys.remove(key) }
             if let lease = record.lease { leases[lease]?.keys.insert(key) }
         }
-        if !blockedPops.isEmpty, record.kind == .list || record.kind == .sortedSet, blockedPops.isWaiting(on: key) {
+        if !blockedPops.isEmpty, [.list, .sortedSet, .stream].contains(record.kind),
+            blockedPops.isWaiting(on: key)
+        {
             change.readyKeys.append(key)
         }
         records[key] = record

@@ -110,6 +110,7 @@ extension KeyValueStore {
         if record.kind == .list { return "quicklist" }
         if let set = record.set { return isIntegerSet(set) ? "intset" : "hashtable" }
         if let sortedSet = record.sortedSet { return isCompact(sortedSet) ? "listpack" : "skiplist" }
+        if record.kind == .stream { return "stream" }
         if let hash = record.hash {
             return hash.count <= 128 && hash.allSatisfy({ $0.key.count <= 64 && $0.value.count <= 64 })
                 ? "listpack" : "hashtable"

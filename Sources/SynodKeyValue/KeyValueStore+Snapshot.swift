@@ -79,6 +79,9 @@ extension KeyValueStore {
                 writer.writeLengthPrefixed(member.member)
                 writer.write(member.score.bitPattern)
             }
+        case .stream:
+            writer.write(UInt8(5))
+            record.stream!.write(to: &writer)
         }
     }
 
@@ -314,6 +317,9 @@ extension KeyValueStore {
                 throw .invalid("an empty sorted set or one with a value")
             }
             record.putSortedSet(SortedSetValue(scores: scores))
+        case 5:
+            guard record.valueCount == 0 else { throw .invalid("a stream with a value") }
+            record.putStream(try StreamValue(reading: &reader))
         default:
             throw .invalid("a record of kind \(kind)")
         }

@@ -22,6 +22,7 @@ public struct KeyValueStore: Hashable, Sendable {
             case list(ListValue)
             case set(SetValue)
             case sortedSet(SortedSetValue)
+            case stream(StreamValue)
         }
 
         private var content: Content
@@ -54,6 +55,7 @@ public struct KeyValueStore: Hashable, Sendable {
         public enum Kind: String, Hashable, Sendable {
             case string, hash, list, set
             case sortedSet = "zset"
+            case stream
         }
 
         public var kind: Kind {
@@ -63,6 +65,7 @@ public struct KeyValueStore: Hashable, Sendable {
             case .list: .list
             case .set: .set
             case .sortedSet: .sortedSet
+            case .stream: .stream
             }
         }
 
@@ -72,7 +75,7 @@ public struct KeyValueStore: Hashable, Sendable {
         public var value: [UInt8] {
             switch content {
             case .string(let bytes): bytes.array
-            case .hash, .list, .set, .sortedSet: []
+            case .hash, .list, .set, .sortedSet, .stream: []
             }
         }
 
@@ -81,7 +84,7 @@ public struct KeyValueStore: Hashable, Sendable {
             get {
                 switch content {
                 case .hash(let hash): hash.fields
-                case .string, .list, .set, .sortedSet: nil
+                case .string, .list, .set, .sortedSet, .stream: nil
                 }
             }
             set { content = newValue.map { .hash(HashValue($0)) } ?? .string(CompactBytes([])) }
@@ -107,6 +110,11 @@ public struct KeyValueStore: Hashable, Sendable {
             if case .sortedSet(let sortedSet) = content { sortedSet } else { nil }
         }
 
+        /// A stream's entries and groups; nil for any other kind.
+        public var stream: StreamValue? {
+            if case .stream(let stream) = content { stream } else { nil }
+        }
+
         /// Takes the list out of the record, leaving an empty string in its place, so that
         /// the caller holds the only reference and changes it without a copy; nil (and the
         /// record unchanged) for any other kind.
@@ -129,6 +137,11 @@ public struct KeyValueStore: Hashable, Sendable {
             take { if case .sortedSet(let sortedSet) = $0 { sortedSet } else { nil } }
         }
 
+        /// As `takeList`, for a stream.
+        mutating func takeStream() -> StreamValue? {
+            take { if case .stream(let stream) = $0 { stream } else { nil } }
+        }
+
         private mutating func take<Value>(_ payload: (Content) -> Value?) -> Value? {
             guard let value = payload(content) else { return nil }
             content = .string(CompactBytes([]))
@@ -139,12 +152,13 @@ public struct KeyValueStore: Hashable, Sendable {
         mutating func putHash(_ hash: HashValue) { content = .hash(hash) }
         mutating func putSet(_ set: SetValue) { content = .set(set) }
         mutating func putSortedSet(_ sortedSet: SortedSetValue) { content = .sortedSet(sortedSet) }
+        mutating func putStream(_ stream: StreamValue) { content = .stream(stream) }
 
         /// The string's length without copying it out (0 for any other kind).
         public var valueCount: Int {
             switch content {
             case .string(let bytes): bytes.count
-            case .hash, .list, .set, .sortedSet: 0
+            case .hash, .list, .set, .sortedSet, .stream: 0
             }
         }
 

@@ -76,6 +76,19 @@ extension ListWrite {
                 KeyValueEntry.write(keys, to: &writer)
                 writer.write(end.rawValue)
                 writer.write(UInt64(bitPattern: count))
+            case .streamEntries(let keys, let after, let count):
+                writer.write(UInt8(6))
+                StreamRead.read(keys: keys, after: after, count: count).write(to: &writer)
+            case .groupEntries(let group, let consumer, let keys, let after, let count, let noAcknowledge):
+                writer.write(UInt8(7))
+                StreamWrite.readGroup(
+                    group: group,
+                    consumer: consumer,
+                    keys: keys,
+                    after: after,
+                    count: count,
+                    noAcknowledge: noAcknowledge
+                ).write(to: &writer)
             }
         }
     }
@@ -152,6 +165,24 @@ extension ListWrite {
                 let keys = try KeyValueEntry.readKeys(from: &reader)
                 let end = try SortedSetEnd(reading: &reader)
                 pop = .sortedSetMembers(keys: keys, end: end, count: try integer())
+            case 6:
+                guard case .read(let keys, let after, let count) = try StreamRead(reading: &reader) else {
+                    throw .invalid("a blocking stream read of another kind")
+                }
+                pop = .streamEntries(keys: keys, after: after, count: count)
+            case 7:
+                guard
+                    case .readGroup(let group, let consumer, let keys, let after, let count, let noAcknowledge) =
+                        try StreamWrite(reading: &reader)
+                else { throw .invalid("a blocking group read of another kind") }
+                pop = .groupEntries(
+                    group: group,
+                    consumer: consumer,
+                    keys: keys,
+                    after: after,
+                    count: count,
+                    noAcknowledge: noAcknowledge
+                )
             case let kind: throw .invalid("unknown blocking pop \(kind)")
             }
             self = .blocking(pop, timeoutMilliseconds: timeout)

@@ -42,7 +42,7 @@ public enum ListWrite: Hashable, Sendable {
                 ? KeyValueStore.timeoutNegative
                 : pop.keys.isEmpty
                     ? KeyValueStore.numberOfKeysNotPositive
-                    : (pop.count ?? 1) < 1 ? KeyValueStore.countNotPositive : nil
+                    : (pop.count ?? 1) < 1 ? KeyValueStore.countNotPositive : pop.streamRefusal
         }
     }
 }
@@ -61,6 +61,22 @@ public enum BlockingPop: Hashable, Sendable {
     case sortedSetMember(keys: [[UInt8]], end: SortedSetEnd)
     /// BZMPOP: [key, [[member, score], ...]] with up to `count` members.
     case sortedSetMembers(keys: [[UInt8]], end: SortedSetEnd, count: Int64)
+    /// XREAD BLOCK: the entries after each key's id (nil: `$`, the stream's last id when the
+    /// command blocks; a waiter holds the id it resolved to), up to `count` (0: all). Served
+    /// at once with every key that has entries; later with the key whose entries woke it.
+    indirect case streamEntries(keys: [[UInt8]], after: [StreamID?], count: Int64)
+    /// XREADGROUP BLOCK: as XREADGROUP reads (`after` nil: `>`), waiting for new entries of
+    /// the group when there are none; a group destroyed while it waits ends the wait with
+    /// NOGROUP. (Both stream cases are indirect: laid out inline, Swift 6.3.1 copied
+    /// `ListWrite` wrongly, as `ReadCommand` notes.)
+    indirect case groupEntries(
+        group: [UInt8],
+        consumer: [UInt8],
+        keys: [[UInt8]],
+        after: [StreamID?],
+        count: Int64,
+        noAcknowledge: Bool
+    )
 
     /// The kind of value it pops from; a key of another kind answers WRONGTYPE when it blocks,
     /// and does not serve it later.
@@ -68,6 +84,7 @@ public enum BlockingPop: Hashable, Sendable {
         switch self {
         case .element, .elements, .move: .list
         case .sortedSetMember, .sortedSetMembers: .sortedSet
+        case .streamEntries, .groupEntries: .stream
         }
     }
 
@@ -75,7 +92,7 @@ public enum BlockingPop: Hashable, Sendable {
     public var keys: [[UInt8]] {
         switch self {
         case .element(let keys, _), .elements(let keys, _, _), .sortedSetMember(let keys, _),
-            .sortedSetMembers(let keys, _, _):
+            .sortedSetMembers(let keys, _, _), .streamEntries(let keys, _, _), .groupEntries(_, _, let keys, _, _, _):
             var seen: Set<[UInt8]> = []
             return keys.filter { seen.insert($0).inserted }
         case .move(let source, _, _, _):
@@ -86,7 +103,16 @@ public enum BlockingPop: Hashable, Sendable {
     var count: Int64? {
         switch self {
         case .elements(_, _, let count), .sortedSetMembers(_, _, let count): count
-        case .element, .move, .sortedSetMember: nil
+        case .element, .move, .sortedSetMember, .streamEntries, .groupEntries: nil
+        }
+    }
+
+    /// A stream read's own checks (an id per key, a count not below 0).
+    var streamRefusal: KeyValueError? {
+        switch self {
+        case .streamEntries(let keys, let after, let count), .groupEntries(_, _, let keys, let after, let count, _):
+            keys.count != after.count || count < 0 ? KeyValueStore.syntax : nil
+        case .element, .elements, .move, .sortedSetMember, .sortedSetMembers: nil
         }
     }
 

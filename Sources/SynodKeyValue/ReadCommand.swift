@@ -29,6 +29,8 @@ public enum ReadCommand: Hashable, Sendable {
     indirect case redisSet(SetRead)
     /// The sorted set reads (ZRANGE and its forms, ZCARD, ZCOUNT, ZSCORE, ZRANK, ...).
     indirect case sortedSet(SortedSetRead)
+    /// XRANGE, XREVRANGE, XLEN, XREAD (without BLOCK), XPENDING, XINFO.
+    indirect case stream(StreamRead)
     /// One of the wider reads as its words, as a node before the typed reads forwarded it or
     /// logged it in a transaction: served as the typed read the words parse to.
     case redis(words: [[UInt8]])
@@ -63,6 +65,8 @@ extension KeyValueStore {
             return answer(read, at: now, randomIndex: randomIndex)
         case .sortedSet(let read):
             return answer(read, at: now, randomIndex: randomIndex)
+        case .stream(let read):
+            return answer(read, at: now)
         case .redis(let words):
             return readWords(words, at: now, randomIndex: randomIndex)
         case .keyVersions(let keys):
@@ -123,6 +127,7 @@ extension ReadCommand {
         case .list(let read): [read.key]
         case .redisSet(let read): read.keys
         case .sortedSet(let read): read.keys
+        case .stream(let read): read.keys
         case .redis(let words): words.count > 1 ? [words[1]] : []
         case .exists, .timeToLive, .keyCount, .lockInfo, .electionLeader, .leaseTimeToLive, .serviceInstances,
             .keyspace, .keyVersions, .revision, .memoryLimit:
@@ -191,6 +196,9 @@ extension ReadCommand {
         case .sortedSet(let read):
             writer.write(UInt8(20))
             read.write(to: &writer)
+        case .stream(let read):
+            writer.write(UInt8(21))
+            read.write(to: &writer)
         }
     }
 
@@ -216,6 +224,7 @@ extension ReadCommand {
         case 18: self = .list(try ListRead(reading: &reader))
         case 19: self = .redisSet(try SetRead(reading: &reader))
         case 20: self = .sortedSet(try SortedSetRead(reading: &reader))
+        case 21: self = .stream(try StreamRead(reading: &reader))
         case let kind: throw .invalid("read kind \(kind)")
         }
     }
@@ -253,6 +262,10 @@ extension KeyValueResult {
             for element in elements { element.write(to: &writer) }
         case .pairs(let elements):
             writer.write(UInt8(15))
+            writer.write(UInt32(elements.count))
+            for element in elements { element.write(to: &writer) }
+        case .streams(let elements):
+            writer.write(UInt8(16))
             writer.write(UInt32(elements.count))
             for element in elements { element.write(to: &writer) }
         case .double(let value):
@@ -299,7 +312,7 @@ extension KeyValueResult {
             self = .error(try KeyValueError(readingStoredMessage: &reader))
         case 12: self = .error(try KeyValueError(reading: &reader))
         case 14: self = .double(Double(bitPattern: try reader.readUInt64()))
-        case let kind where kind == 7 || kind == 8 || kind == 13 || kind == 15:
+        case let kind where kind == 7 || kind == 8 || kind == 13 || kind == 15 || kind == 16:
             let count = Int(try reader.readUInt32())
             guard count <= ReadCommand.keysMax, count <= reader.remainingCount else {
                 throw .invalid("\(count) elements")
@@ -311,7 +324,8 @@ extension KeyValueResult {
                 case 7: .array(elements)
                 case 8: .map(elements)
                 case 13: .set(elements)
-                default: .pairs(elements)
+                case 15: .pairs(elements)
+                default: .streams(elements)
                 }
         case 9: self = .waiting
         case 11: self = .nullArray

@@ -16,6 +16,7 @@ public enum RedisWordCommands {
     ].merging(listWriteArities) { _, _ in preconditionFailure("a write named twice") }
         .merging(setWriteArities) { _, _ in preconditionFailure("a write named twice") }
         .merging(sortedSetWriteArities) { _, _ in preconditionFailure("a write named twice") }
+        .merging(streamWriteArities) { _, _ in preconditionFailure("a write named twice") }
 
     /// Reads, parsed by `parseRead`.
     public static let readArities: [String: Int] = [
@@ -25,6 +26,7 @@ public enum RedisWordCommands {
     ].merging(listReadArities) { _, _ in preconditionFailure("a read named twice") }
         .merging(setReadArities) { _, _ in preconditionFailure("a read named twice") }
         .merging(sortedSetReadArities) { _, _ in preconditionFailure("a read named twice") }
+        .merging(streamReadArities) { _, _ in preconditionFailure("a read named twice") }
 
     /// Whether `wordCount` words (the name included) satisfy `arity`.
     public static func accepts(arity: Int, wordCount: Int) -> Bool {
@@ -37,7 +39,7 @@ public enum RedisWordCommands {
     public static func parseWrite(_ words: [[UInt8]]) -> Result<KeyValueCommand, KeyValueError> {
         guard let first = words.first else { return .failure(KeyValueStore.emptyCommand) }
         let name = KeyValueStore.lowercased(first)
-        guard let arity = writeArities[name] else {
+        guard let arity = writeArities[name] ?? (isBlockingStreamRead(words) ? readArities[name] : nil) else {
             return .failure(KeyValueStore.unknownCommand(first))
         }
         guard accepts(arity: arity, wordCount: words.count) else { return .failure(wrongArity(name)) }
@@ -54,6 +56,7 @@ public enum RedisWordCommands {
             case .list(let write): write.refusal
             case .redisSet(let write): write.refusal
             case .sortedSet(let write): write.refusal
+            case .stream(let write): write.refusal
             default: nil
             }
         return refusal.map { .failure($0) } ?? .success(command)
@@ -100,6 +103,12 @@ public enum RedisWordCommands {
             return .rename(source: arguments[0], destination: arguments[1], onlyIfAbsent: name == "renamenx")
         case "copy":
             return try copy(arguments)
+        case "xread", "xreadgroup":
+            // XREADGROUP, or XREAD with BLOCK (`isBlockingStreamRead`).
+            guard let command = try streamRead(arguments, group: name == "xreadgroup").command else {
+                throw KeyValueStore.syntax
+            }
+            return command
         case "flushall", "flushdb":
             guard arguments.count <= 1,
                 arguments.allSatisfy({ ["ASYNC", "SYNC"].contains(KeyValueStore.uppercased($0)) })
@@ -120,6 +129,7 @@ public enum RedisWordCommands {
             if let command = try typedListWrite(name, arguments) { return .list(command) }
             if let command = try typedSetWrite(name, arguments) { return .redisSet(command) }
             if let command = try typedSortedSetWrite(name, arguments) { return .sortedSet(command) }
+            if let command = try typedStreamWrite(name, arguments) { return .stream(command) }
             // A name in `writeArities` that no case parses: a bug in these files, not in the words.
             preconditionFailure("\(name) has an arity but is not parsed")
         }
@@ -192,6 +202,7 @@ public enum RedisWordCommands {
             if let read = try typedListRead(name, arguments) { return .list(read) }
             if let read = try typedSetRead(name, arguments) { return .redisSet(read) }
             if let read = try typedSortedSetRead(name, arguments) { return .sortedSet(read) }
+            if let read = try typedStreamRead(name, arguments) { return .stream(read) }
             // A name in `readArities` that no case parses: a bug in these files, not in the words.
             preconditionFailure("\(name) has an arity but is not parsed")
         }

@@ -23,6 +23,7 @@ extension ForwardedRequest {
         case .read(.list(let read)): read.refusal
         case .read(.redisSet(let read)): read.refusal
         case .read(.sortedSet(let read)): read.refusal
+        case .read(.stream(let read)): read.refusal
         case .read: nil
         }
     }
@@ -46,6 +47,8 @@ extension ForwardedRequest {
         case .redisSet(let write):
             return write.refusal
         case .sortedSet(let write):
+            return write.refusal
+        case .stream(let write):
             return write.refusal
         case .fenced(_, _, let inner), .withLease(_, let inner):
             return refusal(of: inner)

@@ -410,17 +410,20 @@ final class RESPConnectionHandler: ChannelInboundHandler {
         case .double(let value):
             writer.double(text: RedisDouble.text(value))
         case .pairs(let elements):
-            switch writer.version {
-            case .resp2:
+            // Flat in RESP2, [member, score] arrays in RESP3.
+            if writer.version == .resp2 {
                 writer.arrayHeader(elements.count)
                 for element in elements { write(element, to: &writer) }
-            case .resp3:
-                writer.arrayHeader(elements.count / 2)
-                for pair in stride(from: 0, to: elements.count - 1, by: 2) {
-                    writer.arrayHeader(2)
-                    write(elements[pair], to: &writer)
-                    write(elements[pair + 1], to: &writer)
-                }
+            } else {
+                writePaired(elements, to: &writer)
+            }
+        case .streams(let elements):
+            // [name, entries] arrays in RESP2, a map in RESP3.
+            if writer.version == .resp2 {
+                writePaired(elements, to: &writer)
+            } else {
+                writer.mapHeader(elements.count / 2)
+                for element in elements { write(element, to: &writer) }
             }
         case .status(let text):
             writer.simpleString(text)
@@ -429,6 +432,16 @@ final class RESPConnectionHandler: ChannelInboundHandler {
         case .waiting:
             // The driver answers a waiting request only when its wait ends.
             writer.error("ERR internal: a waiting request was answered early")
+        }
+    }
+
+    /// Elements alternating as pairs, written as an array of two-element arrays.
+    private static func writePaired(_ elements: [KeyValueResult], to writer: inout RESPWriter) {
+        writer.arrayHeader(elements.count / 2)
+        for pair in stride(from: 0, to: elements.count - 1, by: 2) {
+            writer.arrayHeader(2)
+            write(elements[pair], to: &writer)
+            write(elements[pair + 1], to: &writer)
         }
     }
 

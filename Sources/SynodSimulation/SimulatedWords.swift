@@ -2,7 +2,7 @@ import SynodCore
 
 /// Redis-word commands as a simulated client sends them: written as words and parsed by the
 /// node's own parser, on keys of their own (`w0`..`w3`, hashes `h0`, `h1`, lists `l0`, `l1`,
-/// sets `s0`, `s1`, sorted sets `z0`, `z1`),
+/// sets `s0`, `s1`, sorted sets `z0`, `z1`, streams `x0`, `x1`),
 /// apart from the
 /// register keys the linearizability model owns; coordination commands on lock, election and
 /// service names of their own. Their results are checked against the committed log
@@ -13,6 +13,7 @@ enum SimulatedWords {
     static let listKeys = ["l0", "l1"]
     static let setKeys = ["s0", "s1"]
     static let sortedSetKeys = ["z0", "z1"]
+    static let streamKeys = ["x0", "x1"]
     static let fields = ["f0", "f1", "f2"]
 
     /// A random write (sometimes a read) of the Redis and coordination surface. `owner` names
@@ -33,7 +34,9 @@ enum SimulatedWords {
         func ttl() -> String { String(50 + random.nextIndex(below: 2_000)) }
         let text = String(value)
         let leaseID = String(lease ?? UInt64(1 + random.nextIndex(below: 4)))
-        let choice = random.nextIndex(below: mayFlush ? 88 : 87)
+        let choice = random.nextIndex(below: mayFlush ? 101 : 100)
+        if choice == 100 { return sortedSetCommand(13, &random, text: text) }
+        if choice >= 87 { return streamCommand(choice - 87, &random, text: text) }
         if choice >= 74 { return sortedSetCommand(choice - 74, &random, text: text) }
         if choice >= 64 { return setCommand(choice - 64, &random, text: text) }
         if choice >= 49 { return listCommand(choice - 49, &random, text: text) }
@@ -155,6 +158,44 @@ enum SimulatedWords {
         case 11: return ["ZRANGESTORE", key(), key(), "0", "2", "REV"]
         case 12: return ["ZRANGE", key(), "-inf", "+inf", "BYSCORE", "WITHSCORES"]
         default: return [random.nextBool(probability: 0.5) ? "FLUSHALL" : "FLUSHDB"]
+        }
+    }
+
+    /// One of the stream commands (`choice` below 13), on two streams, two groups and three
+    /// consumers, so that reads, acknowledgements and claims meet entries that are pending.
+    private static func streamCommand(_ choice: Int, _ random: inout SeededGenerator, text: String) -> [String] {
+        func key() -> String {
+            random.nextBool(probability: 0.05)
+                ? keys[random.nextIndex(below: keys.count)] : streamKeys[random.nextIndex(below: streamKeys.count)]
+        }
+        func group() -> String { ["g0", "g1"][random.nextIndex(below: 2)] }
+        func consumer() -> String { "c\(random.nextIndex(below: 3))" }
+        // Small explicit ids, never 0-0 (which the parser refuses, leaving nothing to check).
+        func id() -> String {
+            random.nextBool(probability: 0.5) ? "0-\(1 + random.nextIndex(below: 4))" : "\(1 + (Int(text) ?? 0) % 997)"
+        }
+        switch choice {
+        case 0:
+            let trim = [[], ["MAXLEN", "~", "3"], ["MAXLEN", "5"], ["MINID", id()], ["NOMKSTREAM"]][
+                random.nextIndex(below: 5)
+            ]
+            return ["XADD", key()] + trim + [random.nextBool(probability: 0.8) ? "*" : id(), "v", text]
+        case 1: return ["XTRIM", key(), "MAXLEN", String(random.nextIndex(below: 6))]
+        case 2: return ["XDEL", key(), id(), id()]
+        case 3: return ["XGROUP", "CREATE", key(), group(), random.nextBool(probability: 0.5) ? "$" : "0", "MKSTREAM"]
+        case 4: return ["XGROUP", "SETID", key(), group(), random.nextBool(probability: 0.5) ? "$" : "0"]
+        case 5:
+            return random.nextBool(probability: 0.2)
+                ? ["XGROUP", "DESTROY", key(), group()] : ["XGROUP", "CREATECONSUMER", key(), group(), consumer()]
+        case 6: return ["XGROUP", "DELCONSUMER", key(), group(), consumer()]
+        case 7, 8:
+            let options = [[], ["COUNT", "2"], ["NOACK"]][random.nextIndex(below: 3)]
+            return ["XREADGROUP", "GROUP", group(), consumer()] + options
+                + ["STREAMS", key(), random.nextBool(probability: 0.7) ? ">" : "0"]
+        case 9: return ["XACK", key(), group(), id(), id()]
+        case 10: return ["XCLAIM", key(), group(), consumer(), "0", id(), id()]
+        case 11: return ["XAUTOCLAIM", key(), group(), consumer(), "0", "0", "COUNT", "2"]
+        default: return ["XSETID", key(), "\(1 + (Int(text) ?? 0) % 997)-5"]
         }
     }
 
