@@ -189,7 +189,13 @@ enum SimulatedWords {
                 ? ["XGROUP", "DESTROY", key(), group()] : ["XGROUP", "CREATECONSUMER", key(), group(), consumer()]
         case 6: return ["XGROUP", "DELCONSUMER", key(), group(), consumer()]
         case 7, 8:
-            let options = [[], ["COUNT", "2"], ["NOACK"]][random.nextIndex(below: 3)]
+            // Now and then blocking, with a short timeout so that every client goes on.
+            let blocking =
+                random.nextBool(probability: 0.3) ? ["BLOCK", ["50", "200"][random.nextIndex(below: 2)]] : []
+            if choice == 8 && !blocking.isEmpty {
+                return ["XREAD", "COUNT", "2"] + blocking + ["STREAMS", key(), key(), "$", id()]
+            }
+            let options = [[], ["COUNT", "2"], ["NOACK"]][random.nextIndex(below: 3)] + blocking
             return ["XREADGROUP", "GROUP", group(), consumer()] + options
                 + ["STREAMS", key(), random.nextBool(probability: 0.7) ? ">" : "0"]
         case 9: return ["XACK", key(), group(), id(), id()]
