@@ -311,7 +311,9 @@ extension KeyValueResult {
         case 6:
             self = .error(try KeyValueError(readingStoredMessage: &reader))
         case 12: self = .error(try KeyValueError(reading: &reader))
-        case 14: self = .double(Double(bitPattern: try reader.readUInt64()))
+        // No command answers NaN (it equals nothing, so a result holding one would not equal
+        // its own decoding): refused, as NaN scores are.
+        case 14: self = .double(try reader.readScore())
         case let kind where kind == 7 || kind == 8 || kind == 13 || kind == 15 || kind == 16:
             let count = Int(try reader.readUInt32())
             guard count <= ReadCommand.keysMax, count <= reader.remainingCount else {
