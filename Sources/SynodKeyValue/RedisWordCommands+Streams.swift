@@ -507,6 +507,9 @@ extension RedisWordCommands {
         let minimumIdle = max(try number(arguments[3], "min-idle-time"), 0)
         var ids: [StreamID] = []
         var index = 4
+        // As Redis's XCLAIM: the ids run until the first word that is not one, and that word
+        // starts the options (an option that is not one gets its own error below), so the
+        // failed parse is the loop's end, not an error.
         while index < arguments.count, let id = try? strictID(arguments[index]) {
             ids.append(id)
             index += 1
