@@ -43,6 +43,9 @@ extension KeyValueStore: GroupStateMachine {
         .unblock(tickets: requestIDs)
     }
 
+    /// An `unblock` of nothing: applying it only marks the session active.
+    public static var sessionKeepAlive: KeyValueCommand? { .unblock(tickets: []) }
+
     public static func plantedEarlyAnswer(to command: KeyValueCommand) -> KeyValueResult? {
         guard case .set = command else { return nil }
         return .ok

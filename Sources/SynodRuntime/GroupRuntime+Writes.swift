@@ -108,6 +108,17 @@ extension GroupRuntime {
         submit(command, origin: 0, recipient: .nobody, identity: nil)
     }
 
+    /// While clients of this node wait in lines and its session sends nothing else, a
+    /// keep-alive entry goes every `sessionKeepAliveMilliseconds`: the state forgets a silent
+    /// session, and ends its waits, as those of a node that is gone.
+    mutating func keepSessionAlive() {
+        let time = now().monotonicMilliseconds
+        guard time - lastSessionWriteMilliseconds >= settings.sessionKeepAliveMilliseconds,
+            pendingWaits.values.contains(where: \.isClient), let command = State.sessionKeepAlive
+        else { return }
+        submit(command, origin: 0, recipient: .nobody, identity: nil)
+    }
+
     private mutating func submit(
         _ command: State.Command,
         origin: UInt64,
@@ -127,7 +138,7 @@ extension GroupRuntime {
             return writeAgain(localID, for: recipient, at: time, leader: leader)
         }
         let localID = takeRequestID()
-        if let key { localIDs[key] = localID }
+        if let key { localIDs[key] = localID } else { lastSessionWriteMilliseconds = time }
         if origin != 0 { unansweredWrites[origin, default: 0] += 1 }
         outstandingWrites[localID] = OutstandingWrite(
             command: command,

@@ -86,6 +86,8 @@ where Observer.State == State {
     /// The connection each of this node's clients in `pendingWaits` came from, so that its
     /// waits end when it goes (`abandonWaits`); entries of waits since settled go then too.
     var waitOrigins: [UInt64: UInt64] = [:]
+    /// When this runtime last sent a write of its own session (`keepSessionAlive`).
+    var lastSessionWriteMilliseconds: Int64 = 0
     /// Connections that went away while writes of theirs were unanswered, until those are.
     var goneOrigins: Set<UInt64> = []
     /// The last index proposed for each connection, which its later reads wait for.
@@ -107,6 +109,10 @@ where Observer.State == State {
         /// This runtime itself, which proposed the request for its own reasons
         /// (`abandonWaits`): the answer goes nowhere.
         case nobody
+
+        var isClient: Bool {
+            if case .client = self { true } else { false }
+        }
     }
 
     /// Starts the group from its recovered replica and the state machine its snapshot holds.
@@ -200,6 +206,7 @@ where Observer.State == State {
         replica.tick(count: count)
         noticeLeaderChange()
         endOverdueRequests()
+        keepSessionAlive()
         leaderHousekeeping()
         releaseSomeDroppedEntries()
     }

@@ -26,6 +26,11 @@ public struct GroupSettings: Sendable {
     /// How many entries of logs a snapshot replaced are freed at each tick
     /// (`GroupRuntime.releaseSomeDroppedEntries`): a few milliseconds of work at most.
     public var droppedEntriesFreedPerTick = 4096
+    /// While clients of this node wait in a line (a blocked BLPOP, a lock wait), the runtime
+    /// sends an entry of its session at least this often (`GroupStateMachine.sessionKeepAlive`),
+    /// so that a node whose only clients are blocked is not taken for gone: far below the
+    /// time after which the state forgets an idle session (10 minutes for the key-value store).
+    public var sessionKeepAliveMilliseconds: Int64 = 60_000
     /// A bug planted on purpose, so that the simulator proves it would catch it; nil in
     /// production.
     public var plantedBug: RuntimeMutation?

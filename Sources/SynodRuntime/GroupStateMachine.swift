@@ -50,6 +50,10 @@ public protocol GroupStateMachine: Sendable {
     /// The command that ends these waiting requests of this node's session, whose clients went
     /// away; nil when waits cannot be ended (they end by themselves).
     static func abandonment(ofWaits requestIDs: [UInt64]) -> Command?
+    /// A command that changes nothing but marks its session active, proposed while this
+    /// node's clients wait in lines and nothing else is sent: the state forgets an idle
+    /// session and ends its waits. Nil when sessions are never forgotten.
+    static var sessionKeepAlive: Command? { get }
 
     /// The answer the planted bug `replyBeforeApply` gives a write before it commits, or nil
     /// to leave the write alone.

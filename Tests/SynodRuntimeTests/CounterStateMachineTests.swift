@@ -157,6 +157,7 @@ struct Counter: GroupStateMachine {
     func standing(ofWait requestID: UInt64) -> Reply { .error("no waits") }
     static func plantedEarlyAnswer(to command: Command) -> Reply? { nil }
     static func abandonment(ofWaits requestIDs: [UInt64]) -> Command? { nil }
+    static var sessionKeepAlive: Command? { nil }
 }
 
 struct CounterStateMachineTests {

@@ -1,3 +1,4 @@
+import Synchronization
 import SynodConsensus
 import SynodCore
 import SynodKeyValue
@@ -14,12 +15,21 @@ struct GroupRuntimeTests {
     static let leaderID = NodeID(1)
     static let followerID = NodeID(2)
 
-    static func runtime(on node: NodeID, leader: NodeID?, snapshotIndex: UInt64 = 0) throws -> Runtime {
+    static func runtime(
+        on node: NodeID,
+        leader: NodeID?,
+        snapshotIndex: UInt64 = 0,
+        clock: @escaping @Sendable () -> GroupTime = fixedClock
+    ) throws -> Runtime {
         var store = KeyValueStore()
         for index in stride(from: UInt64(1), through: snapshotIndex, by: 1) { store.skip(index: index) }
         var settings = GroupSettings(nodeID: node)
         settings.peerAddresses = [leaderID: "127.0.0.1:7101"]
-        return try runtime(on: node, leader: leader, settings: settings, snapshotOf: store)
+        return try runtime(on: node, leader: leader, settings: settings, snapshotOf: store, clock: clock)
+    }
+
+    @Sendable static func fixedClock() -> GroupTime {
+        GroupTime(wallMilliseconds: 1_700_000_000_000, monotonicMilliseconds: 0)
     }
 
     /// A runtime started from a snapshot of `store` at its applied index.
@@ -27,7 +37,8 @@ struct GroupRuntimeTests {
         on node: NodeID,
         leader: NodeID?,
         settings: GroupSettings,
-        snapshotOf store: KeyValueStore
+        snapshotOf store: KeyValueStore,
+        clock: @escaping @Sendable () -> GroupTime = fixedClock
     ) throws -> Runtime {
         var replica = ScriptedReplica(id: node, leader: leader)
         replica.commitIndex = LogIndex(store.appliedIndex)
@@ -49,7 +60,7 @@ struct GroupRuntimeTests {
             session: 77,
             firstRequestID: 1_000,
             randomSeed: 1,
-            clock: { GroupTime(wallMilliseconds: 1_700_000_000_000, monotonicMilliseconds: 0) }
+            clock: clock
         )
     }
 
@@ -138,6 +149,53 @@ struct GroupRuntimeTests {
         // Node 3 answers: that is the write's answer.
         runtime.receiveOutcome(.answered(.ok), from: NodeID(3), requestID: requestID)
         #expect(Self.replies(runtime.takeOutputs()) == [9: .ok])
+    }
+
+    @Test func aNodeWhoseOnlyClientsAreBlockedKeepsItsSessionAliveUntilTheyGo() throws {
+        let monotonic = Mutex<Int64>(0)
+        let clock: @Sendable () -> GroupTime = {
+            GroupTime(wallMilliseconds: 1_700_000_000_000, monotonicMilliseconds: monotonic.withLock { $0 })
+        }
+        var runtime = try Self.runtime(on: Self.followerID, leader: Self.leaderID, clock: clock)
+        let keepAlivePeriod = runtime.settings.sessionKeepAliveMilliseconds
+        /// The writes the runtime forwarded since the last look, by request id.
+        func forwarded() -> [(requestID: UInt64, command: KeyValueCommand)] {
+            runtime.takeOutputs().compactMap { output in
+                guard case .forward(.write(let entry), let requestID, _) = output else { return nil }
+                return (requestID, entry.command)
+            }
+        }
+        func pass(to time: Int64) {
+            monotonic.withLock { $0 = time }
+            runtime.tick()
+        }
+        let blpop = KeyValueCommand.list(
+            .blocking(.element(keys: [Array("q".utf8)], end: .left), timeoutMilliseconds: 0)
+        )
+        runtime.write(blpop, origin: 5, ticket: 9)
+        guard let sent = forwarded().first else {
+            Issue.record("BLPOP not forwarded")
+            return
+        }
+        runtime.receiveOutcome(.answered(.waiting), from: Self.leaderID, requestID: sent.requestID)
+        // Nothing else is sent while the session has spoken lately.
+        pass(to: keepAlivePeriod - 1)
+        #expect(forwarded().isEmpty)
+        // Then one keep-alive per period, answered to nobody.
+        for period in Int64(1)...3 {
+            pass(to: period * keepAlivePeriod + 500)
+            let keepAlives = forwarded()
+            #expect(keepAlives.map(\.command) == [.unblock(tickets: [])], "period \(period)")
+            for keepAlive in keepAlives {
+                runtime.receiveOutcome(.answered(.integer(0)), from: Self.leaderID, requestID: keepAlive.requestID)
+            }
+            #expect(Self.replies(runtime.takeOutputs()).isEmpty)
+        }
+        // The client goes: its wait ends, and the keep-alives stop.
+        runtime.abandonWaits(ofOrigin: 5)
+        #expect(forwarded().map(\.command) == [.unblock(tickets: [sent.requestID])])
+        pass(to: 10 * keepAlivePeriod)
+        #expect(forwarded().isEmpty)
     }
 
     @Test func aWriteEveryCopyOfWhichWasRefusedIsAnsweredWithTheRefusal() throws {
