@@ -290,9 +290,12 @@ extension KeyValueStore {
             return set?.scores[member].map { .double($0) } ?? .null
         case .scores(_, let members):
             return .array(members.map { member in set?.scores[member].map { .double($0) } ?? .null })
-        case .rank(_, let member, let reverse):
-            guard let set, let rank = set.rank(of: member) else { return .null }
-            return .integer(Int64(reverse ? set.count - 1 - rank : rank))
+        case .rank(_, let member, let reverse, let withScore):
+            guard let set, let rank = set.rank(of: member), let score = set.scores[member] else {
+                return withScore ? .nullArray : .null
+            }
+            let position = KeyValueResult.integer(Int64(reverse ? set.count - 1 - rank : rank))
+            return withScore ? .array([position, .double(score)]) : position
         case .randomMembers(_, let count, let withScores):
             guard let count else {
                 guard let set else { return .null }

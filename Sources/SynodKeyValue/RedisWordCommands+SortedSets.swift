@@ -9,8 +9,8 @@ extension RedisWordCommands {
 
     static let sortedSetReadArities: [String: Int] = [
         "zrange": -4, "zrevrange": -4, "zrangebyscore": -4, "zrevrangebyscore": -4, "zrangebylex": -4,
-        "zrevrangebylex": -4, "zcard": 2, "zcount": 4, "zlexcount": 4, "zscore": 3, "zmscore": -3, "zrank": 3,
-        "zrevrank": 3, "zrandmember": -2, "zunion": -3, "zinter": -3, "zdiff": -3, "zintercard": -3, "zscan": -3,
+        "zrevrangebylex": -4, "zcard": 2, "zcount": 4, "zlexcount": 4, "zscore": 3, "zmscore": -3, "zrank": -3,
+        "zrevrank": -3, "zrandmember": -2, "zunion": -3, "zinter": -3, "zdiff": -3, "zintercard": -3, "zscan": -3,
     ]
 
     /// The typed sorted set write, or nil for a name that is not one. `arguments` has the
@@ -82,7 +82,17 @@ extension RedisWordCommands {
         case "zmscore":
             return .scores(key: arguments[0], members: Array(arguments.dropFirst()))
         case "zrank", "zrevrank":
-            return .rank(key: arguments[0], member: arguments[1], reverse: name == "zrevrank")
+            // WITHSCORE as Redis 7.2 takes it; any other fourth word is a syntax error.
+            guard arguments.count <= 3 else { throw wrongArity(name) }
+            if arguments.count == 3, KeyValueStore.uppercased(arguments[2]) != "WITHSCORE" {
+                throw KeyValueStore.syntax
+            }
+            return .rank(
+                key: arguments[0],
+                member: arguments[1],
+                reverse: name == "zrevrank",
+                withScore: arguments.count == 3
+            )
         case "zrandmember":
             guard arguments.count >= 2 else { return .randomMembers(key: arguments[0], count: nil, withScores: false) }
             let count = try integer(arguments[1])

@@ -128,8 +128,9 @@ extension SortedSetRead {
             writer.write(UInt8(5))
             writer.writeLengthPrefixed(key)
             KeyValueEntry.write(members, to: &writer)
-        case .rank(let key, let member, let reverse):
-            writer.write(UInt8(6))
+        case .rank(let key, let member, let reverse, let withScore):
+            // Kind 6 is the rank alone, as nodes before WITHSCORE wrote it.
+            writer.write(UInt8(withScore ? 11 : 6))
             writer.writeLengthPrefixed(key)
             writer.writeLengthPrefixed(member)
             writer.write(UInt8(reverse ? 1 : 0))
@@ -171,10 +172,11 @@ extension SortedSetRead {
                 key: try reader.readLengthPrefixedBytes(),
                 members: try KeyValueEntry.readKeys(from: &reader)
             )
-        case 6:
+        case let kind where kind == 6 || kind == 11:
             let key = try reader.readLengthPrefixedBytes()
             let member = try reader.readLengthPrefixedBytes()
-            self = .rank(key: key, member: member, reverse: try KeyValueEntry.readFlag(from: &reader))
+            let reverse = try KeyValueEntry.readFlag(from: &reader)
+            self = .rank(key: key, member: member, reverse: reverse, withScore: kind == 11)
         case 7:
             let key = try reader.readLengthPrefixedBytes()
             let count = try KeyValueEntry.readOptional(from: &reader).map { Int64(bitPattern: $0) }

@@ -193,8 +193,8 @@ public enum SortedSetRead: Hashable, Sendable {
     case score(key: [UInt8], member: [UInt8])
     /// ZMSCORE.
     case scores(key: [UInt8], members: [[UInt8]])
-    /// ZRANK, ZREVRANK.
-    case rank(key: [UInt8], member: [UInt8], reverse: Bool)
+    /// ZRANK, ZREVRANK, with the member's score for WITHSCORE (Redis 7.2).
+    case rank(key: [UInt8], member: [UInt8], reverse: Bool, withScore: Bool)
     /// ZRANDMEMBER: one member without a count; with one, as SRANDMEMBER's.
     case randomMembers(key: [UInt8], count: Int64?, withScores: Bool)
     /// ZUNION, ZINTER, ZDIFF.
@@ -208,7 +208,7 @@ public enum SortedSetRead: Hashable, Sendable {
     public var keys: [[UInt8]] {
         switch self {
         case .range(let key, _, _), .cardinality(let key), .count(let key, _), .score(let key, _),
-            .scores(let key, _), .rank(let key, _, _), .randomMembers(let key, _, _), .scan(let key, _, _):
+            .scores(let key, _), .rank(let key, _, _, _), .randomMembers(let key, _, _), .scan(let key, _, _):
             [key]
         case .combine(let combination, _): combination.keys
         case .intersectionCardinality(let keys, _): keys

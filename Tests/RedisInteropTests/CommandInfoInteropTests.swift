@@ -14,7 +14,7 @@ struct CommandInfoInteropTests {
     ]
 
     struct Described: Equatable, CustomStringConvertible {
-        let arity: Int64
+        var arity: Int64
         let flags: Set<String>
         let keys: [Int64]
         let categories: Set<String>
@@ -55,11 +55,18 @@ struct CommandInfoInteropTests {
                     keys: expected.keys,
                     categories: described.categories
                 ) : described
-            #expect(comparable == expected, "\(name): Synod says \(described); redis-server says \(expected)")
+            var expectedHere = expected
+            // Commands that took more words after the redis-server 7.0 here: Synod has the
+            // later form.
+            if let later = Self.aritiesAfterRedis70[name] { expectedHere.arity = later }
+            #expect(comparable == expectedHere, "\(name): Synod says \(described); redis-server says \(expected)")
             compared += 1
         }
         #expect(compared > 100)
     }
+
+    /// Redis 7.2's arity of the commands it gave a new option (ZRANK and ZREVRANK WITHSCORE).
+    static let aritiesAfterRedis70: [String: Int64] = ["zrank": -3, "zrevrank": -3]
 
     /// One COMMAND INFO entry and its subcommands (the tenth element).
     static func collect(_ reply: RESPReply, into described: inout [String: Described]) {

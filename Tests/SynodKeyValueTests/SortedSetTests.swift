@@ -155,6 +155,13 @@ struct SortedSetTests {
         #expect(try answer("ZCOUNT z (0.1 2") == .integer(3))
         #expect(try answer("ZRANK z c") == .integer(3))
         #expect(try answer("ZREVRANK z c") == .integer(0))
+        // WITHSCORE as Redis 7.2 answers it: a null array for a missing member or key.
+        #expect(try answer("ZRANK z d withscore") == .array([.integer(0), .double(0.1)]))
+        #expect(try answer("ZREVRANK z a WITHSCORE") == .array([.integer(2), .double(1)]))
+        #expect(try answer("ZRANK z x WITHSCORE") == .nullArray)
+        #expect(try answer("ZRANK none x WITHSCORE") == .nullArray)
+        #expect(throws: KeyValueStore.syntax) { try Self.read("ZRANK z a WITHSCORES") }
+        #expect(throws: RedisWordCommands.wrongArity("zrank")) { try Self.read("ZRANK z a WITHSCORE x") }
         #expect(try answer("ZSCORE z d") == .double(0.1))
         #expect(try answer("ZMSCORE z a x") == .array([.double(1), .null]))
         #expect(try answer("ZRANGE z 5 1") == .array([]))
@@ -253,7 +260,7 @@ struct SortedSetTests {
         }
         let reads: [ReadCommand] = try [
             "ZRANGE z 0 -1 WITHSCORES", "ZRANGE z (1 5 BYSCORE REV LIMIT 1 2", "ZRANGEBYLEX z - [c", "ZCARD z",
-            "ZCOUNT z -inf 5", "ZLEXCOUNT z (a +", "ZSCORE z a", "ZMSCORE z a b", "ZRANK z a", "ZREVRANK z a",
+            "ZCOUNT z -inf 5", "ZLEXCOUNT z (a +", "ZSCORE z a", "ZMSCORE z a b", "ZRANK z a", "ZREVRANK z a WITHSCORE",
             "ZRANDMEMBER z -3 WITHSCORES", "ZRANDMEMBER z", "ZUNION 2 a b WEIGHTS 1 2 AGGREGATE MIN WITHSCORES",
             "ZDIFF 2 a b", "ZINTERCARD 2 a b LIMIT 1", "ZSCAN z 3 MATCH a* COUNT 2",
         ].map { try Self.read($0) }
