@@ -24,6 +24,8 @@ public struct Credentials: Hashable, Sendable {
 
 public enum ConnectionCommand: Hashable, Sendable {
     case ping(message: [UInt8]?)
+    /// A container's HELP (XGROUP HELP, XINFO HELP): these lines, as status replies.
+    case help(lines: [String])
     case echo(message: [UInt8])
     /// HELLO [protover [AUTH user pass] [SETNAME name]].
     case hello(protocolVersion: Int?, clientName: [UInt8]?, credentials: Credentials? = nil)

@@ -48,6 +48,7 @@ public enum CommandParser {
     /// them into the typed write or read here, at the edge, and for entries older nodes logged
     /// as words.
     static func parseWords(_ name: String, _ arguments: [[UInt8]]) throws(CommandRejection) -> ClientCommand {
+        if let lines = try CommandHelp.help(name, arguments) { return .connection(.help(lines: lines)) }
         let words = [Array(name.utf8)] + arguments
         if RedisWordCommands.writeArities[name] != nil || RedisWordCommands.isBlockingStreamRead(words) {
             switch RedisWordCommands.parseWrite(words) {

@@ -162,6 +162,7 @@ extension CommandRegistry {
             keys: .range(first: 2, last: 2, step: 1),
             access: .write
         ),
+        CommandSpec("xgroup|help", arity: 2, [], also: [.stream]),
         CommandSpec(
             "xgroup|setid",
             arity: -5,
@@ -186,6 +187,7 @@ extension CommandRegistry {
             keys: .range(first: 2, last: 2, step: 1),
             access: .read
         ),
+        CommandSpec("xinfo|help", arity: 2, [], also: [.stream]),
         CommandSpec(
             "xinfo|stream",
             arity: -3,

@@ -21,6 +21,9 @@ extension RESPConnectionHandler {
             if let message { writer.bulkString(message) } else { writer.simpleString("PONG") }
         case .echo(let message):
             writer.bulkString(message)
+        case .help(let lines):
+            writer.arrayHeader(lines.count)
+            for line in lines { writer.simpleString(line) }
         case .select:
             writer.simpleString("OK")
         case .readOnly:

@@ -67,6 +67,9 @@ extension RESPConnectionHandler {
         case .success(.connection(.echo(let message))):
             queuedSteps!.append(.local(.value(message)))
             writer.simpleString("QUEUED")
+        case .success(.connection(.help(let lines))):
+            queuedSteps!.append(.local(.array(lines.map { .status($0) })))
+            writer.simpleString("QUEUED")
         case .success(.connection):
             transactionFailed = true
             writer.error("ERR Command not allowed inside a transaction")
