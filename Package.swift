@@ -146,7 +146,7 @@ let package = Package(
             name: "SynodFuzzTargets",
             dependencies: [
                 "SynodCore", "SynodRESP", "SynodConsensus", "SynodRaft", "SynodKeyValue", "SynodCommands",
-                "SynodPeerProtocol", "SynodStorage",
+                "SynodPeerProtocol", "SynodStorage", "SynodRuntime",
             ]
         ),
         .executableTarget(name: "SynodFuzz", dependencies: ["SynodFuzzTargets"]),

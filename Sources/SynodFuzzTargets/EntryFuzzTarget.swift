@@ -1,5 +1,6 @@
 import SynodCore
 import SynodKeyValue
+import SynodRuntime
 
 /// A committed log entry, which may come from an older or buggier node: every replica must
 /// decode it or refuse it alike, and apply what decodes without trapping.
@@ -77,6 +78,13 @@ extension EntryFuzzTarget {
                 .compareAndSet(key: word("string"), expected: word("value"), new: word("x"), expiry: .keep)
             ),
             ("lease-keep-alive", .leaseKeepAlive(id: 1)),
+            (
+                "settle-held-pops",
+                .settleHeldPops(
+                    delivered: [RequestKey(session: 1, requestID: 2)],
+                    returned: [RequestKey(session: 9, requestID: 101)]
+                )
+            ),
             ("lock-release", .release(kind: .lock, name: word("lock"), owner: word("owner-a"))),
             ("fenced", .fenced(lock: word("lock"), token: 1, command: set)),
             ("with-lease", .withLease(lease: 1, command: set)),

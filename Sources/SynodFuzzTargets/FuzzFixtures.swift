@@ -107,6 +107,17 @@ enum FuzzFixtures {
             )
         )
         _ = store.applyReporting(entry(leased, requestID: 100), at: store.appliedIndex + 1)
+        // A blocking pop of a node's session: its element is held until settled, so
+        // snapshots of the fixture carry a held pop.
+        let blockingPop = KeyValueEntry(
+            requestID: 101,
+            timeMilliseconds: startMilliseconds,
+            command: .list(.blocking(.element(keys: [word("list")], end: .right), timeoutMilliseconds: 0)),
+            session: 9,
+            acknowledgedBelow: 101
+        )
+        _ = store.applyReporting(blockingPop, at: store.appliedIndex + 1)
+        precondition(!store.blockedPops.held.isEmpty, "the fixture's pop was not held")
         return store
     }
 

@@ -1,3 +1,5 @@
+import SynodRuntime
+
 /// The clients blocked on lists (BLPOP, BRPOP, BLMPOP, BLMOVE, BRPOPLPUSH), sorted sets
 /// (BZPOPMIN, BZPOPMAX, BZMPOP) and streams (XREAD, XREADGROUP with BLOCK), as replicated
 /// state: every replica holds the same lines, serves the same waiter from the same push, and
@@ -8,6 +10,14 @@
 /// stands in each of their lines and is served by the first of them that a push makes ready.
 /// A line may hold waiters for a list and for a sorted set: a key serves those of its kind,
 /// the others keep their places, as in Redis.
+///
+/// What a blocking pop takes (BLPOP, BRPOP, BLMPOP, BZPOPMIN, BZPOPMAX, BZMPOP, at once or
+/// after waiting) is held here too (`held`) until the node of the command's session says
+/// whether the reply reached its client (`settleHeldPops`): delivered, it is let go; not
+/// (the client's connection closed first), it goes back where it was taken from; never (the
+/// node died), it goes back when the session is forgotten. So a popped element is either
+/// delivered or still there. BLMOVE's element is in its destination, and a group read's entry
+/// in the group's pending entries, so neither is held.
 public struct BlockedPops: Hashable, Sendable {
     public struct Waiter: Hashable, Sendable {
         /// The request id of the blocked command: the node that proposed it answers its
@@ -24,10 +34,27 @@ public struct BlockedPops: Hashable, Sendable {
         public let deadlineMilliseconds: Int64?
     }
 
+    /// What a served blocking pop took, until its delivery is settled.
+    public struct HeldPop: Hashable, Sendable {
+        public enum Items: Hashable, Sendable {
+            /// List elements in the order popped, from `end`.
+            case elements([[UInt8]], end: ListValue.End)
+            /// Sorted set members with their scores.
+            case members([ScoredMember])
+        }
+
+        public let key: [UInt8]
+        public let items: Items
+    }
+
     public private(set) var waiters: [UInt64: Waiter] = [:]
+    /// The pops held until their delivery is settled, by the session and request id of the
+    /// command that popped.
+    public internal(set) var held: [RequestKey: HeldPop] = [:]
     /// The tickets waiting on each key, first blocked first.
     private var lines: [[UInt8]: [UInt64]] = [:]
 
+    /// Nobody waits (pops may still be held).
     public var isEmpty: Bool { waiters.isEmpty }
 
     func isWaiting(on key: [UInt8]) -> Bool { lines[key] != nil }
@@ -75,7 +102,11 @@ extension KeyValueStore {
             for key in pop.keys {
                 guard let kind = live(key, change: &change)?.kind else { continue }
                 guard kind == pop.kind else { return .error(Self.wrongType) }
-                return serve(pop, from: key, change: &change)
+                // Inside a transaction a blocking pop is a plain pop, as in Redis: not held.
+                let holder =
+                    change.session != 0 && change.mayBlock
+                    ? RequestKey(session: change.session, requestID: change.ticket) : nil
+                return serve(pop, from: key, holdingFor: holder, change: &change)
             }
         }
         guard change.mayBlock else { return pop.timeoutReply }
@@ -96,6 +127,92 @@ extension KeyValueStore {
         if let deadline { deadlines.insert(deadline, .blockedPop(ticket: change.ticket)) }
         change.happened = true
         return .waiting
+    }
+
+    /// Serves `pop` from `key` (`serve`), holding what it took for `holder` until its delivery
+    /// is settled.
+    private mutating func serve(
+        _ pop: BlockingPop,
+        from key: [UInt8],
+        holdingFor holder: RequestKey?,
+        change: inout Change
+    ) -> KeyValueResult {
+        let reply = serve(pop, from: key, change: &change)
+        if let holder, let items = Self.heldItems(of: pop, reply: reply) {
+            blockedPops.held[holder] = BlockedPops.HeldPop(key: key, items: items)
+            change.heldReplies.append(holder)
+        }
+        return reply
+    }
+
+    /// What a served pop's reply took, as it is held: nil for a reply that took nothing it
+    /// must give back (an error, a move, a stream read).
+    static func heldItems(of pop: BlockingPop, reply: KeyValueResult) -> BlockedPops.HeldPop.Items? {
+        guard case .array(let parts) = reply, parts.count >= 2 else { return nil }
+        func member(_ pair: ArraySlice<KeyValueResult>) -> ScoredMember? {
+            guard pair.count == 2, case .value(let member) = pair.first!, case .double(let score) = pair.last!
+            else { return nil }
+            return ScoredMember(member: member, score: score)
+        }
+        switch (pop, parts[1]) {
+        case (.element(_, let end), .value(let element)):
+            return .elements([element], end: end)
+        case (.elements(_, let end, _), .array(let popped)):
+            let elements = popped.compactMap { if case .value(let element) = $0 { element } else { nil } }
+            return elements.isEmpty ? nil : .elements(elements, end: end)
+        case (.sortedSetMember, _):
+            return member(parts[1...]).map { .members([$0]) }
+        case (.sortedSetMembers, .array(let pairs)):
+            let members = pairs.compactMap { if case .array(let pair) = $0 { member(pair[...]) } else { nil } }
+            return members.isEmpty ? nil : .members(members)
+        default:
+            return nil
+        }
+    }
+
+    /// The node of each held pop's session says how its reply went: the delivered ones are
+    /// let go, the others go back to their keys. Answers how many went back.
+    mutating func settleHeldPops(
+        delivered: [RequestKey],
+        returned: [RequestKey],
+        change: inout Change
+    ) -> KeyValueResult {
+        for key in delivered { blockedPops.held[key] = nil }
+        var restored = 0
+        for key in returned {
+            guard let hold = blockedPops.held.removeValue(forKey: key) else { continue }
+            if giveBack(hold, change: &change) { restored += 1 }
+        }
+        return .integer(Int64(restored))
+    }
+
+    /// Puts what a pop took back where it was: elements at the end they left from, in their
+    /// order; members with their scores, unless the member was added again since. A key that
+    /// now holds another kind of value keeps it, and the items are dropped (false). Never
+    /// refused for memory: this only returns what was there.
+    private mutating func giveBack(_ hold: BlockedPops.HeldPop, change: inout Change) -> Bool {
+        let result: KeyValueResult
+        switch hold.items {
+        case .elements(let elements, let end):
+            let push = ListWrite.push(key: hold.key, elements: elements.reversed(), end: end, onlyIfExists: false)
+            change.keyEvent = Self.keyEvent(of: .list(push))
+            result = execute(push, change: &change)
+        case .members(let members):
+            let add = SortedSetWrite.add(key: hold.key, options: .onlyNew, members: members)
+            change.keyEvent = Self.keyEvent(of: .sortedSet(add))
+            result = execute(add, change: &change)
+        }
+        if case .error = result { return false }
+        return true
+    }
+
+    /// Gives back what was held for sessions no longer remembered: their node died before it
+    /// could say whether the replies reached their clients.
+    mutating func returnHeldPopsOfForgottenSessions(change: inout Change) {
+        guard !blockedPops.held.isEmpty else { return }
+        let orphaned = blockedPops.held.keys.filter { sessions.sessions[$0.session] == nil }.sorted()
+        guard !orphaned.isEmpty else { return }
+        _ = settleHeldPops(delivered: [], returned: orphaned, change: &change)
     }
 
     /// Runs `pop` on the list at `key`, which exists: [key, element], [key, [elements]] or
@@ -213,9 +330,9 @@ extension KeyValueStore {
             }
             while let kind = live(key, change: &change)?.kind, let waiter = blockedPops.first(on: key, popping: kind) {
                 end(waiter.ticket)
-                change.events.append(
-                    .answered(ticket: waiter.ticket, result: serve(waiter.pop, from: key, change: &change))
-                )
+                let holder = waiter.session != 0 ? RequestKey(session: waiter.session, requestID: waiter.ticket) : nil
+                let reply = serve(waiter.pop, from: key, holdingFor: holder, change: &change)
+                change.events.append(.answered(ticket: waiter.ticket, result: reply))
             }
         }
         change.readyKeys = []

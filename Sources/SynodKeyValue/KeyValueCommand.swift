@@ -1,3 +1,5 @@
+import SynodRuntime
+
 /// When a written key expires.
 public enum KeyExpiry: Hashable, Sendable {
     /// No expiry: a TTL the key had is removed (what a plain SET does).
@@ -96,6 +98,9 @@ public enum KeyValueCommand: Hashable, Sendable {
     /// Proposed by a node whose blocked clients went away (their connection closed): ends
     /// these blocked list commands, if they still wait, so that nothing is popped for nobody.
     case unblock(tickets: [UInt64])
+    /// Proposed by a node for the blocking pops it answered (`BlockedPops.held`): the
+    /// delivered ones are let go, the returned ones (their clients were gone) put back.
+    case settleHeldPops(delivered: [RequestKey], returned: [RequestKey])
     /// One of the wider Redis writes as its words: what nodes before the typed commands
     /// replicated. Still read and run (`RedisWordCommands.parseWrite`); never proposed now.
     case redis(words: [[UInt8]])

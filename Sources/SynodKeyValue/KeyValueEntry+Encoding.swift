@@ -1,4 +1,5 @@
 import SynodCore
+import SynodRuntime
 
 /// The bytes of an entry in the log (and in snapshots' records): a version byte, the request
 /// id, the time, then the command. Decoding checks every field: any bytes (a damaged record,
@@ -145,6 +146,15 @@ extension KeyValueEntry {
             writer.write(UInt8(31))
             writer.write(UInt64(tickets.count))
             for ticket in tickets { writer.write(ticket) }
+        case .settleHeldPops(let delivered, let returned):
+            writer.write(UInt8(34))
+            for keys in [delivered, returned] {
+                writer.write(UInt64(keys.count))
+                for key in keys {
+                    writer.write(key.session)
+                    writer.write(key.requestID)
+                }
+            }
         case .flushAll:
             writer.write(UInt8(27))
         case .evict(let keys):
@@ -348,6 +358,17 @@ extension KeyValueEntry {
             guard count <= UInt64(reader.remainingCount / 8) else { throw .invalid("\(count) tickets") }
             for _ in 0..<count { tickets.append(try reader.readUInt64()) }
             command = .unblock(tickets: tickets)
+        case 34:
+            // Sixteen bytes a request: a count beyond the bytes left is refused first.
+            func readKeys() throws(ByteReader.Failure) -> [RequestKey] {
+                let count = try reader.readUInt64()
+                guard count <= UInt64(reader.remainingCount / 16) else { throw .invalid("\(count) held pops") }
+                return try (0..<count).map { _ throws(ByteReader.Failure) in
+                    RequestKey(session: try reader.readUInt64(), requestID: try reader.readUInt64())
+                }
+            }
+            let delivered = try readKeys()
+            command = .settleHeldPops(delivered: delivered, returned: try readKeys())
         case 28: command = .list(try ListWrite(reading: &reader))
         case 29: command = .redisSet(try SetWrite(reading: &reader))
         case 32: command = .sortedSet(try SortedSetWrite(reading: &reader))

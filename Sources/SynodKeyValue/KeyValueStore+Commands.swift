@@ -1,4 +1,5 @@
 import SynodCore
+import SynodRuntime
 
 /// The effect of each command, with Redis semantics.
 extension KeyValueStore {
@@ -133,6 +134,8 @@ extension KeyValueStore {
             return flushAll(change: &change)
         case .unblock(let tickets):
             return .integer(Int64(tickets.filter { unblock($0, change: &change) }.count))
+        case .settleHeldPops(let delivered, let returned):
+            return settleHeldPops(delivered: delivered, returned: returned, change: &change)
         case .redis(let words):
             return executeWords(words, change: &change)
         case .transaction(let versions, let steps):
@@ -180,7 +183,7 @@ extension KeyValueStore {
         case .increment: .incrby
         case .removeExpired, .sweep, .extendLeases: .expired
         case .evict: .evicted
-        case .configure, .unblock: .set
+        case .configure, .unblock, .settleHeldPops: .set
         case .copy: .copyTo
         case .set, .multiSet, .compareAndSet, .leaseGrant, .leaseKeepAlive, .acquire, .release, .refreshLock, .redis,
             .transaction, .string, .hash, .list, .redisSet, .sortedSet, .stream, .rename:

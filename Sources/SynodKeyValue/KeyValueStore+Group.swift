@@ -43,6 +43,12 @@ extension KeyValueStore: GroupStateMachine {
         .unblock(tickets: requestIDs)
     }
 
+    public static func settlement(delivered: [RequestKey], returned: [RequestKey]) -> KeyValueCommand? {
+        .settleHeldPops(delivered: delivered, returned: returned)
+    }
+
+    public func holdsReply(_ key: RequestKey) -> Bool { blockedPops.held[key] != nil }
+
     /// An `unblock` of nothing: applying it only marks the session active.
     public static var sessionKeepAlive: KeyValueCommand? { .unblock(tickets: []) }
 

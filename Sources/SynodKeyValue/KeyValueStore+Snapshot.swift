@@ -1,15 +1,17 @@
 import SynodCore
+import SynodRuntime
 
 /// The store as snapshot bytes: every field, keys in walk order, so equal stores give equal
 /// bytes. Versions 1 (strings only), 2 (no hashes), 3 (no memory settings), 4 (no token
-/// counter), 5 (no client sessions) and 6 (no blocked list commands) are still read.
+/// counter), 5 (no client sessions), 6 (no blocked list commands) and 7 (no held pops) are
+/// still read.
 ///
 /// A snapshot comes from a disk or a peer: decoding never traps, and refuses (with a typed
 /// error) any state the store could not have reached, so applying entries after a restore
 /// can rely on the store's invariants (the clock is not negative, revisions and tokens are
 /// below `countersMax`, every deadline belongs to a lease, holder or waiter).
 extension KeyValueStore {
-    static let snapshotVersion: UInt8 = 7
+    static let snapshotVersion: UInt8 = 8
 
     /// The whole snapshot in one array (small states and tests; a node streams it with
     /// `writeSnapshot`).
@@ -130,6 +132,25 @@ extension KeyValueStore {
             writer.write(waiter.session)
             KeyValueEntry.writeOptional(waiter.deadlineMilliseconds.map { UInt64(bitPattern: $0) }, to: &writer)
             ListWrite.blocking(waiter.pop, timeoutMilliseconds: 0).write(to: &writer)
+        }
+        writer.write(UInt64(blockedPops.held.count))
+        for holder in blockedPops.held.keys.sorted() {
+            let hold = blockedPops.held[holder]!
+            writer.write(holder.session)
+            writer.write(holder.requestID)
+            writer.writeLengthPrefixed(hold.key)
+            switch hold.items {
+            case .elements(let elements, let end):
+                writer.write(UInt8(end == .left ? 0 : 1))
+                KeyValueEntry.write(elements, to: &writer)
+            case .members(let members):
+                writer.write(UInt8(2))
+                writer.write(UInt64(members.count))
+                for member in members {
+                    writer.writeLengthPrefixed(member.member)
+                    writer.write(member.score.bitPattern)
+                }
+            }
         }
     }
 
@@ -363,6 +384,38 @@ extension KeyValueStore {
         try attachToLeases(keysOnLeases)
         if version >= 6 { sessions = try ClientSessions(reading: &reader) }
         if version >= 7 { try readBlockedPops(from: &reader) }
+        if version >= 8 { try readHeldPops(from: &reader) }
+    }
+
+    /// Reads the held pops: each of a session, with something to give back.
+    private mutating func readHeldPops(from reader: inout ByteReader) throws(ByteReader.Failure) {
+        for _ in 0..<(try Self.readCount(from: &reader, what: "held pops")) {
+            let holder = RequestKey(session: try reader.readUInt64(), requestID: try reader.readUInt64())
+            let key = try reader.readLengthPrefixedBytes()
+            let items: BlockedPops.HeldPop.Items
+            switch try reader.readUInt8() {
+            case let end where end <= 1:
+                items = .elements(try KeyValueEntry.readKeys(from: &reader), end: end == 0 ? .left : .right)
+            case 2:
+                var members: [ScoredMember] = []
+                for _ in 0..<(try Self.readCount(from: &reader, what: "held members")) {
+                    let member = try reader.readLengthPrefixedBytes()
+                    let score = Double(bitPattern: try reader.readUInt64())
+                    guard !score.isNaN else { throw .invalid("a held member scored NaN") }
+                    members.append(ScoredMember(member: member, score: score))
+                }
+                items = .members(members)
+            case let kind: throw .invalid("held items of kind \(kind)")
+            }
+            let empty: Bool =
+                switch items {
+                case .elements(let elements, _): elements.isEmpty
+                case .members(let members): members.isEmpty
+                }
+            guard holder.session != 0, !empty,
+                blockedPops.held.updateValue(.init(key: key, items: items), forKey: holder) == nil
+            else { throw .invalid("held pop \(holder.requestID) of session \(holder.session) empty or twice") }
+        }
     }
 
     /// Reads the blocked list commands, in the order they blocked.

@@ -1,5 +1,6 @@
 import HashTreeCollections
 import SynodCore
+import SynodRuntime
 
 /// The replicated key-value state machine: strings with TTLs, a revision per write, applied
 /// deterministically from log entries.
@@ -290,7 +291,8 @@ public struct KeyValueStore: Hashable, Sendable {
                 keyChanges: [],
                 origin: 0,
                 session: 0,
-                isCopy: false
+                isCopy: false,
+                heldReplies: []
             )
         }
     }
@@ -311,6 +313,9 @@ public struct KeyValueStore: Hashable, Sendable {
         /// A copy of a write already applied (or given up): its command did not run, and
         /// `result` is the first copy's.
         public let isCopy: Bool
+        /// The requests whose replies this entry gave and whose pops are held until their
+        /// session's node settles them (`BlockedPops.held`).
+        public let heldReplies: [RequestKey]
     }
 
     /// Entries that carry no command (no-ops, membership changes) still advance the index.
@@ -334,6 +339,7 @@ public struct KeyValueStore: Hashable, Sendable {
         if clockMilliseconds / 60_000 != clockBefore / 60_000 {
             sessions.expire(at: clockMilliseconds)
             unblockForgottenSessions(change: &change)
+            returnHeldPopsOfForgottenSessions(change: &change)
         }
         // A new leader's first entry of its own gives every lease its full TTL before anything
         // is settled at its time: a lease that fell due during the election, when no client
@@ -370,7 +376,8 @@ public struct KeyValueStore: Hashable, Sendable {
             keyChanges: change.keyChanges,
             origin: entry.origin,
             session: entry.session,
-            isCopy: isCopy
+            isCopy: isCopy,
+            heldReplies: change.heldReplies
         )
     }
 
@@ -388,6 +395,8 @@ public struct KeyValueStore: Hashable, Sendable {
         /// Lists written while clients wait on their keys: served once the command has run.
         var readyKeys: [[UInt8]] = []
         var events: [CoordinationEvent] = []
+        /// The served blocking pops held from now on (`BlockedPops.held`).
+        var heldReplies: [RequestKey] = []
         /// The lease the keys written now are attached to (`withLease`).
         var lease: UInt64?
         /// What the command running now does to the keys it writes or removes.

@@ -112,7 +112,7 @@ extension KeyValueStore {
     static func mayGrow(_ command: KeyValueCommand) -> Bool {
         switch command {
         case .delete, .compareAndDelete, .expire, .persist, .removeExpired, .evict, .leaseRevoke, .extendLeases, .sweep,
-            .release, .refreshLock, .leaseKeepAlive, .configure:
+            .release, .refreshLock, .leaseKeepAlive, .configure, .settleHeldPops:
             return false
         case .string(.getDelete), .string(.getExpiring), .hash(.delete), .flushAll, .list(.pop), .list(.popFromFirst),
             .list(.remove), .list(.trim), .redisSet(.remove), .redisSet(.pop), .redisSet(.move), .sortedSet(.remove),

@@ -62,7 +62,7 @@ extension ForwardedRequest {
             return nil
         case .set, .delete, .expire, .persist, .increment, .multiSet, .compareAndSet, .compareAndDelete,
             .leaseGrant, .leaseKeepAlive, .leaseRevoke, .acquire, .release, .refreshLock, .configure, .rename, .copy,
-            .flushAll, .unblock:
+            .flushAll, .unblock, .settleHeldPops:
             return nil
         }
     }

@@ -84,6 +84,7 @@ enum InfoReport {
                     "raft_voters:\(replica.membership.voters.sorted().map { String($0.rawValue) }.joined(separator: ","))",
                     "kv_revision:\(driver.store.revision)",
                     "kv_blocked_list_commands:\(driver.store.blockedPops.waiters.count)",
+                    "kv_held_pops:\(driver.store.blockedPops.held.count)",
                     "wal_segments:\(driver.storage.log.segmentCount)",
                     "wal_syncs:\(driver.storage.log.statistics.syncs)",
                     "loop_stalls:\(driver.loopStalls)",

@@ -69,8 +69,8 @@ extension GroupRuntime {
             logBytesSinceSnapshot = 0
             duties.restored()
             observer.restored(state)
-            learnOutcomes(through: snapshot.index)
-            settleWaitsAfterSnapshot()
+            let answered = learnOutcomes(through: snapshot.index) + settleWaitsAfterSnapshot()
+            settleRepliesAfterSnapshot(answered: answered)
         }
         for entry in ready.committedEntries {
             apply(entry)
@@ -158,12 +158,23 @@ extension GroupRuntime {
                 )
             }
             let applied = state.apply(decoded, at: entry.index.rawValue)
+            // Whether a client waits here for each held reply of its own identity, before the
+            // answers below let go of them.
+            var identityWaiting: [RequestKey: Bool] = [:]
+            for key in applied.heldReplies { identityWaiting[key] = clientWaitsHere(for: key) }
             if let key = applied.answered {
                 appliedKey = key
                 deliverApplied(key, applied.result)
+                if key.session == session { settlementApplied(requestID: key.requestID) }
             }
             for (requestID, result) in applied.settledWaits {
                 if let recipient = pendingWaits.removeValue(forKey: requestID) { answer(recipient, result) }
+            }
+            if !applied.heldReplies.isEmpty { noteHeldReplies(applied.heldReplies, identityWaiting: identityWaiting) }
+            // Requests of this session answered now without a hold need no mark any more.
+            forgetUnreached(applied.settledWaits.map(\.requestID))
+            if let key = applied.answered, key.session == session, !applied.result.isWaiting {
+                forgetUnreached([key.requestID])
             }
             duties.applied(applied, state: state, time: now(), random: &random)
             observer.applied(entry, decoded, applied, state: state)
@@ -176,24 +187,31 @@ extension GroupRuntime {
         }
     }
 
-    /// After a snapshot: the waits whose grant or end the snapshot covered.
-    mutating func settleWaitsAfterSnapshot() {
+    /// After a snapshot: the waits whose grant or end the snapshot covered. Returns those of
+    /// this session answered.
+    mutating func settleWaitsAfterSnapshot() -> [RequestKey] {
+        var answered: [RequestKey] = []
         for ticket in pendingWaits.keys.sorted() {
             let standing = state.standing(ofWait: ticket)
             guard !standing.isWaiting, let recipient = pendingWaits.removeValue(forKey: ticket) else { continue }
             answer(recipient, standing)
+            answered.append(RequestKey(session: session, requestID: ticket))
         }
+        return answered
     }
 
     /// A snapshot from the leader replaced the log up to `index`: the sessions it holds tell
     /// which waiting writes it applied (their results) and which copies proposed here at the
     /// indexes it covers were lost.
-    mutating func learnOutcomes(through index: LogIndex) {
+    /// Returns the writes it answered.
+    mutating func learnOutcomes(through index: LogIndex) -> [RequestKey] {
+        var answered: [RequestKey] = []
         for localID in outstandingWrites.keys.sorted() {
             guard let key = outstandingWrites[localID]?.key,
                 let result = state.recordedResult(session: key.session, requestID: key.requestID)
             else { continue }
             answerWrite(localID, with: result)
+            answered.append(key)
         }
         for key in servedWrites.keys.sorted() {
             if let result = state.recordedResult(session: key.session, requestID: key.requestID) {
@@ -204,6 +222,7 @@ extension GroupRuntime {
             guard let key = takeProposal(at: proposedIndex) else { continue }
             proposalLost(key, "the write was lost in a leader change")
         }
+        return answered
     }
 
     /// Keeps the pieces of a log the replica let go until ticks free them: freeing the hundreds

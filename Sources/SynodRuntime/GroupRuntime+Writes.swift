@@ -96,7 +96,10 @@ extension GroupRuntime {
         guard !waitOrigins.isEmpty else { return }
         var abandoned: [UInt64] = []
         for (requestID, waitOrigin) in waitOrigins where waitOrigin == origin {
-            if pendingWaits.removeValue(forKey: requestID) != nil { abandoned.append(requestID) }
+            if pendingWaits.removeValue(forKey: requestID) != nil {
+                abandoned.append(requestID)
+                noteUnreached(requestID)
+            }
         }
         waitOrigins = waitOrigins.filter { $0.value != origin && pendingWaits[$0.key] != nil }
         abandon(abandoned.sorted())
@@ -119,23 +122,30 @@ extension GroupRuntime {
         submit(command, origin: 0, recipient: .nobody, identity: nil)
     }
 
-    private mutating func submit(
+    /// Sends a write on its way; returns its local id, or nil when it was answered at once.
+    @discardableResult
+    mutating func submit(
         _ command: State.Command,
         origin: UInt64,
         recipient: Recipient,
         identity: ClientIdentity?
-    ) {
-        guard !isStopped else { return answer(recipient, .refusal(.stopping(nil))) }
+    ) -> UInt64? {
+        guard !isStopped else {
+            answer(recipient, .refusal(.stopping(nil)))
+            return nil
+        }
         // Requests sent to an earlier leader go to the new one before this one.
         noticeLeaderChange()
         let leader = replica.leader
         if leader == settings.nodeID, let refusal = leaderNotReady() {
-            return answer(recipient, .refusal(refusal))
+            answer(recipient, .refusal(refusal))
+            return nil
         }
         let key = identity.map { RequestKey(session: $0.session, requestID: $0.requestID) }
         let time = now().monotonicMilliseconds
         if let key, let localID = localIDs[key], outstandingWrites[localID]?.origin == origin {
-            return writeAgain(localID, for: recipient, at: time, leader: leader)
+            writeAgain(localID, for: recipient, at: time, leader: leader)
+            return localID
         }
         let localID = takeRequestID()
         if let key { localIDs[key] = localID } else { lastSessionWriteMilliseconds = time }
@@ -151,11 +161,13 @@ extension GroupRuntime {
         )
         // Without a known leader (an election, or a follower that missed heartbeats under
         // load) it is held, and sent when one is known (`resend`).
-        guard let leader else { return }
+        guard let leader else { return localID }
         if let refusal = send(localID, to: leader) {
             forgetWrite(localID)
             answer(recipient, .refusal(refusal))
+            return nil
         }
+        return localID
     }
 
     /// A client sent a write again, with its identity, through the connection whose earlier
@@ -282,6 +294,7 @@ extension GroupRuntime {
         if let write = outstandingWrites[localID] {
             let clientGone = goneOrigins.contains(write.origin)
             forgetWrite(localID)
+            if clientGone, write.key.session == session { noteUnreached(write.key.requestID) }
             if result.isWaiting && clientGone {
                 // Its client went away while it was on its way: its wait ends at once.
                 abandon([write.key.requestID])

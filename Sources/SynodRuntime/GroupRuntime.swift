@@ -86,6 +86,12 @@ where Observer.State == State {
     /// The connection each of this node's clients in `pendingWaits` came from, so that its
     /// waits end when it goes (`abandonWaits`); entries of waits since settled go then too.
     var waitOrigins: [UInt64: UInt64] = [:]
+    /// Requests of this session whose client went away before their reply (GroupRuntime+HeldReplies).
+    var unreachedRequests: Set<UInt64> = []
+    /// Held replies this node has decided on and not yet settled: true for delivered.
+    var unsettledReplies: [RequestKey: Bool] = [:]
+    /// The settlement on its way: its local id and the replies it carries.
+    var settlementInFlight: (localID: UInt64, keys: [RequestKey])?
     /// When this runtime last sent a write of its own session (`keepSessionAlive`).
     var lastSessionWriteMilliseconds: Int64 = 0
     /// Connections that went away while writes of theirs were unanswered, until those are.
@@ -207,6 +213,7 @@ where Observer.State == State {
         noticeLeaderChange()
         endOverdueRequests()
         keepSessionAlive()
+        settleHeldReplies()
         leaderHousekeeping()
         releaseSomeDroppedEntries()
     }

@@ -54,6 +54,12 @@ public protocol GroupStateMachine: Sendable {
     /// node's clients wait in lines and nothing else is sent: the state forgets an idle
     /// session and ends its waits. Nil when sessions are never forgotten.
     static var sessionKeepAlive: Command? { get }
+    /// The command by which this node says how the replies the state holds for it went
+    /// (`AppliedEntry.heldReplies`): the delivered ones are let go, the returned ones (their
+    /// clients were gone) undone. Nil when the state holds none.
+    static func settlement(delivered: [RequestKey], returned: [RequestKey]) -> Command?
+    /// Whether the state holds this request's reply until it is settled.
+    func holdsReply(_ key: RequestKey) -> Bool
 
     /// The answer the planted bug `replyBeforeApply` gives a write before it commits, or nil
     /// to leave the write alone.
@@ -106,6 +112,10 @@ public protocol AppliedEntry {
     /// Earlier requests that waited (`GroupReply.isWaiting`) and are answered now, by their
     /// request ids.
     var settledWaits: [(requestID: UInt64, result: Reply)] { get }
+    /// Requests answered by this entry whose effect the state keeps undoable until the node
+    /// of their session says whether the reply reached the client (`settlement`): a blocking
+    /// pop's elements go back if it did not.
+    var heldReplies: [RequestKey] { get }
 }
 
 /// Rebuilds a state from a snapshot's bytes, piece by piece.

@@ -57,6 +57,7 @@ struct Counter: GroupStateMachine {
         var answered: RequestKey?
         var result: Reply
         var settledWaits: [(requestID: UInt64, result: Reply)] { [] }
+        var heldReplies: [RequestKey] { [] }
     }
 
     struct SnapshotDecoder: StateSnapshotDecoder {
@@ -158,6 +159,8 @@ struct Counter: GroupStateMachine {
     static func plantedEarlyAnswer(to command: Command) -> Reply? { nil }
     static func abandonment(ofWaits requestIDs: [UInt64]) -> Command? { nil }
     static var sessionKeepAlive: Command? { nil }
+    static func settlement(delivered: [RequestKey], returned: [RequestKey]) -> Command? { nil }
+    func holdsReply(_ key: RequestKey) -> Bool { false }
 }
 
 struct CounterStateMachineTests {

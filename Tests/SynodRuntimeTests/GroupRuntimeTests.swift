@@ -198,6 +198,81 @@ struct GroupRuntimeTests {
         #expect(forwarded().isEmpty)
     }
 
+    @Test func aFollowerSettlesItsServedPopsAsDeliveredOrReturnedUntilTheSettlementApplies() throws {
+        var runtime = try Self.runtime(on: Self.followerID, leader: Self.leaderID)
+        var index: UInt64 = 0
+        func commit(_ entries: [KeyValueEntry]) {
+            let committed = entries.map { entry -> LogEntry in
+                index += 1
+                return Self.committed(entry.encoded, at: index)
+            }
+            runtime.replica.readys.append(
+                Ready(
+                    hardState: HardState(term: Term(1), commit: LogIndex(index)),
+                    entriesToPersist: committed,
+                    messages: [],
+                    committedEntries: committed
+                )
+            )
+            runtime.processReady()
+            runtime.persisted()
+        }
+        func forwarded() -> [(requestID: UInt64, entry: KeyValueEntry)] {
+            runtime.takeOutputs().compactMap { output in
+                guard case .forward(.write(let entry), let requestID, _) = output else { return nil }
+                return (requestID, entry)
+            }
+        }
+        func list(_ key: String) -> Int? { runtime.state.record(of: Array(key.utf8), at: 0)?.list?.count }
+        let blpop = { (key: String) in
+            KeyValueCommand.list(.blocking(.element(keys: [Array(key.utf8)], end: .left), timeoutMilliseconds: 0))
+        }
+        // Two clients block, each on its connection; both waits are in the log.
+        runtime.write(blpop("q"), origin: 5, ticket: 1)
+        runtime.write(blpop("r"), origin: 6, ticket: 2)
+        let blocked = forwarded()
+        #expect(blocked.count == 2)
+        commit(blocked.map(\.entry))
+        #expect(Self.replies(runtime.takeOutputs()).isEmpty)
+        let gone = RequestKey(session: runtime.session, requestID: blocked[0].entry.requestID)
+        let staying = RequestKey(session: runtime.session, requestID: blocked[1].entry.requestID)
+        // The first client goes; before its unblock reaches the log, another node's pushes
+        // serve both waits.
+        runtime.abandonWaits(ofOrigin: 5)
+        #expect(forwarded().map(\.entry.command) == [.unblock(tickets: [gone.requestID])])
+        let push = { (key: String) in
+            KeyValueEntry(
+                requestID: UInt64(key.utf8.first!),
+                timeMilliseconds: 0,
+                command: .list(
+                    .push(key: Array(key.utf8), elements: [Array("v".utf8)], end: .right, onlyIfExists: false)
+                ),
+                session: 99
+            )
+        }
+        commit([push("q"), push("r")])
+        #expect(Self.replies(runtime.takeOutputs()) == [2: .array([.value(Array("r".utf8)), .value(Array("v".utf8))])])
+        #expect(list("q") == nil && list("r") == nil)
+        // At the next tick the node says how both went.
+        runtime.tick()
+        let settlement = KeyValueCommand.settleHeldPops(delivered: [staying], returned: [gone])
+        let first = forwarded()
+        #expect(first.map(\.entry.command) == [settlement])
+        // While it is on its way nothing more is sent; refused, it is sent again.
+        runtime.tick()
+        #expect(forwarded().isEmpty)
+        runtime.receiveOutcome(.refused(.tryAgain("busy")), from: Self.leaderID, requestID: first[0].requestID)
+        runtime.tick()
+        let again = forwarded()
+        #expect(again.map(\.entry.command) == [settlement])
+        commit(again.map(\.entry))
+        #expect(list("q") == 1, "the element taken for the client that went is back")
+        #expect(list("r") == nil)
+        #expect(runtime.state.blockedPops.held.isEmpty)
+        runtime.tick()
+        #expect(forwarded().isEmpty)
+    }
+
     @Test func aWriteEveryCopyOfWhichWasRefusedIsAnsweredWithTheRefusal() throws {
         var runtime = try Self.runtime(on: Self.followerID, leader: Self.leaderID)
         runtime.write(Self.set, ticket: 4)
