@@ -1,8 +1,25 @@
-/// The HELP subcommands of the stream containers, answered by the node with Redis's lines
+/// The HELP subcommands of OBJECT and the stream containers, answered by the node with Redis's lines
 /// (`ConnectionCommand.help`). ACL HELP has its own (`CommandParser.aclHelp`).
 enum CommandHelp {
     /// The lines a container's HELP answers, by the container's name.
     static let lines: [String: [String]] = [
+        "object": [
+            "OBJECT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+            "ENCODING <key>",
+            "    Return the kind of internal representation used in order to store the value",
+            "    associated with a <key>.",
+            "FREQ <key>",
+            "    Return the access frequency index of the <key>. The returned integer is",
+            "    proportional to the logarithm of the recent access frequency of the key.",
+            "IDLETIME <key>",
+            "    Return the idle time of the <key>, that is the approximated number of",
+            "    seconds elapsed since the last access to the key.",
+            "REFCOUNT <key>",
+            "    Return the number of references of the value associated with the specified",
+            "    <key>.",
+            "HELP",
+            "    Prints this help.",
+        ],
         "xgroup": [
             "XGROUP <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
             "CREATE <key> <groupname> <id|$> [option]",

@@ -331,9 +331,36 @@ extension CommandRegistry {
             group: .string,
             summary: "Sets keys if none of them exists."
         ),
-        CommandSpec.word("object", [], group: .generic, summary: "Inspects a key's encoding."),
+        CommandSpec.word(
+            "object",
+            [],
+            group: .generic,
+            summary: "Inspects a key's encoding, references, idle time or use."
+        ),
         CommandSpec(
             "object|encoding",
+            arity: 3,
+            [.readonly],
+            also: [.keyspace],
+            keys: .range(first: 2, last: 2, step: 1)
+        ),
+        CommandSpec("object|help", arity: 2, [], also: [.keyspace]),
+        CommandSpec(
+            "object|freq",
+            arity: 3,
+            [.readonly],
+            also: [.keyspace],
+            keys: .range(first: 2, last: 2, step: 1)
+        ),
+        CommandSpec(
+            "object|idletime",
+            arity: 3,
+            [.readonly],
+            also: [.keyspace],
+            keys: .range(first: 2, last: 2, step: 1)
+        ),
+        CommandSpec(
+            "object|refcount",
             arity: 3,
             [.readonly],
             also: [.keyspace],

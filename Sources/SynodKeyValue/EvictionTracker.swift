@@ -21,6 +21,9 @@ public struct EvictionTracker: Sendable {
     /// Keys removed per `evict` entry at most.
     static let keysPerEntryMax = 512
     private(set) var uses: [[UInt8]: Use] = [:]
+    /// When use began to be kept (the policy became LRU or LFU here): a key not used since
+    /// was last used before.
+    private(set) var keptSinceMilliseconds: Int64?
 
     /// Whether `policy` chooses by use, so use must be kept.
     static func keepsUse(_ policy: EvictionPolicy) -> Bool {
@@ -39,17 +42,37 @@ public struct EvictionTracker: Sendable {
     ) {
         guard Self.keepsUse(store.memoryLimit.policy) else {
             if !uses.isEmpty { uses = [:] }
+            keptSinceMilliseconds = nil
             return
         }
+        if keptSinceMilliseconds == nil { keptSinceMilliseconds = now }
         for change in changes {
             // A removal has no value; a write (of a string or a hash) has one.
             if change.value == nil { uses[change.key] = nil } else { touch(change.key, at: now, random: &random) }
         }
     }
 
+    /// OBJECT IDLETIME (LRU policies) or FREQ (LFU) of a key that exists, from its use here;
+    /// nil when the policy keeps no such use (the state answers).
+    func answer(_ use: KeyUse, of key: [UInt8], in store: KeyValueStore, at now: Int64) -> KeyValueResult? {
+        let policy = store.memoryLimit.policy
+        switch use {
+        case .referenceCount:
+            return nil
+        case .idleSeconds:
+            guard policy == .allKeysLRU || policy == .volatileLRU else { return nil }
+            let last = uses[key]?.lastAccessMilliseconds ?? keptSinceMilliseconds ?? now
+            return .integer(max(0, now - last) / 1_000)
+        case .frequency:
+            guard policy == .allKeysLFU || policy == .volatileLFU else { return nil }
+            return .integer(Int64(uses[key].map { Self.decayed($0, now: now) } ?? 0))
+        }
+    }
+
     /// A read of these keys on this node.
     mutating func read(_ keys: [[UInt8]], in store: KeyValueStore, at now: Int64, random: inout SeededGenerator) {
         guard Self.keepsUse(store.memoryLimit.policy) else { return }
+        if keptSinceMilliseconds == nil { keptSinceMilliseconds = now }
         for key in keys where store.records[key] != nil { touch(key, at: now, random: &random) }
     }
 

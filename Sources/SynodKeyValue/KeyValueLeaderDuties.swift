@@ -66,15 +66,22 @@ public struct KeyValueLeaderDuties: LeaderDuties {
         evictions.applied(report.keyChanges, in: state, at: time.monotonicMilliseconds, random: &random)
     }
 
+    /// Counts the read's use of its keys; answers OBJECT IDLETIME and FREQ from that use,
+    /// when the policy keeps it.
     public mutating func served(
         _ read: ReadCommand,
         state: KeyValueStore,
         time: GroupTime,
         random: inout SeededGenerator
-    ) {
+    ) -> KeyValueResult? {
+        if case .keyspace(.use(let key, let use)) = read {
+            guard state.record(of: key, at: time.wallMilliseconds) != nil else { return nil }
+            return evictions.answer(use, of: key, in: state, at: time.monotonicMilliseconds)
+        }
         let keys = read.touchedKeys
-        guard !keys.isEmpty else { return }
+        guard !keys.isEmpty else { return nil }
         evictions.read(keys, in: state, at: time.monotonicMilliseconds, random: &random)
+        return nil
     }
 
     /// Use seen before belongs to another state.

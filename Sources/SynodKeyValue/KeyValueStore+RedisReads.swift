@@ -51,6 +51,49 @@ extension KeyValueStore {
         case .encoding(let key):
             guard let target = record(of: key, at: now) else { return .null }
             return .value(Array(Self.encoding(of: target).utf8))
+        case .use(let key, let use):
+            guard let target = record(of: key, at: now) else { return .null }
+            return answer(use, of: target)
+        }
+    }
+
+    static let idleTimeUnderLFU = KeyValueError(
+        .invalidRequest,
+        "ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust."
+    )
+    static let frequencyWithoutLFU = KeyValueError(
+        .invalidRequest,
+        "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust."
+    )
+    static let idleTimeNotTracked = KeyValueError(
+        .invalidRequest,
+        "ERR idle time is tracked only under an LRU maxmemory-policy (allkeys-lru, volatile-lru), and read by the leader outside MULTI"
+    )
+    static let frequencyNotTracked = KeyValueError(
+        .invalidRequest,
+        "ERR access frequency is read by the leader outside MULTI"
+    )
+
+    /// OBJECT REFCOUNT, IDLETIME and FREQ as the state alone answers them: REFCOUNT always, the
+    /// others with Redis's errors for the wrong policy. Key use itself is known only to the
+    /// leader (`EvictionTracker`), which answers them before the state does.
+    func answer(_ use: KeyUse, of record: Record) -> KeyValueResult {
+        let isLFU = [.allKeysLFU, .volatileLFU].contains(memoryLimit.policy)
+        switch use {
+        case .referenceCount:
+            // Redis shares the integers 0 to 9999 (refcount INT_MAX) unless maxmemory is set
+            // with an LRU or LFU policy, which needs a use field per value.
+            let keepsUse = EvictionTracker.keepsUse(memoryLimit.policy)
+            if Self.encoding(of: record) == "int", memoryLimit.maxBytes == 0 || !keepsUse,
+                let value = Self.parseInteger(record.value), (0..<10_000).contains(value)
+            {
+                return .integer(Int64(Int32.max))
+            }
+            return .integer(1)
+        case .idleSeconds:
+            return .error(isLFU ? Self.idleTimeUnderLFU : Self.idleTimeNotTracked)
+        case .frequency:
+            return .error(isLFU ? Self.frequencyNotTracked : Self.frequencyWithoutLFU)
         }
     }
 

@@ -50,6 +50,10 @@ extension KeyspaceRead {
         case .encoding(let key):
             writer.write(UInt8(6))
             writer.writeLengthPrefixed(key)
+        case .use(let key, let use):
+            writer.write(UInt8(7))
+            writer.writeLengthPrefixed(key)
+            writer.write(use.rawValue)
         }
     }
 
@@ -67,6 +71,11 @@ extension KeyspaceRead {
             self = .scan(cursor: cursor, options: try ScanOptions(reading: &reader))
         case 5: self = .randomKey
         case 6: self = .encoding(key: try reader.readLengthPrefixedBytes())
+        case 7:
+            let key = try reader.readLengthPrefixedBytes()
+            let code = try reader.readUInt8()
+            guard let use = KeyUse(rawValue: code) else { throw .invalid("key use \(code)") }
+            self = .use(key: key, use)
         case let kind: throw .invalid("unknown keyspace read \(kind)")
         }
     }

@@ -26,6 +26,18 @@ public enum KeyspaceRead: Hashable, Sendable {
     case randomKey
     /// OBJECT ENCODING key.
     case encoding(key: [UInt8])
+    /// OBJECT REFCOUNT, IDLETIME or FREQ key.
+    case use(key: [UInt8], KeyUse)
+}
+
+/// What OBJECT tells of a key besides its encoding.
+public enum KeyUse: UInt8, Hashable, Sendable {
+    /// OBJECT REFCOUNT: Redis's count of references to the value.
+    case referenceCount = 0
+    /// OBJECT IDLETIME: seconds since the key was last read or written (LRU policies).
+    case idleSeconds = 1
+    /// OBJECT FREQ: the logarithmic use counter (LFU policies).
+    case frequency = 2
 }
 
 /// The hash reads, typed (`ReadCommand.hash`).

@@ -173,11 +173,14 @@ public enum RedisWordCommands {
         case "randomkey":
             return .keyspace(.randomKey)
         case "object":
-            guard KeyValueStore.uppercased(arguments[0]) == "ENCODING", arguments.count == 2 else {
-                let subcommand = String(decoding: arguments[0].prefix(128), as: UTF8.self)
-                throw KeyValueError(.invalidRequest, "ERR unknown subcommand '\(subcommand)'. Try OBJECT HELP.")
+            let uses: [String: KeyUse] = ["REFCOUNT": .referenceCount, "IDLETIME": .idleSeconds, "FREQ": .frequency]
+            let subcommand = KeyValueStore.uppercased(arguments[0])
+            guard subcommand == "ENCODING" || uses[subcommand] != nil else {
+                let quoted = String(decoding: arguments[0].prefix(128), as: UTF8.self)
+                throw KeyValueError(.invalidRequest, "ERR unknown subcommand '\(quoted)'. Try OBJECT HELP.")
             }
-            return .keyspace(.encoding(key: arguments[1]))
+            guard arguments.count == 2 else { throw wrongArity("object|" + subcommand.lowercased()) }
+            return .keyspace(uses[subcommand].map { .use(key: arguments[1], $0) } ?? .encoding(key: arguments[1]))
         case "hget":
             return .hash(.get(key: arguments[0], field: arguments[1]))
         case "hmget":

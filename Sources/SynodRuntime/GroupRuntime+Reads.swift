@@ -184,7 +184,7 @@ extension GroupRuntime {
     /// Answers a read from the state machine, at this node's clock.
     mutating func serve(_ command: State.Read) -> State.Reply {
         let time = now()
-        duties.served(command, state: state, time: time, random: &random)
+        if let reply = duties.served(command, state: state, time: time, random: &random) { return reply }
         return state.read(command, at: time.wallMilliseconds, randomIndex: { random.nextIndex(below: $0) })
     }
 

@@ -149,8 +149,15 @@ public protocol LeaderDuties: Sendable {
     mutating func newTerm()
     /// An entry was applied to `state`.
     mutating func applied(_ report: State.Applied, state: State, time: GroupTime, random: inout SeededGenerator)
-    /// A read was served from `state` here.
-    mutating func served(_ read: State.Read, state: State, time: GroupTime, random: inout SeededGenerator)
+    /// A read is served from `state` here: the reply, when what the duties remember answers
+    /// it (the key-value store's key use); nil for the state to answer it.
+    mutating func served(
+        _ read: State.Read,
+        state: State,
+        time: GroupTime,
+        random: inout SeededGenerator
+    )
+        -> State.Reply?
     /// The state was replaced by a snapshot's.
     mutating func restored()
 }

@@ -25,6 +25,54 @@ struct EvictionProcessTests {
         .sorted()
     }
 
+    /// OBJECT IDLETIME and FREQ, asked through a follower, are answered by the leader from the
+    /// use it keeps for eviction, as Redis answers them: idle seconds under LRU (a read resets
+    /// them, OBJECT itself does not), the logarithmic counter under LFU.
+    @Test func objectIdleTimeAndFrequencyCountUseUnderTheirPolicies() async throws {
+        let nodes = try ServerProcessTests.startCluster(count: 3)
+        defer { ServerProcessTests.stop(nodes) }
+        let leader = try #require(await ServerProcessTests.leader(of: nodes), "\(nodes.map(\.process.output))")
+        let follower = try #require(nodes.first { $0 !== leader })
+        let client = try BlockingRESPConnection(port: follower.clientPort)
+        #expect(try client.command(["SET", "k", "v"]) == .simpleString("OK"))
+        // The default policy keeps no use: a clear error, not a made-up number.
+        guard case .error(let untracked) = try client.command(["OBJECT", "IDLETIME", "k"]) else {
+            Issue.record("OBJECT IDLETIME under noeviction answered no error")
+            return
+        }
+        #expect(untracked.contains("LRU"))
+        #expect(try client.command(["CONFIG", "SET", "maxmemory-policy", "allkeys-lru"]) == .simpleString("OK"))
+        #expect(try client.command(["SET", "k", "v2"]) == .simpleString("OK"))
+        func idle() throws -> Int64? {
+            if case .integer(let seconds) = try client.command(["OBJECT", "IDLETIME", "k"]) { seconds } else { nil }
+        }
+        #expect(try idle() == 0)
+        #expect(await waitUntil(timeout: .seconds(30)) { (try? idle()).flatMap { $0 } ?? 0 >= 1 })
+        #expect(try client.command(["GET", "k"]) == .bulkString(Array("v2".utf8)))
+        #expect(try idle() == 0)
+        #expect(try client.command(["OBJECT", "IDLETIME", "missing"]) == .bulkString(nil))
+        #expect(
+            try client.command(["OBJECT", "FREQ", "k"])
+                == .error(
+                    "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust."
+                )
+        )
+        #expect(try client.command(["CONFIG", "SET", "maxmemory-policy", "allkeys-lfu"]) == .simpleString("OK"))
+        #expect(try client.command(["SET", "hot", "v"]) == .simpleString("OK"))
+        for _ in 0..<20 { _ = try client.command(["GET", "hot"]) }
+        guard case .integer(let frequency) = try client.command(["OBJECT", "FREQ", "hot"]) else {
+            Issue.record("OBJECT FREQ under allkeys-lfu answered no integer")
+            return
+        }
+        // A new key starts at 5 (Redis's LFU_INIT_VAL); reads raise it, logarithmically.
+        #expect(frequency >= 5 && frequency < 255)
+        guard case .error(let idleUnderLFU) = try client.command(["OBJECT", "IDLETIME", "hot"]) else {
+            Issue.record("OBJECT IDLETIME under allkeys-lfu answered no error")
+            return
+        }
+        #expect(idleUnderLFU.hasPrefix("ERR An LFU maxmemory policy is selected"))
+    }
+
     @Test func replicasEvictTheSameKeys() async throws {
         let nodes = try ServerProcessTests.startCluster(count: 3)
         defer { ServerProcessTests.stop(nodes) }

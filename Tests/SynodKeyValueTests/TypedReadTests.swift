@@ -74,9 +74,10 @@ struct TypedReadTests {
             (Self.words("SCAN", "0", "MATCH"), KeyValueStore.syntax),
             (Self.words("HSCAN", "h", "-"), KeyValueError(.invalidRequest, "ERR invalid cursor")),
             (
-                Self.words("OBJECT", "FREQ", "s"),
-                KeyValueError(.invalidRequest, "ERR unknown subcommand 'FREQ'. Try OBJECT HELP.")
+                Self.words("OBJECT", "LFU", "s"),
+                KeyValueError(.invalidRequest, "ERR unknown subcommand 'LFU'. Try OBJECT HELP.")
             ),
+            (Self.words("OBJECT", "FREQ", "s", "t"), RedisWordCommands.wrongArity("object|freq")),
             (Self.words("HGET", "h"), RedisWordCommands.wrongArity("hget")),
             (Self.words("NOPE"), KeyValueStore.unknownCommand(bytes("NOPE"))),
         ]

@@ -97,8 +97,9 @@ struct Counter: GroupStateMachine {
         mutating func proposed(_ entry: Entry, at index: LogIndex) { resetProposedAt = index }
         mutating func newTerm() {}
         mutating func applied(_ report: Applied, state: Counter, time: GroupTime, random: inout SeededGenerator) {}
-        mutating func served(_ read: Read, state: Counter, time: GroupTime, random: inout SeededGenerator) {
+        mutating func served(_ read: Read, state: Counter, time: GroupTime, random: inout SeededGenerator) -> Reply? {
             reads += 1
+            return nil
         }
         mutating func restored() {}
     }
