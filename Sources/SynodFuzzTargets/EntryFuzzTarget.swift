@@ -79,6 +79,20 @@ extension EntryFuzzTarget {
             ),
             ("lease-keep-alive", .leaseKeepAlive(id: 1)),
             (
+                "stream-refused-after-lookup",
+                .stream(
+                    .refusedAfterLookup(
+                        LookupFirstRefusal(
+                            keys: [word("stream")],
+                            kinds: .stream,
+                            group: word("group"),
+                            absent: .noGroup,
+                            error: KeyValueError(.invalidRequest, "ERR Invalid min-idle-time argument for XCLAIM")
+                        )
+                    )
+                )
+            ),
+            (
                 "settle-held-pops",
                 .settleHeldPops(
                     delivered: [RequestKey(session: 1, requestID: 2)],

@@ -6,6 +6,8 @@ extension KeyValueStore {
     mutating func execute(_ command: SortedSetWrite, change: inout Change) -> KeyValueResult {
         if let refusal = command.refusal { return .error(refusal) }
         switch command {
+        case .refusedAfterLookup(let refusal):
+            return answer(refusal, at: clockMilliseconds)
         case .add(let key, let options, let members):
             return add(members, to: key, options, change: &change)
         case .remove(let key, let members):
@@ -269,6 +271,8 @@ extension KeyValueStore {
             return combine(SortedSetCombination(.intersection, keys: keys), at: now).map {
                 .integer(limit == 0 ? Int64($0.count) : min(Int64($0.count), limit))
             }.value
+        case .refusedAfterLookup(let refusal):
+            return answer(refusal, at: now)
         default:
             break
         }
@@ -324,7 +328,7 @@ extension KeyValueStore {
                     Array(RedisDouble.storedText(set.scores[$0]!).utf8)
                 }
             }
-        case .combine, .intersectionCardinality:
+        case .combine, .intersectionCardinality, .refusedAfterLookup:
             preconditionFailure("answered above")
         }
     }

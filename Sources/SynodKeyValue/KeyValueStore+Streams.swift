@@ -6,6 +6,8 @@ extension KeyValueStore {
         if let refusal = command.refusal { return .error(refusal) }
         let now = clockMilliseconds
         switch command {
+        case .refusedAfterLookup(let refusal):
+            return answer(refusal, at: now)
         case .add(let key, let id, let fields, let trim, let makeStream):
             var trimmed = 0
             let result = updateCollection(

@@ -118,7 +118,7 @@ extension KeyValueStore {
             .list(.remove), .list(.trim), .redisSet(.remove), .redisSet(.pop), .redisSet(.move), .sortedSet(.remove),
             .sortedSet(.removeRange), .sortedSet(.pop), .sortedSet(.popFromFirst), .stream(.delete), .stream(.trim),
             .stream(.acknowledge), .stream(.claim), .stream(.autoClaim), .stream(.readGroup), .stream(.destroyGroup),
-            .stream(.deleteConsumer), .stream(.setGroupID):
+            .stream(.deleteConsumer), .stream(.setGroupID), .stream(.refusedAfterLookup):
             return false
         case .redis(let words):
             // As the command the words parse to; words that do not parse are refused as

@@ -480,8 +480,8 @@ extension RedisWordCommands {
         }
         let count = max(try integer(arguments[first + 2]), 0)
         let (start, end) = try interval(arguments[first], arguments[first + 1])
+        // Words after the consumer are ignored, as Redis 7.0 ignores them (up to its 9 words).
         let consumer = first + 3 < arguments.count ? arguments[first + 3] : nil
-        guard first + 4 >= arguments.count else { throw KeyValueStore.syntax }
         return .pending(
             key: key,
             group: group,

@@ -44,10 +44,16 @@ public enum RedisWordCommands {
         }
         guard accepts(arity: arity, wordCount: words.count) else { return .failure(wrongArity(name)) }
         let command: KeyValueCommand
+        let arguments = Array(words.dropFirst())
         do {
-            command = try typedWrite(name, Array(words.dropFirst()))
+            command = try typedWrite(name, arguments)
         } catch {
-            return .failure(error)
+            // Redis looks at some commands' keys before their words: answered then.
+            guard let refusal = LookupFirstRefusal.of(name, arguments, error) else { return .failure(error) }
+            switch refusal.kinds {
+            case .stream: return .success(.stream(.refusedAfterLookup(refusal)))
+            case .sortedSetOrSet: return .success(.sortedSet(.refusedAfterLookup(refusal)))
+            }
         }
         let refusal: KeyValueError? =
             switch command {
@@ -142,10 +148,13 @@ public enum RedisWordCommands {
         let name = KeyValueStore.lowercased(first)
         guard let arity = readArities[name] else { return .failure(KeyValueStore.unknownCommand(first)) }
         guard accepts(arity: arity, wordCount: words.count) else { return .failure(wrongArity(name)) }
+        let arguments = Array(words.dropFirst())
         do {
-            return .success(try typedRead(name, Array(words.dropFirst())))
+            return .success(try typedRead(name, arguments))
         } catch {
-            return .failure(error)
+            // Redis looks at some commands' keys before their words: answered then.
+            return LookupFirstRefusal.of(name, arguments, error).map { .success(.sortedSet(.refusedAfterLookup($0))) }
+                ?? .failure(error)
         }
     }
 

@@ -51,6 +51,9 @@ extension SortedSetWrite {
             writer.writeLengthPrefixed(destination)
             writer.writeLengthPrefixed(source)
             selection.write(to: &writer)
+        case .refusedAfterLookup(let refusal):
+            writer.write(UInt8(8))
+            refusal.write(to: &writer)
         }
     }
 
@@ -100,6 +103,7 @@ extension SortedSetWrite {
                 source: source,
                 selection: try SortedSetSelection(reading: &reader)
             )
+        case 8: self = .refusedAfterLookup(try LookupFirstRefusal(reading: &reader))
         case let kind: throw .invalid("unknown sorted set write \(kind)")
         }
     }
@@ -152,6 +156,9 @@ extension SortedSetRead {
             writer.writeLengthPrefixed(key)
             writer.write(cursor)
             ScanOptions.write(options, to: &writer)
+        case .refusedAfterLookup(let refusal):
+            writer.write(UInt8(12))
+            refusal.write(to: &writer)
         }
     }
 
@@ -191,6 +198,7 @@ extension SortedSetRead {
             let key = try reader.readLengthPrefixedBytes()
             let cursor = try reader.readUInt64()
             self = .scan(key: key, cursor: cursor, options: try ScanOptions.readResult(from: &reader))
+        case 12: self = .refusedAfterLookup(try LookupFirstRefusal(reading: &reader))
         case let kind: throw .invalid("unknown sorted set read \(kind)")
         }
     }

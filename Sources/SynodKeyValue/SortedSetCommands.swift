@@ -135,6 +135,9 @@ public enum SortedSetWrite: Hashable, Sendable {
     case store(destination: [UInt8], combination: SortedSetCombination)
     /// ZRANGESTORE.
     case rangeStore(destination: [UInt8], source: [UInt8], selection: SortedSetSelection)
+    /// ZUNIONSTORE, ZINTERSTORE or ZDIFFSTORE whose options Redis refuses only after looking
+    /// at the keys.
+    indirect case refusedAfterLookup(LookupFirstRefusal)
 
     /// As `StringWrite.refusal`: what no replica applies, whatever the words' origin.
     public var refusal: KeyValueError? {
@@ -151,6 +154,7 @@ public enum SortedSetWrite: Hashable, Sendable {
                 ? KeyValueStore.numberOfKeysNotPositive : count < 1 ? KeyValueStore.countNotPositive : nil
         case .store(_, let combination): return combination.refusal
         case .rangeStore(_, _, let selection): return selection.refusal
+        case .refusedAfterLookup: return nil
         }
     }
 
@@ -203,6 +207,8 @@ public enum SortedSetRead: Hashable, Sendable {
     case intersectionCardinality(keys: [[UInt8]], limit: Int64)
     /// ZSCAN.
     case scan(key: [UInt8], cursor: UInt64, options: Result<ScanOptions, KeyValueError>)
+    /// ZUNION, ZINTER, ZDIFF or ZINTERCARD whose options Redis refuses after looking at the keys.
+    indirect case refusedAfterLookup(LookupFirstRefusal)
 
     /// The keys it reads.
     public var keys: [[UInt8]] {
@@ -212,6 +218,7 @@ public enum SortedSetRead: Hashable, Sendable {
             [key]
         case .combine(let combination, _): combination.keys
         case .intersectionCardinality(let keys, _): keys
+        case .refusedAfterLookup(let refusal): refusal.keys
         }
     }
 
@@ -227,7 +234,7 @@ public enum SortedSetRead: Hashable, Sendable {
         case .intersectionCardinality(let keys, let limit):
             keys.isEmpty ? KeyValueStore.numberOfKeysNotPositive : limit < 0 ? KeyValueStore.limitNegative : nil
         case .scan(_, _, .success(let options)): options.refusal
-        case .cardinality, .score, .scores, .rank, .scan: nil
+        case .cardinality, .score, .scores, .rank, .scan, .refusedAfterLookup: nil
         }
     }
 }

@@ -184,6 +184,9 @@ extension StreamWrite {
             start.write(to: &writer)
             writer.write(UInt64(bitPattern: count))
             writer.write(UInt8(justID ? 1 : 0))
+        case .refusedAfterLookup(let refusal):
+            writer.write(UInt8(14))
+            refusal.write(to: &writer)
         }
     }
 
@@ -311,6 +314,7 @@ extension StreamWrite {
                 count: count,
                 justID: try KeyValueEntry.readFlag(from: &reader)
             )
+        case 14: self = .refusedAfterLookup(try LookupFirstRefusal(reading: &reader))
         case let kind: throw .invalid("unknown stream write \(kind)")
         }
     }

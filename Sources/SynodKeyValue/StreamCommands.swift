@@ -106,6 +106,9 @@ public enum StreamWrite: Hashable, Sendable {
         count: Int64,
         justID: Bool
     )
+    /// XDEL, XACK or XCLAIM whose words Redis refuses only after looking at the key
+    /// (indirect, as `BlockingPop`'s stream cases).
+    indirect case refusedAfterLookup(LookupFirstRefusal)
 
     /// As `StringWrite.refusal`: what no replica applies, whatever the words' origin.
     public var refusal: KeyValueError? {
@@ -122,7 +125,7 @@ public enum StreamWrite: Hashable, Sendable {
             return (maxDeletedID ?? .zero) > lastID ? KeyValueStore.maxDeletedAboveID : nil
         case .createGroup(_, _, _, _, let entriesRead), .setGroupID(_, _, _, let entriesRead):
             return entriesRead < -1 ? KeyValueStore.entriesReadNegative : nil
-        case .destroyGroup, .createConsumer, .deleteConsumer: return nil
+        case .destroyGroup, .createConsumer, .deleteConsumer, .refusedAfterLookup: return nil
         case .readGroup(_, _, let keys, let after, let count, _):
             return keys.isEmpty || keys.count != after.count || count < 0 ? KeyValueStore.syntax : nil
         case .claim(_, _, _, let idle, _, _):
