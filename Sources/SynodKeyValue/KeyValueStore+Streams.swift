@@ -426,6 +426,8 @@ extension KeyValueStore {
     func answer(_ read: StreamRead, at now: Int64) -> KeyValueResult {
         if let refusal = read.refusal { return .error(refusal) }
         switch read {
+        case .refusedAfterLookup(let refusal):
+            return answer(refusal, at: now)
         case .range(let key, let start, let end, let count, let reverse):
             // Redis 7.0 answers COUNT 0 before it looks at the key.
             if count == 0 { return .nullArray }

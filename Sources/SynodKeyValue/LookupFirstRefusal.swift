@@ -71,6 +71,8 @@ public struct LookupFirstRefusal: Hashable, Sendable {
             return keys(countAt: 1).map {
                 LookupFirstRefusal(keys: $0, kinds: .sortedSetOrSet, absent: .error, error: error)
             }
+        case "xread":
+            return streamReadRefusal(arguments, error)
         case "zunion", "zinter", "zdiff", "zintercard":
             return keys(countAt: 0).map {
                 LookupFirstRefusal(keys: $0, kinds: .sortedSetOrSet, absent: .error, error: error)
@@ -78,6 +80,26 @@ public struct LookupFirstRefusal: Hashable, Sendable {
         default:
             return nil
         }
+    }
+
+    /// XREAD checks each key's kind before it parses that key's id: a bad id is refused
+    /// after the keys up to its own are looked at.
+    private static func streamReadRefusal(_ arguments: [[UInt8]], _ error: KeyValueError) -> LookupFirstRefusal? {
+        var index = 0
+        while index < arguments.count, ["BLOCK", "COUNT"].contains(KeyValueStore.uppercased(arguments[index])) {
+            index += 2
+        }
+        guard index < arguments.count, KeyValueStore.uppercased(arguments[index]) == "STREAMS" else { return nil }
+        let words = arguments[(index + 1)...]
+        guard !words.isEmpty, words.count % 2 == 0 else { return nil }
+        let keys = Array(words.prefix(words.count / 2))
+        let ids = Array(words.suffix(words.count / 2))
+        guard
+            let bad = ids.firstIndex(where: { id in
+                id != [UInt8(ascii: "$")] && (try? RedisWordCommands.strictID(id)) == nil
+            })
+        else { return nil }
+        return LookupFirstRefusal(keys: Array(keys[...bad]), kinds: .stream, absent: .error, error: error)
     }
 
     func write(to writer: inout ByteWriter) {

@@ -153,8 +153,11 @@ public enum RedisWordCommands {
             return .success(try typedRead(name, arguments))
         } catch {
             // Redis looks at some commands' keys before their words: answered then.
-            return LookupFirstRefusal.of(name, arguments, error).map { .success(.sortedSet(.refusedAfterLookup($0))) }
-                ?? .failure(error)
+            guard let refusal = LookupFirstRefusal.of(name, arguments, error) else { return .failure(error) }
+            switch refusal.kinds {
+            case .stream: return .success(.stream(.refusedAfterLookup(refusal)))
+            case .sortedSetOrSet: return .success(.sortedSet(.refusedAfterLookup(refusal)))
+            }
         }
     }
 

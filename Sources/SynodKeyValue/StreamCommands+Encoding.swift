@@ -364,6 +364,9 @@ extension StreamRead {
             writer.write(UInt8(7))
             writer.writeLengthPrefixed(key)
             writer.writeLengthPrefixed(group)
+        case .refusedAfterLookup(let refusal):
+            writer.write(UInt8(8))
+            refusal.write(to: &writer)
         }
     }
 
@@ -425,6 +428,7 @@ extension StreamRead {
         case 7:
             let key = try bytes()
             self = .info(.consumers(key: key, group: try bytes()))
+        case 8: self = .refusedAfterLookup(try LookupFirstRefusal(reading: &reader))
         case let kind: throw .invalid("unknown stream read \(kind)")
         }
     }

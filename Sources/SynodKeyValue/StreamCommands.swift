@@ -164,6 +164,9 @@ public enum StreamRead: Hashable, Sendable {
     case pending(key: [UInt8], group: [UInt8], range: PendingRange?)
     /// XINFO STREAM, GROUPS, CONSUMERS.
     case info(StreamInfo)
+    /// XREAD whose ids Redis refuses only after looking at the keys before them (indirect, as
+    /// `StreamWrite.refusedAfterLookup`).
+    indirect case refusedAfterLookup(LookupFirstRefusal)
 
     public struct PendingRange: Hashable, Sendable {
         public let start: StreamID
@@ -187,6 +190,7 @@ public enum StreamRead: Hashable, Sendable {
         case .range(let key, _, _, _, _), .length(let key), .pending(let key, _, _): [key]
         case .read(let keys, _, _): keys
         case .info(.stream(let key, _, _)), .info(.groups(let key)), .info(.consumers(let key, _)): [key]
+        case .refusedAfterLookup(let refusal): refusal.keys
         }
     }
 
@@ -198,7 +202,7 @@ public enum StreamRead: Hashable, Sendable {
         case .range(_, _, _, let count, _): (count ?? 0) < 0 ? KeyValueStore.syntax : nil
         case .pending(_, _, let range): (range?.count ?? 0) < 0 ? KeyValueStore.syntax : nil
         case .info(.stream(_, _, let count)): count < 0 ? KeyValueStore.syntax : nil
-        case .length, .info: nil
+        case .length, .info, .refusedAfterLookup: nil
         }
     }
 }
