@@ -22,6 +22,8 @@ public struct LookupFirstRefusal: Hashable, Sendable {
         case zero = 1
         /// NOGROUP, as XCLAIM answers.
         case noGroup = 2
+        /// NOGROUP as XREADGROUP words it.
+        case noGroupInReadGroup = 3
     }
 
     public let keys: [[UInt8]]
@@ -71,8 +73,8 @@ public struct LookupFirstRefusal: Hashable, Sendable {
             return keys(countAt: 1).map {
                 LookupFirstRefusal(keys: $0, kinds: .sortedSetOrSet, absent: .error, error: error)
             }
-        case "xread":
-            return streamReadRefusal(arguments, error)
+        case "xread", "xreadgroup":
+            return streamReadRefusal(arguments, group: name == "xreadgroup", error)
         case "zunion", "zinter", "zdiff", "zintercard":
             return keys(countAt: 0).map {
                 LookupFirstRefusal(keys: $0, kinds: .sortedSetOrSet, absent: .error, error: error)
@@ -82,24 +84,47 @@ public struct LookupFirstRefusal: Hashable, Sendable {
         }
     }
 
-    /// XREAD checks each key's kind before it parses that key's id: a bad id is refused
-    /// after the keys up to its own are looked at.
-    private static func streamReadRefusal(_ arguments: [[UInt8]], _ error: KeyValueError) -> LookupFirstRefusal? {
+    /// XREAD and XREADGROUP look at each key (its kind; XREADGROUP its group too) before they
+    /// parse that key's id: a bad id is refused after the keys up to its own are looked at.
+    /// Nil when the error is not that id's (the options are refused first).
+    private static func streamReadRefusal(
+        _ arguments: [[UInt8]],
+        group isGroupRead: Bool,
+        _ error: KeyValueError
+    ) -> LookupFirstRefusal? {
         var index = 0
-        while index < arguments.count, ["BLOCK", "COUNT"].contains(KeyValueStore.uppercased(arguments[index])) {
-            index += 2
+        var group: [UInt8]?
+        let skips = isGroupRead ? ["BLOCK": 2, "COUNT": 2, "GROUP": 3, "NOACK": 1] : ["BLOCK": 2, "COUNT": 2]
+        while index < arguments.count, let skip = skips[KeyValueStore.uppercased(arguments[index])] {
+            if skip == 3, index + 1 < arguments.count { group = arguments[index + 1] }
+            index += skip
         }
-        guard index < arguments.count, KeyValueStore.uppercased(arguments[index]) == "STREAMS" else { return nil }
+        guard index < arguments.count, KeyValueStore.uppercased(arguments[index]) == "STREAMS",
+            !isGroupRead || group != nil
+        else { return nil }
         let words = arguments[(index + 1)...]
         guard !words.isEmpty, words.count % 2 == 0 else { return nil }
         let keys = Array(words.prefix(words.count / 2))
         let ids = Array(words.suffix(words.count / 2))
-        guard
-            let bad = ids.firstIndex(where: { id in
-                id != [UInt8(ascii: "$")] && (try? RedisWordCommands.strictID(id)) == nil
-            })
+        // `$` reads from the end in XREAD, `>` reads new entries in XREADGROUP; any other word
+        // must be an id.
+        let fine = [UInt8(ascii: isGroupRead ? ">" : "$")]
+        guard let bad = ids.firstIndex(where: { $0 != fine && (try? RedisWordCommands.strictID($0)) == nil })
         else { return nil }
-        return LookupFirstRefusal(keys: Array(keys[...bad]), kinds: .stream, absent: .error, error: error)
+        // The error must be that id's own, not an option's refused before the ids.
+        let special = ids[bad] == [UInt8(ascii: isGroupRead ? "$" : ">")]
+        let idError =
+            special
+            ? error.message.contains(isGroupRead ? "The $ ID is meaningless" : "The > ID can be specified only")
+            : error == KeyValueStore.invalidStreamID
+        guard idError else { return nil }
+        return LookupFirstRefusal(
+            keys: Array(keys[...bad]),
+            kinds: .stream,
+            group: group,
+            absent: isGroupRead ? .noGroupInReadGroup : .error,
+            error: error
+        )
     }
 
     func write(to writer: inout ByteWriter) {
@@ -128,22 +153,30 @@ public struct LookupFirstRefusal: Hashable, Sendable {
 
 extension KeyValueStore {
     /// How a refusal after lookup is answered with the keys as they are at `now`.
+    /// Each key in order: its kind, then (where Redis answers an absent key or group) that it
+    /// and its group exist.
     func answer(_ refusal: LookupFirstRefusal, at now: Int64) -> KeyValueResult {
         for key in refusal.keys {
-            guard let kind = record(of: key, at: now)?.kind else { continue }
-            let allowed =
-                switch refusal.kinds {
-                case .stream: kind == .stream
-                case .sortedSetOrSet: kind == .sortedSet || kind == .set
-                }
-            if !allowed { return .error(Self.wrongType) }
+            let record = record(of: key, at: now)
+            if let kind = record?.kind {
+                let allowed =
+                    switch refusal.kinds {
+                    case .stream: kind == .stream
+                    case .sortedSetOrSet: kind == .sortedSet || kind == .set
+                    }
+                if !allowed { return .error(Self.wrongType) }
+            }
+            let stream = record?.stream
+            guard stream == nil || refusal.group.map({ stream?.groups[$0] == nil }) == true else { continue }
+            let group = refusal.group ?? []
+            switch refusal.absent {
+            case .error: continue
+            case .zero: return .integer(0)
+            case .noGroup: return .error(Self.noKeyOrGroup(group, key: key))
+            case .noGroupInReadGroup:
+                return .error(Self.noKeyOrGroup(group, key: key, suffix: " in XREADGROUP with GROUP option"))
+            }
         }
-        let stream = record(of: refusal.keys[0], at: now)?.stream
-        let absent = stream == nil || refusal.group.map { stream?.groups[$0] == nil } == true
-        switch (refusal.absent, absent) {
-        case (.zero, true): return .integer(0)
-        case (.noGroup, true): return .error(Self.noKeyOrGroup(refusal.group ?? [], key: refusal.keys[0]))
-        default: return .error(refusal.error)
-        }
+        return .error(refusal.error)
     }
 }
