@@ -93,6 +93,46 @@ struct TrackingProcessTests {
         #expect(client.invalidations > 0)
     }
 
+    /// Reads of lists, sets, sorted sets, streams and hashes are tracked like GET, and writes
+    /// to them through another node invalidate them, a push that serves a blocked client
+    /// among them.
+    @Test func readsOfEveryTypeAreInvalidatedByWritesThroughAnotherNode() async throws {
+        let nodes = try ServerProcessTests.startCluster(count: 3)
+        defer { ServerProcessTests.stop(nodes) }
+        let leader = try #require(await ServerProcessTests.leader(of: nodes), "\(nodes.map(\.process.output))")
+        let followers = nodes.filter { $0 !== leader }
+        let writer = try BlockingRESPConnection(port: leader.clientPort)
+        let client = try CachingClient(port: followers[0].clientPort)
+        let cases: [(setup: [String], read: [String], write: [String])] = [
+            (["RPUSH", "l", "a", "b"], ["LRANGE", "l", "0", "-1"], ["LPOP", "l"]),
+            (["SADD", "s", "a"], ["SMEMBERS", "s"], ["SADD", "s", "b"]),
+            (["ZADD", "z", "1", "a"], ["ZRANGE", "z", "0", "-1"], ["ZINCRBY", "z", "2", "a"]),
+            (["XADD", "x", "1-1", "f", "v"], ["XRANGE", "x", "-", "+"], ["XADD", "x", "2-1", "f", "w"]),
+            (["HSET", "h", "f", "v"], ["HGETALL", "h"], ["HDEL", "h", "f"]),
+        ]
+        for (setup, read, write) in cases {
+            let key = read[1]
+            _ = try writer.command(setup)
+            _ = try client.command(read)
+            client.cache[key] = .some("cached")
+            _ = try writer.command(write)
+            #expect(
+                await waitUntil { (try? client.command(["PING"])) != nil && client.cache[key] == nil },
+                "\(write) did not invalidate \(read)"
+            )
+        }
+        // A push served to a blocked client (the list is empty again after the entry) still
+        // invalidates the list for the reader.
+        _ = try client.command(["LRANGE", "q", "0", "-1"])
+        client.cache["q"] = .some("cached")
+        let blocked = try BlockingRESPConnection(port: followers[1].clientPort)
+        try blocked.sendOnly([["BLPOP", "q", "0"]])
+        #expect(await waitUntil { BlockingListProcessTests.blockedCommands(leader) == 1 })
+        _ = try writer.command(["RPUSH", "q", "v"])
+        #expect(try blocked.readNext() == .array([Self.bytes("q"), Self.bytes("v")]))
+        #expect(await waitUntil { (try? client.command(["PING"])) != nil && client.cache["q"] == nil })
+    }
+
     @Test func broadcastAndRedirectAndOptIn() async throws {
         let nodes = try ServerProcessTests.startCluster(count: 3)
         defer { ServerProcessTests.stop(nodes) }
