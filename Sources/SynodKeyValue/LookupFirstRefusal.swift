@@ -107,7 +107,7 @@ public struct LookupFirstRefusal: Hashable, Sendable {
         let keys = Array(words.prefix(words.count / 2))
         let ids = Array(words.suffix(words.count / 2))
         // `$` reads from the end in XREAD, `>` reads new entries in XREADGROUP; any other word
-        // must be an id.
+        // must be an id (`try?`: only whether it parses matters here, its error is `error`).
         let fine = [UInt8(ascii: isGroupRead ? ">" : "$")]
         guard let bad = ids.firstIndex(where: { $0 != fine && (try? RedisWordCommands.strictID($0)) == nil })
         else { return nil }

@@ -54,7 +54,8 @@ import Testing
         ),
     ]
 
-    /// Clients blocked on the server, as it reports them.
+    /// Clients blocked on the server, as it reports them; nil when INFO fails (the caller's
+    /// wait goes on).
     static func blockedClients(_ observer: BlockingRESPConnection, isRedis: Bool) -> Int? {
         let field = isRedis ? "blocked_clients" : "kv_blocked_list_commands"
         guard case .bulkString(let text?) = try? observer.command(["INFO", isRedis ? "clients" : "consensus"]) else {
