@@ -3,15 +3,15 @@ import SynodRuntime
 
 /// The store as snapshot bytes: every field, keys in walk order, so equal stores give equal
 /// bytes. Versions 1 (strings only), 2 (no hashes), 3 (no memory settings), 4 (no token
-/// counter), 5 (no client sessions), 6 (no blocked list commands) and 7 (no held pops) are
-/// still read.
+/// counter), 5 (no client sessions), 6 (no blocked list commands), 7 (no held pops) and 8 (no
+/// stream node bytes) are still read.
 ///
 /// A snapshot comes from a disk or a peer: decoding never traps, and refuses (with a typed
 /// error) any state the store could not have reached, so applying entries after a restore
 /// can rely on the store's invariants (the clock is not negative, revisions and tokens are
 /// below `countersMax`, every deadline belongs to a lease, holder or waiter).
 extension KeyValueStore {
-    static let snapshotVersion: UInt8 = 8
+    static let snapshotVersion: UInt8 = 9
 
     /// The whole snapshot in one array (small states and tests; a node streams it with
     /// `writeSnapshot`).
@@ -340,7 +340,7 @@ extension KeyValueStore {
             record.putSortedSet(SortedSetValue(scores: scores))
         case 5:
             guard record.valueCount == 0 else { throw .invalid("a stream with a value") }
-            record.putStream(try StreamValue(reading: &reader))
+            record.putStream(try StreamValue(reading: &reader, version: version))
         default:
             throw .invalid("a record of kind \(kind)")
         }

@@ -445,6 +445,10 @@ extension StreamValue {
         writer.write(UInt64(nodes.count))
         for node in nodes {
             writer.write(UInt64(node.slots))
+            writer.write(UInt64(node.bytes))
+            node.masterID.write(to: &writer)
+            KeyValueEntry.write(node.masterFields, to: &writer)
+            node.lastAppendedID.write(to: &writer)
             writer.write(UInt64(node.entries.count))
             for entry in node.entries {
                 entry.id.write(to: &writer)
@@ -472,17 +476,30 @@ extension StreamValue {
         }
     }
 
-    init(reading reader: inout ByteReader) throws(ByteReader.Failure) {
+    /// Reads a stream as snapshot `version` wrote it. Before version 9 a node's bytes and
+    /// master entry were not written: they are rebuilt from its entries, as if none was deleted.
+    init(reading reader: inout ByteReader, version: UInt8) throws(ByteReader.Failure) {
         func count(_ what: String) throws(ByteReader.Failure) -> Int {
             Int(try KeyValueStore.readCount(from: &reader, what: what))
         }
         let lastID = try StreamID(reading: &reader)
         let maxDeletedID = try StreamID(reading: &reader)
         let entriesAdded = try reader.readUInt64()
-        var nodes: [(entries: [StreamEntry], slots: Int)] = []
+        var nodes: [StreamNode] = []
         var previous: StreamID?
         for _ in 0..<(try count("nodes")) {
             let slots = try count("slots")
+            var master: (bytes: Int, id: StreamID, fields: [[UInt8]], lastAppendedID: StreamID)?
+            if version >= 9 {
+                let bytes = try reader.readUInt64()
+                let id = try StreamID(reading: &reader)
+                let fields = try KeyValueEntry.readKeys(from: &reader)
+                let lastAppendedID = try StreamID(reading: &reader)
+                guard bytes <= UInt64(UInt32.max), !fields.isEmpty, id <= lastAppendedID else {
+                    throw .invalid("an impossible stream node")
+                }
+                master = (Int(bytes), id, fields, lastAppendedID)
+            }
             var entries: [StreamEntry] = []
             for _ in 0..<(try count("entries")) {
                 let id = try StreamID(reading: &reader)
@@ -497,7 +514,27 @@ extension StreamValue {
             guard !entries.isEmpty, entries.count <= slots, slots <= Self.nodeCapacity else {
                 throw .invalid("a stream node of \(entries.count) entries in \(slots) slots")
             }
-            nodes.append((entries, slots))
+            if let master {
+                // A node's ids run from its master's to its last appended, after the node before.
+                guard master.id <= entries[0].id, entries.last!.id <= master.lastAppendedID,
+                    master.lastAppendedID <= lastID, nodes.last.map({ $0.lastAppendedID < master.id }) ?? true
+                else { throw .invalid("a stream node's ids outside its entries") }
+                nodes.append(
+                    StreamNode(
+                        entries: entries,
+                        slots: slots,
+                        bytes: master.bytes,
+                        masterID: master.id,
+                        masterFields: master.fields,
+                        lastAppendedID: master.lastAppendedID
+                    )
+                )
+            } else {
+                var node = StreamNode(first: entries[0])
+                for entry in entries.dropFirst() { node.append(entry) }
+                node.slots = slots
+                nodes.append(node)
+            }
         }
         self.init(nodes: nodes)
         guard UInt64(self.count) <= entriesAdded, maxDeletedID <= lastID else {

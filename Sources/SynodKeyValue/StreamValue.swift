@@ -44,16 +44,68 @@ public struct StreamEntry: Hashable, Sendable {
     var byteCount: Int { fields.reduce(0) { $0 + $1.count } }
 }
 
-/// A run of entries as Redis keeps them in one listpack node: up to `StreamValue.nodeCapacity`
-/// entries are appended to a node, deleted ones keep their slot until the whole node goes.
-/// Approximate trimming (`~`) removes whole nodes only, so the layout is replicated state: it
-/// decides what `XTRIM MAXLEN ~` keeps, the same on every replica and through a snapshot.
+/// A run of entries as Redis keeps them in one listpack node: entries are appended to a node
+/// until it holds `StreamValue.nodeCapacity` or its bytes would reach
+/// `StreamNodeBytes.nodeMax`; deleted ones keep their slot and bytes until the whole node
+/// goes. Approximate trimming (`~`) removes whole nodes only, so the layout is replicated
+/// state: it decides what `XTRIM MAXLEN ~` keeps, the same on every replica and through a
+/// snapshot.
 ///
 /// Invariant: `entries` is not empty, in id order, and `entries.count <= slots`.
 struct StreamNode: Hashable, Sendable {
     var entries: [StreamEntry]
     /// Entries ever appended here, deleted ones included.
     var slots: Int
+    /// The node's listpack bytes in Redis 7.0, deleted entries included.
+    var bytes: Int
+    /// The id and field names of the node's first entry (its master entry in Redis), which
+    /// later entries are written against.
+    var masterID: StreamID
+    var masterFields: [[UInt8]]
+    /// The id last appended here, deleted or not: `MINID ~` removes a node whose last
+    /// entry, as Redis reads it from the listpack's end, is below its threshold.
+    var lastAppendedID: StreamID
+
+    /// A new node holding `entry`.
+    init(first entry: StreamEntry) {
+        entries = [entry]
+        slots = 1
+        bytes = StreamNodeBytes.newNode(with: entry)
+        masterID = entry.id
+        masterFields = StreamNodeBytes.fieldNames(of: entry)
+        lastAppendedID = entry.id
+    }
+
+    init(
+        entries: [StreamEntry],
+        slots: Int,
+        bytes: Int,
+        masterID: StreamID,
+        masterFields: [[UInt8]],
+        lastAppendedID: StreamID
+    ) {
+        self.entries = entries
+        self.slots = slots
+        self.bytes = bytes
+        self.masterID = masterID
+        self.masterFields = masterFields
+        self.lastAppendedID = lastAppendedID
+    }
+
+    /// Whether `entry` goes into this node, as Redis 7.0's streamAppendItem decides.
+    func takes(_ entry: StreamEntry) -> Bool {
+        slots < StreamValue.nodeCapacity && bytes + entry.byteCount < StreamNodeBytes.nodeMax
+    }
+
+    mutating func append(_ entry: StreamEntry) {
+        let sameFields =
+            entry.fields.count == 2 * masterFields.count
+            && masterFields.indices.allSatisfy { entry.fields[2 * $0] == masterFields[$0] }
+        bytes += StreamNodeBytes.appended(entry, sameFields: sameFields, masterID: masterID)
+        entries.append(entry)
+        slots += 1
+        lastAppendedID = entry.id
+    }
 }
 
 /// An entry read by a consumer group and not acknowledged yet.
@@ -142,8 +194,7 @@ public struct StreamConsumerGroup: Hashable, Sendable {
 /// Invariants: `count` is the entries' count and `entryBytes` their fields' bytes; every
 /// entry's id is at most `lastID`.
 public struct StreamValue: Hashable, Sendable {
-    /// Redis's default `stream-node-max-entries`. (Redis also starts a node past 4096 bytes,
-    /// which Synod does not: with big entries its approximate trims keep more than Redis's.)
+    /// Redis's default `stream-node-max-entries`.
     static let nodeCapacity = 100
 
     private(set) var nodes: [StreamNode] = []
@@ -159,9 +210,9 @@ public struct StreamValue: Hashable, Sendable {
 
     public init() {}
 
-    /// A stream as a snapshot stored it: its nodes' entries and slots.
-    init(nodes: [(entries: [StreamEntry], slots: Int)]) {
-        self.nodes = nodes.filter { !$0.entries.isEmpty }.map { StreamNode(entries: $0.entries, slots: $0.slots) }
+    /// A stream as a snapshot stored it: its nodes.
+    init(nodes: [StreamNode]) {
+        self.nodes = nodes.filter { !$0.entries.isEmpty }
         count = self.nodes.reduce(0) { $0 + $1.entries.count }
         entryBytes = self.nodes.reduce(0) { total, node in total + node.entries.reduce(0) { $0 + $1.byteCount } }
     }
@@ -172,18 +223,17 @@ public struct StreamValue: Hashable, Sendable {
     public var lastEntry: StreamEntry? { nodes.last?.entries.last }
     /// The first entry's id, 0-0 when there is none (XINFO's recorded-first-entry-id).
     public var firstID: StreamID { firstEntry?.id ?? .zero }
-    /// The nodes' entries and slots, for a snapshot.
-    var layout: [(entries: [StreamEntry], slots: Int)] { nodes.map { ($0.entries, $0.slots) } }
+    /// The nodes, for a snapshot.
+    var layout: [StreamNode] { nodes }
     var nodeCount: Int { nodes.count }
 
     /// Appends an entry whose id is above `lastID`.
     mutating func append(_ entry: StreamEntry) {
         precondition(entry.id > lastID, "a stream id going back")
-        if let last = nodes.indices.last, nodes[last].slots < Self.nodeCapacity {
-            nodes[last].entries.append(entry)
-            nodes[last].slots += 1
+        if let last = nodes.indices.last, nodes[last].takes(entry) {
+            nodes[last].append(entry)
         } else {
-            nodes.append(StreamNode(entries: [entry], slots: 1))
+            nodes.append(StreamNode(first: entry))
         }
         count += 1
         entryBytes += entry.byteCount
@@ -283,7 +333,7 @@ public struct StreamValue: Hashable, Sendable {
             let wholeNode: Bool =
                 switch trim.strategy {
                 case .maxLength(let length): Int64(count - first.entries.count) >= length
-                case .minimumID(let id): first.entries.last!.id < id
+                case .minimumID(let id): first.lastAppendedID < id
                 }
             if wholeNode {
                 nodes.removeFirst()

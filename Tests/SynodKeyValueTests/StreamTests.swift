@@ -85,6 +85,58 @@ struct StreamTests {
         #expect(stream.layout.map(\.slots) == [51])
     }
 
+    /// Big entries fill a node by bytes before 100 entries, as Redis 7.0's listpacks do: a
+    /// 1000-byte value costs 1012 bytes after a node of 1030 bytes with its first entry,
+    /// so a node takes 4 (the fifth would reach 4096). `MINID ~` looks at a node's last
+    /// appended id, deleted or not.
+    @Test func bigEntriesFillANodeByBytes() {
+        var stream = StreamValue()
+        let value = [UInt8](repeating: UInt8(ascii: "v"), count: 1_000)
+        for milliseconds in 1...10 {
+            stream.append(StreamEntry(id: StreamID(UInt64(milliseconds), 0), fields: [Array("f".utf8), value]))
+        }
+        #expect(stream.layout.map(\.slots) == [4, 4, 2])
+        #expect(stream.layout.map(\.bytes) == [4066, 4066, 2042])
+        let deleted = stream.delete(StreamID(4, 0))
+        #expect(deleted)
+        let atTheDeletedID = stream.trim(StreamTrim(.minimumID(StreamID(4, 0)), approximate: true, limit: 10_000))
+        #expect(atTheDeletedID == 0)
+        let pastIt = stream.trim(StreamTrim(.minimumID(StreamID(4, 1)), approximate: true, limit: 10_000))
+        #expect(pastIt == 3)
+        #expect(stream.layout.map(\.slots) == [4, 2])
+    }
+
+    /// A stream from a version 8 snapshot, which kept no node bytes, gets them rebuilt from
+    /// its entries, and the rebuilt layout survives a version 9 snapshot unchanged.
+    @Test func aVersion8StreamGetsItsNodeBytesRebuilt() throws {
+        var stream = StreamValue()
+        let value = [UInt8](repeating: UInt8(ascii: "v"), count: 1_000)
+        for milliseconds in 1...6 {
+            stream.append(StreamEntry(id: StreamID(UInt64(milliseconds), 0), fields: [Array("f".utf8), value]))
+        }
+        var writer = ByteWriter()
+        stream.lastID.write(to: &writer)
+        stream.maxDeletedID.write(to: &writer)
+        writer.write(stream.entriesAdded)
+        writer.write(UInt64(stream.layout.count))
+        for node in stream.layout {
+            writer.write(UInt64(node.slots))
+            writer.write(UInt64(node.entries.count))
+            for entry in node.entries {
+                entry.id.write(to: &writer)
+                KeyValueEntry.write(entry.fields, to: &writer)
+            }
+        }
+        writer.write(UInt64(0))  // groups
+        var reader = ByteReader(writer.bytes)
+        let read = try StreamValue(reading: &reader, version: 8)
+        #expect(read == stream)
+        var current = ByteWriter()
+        read.write(to: &current)
+        var currentReader = ByteReader(current.bytes)
+        #expect(try StreamValue(reading: &currentReader, version: 9) == stream)
+    }
+
     /// `*` takes the log's time; an entry at the same or an earlier time (a new leader whose
     /// clock is behind) gets the next sequence, so ids only grow.
     @Test func automaticIDsFollowTheLogClock() throws {
