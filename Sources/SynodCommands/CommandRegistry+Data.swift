@@ -248,6 +248,15 @@ extension CommandRegistry {
             summary: "Sets a hash field if it does not exist."
         ),
         CommandSpec.word(
+            "hrandfield",
+            [.readonly],
+            also: [.hash],
+            keys: .first,
+            access: .read,
+            group: .hash,
+            summary: "Random fields of a hash, with their values on request."
+        ),
+        CommandSpec.word(
             "hstrlen",
             [.readonly, .fast],
             also: [.hash],

@@ -97,7 +97,7 @@ extension KeyValueStore {
         }
     }
 
-    func answer(_ read: HashRead, at now: Int64) -> KeyValueResult {
+    func answer(_ read: HashRead, at now: Int64, randomIndex: (Int) -> Int) -> KeyValueResult {
         let found = hash(read.key, at: now)
         switch read {
         case .get(_, let field):
@@ -128,6 +128,18 @@ extension KeyValueStore {
                 case .success(let options): return hashScan(hash, from: cursor, options)
                 }
             }
+        case .randomFields(_, let count, let withValues):
+            return found.map { hash in
+                let fields = Self.sortedFields(hash)
+                guard let count else {
+                    return fields.isEmpty ? .null : .value(fields[randomIndex(fields.count)].key)
+                }
+                let chosen = Self.randomPositions(count, among: fields.count, randomIndex: randomIndex).map {
+                    fields[$0]
+                }
+                guard withValues, !chosen.isEmpty else { return .array(chosen.map { .value($0.key) }) }
+                return .pairs(chosen.flatMap { [KeyValueResult.value($0.key), .value($0.value)] })
+            }.value
         }
     }
 

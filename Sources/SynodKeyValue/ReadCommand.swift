@@ -58,7 +58,7 @@ extension KeyValueStore {
         case .keyspace(let read):
             return answer(read, at: now, randomIndex: randomIndex)
         case .hash(let read):
-            return answer(read, at: now)
+            return answer(read, at: now, randomIndex: randomIndex)
         case .list(let read):
             return answer(read, at: now)
         case .redisSet(let read):

@@ -117,6 +117,11 @@ extension HashRead {
             writer.writeLengthPrefixed(key)
             writer.write(cursor)
             ScanOptions.write(options, to: &writer)
+        case .randomFields(let key, let count, let withValues):
+            writer.write(UInt8(10))
+            writer.writeLengthPrefixed(key)
+            writer.write(UInt8(count == nil ? 0 : withValues ? 2 : 1))
+            if let count { writer.write(UInt64(bitPattern: count)) }
         }
     }
 
@@ -135,6 +140,15 @@ extension HashRead {
         case 9:
             let cursor = try reader.readUInt64()
             self = .scan(key: key, cursor: cursor, options: try ScanOptions.readResult(from: &reader))
+        case 10:
+            let form = try reader.readUInt8()
+            guard form <= 2 else { throw .invalid("unknown HRANDFIELD form \(form)") }
+            let count = form == 0 ? nil : Int64(bitPattern: try reader.readUInt64())
+            // The parser's bound, checked again: the words may come from an older or forged peer.
+            guard count.map({ $0.magnitude <= UInt64(SetRead.randomMembersMax) }) ?? true else {
+                throw .invalid("an HRANDFIELD count out of range")
+            }
+            self = .randomFields(key: key, count: count, withValues: form == 2)
         default: throw .invalid("unknown hash read \(kind)")
         }
     }

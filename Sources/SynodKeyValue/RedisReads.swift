@@ -60,11 +60,15 @@ public enum HashRead: Hashable, Sendable {
     /// before it reads the options, so a missing key answers an empty page and a string
     /// WRONGTYPE even when the options are wrong: their error waits here until then.
     case scan(key: [UInt8], cursor: UInt64, options: Result<ScanOptions, KeyValueError>)
+    /// HRANDFIELD key [count [WITHVALUES]]: one field without a count; with one, distinct
+    /// fields for a positive count, fields that may repeat for a negative one.
+    case randomFields(key: [UInt8], count: Int64?, withValues: Bool)
 
     public var key: [UInt8] {
         switch self {
         case .get(let key, _), .multiGet(let key, _), .getAll(let key), .fields(let key), .values(let key),
-            .length(let key), .exists(let key, _), .valueLength(let key, _), .scan(let key, _, _):
+            .length(let key), .exists(let key, _), .valueLength(let key, _), .scan(let key, _, _),
+            .randomFields(let key, _, _):
             key
         }
     }

@@ -96,7 +96,7 @@ extension RedisWordCommands {
         case "zrandmember":
             guard arguments.count >= 2 else { return .randomMembers(key: arguments[0], count: nil, withScores: false) }
             let count = try integer(arguments[1])
-            if count == .min { throw KeyValueStore.notAnInteger }
+            if count == .min { throw KeyValueStore.rankOutOfRange }
             guard
                 arguments.count == 2 || (arguments.count == 3 && KeyValueStore.uppercased(arguments[2]) == "WITHSCORES")
             else { throw KeyValueStore.syntax }

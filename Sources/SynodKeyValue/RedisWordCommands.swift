@@ -22,7 +22,7 @@ public enum RedisWordCommands {
     public static let readArities: [String: Int] = [
         "strlen": 2, "getrange": 4, "substr": 4, "expiretime": 2, "pexpiretime": 2, "type": 2, "keys": 2,
         "scan": -2, "randomkey": 1, "object": -2, "hget": 3, "hmget": -3, "hgetall": 2, "hkeys": 2, "hvals": 2,
-        "hlen": 2, "hexists": 3, "hstrlen": 3, "hscan": -3,
+        "hlen": 2, "hexists": 3, "hstrlen": 3, "hscan": -3, "hrandfield": -2,
     ].merging(listReadArities) { _, _ in preconditionFailure("a read named twice") }
         .merging(setReadArities) { _, _ in preconditionFailure("a read named twice") }
         .merging(sortedSetReadArities) { _, _ in preconditionFailure("a read named twice") }
@@ -213,6 +213,18 @@ public enum RedisWordCommands {
             let cursor = try scanCursor(arguments[1])
             let options = scanOptions(arguments.dropFirst(2), allowing: ["MATCH", "COUNT", "NOVALUES"])
             return .hash(.scan(key: arguments[0], cursor: cursor, options: options))
+        case "hrandfield":
+            guard arguments.count >= 2 else {
+                return .hash(.randomFields(key: arguments[0], count: nil, withValues: false))
+            }
+            let count = try integer(arguments[1])
+            if count == .min { throw KeyValueStore.rankOutOfRange }
+            guard
+                arguments.count == 2 || (arguments.count == 3 && KeyValueStore.uppercased(arguments[2]) == "WITHVALUES")
+            else { throw KeyValueStore.syntax }
+            // As SRANDMEMBER's: a reply of more than `SetRead.randomMembersMax` fields is refused.
+            guard count.magnitude <= UInt64(SetRead.randomMembersMax) else { throw KeyValueStore.tooManyRandomMembers }
+            return .hash(.randomFields(key: arguments[0], count: count, withValues: arguments.count == 3))
         default:
             if let read = try typedListRead(name, arguments) { return .list(read) }
             if let read = try typedSetRead(name, arguments) { return .redisSet(read) }

@@ -9,7 +9,7 @@ struct RedisDifferentialTests {
     /// Commands whose reply order Redis leaves to its hash tables.
     static let unordered: Set<String> = [
         "KEYS", "HKEYS", "HVALS", "SMEMBERS", "SINTER", "SUNION", "SDIFF", "SPOP", "SRANDMEMBER", "SCAN", "SSCAN",
-        "ZRANDMEMBER",
+        "ZRANDMEMBER", "HRANDFIELD",
     ]
 
     static let scripts: [[[String]]] = [
@@ -60,7 +60,11 @@ struct RedisDifferentialTests {
         [
             ["HSET", "h", "f1", "v1", "f2", "v2"], ["HSET", "h", "f1", "x", "f3", "v3"], ["HGET", "h", "f1"],
             ["HGET", "h", "nope"], ["HGET", "missing", "f"], ["HMGET", "h", "f1", "nope", "f3"], ["HLEN", "h"],
-            ["HEXISTS", "h", "f2"], ["HEXISTS", "h", "nope"], ["HSTRLEN", "h", "f3"], ["HSETNX", "h", "f1", "y"],
+            ["HEXISTS", "h", "f2"], ["HEXISTS", "h", "nope"], ["HSTRLEN", "h", "f3"], ["HRANDFIELD", "h", "10"],
+            ["HRANDFIELD", "h", "10", "WITHVALUES"], ["HRANDFIELD", "nokey"], ["HRANDFIELD", "nokey", "2"],
+            ["HRANDFIELD", "h", "0"], ["HRANDFIELD", "h", "1", "bogus"], ["HRANDFIELD", "h", "x"],
+            ["HRANDFIELD", "h", "1", "WITHVALUES", "x"], ["HRANDFIELD", "h", "-9223372036854775808"],
+            ["ZRANDMEMBER", "h", "-9223372036854775808"], ["HSETNX", "h", "f1", "y"],
             ["HSETNX", "h", "f4", "y"], ["HKEYS", "h"], ["HVALS", "h"], ["HDEL", "h", "f4", "nope"],
             ["HINCRBY", "h", "n", "5"], ["HINCRBY", "h", "n", "-2"], ["HINCRBY", "h", "f1", "1"],
             ["HINCRBY", "h", "n", "x"], ["HINCRBY", "h", "n", "9223372036854775807"],

@@ -48,6 +48,11 @@ struct TypedReadTests {
             (Self.words("OBJECT", "encoding", "s"), .keyspace(.encoding(key: bytes("s")))),
             (Self.words("HMGET", "h", "f", "g"), .hash(.multiGet(key: bytes("h"), fields: [bytes("f"), bytes("g")]))),
             (Self.words("HSTRLEN", "h", "f"), .hash(.valueLength(key: bytes("h"), field: bytes("f")))),
+            (Self.words("HRANDFIELD", "h"), .hash(.randomFields(key: bytes("h"), count: nil, withValues: false))),
+            (
+                Self.words("HRANDFIELD", "h", "-1048576", "withvalues"),
+                .hash(.randomFields(key: bytes("h"), count: -1_048_576, withValues: true))
+            ),
             (
                 Self.words("HSCAN", "h", "0", "NOVALUES"),
                 .hash(.scan(key: bytes("h"), cursor: 0, options: .success(ScanOptions(withValues: false))))
@@ -124,6 +129,16 @@ struct TypedReadTests {
             (.hash(.getAll(key: bytes("h"))), .map([.value(bytes("f")), .value(bytes("v"))])),
             (.hash(.length(key: bytes("s"))), .error(KeyValueStore.wrongType)),
             (.hash(.exists(key: bytes("h"), field: bytes("g"))), .integer(0)),
+            (.hash(.randomFields(key: bytes("h"), count: nil, withValues: false)), .value(bytes("f"))),
+            (.hash(.randomFields(key: bytes("none"), count: nil, withValues: false)), .null),
+            (.hash(.randomFields(key: bytes("none"), count: 3, withValues: true)), .array([])),
+            (
+                .hash(.randomFields(key: bytes("h"), count: -2, withValues: true)),
+                .pairs([.value(bytes("f")), .value(bytes("v")), .value(bytes("f")), .value(bytes("v"))])
+            ),
+            (.hash(.randomFields(key: bytes("h"), count: 5, withValues: false)), .array([.value(bytes("f"))])),
+            (.hash(.randomFields(key: bytes("h"), count: 0, withValues: false)), .array([])),
+            (.hash(.randomFields(key: bytes("s"), count: 1, withValues: false)), .error(KeyValueStore.wrongType)),
         ]
         for (read, expected) in cases {
             #expect(store.read(read, at: 10) == expected, "\(read)")
@@ -145,6 +160,9 @@ struct TypedReadTests {
             .hash(.valueLength(key: bytes("h"), field: bytes("f"))),
             .hash(.scan(key: bytes("h"), cursor: 3, options: .success(ScanOptions(count: 1 << 20, withValues: false)))),
             .hash(.scan(key: bytes("h"), cursor: 0, options: .failure(KeyValueStore.syntax))),
+            .hash(.randomFields(key: bytes("h"), count: nil, withValues: false)),
+            .hash(.randomFields(key: bytes("h"), count: -1_048_576, withValues: true)),
+            .hash(.randomFields(key: bytes("h"), count: 7, withValues: false)),
         ]
         for read in reads {
             var writer = ByteWriter()
