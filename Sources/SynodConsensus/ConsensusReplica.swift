@@ -61,6 +61,12 @@ public protocol ConsensusReplica: Sendable {
     /// Acknowledges that every step of `ready` is done.
     mutating func advance(_ ready: Ready<Message>)
 
+    /// While the driver is still syncing a batch that changed no term or vote: takes, out of
+    /// the next batch, the work that relies on nothing that batch writes, for the driver to
+    /// carry out at once (the messages that keep a leader in place and confirm its reads, and
+    /// the reads confirmed). A big entry's sync then delays no heartbeat and no read.
+    mutating func takeWorkIndependentOfSync() -> SyncIndependentWork<Message>
+
     /// Whether this replica leads its group now.
     var isLeader: Bool { get }
 
@@ -107,8 +113,28 @@ extension ConsensusReplica {
     /// nothing happens.
     public mutating func messageArriving(from sender: NodeID, term: Term) {}
 
+    /// By default nothing is taken early: every message waits for its batch's sync.
+    public mutating func takeWorkIndependentOfSync() -> SyncIndependentWork<Message> {
+        SyncIndependentWork()
+    }
+
     /// By default a run of ticks is each tick in turn.
     public mutating func tick(count: Int) {
         for _ in 0..<count { tick() }
     }
+}
+
+/// Work a replica hands out while its driver syncs an earlier batch (see
+/// `ConsensusReplica.takeWorkIndependentOfSync`): messages to send now, and reads that may be
+/// served once the state machine has applied their index.
+public struct SyncIndependentWork<Message: Sendable>: Sendable {
+    public var messages: [Message]
+    public var readStates: [ReadState]
+
+    public init(messages: [Message] = [], readStates: [ReadState] = []) {
+        self.messages = messages
+        self.readStates = readStates
+    }
+
+    public var isEmpty: Bool { messages.isEmpty && readStates.isEmpty }
 }

@@ -56,13 +56,12 @@ extension NodeDriver {
                 metrics.forwardedRequests.increment()
                 sendFrame(
                     PeerFrame.encodeForwarded(request, from: configuration.nodeID, requestID: requestID, group: group),
-                    leader
+                    leader,
+                    .data
                 )
             case .answerForwarded(let outcome, let requestID, let follower):
-                sendFrame(
-                    Self.outcomeFrame(outcome, from: configuration.nodeID, requestID: requestID, group: group),
-                    follower
-                )
+                let frame = Self.outcomeFrame(outcome, from: configuration.nodeID, requestID: requestID, group: group)
+                sendFrame(frame, follower, PeerTransport.Lane(ofResult: frame))
             case .reply(let ticket, let result):
                 replies.append((ticket, result))
             case .takeSnapshot(let job):

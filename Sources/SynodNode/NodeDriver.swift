@@ -36,8 +36,9 @@ final class NodeDriver: @unchecked Sendable {
     var storage: DurableStorage<POSIXFileSystem>
     /// Sends a group's message to a peer (never blocks; the transport queues or drops).
     var send: @Sendable (RaftMessage, GroupID) -> Void = { _, _ in }
-    /// Sends an encoded frame (a forwarded request or its result) to a peer.
-    var sendFrame: @Sendable ([UInt8], NodeID) -> Void = { _, _ in }
+    /// Sends an encoded frame (a forwarded request or its result, a PUBLISH) to a peer, on
+    /// the lane given (`PeerTransport.Lane`).
+    var sendFrame: @Sendable ([UInt8], NodeID, PeerTransport.Lane) -> Void = { _, _, _ in }
     /// Called once when storage fails: the node must stop.
     var onFatalError: @Sendable (String) -> Void = { _ in }
 
@@ -254,7 +255,8 @@ final class NodeDriver: @unchecked Sendable {
                         requestID: requestID,
                         group: group
                     ),
-                    from
+                    from,
+                    .control
                 )
             }
             runtimes[group].serveForwarded(request, from: from, requestID: requestID)
@@ -336,7 +338,9 @@ final class NodeDriver: @unchecked Sendable {
         precondition(loop.inEventLoop, "driver state is confined to its loop")
         // Subscriptions belong to the node, not to a group; the frame names the keyspace's.
         let frame = PeerFrame.encodePublish(channel: channel, message: message, group: Self.keyspaceGroup)
-        for peer in configuration.initialCluster.keys where peer != configuration.nodeID { sendFrame(frame, peer) }
+        for peer in configuration.initialCluster.keys where peer != configuration.nodeID {
+            sendFrame(frame, peer, .data)
+        }
         return pubsub.publish(channel, message)
     }
 

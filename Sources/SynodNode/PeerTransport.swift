@@ -48,8 +48,8 @@ final class PeerTransport: @unchecked Sendable {
     /// Each peer gets two connections, so that the messages that keep a leader in place
     /// (heartbeats, votes, their answers, and every other Raft message without entries) never
     /// wait on a TCP stream behind megabytes of data (appends with entries, snapshot chunks,
-    /// forwarded requests and their results). Raft takes its messages in any order; frames of
-    /// one lane keep theirs.
+    /// forwarded requests, big results, PUBLISH). Raft takes its messages in any order; frames
+    /// of one lane keep theirs.
     enum Lane: Hashable {
         case control
         case data
@@ -62,6 +62,18 @@ final class PeerTransport: @unchecked Sendable {
             default: self = .control
             }
         }
+
+        /// The lane of a forwarded request's result (or refusal): a small one goes on the
+        /// control lane, so that a client's GET through a follower does not wait behind the
+        /// megabytes of an append to that follower; a big one (a big value read) on the data
+        /// lane, so that it never delays a heartbeat. A request has one result, so results
+        /// need no order among themselves; forwarded requests keep theirs on the data lane.
+        init(ofResult frame: [UInt8]) {
+            self = frame.count <= Self.controlResultBytesMax ? .control : .data
+        }
+
+        /// The largest result frame that goes on the control lane.
+        static let controlResultBytesMax = 64 << 10
     }
 
     /// One outgoing connection: a peer's lane.
@@ -113,11 +125,12 @@ final class PeerTransport: @unchecked Sendable {
         loop.execute { self.enqueue(Outgoing(parts: frame, droppable: true), to: link) }
     }
 
-    /// Sends an encoded frame (a forwarded request, its result, a PUBLISH) to `peer`; callable
-    /// from any thread. These are never dropped for backpressure: their number is bounded by
-    /// the clients' own (each connection pauses reading past its pending-reply limit).
-    func send(frame: [UInt8], to peer: NodeID) {
-        let link = Link(peer: peer, lane: .data)
+    /// Sends an encoded frame (a forwarded request, its result, a PUBLISH) to `peer` on `lane`;
+    /// callable from any thread. These are never dropped for backpressure: their number is
+    /// bounded by the clients' own (each connection pauses reading past its pending-reply
+    /// limit).
+    func send(frame: [UInt8], to peer: NodeID, lane: Lane) {
+        let link = Link(peer: peer, lane: lane)
         loop.execute { self.enqueue(Outgoing(parts: [ByteBuffer(bytes: frame)], droppable: false), to: link) }
     }
 

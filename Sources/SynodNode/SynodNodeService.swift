@@ -85,7 +85,7 @@ public final class SynodNodeService: Service, Sendable {
             driverLoop.execute { driver.receive(frame) }
         }
         driver.send = { message, group in transport.send(message, group: group) }
-        driver.sendFrame = { frame, peer in transport.send(frame: frame, to: peer) }
+        driver.sendFrame = { frame, peer, lane in transport.send(frame: frame, to: peer, lane: lane) }
         let interval = TimeAmount.milliseconds(Int64(configuration.tickMilliseconds))
         let ticks = driverLoop.scheduleRepeatedTask(initialDelay: interval, delay: interval) { _ in driver.tick() }
 

@@ -11,4 +11,8 @@ public enum RaftMutation: String, CaseIterable, Sendable {
     /// Keep the read lease for three election timeouts instead of one minus the drift bound
     /// (breaks the lease rule: followers may elect a new leader while the lease holds).
     case leaseTooLong = "lease-too-long"
+    /// Send, while the leader's own write is still being synced, a heartbeat whose commit index
+    /// covers entries it has not made durable (breaks the rule that a follower applies only
+    /// what a majority holds durably: a crash of the leader can lose such an entry).
+    case heartbeatCommitPastDurable = "heartbeat-commit-past-durable"
 }

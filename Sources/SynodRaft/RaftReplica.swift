@@ -89,6 +89,9 @@ public struct RaftReplica: ConsensusReplica {
     var readStates: [ReadState] = []
     /// The hard state last handed to the driver.
     var handedOutHardState: HardState
+    /// The commit index when the last batch was handed out: every entry it covers is durable
+    /// here (see `takeWorkIndependentOfSync`).
+    var durableCommitIndex: LogIndex
 
     /// Starts a replica from what it persisted: `PersistentState.bootstrap(voters:)` for a
     /// founding member of a new group, `.joining` for a machine joining an existing one.
@@ -103,6 +106,7 @@ public struct RaftReplica: ConsensusReplica {
         log = RaftLog(snapshot: state.snapshot, entries: state.entries, committedIndex: state.hardState.commit)
         membership = state.snapshot.membership
         handedOutHardState = state.hardState
+        durableCommitIndex = state.hardState.commit
         pendingConfigurationIndex = state.snapshot.index
         for entry in state.entries {
             guard case .configurationChange(let change) = entry.payload else { continue }

@@ -8,6 +8,7 @@ extension GroupRuntime {
     /// `persisted()`. The shell calls this once the inputs queued so far have been taken in,
     /// so that they share one Ready and one sync (group commit).
     public mutating func processReady() {
+        takeWorkIndependentOfSync()
         while !isStopped && persisting == nil && replica.hasReady {
             let ready = replica.ready()
             receive(ready.snapshotTransfer)
@@ -37,6 +38,18 @@ extension GroupRuntime {
             }
             persisting = (ready, early)
         }
+    }
+
+    /// While a sync that changed no term or vote is in progress: heartbeats and their answers
+    /// go out, and reads a quorum confirmed are served once applied, without waiting for the
+    /// disk (a big entry's fdatasync takes long enough for a follower's election timer).
+    mutating func takeWorkIndependentOfSync() {
+        guard !isStopped, let (ready, _) = persisting, !ready.changesTermOrVote else { return }
+        let work = replica.takeWorkIndependentOfSync()
+        guard !work.isEmpty else { return }
+        for message in work.messages { outputs.append(.send(message)) }
+        for readState in work.readStates { pendingReads[readState.context]?.readIndex = readState.index }
+        answerReads()
     }
 
     /// The sync the last `.persist` asked for is done: the Ready's messages go out, its

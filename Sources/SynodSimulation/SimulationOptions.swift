@@ -153,6 +153,9 @@ public enum SimulationMutation: String, CaseIterable, Sendable {
     case commitEarlierTermByCount = "commit-old-term-by-count"
     case grantSecondVote = "grant-second-vote"
     case leaseTooLong = "lease-too-long"
+    /// A leader whose own write is still being synced sends heartbeats with a commit index
+    /// that covers it.
+    case heartbeatCommitPastDurable = "heartbeat-commit-past-durable"
     /// The leader answers reads from its state machine without ReadIndex.
     case readWithoutReadIndex = "read-without-read-index"
     /// The driver does not persist votes, so a restarted node can vote again in a term.
@@ -182,6 +185,7 @@ public enum SimulationMutation: String, CaseIterable, Sendable {
         case .commitEarlierTermByCount: .commitEarlierTermByCount
         case .grantSecondVote: .grantSecondVote
         case .leaseTooLong: .leaseTooLong
+        case .heartbeatCommitPastDurable: .heartbeatCommitPastDurable
         case .readWithoutReadIndex, .forgetVoteOnRestart, .acknowledgeBeforeFsync, .skipHardStateSync,
             .retryWithoutIdentity, .replyBeforeApply, .dropSessionOrder, .forwardReadsPastWrites,
             .installHalfBuiltSnapshot:
@@ -199,7 +203,8 @@ public enum SimulationMutation: String, CaseIterable, Sendable {
         case .dropSessionOrder: .dropSessionOrder
         case .forwardReadsPastWrites: .forwardReadsPastWrites
         case .installHalfBuiltSnapshot: .installHalfBuiltSnapshot
-        case .commitEarlierTermByCount, .grantSecondVote, .leaseTooLong, .forgetVoteOnRestart, .retryWithoutIdentity:
+        case .commitEarlierTermByCount, .grantSecondVote, .leaseTooLong, .heartbeatCommitPastDurable,
+            .forgetVoteOnRestart, .retryWithoutIdentity:
             nil
         }
     }
@@ -254,6 +259,16 @@ extension SimulationOptions {
             options.lockOperationProbability = 0
             options.keyCount = 1
             options.networkLatencyMicroseconds = 100...8_000
+        case .heartbeatCommitPastDurable:
+            // A leader's disk far slower than its network, so followers acknowledge its
+            // entries and hear a heartbeat before its own sync ends, and crashes of leaders
+            // in that window.
+            options.nodeCount = 3
+            options.diskLatencyMicroseconds = 5_000...20_000
+            options.networkLatencyMicroseconds = 100...1_000
+            options.crashIntervalMicroseconds = 200_000
+            options.crashAllProbability = 0
+            options.crashLeaderProbability = 0.8
         case .acknowledgeBeforeFsync, .replyBeforeApply:
             options.nodeCount = max(options.nodeCount, 3)
             options.crashIntervalMicroseconds = 300_000

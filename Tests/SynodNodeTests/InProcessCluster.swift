@@ -66,7 +66,7 @@ final class InProcessCluster: Sendable {
                     groups: groups
                 )
                 driver.send = { [self] message, group in self.deliver(message, group: group) }
-                driver.sendFrame = { [self] frame, peer in self.deliver(frame, from: id, to: peer) }
+                driver.sendFrame = { [self] frame, peer, _ in self.deliver(frame, from: id, to: peer) }
                 self.drivers.withLockedValue { $0[id] = driver }
                 let interval = TimeAmount.milliseconds(10)
                 let task = loop.scheduleRepeatedTask(initialDelay: interval, delay: interval) { _ in driver.tick() }

@@ -67,9 +67,21 @@ struct ScenarioCluster {
     /// Batches taken and not yet persisted (`begin-write`), and whether their messages went.
     var writesInProgress: [NodeID: (ready: Ready<RaftMessage>, messagesSent: Bool)] = [:]
 
-    /// Runs one node's `Ready` cycle: persist, queue messages, apply.
+    /// Runs one node's `Ready` cycle: persist, queue messages, apply. While the node's write
+    /// is in progress, sends what may go before it ends, as the group runtime does
+    /// (`takeWorkIndependentOfSync`).
     mutating func processReady(_ id: NodeID) {
-        guard writesInProgress[id] == nil, var replica = replicas[id], replica.hasReady else { return }
+        if let write = writesInProgress[id] {
+            guard !write.ready.changesTermOrVote, var replica = replicas[id] else { return }
+            let work = replica.takeWorkIndependentOfSync()
+            replicas[id] = replica
+            network += work.messages
+            for readState in work.readStates {
+                log("n\(id.rawValue) read \(readState.context) ready at index \(readState.index) during its write")
+            }
+            return
+        }
+        guard var replica = replicas[id], replica.hasReady else { return }
         let ready = replica.ready()
         replicas[id] = replica
         completeReady(id, ready, messagesSent: false)

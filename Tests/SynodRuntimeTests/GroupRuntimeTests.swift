@@ -333,6 +333,57 @@ struct GroupRuntimeTests {
         #expect(Self.replies(runtime.takeOutputs()) == [5: .null])
     }
 
+    /// A leader whose lease extension (index 1) applied, with a client's write in a sync
+    /// that changes its term and vote only when `changingTerm`.
+    static func leaderSyncingAWrite(changingTerm: Bool) throws -> Runtime {
+        var runtime = try Self.runtime(on: Self.leaderID, leader: Self.leaderID)
+        runtime.tick()
+        runtime.replica.readys.append(Ready(committedEntries: [Self.committed(runtime.replica.proposed[0], at: 1)]))
+        runtime.processReady()
+        runtime.write(Self.set, origin: 11, ticket: 7)
+        let write = Self.committed(runtime.replica.proposed[1], at: 2)
+        runtime.replica.readys.append(
+            Ready(
+                hardState: HardState(term: Term(1), commit: LogIndex(1)),
+                entriesToPersist: [write],
+                changesTermOrVote: changingTerm
+            )
+        )
+        runtime.processReady()
+        _ = runtime.takeOutputs()
+        #expect(runtime.isPersisting)
+        return runtime
+    }
+
+    @Test func heartbeatsAndConfirmedReadsDoNotWaitForTheSyncInProgress() throws {
+        var runtime = try Self.leaderSyncingAWrite(changingTerm: false)
+        // Another connection's read: it waits for its ReadIndex (1, applied), not for the write.
+        runtime.read(.get(key: Array("k".utf8)), origin: 12, ticket: 9)
+        let context = try #require(runtime.replica.readContexts.last)
+        runtime.replica.independentWork = SyncIndependentWork(
+            messages: [ScriptedReplica.Message(to: Self.followerID, text: "heartbeat")],
+            readStates: [ReadState(index: LogIndex(1), context: context)]
+        )
+        runtime.processReady()
+        let outputs = runtime.takeOutputs()
+        #expect(outputs.contains { if case .send(let message) = $0 { message.text == "heartbeat" } else { false } })
+        #expect(Self.replies(outputs) == [9: .null], "the read waited for the write's sync")
+        #expect(runtime.isPersisting)
+        runtime.persisted()
+        runtime.replica.readys.append(Ready(committedEntries: [Self.committed(runtime.replica.proposed[1], at: 2)]))
+        runtime.processReady()
+        #expect(Self.replies(runtime.takeOutputs()) == [7: .ok])
+    }
+
+    @Test func nothingIsTakenEarlyWhileANewTermOrVoteIsBeingSynced() throws {
+        var runtime = try Self.leaderSyncingAWrite(changingTerm: true)
+        let asked = runtime.replica.independentWorkTaken
+        runtime.read(.get(key: Array("k".utf8)), origin: 12, ticket: 9)
+        runtime.processReady()
+        #expect(runtime.replica.independentWorkTaken == asked)
+        #expect(Self.replies(runtime.takeOutputs()).isEmpty)
+    }
+
     @Test func aReadWaitsForItsOwnConnectionsEarlierWritesAndNoOtherConnections() throws {
         var runtime = try Self.runtime(on: Self.leaderID, leader: Self.leaderID)
         let key = Array("k".utf8)

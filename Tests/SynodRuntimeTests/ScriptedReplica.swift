@@ -57,6 +57,15 @@ struct ScriptedReplica: ConsensusReplica {
 
     mutating func advance(_ ready: Ready<Message>) { advanced += 1 }
 
+    /// What the next `takeWorkIndependentOfSync` hands out, and how many times it was asked.
+    var independentWork = SyncIndependentWork<Message>()
+    var independentWorkTaken = 0
+    mutating func takeWorkIndependentOfSync() -> SyncIndependentWork<Message> {
+        independentWorkTaken += 1
+        defer { independentWork = SyncIndependentWork() }
+        return independentWork
+    }
+
     func term(at index: LogIndex) -> Term? { index <= lastIndex ? term : nil }
 
     func snapshotMembership(at applied: LogIndex) -> Membership? { membership }
