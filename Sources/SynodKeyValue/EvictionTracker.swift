@@ -52,17 +52,14 @@ public struct EvictionTracker: Sendable {
         }
     }
 
-    /// OBJECT IDLETIME (LRU policies) or FREQ (LFU) of a key that exists, from its use here;
+    /// OBJECT FREQ (LFU policies) of a key that exists, from its use here;
     /// nil when the policy keeps no such use (the state answers).
     func answer(_ use: KeyUse, of key: [UInt8], in store: KeyValueStore, at now: Int64) -> KeyValueResult? {
         let policy = store.memoryLimit.policy
         switch use {
-        case .referenceCount:
+        case .referenceCount, .idleSeconds:
+            // Idle time is each record's (`KeyValueStore.Record.accessedSeconds`).
             return nil
-        case .idleSeconds:
-            guard policy == .allKeysLRU || policy == .volatileLRU else { return nil }
-            let last = uses[key]?.lastAccessMilliseconds ?? keptSinceMilliseconds ?? now
-            return .integer(max(0, now - last) / 1_000)
         case .frequency:
             guard policy == .allKeysLFU || policy == .volatileLFU else { return nil }
             return .integer(Int64(uses[key].map { Self.decayed($0, now: now) } ?? 0))

@@ -57,6 +57,15 @@ public struct KeyBuckets<Value: Hashable & Sendable>: Sendable {
         return replaced
     }
 
+    /// Changes the value stored for `key` in place; nothing when there is none.
+    mutating func modifyValue(forKey key: [UInt8], _ body: (inout Value) -> Void) {
+        guard !buckets.isEmpty else { return }
+        let bucket = Self.bucket(atPosition: Self.position(of: key))
+        let compact = CompactBytes(key)
+        guard buckets[bucket][compact] != nil else { return }
+        body(&buckets[bucket][compact]!)
+    }
+
     @discardableResult
     mutating func removeValue(forKey key: [UInt8]) -> Value? {
         guard !buckets.isEmpty,

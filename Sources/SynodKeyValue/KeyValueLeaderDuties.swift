@@ -66,7 +66,7 @@ public struct KeyValueLeaderDuties: LeaderDuties {
         evictions.applied(report.keyChanges, in: state, at: time.monotonicMilliseconds, random: &random)
     }
 
-    /// Counts the read's use of its keys; answers OBJECT IDLETIME and FREQ from that use,
+    /// Counts the read's use of its keys; answers OBJECT FREQ from that use,
     /// when the policy keeps it.
     public mutating func served(
         _ read: ReadCommand,

@@ -80,6 +80,7 @@ extension KeyValueStore {
         var value = Value.take(from: &record) ?? Value.empty
         let update = body(&value)
         value.put(into: &record)
+        record.accessedSeconds = accessClockSeconds
         guard update.changed else {
             if kind != nil { records.updateValue(record, forKey: key) }
             return update.result

@@ -258,6 +258,7 @@ extension KeyValueStore {
     mutating func store(_ key: [UInt8], _ record: Record, change: inout Change) {
         var record = record
         record.modifyRevision = change.revision
+        record.accessedSeconds = accessClockSeconds
         let previousLease = records[key]?.lease
         datasetBytes +=
             Self.footprint(key: key, record: record) - (records[key].map { Self.footprint(key: key, record: $0) } ?? 0)

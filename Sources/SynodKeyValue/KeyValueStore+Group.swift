@@ -49,6 +49,13 @@ extension KeyValueStore: GroupStateMachine {
 
     public func holdsReply(_ key: RequestKey) -> Bool { blockedPops.held[key] != nil }
 
+    /// A read touches the keys it looks at (not EXISTS, TYPE, TTL or OBJECT, as in Redis),
+    /// for OBJECT IDLETIME.
+    public mutating func noteServed(_ read: ReadCommand, at timeMilliseconds: Int64) {
+        let seconds = UInt32(clamping: max(0, timeMilliseconds) / 1_000)
+        for key in read.touchedKeys { records.modifyValue(forKey: key) { $0.accessedSeconds = seconds } }
+    }
+
     /// An `unblock` of nothing: applying it only marks the session active.
     public static var sessionKeepAlive: KeyValueCommand? { .unblock(tickets: []) }
 

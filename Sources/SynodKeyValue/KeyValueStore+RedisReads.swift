@@ -53,7 +53,7 @@ extension KeyValueStore {
             return .value(Array(Self.encoding(of: target).utf8))
         case .use(let key, let use):
             guard let target = record(of: key, at: now) else { return .null }
-            return answer(use, of: target)
+            return answer(use, of: target, at: now)
         }
     }
 
@@ -65,19 +65,16 @@ extension KeyValueStore {
         .invalidRequest,
         "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust."
     )
-    static let idleTimeNotTracked = KeyValueError(
-        .invalidRequest,
-        "ERR idle time is tracked only under an LRU maxmemory-policy (allkeys-lru, volatile-lru), and read by the leader outside MULTI"
-    )
     static let frequencyNotTracked = KeyValueError(
         .invalidRequest,
         "ERR access frequency is read by the leader outside MULTI"
     )
 
-    /// OBJECT REFCOUNT, IDLETIME and FREQ as the state alone answers them: REFCOUNT always, the
-    /// others with Redis's errors for the wrong policy. Key use itself is known only to the
-    /// leader (`EvictionTracker`), which answers them before the state does.
-    func answer(_ use: KeyUse, of record: Record) -> KeyValueResult {
+    /// OBJECT REFCOUNT, IDLETIME and FREQ as the state answers them at `now` (the serving
+    /// node's clock): REFCOUNT always, IDLETIME from the record's access clock (this node's
+    /// reads and every write), and both with Redis's errors for the wrong policy. Use counts
+    /// are known only to the leader (`EvictionTracker`), which answers FREQ before the state.
+    func answer(_ use: KeyUse, of record: Record, at now: Int64) -> KeyValueResult {
         let isLFU = [.allKeysLFU, .volatileLFU].contains(memoryLimit.policy)
         switch use {
         case .referenceCount:
@@ -91,7 +88,8 @@ extension KeyValueStore {
             }
             return .integer(1)
         case .idleSeconds:
-            return .error(isLFU ? Self.idleTimeUnderLFU : Self.idleTimeNotTracked)
+            if isLFU { return .error(Self.idleTimeUnderLFU) }
+            return .integer(max(0, now / 1_000 - Int64(record.accessedSeconds)))
         case .frequency:
             return .error(isLFU ? Self.frequencyNotTracked : Self.frequencyWithoutLFU)
         }

@@ -299,6 +299,7 @@ extension KeyValueStore {
             modifyRevision: modifyRevision,
             lease: lease
         )
+        record.accessedSeconds = accessClockSeconds
         let kind = version >= 3 ? try reader.readUInt8() : 0
         switch kind {
         case 0:

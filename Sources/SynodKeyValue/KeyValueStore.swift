@@ -17,16 +17,26 @@ public struct KeyValueStore: Hashable, Sendable {
     /// (`CompactBytes`), and "no expiry" and "no lease" are values of their fields rather than
     /// optionals, so a key with a 32-byte value costs its trie slot and no allocation.
     public struct Record: Hashable, Sendable {
+        /// The value. Every case is at most as big as a string's inline bytes, so that a
+        /// record of any kind takes the trie slot a short string needs: a stream (72 bytes of
+        /// fields) is boxed, which made every record 40 bytes larger while it was inline.
         private enum Content: Hashable, Sendable {
             case string(CompactBytes)
             case hash(HashValue)
             case list(ListValue)
             case set(SetValue)
             case sortedSet(SortedSetValue)
-            case stream(StreamValue)
+            indirect case stream(StreamValue)
         }
 
         private var content: Content
+        /// When this key was last read or written on this node, in Unix seconds: OBJECT
+        /// IDLETIME counts from it. Like Redis's LRU clock it belongs to the node: a read
+        /// touches it only where it is served (and not while a snapshot shares the state, as
+        /// Redis does not while a child process does), so it is not part of a record's
+        /// equality and is not in snapshots (a record read from one starts at the snapshot's
+        /// clock). It fits in the padding after `content`: it costs no memory.
+        public internal(set) var accessedSeconds: UInt32 = 0
         /// Unix milliseconds; `Int64.min` for no expiry (a stored expiry is always later than
         /// the store's clock, which is at least 0).
         private var expiry: Int64
@@ -180,6 +190,21 @@ public struct KeyValueStore: Hashable, Sendable {
                 leaseID = newValue ?? 0
             }
         }
+
+        /// Equal replicas hold equal records whatever each node's reads touched.
+        public static func == (left: Record, right: Record) -> Bool {
+            left.content == right.content && left.expiry == right.expiry
+                && left.createRevision == right.createRevision && left.modifyRevision == right.modifyRevision
+                && left.leaseID == right.leaseID
+        }
+
+        public func hash(into hasher: inout Hasher) {
+            hasher.combine(content)
+            hasher.combine(expiry)
+            hasher.combine(createRevision)
+            hasher.combine(modifyRevision)
+            hasher.combine(leaseID)
+        }
     }
 
     /// Invariant: a key is in `keysWithExpiry` exactly when its record has an expiry, with
@@ -200,6 +225,8 @@ public struct KeyValueStore: Hashable, Sendable {
     /// Invariant: at least 0 (it starts there and never goes back), so `clock + ttl` for any
     /// negative TTL fits.
     public internal(set) var clockMilliseconds: Int64 = 0
+    /// The store's clock in seconds, as a write (or a restore) sets `Record.accessedSeconds`.
+    var accessClockSeconds: UInt32 { UInt32(clamping: clockMilliseconds / 1_000) }
     /// The last applied log index; entries are applied in order, once.
     public internal(set) var appliedIndex: UInt64 = 0
     public internal(set) var leases: [UInt64: Lease] = [:]

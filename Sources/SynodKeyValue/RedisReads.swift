@@ -34,7 +34,7 @@ public enum KeyspaceRead: Hashable, Sendable {
 public enum KeyUse: UInt8, Hashable, Sendable {
     /// OBJECT REFCOUNT: Redis's count of references to the value.
     case referenceCount = 0
-    /// OBJECT IDLETIME: seconds since the key was last read or written (LRU policies).
+    /// OBJECT IDLETIME: seconds since the key was last read or written (every policy but LFU).
     case idleSeconds = 1
     /// OBJECT FREQ: the logarithmic use counter (LFU policies).
     case frequency = 2

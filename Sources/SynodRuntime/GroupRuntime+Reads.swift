@@ -185,7 +185,11 @@ extension GroupRuntime {
     mutating func serve(_ command: State.Read) -> State.Reply {
         let time = now()
         if let reply = duties.served(command, state: state, time: time, random: &random) { return reply }
-        return state.read(command, at: time.wallMilliseconds, randomIndex: { random.nextIndex(below: $0) })
+        let reply = state.read(command, at: time.wallMilliseconds, randomIndex: { random.nextIndex(below: $0) })
+        // Not while a snapshot's frozen copy shares the state: each touch would copy a path
+        // of it (Redis, likewise, does not touch keys while a child process shares memory).
+        if snapshotInProgress == nil { state.noteServed(command, at: time.wallMilliseconds) }
+        return reply
     }
 
     /// Requests past their deadline: a write still waiting on a known leader waits longer (up

@@ -41,6 +41,10 @@ public protocol GroupStateMachine: Sendable {
     mutating func skip(index: UInt64)
     /// Answers a read at `timeMilliseconds` (the serving node's wall clock).
     func read(_ read: Read, at timeMilliseconds: Int64, randomIndex: (Int) -> Int) -> Reply
+    /// `read` was served here at `timeMilliseconds`: a state that keeps node-local use of its
+    /// keys (Redis's idle time) notes it, outside its equality and its snapshots. The runtime
+    /// does not call it while a snapshot shares the state.
+    mutating func noteServed(_ read: Read, at timeMilliseconds: Int64)
     /// The result applying a session's request gave, while the state still keeps it.
     func recordedResult(session: UInt64, requestID: UInt64) -> Reply?
     /// How a request that waits (its reply `isWaiting`) stands now: still waiting, or ended
@@ -64,6 +68,11 @@ public protocol GroupStateMachine: Sendable {
     /// The answer the planted bug `replyBeforeApply` gives a write before it commits, or nil
     /// to leave the write alone.
     static func plantedEarlyAnswer(to command: Command) -> Reply?
+}
+
+extension GroupStateMachine {
+    /// By default a state keeps no use of what it holds.
+    public mutating func noteServed(_ read: Read, at timeMilliseconds: Int64) {}
 }
 
 /// An answer to a client.

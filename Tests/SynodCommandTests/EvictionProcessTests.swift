@@ -25,31 +25,35 @@ struct EvictionProcessTests {
         .sorted()
     }
 
-    /// OBJECT IDLETIME and FREQ, asked through a follower, are answered by the leader from the
-    /// use it keeps for eviction, as Redis answers them: idle seconds under LRU (a read resets
-    /// them, OBJECT itself does not), the logarithmic counter under LFU.
+    /// OBJECT IDLETIME and FREQ, asked through a follower, are answered by the leader, as
+    /// Redis answers them: idle seconds from the key's last write or read under every policy
+    /// but LFU (a read resets them, OBJECT itself does not), the logarithmic counter under LFU.
     @Test func objectIdleTimeAndFrequencyCountUseUnderTheirPolicies() async throws {
         let nodes = try ServerProcessTests.startCluster(count: 3)
         defer { ServerProcessTests.stop(nodes) }
         let leader = try #require(await ServerProcessTests.leader(of: nodes), "\(nodes.map(\.process.output))")
         let follower = try #require(nodes.first { $0 !== leader })
         let client = try BlockingRESPConnection(port: follower.clientPort)
-        #expect(try client.command(["SET", "k", "v"]) == .simpleString("OK"))
-        // The default policy keeps no use: a clear error, not a made-up number.
-        guard case .error(let untracked) = try client.command(["OBJECT", "IDLETIME", "k"]) else {
-            Issue.record("OBJECT IDLETIME under noeviction answered no error")
-            return
-        }
-        #expect(untracked.contains("LRU"))
-        #expect(try client.command(["CONFIG", "SET", "maxmemory-policy", "allkeys-lru"]) == .simpleString("OK"))
-        #expect(try client.command(["SET", "k", "v2"]) == .simpleString("OK"))
         func idle() throws -> Int64? {
             if case .integer(let seconds) = try client.command(["OBJECT", "IDLETIME", "k"]) { seconds } else { nil }
         }
-        #expect(try idle() == 0)
-        #expect(await waitUntil(timeout: .seconds(30)) { (try? idle()).flatMap { $0 } ?? 0 >= 1 })
-        #expect(try client.command(["GET", "k"]) == .bulkString(Array("v2".utf8)))
-        #expect(try idle() == 0)
+        // Idle seconds counted from a touch that began at `start`: at most the seconds since,
+        // plus one for the clock's whole-second steps.
+        func expectTouched(since start: ContinuousClock.Instant) throws {
+            let seconds = try #require(try idle())
+            #expect(seconds >= 0 && seconds <= (ContinuousClock.now - start).components.seconds + 1)
+        }
+        // Under the default policy (noeviction) as under LRU ones.
+        for policy in ["noeviction", "allkeys-lru"] {
+            #expect(try client.command(["CONFIG", "SET", "maxmemory-policy", policy]) == .simpleString("OK"))
+            let written = ContinuousClock.now
+            #expect(try client.command(["SET", "k", "v-\(policy)"]) == .simpleString("OK"))
+            try expectTouched(since: written)
+            #expect(await waitUntil(timeout: .seconds(30)) { (try? idle()).flatMap { $0 } ?? 0 >= 3 })
+            let read = ContinuousClock.now
+            #expect(try client.command(["GET", "k"]) == .bulkString(Array("v-\(policy)".utf8)))
+            try expectTouched(since: read)
+        }
         #expect(try client.command(["OBJECT", "IDLETIME", "missing"]) == .bulkString(nil))
         #expect(
             try client.command(["OBJECT", "FREQ", "k"])

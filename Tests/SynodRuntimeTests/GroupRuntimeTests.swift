@@ -643,6 +643,21 @@ struct GroupRuntimeTests {
         return (runtime, job)
     }
 
+    /// A read touches its key's access clock (OBJECT IDLETIME), except while a snapshot's
+    /// frozen copy shares the state: each touch would copy a path of it.
+    @Test func aReadTouchesItsKeyButNotWhileASnapshotSharesTheState() throws {
+        var (runtime, asked) = try Self.runtimeWritingASnapshot()
+        let job = try #require(asked)
+        let key = Array("k".utf8)
+        // Written by entries stamped at 1 ms; the node's clock reads 1,700,000,000 s.
+        #expect(runtime.state.records[key]?.accessedSeconds == 0)
+        #expect(runtime.serveLocally(.get(key: key)) == .value(Array(repeating: UInt8(ascii: "v"), count: 20)))
+        #expect(runtime.state.records[key]?.accessedSeconds == 0)
+        runtime.snapshotWritten(job.serialized())
+        _ = runtime.serveLocally(.get(key: key))
+        #expect(runtime.state.records[key]?.accessedSeconds == 1_700_000_000)
+    }
+
     /// The log a snapshot replaced is not freed at once (hundreds of thousands of allocations
     /// at a few million keys, 300 ms of the consensus thread) but a bounded piece per tick.
     @Test func theLogASnapshotReplacedIsFreedAPieceAtEachTick() throws {
