@@ -45,12 +45,21 @@ struct SimulatedCommand: Hashable, Sendable {
     let session: UInt64
     /// The lowest request id the client still waits for.
     let acknowledgedBelow: UInt64
+    /// `SimulationOptions.bigValueBytes`.
+    let bigValueBytes: Int
 
-    init(requestID: UInt64, operation: Operation, session: UInt64 = 0, acknowledgedBelow: UInt64 = 0) {
+    init(
+        requestID: UInt64,
+        operation: Operation,
+        session: UInt64 = 0,
+        acknowledgedBelow: UInt64 = 0,
+        bigValueBytes: Int = 0
+    ) {
         self.requestID = requestID
         self.operation = operation
         self.session = session
         self.acknowledgedBelow = acknowledgedBelow
+        self.bigValueBytes = bigValueBytes
     }
 
     static func key(_ key: UInt8) -> [UInt8] { [key] }
@@ -59,12 +68,22 @@ struct SimulatedCommand: Hashable, Sendable {
     static func resourceKey(_ lock: UInt8) -> [UInt8] { [0xFE, lock] }
     static func waitLockName(_ lock: UInt8) -> [UInt8] { [0xFC, lock] }
     static func owner(_ client: Int) -> [UInt8] { Array("client\(client)".utf8) }
-    static func value(_ value: UInt64) -> [UInt8] { Array(String(value).utf8) }
+    /// A value's bytes: its number in decimal, then, for a quarter of the numbers when the run
+    /// has big values, padding. A function of the number alone within a run, so that a
+    /// compare-and-set's expected value is the bytes stored.
+    func bytes(of value: UInt64) -> [UInt8] {
+        let digits = Array(String(value).utf8)
+        guard bigValueBytes > 0, value % 4 == 0 else { return digits }
+        return digits + [UInt8](repeating: UInt8(ascii: "."), count: bigValueBytes)
+    }
 
-    /// A stored value read back; the simulation only ever stores decimal numbers.
+    /// A stored value read back: the simulation only ever stores decimal numbers, some padded.
     static func number(_ bytes: [UInt8]?) -> UInt64? {
         guard let bytes else { return nil }
-        guard let number = UInt64(String(decoding: bytes, as: UTF8.self)) else {
+        let digits = bytes.prefix { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }
+        guard digits.count == bytes.count || bytes[digits.count...].allSatisfy({ $0 == UInt8(ascii: ".") }),
+            let number = UInt64(String(decoding: digits, as: UTF8.self))
+        else {
             preconditionFailure("the simulation stored a value that is not a number: \(bytes)")
         }
         return number
@@ -88,7 +107,7 @@ struct SimulatedCommand: Hashable, Sendable {
         case .put(let key, let value):
             command = .set(
                 key: Self.key(key),
-                value: Self.value(value),
+                value: bytes(of: value),
                 condition: .always,
                 expiry: .none,
                 returnPrevious: false
@@ -96,8 +115,8 @@ struct SimulatedCommand: Hashable, Sendable {
         case .compareAndSet(let key, let expected, let new):
             command = .compareAndSet(
                 key: Self.key(key),
-                expected: expected.map(Self.value),
-                new: Self.value(new),
+                expected: expected.map(bytes(of:)),
+                new: bytes(of: new),
                 expiry: .none
             )
         case .delete(let key):
@@ -134,7 +153,7 @@ struct SimulatedCommand: Hashable, Sendable {
                 token: token,
                 command: .set(
                     key: Self.resourceKey(lock),
-                    value: Self.value(value),
+                    value: bytes(of: value),
                     condition: .always,
                     expiry: .none,
                     returnPrevious: false

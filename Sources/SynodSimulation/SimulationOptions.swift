@@ -70,6 +70,14 @@ public struct SimulationOptions: Sendable, CustomStringConvertible {
     /// Probability that a restart first checks that a bit flipped in the node's files is
     /// detected (on a copy of the disk; the node then starts from the undamaged one).
     public var bitFlipProbability: Double
+    /// Big values: when not 0, a quarter of the register writes store a value this many bytes
+    /// longer (its number, then padding), so big entries cross the log, the disk and the
+    /// network among small ones.
+    public var bigValueBytes: Int
+    /// The disk's and the network's bandwidth: a write's or a message's bytes add to its
+    /// latency, so a big entry keeps its sync (and its append) in progress for long.
+    public var diskBytesPerMicrosecond: UInt64
+    public var networkBytesPerMicrosecond: UInt64
     /// A planted bug, for mutation testing.
     public var mutation: SimulationMutation?
     /// The most events a run may process before it is declared stuck (a liveness failure).
@@ -121,6 +129,13 @@ public struct SimulationOptions: Sendable, CustomStringConvertible {
         commandOperationProbability = pick([0, 0.2, 0.5, 1])
         transactionProbability = pick([0, 0.2])
         pipelineProbability = pick([0, 0.3])
+        // Drawn last, so that the options drawn before keep their values for every seed.
+        bigValueBytes = pick([0, 0, 4_096, 65_536])
+        diskBytesPerMicrosecond = pick([10, 100, 1_000])
+        networkBytesPerMicrosecond = pick([10, 100, 1_000])
+        // A state of big values sent 16 bytes a round trip would take minutes to catch a
+        // follower up: pieces of a few KiB still cut it into many.
+        if bigValueBytes > 0 { snapshotChunkBytes = max(snapshotChunkBytes, 4_096) }
         mutation = nil
     }
 
@@ -142,7 +157,8 @@ public struct SimulationOptions: Sendable, CustomStringConvertible {
         wal-cache-bytes=\(walEntryCacheBytes) torn-writes=\(tornWriteProbability) bit-flips=\(bitFlipProbability) \
         lock-operations=\(lockOperationProbability) \
         commands=\(commandOperationProbability) transactions=\(transactionProbability) \
-        pipelines=\(pipelineProbability) mutation=\(mutation?.rawValue ?? "none")
+        pipelines=\(pipelineProbability) big-value-bytes=\(bigValueBytes) \
+        disk-bytes-per-us=\(diskBytesPerMicrosecond) network-bytes-per-us=\(networkBytesPerMicrosecond) mutation=\(mutation?.rawValue ?? "none")
         """
     }
 }

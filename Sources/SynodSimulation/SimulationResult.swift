@@ -43,6 +43,8 @@ public struct SimulationStatistics: Sendable, CustomStringConvertible {
     public var tornWrites = 0
     /// Bit flips injected into a stopped node's files, every one of them detected.
     public var bitFlipsDetected = 0
+    /// Reads of a register that answered a big value (`SimulationOptions.bigValueBytes`).
+    public var bigValuesRead = 0
     /// Keys whose history the checker could not decide within its step budget.
     public var linearizabilityUnknownKeys = 0
     /// The commands (lowercased names) that clients sent and that took effect in the log.
@@ -55,7 +57,7 @@ public struct SimulationStatistics: Sendable, CustomStringConvertible {
         membership-changes=\(membershipChanges) ops=\(operationsCompleted) \
         indeterminate=\(operationsIndeterminate) retried=\(operationsRetried) elections=\(leaderElections) term=\(highestTerm) \
         commit=\(highestCommitIndex) snapshots=\(snapshotsTaken)/\(snapshotsInstalled) \
-        torn-writes=\(tornWrites) bit-flips-detected=\(bitFlipsDetected) \
+        torn-writes=\(tornWrites) bit-flips-detected=\(bitFlipsDetected) big-values-read=\(bigValuesRead) \
         linearizability-unknown-keys=\(linearizabilityUnknownKeys)
         """
     }

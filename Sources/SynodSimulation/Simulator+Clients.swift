@@ -162,7 +162,7 @@ extension Simulator {
         // Each client is one connection (its origin): its reads wait for its own earlier
         // writes only.
         let origin = UInt64(clientID + 1)
-        switch Self.parsed(request.operation, requestID: requestID) {
+        switch Self.parsed(request.operation, requestID: requestID, bigValueBytes: options.bigValueBytes) {
         case .read(let read):
             nodes[position].runtime!.read(read, origin: origin, ticket: ticket)
         case .refused(let error):
@@ -196,12 +196,14 @@ extension Simulator {
         case refused(KeyValueError)
     }
 
-    static func parsed(_ operation: ClientOperation, requestID: UInt64) -> Parsed {
+    static func parsed(_ operation: ClientOperation, requestID: UInt64, bigValueBytes: Int) -> Parsed {
         switch operation {
         case .get, .readResource:
             return .read(.get(key: operation.readKey!))
         case .write(let write):
-            return .write(SimulatedCommand(requestID: requestID, operation: write).command)
+            return .write(
+                SimulatedCommand(requestID: requestID, operation: write, bigValueBytes: bigValueBytes).command
+            )
         case .command(let words, _):
             switch CommandParser.parse(words) {
             case .success(.write(let command)): return .write(command)
@@ -267,6 +269,7 @@ extension Simulator {
                 reply = .value(nil)
                 break
             }
+            if options.bigValueBytes > 0, bytes.count > options.bigValueBytes { statistics.bigValuesRead += 1 }
             reply = .value(SimulatedCommand.number(bytes))
         case (.command, .error(let error)), (.transaction, .error(let error)):
             if error.kind == .uncertain { return }
@@ -274,7 +277,8 @@ extension Simulator {
         case (.command, _), (.transaction, _):
             reply = .result(result)
         case (.write(let write), _):
-            let command = SimulatedCommand(requestID: requestID, operation: write).command
+            let command = SimulatedCommand(requestID: requestID, operation: write, bigValueBytes: options.bigValueBytes)
+                .command
             reply = .applied(SimulatedCommand.outcome(of: command, result))
         }
         self.reply(reply, to: clientID, requestID: requestID)

@@ -51,9 +51,10 @@ extension Simulator {
             guard write.sync else { return }
             nodes[position].writeInProgress = write
             nodes[position].storedSnapshotInProgress = stored
+            let bytes = write.entries.reduce(0) { $0 + $1.sizeBytes } + (write.snapshot?.data.count ?? 0)
             queue.schedule(
                 .diskWriteDone(node: position, incarnation: nodes[position].incarnation),
-                at: now + draw(options.diskLatencyMicroseconds)
+                at: now + draw(options.diskLatencyMicroseconds) + UInt64(bytes) / options.diskBytesPerMicrosecond
             )
         case .send(let message):
             send(message)
@@ -113,9 +114,19 @@ extension Simulator {
             statistics.messagesDropped += 1
             return
         }
-        queue.schedule(.deliver(message), at: now + draw(options.networkLatencyMicroseconds))
+        let transfer = Self.payloadBytes(of: message) / options.networkBytesPerMicrosecond
+        queue.schedule(.deliver(message), at: now + draw(options.networkLatencyMicroseconds) + transfer)
         if random.nextBool(probability: duplicate) {
-            queue.schedule(.deliver(message), at: now + draw(options.networkLatencyMicroseconds))
+            queue.schedule(.deliver(message), at: now + draw(options.networkLatencyMicroseconds) + transfer)
+        }
+    }
+
+    /// The bytes a message carries beyond its header: entries and snapshot pieces.
+    static func payloadBytes(of message: RaftMessage) -> UInt64 {
+        switch message.body {
+        case .append(_, _, let entries, _): UInt64(entries.reduce(0) { $0 + $1.sizeBytes })
+        case .snapshotChunk(let chunk): UInt64(chunk.data.count)
+        default: 0
         }
     }
 

@@ -1,5 +1,6 @@
-import SynodSimulation
 import Testing
+
+@testable import SynodSimulation
 
 struct SimulatorTests {
     @Test(arguments: [1, 2, 3] as [UInt64])
@@ -48,6 +49,34 @@ struct SimulatorTests {
         }
         #expect(tornWrites > 0)
         #expect(bitFlipsDetected > 0)
+    }
+
+    @Test func aRegisterValueIsItsNumberWithOrWithoutPadding() {
+        let command = SimulatedCommand(requestID: 1, operation: .delete(key: 0), bigValueBytes: 1_000)
+        #expect(command.bytes(of: 7) == Array("7".utf8))
+        #expect(command.bytes(of: 8).count == 1_001)
+        #expect(SimulatedCommand.number(command.bytes(of: 8)) == 8)
+        #expect(SimulatedCommand.number(command.bytes(of: 7)) == 7)
+    }
+
+    @Test func bigEntriesOnASlowDiskAndNetworkStayClean() {
+        // Values of 64 KiB on a disk and a network of 10 MB/s: a big entry's sync and append
+        // take longer than a heartbeat interval, while every fault goes on.
+        var bigValuesRead = 0
+        for seed: UInt64 in 1...6 {
+            var options = SimulationOptions(seed: seed)
+            options.bigValueBytes = 65_536
+            options.diskBytesPerMicrosecond = 10
+            options.networkBytesPerMicrosecond = 10
+            options.snapshotChunkBytes = max(options.snapshotChunkBytes, 4_096)
+            var simulator = Simulator(options: options)
+            let report = simulator.run()
+            if case .failed(let failure) = report.outcome {
+                Issue.record("seed \(seed): \(failure)\n\(report.options)")
+            }
+            bigValuesRead += report.statistics.bigValuesRead
+        }
+        #expect(bigValuesRead > 0)
     }
 
     @Test func aPlantedBugIsCaught() {
