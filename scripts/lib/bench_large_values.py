@@ -5,7 +5,8 @@ Usage: bench_large_values.py REDIS_PORT SYNOD_PORTS COUNT MEGABYTES, SYNOD_PORTS
 read back through another node. Meanwhile a small-key GET loop runs on another connection (on
 a node that does not take the write) and its longest reply is kept. Prints MB/s of the writes,
 failed writes and reads, elections (the rise of the highest term) and that longest reply; then
-one SET at the size limit and one just over it.
+one SET at the size limit and one just over it. On Synod a second GET loop runs on the
+leader, which takes every write.
 """
 import sys
 import threading
@@ -65,10 +66,15 @@ class SmallGets(threading.Thread):
             self.count += 1
 
 
-def run(name, writers, readers, loop_port, count, value, terms=None):
-    """Writes `count` values, writer i through writers[i % len], read back through readers[i % len]."""
+def run(name, writers, readers, loop_port, count, value, terms=None, leader_loop_port=None):
+    """Writes `count` values, writer i through writers[i % len], read back through readers[i % len].
+
+    A small-key GET loop runs on `loop_port`, and on Synod a second one on the leader."""
     gets = SmallGets(loop_port)
     gets.start()
+    leader_gets = SmallGets(leader_loop_port) if leader_loop_port else None
+    if leader_gets:
+        leader_gets.start()
     term_before = terms() if terms else None
     failed_writes = failed_reads = 0
     started = time.perf_counter()
@@ -89,6 +95,9 @@ def run(name, writers, readers, loop_port, count, value, terms=None):
     elapsed = time.perf_counter() - started
     gets.running = False
     gets.join()
+    if leader_gets:
+        leader_gets.running = False
+        leader_gets.join()
     megabytes = count * len(value) / (1 << 20)
     elections = terms() - term_before if terms else 0
     return {
@@ -98,6 +107,7 @@ def run(name, writers, readers, loop_port, count, value, terms=None):
         "failed_reads": failed_reads,
         "elections": elections,
         "longest_get_ms": gets.longest * 1000,
+        "longest_leader_get_ms": leader_gets.longest * 1000 if leader_gets else None,
         "gets": gets.count,
         "get_failures": gets.failures,
     }
@@ -122,6 +132,7 @@ def main():
             count,
             value,
             terms=lambda: highest_term(synod_ports),
+            leader_loop_port=leader,
         ),
     ]
     print(f"\n{count} SETs of {len(value) >> 20} MB, each read back")
@@ -132,6 +143,10 @@ def main():
             f"{row['elections']:10d} {row['longest_get_ms']:15.1f} ms"
         )
     print(f"ratio synod/redis MB/s: {rows[1]['rate'] / rows[0]['rate']:.2f}x")
+    print(
+        f"longest small GET on the Synod leader meanwhile (a loop of its own): "
+        f"{rows[1]['longest_leader_get_ms']:.1f} ms"
+    )
 
     print("\nat the size limit (--max-request-bytes 64 MiB; the framing of SET's words counts too);")
     print("longest PING: the longest a PING to the same server waited meanwhile (its loop was busy)")
