@@ -72,8 +72,10 @@ final class PeerTransport: @unchecked Sendable {
             self = frame.count <= Self.controlResultBytesMax ? .control : .data
         }
 
-        /// The largest result frame that goes on the control lane.
-        static let controlResultBytesMax = 64 << 10
+        /// The largest result frame that goes on the control lane: most values a cache serves,
+        /// while a backlog of a thousand results (a follower's pipelining clients) still
+        /// delays a heartbeat by no more than 16 MiB.
+        static let controlResultBytesMax = 16 << 10
     }
 
     /// One outgoing connection: a peer's lane.

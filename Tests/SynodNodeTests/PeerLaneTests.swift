@@ -57,6 +57,24 @@ struct PeerLaneTests {
         #expect(PeerTransport.Lane(of: Self.message(.snapshotChunk(chunk))) == .data)
     }
 
+    /// A forwarded request's result goes on the control lane when small (a GET through a
+    /// follower need not wait behind an append to it) and on the data lane when big (a big
+    /// value read must not delay a heartbeat).
+    @Test func smallResultsGoOnTheControlLaneAndBigOnesOnTheDataLane() {
+        func result(valueBytes: Int) -> [UInt8] {
+            NodeDriver.outcomeFrame(
+                .answered(.value([UInt8](repeating: 7, count: valueBytes))),
+                from: NodeID(1),
+                requestID: 9,
+                group: GroupID(0)
+            )
+        }
+        #expect(PeerTransport.Lane(ofResult: result(valueBytes: 100)) == .control)
+        #expect(PeerTransport.Lane(ofResult: result(valueBytes: 15 << 10)) == .control)
+        #expect(PeerTransport.Lane(ofResult: result(valueBytes: 17 << 10)) == .data)
+        #expect(PeerTransport.Lane(ofResult: result(valueBytes: 20 << 20)) == .data)
+    }
+
     /// Node 1 sends node 2 a heartbeat, an append of 24 MB, then another heartbeat: the second
     /// heartbeat is delivered before the append, which on one connection it could not be.
     @Test func aHeartbeatSentAfterABigAppendArrivesBeforeIt() async throws {
