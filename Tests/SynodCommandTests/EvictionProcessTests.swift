@@ -49,6 +49,7 @@ struct EvictionProcessTests {
             let written = ContinuousClock.now
             #expect(try client.command(["SET", "k", "v-\(policy)"]) == .simpleString("OK"))
             try expectTouched(since: written)
+            // A poll that fails (a reconnecting client) counts as not idle long enough yet.
             #expect(await waitUntil(timeout: .seconds(30)) { (try? idle()).flatMap { $0 } ?? 0 >= 3 })
             let read = ContinuousClock.now
             #expect(try client.command(["GET", "k"]) == .bulkString(Array("v-\(policy)".utf8)))
