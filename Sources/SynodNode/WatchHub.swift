@@ -15,6 +15,29 @@ final class WatchHub {
         let changes: [KeyChange]
     }
 
+    /// A change as the history keeps it: key and value inline when short (`CompactBytes`), so
+    /// that most of a cache's changes cost the history no allocation of their own (as arrays,
+    /// about 100 bytes more each: 10 MB for the 100,000 changes kept by default).
+    struct KeptChange {
+        let key: CompactBytes
+        let value: CompactBytes?
+        let event: KeyEvent
+
+        init(_ change: KeyChange) {
+            key = CompactBytes(change.key)
+            value = change.value.map(CompactBytes.init)
+            event = change.event
+        }
+
+        var change: KeyChange { KeyChange(key: key.array, value: value?.array, event: event) }
+    }
+
+    /// A batch as the history keeps it.
+    struct KeptBatch {
+        let revision: UInt64
+        let changes: [KeptChange]
+    }
+
     struct Watcher {
         let key: [UInt8]
         let isPrefix: Bool
@@ -34,13 +57,20 @@ final class WatchHub {
             let changes = batch.changes.filter { matches($0.key) }
             return changes.isEmpty ? nil : Batch(revision: batch.revision, changes: changes)
         }
+
+        /// As `filter`, for a batch of the history.
+        func filter(_ batch: KeptBatch) -> Batch? {
+            guard batch.revision >= fromRevision else { return nil }
+            let changes = batch.changes.lazy.map(\.change).filter { matches($0.key) }
+            return changes.isEmpty ? nil : Batch(revision: batch.revision, changes: Array(changes))
+        }
     }
 
     /// The kept batches, oldest first. Trimmed from the front one batch at a time as changes
     /// arrive, so what an old batch holds is freed a little per entry: trimmed half a history
     /// at once (100,000 changes by default), the frees stalled the loop of every node for
     /// 100-450 ms every 100,000 entries, long enough for an election.
-    private(set) var history: Deque<Batch> = []
+    private(set) var history: Deque<KeptBatch> = []
     private var keptChanges = 0
     let keptChangesMax: Int
     /// The oldest revision whose changes are all still here.
@@ -60,7 +90,7 @@ final class WatchHub {
     func record(revision: UInt64, changes: [KeyChange]) {
         guard !changes.isEmpty else { return }
         let batch = Batch(revision: revision, changes: changes)
-        history.append(batch)
+        history.append(KeptBatch(revision: revision, changes: changes.map(KeptChange.init)))
         keptChanges += changes.count
         while keptChanges > keptChangesMax, let oldest = history.popFirst() {
             keptChanges -= oldest.changes.count

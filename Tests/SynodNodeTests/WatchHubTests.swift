@@ -31,4 +31,20 @@ struct WatchHubTests {
             try hub.watch(key: Array("key:".utf8), isPrefix: true, from: 20) { _ in }
         }
     }
+
+    /// The history keeps short keys and values inline; a replay gives back exactly the changes
+    /// recorded: short, long (kept as arrays), and a deletion's missing value.
+    @Test func keptChangesReplayAsRecorded() throws {
+        let hub = WatchHub(startingAfter: 0, keptChangesMax: 10)
+        let changes = [
+            KeyChange(key: Array("k:short".utf8), value: Array("v".utf8), event: .set),
+            KeyChange(key: Array("k:long".utf8), value: [UInt8](repeating: 7, count: 100), event: .set),
+            KeyChange(key: Array("k:\(String(repeating: "x", count: 40))".utf8), value: nil, event: .del),
+            KeyChange(key: Array("other".utf8), value: [], event: .set),
+        ]
+        hub.record(revision: 1, changes: changes)
+        let (_, replay) = try hub.watch(key: Array("k:".utf8), isPrefix: true, from: 1) { _ in }
+        #expect(replay.map(\.revision) == [1])
+        #expect(replay.first?.changes == Array(changes.prefix(3)))
+    }
 }
