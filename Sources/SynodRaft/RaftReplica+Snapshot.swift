@@ -111,6 +111,12 @@ extension RaftReplica {
             send(.snapshotResponse(.installed(matchIndex: log.committedIndex)), to: leader)
             return
         }
+        guard log.snapshotToPersist == nil else {
+            // A snapshot just installed waits for the next Ready. The driver finishes it from
+            // the pieces it kept, which a newer snapshot's first piece in the same Ready would
+            // replace; so a chunk waits for that Ready (the leader sends it again).
+            return
+        }
         if let incoming = incomingSnapshot, incoming.index != chunk.index || incoming.term != chunk.term {
             abandonIncomingSnapshot()
         }

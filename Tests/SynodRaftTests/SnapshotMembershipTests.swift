@@ -116,4 +116,50 @@ struct SnapshotMembershipTests {
         replica.advance(ready)
         #expect(!replica.hasReady || replica.ready().releasedLog.isEmpty, "handed back twice")
     }
+
+    /// A follower that completes one snapshot and hears the first chunk of a newer one before
+    /// its next Ready hands out the completed snapshot with its own pieces only: the newer
+    /// snapshot's piece in that Ready made the driver replace the pieces it finishes the first
+    /// from (the simulator's node stopped: "the pieces kept are not those of" the snapshot).
+    @Test func aNewerSnapshotsChunkWaitsUntilTheInstalledOneIsHandedOut() throws {
+        let leader = NodeID(1)
+        let follower = NodeID(2)
+        var replica = try RaftReplica(
+            configuration: RaftConfiguration(id: follower, randomSeed: 1),
+            state: .bootstrap(voters: [leader, follower])
+        )
+        while replica.hasReady { replica.advance(replica.ready()) }
+        let term = Term(2)
+        func chunk(_ index: UInt64, isLast: Bool) -> RaftMessage {
+            let chunk = SnapshotChunk(
+                index: LogIndex(index),
+                term: term,
+                membership: replica.membership,
+                offset: 0,
+                data: [UInt8](repeating: UInt8(index), count: 8),
+                isLast: isLast
+            )
+            return RaftMessage(from: leader, to: follower, term: term, body: .snapshotChunk(chunk))
+        }
+        replica.step(chunk(10, isLast: true))
+        replica.step(chunk(12, isLast: false))
+        let ready = replica.ready()
+        #expect(ready.snapshot?.index == LogIndex(10))
+        let pieces = ready.snapshotTransfer.compactMap { step -> UInt64? in
+            if case .piece(let piece) = step { return piece.index.rawValue }
+            return nil
+        }
+        #expect(pieces == [10], "the Ready finishing snapshot 10 carries a piece of another")
+        replica.advance(ready)
+        // Sent again, the newer snapshot's chunk is kept.
+        replica.step(chunk(12, isLast: false))
+        let next = replica.ready()
+        #expect(next.snapshot == nil)
+        #expect(
+            next.snapshotTransfer.contains {
+                if case .piece(let piece) = $0 { return piece.index == LogIndex(12) }
+                return false
+            }
+        )
+    }
 }
