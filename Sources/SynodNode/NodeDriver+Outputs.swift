@@ -61,7 +61,7 @@ extension NodeDriver {
                 )
             case .answerForwarded(let outcome, let requestID, let follower):
                 let frame = Self.outcomeFrame(outcome, from: configuration.nodeID, requestID: requestID, group: group)
-                sendFrame(frame, follower, PeerTransport.Lane(ofResult: frame))
+                sendFrame(frame, follower, PeerLane(ofResultBytes: frame.count))
             case .reply(let ticket, let result):
                 replies.append((ticket, result))
             case .takeSnapshot(let job):

@@ -37,8 +37,8 @@ final class NodeDriver: @unchecked Sendable {
     /// Sends a group's message to a peer (never blocks; the transport queues or drops).
     var send: @Sendable (RaftMessage, GroupID) -> Void = { _, _ in }
     /// Sends an encoded frame (a forwarded request or its result, a PUBLISH) to a peer, on
-    /// the lane given (`PeerTransport.Lane`).
-    var sendFrame: @Sendable ([UInt8], NodeID, PeerTransport.Lane) -> Void = { _, _, _ in }
+    /// the lane given (`PeerLane`).
+    var sendFrame: @Sendable ([UInt8], NodeID, PeerLane) -> Void = { _, _, _ in }
     /// Called once when storage fails: the node must stop.
     var onFatalError: @Sendable (String) -> Void = { _ in }
 

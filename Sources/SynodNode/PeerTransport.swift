@@ -45,43 +45,10 @@ final class PeerTransport: @unchecked Sendable {
         case connected(Channel)
     }
 
-    /// Each peer gets two connections, so that the messages that keep a leader in place
-    /// (heartbeats, votes, their answers, and every other Raft message without entries) never
-    /// wait on a TCP stream behind megabytes of data (appends with entries, snapshot chunks,
-    /// forwarded requests, big results, PUBLISH). Raft takes its messages in any order; frames
-    /// of one lane keep theirs.
-    enum Lane: Hashable {
-        case control
-        case data
-
-        /// The lane of a Raft message.
-        init(of message: RaftMessage) {
-            switch message.body {
-            case .append(_, _, let entries, _) where !entries.isEmpty: self = .data
-            case .snapshotChunk: self = .data
-            default: self = .control
-            }
-        }
-
-        /// The lane of a forwarded request's result (or refusal): a small one goes on the
-        /// control lane, so that a client's GET through a follower does not wait behind the
-        /// megabytes of an append to that follower; a big one (a big value read) on the data
-        /// lane, so that it never delays a heartbeat. A request has one result, so results
-        /// need no order among themselves; forwarded requests keep theirs on the data lane.
-        init(ofResult frame: [UInt8]) {
-            self = frame.count <= Self.controlResultBytesMax ? .control : .data
-        }
-
-        /// The largest result frame that goes on the control lane: most values a cache serves,
-        /// while a backlog of a thousand results (a follower's pipelining clients) still
-        /// delays a heartbeat by no more than 16 MiB.
-        static let controlResultBytesMax = 16 << 10
-    }
-
     /// One outgoing connection: a peer's lane.
     struct Link: Hashable {
         let peer: NodeID
-        let lane: Lane
+        let lane: PeerLane
     }
 
     var peers: [Link: PeerState] = [:]
@@ -123,7 +90,7 @@ final class PeerTransport: @unchecked Sendable {
     /// dropped when the peer does not keep up (Raft resends what matters).
     func send(_ message: RaftMessage, group: GroupID) {
         let frame = appendFrames.frame(of: message, group: group)
-        let link = Link(peer: message.to, lane: Lane(of: message))
+        let link = Link(peer: message.to, lane: PeerLane(of: message))
         loop.execute { self.enqueue(Outgoing(parts: frame, droppable: true), to: link) }
     }
 
@@ -131,7 +98,7 @@ final class PeerTransport: @unchecked Sendable {
     /// callable from any thread. These are never dropped for backpressure: their number is
     /// bounded by the clients' own (each connection pauses reading past its pending-reply
     /// limit).
-    func send(frame: [UInt8], to peer: NodeID, lane: Lane) {
+    func send(frame: [UInt8], to peer: NodeID, lane: PeerLane) {
         let link = Link(peer: peer, lane: lane)
         loop.execute { self.enqueue(Outgoing(parts: [ByteBuffer(bytes: frame)], droppable: false), to: link) }
     }

@@ -163,6 +163,21 @@ public struct SimulationOptions: Sendable, CustomStringConvertible {
     }
 }
 
+extension SimulationOptions {
+    /// Whether a follower of a leader that runs and is connected must never time out: the
+    /// leader's heartbeats, sent every heartbeat interval by the slowest clock, arrive (and
+    /// their answers come back) with time to spare within the shortest election timeout by
+    /// the fastest clock. The steady-leader check holds the healed cluster to it.
+    public var heartbeatsOutpaceElectionTimeouts: Bool {
+        let slowestClock = UInt64(1000 - clockDriftPerMilleMax)
+        let fastestClock = UInt64(1000 + clockDriftPerMilleMax)
+        let latencySpread = networkLatencyMicroseconds.upperBound - networkLatencyMicroseconds.lowerBound
+        let heartbeatGap = UInt64(heartbeatIntervalTicks) * tickMicroseconds * 1000 / slowestClock + 2 * latencySpread
+        let electionTimeoutMin = UInt64(electionTimeoutTicks) * tickMicroseconds * 1000 / fastestClock
+        return 2 * heartbeatGap <= electionTimeoutMin
+    }
+}
+
 /// Bugs the simulator can plant to prove its checkers have teeth: the protocol's own
 /// (`RaftMutation`) and the driver's.
 public enum SimulationMutation: String, CaseIterable, Sendable {
@@ -195,6 +210,9 @@ public enum SimulationMutation: String, CaseIterable, Sendable {
     /// A follower installs the state decoded from the first piece of a snapshot the leader
     /// sent, not the whole snapshot.
     case installHalfBuiltSnapshot = "install-half-built-snapshot"
+    /// Heartbeats and every other entry-less message share the data lane, so they wait
+    /// behind the appends and snapshot pieces queued before them.
+    case heartbeatsBehindData = "heartbeats-behind-data"
 
     var raftMutation: RaftMutation? {
         switch self {
@@ -204,7 +222,7 @@ public enum SimulationMutation: String, CaseIterable, Sendable {
         case .heartbeatCommitPastDurable: .heartbeatCommitPastDurable
         case .readWithoutReadIndex, .forgetVoteOnRestart, .acknowledgeBeforeFsync, .skipHardStateSync,
             .retryWithoutIdentity, .replyBeforeApply, .dropSessionOrder, .forwardReadsPastWrites,
-            .installHalfBuiltSnapshot:
+            .installHalfBuiltSnapshot, .heartbeatsBehindData:
             nil
         }
     }
@@ -220,7 +238,7 @@ public enum SimulationMutation: String, CaseIterable, Sendable {
         case .forwardReadsPastWrites: .forwardReadsPastWrites
         case .installHalfBuiltSnapshot: .installHalfBuiltSnapshot
         case .commitEarlierTermByCount, .grantSecondVote, .leaseTooLong, .heartbeatCommitPastDurable,
-            .forgetVoteOnRestart, .retryWithoutIdentity:
+            .forgetVoteOnRestart, .retryWithoutIdentity, .heartbeatsBehindData:
             nil
         }
     }
@@ -311,6 +329,24 @@ extension SimulationOptions {
             options.networkLatencyMicroseconds = 100...2_000
             options.diskLatencyMicroseconds = 1_000...8_000
             options.clientTimeoutMicroseconds = 16_000
+        case .heartbeatsBehindData:
+            // Followers that crash and are down when the faults heal, so the healed cluster
+            // catches them up with appends of 16 big entries each, a megabyte that a slow
+            // network takes longer to carry than an election timeout lasts.
+            options.nodeCount = 3
+            options.bigValueBytes = 65_536
+            options.networkBytesPerMicrosecond = 10
+            options.appendBytesMax = 1 << 20
+            options.snapshotLogBytesMin = 1 << 40
+            options.electionTimeoutTicks = 5
+            options.heartbeatIntervalTicks = 1
+            options.networkLatencyMicroseconds = 100...1_000
+            options.membershipChangeIntervalMicroseconds = 0
+            options.crashIntervalMicroseconds = 500_000
+            options.crashAllProbability = 0
+            options.restartDelayMicroseconds = 500_000...5_000_000
+            options.clientCount = 5
+            options.clientThinkMicroseconds = 100
         case .leaseTooLong:
             // A leader cut off from its peers but not from clients, serving reads from its
             // lease while a new leader takes writes. Faults last long enough for an election.

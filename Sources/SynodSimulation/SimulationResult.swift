@@ -45,6 +45,8 @@ public struct SimulationStatistics: Sendable, CustomStringConvertible {
     public var bitFlipsDetected = 0
     /// Reads of a register that answered a big value (`SimulationOptions.bigValueBytes`).
     public var bigValuesRead = 0
+    /// Observations of a voter held to the steady-leader check (`checkSteadyLeader`).
+    public var steadyLeaderChecks = 0
     /// Keys whose history the checker could not decide within its step budget.
     public var linearizabilityUnknownKeys = 0
     /// The commands (lowercased names) that clients sent and that took effect in the log.
@@ -58,7 +60,7 @@ public struct SimulationStatistics: Sendable, CustomStringConvertible {
         indeterminate=\(operationsIndeterminate) retried=\(operationsRetried) elections=\(leaderElections) term=\(highestTerm) \
         commit=\(highestCommitIndex) snapshots=\(snapshotsTaken)/\(snapshotsInstalled) \
         torn-writes=\(tornWrites) bit-flips-detected=\(bitFlipsDetected) big-values-read=\(bigValuesRead) \
-        linearizability-unknown-keys=\(linearizabilityUnknownKeys)
+        steady-leader-checks=\(steadyLeaderChecks) linearizability-unknown-keys=\(linearizabilityUnknownKeys)
         """
     }
 }

@@ -107,6 +107,9 @@ extension Simulator {
     // MARK: - Network
 
     /// Puts a message on the wire: it may be lost, duplicated, and arrives after a latency.
+    /// Each link has the node's two lanes (`PeerLane`), each sending one message at a time at
+    /// the network's bandwidth, so a message waits behind the bytes sent before it on its
+    /// lane (an entry-less message on the control lane waits for nothing).
     mutating func send(_ message: RaftMessage) {
         checker.observeSent(message)
         let (drop, duplicate) = currentLossRates
@@ -114,11 +117,39 @@ extension Simulator {
             statistics.messagesDropped += 1
             return
         }
-        let transfer = Self.payloadBytes(of: message) / options.networkBytesPerMicrosecond
-        queue.schedule(.deliver(message), at: now + draw(options.networkLatencyMicroseconds) + transfer)
-        if random.nextBool(probability: duplicate) {
-            queue.schedule(.deliver(message), at: now + draw(options.networkLatencyMicroseconds) + transfer)
+        let lane = options.mutation == .heartbeatsBehindData ? .data : PeerLane(of: message)
+        let key = LaneKey(link: Link(from: message.from, to: message.to), lane: lane)
+        let queuedBytes = ((laneSentBy[key] ?? 0) - min(now, laneSentBy[key] ?? 0)) * options.networkBytesPerMicrosecond
+        guard queuedBytes <= Self.laneQueuedBytesMax else {
+            // The node's transport drops a Raft message for a peer that does not keep up.
+            statistics.messagesDropped += 1
+            return
         }
+        let transfer = Self.payloadBytes(of: message) / options.networkBytesPerMicrosecond
+        let sent = max(now, laneSentBy[key] ?? 0) + transfer
+        laneSentBy[key] = sent
+        queue.schedule(.deliver(message), at: sent + draw(options.networkLatencyMicroseconds))
+        if random.nextBool(probability: duplicate) {
+            queue.schedule(.deliver(message), at: sent + draw(options.networkLatencyMicroseconds))
+        }
+    }
+
+    /// The most bytes a lane holds unsent before further Raft messages on it are dropped: what
+    /// the node's transport does once a peer connection stops being writable (a socket send
+    /// buffer of a few MiB, then the channel's 64 KiB high-water mark), so that a leader
+    /// sending faster than a slow link carries (a big append sent again at each heartbeat
+    /// answer) does not queue without bound.
+    static let laneQueuedBytesMax: UInt64 = 4 << 20
+
+    /// One lane of one link.
+    struct LaneKey: Hashable, Sendable {
+        let link: Link
+        let lane: PeerLane
+    }
+
+    /// A crashed node's connections are gone, and with them what it had not sent yet.
+    mutating func closeLanes(of node: NodeID) {
+        laneSentBy = laneSentBy.filter { $0.key.link.from != node && $0.key.link.to != node }
     }
 
     /// The bytes a message carries beyond its header: entries and snapshot pieces.
@@ -143,6 +174,14 @@ extension Simulator {
             return
         }
         statistics.messagesDelivered += 1
+        switch message.body {
+        case .timeoutNow: steadyLeader = nil
+        case .heartbeat, .heartbeatResponse, .append, .appendResponse:
+            if inLivenessPhase {
+                contactsSinceHeal.insert(Contact(from: message.from, to: message.to, term: message.term))
+            }
+        default: break
+        }
         fold(message.from.rawValue, message.to.rawValue, message.term.rawValue, Self.bodyCode(message.body))
         record("deliver \(message)")
         nodes[position].runtime!.step(message)

@@ -111,6 +111,7 @@ extension Simulator {
         statistics.crashes += 1
         crashDisk(position)
         nodes[position].crash()
+        closeLanes(of: nodes[position].id)
         checker.nodeCrashed(nodes[position].id)
         record("n\(position + 1) crashes")
         fold(0xC7A5, UInt64(position))

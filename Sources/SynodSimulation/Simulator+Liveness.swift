@@ -40,6 +40,71 @@ extension Simulator {
         finished = checkHistory()
     }
 
+    /// The steady-leader check. Once the healed cluster has a leader that every voter is up
+    /// for and follows in its term, no voter may time out and campaign: the leader runs, the
+    /// network is whole, and however big the entries crossing it, heartbeats must keep
+    /// reaching the followers. It holds when the options leave heartbeats the time to arrive
+    /// (`heartbeatsOutpaceElectionTimeouts`). A transfer of leadership or a change of voters
+    /// starts the wait for a steady leader over.
+    mutating func checkSteadyLeader(_ position: Int) {
+        guard inLivenessPhase, options.heartbeatsOutpaceElectionTimeouts, finished == nil else { return }
+        guard let steady = steadyLeader else {
+            steadyLeader = currentSteadyLeader()
+            if let steady = steadyLeader { record("\(steady.leader) leads term \(steady.term) steadily") }
+            return
+        }
+        guard nodes[Int(steady.leader.rawValue) - 1].replica?.membership.voters == steady.voters else {
+            steadyLeader = nil
+            return
+        }
+        guard let replica = nodes[position].replica, steady.voters.contains(replica.id) else { return }
+        statistics.steadyLeaderChecks += 1
+        switch replica.role {
+        case .preCandidate, .candidate:
+            finished = .failed(
+                SimulationFailure(
+                    kind: .liveness,
+                    check: "steady-leader",
+                    detail: "\(replica.id) campaigns (\(replica.role), term \(replica.term)) while \(steady.leader) "
+                        + "leads term \(steady.term) over a whole network"
+                )
+            )
+        case .follower, .leader:
+            break
+        }
+    }
+
+    /// The leader every voter is up for and follows in its term, and has exchanged a heartbeat
+    /// or an append with since the heal (a follower cut off until the heal may time out
+    /// before the leader's first message reaches it), if there is one.
+    private func currentSteadyLeader() -> SteadyLeader? {
+        guard let leader = nodes.compactMap(\.replica).first(where: { $0.role == .leader }) else { return nil }
+        for voter in leader.membership.voters {
+            guard let replica = nodes[Int(voter.rawValue) - 1].replica, replica.term == leader.term,
+                replica.role == .leader || replica.role == .follower(leader: leader.id)
+            else { return nil }
+            guard
+                voter == leader.id
+                    || (contactsSinceHeal.contains(Contact(from: leader.id, to: voter, term: leader.term))
+                        && contactsSinceHeal.contains(Contact(from: voter, to: leader.id, term: leader.term)))
+            else { return nil }
+        }
+        return SteadyLeader(leader: leader.id, term: leader.term, voters: leader.membership.voters)
+    }
+
+    /// A heartbeat or an append, or an answer to one, delivered in the liveness phase.
+    struct Contact: Hashable, Sendable {
+        let from: NodeID
+        let to: NodeID
+        let term: Term
+    }
+
+    struct SteadyLeader: Sendable {
+        let leader: NodeID
+        let term: Term
+        let voters: Set<NodeID>
+    }
+
     /// What still keeps the run from being finished, or nil when it has converged.
     private func unmetLivenessCondition() -> String? {
         guard let leader = nodes.compactMap(\.replica).filter({ $0.role == .leader }).max(by: { $0.term < $1.term })

@@ -56,9 +56,15 @@ public struct Simulator {
     /// The pipelined read behind each write that has one, by the write's ticket (attempt 0).
     var pipelinedReadBehind: [UInt64: UInt64] = [:]
     var blockedLinks: Set<Link> = []
+    /// When each lane of each link has sent everything queued on it (`send`).
+    var laneSentBy: [LaneKey: UInt64] = [:]
     /// Bumped on every heal, so a heal scheduled for an older fault does not end a newer one.
     var networkFaultGeneration = 0
     var inLivenessPhase = false
+    /// The healed cluster's leader once every voter follows it (`checkSteadyLeader`).
+    var steadyLeader: SteadyLeader?
+    /// The heartbeats, appends and their answers delivered since the heal, by link and term.
+    var contactsSinceHeal: Set<Contact> = []
     var livenessStartMicroseconds: UInt64 = 0
     var checker = SimulationChecker()
     var statistics = SimulationStatistics()
@@ -218,6 +224,8 @@ public struct Simulator {
         case .networkFault:
             startNetworkFault()
         case .clog(let link):
+            // A swizzle scheduled before the heal does not outlast it.
+            guard !inLivenessPhase else { return }
             blockedLinks.insert(link)
             record("clog \(link.from)->\(link.to)")
         case .unclog(let link):
@@ -260,6 +268,7 @@ public struct Simulator {
         statistics.highestTerm = max(statistics.highestTerm, replica.term.rawValue)
         statistics.highestCommitIndex = max(statistics.highestCommitIndex, replica.commitIndex.rawValue)
         checker.observeProgress(replica, appliedIndex: nodes[position].store.appliedIndex)
+        checkSteadyLeader(position)
     }
 
     // MARK: - Scheduling helpers

@@ -34,18 +34,18 @@ struct PeerLaneTests {
     }
 
     @Test func dataGoesOnItsOwnLaneAndEverythingElseOnTheControlLane() {
-        #expect(PeerTransport.Lane(of: Self.append(entryBytes: 10)) == .data)
+        #expect(PeerLane(of: Self.append(entryBytes: 10)) == .data)
         #expect(
-            PeerTransport.Lane(
+            PeerLane(
                 of: Self.message(.append(previousIndex: .zero, previousTerm: .zero, entries: [], commit: .zero))
             ) == .control
         )
-        #expect(PeerTransport.Lane(of: Self.heartbeat(readRound: 1)) == .control)
+        #expect(PeerLane(of: Self.heartbeat(readRound: 1)) == .control)
         #expect(
-            PeerTransport.Lane(of: Self.message(.vote(lastIndex: .zero, lastTerm: .zero, leadershipTransfer: false)))
+            PeerLane(of: Self.message(.vote(lastIndex: .zero, lastTerm: .zero, leadershipTransfer: false)))
                 == .control
         )
-        #expect(PeerTransport.Lane(of: Self.message(.appendResponse(.accepted(matchIndex: .zero)))) == .control)
+        #expect(PeerLane(of: Self.message(.appendResponse(.accepted(matchIndex: .zero)))) == .control)
         let chunk = SnapshotChunk(
             index: LogIndex(1),
             term: Term(1),
@@ -54,7 +54,7 @@ struct PeerLaneTests {
             data: [1],
             isLast: true
         )
-        #expect(PeerTransport.Lane(of: Self.message(.snapshotChunk(chunk))) == .data)
+        #expect(PeerLane(of: Self.message(.snapshotChunk(chunk))) == .data)
     }
 
     /// A forwarded request's result goes on the control lane when small (a GET through a
@@ -69,10 +69,10 @@ struct PeerLaneTests {
                 group: GroupID(0)
             )
         }
-        #expect(PeerTransport.Lane(ofResult: result(valueBytes: 100)) == .control)
-        #expect(PeerTransport.Lane(ofResult: result(valueBytes: 15 << 10)) == .control)
-        #expect(PeerTransport.Lane(ofResult: result(valueBytes: 17 << 10)) == .data)
-        #expect(PeerTransport.Lane(ofResult: result(valueBytes: 20 << 20)) == .data)
+        #expect(PeerLane(ofResultBytes: result(valueBytes: 100).count) == .control)
+        #expect(PeerLane(ofResultBytes: result(valueBytes: 15 << 10).count) == .control)
+        #expect(PeerLane(ofResultBytes: result(valueBytes: 17 << 10).count) == .data)
+        #expect(PeerLane(ofResultBytes: result(valueBytes: 20 << 20).count) == .data)
     }
 
     /// Node 1 sends node 2 a heartbeat, an append of 24 MB, then another heartbeat: the second
