@@ -365,6 +365,10 @@ extension SimulationOptions {
             options.keyCount = 2
             options.clientThinkMicroseconds = 100
             options.clientTimeoutMicroseconds = UInt64(options.electionTimeoutTicks) * options.tickMicroseconds / 2
+            // Partitions alone: a crash or a membership change ends the stale leader's lease
+            // (and the window in which it answers) early.
+            options.crashIntervalMicroseconds = 0
+            options.membershipChangeIntervalMicroseconds = 0
         }
         return options
     }
