@@ -119,14 +119,13 @@ extension Simulator {
         }
         let lane = options.mutation == .heartbeatsBehindData ? .data : PeerLane(of: message)
         let key = LaneKey(link: Link(from: message.from, to: message.to), lane: lane)
-        let queuedBytes = ((laneSentBy[key] ?? 0) - min(now, laneSentBy[key] ?? 0)) * options.networkBytesPerMicrosecond
-        guard queuedBytes <= Self.laneQueuedBytesMax else {
+        let laneFree = max(now, laneSentBy[key] ?? 0)
+        guard (laneFree - now) * options.networkBytesPerMicrosecond <= Self.laneQueuedBytesMax else {
             // The node's transport drops a Raft message for a peer that does not keep up.
             statistics.messagesDropped += 1
             return
         }
-        let transfer = Self.payloadBytes(of: message) / options.networkBytesPerMicrosecond
-        let sent = max(now, laneSentBy[key] ?? 0) + transfer
+        let sent = laneFree + Self.payloadBytes(of: message) / options.networkBytesPerMicrosecond
         laneSentBy[key] = sent
         queue.schedule(.deliver(message), at: sent + draw(options.networkLatencyMicroseconds))
         if random.nextBool(probability: duplicate) {

@@ -62,21 +62,13 @@ struct SimulatorTests {
     @Test func bigEntriesOnASlowDiskAndNetworkStayClean() {
         // Values of 64 KiB on a disk and a network of 10 MB/s: a big entry's sync and append
         // take longer than a heartbeat interval, while every fault goes on.
-        var bigValuesRead = 0
-        for seed: UInt64 in 1...6 {
-            var options = SimulationOptions(seed: seed)
+        let reports = Self.runExpectingClean(seeds: 1...6) { options in
             options.bigValueBytes = 65_536
             options.diskBytesPerMicrosecond = 10
             options.networkBytesPerMicrosecond = 10
             options.snapshotChunkBytes = max(options.snapshotChunkBytes, 4_096)
-            var simulator = Simulator(options: options)
-            let report = simulator.run()
-            if case .failed(let failure) = report.outcome {
-                Issue.record("seed \(seed): \(failure)\n\(report.options)")
-            }
-            bigValuesRead += report.statistics.bigValuesRead
         }
-        #expect(bigValuesRead > 0)
+        #expect(reports.map(\.statistics.bigValuesRead).reduce(0, +) > 0)
     }
 
     @Test func followersOfASteadyLeaderDoNotCampaignWhileMegabyteAppendsCrossASlowNetwork() {
@@ -84,18 +76,28 @@ struct SimulatorTests {
         // that bug: followers down at the heal are caught up with appends of a megabyte, which
         // a 10 MB/s network takes longer to carry than an election timeout lasts. Heartbeats on
         // their own lane keep every follower of the healed cluster's leader in place.
-        var steadyLeaderChecks = 0
-        for seed: UInt64 in 1...6 {
-            var options = SimulationOptions(seed: seed).planting(.heartbeatsBehindData)
+        let reports = Self.runExpectingClean(seeds: 1...6) { options in
+            options = options.planting(.heartbeatsBehindData)
             options.mutation = nil
+        }
+        #expect(reports.map(\.statistics.steadyLeaderChecks).reduce(0, +) > 0)
+    }
+
+    /// Runs `seeds` with their options changed by `configure`, recording every failure.
+    private static func runExpectingClean(
+        seeds: ClosedRange<UInt64>,
+        configure: (inout SimulationOptions) -> Void
+    ) -> [SimulationReport] {
+        seeds.map { seed in
+            var options = SimulationOptions(seed: seed)
+            configure(&options)
             var simulator = Simulator(options: options)
             let report = simulator.run()
             if case .failed(let failure) = report.outcome {
                 Issue.record("seed \(seed): \(failure)\n\(report.options)")
             }
-            steadyLeaderChecks += report.statistics.steadyLeaderChecks
+            return report
         }
-        #expect(steadyLeaderChecks > 0)
     }
 
     @Test func aPlantedBugIsCaught() {
