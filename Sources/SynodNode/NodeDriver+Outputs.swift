@@ -76,7 +76,7 @@ extension NodeDriver {
                 onFatalError(groups.count == 1 ? reason : "group \(group.rawValue): \(reason)")
             }
         }
-        for (ticket, result) in replies { waitingClients.removeValue(forKey: ticket)?.succeed(result) }
+        for (ticket, result) in replies { waitingClients.removeValue(forKey: ticket)?.deliver(result) }
     }
 
     /// The log failed: it is shared, so every group stops (a failed write or fsync is never

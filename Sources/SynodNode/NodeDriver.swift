@@ -90,7 +90,7 @@ final class NodeDriver: @unchecked Sendable {
     var replacedStates: [KeyValueStore] = []
     var syncWaiters: [EventLoopPromise<Void>] = []
     /// The clients waiting for an answer, by the ticket their request went to the runtime with.
-    var waitingClients: [UInt64: EventLoopPromise<KeyValueResult>] = [:]
+    var waitingClients: [UInt64: ReplyRecipient] = [:]
     var nextTicket: UInt64 = 1
 
     /// Opens the node's log and starts a runtime for each of `groups` from its recovered state;
@@ -281,17 +281,26 @@ final class NodeDriver: @unchecked Sendable {
     /// reads wait for it; CLIENT TRACKING).
     func write(
         _ command: KeyValueCommand,
-        promise: EventLoopPromise<KeyValueResult>,
+        replyTo recipient: ReplyRecipient,
         origin: UInt64 = 0,
         group: GroupID = NodeDriver.keyspaceGroup
     ) {
         precondition(loop.inEventLoop, "driver state is confined to its loop")
         guard !stopped, runtimes.hosts(group) else {
-            return promise.succeed(unserved(group))
+            return recipient.deliver(unserved(group))
         }
-        runtimes[group].write(command, origin: origin, ticket: waitFor(promise))
+        runtimes[group].write(command, origin: origin, ticket: waitFor(recipient))
         carryOutOutputs()
         queueReadyProcessing()
+    }
+
+    func write(
+        _ command: KeyValueCommand,
+        promise: EventLoopPromise<KeyValueResult>,
+        origin: UInt64 = 0,
+        group: GroupID = NodeDriver.keyspaceGroup
+    ) {
+        write(command, replyTo: .promise(promise), origin: origin, group: group)
     }
 
     /// The client connection `origin` closed: its blocked commands end (`abandonWaits`).
@@ -312,17 +321,26 @@ final class NodeDriver: @unchecked Sendable {
     /// connection (`origin`) sent before it.
     func read(
         _ command: ReadCommand,
-        promise: EventLoopPromise<KeyValueResult>,
+        replyTo recipient: ReplyRecipient,
         origin: UInt64,
         group: GroupID = NodeDriver.keyspaceGroup
     ) {
         precondition(loop.inEventLoop, "driver state is confined to its loop")
         guard !stopped, runtimes.hosts(group) else {
-            return promise.succeed(unserved(group))
+            return recipient.deliver(unserved(group))
         }
-        runtimes[group].read(command, origin: origin, ticket: waitFor(promise))
+        runtimes[group].read(command, origin: origin, ticket: waitFor(recipient))
         carryOutOutputs()
         queueReadyProcessing()
+    }
+
+    func read(
+        _ command: ReadCommand,
+        promise: EventLoopPromise<KeyValueResult>,
+        origin: UInt64,
+        group: GroupID = NodeDriver.keyspaceGroup
+    ) {
+        read(command, replyTo: .promise(promise), origin: origin, group: group)
     }
 
     /// A read a READONLY connection asked for: served from this replica's state as it is,
@@ -344,10 +362,10 @@ final class NodeDriver: @unchecked Sendable {
         return pubsub.publish(channel, message)
     }
 
-    func waitFor(_ promise: EventLoopPromise<KeyValueResult>) -> UInt64 {
+    func waitFor(_ recipient: ReplyRecipient) -> UInt64 {
         let ticket = nextTicket
         nextTicket += 1
-        waitingClients[ticket] = promise
+        waitingClients[ticket] = recipient
         return ticket
     }
 

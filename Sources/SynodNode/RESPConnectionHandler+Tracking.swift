@@ -123,6 +123,7 @@ extension RESPConnectionHandler {
             writer.bulkString("invalidate")
             writer.arrayHeader(mine.count)
             for key in mine { writer.bulkString(key) }
+            writeOutput(context: context)
             context.writeAndFlush(wrapOutboundOut(ByteBuffer(bytes: writer.take())), promise: nil)
         case .connection:
             return

@@ -1,3 +1,4 @@
+import DequeModule
 import NIOConcurrencyHelpers
 import NIOCore
 import SynodCommands
@@ -99,7 +100,13 @@ final class RESPConnectionHandler: ChannelInboundHandler {
     var clientID = 0
     var clientName: [UInt8]?
     /// Replies in request order; nil while a reply is still being computed.
-    var replies: [[UInt8]?] = []
+    var replies: Deque<[UInt8]?> = []
+    /// Replies whose turn has come, not yet handed to the channel: written as one buffer when
+    /// the queued flush runs (`writeOutput`), however many requests a read cycle answered.
+    var output = RESPWriter()
+    /// This connection's place in its pipeline (`handlerAdded`), for replies the driver
+    /// delivers (`receive`); nil once the handler is removed.
+    var context: ChannelHandlerContext?
     /// The nils in `replies`.
     var unansweredCount = 0
     /// Reads sent to the driver and not yet answered.
@@ -150,6 +157,10 @@ final class RESPConnectionHandler: ChannelInboundHandler {
         self.shared = shared
         self.decoder = RESPRequestDecoder(limits: limits)
     }
+
+    func handlerAdded(context: ChannelHandlerContext) { self.context = context }
+
+    func handlerRemoved(context: ChannelHandlerContext) { self.context = nil }
 
     func channelActive(context: ChannelHandlerContext) {
         let (id, accepted) = shared.statistics.withLockedValue { statistics -> (Int, Bool) in
@@ -344,23 +355,54 @@ final class RESPConnectionHandler: ChannelInboundHandler {
         case .success(.write(let command)):
             shared.driver.metrics.writeRequests.increment()
             let driver = shared.driver
-            let promise = driver.loop.makePromise(of: KeyValueResult.self)
+            let recipient = ReplyRecipient.connection(replySlot(slot, isRead: false, context: context))
             let origin = self.origin
-            driver.loop.execute { driver.write(command, promise: promise, origin: origin) }
-            replyWhenReady(promise.futureResult, slot: slot, context: context)
+            if driver.loop.inEventLoop {
+                driver.write(command, replyTo: recipient, origin: origin)
+            } else {
+                driver.loop.execute { driver.write(command, replyTo: recipient, origin: origin) }
+            }
         case .success(.read(let command)):
             shared.driver.metrics.readRequests.increment()
-            let driver = shared.driver
-            let promise = driver.loop.makePromise(of: KeyValueResult.self)
-            let origin = self.origin
-            if readsMayBeStale {
-                driver.loop.execute { promise.succeed(driver.serveLocally(command)) }
-            } else {
-                driver.loop.execute { driver.read(command, promise: promise, origin: origin) }
-            }
             unansweredReads += 1
-            replyWhenReady(promise.futureResult, slot: slot, isRead: true, context: context)
+            let driver = shared.driver
+            let reply = replySlot(slot, isRead: true, context: context)
+            let origin = self.origin
+            switch (readsMayBeStale, driver.loop.inEventLoop) {
+            case (true, true): reply.deliver(driver.serveLocally(command))
+            case (true, false): driver.loop.execute { reply.deliver(driver.serveLocally(command)) }
+            case (false, true): driver.read(command, replyTo: .connection(reply), origin: origin)
+            case (false, false):
+                driver.loop.execute { driver.read(command, replyTo: .connection(reply), origin: origin) }
+            }
         }
+    }
+
+    /// Where the driver answers the request in `slot`: this connection, on its own loop.
+    func replySlot(_ slot: Int, isRead: Bool, context: ChannelHandlerContext) -> ConnectionReplySlot {
+        ConnectionReplySlot(
+            connection: NIOLoopBound(self, eventLoop: context.eventLoop),
+            slot: slot,
+            isRead: isRead,
+            started: .now()
+        )
+    }
+
+    /// The driver's answer to a request `run` sent it. The reply due next goes straight into
+    /// the output (the common case: a pipeline answered in order); a later one waits in its
+    /// slot for those before it.
+    func receive(_ result: KeyValueResult, for reply: ConnectionReplySlot) {
+        shared.driver.metrics.requestDuration.recordNanoseconds(Int64((NIODeadline.now() - reply.started).nanoseconds))
+        if reply.isRead { unansweredReads -= 1 }
+        guard let context else { return }  // The connection is gone.
+        if reply.slot == firstReplyNumber && (silencedReplies.isEmpty || !silencedReplies.contains(reply.slot)) {
+            output.version = version
+            Self.write(result, to: &output)
+            return complete(reply.slot, [], context: context)
+        }
+        var writer = RESPWriter(version: version)
+        Self.write(result, to: &writer)
+        complete(reply.slot, writer.take(), context: context)
     }
 
     /// Writes the result into its slot when it arrives, on this connection's loop.
@@ -475,23 +517,25 @@ final class RESPConnectionHandler: ChannelInboundHandler {
     }
 
     func complete(_ slot: Int, _ bytes: [UInt8], context: ChannelHandlerContext) {
-        replies[slot - firstReplyNumber] = silencedReplies.remove(slot) == nil ? bytes : []
+        let silenced = !silencedReplies.isEmpty && silencedReplies.remove(slot) != nil
+        replies[slot - firstReplyNumber] = silenced ? [] : bytes
         unansweredCount -= 1
         runHeld(context: context)
         flushReady(context: context)
     }
 
-    /// Writes the replies at the head that are ready, in order.
+    /// Moves the replies at the head that are ready into the output, in order.
     func flushReady(context: ChannelHandlerContext) {
         var ready = 0
         while ready < replies.count, let bytes = replies[ready] {
-            if !bytes.isEmpty { context.write(wrapOutboundOut(ByteBuffer(bytes: bytes)), promise: nil) }
+            output.append(encoded: bytes)
             ready += 1
         }
         guard ready > 0 else { return }
         replies.removeFirst(ready)
         firstReplyNumber += ready
         if closeAfterFlush && replies.isEmpty {
+            writeOutput(context: context)
             context.writeAndFlush(wrapOutboundOut(ByteBuffer()), promise: nil)
             context.close(promise: nil)
             return
@@ -543,9 +587,18 @@ final class RESPConnectionHandler: ChannelInboundHandler {
         context.eventLoop.execute {
             let (handler, context) = bound.value
             handler.flushQueued = false
+            handler.writeOutput(context: context)
             context.flush()
             handler.enforceOutputBufferLimit(context: context)
         }
+    }
+
+    /// Hands the output to the channel as one buffer (unflushed); before anything written
+    /// around it (a push out of band), so that it keeps its place.
+    func writeOutput(context: ChannelHandlerContext) {
+        guard !output.bytes.isEmpty else { return }
+        context.write(wrapOutboundOut(ByteBuffer(bytes: output.bytes)), promise: nil)
+        output.clear()
     }
 
     /// A client that takes replies more slowly than it asks for them cannot hold unbounded

@@ -19,6 +19,12 @@ public struct RESPWriter: Sendable {
         return bytes
     }
 
+    /// Starts empty, keeping the capacity (a connection's output, reused across flushes).
+    public mutating func clear() { bytes.removeAll(keepingCapacity: true) }
+
+    /// Appends bytes that are already RESP (a reply written by another writer).
+    public mutating func append(encoded: [UInt8]) { bytes.append(contentsOf: encoded) }
+
     private mutating func line(_ prefix: UInt8, _ text: some StringProtocol) {
         bytes.append(prefix)
         bytes.append(contentsOf: text.utf8)

@@ -26,6 +26,19 @@ struct PipelineProcessTests {
         }
     }
 
+    /// With connections on loops of their own (`--io-threads`), requests and replies cross
+    /// between a connection's loop and the driver's; the pipeline keeps its order all the same.
+    @Test func connectionsOnTheirOwnLoopsKeepTheirPipelinesInOrder() async throws {
+        let nodes = try ServerProcessTests.startCluster(count: 1, extraArguments: ["--io-threads", "2"])
+        defer { ServerProcessTests.stop(nodes) }
+        let node = try #require(await ServerProcessTests.leader(of: nodes), "\(nodes.map(\.process.output))")
+        // Two connections at once, so that both I/O loops carry a pipeline.
+        async let first = Task.detached { try Self.runPipeline(on: node, prefix: "first") }.value
+        async let second = Task.detached { try Self.runPipeline(on: node, prefix: "second") }.value
+        Self.checkOrder(try await first, name: "first connection")
+        Self.checkOrder(try await second, name: "second connection")
+    }
+
     static let count = 1000
     static let rounds = 300
 
