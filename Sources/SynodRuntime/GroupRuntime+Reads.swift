@@ -45,13 +45,9 @@ extension GroupRuntime {
         guard !isStopped else { return answer(recipient, .refusal(.stopping(nil))) }
         if settings.plantedBug == .readWithoutReadIndex { return answer(recipient, serve(command)) }
         if mayForward && !isLeader { return forward(command, for: recipient, order: order) }
+        guard isLeader else { return answer(recipient, .refusal(notLeaderRefusal())) }
         let requestID = takeRequestID()
-        do {
-            try replica.readIndex(context: requestID)
-        } catch {
-            if case .notLeader = error { return answer(recipient, .refusal(notLeaderRefusal())) }
-            return answer(recipient, .refusal(.tryAgain("\(error)")))
-        }
+        readsAwaitingIndex.append(requestID)
         pendingReads[requestID] = PendingRead(
             command: command,
             recipient: recipient,
@@ -65,6 +61,36 @@ extension GroupRuntime {
                 )
         )
         pendingReadOrder.append(requestID)
+    }
+
+    /// Asks one ReadIndex for the reads that came since the last was asked (taken after each
+    /// of them arrived, so it is at least the commit index of its arrival, as ReadIndex asks).
+    mutating func askReadIndex() {
+        guard !readsAwaitingIndex.isEmpty else { return }
+        let reads = readsAwaitingIndex
+        readsAwaitingIndex.removeAll(keepingCapacity: true)
+        let context = takeRequestID()
+        do {
+            try replica.readIndex(context: context)
+        } catch {
+            let refusal: GroupRefusal
+            if case .notLeader = error { refusal = notLeaderRefusal() } else { refusal = .tryAgain("\(error)") }
+            for id in reads {
+                guard let read = pendingReads.removeValue(forKey: id) else { continue }
+                answer(read.recipient, .refusal(refusal))
+            }
+            return
+        }
+        readIndexBatches[context] = reads
+    }
+
+    /// The indexes the replica confirmed, for the reads that asked.
+    mutating func receive(_ readStates: [ReadState]) {
+        for readState in readStates {
+            for id in readIndexBatches.removeValue(forKey: readState.context) ?? [] {
+                pendingReads[id]?.readIndex = readState.index
+            }
+        }
     }
 
     /// Hands a read to the leader, or holds it until one is known.

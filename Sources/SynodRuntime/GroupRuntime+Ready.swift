@@ -8,6 +8,7 @@ extension GroupRuntime {
     /// `persisted()`. The shell calls this once the inputs queued so far have been taken in,
     /// so that they share one Ready and one sync (group commit).
     public mutating func processReady() {
+        if !isStopped { askReadIndex() }
         takeWorkIndependentOfSync()
         while !isStopped && persisting == nil && replica.hasReady {
             let ready = replica.ready()
@@ -48,7 +49,7 @@ extension GroupRuntime {
         let work = replica.takeWorkIndependentOfSync()
         guard !work.isEmpty else { return }
         for message in work.messages { outputs.append(.send(message)) }
-        for readState in work.readStates { pendingReads[readState.context]?.readIndex = readState.index }
+        receive(work.readStates)
         answerReads()
     }
 
@@ -90,7 +91,7 @@ extension GroupRuntime {
             guard !isStopped else { return }
         }
         statistics.entriesApplied += UInt64(ready.committedEntries.count)
-        for readState in ready.readStates { pendingReads[readState.context]?.readIndex = readState.index }
+        receive(ready.readStates)
         replica.advance(ready)
         answerReads()
         compactIfDue()

@@ -103,6 +103,13 @@ where Observer.State == State {
     /// The ids of `pendingReads` in the order they came (and so in id order), with ids of
     /// reads since answered left in until the next pass (`answerReads`).
     var pendingReadOrder: [UInt64] = []
+    /// Reads that came since the last ReadIndex was asked: one is asked for all of them at
+    /// the next `processReady` (`askReadIndex`), so that the reads taken in together share one
+    /// heartbeat round instead of one each.
+    var readsAwaitingIndex: [UInt64] = []
+    /// The reads each ReadIndex asked for (by the context it was asked with), until its
+    /// index arrives.
+    var readIndexBatches: [UInt64: [UInt64]] = [:]
     /// Reads this follower forwarded to the leader, until answered.
     var forwardedReads: [UInt64: ForwardedRead] = [:]
 
@@ -262,6 +269,8 @@ where Observer.State == State {
         copiesInLog = [:]
         pendingReads = [:]
         pendingReadOrder = []
+        readsAwaitingIndex = []
+        readIndexBatches = [:]
         forwardedReads = [:]
         outputs.append(.stopped(reason: reason))
     }
@@ -298,6 +307,8 @@ where Observer.State == State {
                 pendingReads[id] = nil
                 answer(read.recipient, .refusal(.tryAgain("the leader changed; retry")))
             }
+            // A ReadIndex whose reads have all ended is not waited for.
+            readIndexBatches = readIndexBatches.filter { $0.value.contains { pendingReads[$0] != nil } }
         }
         guard replica.term != knownTerm else { return }
         knownTerm = replica.term

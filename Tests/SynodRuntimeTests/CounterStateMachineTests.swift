@@ -227,6 +227,7 @@ struct CounterStateMachineTests {
 
         // A read through ReadIndex sees the applied state, and the duties saw it served.
         runtime.read(.value, ticket: 2)
+        runtime.processReady()  // Asks its ReadIndex.
         let context = try #require(runtime.replica.readContexts.last)
         runtime.replica.readys.append(Ready(readStates: [ReadState(index: LogIndex(42), context: context)]))
         runtime.processReady()
