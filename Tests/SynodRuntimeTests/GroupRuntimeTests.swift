@@ -77,6 +77,17 @@ struct GroupRuntimeTests {
         LogEntry(term: Term(1), index: LogIndex(index), payload: .command(command))
     }
 
+    /// Queues the Ready in which the leader's opening entry (index 1) commits and every
+    /// ReadIndex asked so far is confirmed at index 1.
+    static func commitOpeningEntryConfirmingReads(_ runtime: inout Runtime) {
+        runtime.replica.readys.append(
+            Ready(
+                committedEntries: [committed(runtime.replica.proposed[0], at: 1)],
+                readStates: runtime.replica.readContexts.map { ReadState(index: LogIndex(1), context: $0) }
+            )
+        )
+    }
+
     static func replies(_ outputs: [GroupOutput<ScriptedReplica.Message, KeyValueStore>]) -> [UInt64: KeyValueResult] {
         var replies: [UInt64: KeyValueResult] = [:]
         for case .reply(let ticket, let result) in outputs { replies[ticket] = result }
@@ -347,12 +358,7 @@ struct GroupRuntimeTests {
         runtime.read(.get(key: Array("k".utf8)), origin: 12, ticket: 101)
         runtime.processReady()
         #expect(runtime.replica.readContexts.count == 2)
-        runtime.replica.readys.append(
-            Ready(
-                committedEntries: [Self.committed(runtime.replica.proposed[0], at: 1)],
-                readStates: runtime.replica.readContexts.map { ReadState(index: LogIndex(1), context: $0) }
-            )
-        )
+        Self.commitOpeningEntryConfirmingReads(&runtime)
         runtime.processReady()
         let replies = Self.replies(runtime.takeOutputs())
         #expect(replies.count == 101 && replies.values.allSatisfy { $0 == .null })
@@ -440,12 +446,7 @@ struct GroupRuntimeTests {
         #expect(contexts.count == 1, "reads taken in together share one ReadIndex")
         // Both reads get ReadIndex 1, and index 1 is applied; the write at 2 is not committed
         // (a leader cut off from its followers would never commit it).
-        runtime.replica.readys.append(
-            Ready(
-                committedEntries: [Self.committed(runtime.replica.proposed[0], at: 1)],
-                readStates: contexts.map { ReadState(index: LogIndex(1), context: $0) }
-            )
-        )
+        Self.commitOpeningEntryConfirmingReads(&runtime)
         runtime.processReady()
         #expect(Self.replies(runtime.takeOutputs()) == [3: .null], "only the other connection's read is served")
         runtime.replica.readys.append(
@@ -459,12 +460,7 @@ struct GroupRuntimeTests {
         var runtime = try Self.runtime(on: Self.leaderID, leader: Self.leaderID)
         runtime.write(Self.set, origin: 11, ticket: 1)
         runtime.read(.get(key: Array("k".utf8)), ticket: 2)
-        runtime.replica.readys.append(
-            Ready(
-                committedEntries: [Self.committed(runtime.replica.proposed[0], at: 1)],
-                readStates: runtime.replica.readContexts.map { ReadState(index: LogIndex(1), context: $0) }
-            )
-        )
+        Self.commitOpeningEntryConfirmingReads(&runtime)
         runtime.processReady()
         #expect(Self.replies(runtime.takeOutputs()).isEmpty)
     }
@@ -910,12 +906,7 @@ struct GroupRuntimeTests {
         runtime.read(.get(key: Array("k".utf8)), origin: 3, ticket: 8)
         runtime.processReady()
         #expect(runtime.replica.proposed.count == 2)
-        runtime.replica.readys.append(
-            Ready(
-                committedEntries: [Self.committed(runtime.replica.proposed[0], at: 1)],
-                readStates: runtime.replica.readContexts.map { ReadState(index: LogIndex(1), context: $0) }
-            )
-        )
+        Self.commitOpeningEntryConfirmingReads(&runtime)
         runtime.processReady()
         #expect(Self.replies(runtime.takeOutputs()).isEmpty, "the read was served before the write it follows")
         runtime.replica.readys.append(Ready(committedEntries: [Self.committed(runtime.replica.proposed[1], at: 2)]))
