@@ -43,7 +43,8 @@ public protocol ConsensusReplica: Sendable {
     /// send is dropped (and counted, for the driver's metrics), never trapped on.
     mutating func step(_ message: Message)
 
-    /// Proposes a command to append to the log.
+    /// Proposes a command to append to the log. It goes to the peers with the next `ready()`,
+    /// together with every command proposed before it.
     mutating func propose(_ command: [UInt8]) throws(ProposalError)
 
     /// Proposes a membership change.

@@ -8,18 +8,24 @@ enum Quorum {
 
     /// The highest index that a majority of voters have reached.
     static func committedIndex(voters: Set<NodeID>, match: (NodeID) -> LogIndex) -> LogIndex {
-        guard !voters.isEmpty else { return .zero }
-        var matches = voters.map(match)
-        matches.sort(by: >)
-        return matches[size(voterCount: voters.count) - 1]
+        LogIndex(majorityValue(voters: voters) { match($0).rawValue })
     }
 
-    /// The highest value `v` such that a majority of voters have a value at least `v`.
+    /// The highest value `v` such that a majority of voters have a value at least `v`. Runs
+    /// at every acknowledgement a leader gets: the values are sorted in a buffer on the stack,
+    /// not an array of their own.
     static func majorityValue(voters: Set<NodeID>, value: (NodeID) -> UInt64) -> UInt64 {
         guard !voters.isEmpty else { return 0 }
-        var values = voters.map(value)
-        values.sort(by: >)
-        return values[size(voterCount: voters.count) - 1]
+        return withUnsafeTemporaryAllocation(of: UInt64.self, capacity: voters.count) { buffer in
+            var values = buffer
+            var count = 0
+            for voter in voters {
+                values[count] = value(voter)
+                count += 1
+            }
+            values.sort(by: >)
+            return values[size(voterCount: voters.count) - 1]
+        }
     }
 }
 

@@ -83,12 +83,10 @@ struct RaftLog: Sendable {
     }
 
     /// Appends entries the leader created; returns the new last index.
-    mutating func appendAsLeader(_ newEntries: [LogEntry]) {
-        for entry in newEntries {
-            precondition(entry.index == lastIndex.next, "leader append at \(entry.index) after \(lastIndex)")
-            precondition(entry.term >= lastTerm, "terms never decrease along the log")
-            entries.append(entry)
-        }
+    mutating func appendAsLeader(_ entry: LogEntry) {
+        precondition(entry.index == lastIndex.next, "leader append at \(entry.index) after \(lastIndex)")
+        precondition(entry.term >= lastTerm, "terms never decrease along the log")
+        entries.append(entry)
     }
 
     /// Appends a leader's entries that follow (`previousIndex`, `previousTerm`), which must

@@ -41,7 +41,7 @@ extension RaftReplica {
                 inflightMessagesMax: settings.inflightMessagesMax,
                 inflightBytesMax: settings.inflightBytesMax
             )
-            progress[node]?.recentlyActive = true
+            progress.modifyValue(forKey: node) { $0.recentlyActive = true }
         case .remove(let node):
             if node == id {
                 // The leader left the group: hand leadership to the most caught-up voter so

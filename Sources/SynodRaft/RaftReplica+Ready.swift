@@ -3,13 +3,15 @@ import SynodConsensus
 extension RaftReplica {
     public var hasReady: Bool {
         hardState != handedOutHardState || log.hasUnpersistedEntries || log.snapshotToPersist != nil
-            || !snapshotTransfer.isEmpty || !outbox.isEmpty || log.hasEntriesToApply || !readStates.isEmpty
+            || !snapshotTransfer.isEmpty || !outbox.isEmpty || appendsUnsent || log.hasEntriesToApply
+            || !readStates.isEmpty
     }
 
     /// Hands out the pending work; see `Ready` for the order the driver must do it in.
     ///
     /// Work handed out is not handed out again: the next `ready()` returns only what is new.
     public mutating func ready() -> Ready<RaftMessage> {
+        sendProposedEntries()
         let current = hardState
         let changedHardState = current != handedOutHardState ? current : nil
         let changesTermOrVote =

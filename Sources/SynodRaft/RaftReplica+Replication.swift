@@ -10,8 +10,8 @@ extension RaftReplica {
         guard uncommittedBytes + bytes <= settings.uncommittedBytesMax || uncommittedBytes == 0 else {
             throw .tooManyUncommittedBytes
         }
-        appendAsLeader([.command(command)])
-        broadcastAppend()
+        appendAsLeader(CollectionOfOne(.command(command)))
+        appendsUnsent = true
     }
 
     /// Proposes several commands as one batch (one broadcast).
@@ -21,8 +21,8 @@ extension RaftReplica {
         guard uncommittedBytes + bytes <= settings.uncommittedBytesMax || uncommittedBytes == 0 else {
             throw .tooManyUncommittedBytes
         }
-        appendAsLeader(commands.map { .command($0) })
-        broadcastAppend()
+        appendAsLeader(commands.lazy.map { .command($0) })
+        appendsUnsent = true
     }
 
     func checkCanPropose() throws(ProposalError) {
@@ -30,18 +30,15 @@ extension RaftReplica {
         guard transfer == nil else { throw .transferInProgress }
     }
 
-    mutating func appendAsLeader(_ payloads: [EntryPayload]) {
+    mutating func appendAsLeader(_ payloads: some Sequence<EntryPayload>) {
         var index = log.lastIndex
-        var entries: [LogEntry] = []
-        entries.reserveCapacity(payloads.count)
         for payload in payloads {
             index = index.next
             let entry = LogEntry(term: term, index: index, payload: payload)
             uncommittedBytes += entry.sizeBytes
             if case .configurationChange = payload { pendingConfigurationIndex = index }
-            entries.append(entry)
+            log.appendAsLeader(entry)
         }
-        log.appendAsLeader(entries)
         // The leader's own entries count toward the quorum at once: `Ready` makes the driver
         // persist them before it applies anything this commit releases.
         advanceCommitIndex()
@@ -53,7 +50,16 @@ extension RaftReplica {
     static let appendsPerAnswerMax = 2
 
     mutating func broadcastAppend() {
+        appendsUnsent = false
         for member in progress.keys.sorted() { sendAppend(to: member) }
+    }
+
+    /// Sends the entries proposed since the last Ready in one append per follower
+    /// (`appendsUnsent`), instead of one per proposal: a pipeline of writes taken in together
+    /// goes out as one message.
+    mutating func sendProposedEntries() {
+        guard appendsUnsent else { return }
+        if case .leader = role { broadcastAppend() } else { appendsUnsent = false }
     }
 
     /// Sends `member` the next entries it lacks, a snapshot if they are compacted away, or
@@ -265,7 +271,7 @@ extension RaftReplica {
         for (member, memberProgress) in progress where memberProgress.recentlyActive {
             active.insert(member)
         }
-        for member in progress.keys { progress[member]?.recentlyActive = false }
+        for index in progress.indices { progress.values[index].recentlyActive = false }
         return active.intersection(membership.voters).count >= Quorum.size(voterCount: membership.voters.count)
     }
 }

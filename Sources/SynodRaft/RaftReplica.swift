@@ -86,6 +86,9 @@ public struct RaftReplica: ConsensusReplica {
     public internal(set) var snapshotReadFailures: UInt64 = 0
 
     var outbox: [RaftMessage] = []
+    /// Entries were proposed since the last Ready: they go to the followers when it is taken
+    /// (`sendProposedEntries`).
+    var appendsUnsent = false
     var readStates: [ReadState] = []
     /// The hard state last handed to the driver.
     var handedOutHardState: HardState
