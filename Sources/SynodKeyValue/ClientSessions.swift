@@ -85,13 +85,13 @@ public struct ClientSessions: Hashable, Sendable {
     }
 
     mutating func record(_ result: KeyValueResult, session: UInt64, requestID: UInt64) {
-        sessions[session]?.results[requestID] = result
+        sessions.modifyValue(forKey: session) { $0.results[requestID] = result }
     }
 
     /// A wait that ended: the result a copy of the request that started it now answers.
     mutating func settle(ticket: UInt64, with result: KeyValueResult) {
         for (id, state) in sessions where state.results[ticket] == .waiting {
-            sessions[id]?.results[ticket] = result
+            sessions.modifyValue(forKey: id) { $0.results[ticket] = result }
             return
         }
     }

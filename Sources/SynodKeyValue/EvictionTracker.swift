@@ -67,10 +67,12 @@ public struct EvictionTracker: Sendable {
     }
 
     /// A read of these keys on this node.
-    mutating func read(_ keys: [[UInt8]], in store: KeyValueStore, at now: Int64, random: inout SeededGenerator) {
+    mutating func read(_ read: ReadCommand, in store: KeyValueStore, at now: Int64, random: inout SeededGenerator) {
         guard Self.keepsUse(store.memoryLimit.policy) else { return }
-        if keptSinceMilliseconds == nil { keptSinceMilliseconds = now }
-        for key in keys where store.records[key] != nil { touch(key, at: now, random: &random) }
+        read.forEachTouchedKey { key in
+            if keptSinceMilliseconds == nil { keptSinceMilliseconds = now }
+            if store.records[key] != nil { touch(key, at: now, random: &random) }
+        }
     }
 
     private mutating func touch(_ key: [UInt8], at now: Int64, random: inout SeededGenerator) {

@@ -283,12 +283,20 @@ public enum KeyEvent: String, Hashable, Sendable {
 /// One key changed by an applied entry: its new value, or nil when it was removed.
 public struct KeyChange: Hashable, Sendable {
     public let key: [UInt8]
-    public let value: [UInt8]?
+    /// The value as the record keeps it: a change made per write costs no copy of a short
+    /// value (the watch history keeps it so too).
+    public let compactValue: CompactBytes?
     public let event: KeyEvent
 
     public init(key: [UInt8], value: [UInt8]?, event: KeyEvent) {
+        self.init(key: key, compactValue: value.map(CompactBytes.init), event: event)
+    }
+
+    public init(key: [UInt8], compactValue: CompactBytes?, event: KeyEvent) {
         self.key = key
-        self.value = value
+        self.compactValue = compactValue
         self.event = event
     }
+
+    public var value: [UInt8]? { compactValue?.array }
 }

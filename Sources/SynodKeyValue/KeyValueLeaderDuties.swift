@@ -78,9 +78,7 @@ public struct KeyValueLeaderDuties: LeaderDuties {
             guard state.record(of: key, at: time.wallMilliseconds) != nil else { return nil }
             return evictions.answer(use, of: key, in: state, at: time.monotonicMilliseconds)
         }
-        let keys = read.touchedKeys
-        guard !keys.isEmpty else { return nil }
-        evictions.read(keys, in: state, at: time.monotonicMilliseconds, random: &random)
+        evictions.read(read, in: state, at: time.monotonicMilliseconds, random: &random)
         return nil
     }
 

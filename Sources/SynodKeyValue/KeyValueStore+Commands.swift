@@ -263,8 +263,8 @@ extension KeyValueStore {
         datasetBytes +=
             Self.footprint(key: key, record: record) - (records[key].map { Self.footprint(key: key, record: $0) } ?? 0)
         if previousLease != record.lease {
-            if let previousLease { leases[previousLease]?.keys.remove(key) }
-            if let lease = record.lease { leases[lease]?.keys.insert(key) }
+            if let previousLease { leases.modifyValue(forKey: previousLease) { $0.keys.remove(key) } }
+            if let lease = record.lease { leases.modifyValue(forKey: lease) { $0.keys.insert(key) } }
         }
         if !blockedPops.isEmpty, [.list, .sortedSet, .stream].contains(record.kind),
             blockedPops.isWaiting(on: key)
@@ -275,7 +275,7 @@ extension KeyValueStore {
         keysWithExpiry[key] = record.expiresAtMilliseconds
         if key.starts(with: Self.serviceRegistryRoot) { serviceKeys.insert(key) }
         change.happened = true
-        change.keyChanges.append(KeyChange(key: key, value: record.value, event: change.keyEvent))
+        change.keyChanges.append(KeyChange(key: key, compactValue: record.compactValue, event: change.keyEvent))
     }
 
     /// Removes a live key; false if there was none.
@@ -284,7 +284,7 @@ extension KeyValueStore {
         datasetBytes -= Self.footprint(key: key, record: record)
         keysWithExpiry.removeValue(forKey: key)
         if key.starts(with: Self.serviceRegistryRoot) { serviceKeys.remove(key) }
-        if let lease = record.lease { leases[lease]?.keys.remove(key) }
+        if let lease = record.lease { leases.modifyValue(forKey: lease) { $0.keys.remove(key) } }
         change.happened = true
         let expired = record.expiresAtMilliseconds.map { $0 <= clockMilliseconds } ?? false
         change.keyChanges.append(KeyChange(key: key, value: nil, event: expired ? .expired : change.keyEvent))

@@ -53,7 +53,7 @@ extension KeyValueStore: GroupStateMachine {
     /// for OBJECT IDLETIME.
     public mutating func noteServed(_ read: ReadCommand, at timeMilliseconds: Int64) {
         let seconds = UInt32(clamping: max(0, timeMilliseconds) / 1_000)
-        for key in read.touchedKeys { records.modifyValue(forKey: key) { $0.accessedSeconds = seconds } }
+        read.forEachTouchedKey { key in records.modifyValue(forKey: key) { $0.accessedSeconds = seconds } }
     }
 
     /// An `unblock` of nothing: applying it only marks the session active.

@@ -83,10 +83,13 @@ public struct KeyValueStore: Hashable, Sendable {
         public var isString: Bool { kind == .string }
 
         /// A string's bytes (empty for any other kind).
-        public var value: [UInt8] {
+        public var value: [UInt8] { compactValue.array }
+
+        /// `value` as the record keeps it (no copy when it is short).
+        public var compactValue: CompactBytes {
             switch content {
-            case .string(let bytes): bytes.array
-            case .hash, .list, .set, .sortedSet, .stream: []
+            case .string(let bytes): bytes
+            case .hash, .list, .set, .sortedSet, .stream: CompactBytes([])
             }
         }
 

@@ -118,20 +118,21 @@ extension KeyValueStore {
 extension ReadCommand {
     /// The keys whose use the read counts (for LRU and LFU eviction): those whose value it
     /// reads. As in Redis, EXISTS, TTL, TYPE and OBJECT do not touch their key.
-    public var touchedKeys: [[UInt8]] {
+    /// (Called per read served: no array is made for a single key.)
+    public func forEachTouchedKey(_ body: ([UInt8]) -> Void) {
         switch self {
-        case .get(let key): [key]
-        case .multiGet(let keys): keys
-        case .string(let read): [read.key]
-        case .hash(let read): [read.key]
-        case .list(let read): [read.key]
-        case .redisSet(let read): read.keys
-        case .sortedSet(let read): read.keys
-        case .stream(let read): read.keys
-        case .redis(let words): words.count > 1 ? [words[1]] : []
+        case .get(let key): body(key)
+        case .multiGet(let keys): keys.forEach(body)
+        case .string(let read): body(read.key)
+        case .hash(let read): body(read.key)
+        case .list(let read): body(read.key)
+        case .redisSet(let read): read.keys.forEach(body)
+        case .sortedSet(let read): read.keys.forEach(body)
+        case .stream(let read): read.keys.forEach(body)
+        case .redis(let words): if words.count > 1 { body(words[1]) }
         case .exists, .timeToLive, .keyCount, .lockInfo, .electionLeader, .leaseTimeToLive, .serviceInstances,
             .keyspace, .keyVersions, .revision, .memoryLimit:
-            []
+            break
         }
     }
 }

@@ -300,7 +300,9 @@ struct NodeObserver: GroupObserver {
     ) {
         guard let applied = report else { return }
         watches.record(revision: applied.revision, changes: applied.keyChanges)
-        if !applied.keyChanges.isEmpty { tracking.changed(applied.keyChanges.map(\.key), origin: applied.origin) }
+        if !applied.keyChanges.isEmpty, tracking.isInUse {
+            tracking.changed(applied.keyChanges.map(\.key), origin: applied.origin)
+        }
         guard !keyspaceEvents.isEmpty else { return }
         for change in applied.keyChanges {
             for notification in keyspaceEvents.notifications(for: change) {

@@ -2,6 +2,7 @@ import DequeModule
 import NIOConcurrencyHelpers
 import NIOCore
 import SynodCommands
+import SynodCore
 import SynodKeyValue
 import SynodRESP
 
@@ -568,13 +569,15 @@ final class RESPConnectionHandler: ChannelInboundHandler {
         let id = clientID
         let name_ = clientName
         shared.clients.withLockedValue { clients in
-            clients[id]?.lastActiveAt = .now()
-            clients[id]?.lastCommand = name + subcommand
-            clients[id]?.resp = state.0
-            clients[id]?.subscriptions = state.1
-            clients[id]?.patterns = state.2
-            clients[id]?.inMulti = state.3
-            clients[id]?.name = name_
+            clients.modifyValue(forKey: id) { client in
+                client.lastActiveAt = .now()
+                client.lastCommand = name + subcommand
+                client.resp = state.0
+                client.subscriptions = state.1
+                client.patterns = state.2
+                client.inMulti = state.3
+                client.name = name_
+            }
         }
     }
 

@@ -56,6 +56,9 @@ final class TrackingHub {
     }
 
     /// Keys changed by an applied entry from `origin`.
+    /// Whether any client tracks keys (nothing to do for a change otherwise).
+    var isInUse: Bool { !clients.isEmpty }
+
     func changed(_ keys: [[UInt8]], origin: UInt64) {
         guard !clients.isEmpty else { return }
         var batches: [Int: [[UInt8]]] = [:]

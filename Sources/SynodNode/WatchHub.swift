@@ -25,11 +25,11 @@ final class WatchHub {
 
         init(_ change: KeyChange) {
             key = CompactBytes(change.key)
-            value = change.value.map(CompactBytes.init)
+            value = change.compactValue
             event = change.event
         }
 
-        var change: KeyChange { KeyChange(key: key.array, value: value?.array, event: event) }
+        var change: KeyChange { KeyChange(key: key.array, compactValue: value, event: event) }
     }
 
     /// A batch as the history keeps it.

@@ -88,7 +88,7 @@ extension GroupRuntime {
     mutating func receive(_ readStates: [ReadState]) {
         for readState in readStates {
             for id in readIndexBatches.removeValue(forKey: readState.context) ?? [] {
-                pendingReads[id]?.readIndex = readState.index
+                pendingReads.modifyValue(forKey: id) { $0.readIndex = readState.index }
             }
         }
     }
@@ -158,7 +158,7 @@ extension GroupRuntime {
         for requestID in requests {
             if let read = forwardedReads[requestID] {
                 guard read.sentTo != leader else { continue }
-                forwardedReads[requestID]?.sentTo = nil
+                forwardedReads.modifyValue(forKey: requestID) { $0.sentTo = nil }
                 if let leader { send(read: requestID, to: leader) }
             } else {
                 resendWrite(requestID, to: leader)
@@ -229,7 +229,7 @@ extension GroupRuntime {
             guard let write = outstandingWrites[localID], write.deadline <= time else { continue }
             if replica.leader != nil, write.sentTo == replica.leader, time < write.giveUpAt {
                 let extended = min(time + settings.writeWaitMilliseconds, write.giveUpAt)
-                outstandingWrites[localID]?.deadline = extended
+                outstandingWrites.modifyValue(forKey: localID) { $0.deadline = extended }
                 continue
             }
             forgetWrite(localID)

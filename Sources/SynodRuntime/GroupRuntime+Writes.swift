@@ -54,14 +54,14 @@ extension GroupRuntime {
         let origin: UInt64
         /// Who waits for its answer: the client that sent it, and the later attempts of a
         /// client that sent it again with its identity through this node.
-        var recipients: [Recipient]
+        var recipients: Recipients
         /// The identity its entries carry.
         let key: RequestKey
         /// The client's own acknowledgement point; nil for writes of this runtime's session.
         let acknowledgedBelow: UInt64?
         /// The copies each leader (this node included) may have put in its log: one per send,
         /// less one per refusal from it. While any may exist, the write's outcome is open.
-        var copies: [NodeID: Int] = [:]
+        var copies = CopiesByLeader()
         /// The leader it was last sent to; nil while it waits to be sent again.
         var sentTo: NodeID?
         /// When the runtime looks at it again; while a leader is known the wait is extended,
@@ -153,7 +153,7 @@ extension GroupRuntime {
         outstandingWrites[localID] = OutstandingWrite(
             command: command,
             origin: origin,
-            recipients: [recipient],
+            recipients: Recipients(recipient),
             key: key ?? RequestKey(session: session, requestID: localID),
             acknowledgedBelow: identity?.acknowledgedBelow,
             deadline: time + settings.writeWaitMilliseconds,
@@ -232,7 +232,7 @@ extension GroupRuntime {
             statistics.forwardedRequests += 1
             outputs.append(.forward(.write(entry), requestID: localID, to: leader))
         }
-        write.copies[leader, default: 0] += 1
+        write.copies[leader] = (write.copies[leader] ?? 0) + 1
         write.sentTo = leader
         outstandingWrites[localID] = write
         return nil
@@ -264,7 +264,7 @@ extension GroupRuntime {
     /// to this one, keeping its identity (`resend` calls this oldest first).
     mutating func resendWrite(_ localID: UInt64, to leader: NodeID?) {
         guard let write = outstandingWrites[localID], write.sentTo != leader else { return }
-        outstandingWrites[localID]?.sentTo = nil
+        outstandingWrites.modifyValue(forKey: localID) { $0.sentTo = nil }
         guard let leader else { return }
         if leader == settings.nodeID, leaderNotReady() != nil { return }
         // A refusal here leaves it to the copies already sent (or to its deadline).
@@ -276,10 +276,12 @@ extension GroupRuntime {
         key.session == session ? key.requestID : localIDs[key]
     }
 
-    mutating func forgetWrite(_ localID: UInt64) {
-        guard let write = outstandingWrites.removeValue(forKey: localID) else { return }
+    /// Forgets an outstanding write, and returns it.
+    @discardableResult
+    mutating func forgetWrite(_ localID: UInt64) -> OutstandingWrite? {
+        guard let write = outstandingWrites.removeValue(forKey: localID) else { return nil }
         if write.key.session != session, localIDs[write.key] == localID { localIDs[write.key] = nil }
-        guard write.origin != 0, let count = unansweredWrites[write.origin] else { return }
+        guard write.origin != 0, let count = unansweredWrites[write.origin] else { return write }
         if count > 1 {
             unansweredWrites[write.origin] = count - 1
         } else {
@@ -287,20 +289,23 @@ extension GroupRuntime {
             goneOrigins.remove(write.origin)
             releaseReads(behindWritesOf: write.origin)
         }
+        return write
     }
 
     /// The answer to an outstanding write is known.
     mutating func answerWrite(_ localID: UInt64, with result: State.Reply) {
-        if let write = outstandingWrites[localID] {
-            let clientGone = goneOrigins.contains(write.origin)
-            forgetWrite(localID)
+        // Taken out, not copied: a copy of the write (its command's bytes, its recipients)
+        // costs retains and releases on every write.
+        if let index = outstandingWrites.index(forKey: localID) {
+            let clientGone = goneOrigins.contains(outstandingWrites.values[index].origin)
+            let write = forgetWrite(localID)!
             if clientGone, write.key.session == session { noteUnreached(write.key.requestID) }
             if result.isWaiting && clientGone {
                 // Its client went away while it was on its way: its wait ends at once.
                 abandon([write.key.requestID])
             } else if result.isWaiting {
                 // Its latest attempt hears how the wait ends.
-                pendingWaits[write.key.requestID] = write.recipients.last!
+                pendingWaits[write.key.requestID] = write.recipients.last
                 if write.origin != 0 { waitOrigins[write.key.requestID] = write.origin }
             } else {
                 for recipient in write.recipients { answer(recipient, result) }

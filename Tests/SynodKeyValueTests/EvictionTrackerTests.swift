@@ -92,7 +92,7 @@ struct EvictionTrackerTests {
     @Test func leastRecentlyUsedKeysGoFirst() {
         var leader = Leader(policy: .allKeysLRU)
         let read = (0..<300).map { Array("v\($0)".utf8) } + (0..<150).map { Array("p\($0)".utf8) }
-        leader.tracker.read(read, in: leader.store, at: 60_000, random: &leader.random)
+        leader.tracker.read(.multiGet(keys: read), in: leader.store, at: 60_000, random: &leader.random)
         let victims = leader.victims()
         #expect(!victims.isEmpty)
         let unread = victims.filter { !read.contains($0) }

@@ -249,9 +249,15 @@ struct TypedReadTests {
 
     /// Reads count a key's use for LRU/LFU as Redis does: value reads touch, TYPE and TTL not.
     @Test func onlyValueReadsTouchTheirKey() {
-        #expect(ReadCommand.hash(.get(key: bytes("h"), field: bytes("f"))).touchedKeys == [bytes("h")])
-        #expect(ReadCommand.string(.length(key: bytes("s"))).touchedKeys == [bytes("s")])
-        #expect(ReadCommand.keyspace(.type(key: bytes("s"))).touchedKeys.isEmpty)
-        #expect(ReadCommand.keyspace(.scan(cursor: 0, options: ScanOptions())).touchedKeys.isEmpty)
+        func touched(_ read: ReadCommand) -> [[UInt8]] {
+            var keys: [[UInt8]] = []
+            read.forEachTouchedKey { keys.append($0) }
+            return keys
+        }
+        #expect(touched(.hash(.get(key: bytes("h"), field: bytes("f")))) == [bytes("h")])
+        #expect(touched(.string(.length(key: bytes("s")))) == [bytes("s")])
+        #expect(touched(.multiGet(keys: [bytes("a"), bytes("b")])) == [bytes("a"), bytes("b")])
+        #expect(touched(.keyspace(.type(key: bytes("s")))).isEmpty)
+        #expect(touched(.keyspace(.scan(cursor: 0, options: ScanOptions()))).isEmpty)
     }
 }
