@@ -12,30 +12,27 @@ final class WatchHub {
     /// Every change one applied entry made, at its revision.
     struct Batch {
         let revision: UInt64
-        let changes: [KeyChange]
+        var changes: [KeyChange]
     }
 
-    /// A change as the history keeps it: key and value inline when short (`CompactBytes`), so
-    /// that most of a cache's changes cost the history no allocation of their own (as arrays,
-    /// about 100 bytes more each: 10 MB for the 100,000 changes kept by default).
+    /// A change as the history keeps it, with its revision: key and value inline when short
+    /// (`CompactBytes`), and no array per revision, so that most of a cache's changes cost the
+    /// history no allocation of their own (as arrays, about 150 bytes more each: 15 MB for the
+    /// 100,000 changes kept by default, and three allocations per write).
     struct KeptChange {
+        let revision: UInt64
         let key: CompactBytes
         let value: CompactBytes?
         let event: KeyEvent
 
-        init(_ change: KeyChange) {
+        init(_ change: KeyChange, at revision: UInt64) {
+            self.revision = revision
             key = CompactBytes(change.key)
             value = change.compactValue
             event = change.event
         }
 
         var change: KeyChange { KeyChange(key: key.array, compactValue: value, event: event) }
-    }
-
-    /// A batch as the history keeps it.
-    struct KeptBatch {
-        let revision: UInt64
-        let changes: [KeptChange]
     }
 
     struct Watcher {
@@ -57,21 +54,13 @@ final class WatchHub {
             let changes = batch.changes.filter { matches($0.key) }
             return changes.isEmpty ? nil : Batch(revision: batch.revision, changes: changes)
         }
-
-        /// As `filter`, for a batch of the history.
-        func filter(_ batch: KeptBatch) -> Batch? {
-            guard batch.revision >= fromRevision else { return nil }
-            let changes = batch.changes.lazy.map(\.change).filter { matches($0.key) }
-            return changes.isEmpty ? nil : Batch(revision: batch.revision, changes: Array(changes))
-        }
     }
 
-    /// The kept batches, oldest first. Trimmed from the front one batch at a time as changes
-    /// arrive, so what an old batch holds is freed a little per entry: trimmed half a history
-    /// at once (100,000 changes by default), the frees stalled the loop of every node for
-    /// 100-450 ms every 100,000 entries, long enough for an election.
-    private(set) var history: Deque<KeptBatch> = []
-    private var keptChanges = 0
+    /// The kept changes, oldest first, a revision's in the order its entry made them. Trimmed
+    /// from the front as changes arrive, so what old changes hold is freed a little per entry:
+    /// trimmed half a history at once (100,000 changes by default), the frees stalled the loop
+    /// of every node for 100-450 ms every 100,000 entries, long enough for an election.
+    private(set) var history: Deque<KeptChange> = []
     let keptChangesMax: Int
     /// The oldest revision whose changes are all still here.
     private(set) var oldestRevision: UInt64
@@ -89,13 +78,13 @@ final class WatchHub {
     /// The changes an applied entry made; passed on to the watches that match.
     func record(revision: UInt64, changes: [KeyChange]) {
         guard !changes.isEmpty else { return }
-        let batch = Batch(revision: revision, changes: changes)
-        history.append(KeptBatch(revision: revision, changes: changes.map(KeptChange.init)))
-        keptChanges += changes.count
-        while keptChanges > keptChangesMax, let oldest = history.popFirst() {
-            keptChanges -= oldest.changes.count
+        for change in changes { history.append(KeptChange(change, at: revision)) }
+        while history.count > keptChangesMax, let oldest = history.popFirst() {
+            // What is left of its revision, if anything, is no longer all of it.
             oldestRevision = oldest.revision + 1
         }
+        guard !watchers.isEmpty else { return }
+        let batch = Batch(revision: revision, changes: changes)
         for watcher in watchers.values {
             if let filtered = watcher.filter(batch) { watcher.deliver([filtered]) }
         }
@@ -105,7 +94,6 @@ final class WatchHub {
     /// every watch ends (its client resumes from its last revision, here or elsewhere).
     func restart(after revision: UInt64) {
         history = []
-        keptChanges = 0
         oldestRevision = revision + 1
         let ended = watchers
         watchers = [:]
@@ -130,8 +118,15 @@ final class WatchHub {
             guard revision >= oldestRevision else {
                 throw .compacted(requested: revision, oldest: oldestRevision)
             }
-            for batch in history where batch.revision >= revision {
-                if let filtered = watcher.filter(batch) { replay.append(filtered) }
+            // The front may hold the rest of a revision trimmed in part: not replayed.
+            for kept in history where kept.revision >= max(revision, oldestRevision) {
+                let change = kept.change
+                guard watcher.matches(change.key) else { continue }
+                if replay.last?.revision == kept.revision {
+                    replay[replay.count - 1].changes.append(change)
+                } else {
+                    replay.append(Batch(revision: kept.revision, changes: [change]))
+                }
             }
         }
         let id = nextWatcherID

@@ -32,6 +32,26 @@ struct WatchHubTests {
         }
     }
 
+    /// Changes are trimmed one at a time: a revision of which only a part is left is no longer
+    /// replayed, and asking for it is refused as compacted.
+    @Test func aRevisionTrimmedInPartIsCompacted() throws {
+        let hub = WatchHub(startingAfter: 0, keptChangesMax: 4)
+        for revision in UInt64(1)...2 {
+            hub.record(
+                revision: revision,
+                changes: (0..<3).map { KeyChange(key: Array("k:\(revision):\($0)".utf8), value: [1], event: .set) }
+            )
+        }
+        #expect(hub.history.count == 4)
+        #expect(hub.oldestRevision == 2)
+        #expect(throws: WatchHub.WatchError.self) {
+            try hub.watch(key: Array("k:".utf8), isPrefix: true, from: 1) { _ in }
+        }
+        let (_, replay) = try hub.watch(key: Array("k:".utf8), isPrefix: true, from: 2) { _ in }
+        #expect(replay.map(\.revision) == [2])
+        #expect(replay.first?.changes.map(\.key) == (0..<3).map { Array("k:2:\($0)".utf8) })
+    }
+
     /// The history keeps short keys and values inline; a replay gives back exactly the changes
     /// recorded: short, long (kept as arrays), and a deletion's missing value.
     @Test func keptChangesReplayAsRecorded() throws {
