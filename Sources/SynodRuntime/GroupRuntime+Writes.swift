@@ -276,12 +276,13 @@ extension GroupRuntime {
         key.session == session ? key.requestID : localIDs[key]
     }
 
-    /// Forgets an outstanding write, and returns it.
+    /// Forgets an outstanding write, and returns it with whether its client had gone away.
     @discardableResult
-    mutating func forgetWrite(_ localID: UInt64) -> OutstandingWrite? {
+    mutating func forgetWrite(_ localID: UInt64) -> (write: OutstandingWrite, clientGone: Bool)? {
         guard let write = outstandingWrites.removeValue(forKey: localID) else { return nil }
+        let clientGone = goneOrigins.contains(write.origin)
         if write.key.session != session, localIDs[write.key] == localID { localIDs[write.key] = nil }
-        guard write.origin != 0, let count = unansweredWrites[write.origin] else { return write }
+        guard write.origin != 0, let count = unansweredWrites[write.origin] else { return (write, clientGone) }
         if count > 1 {
             unansweredWrites[write.origin] = count - 1
         } else {
@@ -289,16 +290,14 @@ extension GroupRuntime {
             goneOrigins.remove(write.origin)
             releaseReads(behindWritesOf: write.origin)
         }
-        return write
+        return (write, clientGone)
     }
 
     /// The answer to an outstanding write is known.
     mutating func answerWrite(_ localID: UInt64, with result: State.Reply) {
         // Taken out, not copied: a copy of the write (its command's bytes, its recipients)
         // costs retains and releases on every write.
-        if let index = outstandingWrites.index(forKey: localID) {
-            let clientGone = goneOrigins.contains(outstandingWrites.values[index].origin)
-            let write = forgetWrite(localID)!
+        if let (write, clientGone) = forgetWrite(localID) {
             if clientGone, write.key.session == session { noteUnreached(write.key.requestID) }
             if result.isWaiting && clientGone {
                 // Its client went away while it was on its way: its wait ends at once.
