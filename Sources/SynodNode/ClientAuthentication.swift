@@ -1,5 +1,6 @@
 import Crypto
 import NIOConcurrencyHelpers
+import Synchronization
 import SynodCommands
 
 /// Who may use the client port, as Redis decides it: the node's ACL users (`AccessControlList`),
@@ -15,6 +16,9 @@ final class ClientAuthentication: Sendable {
     /// `--aclfile`: where ACL LOAD reads and ACL SAVE writes; nil when there is none.
     let aclFilePath: String?
     private let list: NIOLockedValueBox<AccessControlList>
+    /// Counts the calls that may have changed the users (`withList`): a connection keeps its
+    /// user, looked up once, until this moves (`RESPConnectionHandler.currentUser`).
+    private let changes = Atomic<UInt64>(0)
     /// Held while `--aclfile` is read or written (on a thread pool), so that two ACL SAVEs
     /// never write the temporary file at once.
     let fileLock = NIOLock()
@@ -57,11 +61,18 @@ final class ClientAuthentication: Sendable {
     /// The user a connection acts as, as it is now (nil once deleted).
     func user(named name: [UInt8]) -> ACLUser? { list.withLockedValue { $0.user(named: name) } }
 
+    /// How many times the users may have changed: a user looked up when this was `n` is the
+    /// user as it is now while it is still `n`.
+    var changeCount: UInt64 { changes.load(ordering: .acquiring) }
+
     /// Runs `body` on the users, under the lock.
     func withList<Value, Failure: Error>(
         _ body: (inout AccessControlList) throws(Failure) -> Value
     ) throws(Failure) -> Value {
-        let result = list.withLockedValue { list in Result { () throws(Failure) in try body(&list) } }
+        let result = list.withLockedValue { list in
+            defer { changes.add(1, ordering: .releasing) }
+            return Result { () throws(Failure) in try body(&list) }
+        }
         return try result.get()
     }
 

@@ -98,6 +98,8 @@ final class RESPConnectionHandler: ChannelInboundHandler {
     var isAuthenticated = false
     /// The ACL user whose rules this connection's commands obey (`default` until AUTH).
     var userName = AccessControlList.defaultName
+    /// `currentUser`'s last lookup, with the users' change count when it was made.
+    var cachedUser: (changeCount: UInt64, user: ACLUser)?
     var clientID = 0
     var clientName: [UInt8]?
     /// Replies in request order; nil while a reply is still being computed.

@@ -74,6 +74,20 @@ struct ACLProcessTests {
         #expect(try carol.command(["GET", "ro:1"]) == .bulkString(nil))
         #expect(try carol.command(["PUBLISH", "sport", "m"]) == .error("NOPERM No permissions to access a channel"))
         #expect(try carol.command(["PUBLISH", "news.today", "m"]) == .integer(0))
+        // A change of rights holds for the user's open connections from their next command
+        // (a connection keeps its user between changes).
+        #expect(
+            try admin.command(["ACL", "SETUSER", "erin", "on", ">epw", "~*", "-@all", "+get"]) == .simpleString("OK")
+        )
+        let erin = try Self.connection(node, user: "erin", password: "epw")
+        #expect(try erin.command(["GET", "app:1"]) == Self.bytes("v"))
+        #expect(try admin.command(["ACL", "SETUSER", "erin", "-get"]) == .simpleString("OK"))
+        #expect(
+            try erin.command(["GET", "app:1"]) == .error("NOPERM User erin has no permissions to run the 'get' command")
+        )
+        #expect(try admin.command(["ACL", "SETUSER", "erin", "+get"]) == .simpleString("OK"))
+        #expect(try erin.command(["GET", "app:1"]) == Self.bytes("v"))
+        #expect(try admin.command(["ACL", "DELUSER", "erin"]) == .integer(1))
         #expect(
             try carol.command(["AUTH", "carol", "wrong"])
                 == .error("WRONGPASS invalid username-password pair or user is disabled.")
