@@ -9,15 +9,14 @@ public enum CommandParser {
     /// one with the wrong words is a rejection, never a trap.
     public static func parse(_ request: [[UInt8]]) -> Result<ClientCommand, CommandRejection> {
         guard let first = request.first else { return .failure(CommandRejection(lookup: CommandError.emptyCommand)) }
-        let name = asciiLowercased(first)
         // Every command has a parser; only subcommands (which `command` leaves out) have none.
-        guard let spec = CommandRegistry.command(name), let parse = spec.parse else {
+        guard let spec = CommandRegistry.command(named: first), let parse = spec.parse else {
             return .failure(
                 CommandRejection(lookup: CommandError.unknownCommand(first, arguments: request.dropFirst()))
             )
         }
         guard RedisWordCommands.accepts(arity: spec.arity, wordCount: request.count) else {
-            return .failure(CommandRejection(lookup: CommandError.wrongArity(name)))
+            return .failure(CommandRejection(lookup: CommandError.wrongArity(asciiLowercased(first))))
         }
         do {
             return .success(try parse(Array(request.dropFirst())))

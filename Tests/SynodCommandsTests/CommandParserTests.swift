@@ -10,6 +10,26 @@ struct CommandParserTests {
 
     static func bytes(_ text: String) -> [UInt8] { Array(text.utf8) }
 
+    /// A request's first word finds its command by packed bytes when it is short and by name
+    /// otherwise: every command, in any case, and nothing that is not a command's name (a
+    /// subcommand, a name with a NUL after it, an empty word).
+    @Test func theFirstWordFindsTheCommandItNamesInAnyCase() {
+        for (name, spec) in CommandRegistry.specs {
+            let found = CommandRegistry.command(named: Array(name.uppercased().utf8))
+            if name.contains("|") {
+                #expect(found == nil, "\(name)")
+            } else {
+                #expect(found?.name == spec.name, "\(name)")
+                #expect(CommandRegistry.command(named: Array(name.utf8))?.name == spec.name, "\(name)")
+                #expect(CommandRegistry.command(named: Array(name.utf8) + [0]) == nil, "\(name)")
+            }
+        }
+        #expect(CommandRegistry.command(named: []) == nil)
+        #expect(CommandRegistry.command(named: Array("gEt".utf8))?.name == "get")
+        #expect(CommandRegistry.command(named: Array("SUBSCRIBE".utf8))?.name == "subscribe")
+        #expect(CommandRegistry.command(named: Array("nosuchcommand".utf8)) == nil)
+    }
+
     @Test func setOptionsBecomeTheReplicatedCommand() {
         #expect(
             Self.parse("set", "k", "v", "nx", "get", "px", "1500")
