@@ -34,6 +34,11 @@ struct IdleTimeTests {
         )
         #expect(Self.idle(driver.store, "l", at: 17_500) == .integer(0))
         #expect(Self.idle(driver.store, "missing", at: 17_500) == .null)
+        // A read of a key that is not there touches nothing and adds nothing.
+        let before = driver.store
+        driver.store.noteServed(.get(key: bytes("missing")), at: 17_000)
+        #expect(driver.store.keyCount == 2)
+        #expect(driver.store == before)
         driver.store.memoryLimit.policy = .allKeysLFU
         guard case .error(let underLFU) = Self.idle(driver.store, "k", at: 17_500) else {
             Issue.record("IDLETIME under LFU answered no error")
