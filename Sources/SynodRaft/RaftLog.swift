@@ -82,7 +82,7 @@ struct RaftLog: Sendable {
         return candidate
     }
 
-    /// Appends entries the leader created; returns the new last index.
+    /// Appends an entry the leader created, right after the last.
     mutating func appendAsLeader(_ entry: LogEntry) {
         precondition(entry.index == lastIndex.next, "leader append at \(entry.index) after \(lastIndex)")
         precondition(entry.term >= lastTerm, "terms never decrease along the log")
