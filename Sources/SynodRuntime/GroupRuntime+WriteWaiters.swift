@@ -1,35 +1,12 @@
 import SynodCore
 
-/// The small collections every outstanding write keeps, inline for the common case of one
-/// client and one leader: as an array and a dictionary they were two allocations per write.
+/// The small collections every write keeps while it waits, inline for the common case of one
+/// client, one leader and one follower that forwarded it: as arrays and a dictionary they were
+/// an allocation each per write.
 extension GroupRuntime {
     /// Who waits for a write's answer: the client that sent it, then the later attempts of a
     /// client that sent it again (rare).
-    struct Recipients: Sequence {
-        private let first: Recipient
-        private var later: [Recipient] = []
-
-        init(_ first: Recipient) { self.first = first }
-
-        /// The latest attempt.
-        var last: Recipient { later.last ?? first }
-
-        mutating func append(_ recipient: Recipient) { later.append(recipient) }
-
-        func makeIterator() -> Iterator { Iterator(recipients: self) }
-
-        struct Iterator: IteratorProtocol {
-            let recipients: Recipients
-            /// -1 for `first`, then the index in `later`.
-            var position = -1
-
-            mutating func next() -> Recipient? {
-                defer { position += 1 }
-                if position < 0 { return recipients.first }
-                return position < recipients.later.count ? recipients.later[position] : nil
-            }
-        }
-    }
+    typealias Recipients = InlineFirstList<Recipient>
 
     /// How many copies of a write each leader may have in its log: almost always one leader.
     struct CopiesByLeader {
@@ -53,6 +30,40 @@ extension GroupRuntime {
                     others[leader] = newValue
                 }
             }
+        }
+    }
+}
+
+/// A list that is almost always one element long: the first is kept inline, an array holds
+/// the rest.
+struct InlineFirstList<Element>: Sequence {
+    private var first: Element?
+    private var later: [Element] = []
+
+    init() {}
+
+    init(_ first: Element) { self.first = first }
+
+    var isEmpty: Bool { first == nil }
+
+    /// The element appended last (nil when empty).
+    var last: Element? { later.last ?? first }
+
+    mutating func append(_ element: Element) {
+        if first == nil { first = element } else { later.append(element) }
+    }
+
+    func makeIterator() -> Iterator { Iterator(list: self) }
+
+    struct Iterator: IteratorProtocol {
+        let list: InlineFirstList
+        /// -1 for `first`, then the index in `later`.
+        var position = -1
+
+        mutating func next() -> Element? {
+            defer { position += 1 }
+            if position < 0 { return list.first }
+            return position < list.later.count ? list.later[position] : nil
         }
     }
 }

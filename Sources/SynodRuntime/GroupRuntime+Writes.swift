@@ -45,7 +45,7 @@ extension GroupRuntime {
     /// A write followers forwarded to this leader: who sent each copy it received (a follower
     /// counts the copies it sent, and each gets its answer or its refusal).
     struct ServedWrite {
-        var senders: [(follower: NodeID, requestID: UInt64)] = []
+        var senders = InlineFirstList<(follower: NodeID, requestID: UInt64)>()
     }
 
     /// A write of this node's clients, until its answer is known.
@@ -304,7 +304,7 @@ extension GroupRuntime {
                 abandon([write.key.requestID])
             } else if result.isWaiting {
                 // Its latest attempt hears how the wait ends.
-                pendingWaits[write.key.requestID] = write.recipients.last
+                pendingWaits[write.key.requestID] = write.recipients.last!
                 if write.origin != 0 { waitOrigins[write.key.requestID] = write.origin }
             } else {
                 for recipient in write.recipients { answer(recipient, result) }
