@@ -55,10 +55,10 @@ final class TrackingHub {
         }
     }
 
-    /// Keys changed by an applied entry from `origin`.
     /// Whether any client tracks keys (nothing to do for a change otherwise).
     var isInUse: Bool { !clients.isEmpty }
 
+    /// Keys changed by an applied entry from `origin`.
     func changed(_ keys: [[UInt8]], origin: UInt64) {
         guard !clients.isEmpty else { return }
         var batches: [Int: [[UInt8]]] = [:]

@@ -118,8 +118,9 @@ final class WatchHub {
             guard revision >= oldestRevision else {
                 throw .compacted(requested: revision, oldest: oldestRevision)
             }
-            // The front may hold the rest of a revision trimmed in part: not replayed.
-            for kept in history where kept.revision >= max(revision, oldestRevision) {
+            // The front may hold the rest of a revision trimmed in part: older than
+            // `oldestRevision`, so older than `revision`, and not replayed.
+            for kept in history where kept.revision >= revision {
                 let change = kept.change
                 guard watcher.matches(change.key) else { continue }
                 if replay.last?.revision == kept.revision {
