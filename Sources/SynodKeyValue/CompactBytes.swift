@@ -6,7 +6,7 @@
 ///
 /// Invariant: the form follows from the count alone (inline exactly when `count <=
 /// inlineCapacity`, with the unused inline bytes zero), so equal bytes are equal values.
-public struct CompactBytes: Sendable {
+public struct CompactBytes: Sendable, InlineByteString {
     public static var inlineCapacity: Int { 32 }
 
     private typealias Words = (UInt64, UInt64, UInt64, UInt64)
@@ -37,9 +37,6 @@ public struct CompactBytes: Sendable {
         }
     }
 
-    public var isEmpty: Bool { count == 0 }
-
-    /// The bytes as an array (a copy when they are inline; shared when they are not).
     public var array: [UInt8] {
         switch storage {
         case .inline(var words, let count):
@@ -55,18 +52,6 @@ public struct CompactBytes: Sendable {
         case .array(let bytes): try bytes.withUnsafeBytes(body)
         }
     }
-
-    /// Byte-wise order, a shorter prefix first (as `lexicographicallyPrecedes` orders arrays).
-    public func precedes(_ other: CompactBytes) -> Bool {
-        withUnsafeBytes { left in
-            other.withUnsafeBytes { right in
-                for (leftByte, rightByte) in zip(left, right) where leftByte != rightByte {
-                    return leftByte < rightByte
-                }
-                return left.count < right.count
-            }
-        }
-    }
 }
 
 extension CompactBytes: Hashable {
@@ -78,9 +63,5 @@ extension CompactBytes: Hashable {
         case (.array(let leftBytes), .array(let rightBytes)): leftBytes == rightBytes
         case (.inline, .array), (.array, .inline): false
         }
-    }
-
-    public func hash(into hasher: inout Hasher) {
-        withUnsafeBytes { hasher.combine(bytes: $0) }
     }
 }

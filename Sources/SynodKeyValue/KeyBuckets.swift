@@ -13,7 +13,7 @@ import SynodCore
 ///
 /// A copy shares every trie (O(buckets) to copy the array, once per snapshot); the array is
 /// only allocated when the first key arrives, so an empty store costs nothing. Keys are kept
-/// as `CompactBytes`, inline in the tries' slots when short.
+/// as `CompactKey`, inline in the tries' slots when short.
 public struct KeyBuckets<Value: Hashable & Sendable>: Sendable {
     static var bucketBits: Int { 14 }
     static var bucketCount: Int { 1 << bucketBits }
@@ -21,7 +21,7 @@ public struct KeyBuckets<Value: Hashable & Sendable>: Sendable {
     /// parse.
     static var positionsEnd: UInt64 { 1 << 63 }
 
-    private var buckets: [TreeDictionary<CompactBytes, Value>] = []
+    private var buckets: [TreeDictionary<CompactKey, Value>] = []
     public private(set) var count = 0
 
     init() {}
@@ -29,7 +29,7 @@ public struct KeyBuckets<Value: Hashable & Sendable>: Sendable {
     /// A key's place in the order walks take: its XXH64, less the top bit.
     static func position(of key: [UInt8]) -> UInt64 { StableHash.xxh64(key) >> 1 }
 
-    static func position(of key: CompactBytes) -> UInt64 { key.withUnsafeBytes { StableHash.xxh64($0) >> 1 } }
+    static func position(of key: CompactKey) -> UInt64 { key.withUnsafeBytes { StableHash.xxh64($0) >> 1 } }
 
     static func bucket(atPosition position: UInt64) -> Int { Int(position >> UInt64(63 - bucketBits)) }
 
@@ -40,7 +40,7 @@ public struct KeyBuckets<Value: Hashable & Sendable>: Sendable {
     public internal(set) subscript(key: [UInt8]) -> Value? {
         get {
             guard !buckets.isEmpty else { return nil }
-            return buckets[Self.bucket(atPosition: Self.position(of: key))][CompactBytes(key)]
+            return buckets[Self.bucket(atPosition: Self.position(of: key))][CompactKey(key)]
         }
         set {
             if let newValue { updateValue(newValue, forKey: key) } else { removeValue(forKey: key) }
@@ -52,7 +52,7 @@ public struct KeyBuckets<Value: Hashable & Sendable>: Sendable {
     mutating func updateValue(_ value: Value, forKey key: [UInt8]) -> Value? {
         if buckets.isEmpty { buckets = Array(repeating: [:], count: Self.bucketCount) }
         let replaced = buckets[Self.bucket(atPosition: Self.position(of: key))]
-            .updateValue(value, forKey: CompactBytes(key))
+            .updateValue(value, forKey: CompactKey(key))
         if replaced == nil { count += 1 }
         return replaced
     }
@@ -63,7 +63,7 @@ public struct KeyBuckets<Value: Hashable & Sendable>: Sendable {
     mutating func modifyValue(forKey key: [UInt8], _ body: (inout Value) -> Void) {
         guard !buckets.isEmpty else { return }
         let bucket = Self.bucket(atPosition: Self.position(of: key))
-        buckets[bucket].updateValue(forKey: CompactBytes(key)) { value in
+        buckets[bucket].updateValue(forKey: CompactKey(key)) { value in
             guard value != nil else { return }
             body(&value!)
         }
@@ -73,7 +73,7 @@ public struct KeyBuckets<Value: Hashable & Sendable>: Sendable {
     mutating func removeValue(forKey key: [UInt8]) -> Value? {
         guard !buckets.isEmpty,
             let removed = buckets[Self.bucket(atPosition: Self.position(of: key))]
-                .removeValue(forKey: CompactBytes(key))
+                .removeValue(forKey: CompactKey(key))
         else { return nil }
         count -= 1
         return removed
@@ -152,7 +152,7 @@ public struct KeyBuckets<Value: Hashable & Sendable>: Sendable {
 extension KeyBuckets: Sequence {
     /// Every entry, bucket by bucket (in no order a caller may rely on).
     public struct Iterator: IteratorProtocol {
-        fileprivate var entries: FlattenSequence<[TreeDictionary<CompactBytes, Value>]>.Iterator
+        fileprivate var entries: FlattenSequence<[TreeDictionary<CompactKey, Value>]>.Iterator
 
         public mutating func next() -> (key: [UInt8], value: Value)? {
             entries.next().map { ($0.key.array, $0.value) }

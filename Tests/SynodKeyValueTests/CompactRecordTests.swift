@@ -3,9 +3,9 @@ import Testing
 
 @testable import SynodKeyValue
 
-/// Keys and short values are kept inline (`CompactBytes`), and a record's "no expiry" and
-/// "no lease" are values of its fields: what a key costs in memory, without changing what the
-/// store answers.
+/// Keys and short values are kept inline (`CompactKey`, `CompactBytes`), a record's "no
+/// expiry" is a value of its field and its lease is boxed with its value only when it has one:
+/// what a key costs in memory, without changing what the store answers.
 struct CompactRecordTests {
     /// Bytes of every length around the inline capacity, with every byte value in them.
     static let samples: [[UInt8]] = (0...(2 * CompactBytes.inlineCapacity + 3)).flatMap { count in
@@ -17,18 +17,37 @@ struct CompactRecordTests {
     }
 
     @Test func bytesOfEveryLengthComeBackAsTheyWent() {
-        for bytes in Self.samples {
-            let compact = CompactBytes(bytes)
+        Self.checkRoundTrips(CompactBytes.init)
+        Self.checkRoundTrips(CompactKey.init)
+    }
+
+    @Test func equalityHashAndOrderAreTheBytes() {
+        Self.checkEqualityHashAndOrder(CompactBytes.init)
+        Self.checkEqualityHashAndOrder(CompactKey.init)
+    }
+
+    /// What a key costs in every slot of the keyspace's tries: a key of 24 bytes (inline up
+    /// to 22) and a record of 64 (a 32-byte value inline, the lease boxed with the value).
+    @Test func aKeyAndItsRecordTakeElevenWords() {
+        #expect(MemoryLayout<CompactKey>.size == 24 && MemoryLayout<CompactKey>.stride == 24)
+        #expect(CompactKey.inlineCapacity == 22)
+        #expect(MemoryLayout<KeyValueStore.Record>.stride == 64)
+        #expect(MemoryLayout<(CompactKey, KeyValueStore.Record)>.stride == 88)
+    }
+
+    static func checkRoundTrips<Compact: InlineByteString>(_ make: ([UInt8]) -> Compact) {
+        for bytes in samples {
+            let compact = make(bytes)
             #expect(compact.array == bytes)
             #expect(compact.count == bytes.count)
             #expect(compact.withUnsafeBytes { Array($0) } == bytes)
         }
     }
 
-    @Test func equalityHashAndOrderAreTheBytes() {
-        for left in Self.samples {
-            for right in Self.samples {
-                let (compactLeft, compactRight) = (CompactBytes(left), CompactBytes(right))
+    static func checkEqualityHashAndOrder<Compact: InlineByteString & Hashable>(_ make: ([UInt8]) -> Compact) {
+        for left in samples {
+            for right in samples {
+                let (compactLeft, compactRight) = (make(left), make(right))
                 #expect((compactLeft == compactRight) == (left == right), "\(left) \(right)")
                 #expect(compactLeft.precedes(compactRight) == left.lexicographicallyPrecedes(right), "\(left) \(right)")
                 if left == right { #expect(compactLeft.hashValue == compactRight.hashValue) }
@@ -55,6 +74,10 @@ struct CompactRecordTests {
             record.expiresAtMilliseconds = Int64.max
             record.lease = 1
             #expect(record.expiresAtMilliseconds == Int64.max && record.lease == 1)
+            #expect(record.value == value && record.valueCount == value.count)
+            var unleased = record
+            unleased.lease = nil
+            #expect(unleased != record && unleased.value == record.value)
             record.expiresAtMilliseconds = nil
             record.lease = nil
             #expect(record.expiresAtMilliseconds == nil && record.lease == nil)
@@ -69,6 +92,15 @@ struct CompactRecordTests {
             lease: 2
         )
         #expect(hash.hash == [Array("f".utf8): Array("v".utf8)] && hash.value.isEmpty && hash.valueCount == 0)
+        #expect(hash.lease == 2)
+        // A new value keeps the lease, and taking the value out leaves it too.
+        var changed = hash
+        changed.hash = [Array("g".utf8): Array("w".utf8)]
+        #expect(changed.hash == [Array("g".utf8): Array("w".utf8)] && changed.lease == 2)
+        #expect(changed.takeHash()?.fields == [Array("g".utf8): Array("w".utf8)] && changed.lease == 2)
+        #expect(changed.isString && changed.value.isEmpty)
+        changed.putList(ListValue([Array("e".utf8)]))
+        #expect(changed.kind == .list && changed.lease == 2 && changed.expiresAtMilliseconds == 5)
     }
 
     /// A snapshot could only carry the fields' "none" values as real ones if it was not
