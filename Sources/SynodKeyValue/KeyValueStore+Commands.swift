@@ -259,20 +259,25 @@ extension KeyValueStore {
         var record = record
         record.modifyRevision = change.revision
         record.accessedSeconds = accessClockSeconds
-        let previousLease = records[key]?.lease
+        // One walk down the trie to store it and learn what it replaced.
+        let previous = records.updateValue(record, forKey: key)
         datasetBytes +=
-            Self.footprint(key: key, record: record) - (records[key].map { Self.footprint(key: key, record: $0) } ?? 0)
-        if previousLease != record.lease {
-            if let previousLease { leases.modifyValue(forKey: previousLease) { $0.keys.remove(key) } }
-            if let lease = record.lease { leases.modifyValue(forKey: lease) { $0.keys.insert(key) } }
+            Self.footprint(key: key, record: record) - (previous.map { Self.footprint(key: key, record: $0) } ?? 0)
+        if let previousLease = previous?.lease, previousLease != record.lease {
+            leases.modifyValue(forKey: previousLease) { $0.keys.remove(key) }
+        }
+        if let lease = record.lease, lease != previous?.lease {
+            leases.modifyValue(forKey: lease) { $0.keys.insert(key) }
         }
         if !blockedPops.isEmpty, [.list, .sortedSet, .stream].contains(record.kind),
             blockedPops.isWaiting(on: key)
         {
             change.readyKeys.append(key)
         }
-        records[key] = record
-        keysWithExpiry[key] = record.expiresAtMilliseconds
+        // Without an expiry before or after, `keysWithExpiry` has no entry to change.
+        if previous?.expiresAtMilliseconds != nil || record.expiresAtMilliseconds != nil {
+            keysWithExpiry[key] = record.expiresAtMilliseconds
+        }
         if key.starts(with: Self.serviceRegistryRoot) { serviceKeys.insert(key) }
         change.happened = true
         change.keyChanges.append(KeyChange(key: key, compactValue: record.compactValue, event: change.keyEvent))
