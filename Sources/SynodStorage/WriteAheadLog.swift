@@ -19,6 +19,8 @@ public struct WriteAheadLog<Files: FileSystem>: Sendable {
     public internal(set) var files: Files
     public let directory: String
     let options: WriteAheadLogOptions
+    /// The most capacity a new staging buffer reserves (`finishSync`).
+    static var stagedBytesKept: Int { 1 << 20 }
 
     struct Segment: Sendable {
         let sequence: UInt64
@@ -293,7 +295,10 @@ public struct WriteAheadLog<Files: FileSystem>: Sendable {
         segments[last].size += pending.byteCount
         statistics.syncs += 1
         statistics.bytesWritten += pending.byteCount
-        staged = StagedWrites(reservingCapacity: staged.bytes.bytes.capacity)
+        // The next buffer starts as big as this one was, up to `stagedBytesKept`: past it
+        // (bytes staged during a long sync) it grows again when needed rather than holding its
+        // largest size, twice over, for good.
+        staged = StagedWrites(reservingCapacity: min(staged.bytes.bytes.capacity, Self.stagedBytesKept))
         if let roll = pending.roll, let file = outcome.nextSegmentFile { adopt(roll, file: file) }
     }
 
