@@ -11,9 +11,13 @@ SynodHeapUsage synod_heap_usage(void) {
     SynodHeapUsage usage = {info.uordblks + info.hblkhd, info.arena + info.hblkhd};
     return usage;
 }
+
+void synod_heap_trim(void) { malloc_trim(0); }
 #else
 SynodHeapUsage synod_heap_usage(void) {
     SynodHeapUsage usage = {0, 0};
     return usage;
 }
+
+void synod_heap_trim(void) {}
 #endif

@@ -1,3 +1,4 @@
+import CSynodHeap
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
@@ -41,7 +42,10 @@ extension NodeDriver {
         guard !replacedStates.isEmpty else { return }
         let box = NIOLockedValueBox(replacedStates)
         replacedStates = []
-        backgroundThread.submit { _ in box.withLockedValue { $0 = [] } }
+        backgroundThread.submit { _ in
+            box.withLockedValue { $0 = [] }
+            synod_heap_trim()
+        }
     }
 
     func carryOut(_ outputs: [GroupOutput<RaftMessage, KeyValueStore>], of group: GroupID) {
@@ -126,6 +130,7 @@ extension NodeDriver {
             case .failure(let error): self.storageFailed("writing the snapshot at \(index): \(error)")
             }
             self.snapshotBeingWritten = false
+            self.backgroundThread.submit { _ in synod_heap_trim() }
             if !self.snapshotsWaiting.isEmpty {
                 let (next, job) = self.snapshotsWaiting.removeFirst()
                 self.writeSnapshot(job, of: next)

@@ -13,4 +13,7 @@ typedef struct {
 
 SynodHeapUsage synod_heap_usage(void);
 
+/// Gives the pages of freed memory back to the system (glibc malloc_trim); nothing elsewhere.
+void synod_heap_trim(void);
+
 #endif
