@@ -23,11 +23,7 @@ public struct CompactBytes: Sendable, InlineByteString {
             storage = .array(bytes)
             return
         }
-        var words: Words = (0, 0, 0, 0)
-        withUnsafeMutableBytes(of: &words) { destination in
-            bytes.withUnsafeBytes { destination.copyMemory(from: $0) }
-        }
-        storage = .inline(words, count: UInt8(bytes.count))
+        storage = .inline(Self.padded(bytes, into: (0, 0, 0, 0)), count: UInt8(bytes.count))
     }
 
     public var count: Int {

@@ -2,8 +2,8 @@
 /// `inlineCapacity` (22) of them: the key half of every slot of the keyspace's tries, so its
 /// size is paid once per key. Most keys are that short (`key:000012345678`, `user:1042:cart`);
 /// a longer one is an array, shared rather than copied. `CompactBytes` holds values the same
-/// way in 40 bytes, with room for 32: a trie slot of a 16-byte key and a 32-byte value takes
-/// 96 bytes with this key instead of 112.
+/// way in 40 bytes, with room for 32: a key of this type makes every trie slot 16 bytes
+/// smaller than a `CompactBytes` key did.
 ///
 /// Invariant: the form follows from the count alone (inline exactly when `count <=
 /// inlineCapacity`, with the unused inline bytes zero), so equal bytes are equal values.
@@ -24,10 +24,7 @@ public struct CompactKey: Sendable, InlineByteString {
             storage = .array(bytes)
             return
         }
-        var words: (UInt64, UInt64, UInt64) = (0, 0, 0)
-        withUnsafeMutableBytes(of: &words) { destination in
-            bytes.withUnsafeBytes { destination.copyMemory(from: $0) }
-        }
+        let words = Self.padded(bytes, into: (UInt64(0), UInt64(0), UInt64(0)))
         // The third word's low 48 bits hold bytes 16..<22 in whatever order the machine keeps
         // them: split and joined again by value, they come back in the same places.
         storage = .inline(
@@ -86,6 +83,16 @@ public protocol InlineByteString {
 
 extension InlineByteString {
     public var isEmpty: Bool { count == 0 }
+
+    /// `bytes` at the start of `words` (zeros), the rest left zero; `bytes` must fit.
+    static func padded<Words>(_ bytes: [UInt8], into words: Words) -> Words {
+        var words = words
+        withUnsafeMutableBytes(of: &words) { destination in
+            precondition(bytes.count <= destination.count, "\(bytes.count) bytes do not fit inline")
+            bytes.withUnsafeBytes { destination.copyMemory(from: $0) }
+        }
+        return words
+    }
 
     /// Byte-wise order, a shorter prefix first (as `lexicographicallyPrecedes` orders arrays).
     public func precedes(_ other: some InlineByteString) -> Bool {

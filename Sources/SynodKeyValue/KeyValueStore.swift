@@ -74,7 +74,8 @@ public struct KeyValueStore: Hashable, Sendable {
             lease: UInt64?
         ) {
             precondition(hash == nil || value.isEmpty, "a hash with a string value")
-            precondition(expiresAtMilliseconds != .min && lease != 0, "a sentinel as an expiry or a lease")
+            precondition(expiresAtMilliseconds != .min, "the no-expiry sentinel as an expiry")
+            precondition(lease != 0, "lease ids start at 1")
             let content = hash.map { .hash(HashValue($0)) } ?? Content.string(CompactBytes(value))
             storedContent = lease.map { .leased(content, lease: $0) } ?? .plain(content)
             expiry = expiresAtMilliseconds ?? .min
