@@ -117,4 +117,29 @@ struct SplitSyncTests {
         var (storage, _) = try openStorage(InMemoryFileSystem())
         #expect(try storage.beginSync() == nil)
     }
+
+    /// After a sync of more than `stagedBytesKept` staged bytes, the next staging buffer does
+    /// not keep that size: the written one and the next would both hold it for good.
+    @Test func aBigSyncLeavesNoBigStagingBufferBehind() throws {
+        // Records of a few small entries, so that they are staged as bytes (records of 64 KiB
+        // of commands or more are written from the entries themselves).
+        var options = WriteAheadLogOptions()
+        options.entriesPerRecordMax = 8
+        var (storage, _) = try openStorage(InMemoryFileSystem(), options: options)
+        let kept = WriteAheadLog<InMemoryFileSystem>.stagedBytesKept
+        let entries = (1...(2 * kept / 64)).map {
+            LogEntry(term: Term(1), index: LogIndex(UInt64($0)), payload: .command(Array(repeating: 7, count: 40)))
+        }
+        try storage.stage(group: GroupID(1), hardState: nil, snapshot: nil, entries: entries)
+        let stagedCapacity = storage.log.staged.bytes.bytes.capacity
+        #expect(stagedCapacity >= 2 * kept)
+        let pending = try #require(try storage.beginSync())
+        var files = storage.files
+        let outcome = try pending.carryOut(with: &files)
+        storage.modifyFiles { $0 = files }
+        try storage.finishSync(pending, .success(outcome))
+        // About `kept` (the allocator may round it up), not what the written one held.
+        #expect(storage.log.staged.bytes.bytes.capacity < 2 * kept)
+        #expect(storage.log.staged.count == 0)
+    }
 }
