@@ -16,9 +16,9 @@ final class WatchHub {
     }
 
     /// A change as the history keeps it, with its revision: key and value inline when short
-    /// (`CompactKey`, `CompactBytes`), and no array per revision, so that most of a cache's changes cost the
-    /// history no allocation of their own (as arrays, about 150 bytes more each: 15 MB for the
-    /// 100,000 changes kept by default, and three allocations per write).
+    /// (`CompactKey`, `CompactBytes`), and no array per revision, so that most of a cache's
+    /// changes cost the history no allocation of their own (as arrays, about 150 bytes more
+    /// each: 15 MB for the 100,000 changes kept by default, and three allocations per write).
     struct KeptChange {
         let revision: UInt64
         let key: CompactKey
