@@ -106,6 +106,11 @@ public protocol ConsensusReplica: Sendable {
     /// The driver stored the snapshot a `Ready` installed, from the pieces it kept
     /// (`Ready.snapshotTransfer`): its bytes are read from `snapshot` from now on.
     mutating func snapshotStored(_ snapshot: Snapshot)
+
+    /// The driver read back the entries a `Ready` asked for (`Ready.entriesToLoad`): those it
+    /// found, in order, possibly none (storage dropped them meanwhile, as a snapshot covers
+    /// them).
+    mutating func entriesLoaded(_ entries: [LogEntry])
 }
 
 extension ConsensusReplica {
@@ -118,6 +123,9 @@ extension ConsensusReplica {
     public mutating func takeWorkIndependentOfSync() -> SyncIndependentWork<Message> {
         SyncIndependentWork()
     }
+
+    /// By default a protocol keeps its whole log in memory and never asks for entries.
+    public mutating func entriesLoaded(_ entries: [LogEntry]) {}
 
     /// By default a run of ticks is each tick in turn.
     public mutating func tick(count: Int) {

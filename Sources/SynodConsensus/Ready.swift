@@ -40,6 +40,11 @@ public struct Ready<Message: Sendable>: Sendable {
     /// for a long time). Not part of the batch's work.
     public var releasedLog: [[LogEntry]]
 
+    /// Entries the protocol let go of once they were applied and durable, and now needs again
+    /// (a follower far behind): the driver reads them back from storage and hands them to
+    /// `ConsensusReplica.entriesLoaded`, whenever it suits it. Not part of the batch's work.
+    public var entriesToLoad: EntryLoad?
+
     /// True when `hardState` changes the term or the vote: it must be synced before any
     /// message. When false, a new commit index alone may wait for a later sync (no peer relies
     /// on it, and a node that forgets it learns it again from the leader), so a batch with no
@@ -67,6 +72,7 @@ public struct Ready<Message: Sendable>: Sendable {
         committedEntries: [LogEntry] = [],
         readStates: [ReadState] = [],
         releasedLog: [[LogEntry]] = [],
+        entriesToLoad: EntryLoad? = nil,
         changesTermOrVote: Bool = true,
         messagesMayPrecedePersistence: Bool = false
     ) {
@@ -80,12 +86,25 @@ public struct Ready<Message: Sendable>: Sendable {
         self.committedEntries = committedEntries
         self.readStates = readStates
         self.releasedLog = releasedLog
+        self.entriesToLoad = entriesToLoad
     }
 
     /// True when the batch asks for nothing.
     public var isEmpty: Bool {
         hardState == nil && snapshot == nil && snapshotTransfer.isEmpty && entriesToPersist.isEmpty && messages.isEmpty
-            && committedEntries.isEmpty && readStates.isEmpty
+            && committedEntries.isEmpty && readStates.isEmpty && entriesToLoad == nil
+    }
+}
+
+/// Entries to read back from storage: those in `range`, stopping once they hold more than
+/// `bytesMax` bytes (`LogEntry.sizeBytes`; at least one entry is read).
+public struct EntryLoad: Hashable, Sendable {
+    public let range: ClosedRange<LogIndex>
+    public let bytesMax: Int
+
+    public init(range: ClosedRange<LogIndex>, bytesMax: Int) {
+        self.range = range
+        self.bytesMax = bytesMax
     }
 }
 

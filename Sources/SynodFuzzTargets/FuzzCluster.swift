@@ -93,13 +93,11 @@ struct FuzzCluster: Sendable {
     static let voters: Set<NodeID> = [NodeID(1), NodeID(2), NodeID(3)]
 
     private static func makeNode(_ id: NodeID, state: PersistentState) -> FuzzNode {
+        // No storage to read entries back from: every entry stays in memory.
+        var configuration = RaftConfiguration(id: id, randomSeed: id.rawValue)
+        configuration.appliedEntryBytesKept = .max
         do {
-            return FuzzNode(
-                replica: try RaftReplica(
-                    configuration: RaftConfiguration(id: id, randomSeed: id.rawValue),
-                    state: state
-                )
-            )
+            return FuzzNode(replica: try RaftReplica(configuration: configuration, state: state))
         } catch {
             preconditionFailure("the fuzz group's configuration is invalid: \(error)")
         }

@@ -45,13 +45,17 @@ public struct NodeConfiguration: Sendable {
     /// is counted (INFO consensus, metrics) and logged as a warning.
     public var loopStallWarningMilliseconds = 100
     /// A snapshot is taken when the log since the last one holds more bytes than this
-    /// percentage of the last snapshot, and at least `snapshotLogBytesMin`; the Raft log in
-    /// memory is bounded by it (`GroupSettings.snapshotLogPercentOfState`).
+    /// percentage of the last snapshot, and at least `snapshotLogBytesMin`; the log on disk is
+    /// bounded by it (`GroupSettings.snapshotLogPercentOfState`).
     public var snapshotLogPercentOfState = 25
     public var snapshotLogBytesMin = 16 << 20
     /// The bytes of a snapshot sent to a follower in one chunk; nil for the consensus
     /// default (`RaftConfiguration.snapshotChunkBytes`).
     public var snapshotChunkBytes: Int?
+    /// The bytes of applied entries each group keeps in memory for followers a little behind;
+    /// older ones are read back from the log on disk. Nil for the consensus default
+    /// (`RaftConfiguration.appliedEntryBytesKept`).
+    public var appliedEntryBytesKept: Int?
     /// Keys with a TTL the leader checks for expiry per tick (`GroupSettings`).
     public var expiryChecksPerRound = 2_048
     /// Open client connections at most (Redis `maxclients`).

@@ -72,6 +72,8 @@ extension NodeDriver {
                 writeSnapshot(job, of: group)
             case .compact(let snapshot):
                 write(.compact(snapshot), of: group)
+            case .loadEntries(let load):
+                write(.load(load), of: group)
             case .release(let replaced):
                 replacedStates.append(replaced)
             case .stopped(let reason):
@@ -95,6 +97,9 @@ extension NodeDriver {
         case persist(Persistence)
         /// Drop the entries a snapshot covers (its file is durable: `writeSnapshot`).
         case compact(Snapshot)
+        /// Read back entries the group let go of (not a write, but the log reads nothing
+        /// while a sync runs either).
+        case load(EntryLoad)
     }
 
     /// Serializes a snapshot and makes its file durable on `backgroundThread`, while the loop
@@ -160,6 +165,9 @@ extension NodeDriver {
                 if persistence.sync { groupsAwaitingSync.append(group) }
             case .compact(let snapshot):
                 try storage.compact(group: group, toWritten: snapshot)
+            case .load(let load):
+                runtimes[group].entriesLoaded(try storage.entries(of: group, load))
+                queueReadyProcessing()
             }
         } catch {
             storageFailed("\(error)")

@@ -134,6 +134,9 @@ final class NodeDriver: @unchecked Sendable {
             raftConfiguration.electionTimeoutTicks = configuration.electionTimeoutTicks
             raftConfiguration.heartbeatIntervalTicks = configuration.heartbeatIntervalTicks
             if let chunkBytes = configuration.snapshotChunkBytes { raftConfiguration.snapshotChunkBytes = chunkBytes }
+            if let bytesKept = configuration.appliedEntryBytesKept {
+                raftConfiguration.appliedEntryBytesKept = bytesKept
+            }
             let state = states[group]!
             do {
                 // Request ids go into log entries, so they must not repeat across nodes or

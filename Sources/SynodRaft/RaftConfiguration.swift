@@ -26,6 +26,12 @@ public struct RaftConfiguration: Sendable {
     public var uncommittedBytesMax = 256 << 20
     /// The most committed-entry bytes handed out in one `Ready` (at least one entry).
     public var committedBytesPerReadyMax = 16 << 20
+    /// The bytes of applied (and durable) entries kept in memory, newest first, for followers
+    /// a little behind; the bytes of older ones are let go of and read back from the driver's
+    /// storage when a follower needs them (`Ready.entriesToLoad`). Their terms stay.
+    public var appliedEntryBytesKept = 4 << 20
+    /// The most bytes of entries one read back from storage asks for.
+    public var entryLoadBytesMax = 4 << 20
     /// The size of one snapshot chunk on the wire.
     public var snapshotChunkBytes = 1 << 20
     /// The worst drift, in ticks per election timeout, between this leader's clock and any
@@ -51,6 +57,9 @@ public struct RaftConfiguration: Sendable {
             throw .invalid("heartbeatIntervalTicks must be in 1..<electionTimeoutTicks")
         }
         guard inflightMessagesMax >= 1 else { throw .invalid("inflightMessagesMax must be at least 1") }
+        guard appliedEntryBytesKept >= 0, entryLoadBytesMax >= 1 else {
+            throw .invalid("appliedEntryBytesKept must not be negative, entryLoadBytesMax must be at least 1")
+        }
         guard appendBytesMax >= 1, inflightBytesMax >= appendBytesMax else {
             throw .invalid("inflightBytesMax must be at least appendBytesMax")
         }

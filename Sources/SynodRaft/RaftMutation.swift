@@ -15,4 +15,9 @@ public enum RaftMutation: String, CaseIterable, Sendable {
     /// covers entries it has not made durable (breaks the rule that a follower applies only
     /// what a majority holds durably: a crash of the leader can lose such an entry).
     case heartbeatCommitPastDurable = "heartbeat-commit-past-durable"
+    /// Take the log's last term from the entries in memory or the snapshot, forgetting the
+    /// offloaded entries' terms when every entry is offloaded (breaks the up-to-date check of
+    /// Raft §5.4.1: a voter believes its log older than it is and elects a candidate that
+    /// lacks committed entries).
+    case lastTermForgetsOffloaded = "last-term-forgets-offloaded"
 }

@@ -170,6 +170,7 @@ extension RaftReplica {
         transfer = nil
         uncommittedBytes = 0
         readRequests.abandon()
+        forgetLoadedEntries()
     }
 
     mutating func becomePreCandidate() {
@@ -196,6 +197,7 @@ extension RaftReplica {
         resetTimers()
         progress = [:]
         leaseRevoked = false
+        forgetLoadedEntries()
         for member in membership.members where member != id {
             var memberProgress = Progress(
                 next: log.lastIndex.next,

@@ -4,7 +4,7 @@ extension RaftReplica {
     public var hasReady: Bool {
         hardState != handedOutHardState || log.hasUnpersistedEntries || log.snapshotToPersist != nil
             || !snapshotTransfer.isEmpty || !outbox.isEmpty || appendsUnsent || log.hasEntriesToApply
-            || !readStates.isEmpty
+            || !readStates.isEmpty || entriesToLoad != nil
     }
 
     /// Hands out the pending work; see `Ready` for the order the driver must do it in.
@@ -31,6 +31,7 @@ extension RaftReplica {
             committedEntries: log.takeEntriesToApply(bytesMax: settings.committedBytesPerReadyMax),
             readStates: readStates,
             releasedLog: log.takeReleasedLog(),
+            entriesToLoad: takeEntriesToLoad(),
             changesTermOrVote: changesTermOrVote,
             // Only while the leader's own entries cannot make a quorum alone: then a commit
             // that covers this batch needs an acknowledgement of messages not yet sent.
@@ -76,10 +77,12 @@ extension RaftReplica {
     }
 
     /// The driver finished `ready`. Everything was already marked as handed out by `ready()`;
-    /// this checks that the batch is the one handed out.
+    /// this checks that the batch is the one handed out, and lets go of the applied entries
+    /// beyond those kept in memory.
     public mutating func advance(_ ready: Ready<RaftMessage>) {
         if let last = ready.committedEntries.last {
             precondition(last.index <= log.appliedIndex, "advance with entries that were not handed out")
         }
+        offloadAppliedEntries()
     }
 }

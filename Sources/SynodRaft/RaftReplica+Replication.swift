@@ -74,7 +74,14 @@ extension RaftReplica {
             sendSnapshotChunk(to: member)
             return true
         }
-        let entries = log.entries(from: memberProgress.next, through: log.lastIndex, bytesMax: settings.appendBytesMax)
+        let entries: [LogEntry]
+        if memberProgress.next < log.residentFirstIndex {
+            // Offloaded: sent once read back from storage (`entriesLoaded` sends it then).
+            guard let loaded = offloadedEntries(from: memberProgress.next) else { return false }
+            entries = loaded
+        } else {
+            entries = log.entries(from: memberProgress.next, through: log.lastIndex, bytesMax: settings.appendBytesMax)
+        }
         if entries.isEmpty && !allowEmpty { return false }
         let bytes = entries.reduce(0) { $0 + $1.sizeBytes }
         memberProgress.sentAppend(lastIndex: entries.last?.index, bytes: bytes)

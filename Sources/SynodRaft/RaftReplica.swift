@@ -85,6 +85,15 @@ public struct RaftReplica: ConsensusReplica {
     /// Snapshot chunks that could not be read from where the snapshot is kept (its file).
     public internal(set) var snapshotReadFailures: UInt64 = 0
 
+    /// Leader only: offloaded entries read back from storage for followers behind the log in
+    /// memory (see `RaftReplica+Offload`).
+    var loadedEntries: [LogEntry] = []
+    /// A read back from storage asked for and not yet handed to the driver.
+    var entriesToLoad: EntryLoad?
+    /// A read back was handed to the driver and not yet answered; asked at that tick.
+    var entryLoadInFlight = false
+    var entryLoadAskedAtTick: UInt64 = 0
+
     var outbox: [RaftMessage] = []
     /// Entries were proposed since the last Ready: they go to the followers when it is taken
     /// (`sendProposedEntries`).
@@ -107,6 +116,7 @@ public struct RaftReplica: ConsensusReplica {
         term = state.hardState.term
         votedFor = state.hardState.votedFor
         log = RaftLog(snapshot: state.snapshot, entries: state.entries, committedIndex: state.hardState.commit)
+        log.lastTermForgetsOffloaded = configuration.plantedBug == .lastTermForgetsOffloaded
         membership = state.snapshot.membership
         handedOutHardState = state.hardState
         durableCommitIndex = state.hardState.commit
@@ -166,10 +176,10 @@ public struct RaftReplica: ConsensusReplica {
     /// The term of the entry at `index`, when it is in the log.
     public func term(at index: LogIndex) -> Term? { log.term(at: index) }
 
-    /// The entries from `start` to the end of the log (for checkers and tests).
+    /// The entries in memory from `start` to the end of the log (for checkers and tests).
     public func entries(from start: LogIndex) -> [LogEntry] {
         guard start <= log.lastIndex else { return [] }
-        return log.entries(from: max(start, log.firstIndex), through: log.lastIndex, bytesMax: .max)
+        return log.entries(from: max(start, log.residentFirstIndex), through: log.lastIndex, bytesMax: .max)
     }
 
     /// Leader only: the acknowledged match index of `member`.

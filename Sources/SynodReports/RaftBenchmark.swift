@@ -56,10 +56,10 @@ struct InMemoryRaftCluster {
     init(replicaCount: Int) throws {
         let ids = (1...UInt64(replicaCount)).map { NodeID($0) }
         replicas = try ids.map { id in
-            try RaftReplica(
-                configuration: RaftConfiguration(id: id, randomSeed: id.rawValue),
-                state: .bootstrap(voters: Set(ids))
-            )
+            // No storage to read entries back from: every entry stays in memory.
+            var configuration = RaftConfiguration(id: id, randomSeed: id.rawValue)
+            configuration.appliedEntryBytesKept = .max
+            return try RaftReplica(configuration: configuration, state: .bootstrap(voters: Set(ids)))
         }
         appliedCounts = Array(repeating: 0, count: replicaCount)
     }

@@ -21,6 +21,10 @@ public enum GroupOutput<Message: Sendable, State: GroupStateMachine>: Sendable {
     /// The snapshot is the group's newest: make it durable (if the shell did not already, when
     /// it wrote it) and drop the log it covers.
     case compact(Snapshot)
+    /// Read these entries back from storage and give them to `GroupRuntime.entriesLoaded`
+    /// (the replica let go of them once applied, and a follower needs them now); whenever it
+    /// suits the shell, but it must answer, with no entries if storage no longer holds them.
+    case loadEntries(EntryLoad)
     /// The state a snapshot from the leader replaced: the shell lets go of it off the consensus
     /// thread, as freeing a state of millions of keys takes a long time.
     case release(State)

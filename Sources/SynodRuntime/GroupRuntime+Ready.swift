@@ -12,6 +12,7 @@ extension GroupRuntime {
         takeWorkIndependentOfSync()
         while !isStopped && persisting == nil && replica.hasReady {
             let ready = replica.ready()
+            if let load = ready.entriesToLoad { outputs.append(.loadEntries(load)) }
             receive(ready.snapshotTransfer)
             guard !isStopped else { return }
             let sync =
@@ -148,6 +149,14 @@ extension GroupRuntime {
         }
         try Self.checkRestored(installed, from: snapshot)
         return installed
+    }
+
+    /// The shell read back the entries a `.loadEntries` asked for (none if storage no longer
+    /// holds them): the replica sends them to the followers that need them, with its next
+    /// Ready.
+    public mutating func entriesLoaded(_ entries: [LogEntry]) {
+        guard !isStopped else { return }
+        replica.entriesLoaded(entries)
     }
 
     /// The shell stored the snapshot a Ready installed (from its pieces): the replica reads

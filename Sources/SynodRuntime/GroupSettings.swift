@@ -20,7 +20,8 @@ public struct GroupSettings: Sendable {
     /// this percentage of the last snapshot's size (the state as it serializes, which the
     /// store's own estimates overstate several times for small keys), and at least
     /// `snapshotLogBytesMin`: the cost of snapshots stays proportional to the writes, for small
-    /// and large states alike, and the log kept in memory to a fraction of the state.
+    /// and large states alike, and the log on disk to a fraction of the state (the log in
+    /// memory is bounded apart from it: `RaftConfiguration.appliedEntryBytesKept`).
     public var snapshotLogPercentOfState = 25
     public var snapshotLogBytesMin = 16 << 20
     /// How many entries of logs a snapshot replaced are freed at each tick

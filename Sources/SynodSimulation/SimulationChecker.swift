@@ -128,9 +128,17 @@ struct SimulationChecker: Sendable {
                 var index = high
                 while index >= low, left.term(at: index) != right.term(at: index) { index = index.previous }
                 guard index >= low else { continue }
-                let leftEntries = left.entries(from: low).prefix { $0.index <= index }
-                let rightEntries = right.entries(from: low).prefix { $0.index <= index }
-                if !leftEntries.elementsEqual(rightEntries) {
+                // Offloaded entries are compared by term (what applied them checks the rest).
+                let resident = max(low, left.residentFirstIndex, right.residentFirstIndex)
+                var termsMatch = true
+                var offloaded = low
+                while offloaded < resident && offloaded <= index {
+                    termsMatch = termsMatch && left.term(at: offloaded) == right.term(at: offloaded)
+                    offloaded = offloaded.next
+                }
+                let leftEntries = left.entries(from: resident).prefix { $0.index <= index }
+                let rightEntries = right.entries(from: resident).prefix { $0.index <= index }
+                if !termsMatch || !leftEntries.elementsEqual(rightEntries) {
                     fail("log-matching", "\(left.id) and \(right.id) agree on \(index) but differ before it")
                 }
             }

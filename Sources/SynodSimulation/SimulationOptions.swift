@@ -78,6 +78,11 @@ public struct SimulationOptions: Sendable, CustomStringConvertible {
     /// latency, so a big entry keeps its sync (and its append) in progress for long.
     public var diskBytesPerMicrosecond: UInt64
     public var networkBytesPerMicrosecond: UInt64
+    /// The bytes of applied entries a replica keeps in memory (`RaftConfiguration`): small
+    /// ones make leaders read entries back from storage for every follower behind.
+    public var appliedEntryBytesKept: Int
+    /// The most bytes one read back asks for.
+    public var entryLoadBytesMax: Int
     /// A planted bug, for mutation testing.
     public var mutation: SimulationMutation?
     /// The most events a run may process before it is declared stuck (a liveness failure).
@@ -136,6 +141,8 @@ public struct SimulationOptions: Sendable, CustomStringConvertible {
         // A state of big values sent 16 bytes a round trip would take minutes to catch a
         // follower up: pieces of a few KiB still cut it into many.
         if bigValueBytes > 0 { snapshotChunkBytes = max(snapshotChunkBytes, 4_096) }
+        appliedEntryBytesKept = pick([0, 200, 4_096, 4 << 20])
+        entryLoadBytesMax = pick([64, 1_024, 1 << 20])
         mutation = nil
     }
 
@@ -158,7 +165,8 @@ public struct SimulationOptions: Sendable, CustomStringConvertible {
         lock-operations=\(lockOperationProbability) \
         commands=\(commandOperationProbability) transactions=\(transactionProbability) \
         pipelines=\(pipelineProbability) big-value-bytes=\(bigValueBytes) \
-        disk-bytes-per-us=\(diskBytesPerMicrosecond) network-bytes-per-us=\(networkBytesPerMicrosecond) mutation=\(mutation?.rawValue ?? "none")
+        disk-bytes-per-us=\(diskBytesPerMicrosecond) network-bytes-per-us=\(networkBytesPerMicrosecond) \
+        applied-bytes-kept=\(appliedEntryBytesKept) load-bytes=\(entryLoadBytesMax) mutation=\(mutation?.rawValue ?? "none")
         """
     }
 }
@@ -213,6 +221,8 @@ public enum SimulationMutation: String, CaseIterable, Sendable {
     /// Heartbeats and every other entry-less message share the data lane, so they wait
     /// behind the appends and snapshot pieces queued before them.
     case heartbeatsBehindData = "heartbeats-behind-data"
+    /// A replica whose entries are all offloaded takes its last term from its snapshot.
+    case lastTermForgetsOffloaded = "last-term-forgets-offloaded"
 
     var raftMutation: RaftMutation? {
         switch self {
@@ -220,6 +230,7 @@ public enum SimulationMutation: String, CaseIterable, Sendable {
         case .grantSecondVote: .grantSecondVote
         case .leaseTooLong: .leaseTooLong
         case .heartbeatCommitPastDurable: .heartbeatCommitPastDurable
+        case .lastTermForgetsOffloaded: .lastTermForgetsOffloaded
         case .readWithoutReadIndex, .forgetVoteOnRestart, .acknowledgeBeforeFsync, .skipHardStateSync,
             .retryWithoutIdentity, .replyBeforeApply, .dropSessionOrder, .forwardReadsPastWrites,
             .installHalfBuiltSnapshot, .heartbeatsBehindData:
@@ -238,7 +249,7 @@ public enum SimulationMutation: String, CaseIterable, Sendable {
         case .forwardReadsPastWrites: .forwardReadsPastWrites
         case .installHalfBuiltSnapshot: .installHalfBuiltSnapshot
         case .commitEarlierTermByCount, .grantSecondVote, .leaseTooLong, .heartbeatCommitPastDurable,
-            .forgetVoteOnRestart, .retryWithoutIdentity, .heartbeatsBehindData:
+            .forgetVoteOnRestart, .retryWithoutIdentity, .heartbeatsBehindData, .lastTermForgetsOffloaded:
             nil
         }
     }
@@ -309,6 +320,16 @@ extension SimulationOptions {
             options.diskLatencyMicroseconds = 1_000...10_000
         case .grantSecondVote, .readWithoutReadIndex:
             options.nodeCount = max(options.nodeCount, 3)
+        case .lastTermForgetsOffloaded:
+            // Every applied entry offloaded and no snapshot to fall back on, and leaders that
+            // crash or are cut off so that elections follow each other.
+            options.nodeCount = pick(seed, [3, 5])
+            options.appliedEntryBytesKept = 0
+            options.snapshotLogBytesMin = 1 << 40
+            options.crashIntervalMicroseconds = 300_000
+            options.crashLeaderProbability = 0.8
+            options.crashAllProbability = 0
+            options.partitionIntervalMicroseconds = 300_000
         case .installHalfBuiltSnapshot:
             // Followers cut off or down while the log is compacted often, then caught up by
             // snapshots sent in small pieces.

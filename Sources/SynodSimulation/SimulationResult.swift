@@ -39,6 +39,9 @@ public struct SimulationStatistics: Sendable, CustomStringConvertible {
     public var highestCommitIndex: UInt64 = 0
     public var snapshotsTaken = 0
     public var snapshotsInstalled = 0
+    /// Reads back of entries a leader let go of, and the entries they brought back.
+    public var entryLoads = 0
+    public var entriesLoaded = 0
     /// Crashes that left part of a write on disk.
     public var tornWrites = 0
     /// Bit flips injected into a stopped node's files, every one of them detected.
@@ -59,6 +62,7 @@ public struct SimulationStatistics: Sendable, CustomStringConvertible {
         membership-changes=\(membershipChanges) ops=\(operationsCompleted) \
         indeterminate=\(operationsIndeterminate) retried=\(operationsRetried) elections=\(leaderElections) term=\(highestTerm) \
         commit=\(highestCommitIndex) snapshots=\(snapshotsTaken)/\(snapshotsInstalled) \
+        entry-loads=\(entryLoads)/\(entriesLoaded) \
         torn-writes=\(tornWrites) bit-flips-detected=\(bitFlipsDetected) big-values-read=\(bigValuesRead) \
         steady-leader-checks=\(steadyLeaderChecks) linearizability-unknown-keys=\(linearizabilityUnknownKeys)
         """

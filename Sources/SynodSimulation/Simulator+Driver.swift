@@ -75,11 +75,32 @@ extension Simulator {
             checker.recordDurable(nodes[position].durable, on: id)
             statistics.snapshotsTaken += 1
             record("n\(position + 1) snapshot at \(snapshot.term)/\(snapshot.index)")
+        case .loadEntries(let load):
+            // Read when the disk has had the time to: storage may have compacted them by then.
+            queue.schedule(
+                .entriesRead(node: position, incarnation: nodes[position].incarnation, load),
+                at: now + draw(options.diskLatencyMicroseconds)
+            )
         case .release:
             break  // Freed here; the node frees it on another thread.
         case .stopped(let reason):
             checker.fail("runtime-stopped", "n\(position + 1) stopped: \(reason)")
         }
+    }
+
+    /// A read back of entries the replica let go of is done: from the node's real storage.
+    mutating func entriesRead(_ load: EntryLoad, on position: Int) {
+        let entries: [LogEntry]
+        do {
+            entries = try nodes[position].storage!.entries(of: SimulatedNode.group, load)
+        } catch {
+            preconditionFailure("n\(position + 1) cannot read back its entries on a disk without faults: \(error)")
+        }
+        statistics.entryLoads += 1
+        statistics.entriesLoaded += entries.count
+        record("n\(position + 1) reads back \(entries.count) entries from \(load.range.lowerBound)")
+        nodes[position].runtime!.entriesLoaded(entries)
+        afterInput(position)
     }
 
     /// The entries the node applied since the last look, and what its lock model found.

@@ -15,6 +15,7 @@ public struct Simulator {
         case deliver(RaftMessage)
         case deliverFrame(from: NodeID, to: NodeID, PeerFrameContent)
         case diskWriteDone(node: Int, incarnation: Int)
+        case entriesRead(node: Int, incarnation: Int, EntryLoad)
         case clientSend(client: Int)
         case requestArrives(node: Int, client: Int, request: SimulatedRequest)
         case replyArrives(client: Int, requestID: UInt64, reply: ClientReply)
@@ -157,6 +158,8 @@ public struct Simulator {
         configuration.appendBytesMax = options.appendBytesMax
         configuration.inflightBytesMax = max(options.appendBytesMax, configuration.inflightBytesMax)
         configuration.snapshotChunkBytes = options.snapshotChunkBytes
+        configuration.appliedEntryBytesKept = options.appliedEntryBytesKept
+        configuration.entryLoadBytesMax = options.entryLoadBytesMax
         configuration.clockDriftBoundTicks = max(1, options.electionTimeoutTicks / 5)
         configuration.plantedBug = options.mutation?.raftMutation
         let durable = recoverFromDisk(position)
@@ -211,6 +214,9 @@ public struct Simulator {
         case .diskWriteDone(let position, let incarnation):
             guard nodes[position].incarnation == incarnation else { return }
             diskWriteDone(position)
+        case .entriesRead(let position, let incarnation, let load):
+            guard nodes[position].incarnation == incarnation, nodes[position].isUp else { return }
+            entriesRead(load, on: position)
         case .clientSend(let client):
             clientSend(client)
         case .requestArrives(let position, let client, let request):

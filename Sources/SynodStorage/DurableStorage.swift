@@ -222,4 +222,10 @@ public struct DurableStorage<Files: FileSystem>: Sendable {
     {
         try log.entries(of: group, in: range)
     }
+
+    /// What a replica that let go of entries asks for (`EntryLoad`): the group's entries from
+    /// `load.range.lowerBound`, within its bytes; none when the log no longer holds them.
+    public mutating func entries(of group: GroupID, _ load: EntryLoad) throws(StorageError) -> [LogEntry] {
+        try log.entries(of: group, from: load.range, bytesMax: load.bytesMax)
+    }
 }

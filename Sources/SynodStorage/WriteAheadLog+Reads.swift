@@ -7,18 +7,48 @@ extension WriteAheadLog {
     public mutating func entries(of group: GroupID, in range: ClosedRange<LogIndex>) throws(StorageError) -> [LogEntry]
     {
         let groupLog = groups[group] ?? GroupLog()
-        precondition(syncInProgress == nil, "read while a sync writes the staged entries")
         precondition(
             range.lowerBound > groupLog.base.index && range.upperBound <= groupLog.lastIndex,
             "no entries at \(range)"
         )
+        return try read(of: group, in: range, bytesMax: .max)
+    }
+
+    /// The group's entries from `range.lowerBound` on, stopping after `bytesMax` bytes
+    /// (`LogEntry.sizeBytes`; at least one entry) or at the end of `range` or of the log: for
+    /// a replica that let go of them. None when the log no longer holds the first (a snapshot
+    /// compacted it away) or does not hold it yet.
+    public mutating func entries(
+        of group: GroupID,
+        from range: ClosedRange<LogIndex>,
+        bytesMax: Int
+    ) throws(StorageError) -> [LogEntry] {
+        let groupLog = groups[group] ?? GroupLog()
+        guard range.lowerBound > groupLog.base.index, range.lowerBound <= groupLog.lastIndex else { return [] }
+        return try read(of: group, in: range.lowerBound...min(range.upperBound, groupLog.lastIndex), bytesMax: bytesMax)
+    }
+
+    private mutating func read(
+        of group: GroupID,
+        in range: ClosedRange<LogIndex>,
+        bytesMax: Int
+    ) throws(StorageError) -> [LogEntry] {
+        let groupLog = groups[group] ?? GroupLog()
+        precondition(syncInProgress == nil, "read while a sync writes the staged entries")
         var result: [LogEntry] = []
-        result.reserveCapacity(Int(range.upperBound.rawValue - range.lowerBound.rawValue) + 1)
+        result.reserveCapacity(min(Int(range.upperBound.rawValue - range.lowerBound.rawValue) + 1, 4096))
+        var bytes = 0
         var index = range.lowerBound
+        func take(_ entry: LogEntry) -> Bool {
+            bytes += entry.sizeBytes
+            guard result.isEmpty || bytes <= bytesMax else { return false }
+            result.append(entry)
+            index = index.next
+            return true
+        }
         while index <= range.upperBound {
             if let entry = cache.entry(of: group, at: index) {
-                result.append(entry)
-                index = index.next
+                guard take(entry) else { break }
                 continue
             }
             let location = location(of: index, in: groupLog)
@@ -26,8 +56,7 @@ extension WriteAheadLog {
             // whose location is still this record.
             for entry in try readRecord(at: location) where entry.index >= index && entry.index <= range.upperBound {
                 guard entry.index == index, self.location(of: index, in: groupLog) == location else { break }
-                result.append(entry)
-                index = index.next
+                guard take(entry) else { return result }
             }
         }
         return result

@@ -67,21 +67,7 @@ struct SnapshotWritingTests {
         let follower = try #require(try cluster.onLoop { drivers in drivers.keys.first { $0 != leader } })
         cluster.isolate(follower)
         let value = Array(repeating: UInt8(ascii: "w"), count: 200)
-        for round in 0..<5 {
-            let writes = try (0..<40).map { item in
-                try cluster.write(
-                    .set(
-                        key: Array("key:\(round):\(item)".utf8),
-                        value: value,
-                        condition: .always,
-                        expiry: .none,
-                        returnPrevious: false
-                    ),
-                    to: leader
-                )
-            }
-            for write in writes { #expect(try await write.get() == .ok) }
-        }
+        try await Self.writeFiveRounds(of: value, to: leader, in: cluster)
         let compacted = await waitUntil {
             let indexes = try? cluster.onLoop { drivers in
                 (drivers[leader]!.replica.snapshotIndex, drivers[follower]!.replica.lastIndex)
@@ -114,5 +100,57 @@ struct SnapshotWritingTests {
         #expect(snapshotBytes > 5 * 1_000, "a snapshot of \(snapshotBytes) bytes came in one chunk")
         // The follower reads its installed snapshot from its own file, for a follower of its own.
         #expect(readable == 16)
+    }
+
+    /// A follower cut off while the leader lets go of the entries it applies (none kept in
+    /// memory) catches up from entries the leader reads back from its log on disk.
+    @Test func aFollowerCutOffCatchesUpFromEntriesTheLeaderReadsBackFromDisk() async throws {
+        let cluster = try InProcessCluster(nodes: 3) { configuration in
+            configuration.appliedEntryBytesKept = 0
+        }
+        defer { try? cluster.shutdown() }
+        let leader = try #require(await cluster.awaitLeader(), "no leader was elected")
+        let follower = try #require(try cluster.onLoop { drivers in drivers.keys.first { $0 != leader } })
+        cluster.isolate(follower)
+        let value = Array(repeating: UInt8(ascii: "o"), count: 100)
+        try await Self.writeFiveRounds(of: value, to: leader, in: cluster)
+        let (offloadedThrough, followerLast) = try cluster.onLoop { drivers in
+            (drivers[leader]!.replica.residentFirstIndex.previous, drivers[follower]!.replica.lastIndex)
+        }
+        #expect(offloadedThrough > followerLast, "the leader still holds what the follower lacks")
+        cluster.heal()
+        let caughtUp = await waitUntil {
+            let read = try? cluster.onLoop { drivers in
+                drivers[follower]!.store.read(.get(key: Array("key:4:39".utf8)), at: 0)
+            }
+            return read == .value(value)
+        }
+        #expect(caughtUp, "the follower did not catch up")
+        let (keys, installed) = try cluster.onLoop { drivers in
+            let driver = drivers[follower]!
+            return (driver.store.keyCount, driver.runtimes[NodeDriver.keyspaceGroup].statistics.snapshotsInstalled)
+        }
+        #expect(keys == 200)
+        #expect(installed == 0, "the follower caught up from a snapshot, not from the log")
+    }
+
+    /// Writes `key:<round>:<item>` for 5 rounds of 40 items, each round answered before the
+    /// next.
+    static func writeFiveRounds(of value: [UInt8], to leader: NodeID, in cluster: InProcessCluster) async throws {
+        for round in 0..<5 {
+            let writes = try (0..<40).map { item in
+                try cluster.write(
+                    .set(
+                        key: Array("key:\(round):\(item)".utf8),
+                        value: value,
+                        condition: .always,
+                        expiry: .none,
+                        returnPrevious: false
+                    ),
+                    to: leader
+                )
+            }
+            for write in writes { #expect(try await write.get() == .ok) }
+        }
     }
 }

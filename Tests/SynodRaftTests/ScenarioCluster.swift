@@ -136,6 +136,19 @@ struct ScenarioCluster {
             log("n\(id.rawValue) read \(readState.context) ready at index \(readState.index)")
         }
         replica.advance(ready)
+        if let load = ready.entriesToLoad {
+            // Read back at once from what the disk holds.
+            var entries: [LogEntry] = []
+            var bytes = 0
+            for entry in disk.entries where load.range.contains(entry.index) {
+                bytes += entry.sizeBytes
+                if !entries.isEmpty && bytes > load.bytesMax { break }
+                entries.append(entry)
+            }
+            let read = entries.map { "\($0.term)/\($0.index)" }.joined(separator: " ")
+            log("n\(id.rawValue) reads back \(load.range.lowerBound)...\(load.range.upperBound): [\(read)]")
+            replica.entriesLoaded(entries)
+        }
         replicas[id] = replica
         checkStateMachineSafety()
     }
@@ -192,7 +205,8 @@ struct ScenarioCluster {
     mutating func stabilize() {
         for _ in 0..<10_000 {
             processAllReady()
-            if network.isEmpty { return }
+            // A replica handed entries read back has appends to hand out in its next Ready.
+            if network.isEmpty && !nodeIDs.contains(where: { replicas[$0]?.hasReady == true }) { return }
             _ = deliver()
         }
         preconditionFailure("stabilize did not converge")
@@ -226,14 +240,23 @@ struct ScenarioCluster {
             "n\(id.rawValue): \(replica.role) term=\(replica.term) vote=\(replica.votedFor.map(\.description) ?? "none")"
             + " commit=\(replica.commitIndex) applied=\(applied[id]!.count) last=\(replica.lastTerm)/\(replica.lastIndex)"
         if replica.snapshotIndex > .zero { line += " snapshot=\(replica.snapshotIndex)" }
+        if replica.residentFirstIndex > replica.snapshotIndex.next {
+            line += " offloaded-through=\(replica.residentFirstIndex.previous)"
+        }
         line += " \(replica.membership)"
         return line
     }
 
     func logDump(_ id: NodeID) -> [String] {
         guard let replica = replicas[id] else { return ["n\(id.rawValue): down"] }
-        let entries = replica.entries(from: LogIndex(1))
-        return entries.isEmpty ? ["n\(id.rawValue): empty log"] : entries.map { "n\(id.rawValue): \($0)" }
+        var lines: [String] = []
+        var index = replica.snapshotIndex.next
+        while index < replica.residentFirstIndex {
+            lines.append("n\(id.rawValue): \(replica.term(at: index)!)/\(index) offloaded")
+            index = index.next
+        }
+        lines += replica.entries(from: LogIndex(1)).map { "n\(id.rawValue): \($0)" }
+        return lines.isEmpty ? ["n\(id.rawValue): empty log"] : lines
     }
 
     static func describe(_ message: RaftMessage) -> String {

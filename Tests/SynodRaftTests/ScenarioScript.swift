@@ -112,6 +112,7 @@ struct ScenarioScript {
         switch name {
         case "add-nodes":
             // add-nodes N [prevote=] [checkquorum=] [lease=] [election=] [inflight=] [chunk=] [append-bytes=]
+            //   [drift=] [kept=] [load-bytes=]
             guard let count = positional.first.flatMap(UInt64.init) else { throw Failure(description: "add-nodes N") }
             let voters = Set((1...count).map { NodeID($0) })
             cluster.settings = { base in
@@ -124,6 +125,8 @@ struct ScenarioScript {
                 if let value = options["chunk"].flatMap(Int.init) { configuration.snapshotChunkBytes = value }
                 if let value = options["append-bytes"].flatMap(Int.init) { configuration.appendBytesMax = value }
                 if let value = options["drift"].flatMap(Int.init) { configuration.clockDriftBoundTicks = value }
+                if let value = options["kept"].flatMap(Int.init) { configuration.appliedEntryBytesKept = value }
+                if let value = options["load-bytes"].flatMap(Int.init) { configuration.entryLoadBytesMax = value }
                 return configuration
             }
             for id in voters.sorted() { try cluster.addNode(id, state: .bootstrap(voters: voters)) }

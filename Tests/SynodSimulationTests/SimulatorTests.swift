@@ -83,6 +83,19 @@ struct SimulatorTests {
         #expect(reports.map(\.statistics.steadyLeaderChecks).reduce(0, +) > 0)
     }
 
+    @Test func leadersReadBackTheEntriesTheyLetGoOfForFollowersBehind() {
+        // No applied entry kept in memory, reads back of a few entries at a time, and no
+        // snapshot to fall back on: every follower that falls behind is caught up from the
+        // leader's storage, through every fault.
+        let reports = Self.runExpectingClean(seeds: 1...6) { options in
+            options.appliedEntryBytesKept = 0
+            options.entryLoadBytesMax = 64
+            options.snapshotLogBytesMin = 1 << 40
+            options.nodeCount = max(options.nodeCount, 3)
+        }
+        #expect(reports.map(\.statistics.entriesLoaded).reduce(0, +) > 0)
+    }
+
     /// Runs `seeds` with their options changed by `configure`, recording every failure.
     private static func runExpectingClean(
         seeds: ClosedRange<UInt64>,

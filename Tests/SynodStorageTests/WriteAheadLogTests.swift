@@ -113,6 +113,44 @@ struct WriteAheadLogTests {
         #expect(files.paths.filter { $0.hasPrefix(snapshotDirectory) }.count == 1)
     }
 
+    @Test(arguments: [0, 1 << 20])
+    func entriesAReplicaLetGoOfAreReadBackWithinTheirBytesAndNoneOnceCompacted(cacheBytes: Int) throws {
+        var options = smallSegments
+        options.entryCacheBytesMax = cacheBytes
+        var (storage, _) = try openStorage(InMemoryFileSystem(), options: options)
+        let group = GroupID(1)
+        let entries = (1...30 as ClosedRange<UInt64>).map {
+            LogEntry(term: Term(1), index: LogIndex($0), payload: .command(Array(repeating: UInt8($0), count: 76)))
+        }
+        for batch in stride(from: 0, to: 30, by: 7) {
+            try storage.stage(
+                group: group,
+                hardState: nil,
+                snapshot: nil,
+                entries: Array(entries[batch..<min(batch + 7, 30)])
+            )
+            try storage.sync()
+        }
+        // 100 bytes an entry: 250 bytes hold two, and a budget below one still reads one.
+        let indexes = { (load: EntryLoad) throws in try storage.entries(of: group, load).map(\.index.rawValue) }
+        #expect(try indexes(EntryLoad(range: LogIndex(5)...LogIndex(20), bytesMax: 250)) == [5, 6])
+        #expect(try indexes(EntryLoad(range: LogIndex(29)...LogIndex(40), bytesMax: 1)) == [29])
+        #expect(
+            try storage.entries(of: group, EntryLoad(range: LogIndex(3)...LogIndex(30), bytesMax: .max))
+                == Array(entries[2...])
+        )
+        #expect(try indexes(EntryLoad(range: LogIndex(31)...LogIndex(40), bytesMax: .max)) == [])
+        let snapshot = Snapshot(
+            index: LogIndex(10),
+            term: Term(1),
+            membership: Membership(voters: [NodeID(1)]),
+            data: [1]
+        )
+        try storage.compact(group: group, to: snapshot)
+        #expect(try indexes(EntryLoad(range: LogIndex(5)...LogIndex(20), bytesMax: .max)) == [])
+        #expect(try indexes(EntryLoad(range: LogIndex(11)...LogIndex(12), bytesMax: .max)) == [11, 12])
+    }
+
     @Test func anInstalledSnapshotReplacesTheLogAndLaterEntriesFollowIt() throws {
         var (storage, _) = try openStorage(InMemoryFileSystem())
         let group = GroupID(3)
