@@ -172,7 +172,12 @@ let package = Package(
             exclude: ["Scenarios"]
         ),
         .testTarget(name: "SynodRESPTests", dependencies: ["SynodRESP", "SynodCore"]),
-        .testTarget(name: "SynodKeyValueTests", dependencies: ["SynodKeyValue", "SynodCore"]),
+        .testTarget(
+            name: "SynodKeyValueTests",
+            dependencies: [
+                "SynodKeyValue", "SynodCore", .product(name: "HashTreeCollections", package: "swift-collections"),
+            ]
+        ),
         .testTarget(name: "SynodCommandsTests", dependencies: ["SynodCommands", "SynodKeyValue", "SynodCore"]),
         .testTarget(
             name: "SynodPeerProtocolTests",

@@ -1,3 +1,5 @@
+import SynodCore
+
 /// A key's bytes in 24 bytes, without an allocation of their own when there are at most
 /// `inlineCapacity` (22) of them: the key half of every slot of the keyspace's tries, so its
 /// size is paid once per key. Most keys are that short (`key:000012345678`, `user:1042:cart`);
@@ -63,6 +65,19 @@ public struct CompactKey: Sendable, InlineByteString {
 }
 
 extension CompactKey: Hashable {
+    /// XXH64 of the bytes with `seed`: the keyspace's tries read it with seed 0 (swift-collections'
+    /// hash tries hash their keys this way), so a trie's shape, and the order it is walked in,
+    /// depend on its keys alone, the same in every process and every run of a simulation seed.
+    /// With `Hasher` (SipHash under a seed drawn per process) they did not, and walks and
+    /// snapshots sorted each bucket to give the same order everywhere: half of what writing a
+    /// snapshot cost. A fixed hash lets whoever picks the keys pick their hashes too; a trie is
+    /// at most 13 levels deep whatever they are, and only keys whose 64 bits all agree share a
+    /// node's linear list.
+    public func _rawHashValue(seed: Int) -> Int {
+        let hash = withUnsafeBytes { StableHash.xxh64($0, seed: UInt64(UInt(bitPattern: seed))) }
+        return Int(truncatingIfNeeded: hash)
+    }
+
     public static func == (left: CompactKey, right: CompactKey) -> Bool {
         switch (left.storage, right.storage) {
         case (.inline(let a0, let a1, let a2, let a3, let aCount), .inline(let b0, let b1, let b2, let b3, let bCount)):
@@ -92,18 +107,6 @@ extension InlineByteString {
             bytes.withUnsafeBytes { destination.copyMemory(from: $0) }
         }
         return words
-    }
-
-    /// Byte-wise order, a shorter prefix first (as `lexicographicallyPrecedes` orders arrays).
-    public func precedes(_ other: some InlineByteString) -> Bool {
-        withUnsafeBytes { left in
-            other.withUnsafeBytes { right in
-                for (leftByte, rightByte) in zip(left, right) where leftByte != rightByte {
-                    return leftByte < rightByte
-                }
-                return left.count < right.count
-            }
-        }
     }
 
     /// The bytes, whatever their form: equal bytes hash alike.

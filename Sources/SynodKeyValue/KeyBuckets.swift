@@ -7,9 +7,10 @@ import SynodCore
 /// A bucket is a range of positions, so work that walks the keys a piece at a time (SCAN, the
 /// leader's search for expired keys) resumes from a position: a key present all along is
 /// visited once per pass however other keys come and go, and each step costs the buckets it
-/// visits, never a walk or a sort of every key. Within a bucket keys are taken in key order,
-/// never in the tries' own order, which Swift's per-process hash seed decides: what a leader
-/// proposes from a walk is the same in every run of a simulation seed.
+/// visits, never a walk or a sort of every key. Within a bucket keys are taken in the trie's
+/// own order, which its keys alone decide (the tries hash `CompactKey`s with XXH64, not with
+/// `Hasher`'s per-process seed: `CompactKey._rawHashValue`): what a leader proposes from a walk
+/// is the same in every run of a simulation seed, and equal stores give equal snapshots.
 ///
 /// A copy shares every trie (O(buckets) to copy the array, once per snapshot); the array is
 /// only allocated when the first key arrives, so an empty store costs nothing. Keys are kept
@@ -84,8 +85,8 @@ public struct KeyBuckets<Value: Hashable & Sendable>: Sendable {
 
     /// The entries of whole buckets from the one holding `position` on, at or after it, until
     /// at least `visits` entries were looked at or the last bucket was: those `isIncluded`
-    /// accepts, each bucket's in key order (only they are sorted). Also the position where the
-    /// next step begins (nil after the last bucket).
+    /// accepts, in walk order. Also the position where the next step begins (nil after the last
+    /// bucket).
     func walk(
         from position: UInt64,
         visits: Int,
@@ -105,7 +106,7 @@ public struct KeyBuckets<Value: Hashable & Sendable>: Sendable {
                 visited += contents.count
                 let skipsEarlier = startsInside && bucket == firstBucket
                 var taken: [(key: [UInt8], value: Value)] = []
-                for entry in contents.sorted(by: { $0.key.precedes($1.key) })
+                for entry in contents
                 where !skipsEarlier || Self.position(of: entry.key) >= position {
                     let key = entry.key.array
                     if isIncluded(key, entry.value) { taken.append((key, entry.value)) }
@@ -118,20 +119,17 @@ public struct KeyBuckets<Value: Hashable & Sendable>: Sendable {
     }
 
     /// Calls `body` with every entry in walk order (bucket by bucket, each bucket's entries in
-    /// key order): the same order for equal contents in every process, at the cost of sorting
-    /// one bucket at a time, never every key.
+    /// its trie's order): the same order for equal contents in every process.
     func forEachInWalkOrder<Failure: Error>(
         _ body: (_ key: [UInt8], _ value: Value) throws(Failure) -> Void
     ) throws(Failure) {
         for contents in buckets where !contents.isEmpty {
-            for entry in contents.sorted(by: { $0.key.precedes($1.key) }) {
-                try body(entry.key.array, entry.value)
-            }
+            for entry in contents { try body(entry.key.array, entry.value) }
         }
     }
 
     /// A key chosen by `random`, or nil when there is none: a random non-empty bucket, then a
-    /// random key of it in key order. Not uniform over keys (as Redis's choice is not), but
+    /// random key of it in walk order. Not uniform over keys (as Redis's choice is not), but
     /// every key can be chosen, and it costs one bucket, not a walk of every key.
     /// `randomIndex(n)` answers an index below `n`.
     func randomEntry(randomIndex: (Int) -> Int) -> (key: [UInt8], value: Value)? {
@@ -143,8 +141,8 @@ public struct KeyBuckets<Value: Hashable & Sendable>: Sendable {
             bucket = randomIndex(Self.bucketCount)
         }
         while buckets[bucket].isEmpty { bucket = (bucket + 1) % Self.bucketCount }
-        let entries = buckets[bucket].sorted { $0.key.precedes($1.key) }
-        let chosen = entries[randomIndex(entries.count)]
+        let contents = buckets[bucket]
+        let chosen = contents.dropFirst(randomIndex(contents.count)).first!
         return (chosen.key.array, chosen.value)
     }
 }
