@@ -1,4 +1,5 @@
 import CSynodWriteback
+import Dispatch
 import SynodStorage
 
 #if canImport(Glibc)
@@ -124,9 +125,23 @@ public struct POSIXFileSystem: FileSystem {
         guard Glibc.rename(source, destination) == 0 else { throw Self.failure("rename", source) }
     }
 
+    /// Removes the name at once; a big file's pages are freed on another thread. The thread
+    /// that drops a file's last reference frees its pages, and for a snapshot of hundreds of
+    /// megabytes just written (most of it still in the page cache) that took a loop 30 ms per
+    /// 500 MB: with a descriptor held open, `unlink` only drops the name, and the pages go
+    /// when `closingQueue` closes it.
     public mutating func remove(_ path: String) throws(FileSystemError) {
-        guard unlink(path) == 0 else { throw Self.failure("unlink", path) }
+        let descriptor = Glibc.open(path, O_RDONLY | O_CLOEXEC)
+        guard unlink(path) == 0 else {
+            let failure = Self.failure("unlink", path)
+            if descriptor >= 0 { _ = Glibc.close(descriptor) }
+            throw failure
+        }
+        if descriptor >= 0 { Self.closingQueue.async { _ = Glibc.close(descriptor) } }
     }
+
+    /// Where the descriptors of removed files are closed (see `remove`).
+    static let closingQueue = DispatchQueue(label: "synod.removed-files", qos: .utility)
 
     /// Removes an empty directory (not part of `FileSystem`: storage never removes directories).
     public mutating func removeDirectory(_ directory: String) throws(FileSystemError) {

@@ -19,6 +19,24 @@ struct POSIXFileSystemTests {
         range.map { LogEntry(term: Term(term), index: LogIndex($0), payload: .command(Array("value-\($0)".utf8))) }
     }
 
+    /// A removed file's name is gone at once (its pages are freed on another thread), a file
+    /// that is not there is reported as such, and a descriptor open on it still reads it.
+    @Test func aRemovedFileIsGoneAtOnceAndAMissingOneIsNotFound() throws {
+        try withTemporaryDirectory { directory in
+            var files = POSIXFileSystem()
+            try files.createDirectory(directory)
+            let path = directory + "/removed"
+            let file = try files.open(path, create: true)
+            try files.write(Array(repeating: 7, count: 1 << 20), to: file, at: 0)
+            try files.remove(path)
+            #expect(!FileManager.default.fileExists(atPath: path))
+            #expect(try files.read(file, at: 0, count: 4) == [7, 7, 7, 7])
+            files.close(file)
+            #expect(throws: FileSystemError.self) { try files.open(path, create: false) }
+            #expect(throws: FileSystemError(.notFound, operation: "unlink", path: path)) { try files.remove(path) }
+        }
+    }
+
     @Test func storageRecoversFromARealDiskAcrossRotationAndCompaction() throws {
         try withTemporaryDirectory { directory in
             var options = WriteAheadLogOptions()

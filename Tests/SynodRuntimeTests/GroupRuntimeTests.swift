@@ -937,4 +937,37 @@ struct GroupRuntimeTests {
         let entries = try runtime.replica.proposed.map { try KeyValueEntry(decoding: $0) }
         #expect(entries.map(\.command) == [.extendLeases, Self.set])
     }
+
+    /// A state half rebuilt from a snapshot's pieces is handed to the shell to free (off the
+    /// consensus thread) when a newer snapshot replaces it or the transfer is abandoned.
+    @Test func aHalfRebuiltStateIsHandedOverToBeFreedElsewhere() throws {
+        var runtime = try Self.runtime(snapshotLogBytesMin: 1 << 20, stateKeys: 2_000, stateValueBytes: 20)
+        let sender = try Self.runtime(snapshotLogBytesMin: 1 << 20, stateKeys: 2_000, stateValueBytes: 20)
+        let bytes = sender.state.snapshotBytes
+        func piece(_ index: UInt64, _ offset: Int, _ count: Int) -> SnapshotTransferStep {
+            .piece(
+                SnapshotPiece(
+                    index: LogIndex(index),
+                    term: Term(2),
+                    membership: runtime.replica.membership,
+                    offset: offset,
+                    bytes: Array(bytes[offset..<offset + count])
+                )
+            )
+        }
+        _ = runtime.takeOutputs()
+        func released() -> [Int] {
+            runtime.takeOutputs().compactMap { if case .release(let state) = $0 { state.keyCount } else { nil } }
+        }
+        // Half of one snapshot, then the first piece of a newer one: the half goes out.
+        runtime.receive([piece(3_000, 0, bytes.count / 2)])
+        #expect(released() == [])
+        runtime.receive([piece(3_001, 0, 4_096)])
+        let firstHalf = released()
+        #expect(firstHalf.count == 1 && firstHalf[0] > 500, "\(firstHalf)")
+        // An abandoned transfer's state goes out too.
+        runtime.receive([.abandoned])
+        #expect(released().count == 1)
+        #expect(runtime.incomingState == nil)
+    }
 }
