@@ -25,8 +25,9 @@ public enum GroupOutput<Message: Sendable, State: GroupStateMachine>: Sendable {
     /// (the replica let go of them once applied, and a follower needs them now); whenever it
     /// suits the shell, but it must answer, with no entries if storage no longer holds them.
     case loadEntries(EntryLoad)
-    /// The state a snapshot from the leader replaced: the shell lets go of it off the consensus
-    /// thread, as freeing a state of millions of keys takes a long time.
+    /// A state the group let go of (the one a snapshot from the leader replaced, or one half
+    /// rebuilt from a snapshot's pieces and abandoned): the shell lets go of it off the
+    /// consensus thread, as freeing a state of millions of keys takes a long time.
     case release(State)
     /// The group cannot go on (storage failed, or a committed entry cannot be applied): every
     /// waiting client was answered, and the shell stops the node.
