@@ -42,6 +42,21 @@ public struct LogEntry: Hashable, Sendable, CustomStringConvertible {
     }
 }
 
+extension Sequence<LogEntry> {
+    /// The first entries, while their bytes (`LogEntry.sizeBytes`) add up to at most
+    /// `bytesMax`; at least one, as a batch always carries one entry whatever its size.
+    public func prefix(bytesMax: Int) -> [LogEntry] {
+        var result: [LogEntry] = []
+        var bytes = 0
+        for entry in self {
+            bytes += entry.sizeBytes
+            if !result.isEmpty && bytes > bytesMax { break }
+            result.append(entry)
+        }
+        return result
+    }
+}
+
 /// A single-member change of a group's configuration.
 public enum ConfigurationChange: Hashable, Sendable, CustomStringConvertible {
     /// Adds a non-voting member that receives the log and can later be promoted.

@@ -95,15 +95,7 @@ struct RaftLog: Sendable {
     func entries(from start: LogIndex, through end: LogIndex, bytesMax: Int) -> [LogEntry] {
         guard start <= end else { return [] }
         precondition(start >= residentFirstIndex && end <= lastIndex, "entries \(start)...\(end) not in memory")
-        var result: [LogEntry] = []
-        var bytes = 0
-        for index in position(of: start)...position(of: end) {
-            let entry = entries[index]
-            bytes += entry.sizeBytes
-            if !result.isEmpty && bytes > bytesMax { break }
-            result.append(entry)
-        }
-        return result
+        return (position(of: start)...position(of: end)).lazy.map { entries[$0] }.prefix(bytesMax: bytesMax)
     }
 
     /// The last index at or below `index` whose term is at most `term` (fast backtracking),
@@ -218,8 +210,9 @@ struct RaftLog: Sendable {
 
     /// Lets go of the oldest entries in memory up to `index` (which must be applied and
     /// durable), while the entries in memory hold more than `bytesKept` bytes; their terms
-    /// stay. Returns the chunks that held only offloaded entries, unfreed (see `compact`).
-    mutating func offload(through index: LogIndex, keepingBytes bytesKept: Int) -> [[LogEntry]] {
+    /// stay. The chunks that held only offloaded entries are freed here: they come a few
+    /// thousand entries at a time, as entries are applied.
+    mutating func offload(through index: LogIndex, keepingBytes bytesKept: Int) {
         precondition(index <= appliedIndex && index < unpersistedFromIndex, "offloading \(index) before it is applied")
         var count = 0
         var bytes = residentBytes
@@ -232,10 +225,10 @@ struct RaftLog: Sendable {
             }
             count += 1
         }
-        guard count > 0 else { return [] }
+        guard count > 0 else { return }
         residentBytes = bytes
         residentFirstIndex = LogIndex(residentFirstIndex.rawValue + UInt64(count))
-        return entries.removePrefix(count)
+        _ = entries.removePrefix(count)
     }
 
     // MARK: - Handing work to the driver

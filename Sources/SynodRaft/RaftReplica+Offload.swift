@@ -8,8 +8,7 @@ extension RaftReplica {
     /// The driver finished a batch: everything handed out so far is applied and durable.
     mutating func offloadAppliedEntries() {
         let appliedAndDurable = min(log.appliedIndex, log.unpersistedFromIndex.previous)
-        // A chunk of at most a few thousand entries at a time: freed here, as it comes.
-        _ = log.offload(through: appliedAndDurable, keepingBytes: settings.appliedEntryBytesKept)
+        log.offload(through: appliedAndDurable, keepingBytes: settings.appliedEntryBytesKept)
         if let last = loadedEntries.last, progress.values.allSatisfy({ $0.next > last.index }) {
             loadedEntries = []
         }
@@ -20,14 +19,9 @@ extension RaftReplica {
     mutating func offloadedEntries(from start: LogIndex) -> [LogEntry]? {
         if let first = loadedEntries.first, start >= first.index, start <= loadedEntries[loadedEntries.count - 1].index
         {
-            var result: [LogEntry] = []
-            var bytes = 0
-            for entry in loadedEntries[Int(start.rawValue - first.index.rawValue)...] {
-                bytes += entry.sizeBytes
-                if !result.isEmpty && bytes > settings.appendBytesMax { break }
-                result.append(entry)
-            }
-            return result
+            return loadedEntries[Int(start.rawValue - first.index.rawValue)...].prefix(
+                bytesMax: settings.appendBytesMax
+            )
         }
         // One read at a time; a read the driver never answered is asked again after an
         // election timeout.

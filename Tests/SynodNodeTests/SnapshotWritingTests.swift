@@ -120,6 +120,7 @@ struct SnapshotWritingTests {
         #expect(offloadedThrough > followerLast, "the leader still holds what the follower lacks")
         cluster.heal()
         let caughtUp = await waitUntil {
+            // A failed look counts as "not yet" (the wait then fails).
             let read = try? cluster.onLoop { drivers in
                 drivers[follower]!.store.read(.get(key: Array("key:4:39".utf8)), at: 0)
             }

@@ -25,7 +25,7 @@ struct RaftLogOffloadTests {
     @Test func anOffloadedLogAnswersWithTheSameTerms() {
         let before = Self.appliedLog()
         var log = before
-        _ = log.offload(through: log.appliedIndex, keepingBytes: 0)
+        log.offload(through: log.appliedIndex, keepingBytes: 0)
         #expect(log.residentFirstIndex == LogIndex(11))
         #expect(log.residentBytes == 0 && log.entries.isEmpty)
         #expect(log.lastIndex == before.lastIndex && log.lastTerm == before.lastTerm)
@@ -48,7 +48,7 @@ struct RaftLogOffloadTests {
         var log = Self.appliedLog()
         let entryBytes = 25  // 24 of overhead and a 1-byte command
         // The three newest stay.
-        _ = log.offload(through: log.appliedIndex, keepingBytes: 3 * entryBytes)
+        log.offload(through: log.appliedIndex, keepingBytes: 3 * entryBytes)
         #expect(log.residentFirstIndex == LogIndex(8))
         #expect(log.residentBytes == 3 * entryBytes)
         #expect(
@@ -57,7 +57,7 @@ struct RaftLogOffloadTests {
         // Entries appended after: not applied, so they stay whatever the budget.
         log.appendAsLeader(LogEntry(term: Term(7), index: LogIndex(11), payload: .noop))
         _ = log.takeEntriesToPersist()
-        _ = log.offload(through: log.appliedIndex, keepingBytes: 0)
+        log.offload(through: log.appliedIndex, keepingBytes: 0)
         #expect(log.residentFirstIndex == LogIndex(11))
         #expect(log.lastTerm == Term(7) && log.term(at: LogIndex(10)) == Term(6))
     }
@@ -66,7 +66,7 @@ struct RaftLogOffloadTests {
     func compactionDropsOffloadedTermsUpToTheSnapshot(at snapshotIndex: UInt64) {
         let before = Self.appliedLog()
         var log = before
-        _ = log.offload(through: LogIndex(9), keepingBytes: 0)
+        log.offload(through: LogIndex(9), keepingBytes: 0)
         #expect(log.residentFirstIndex == LogIndex(10))
         let index = LogIndex(snapshotIndex)
         let snapshot = Snapshot(
@@ -87,7 +87,7 @@ struct RaftLogOffloadTests {
 
     @Test func aFollowerTruncatesOnlyWhatIsInMemory() {
         var log = Self.appliedLog()
-        _ = log.offload(through: log.appliedIndex, keepingBytes: 0)
+        log.offload(through: log.appliedIndex, keepingBytes: 0)
         // A duplicate of offloaded entries is matched by term, and what follows appends.
         let duplicate = [
             LogEntry(term: Term(6), index: LogIndex(10), payload: .command([9])),

@@ -138,13 +138,7 @@ struct ScenarioCluster {
         replica.advance(ready)
         if let load = ready.entriesToLoad {
             // Read back at once from what the disk holds.
-            var entries: [LogEntry] = []
-            var bytes = 0
-            for entry in disk.entries where load.range.contains(entry.index) {
-                bytes += entry.sizeBytes
-                if !entries.isEmpty && bytes > load.bytesMax { break }
-                entries.append(entry)
-            }
+            let entries = disk.entries.lazy.filter { load.range.contains($0.index) }.prefix(bytesMax: load.bytesMax)
             let read = entries.map { "\($0.term)/\($0.index)" }.joined(separator: " ")
             log("n\(id.rawValue) reads back \(load.range.lowerBound)...\(load.range.upperBound): [\(read)]")
             replica.entriesLoaded(entries)
