@@ -138,7 +138,11 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ]
+            ],
+            // jemalloc replaces libc's malloc in the server (as in Redis): 10-15% more pipelined
+            // SETs per second than glibc's, whose frees and mallocs took 9% of the consensus
+            // thread. CSynodHeap reads its statistics and sets its options (malloc_conf).
+            linkerSettings: [.linkedLibrary("jemalloc", .when(platforms: [.linux]))]
         ),
         // Fuzzing (see scripts/fuzz): the targets are pure; the executable is a thin shell that
         // runs them over files, or is libFuzzer's entry point when built with -DSYNOD_FUZZING.

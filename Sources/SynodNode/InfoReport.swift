@@ -57,6 +57,7 @@ enum InfoReport {
                     "allocator_frag_bytes:\(Int(heap.active) - Int(heap.allocated))",
                     "allocator_frag_ratio:\(ratio(Int(heap.active), Int(heap.allocated)))",
                     "mem_fragmentation_ratio:\(ratio(resident, Int(heap.allocated)))",
+                    "mem_allocator:\(allocatorName)",
                     "maxmemory:\(driver.store.memoryLimit.maxBytes)",
                     "maxmemory_human:\(humanBytes(driver.store.memoryLimit.maxBytes))",
                     "maxmemory_policy:\(driver.store.memoryLimit.policy.rawValue)",
@@ -104,6 +105,13 @@ enum InfoReport {
         else { return 0 }
         return pages * Int(sysconf(Int32(_SC_PAGESIZE)))
     }
+
+    /// The C allocator this process runs on, as Redis names it ("jemalloc-5.3.0", "libc").
+    static let allocatorName: String = {
+        var buffer = [CChar](repeating: 0, count: 64)
+        synod_heap_allocator(&buffer, buffer.count)
+        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }()
 
     /// `part / whole` with two decimals, as Redis prints its ratios ("0.00" when `whole` is 0).
     static func ratio(_ part: Int, _ whole: Int) -> String {

@@ -62,6 +62,9 @@ struct ClusterCommandsProcessTests {
         #expect(allocated > 1 << 20 && active >= allocated, "\(memory)")
         #expect(memoryField("allocator_frag_bytes") == active - allocated, "\(memory)")
         #expect(memory.contains("mem_fragmentation_ratio:"), "\(memory)")
+        // The server runs on jemalloc, linked to replace libc's malloc; the figures above are
+        // its statistics.
+        #expect(memory.contains("\r\nmem_allocator:jemalloc-"), "\(memory)")
         // INFO keyspace counts the keys with a TTL, as Redis's does. The leader has applied
         // each write when it answers it.
         let writer = try BlockingRESPConnection(port: leader.clientPort)

@@ -3,17 +3,23 @@
 
 #include <stddef.h>
 
-/// What the C allocator holds, as glibc's mallinfo2 reports it; all zero where it cannot tell.
+/// What the C allocator holds: jemalloc's statistics where the process runs on jemalloc (the
+/// synod executable links it), glibc's mallinfo2 otherwise; all zero where neither can tell.
 typedef struct {
-    /// Bytes handed out and not yet freed (in the heap's arenas and in their own mappings).
+    /// Bytes handed out and not yet freed.
     size_t allocated;
-    /// Bytes the allocator has taken from the system: arenas plus separately mapped blocks.
+    /// Bytes the allocator holds in pages it uses: handed out, or free within them.
     size_t active;
 } SynodHeapUsage;
 
 SynodHeapUsage synod_heap_usage(void);
 
-/// Gives the pages of freed memory back to the system (glibc malloc_trim); nothing elsewhere.
+/// Gives the pages of freed memory back to the system now (jemalloc: purges every arena;
+/// glibc: malloc_trim).
 void synod_heap_trim(void);
+
+/// Writes the allocator's name and version as INFO's mem_allocator shows it ("jemalloc-5.3.0",
+/// "libc"), NUL-terminated and cut to `capacity` bytes.
+void synod_heap_allocator(char *buffer, size_t capacity);
 
 #endif
