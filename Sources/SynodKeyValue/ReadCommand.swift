@@ -77,8 +77,9 @@ extension KeyValueStore {
         case .memoryLimit:
             return .array([.integer(Int64(memoryLimit.maxBytes)), .status(memoryLimit.policy.rawValue)])
         case .get(let key):
-            if record(of: key, at: now)?.isString == false { return .error(Self.wrongType) }
-            return value(of: key, at: now).map { .value($0) } ?? .null
+            // One lookup: GET is the read most often served.
+            guard let record = record(of: key, at: now) else { return .null }
+            return record.isString ? .value(record.value) : .error(Self.wrongType)
         case .multiGet(let keys):
             return .values(keys.map { value(of: $0, at: now) })
         case .exists(let keys):
