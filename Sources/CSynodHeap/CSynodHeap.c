@@ -24,11 +24,14 @@ const char *malloc_conf = "background_thread:true,dirty_decay_ms:1000,muzzy_deca
 
 static int runs_on_jemalloc(void) { return mallctl != NULL; }
 
-static size_t jemalloc_statistic(const char *name) {
-    // Statistics are cached; writing the epoch refreshes them.
+// Statistics are cached; writing the epoch refreshes them.
+static void refresh_jemalloc_statistics(void) {
     uint64_t epoch = 1;
     size_t epoch_length = sizeof(epoch);
     mallctl("epoch", &epoch, &epoch_length, &epoch, epoch_length);
+}
+
+static size_t jemalloc_statistic(const char *name) {
     size_t value = 0;
     size_t length = sizeof(value);
     return mallctl(name, &value, &length, NULL, 0) == 0 ? value : 0;
@@ -42,6 +45,7 @@ static size_t jemalloc_statistic(const char *name) {
 SynodHeapUsage synod_heap_usage(void) {
     SynodHeapUsage usage = {0, 0};
     if (runs_on_jemalloc()) {
+        refresh_jemalloc_statistics();
         usage.allocated = jemalloc_statistic("stats.allocated");
         usage.active = jemalloc_statistic("stats.active");
         return usage;
