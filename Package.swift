@@ -85,7 +85,7 @@ let package = Package(
             name: "SynodSimulation",
             dependencies: [
                 "SynodCore", "SynodConsensus", "SynodRaft", "SynodStorage", "SynodKeyValue", "SynodRuntime",
-                "SynodPeerProtocol", "SynodCommands",
+                "SynodPeerProtocol", "SynodCommands", "SynodPartitioning",
                 .product(name: "HeapModule", package: "swift-collections"),
             ]
         ),

@@ -5,11 +5,9 @@ import SynodRaft
 import SynodRuntime
 import SynodStorage
 
-/// One simulated machine: its disk, and, while it is up, the storage on that disk and the
-/// group runtime (the node's own: replica, state machine, client requests, housekeeping).
+/// One simulated machine: its disk, and, while it is up, the storage on that disk shared by
+/// the groups it hosts (one write-ahead log, as on a node), and each group's replica.
 struct SimulatedNode {
-    /// The consensus group the simulation runs (one; a node could host many).
-    static let group = GroupID(1)
     static let dataDirectory = "/synod"
 
     typealias Runtime = GroupRuntime<RaftReplica, KeyValueStore, SimulationObserver>
@@ -17,41 +15,74 @@ struct SimulatedNode {
     let id: NodeID
     /// Bumped on every crash, so events scheduled for an earlier life are ignored.
     var incarnation = 0
-    /// The model of what must be durable: every write whose sync completed. A restart
-    /// recovers from the disk and is checked against it.
-    var durable: PersistentState
     /// The node's disk while it is down (while it is up, it lives inside `storage`).
     var disk = InMemoryFileSystem()
     var storage: DurableStorage<InMemoryFileSystem>?
-    /// The first index the write in progress at the last crash could replace (entries from
-    /// there on may differ after recovery); nil if no write was in progress.
-    var unsyncedFromIndex: LogIndex?
-    /// The runtime while the node is up.
-    var runtime: Runtime?
-    /// The write being made durable, if any; the runtime takes no Ready until it completes.
-    var writeInProgress: Persistence?
-    /// The snapshot the write in progress installed, as its file holds it (the one in
-    /// `writeInProgress` was received in pieces and is not readable).
-    var storedSnapshotInProgress: Snapshot?
+    /// This machine's replica of each group, by shard (group id: shard + 1).
+    var shards: [SimulatedReplica]
+    /// A disk write is under way: the replicas whose write it carries are `syncing`; a write
+    /// staged meanwhile waits for the next one (group commit, as the node's log does).
+    var diskBusy = false
     /// This node's clock rate relative to true time, in parts per thousand (1000 = exact).
     var clockRatePerMille: Int
     /// Removed from the group by a membership change: it stays down for good.
     var decommissioned = false
 
-    var isUp: Bool { runtime != nil }
-    var replica: RaftReplica? { runtime?.replica }
-    /// The state machine (empty while the node is down).
-    var store: KeyValueStore { runtime?.state ?? KeyValueStore() }
+    var isUp: Bool { shards[0].runtime != nil }
+    /// Its replica of `shard`'s group, while the node is up.
+    func replica(_ shard: Int) -> RaftReplica? { shards[shard].runtime?.replica }
+    /// Its state machine of `shard`'s group (empty while the node is down).
+    func store(_ shard: Int) -> KeyValueStore { shards[shard].runtime?.state ?? KeyValueStore() }
 
     /// This node's wall clock in Unix milliseconds, running at its drifting rate.
     func clockMilliseconds(atTrueMicroseconds now: UInt64) -> Int64 {
         1_700_000_000_000 + Int64(now * UInt64(clockRatePerMille) / 1_000_000)
     }
 
-    init(id: NodeID, durable: PersistentState, clockRatePerMille: Int) {
+    init(id: NodeID, durable: PersistentState, shardCount: Int, clockRatePerMille: Int) {
         self.id = id
-        self.durable = durable
+        self.shards = Array(repeating: SimulatedReplica(durable: durable), count: shardCount)
         self.clockRatePerMille = clockRatePerMille
+    }
+
+    /// The group a shard is.
+    static func group(_ shard: Int) -> GroupID { GroupID(UInt64(shard) + 1) }
+
+    /// The machine stops: what the disk keeps is decided by `disk.crash`, by the caller.
+    mutating func crash() {
+        incarnation += 1
+        diskBusy = false
+        for shard in shards.indices {
+            shards[shard].runtime = nil
+            shards[shard].writeInProgress = nil
+            shards[shard].storedSnapshotInProgress = nil
+            shards[shard].syncing = false
+        }
+    }
+}
+
+/// A machine's replica of one group: the model of what it made durable, and, while the
+/// machine is up, the group runtime (the node's own: replica, state machine, client
+/// requests, housekeeping).
+struct SimulatedReplica {
+    /// The model of what must be durable: every write whose sync completed. A restart
+    /// recovers from the disk and is checked against it.
+    var durable: PersistentState
+    /// The first index the write in progress at the last crash could replace (entries from
+    /// there on may differ after recovery); nil if no write was in progress.
+    var unsyncedFromIndex: LogIndex?
+    /// The runtime while the node is up.
+    var runtime: SimulatedNode.Runtime?
+    /// The write being made durable, if any; the runtime takes no Ready until it completes.
+    var writeInProgress: Persistence?
+    /// The snapshot the write in progress installed, as its file holds it (the one in
+    /// `writeInProgress` was received in pieces and is not readable).
+    var storedSnapshotInProgress: Snapshot?
+    /// `writeInProgress` is in the disk write under way (else it waits for the next).
+    var syncing = false
+
+    init(durable: PersistentState) {
+        self.durable = durable
     }
 
     /// Records in the model what a completed write made durable.
@@ -68,14 +99,6 @@ struct SimulatedNode {
             durable.entries += write.entries
         }
         if let hardState = write.hardState { durable.hardState = hardState }
-    }
-
-    /// The machine stops: what the disk keeps is decided by `disk.crash`, by the caller.
-    mutating func crash() {
-        incarnation += 1
-        runtime = nil
-        writeInProgress = nil
-        storedSnapshotInProgress = nil
     }
 }
 

@@ -2,8 +2,10 @@ import SynodConsensus
 import SynodCore
 import SynodRaft
 
-/// The protocol invariants, checked as the simulation runs.
+/// The protocol invariants of one consensus group, checked as the simulation runs.
 struct SimulationChecker: Sendable {
+    /// The group checked, named in failures when a run has more than one.
+    let group: GroupID?
     private var leaderOfTerm: [Term: NodeID] = [:]
     /// Every vote granted on the wire: a voter gives at most one per term, across restarts.
     private var votesGranted: [VoteKey: NodeID] = [:]
@@ -20,9 +22,14 @@ struct SimulationChecker: Sendable {
     private var volatileProgress: [NodeID: (commit: LogIndex, applied: UInt64)] = [:]
     private(set) var failure: SimulationFailure?
 
+    init(group: GroupID? = nil) {
+        self.group = group
+    }
+
     mutating func fail(_ check: String, _ detail: String) {
         guard failure == nil else { return }
-        failure = SimulationFailure(kind: .safety, check: check, detail: detail)
+        let inGroup = group.map { "group \($0.rawValue): " } ?? ""
+        failure = SimulationFailure(kind: .safety, check: check, detail: inGroup + detail)
     }
 
     /// Election safety (one leader per term) and leader completeness (a new leader holds

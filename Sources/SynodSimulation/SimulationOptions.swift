@@ -83,6 +83,10 @@ public struct SimulationOptions: Sendable, CustomStringConvertible {
     public var appliedEntryBytesKept: Int
     /// The most bytes one read back asks for.
     public var entryLoadBytesMax: Int
+    /// Consensus groups (shards), each hosted by every node over the node's one log: register
+    /// keys and locks are spread over them by slot (`SlotDivision`); the rest goes to the
+    /// first. Membership changes are simulated with one group only.
+    public var shardCount: Int
     /// A planted bug, for mutation testing.
     public var mutation: SimulationMutation?
     /// The most events a run may process before it is declared stuck (a liveness failure).
@@ -143,6 +147,8 @@ public struct SimulationOptions: Sendable, CustomStringConvertible {
         if bigValueBytes > 0 { snapshotChunkBytes = max(snapshotChunkBytes, 4_096) }
         appliedEntryBytesKept = pick([0, 200, 4_096, 4 << 20])
         entryLoadBytesMax = pick([64, 1_024, 1 << 20])
+        shardCount = pick([1, 1, 2, 3])
+        if shardCount > 1 { membershipChangeIntervalMicroseconds = 0 }
         mutation = nil
     }
 
@@ -166,7 +172,7 @@ public struct SimulationOptions: Sendable, CustomStringConvertible {
         commands=\(commandOperationProbability) transactions=\(transactionProbability) \
         pipelines=\(pipelineProbability) big-value-bytes=\(bigValueBytes) \
         disk-bytes-per-us=\(diskBytesPerMicrosecond) network-bytes-per-us=\(networkBytesPerMicrosecond) \
-        applied-bytes-kept=\(appliedEntryBytesKept) load-bytes=\(entryLoadBytesMax) mutation=\(mutation?.rawValue ?? "none")
+        applied-bytes-kept=\(appliedEntryBytesKept) load-bytes=\(entryLoadBytesMax) shards=\(shardCount) mutation=\(mutation?.rawValue ?? "none")
         """
     }
 }

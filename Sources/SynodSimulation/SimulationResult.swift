@@ -31,6 +31,8 @@ public struct SimulationStatistics: Sendable, CustomStringConvertible {
     public var networkFaults = 0
     public var membershipChanges = 0
     public var operationsCompleted = 0
+    /// The operations completed in each shard's group.
+    public var operationsPerShard: [Int] = []
     public var operationsIndeterminate = 0
     /// Writes answered after more than one attempt (each attempt with the same identity).
     public var operationsRetried = 0
@@ -60,6 +62,7 @@ public struct SimulationStatistics: Sendable, CustomStringConvertible {
         events=\(events) simulated-ms=\(simulatedMicroseconds / 1000) delivered=\(messagesDelivered) \
         dropped=\(messagesDropped) crashes=\(crashes) network-faults=\(networkFaults) \
         membership-changes=\(membershipChanges) ops=\(operationsCompleted) \
+        ops-per-shard=\(operationsPerShard.map(String.init).joined(separator: "/")) \
         indeterminate=\(operationsIndeterminate) retried=\(operationsRetried) elections=\(leaderElections) term=\(highestTerm) \
         commit=\(highestCommitIndex) snapshots=\(snapshotsTaken)/\(snapshotsInstalled) \
         entry-loads=\(entryLoads)/\(entriesLoaded) \

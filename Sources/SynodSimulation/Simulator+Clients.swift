@@ -2,6 +2,7 @@ import SynodCommands
 import SynodConsensus
 import SynodCore
 import SynodKeyValue
+import SynodPartitioning
 import SynodRaft
 import SynodRuntime
 
@@ -162,14 +163,15 @@ extension Simulator {
         // Each client is one connection (its origin): its reads wait for its own earlier
         // writes only.
         let origin = UInt64(clientID + 1)
+        let shard = shard(of: request.operation)
         switch Self.parsed(request.operation, requestID: requestID, bigValueBytes: options.bigValueBytes) {
         case .read(let read):
-            nodes[position].runtime!.read(read, origin: origin, ticket: ticket)
+            nodes[position].shards[shard].runtime!.read(read, origin: origin, ticket: ticket)
         case .refused(let error):
             // Refused by the node's parser: answered at once, nothing replicated.
             return replyToClient(ticket: ticket, .error(error))
         case .write(let command):
-            nodes[position].runtime!.write(
+            nodes[position].shards[shard].runtime!.write(
                 command,
                 origin: origin,
                 ticket: ticket,
@@ -184,9 +186,30 @@ extension Simulator {
             // In the same pipeline, so in the same read of the socket: nothing comes between.
             let readTicket = Self.ticket(client: clientID, requestID: readID)
             record("client \(clientID) pipelines #\(readID) get(\(key)) to n\(position + 1)")
-            nodes[position].runtime!.read(.get(key: SimulatedCommand.key(key)), origin: origin, ticket: readTicket)
+            nodes[position].shards[shard].runtime!.read(
+                .get(key: SimulatedCommand.key(key)),
+                origin: origin,
+                ticket: readTicket
+            )
         }
-        afterInput(position)
+        afterInput(position, shard)
+    }
+
+    /// The shard an operation goes to: a register's or a lock's by the slot of its key (the
+    /// lock's name; its fenced resource goes with it), as the node routes keys; leases, the
+    /// locks that wait and the Redis words to the first, which holds their keys and leases.
+    func shard(of operation: ClientOperation) -> Int {
+        let division = SlotDivision(shardCount: options.shardCount)
+        switch operation {
+        case .get(let key), .write(.put(let key, _)), .write(.compareAndSet(let key, _, _)), .write(.delete(let key)):
+            return division.shard(of: SimulatedCommand.key(key))
+        case .readResource(let lock), .write(.acquire(let lock, _)), .write(.release(let lock, _)),
+            .write(.fencedPut(let lock, _, _)):
+            return division.shard(of: SimulatedCommand.lockName(lock))
+        case .write(.leaseGrant), .write(.leaseKeepAlive), .write(.waitAcquire), .write(.waitRelease), .command,
+            .transaction:
+            return 0
+        }
     }
 
     /// What a node makes of an operation: a write, a read, or a refusal of its words.
@@ -322,6 +345,7 @@ extension Simulator {
         history[outstanding.historyIndex].returnMicroseconds = now
         history[outstanding.historyIndex].reply = reply
         statistics.operationsCompleted += 1
+        statistics.operationsPerShard[shard(of: history[outstanding.historyIndex].operation)] += 1
         if outstanding.attempts > 1 { statistics.operationsRetried += 1 }
         if case .write(.acquire(let lock, _)) = history[outstanding.historyIndex].operation,
             case .applied(.acquired(let token?)) = reply

@@ -9,35 +9,65 @@ import SynodRuntime
 /// Ready cycle over a disk that takes time, a network that loses, duplicates and delays, and
 /// clients that get replies.
 extension Simulator {
-    /// Lets the node's runtime take its next Ready, and carries out what it asks.
-    mutating func processReady(_ position: Int) {
+    /// Lets the node's runtime of a group take its next Ready, and carries out what it asks.
+    mutating func processReady(_ position: Int, _ shard: Int) {
         guard nodes[position].isUp else { return }
-        nodes[position].runtime!.processReady()
-        carryOutOutputs(position)
+        nodes[position].shards[shard].runtime!.processReady()
+        carryOutOutputs(position, shard)
     }
 
-    /// The disk write of the node's Ready is durable: the runtime sends, applies and goes on.
+    /// The node's disk write is durable: each group whose Ready it carried sends, applies and
+    /// goes on; a write staged meanwhile starts the next disk write.
     mutating func diskWriteDone(_ position: Int) {
-        guard let write = nodes[position].writeInProgress else { return }
-        nodes[position].writeInProgress = nil
+        guard nodes[position].diskBusy else { return }
+        nodes[position].diskBusy = false
         syncWrite(on: position)
-        nodes[position].persist(write, storedSnapshot: nodes[position].storedSnapshotInProgress)
-        nodes[position].storedSnapshotInProgress = nil
-        checker.recordDurable(nodes[position].durable, on: nodes[position].id)
-        nodes[position].runtime!.persisted()
-        carryOutOutputs(position)
-        observe(position)
-    }
-
-    /// Does what the node's runtime asked, in order, and hands what it applied to the checker.
-    mutating func carryOutOutputs(_ position: Int) {
-        while let outputs = nodes[position].runtime?.takeOutputs(), !outputs.isEmpty {
-            for output in outputs { carryOut(output, on: position) }
+        for shard in shards where nodes[position].shards[shard].syncing {
+            guard let write = nodes[position].shards[shard].writeInProgress else { continue }
+            nodes[position].shards[shard].writeInProgress = nil
+            nodes[position].shards[shard].syncing = false
+            nodes[position].shards[shard].persist(
+                write,
+                storedSnapshot: nodes[position].shards[shard].storedSnapshotInProgress
+            )
+            nodes[position].shards[shard].storedSnapshotInProgress = nil
+            checkers[shard].recordDurable(nodes[position].shards[shard].durable, on: nodes[position].id)
+            nodes[position].shards[shard].runtime!.persisted()
+            carryOutOutputs(position, shard)
+            observe(position, shard)
         }
-        checkApplied(position)
+        startDiskWrite(position)
     }
 
-    private mutating func carryOut(_ output: GroupOutput<RaftMessage, KeyValueStore>, on position: Int) {
+    /// Starts a disk write of every group's staged write that waits for one, unless one is
+    /// under way: one sync for all of them, as the node's log does.
+    private mutating func startDiskWrite(_ position: Int) {
+        guard !nodes[position].diskBusy else { return }
+        var bytes = 0
+        for shard in shards {
+            guard let write = nodes[position].shards[shard].writeInProgress, !nodes[position].shards[shard].syncing
+            else { continue }
+            nodes[position].shards[shard].syncing = true
+            bytes += write.entries.reduce(0) { $0 + $1.sizeBytes } + (write.snapshot?.data.count ?? 0)
+            nodes[position].diskBusy = true
+        }
+        guard nodes[position].diskBusy else { return }
+        queue.schedule(
+            .diskWriteDone(node: position, incarnation: nodes[position].incarnation),
+            at: now + draw(options.diskLatencyMicroseconds) + UInt64(bytes) / options.diskBytesPerMicrosecond
+        )
+    }
+
+    /// Does what the node's runtime of a group asked, in order, and hands what it applied to
+    /// the checker.
+    mutating func carryOutOutputs(_ position: Int, _ shard: Int) {
+        while let outputs = nodes[position].shards[shard].runtime?.takeOutputs(), !outputs.isEmpty {
+            for output in outputs { carryOut(output, on: position, shard) }
+        }
+        checkApplied(position, shard)
+    }
+
+    private mutating func carryOut(_ output: GroupOutput<RaftMessage, KeyValueStore>, on position: Int, _ shard: Int) {
         let id = nodes[position].id
         switch output {
         case .persist(let write):
@@ -45,84 +75,85 @@ extension Simulator {
             if write.hardState != nil || write.snapshot != nil || !write.entries.isEmpty
                 || !write.snapshotTransfer.isEmpty
             {
-                stored = stageWrite(write, on: position)
+                stored = stageWrite(write, on: position, shard)
             }
-            if let stored { nodes[position].runtime?.receivedSnapshotStored(stored) }
+            if let stored { nodes[position].shards[shard].runtime?.receivedSnapshotStored(stored) }
             guard write.sync else { return }
-            nodes[position].writeInProgress = write
-            nodes[position].storedSnapshotInProgress = stored
-            let bytes = write.entries.reduce(0) { $0 + $1.sizeBytes } + (write.snapshot?.data.count ?? 0)
-            queue.schedule(
-                .diskWriteDone(node: position, incarnation: nodes[position].incarnation),
-                at: now + draw(options.diskLatencyMicroseconds) + UInt64(bytes) / options.diskBytesPerMicrosecond
-            )
+            nodes[position].shards[shard].writeInProgress = write
+            nodes[position].shards[shard].storedSnapshotInProgress = stored
+            startDiskWrite(position)
         case .send(let message):
-            send(message)
+            send(message, shard: shard)
         case .forward(let request, let requestID, let leader):
-            sendFrame(.request(request, requestID: requestID), from: id, to: leader)
+            sendFrame(.request(request, requestID: requestID), from: id, to: leader, shard: shard)
         case .answerForwarded(let outcome, let requestID, let follower):
-            sendFrame(.outcome(outcome, requestID: requestID), from: id, to: follower)
+            sendFrame(.outcome(outcome, requestID: requestID), from: id, to: follower, shard: shard)
         case .reply(let ticket, let result):
             replyToClient(ticket: ticket, result)
         case .takeSnapshot(let job):
             // Serialized at once here; the node does it on another thread.
-            nodes[position].runtime!.snapshotWritten(job.serialized())
+            nodes[position].shards[shard].runtime!.snapshotWritten(job.serialized())
         case .compact(let snapshot):
             // Written to a temporary file, fsynced and renamed: durable at once, atomically.
-            compactStorage(position, to: snapshot)
-            nodes[position].durable.snapshot = snapshot
-            nodes[position].durable.entries.removeAll { $0.index <= snapshot.index }
-            checker.recordDurable(nodes[position].durable, on: id)
+            compactStorage(position, shard, to: snapshot)
+            nodes[position].shards[shard].durable.snapshot = snapshot
+            nodes[position].shards[shard].durable.entries.removeAll { $0.index <= snapshot.index }
+            checkers[shard].recordDurable(nodes[position].shards[shard].durable, on: id)
             statistics.snapshotsTaken += 1
-            record("n\(position + 1) snapshot at \(snapshot.term)/\(snapshot.index)")
+            record("n\(position + 1) snapshot \(groupName(shard))at \(snapshot.term)/\(snapshot.index)")
         case .loadEntries(let load):
             // Read when the disk has had the time to: storage may have compacted them by then.
             queue.schedule(
-                .entriesRead(node: position, incarnation: nodes[position].incarnation, load),
+                .entriesRead(node: position, incarnation: nodes[position].incarnation, shard: shard, load),
                 at: now + draw(options.diskLatencyMicroseconds)
             )
         case .release:
             break  // Freed here; the node frees it on another thread.
         case .stopped(let reason):
-            checker.fail("runtime-stopped", "n\(position + 1) stopped: \(reason)")
+            fail("runtime-stopped", "n\(position + 1) \(groupName(shard))stopped: \(reason)")
         }
     }
 
     /// A read back of entries the replica let go of is done: from the node's real storage.
-    mutating func entriesRead(_ load: EntryLoad, on position: Int) {
+    mutating func entriesRead(_ load: EntryLoad, on position: Int, _ shard: Int) {
         let entries: [LogEntry]
         do {
-            entries = try nodes[position].storage!.entries(of: SimulatedNode.group, load)
+            entries = try nodes[position].storage!.entries(of: SimulatedNode.group(shard), load)
         } catch {
             preconditionFailure("n\(position + 1) cannot read back its entries on a disk without faults: \(error)")
         }
         statistics.entryLoads += 1
         statistics.entriesLoaded += entries.count
-        record("n\(position + 1) reads back \(entries.count) entries from \(load.range.lowerBound)")
-        nodes[position].runtime!.entriesLoaded(entries)
-        afterInput(position)
+        record("n\(position + 1) reads back \(entries.count) entries \(groupName(shard))from \(load.range.lowerBound)")
+        nodes[position].shards[shard].runtime!.entriesLoaded(entries)
+        afterInput(position, shard)
     }
 
-    /// The entries the node applied since the last look, and what its lock model found.
-    private mutating func checkApplied(_ position: Int) {
+    /// The entries the node applied in a group since the last look, and what its lock model
+    /// found.
+    private mutating func checkApplied(_ position: Int, _ shard: Int) {
         guard nodes[position].isUp else { return }
-        let observer = nodes[position].runtime!.observer
+        let observer = nodes[position].shards[shard].runtime!.observer
         guard !observer.applied.isEmpty || !observer.violations.isEmpty || observer.snapshotsInstalled > 0 else {
             return
         }
         let id = nodes[position].id
         for entry in observer.applied {
-            checker.recordApplied(entry, on: id)
-            fold(0xA991, UInt64(position), entry.index.rawValue, entry.term.rawValue)
+            checkers[shard].recordApplied(entry, on: id)
+            fold(0xA991, Self.nodeAndShard(position, shard), entry.index.rawValue, entry.term.rawValue)
         }
-        for violation in observer.violations { checker.fail("lock-waits", "n\(position + 1) \(violation)") }
+        for violation in observer.violations {
+            checkers[shard].fail("lock-waits", "n\(position + 1) \(violation)")
+        }
         if observer.snapshotsInstalled > 0 {
             statistics.snapshotsInstalled += observer.snapshotsInstalled
-            record("n\(position + 1) installs a snapshot at \(nodes[position].store.appliedIndex)")
+            record(
+                "n\(position + 1) installs a snapshot \(groupName(shard))at \(nodes[position].store(shard).appliedIndex)"
+            )
         }
-        nodes[position].runtime!.observer.applied = []
-        nodes[position].runtime!.observer.violations = []
-        nodes[position].runtime!.observer.snapshotsInstalled = 0
+        nodes[position].shards[shard].runtime!.observer.applied = []
+        nodes[position].shards[shard].runtime!.observer.violations = []
+        nodes[position].shards[shard].runtime!.observer.snapshotsInstalled = 0
     }
 
     // MARK: - Network
@@ -131,8 +162,8 @@ extension Simulator {
     /// Each link has the node's two lanes (`PeerLane`), each sending one message at a time at
     /// the network's bandwidth, so a message waits behind the bytes sent before it on its
     /// lane (an entry-less message on the control lane waits for nothing).
-    mutating func send(_ message: RaftMessage) {
-        checker.observeSent(message)
+    mutating func send(_ message: RaftMessage, shard: Int) {
+        checkers[shard].observeSent(message)
         let (drop, duplicate) = currentLossRates
         if random.nextBool(probability: drop) {
             statistics.messagesDropped += 1
@@ -148,9 +179,9 @@ extension Simulator {
         }
         let sent = laneFree + Self.payloadBytes(of: message) / options.networkBytesPerMicrosecond
         laneSentBy[key] = sent
-        queue.schedule(.deliver(message), at: sent + draw(options.networkLatencyMicroseconds))
+        queue.schedule(.deliver(message, shard: shard), at: sent + draw(options.networkLatencyMicroseconds))
         if random.nextBool(probability: duplicate) {
-            queue.schedule(.deliver(message), at: sent + draw(options.networkLatencyMicroseconds))
+            queue.schedule(.deliver(message, shard: shard), at: sent + draw(options.networkLatencyMicroseconds))
         }
     }
 
@@ -185,7 +216,7 @@ extension Simulator {
         inLivenessPhase ? (0, 0) : (options.dropProbability, options.duplicateProbability)
     }
 
-    mutating func deliver(_ message: RaftMessage) {
+    mutating func deliver(_ message: RaftMessage, shard: Int) {
         let position = Int(message.to.rawValue) - 1
         guard position < nodes.count, nodes[position].isUp,
             !blockedLinks.contains(Link(from: message.from, to: message.to))
@@ -195,17 +226,22 @@ extension Simulator {
         }
         statistics.messagesDelivered += 1
         switch message.body {
-        case .timeoutNow: steadyLeader = nil
+        case .timeoutNow: steadyLeaders[shard] = nil
         case .heartbeat, .heartbeatResponse, .append, .appendResponse:
             if inLivenessPhase {
-                contactsSinceHeal.insert(Contact(from: message.from, to: message.to, term: message.term))
+                contactsSinceHeal.insert(Contact(shard: shard, from: message.from, to: message.to, term: message.term))
             }
         default: break
         }
-        fold(message.from.rawValue, message.to.rawValue, message.term.rawValue, Self.bodyCode(message.body))
-        record("deliver \(message)")
-        nodes[position].runtime!.step(message)
-        afterInput(position)
+        fold(
+            message.from.rawValue | UInt64(shard) << 32,
+            message.to.rawValue,
+            message.term.rawValue,
+            Self.bodyCode(message.body)
+        )
+        record("deliver \(groupName(shard))\(message)")
+        nodes[position].shards[shard].runtime!.step(message)
+        afterInput(position, shard)
     }
 
     /// A forwarded request or its answer between two nodes' runtimes. The node carries these
@@ -216,18 +252,18 @@ extension Simulator {
         case outcome(ForwardedOutcome, requestID: UInt64)
     }
 
-    mutating func sendFrame(_ content: PeerFrameContent, from: NodeID, to: NodeID) {
+    mutating func sendFrame(_ content: PeerFrameContent, from: NodeID, to: NodeID, shard: Int) {
         guard !random.nextBool(probability: currentLossRates.drop) else {
             statistics.messagesDropped += 1
             return
         }
         queue.schedule(
-            .deliverFrame(from: from, to: to, content),
+            .deliverFrame(from: from, to: to, shard: shard, content),
             at: now + draw(options.networkLatencyMicroseconds)
         )
     }
 
-    mutating func deliverFrame(_ content: PeerFrameContent, from: NodeID, to: NodeID) {
+    mutating func deliverFrame(_ content: PeerFrameContent, from: NodeID, to: NodeID, shard: Int) {
         let position = Int(to.rawValue) - 1
         guard position < nodes.count, nodes[position].isUp, !blockedLinks.contains(Link(from: from, to: to)) else {
             statistics.messagesDropped += 1
@@ -235,13 +271,13 @@ extension Simulator {
         }
         switch content {
         case .request(let request, let requestID):
-            record("n\(position + 1) serves #\(requestID) forwarded by \(from)")
-            nodes[position].runtime!.serveForwarded(request, from: from, requestID: requestID)
+            record("n\(position + 1) serves #\(requestID) \(groupName(shard))forwarded by \(from)")
+            nodes[position].shards[shard].runtime!.serveForwarded(request, from: from, requestID: requestID)
         case .outcome(let outcome, let requestID):
-            record("n\(position + 1) hears #\(requestID) from \(from): \(outcome)")
-            nodes[position].runtime!.receiveOutcome(outcome, from: from, requestID: requestID)
+            record("n\(position + 1) hears #\(requestID) \(groupName(shard))from \(from): \(outcome)")
+            nodes[position].shards[shard].runtime!.receiveOutcome(outcome, from: from, requestID: requestID)
         }
-        afterInput(position)
+        afterInput(position, shard)
     }
 
     static func bodyCode(_ body: RaftMessage.Body) -> UInt64 {

@@ -21,8 +21,8 @@ extension Simulator {
         case 0:  // isolate one node
             isolate([shuffled[0]], from: Array(shuffled.dropFirst()))
             record("fault: isolate \(shuffled[0])")
-        case 1:  // isolate the leader
-            let leader = nodes.compactMap(\.replica).first { $0.role == .leader }?.id ?? shuffled[0]
+        case 1:  // isolate the leader (of the first group, when there are several)
+            let leader = nodes.compactMap { $0.replica(0) }.first { $0.role == .leader }?.id ?? shuffled[0]
             isolate([leader], from: members.filter { $0 != leader })
             record("fault: isolate leader \(leader)")
         case 2:  // minority / majority
@@ -93,7 +93,7 @@ extension Simulator {
         if random.nextBool(probability: options.crashAllProbability) {
             victims = up
         } else if random.nextBool(probability: options.crashLeaderProbability),
-            let leader = up.first(where: { nodes[$0].replica?.role == .leader })
+            let leader = up.first(where: { nodes[$0].replica(0)?.role == .leader })
         {
             victims = [leader]
         } else {
@@ -112,7 +112,7 @@ extension Simulator {
         crashDisk(position)
         nodes[position].crash()
         closeLanes(of: nodes[position].id)
-        checker.nodeCrashed(nodes[position].id)
+        for shard in shards { checkers[shard].nodeCrashed(nodes[position].id) }
         record("n\(position + 1) crashes")
         fold(0xC7A5, UInt64(position))
     }
@@ -125,17 +125,21 @@ extension Simulator {
         guard nodes[position].isUp else { return }
         let ticks = 1 + random.nextIndex(below: 2 * options.electionTimeoutTicks)
         record("n\(position + 1) clock jumps \(ticks) ticks")
-        nodes[position].runtime!.tick(ticks)
-        afterInput(position)
+        for shard in shards {
+            nodes[position].shards[shard].runtime!.tick(ticks)
+            afterInput(position, shard)
+        }
     }
 
     /// Removes a random voter, or adds a brand-new node (ids are never reused) as a learner
-    /// and later promotes it, through whichever node leads.
+    /// and later promotes it, through whichever node leads. Runs of one group only: the
+    /// options turn membership changes off for more.
     mutating func changeMembership() {
         guard !inLivenessPhase else { return }
+        precondition(options.shardCount == 1, "membership changes of many groups are not simulated")
         scheduleNext(.membershipChange, meanMicroseconds: options.membershipChangeIntervalMicroseconds)
-        guard let leaderPosition = nodes.indices.first(where: { nodes[$0].replica?.role == .leader }) else { return }
-        let membership = nodes[leaderPosition].replica!.membership
+        guard let leaderPosition = nodes.indices.first(where: { nodes[$0].replica(0)?.role == .leader }) else { return }
+        let membership = nodes[leaderPosition].replica(0)!.membership
         let change: ConfigurationChange
         var joining: NodeID?
         if let learner = membership.learners.sorted().first {
@@ -150,7 +154,7 @@ extension Simulator {
             return
         }
         do {
-            try nodes[leaderPosition].runtime!.proposeConfigurationChange(change)
+            try nodes[leaderPosition].shards[0].runtime!.proposeConfigurationChange(change)
         } catch {
             record("membership change \(change) refused: \(error)")
             return
@@ -158,6 +162,6 @@ extension Simulator {
         if let joining { addNode(joining, state: .joining) }
         statistics.membershipChanges += 1
         record("n\(leaderPosition + 1) proposes \(change)")
-        afterInput(leaderPosition)
+        afterInput(leaderPosition, 0)
     }
 }

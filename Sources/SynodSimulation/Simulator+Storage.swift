@@ -15,13 +15,21 @@ extension Simulator {
         return storageOptions
     }
 
-    /// Writes a new node's initial state (a founding member's bootstrap entries) to its disk.
+    /// Writes a new node's initial state (a founding member's bootstrap entries) to its disk,
+    /// for every group.
     mutating func initializeDisk(_ position: Int, with state: PersistentState) {
         var (storage, recovered) = openStorage(on: nodes[position].disk, of: position)
         precondition(recovered.isEmpty, "a new node's disk is empty")
         let hardState = state.hardState == HardState() ? nil : state.hardState
         do {
-            try storage.stage(group: SimulatedNode.group, hardState: hardState, snapshot: nil, entries: state.entries)
+            for shard in shards {
+                try storage.stage(
+                    group: SimulatedNode.group(shard),
+                    hardState: hardState,
+                    snapshot: nil,
+                    entries: state.entries
+                )
+            }
             try storage.sync()
         } catch {
             storageFailed("initialize", on: position, error)
@@ -29,30 +37,32 @@ extension Simulator {
         nodes[position].disk = storage.files
     }
 
-    /// Recovers the node's state from its disk, checks it against the model, and keeps the
-    /// storage open. Returns the state the replica starts from.
-    mutating func recoverFromDisk(_ position: Int) -> PersistentState {
+    /// Recovers the node's state of every group from its disk, checks it against the model,
+    /// and keeps the storage open. Returns the states the replicas start from, by shard.
+    mutating func recoverFromDisk(_ position: Int) -> [PersistentState] {
         let (storage, recovered) = openStorage(on: nodes[position].disk, of: position)
         nodes[position].disk = InMemoryFileSystem()
         if random.nextBool(probability: options.bitFlipProbability) {
             checkBitFlipDetected(storage.files, on: position)
         }
-        var state = recovered[SimulatedNode.group] ?? .joining
-        checkRecovered(state, on: position)
-        nodes[position].unsyncedFromIndex = nil
-        nodes[position].durable = state
-        if options.mutation == .forgetVoteOnRestart { state.hardState.votedFor = nil }
-        checker.recordDurable(state, on: nodes[position].id)
         nodes[position].storage = storage
-        return state
+        return shards.map { shard in
+            var state = recovered[SimulatedNode.group(shard)] ?? .joining
+            checkRecovered(state, on: position, shard)
+            nodes[position].shards[shard].unsyncedFromIndex = nil
+            nodes[position].shards[shard].durable = state
+            if options.mutation == .forgetVoteOnRestart { state.hardState.votedFor = nil }
+            checkers[shard].recordDurable(state, on: nodes[position].id)
+            return state
+        }
     }
 
     /// Stages what `ready` asks to persist; a snapshot's file is written at once, and
     /// returned as the file holds it.
-    mutating func stageWrite(_ write: Persistence, on position: Int) -> Snapshot? {
+    mutating func stageWrite(_ write: Persistence, on position: Int, _ shard: Int) -> Snapshot? {
         do {
             return try nodes[position].storage!.stage(
-                group: SimulatedNode.group,
+                group: SimulatedNode.group(shard),
                 hardState: write.hardState,
                 snapshotTransfer: write.snapshotTransfer,
                 snapshot: write.snapshot,
@@ -73,9 +83,9 @@ extension Simulator {
     }
 
     /// A snapshot the state machine took: its file is durable at once.
-    mutating func compactStorage(_ position: Int, to snapshot: Snapshot) {
+    mutating func compactStorage(_ position: Int, _ shard: Int, to snapshot: Snapshot) {
         do {
-            try nodes[position].storage!.compact(group: SimulatedNode.group, to: snapshot)
+            try nodes[position].storage!.compact(group: SimulatedNode.group(shard), to: snapshot)
         } catch {
             storageFailed("compact", on: position, error)
         }
@@ -87,8 +97,14 @@ extension Simulator {
         guard var storage = nodes[position].storage else { return }
         nodes[position].storage = nil
         var torn = false
-        if let write = nodes[position].writeInProgress {
-            nodes[position].unsyncedFromIndex = write.snapshot != nil ? .zero : write.entries.first?.index
+        var writing = false
+        for shard in shards {
+            guard let write = nodes[position].shards[shard].writeInProgress else { continue }
+            nodes[position].shards[shard].unsyncedFromIndex =
+                write.snapshot != nil ? .zero : write.entries.first?.index
+            writing = true
+        }
+        if writing {
             if random.nextBool(probability: options.tornWriteProbability) {
                 storage.modifyFiles { $0.faults.syncsNeverComplete = true }
                 do {
@@ -116,7 +132,7 @@ extension Simulator {
         do {
             return try DurableStorage.open(directory: SimulatedNode.dataDirectory, files: disk, options: storageOptions)
         } catch {
-            checker.fail("storage-recovery", "n\(position + 1) cannot recover its disk: \(error)")
+            fail("storage-recovery", "n\(position + 1) cannot recover its disk: \(error)")
             // Go on from an empty disk so the run can report the failure.
             // An empty in-memory disk cannot fail to open.
             return try! DurableStorage.open(directory: "/empty", files: InMemoryFileSystem())
@@ -138,13 +154,13 @@ extension Simulator {
         damaged.flipBit(in: path, atByte: offset, bit: random.nextIndex(below: 8))
         do {
             _ = try DurableStorage.open(directory: SimulatedNode.dataDirectory, files: damaged, options: storageOptions)
-            checker.fail(
+            fail(
                 "storage-bit-flip",
                 "n\(position + 1) recovered a disk with a flipped bit at \(path):\(offset)"
             )
         } catch {
             guard case .corruption = error else {
-                checker.fail("storage-bit-flip", "n\(position + 1) reported a flipped bit as \(error)")
+                fail("storage-bit-flip", "n\(position + 1) reported a flipped bit as \(error)")
                 return
             }
             statistics.bitFlipsDetected += 1
@@ -154,8 +170,8 @@ extension Simulator {
     /// Recovery gives back everything that was synced: no newer term or vote forgotten, no
     /// commit or snapshot gone back, no synced entry lost (entries a torn write could replace
     /// excepted).
-    private mutating func checkRecovered(_ recovered: PersistentState, on position: Int) {
-        let model = nodes[position].durable
+    private mutating func checkRecovered(_ recovered: PersistentState, on position: Int, _ shard: Int) {
+        let model = nodes[position].shards[shard].durable
         let node = "n\(position + 1)"
         let hardState = recovered.hardState
         if hardState.term < model.hardState.term
@@ -163,19 +179,19 @@ extension Simulator {
                 && hardState.votedFor != model.hardState.votedFor)
             || hardState.commit < model.hardState.commit
         {
-            checker.fail("storage-recovery", "\(node) recovered \(hardState) after syncing \(model.hardState)")
+            checkers[shard].fail("storage-recovery", "\(node) recovered \(hardState) after syncing \(model.hardState)")
         }
         if recovered.snapshot.index < model.snapshot.index {
-            checker.fail(
+            checkers[shard].fail(
                 "storage-recovery",
                 "\(node) recovered snapshot \(recovered.snapshot.index) after \(model.snapshot.index)"
             )
         }
-        let replaceable = nodes[position].unsyncedFromIndex ?? LogIndex(UInt64.max)
+        let replaceable = nodes[position].shards[shard].unsyncedFromIndex ?? LogIndex(UInt64.max)
         let recoveredByIndex = Dictionary(uniqueKeysWithValues: recovered.entries.map { ($0.index, $0) })
         for entry in model.entries where entry.index > recovered.snapshot.index && entry.index < replaceable {
             if recoveredByIndex[entry.index] != entry {
-                checker.fail("storage-recovery", "\(node) lost synced entry \(entry.term)/\(entry.index)")
+                checkers[shard].fail("storage-recovery", "\(node) lost synced entry \(entry.term)/\(entry.index)")
                 return
             }
         }

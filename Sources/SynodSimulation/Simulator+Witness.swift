@@ -25,10 +25,13 @@ extension Simulator {
         let result: KeyValueResult
     }
 
-    /// The committed log replayed.
+    /// The committed log replayed (of every group, when the run has several: a request and a
+    /// register key belong to one).
     struct ReplayedLog {
         /// Each client request's placement.
         var placements: [RequestKey: LogPlacement] = [:]
+        /// The shards whose logs were replayed.
+        var witnessed: Set<Int> = []
         /// Each register key's values, with the index from which each held, oldest first.
         var registerValues: [UInt8: [(index: UInt64, value: UInt64?)]] = [:]
 
@@ -41,10 +44,27 @@ extension Simulator {
         }
     }
 
-    /// The committed log replayed, or nil if some index was never applied from the log on any
-    /// node (nothing to witness then).
-    func replayCommittedLog() -> ReplayedLog? {
-        let entries = checker.appliedEntries
+    /// Every group's committed log replayed, the groups in which some index was never applied
+    /// from the log on any node left out (nothing to witness there), or nil if no group's log
+    /// can be witnessed.
+    func replayCommittedLogs() -> ReplayedLog? {
+        var replayed = ReplayedLog()
+        for shard in shards {
+            guard let log = replayCommittedLog(shard) else { continue }
+            replayed.witnessed.insert(shard)
+            replayed.placements.merge(log.placements) { first, _ in first }
+            for (key, values) in log.registerValues
+            where self.shard(of: .get(key: key)) == shard {
+                replayed.registerValues[key] = values
+            }
+        }
+        return replayed.witnessed.isEmpty ? nil : replayed
+    }
+
+    /// One group's committed log replayed, or nil if some index was never applied from the
+    /// log on any node.
+    func replayCommittedLog(_ shard: Int) -> ReplayedLog? {
+        let entries = checkers[shard].appliedEntries
         guard let last = entries.keys.max() else { return ReplayedLog() }
         var model = KeyValueStore()
         var replayed = ReplayedLog()
@@ -83,31 +103,20 @@ extension Simulator {
     /// Checks every client write of the history against the committed log, and notes which
     /// commands took effect (`SimulationStatistics.coveredCommands`).
     mutating func checkAgainstCommittedLog() -> SimulationFailure? {
-        guard let replayed = replayCommittedLog() else {
+        guard let replayed = replayCommittedLogs() else {
             record("committed log not witnessed: an index was applied from a snapshot only")
             return nil
         }
         if let failure = checkPipelinedReads(replayed) { return failure }
         let placements = replayed.placements
-        struct Placed {
-            let history: Int
-            let index: UInt64
-            let call: UInt64
-            let returned: UInt64?
-        }
-        var placed: [Placed] = []
+        var placed: [(history: Int, shard: Int, index: UInt64)] = []
         for (position, entry) in history.enumerated() where entry.operation.isWrite {
+            let shard = shard(of: entry.operation)
+            guard replayed.witnessed.contains(shard) else { continue }
             let placement = placements[RequestKey(session: UInt64(entry.clientID + 1), requestID: entry.requestID)]
             if let placement {
                 statistics.coveredCommands.formUnion(Self.commandNames(of: entry.operation))
-                placed.append(
-                    Placed(
-                        history: position,
-                        index: placement.index,
-                        call: entry.callMicroseconds,
-                        returned: entry.reply == nil ? nil : entry.returnMicroseconds
-                    )
-                )
+                placed.append((position, shard, placement.index))
             }
             let what = "client \(entry.clientID) #\(entry.requestID) \(entry.operation)"
             switch (entry.reply, placement) {
@@ -125,7 +134,33 @@ extension Simulator {
                 break
             }
         }
-        // Real time: a write answered before another was sent comes first in the log.
+        // Real time: a write answered before another was sent comes first in its group's log.
+        for shard in shards {
+            if let failure = checkRealTimeOrder(placed.filter { $0.shard == shard }.map { ($0.history, $0.index) }) {
+                return failure
+            }
+        }
+        return nil
+    }
+
+    /// A write answered before another was sent comes first in the log: `placed` are the
+    /// history positions of one log's writes and their indexes.
+    private func checkRealTimeOrder(_ placed: [(history: Int, index: UInt64)]) -> SimulationFailure? {
+        struct Placed {
+            let history: Int
+            let index: UInt64
+            let call: UInt64
+            let returned: UInt64?
+        }
+        let placed = placed.map { write in
+            let entry = history[write.history]
+            return Placed(
+                history: write.history,
+                index: write.index,
+                call: entry.callMicroseconds,
+                returned: entry.reply == nil ? nil : entry.returnMicroseconds
+            )
+        }
         let answered = placed.filter { $0.returned != nil }.sorted { $0.returned! < $1.returned! }
         var latestIndex: [UInt64] = []
         for write in answered { latestIndex.append(max(latestIndex.last ?? 0, write.index)) }

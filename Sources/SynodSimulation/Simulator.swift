@@ -12,10 +12,10 @@ import SynodRuntime
 public struct Simulator {
     enum Event: Sendable {
         case tick(node: Int, incarnation: Int)
-        case deliver(RaftMessage)
-        case deliverFrame(from: NodeID, to: NodeID, PeerFrameContent)
+        case deliver(RaftMessage, shard: Int)
+        case deliverFrame(from: NodeID, to: NodeID, shard: Int, PeerFrameContent)
         case diskWriteDone(node: Int, incarnation: Int)
-        case entriesRead(node: Int, incarnation: Int, EntryLoad)
+        case entriesRead(node: Int, incarnation: Int, shard: Int, EntryLoad)
         case clientSend(client: Int)
         case requestArrives(node: Int, client: Int, request: SimulatedRequest)
         case replyArrives(client: Int, requestID: UInt64, reply: ClientReply)
@@ -62,12 +62,13 @@ public struct Simulator {
     /// Bumped on every heal, so a heal scheduled for an older fault does not end a newer one.
     var networkFaultGeneration = 0
     var inLivenessPhase = false
-    /// The healed cluster's leader once every voter follows it (`checkSteadyLeader`).
-    var steadyLeader: SteadyLeader?
+    /// Each group's healed leader once every voter follows it (`checkSteadyLeader`), by shard.
+    var steadyLeaders: [SteadyLeader?]
     /// The heartbeats, appends and their answers delivered since the heal, by link and term.
     var contactsSinceHeal: Set<Contact> = []
     var livenessStartMicroseconds: UInt64 = 0
-    var checker = SimulationChecker()
+    /// The protocol invariants of each group, by shard.
+    var checkers: [SimulationChecker]
     var statistics = SimulationStatistics()
     var traceHash: UInt64 = 0
     let trace: TraceRecorder
@@ -80,7 +81,20 @@ public struct Simulator {
         self.options = options
         self.trace = TraceRecorder(enabled: trace, linesMax: Self.traceLinesMax)
         random = SeededGenerator(seed: options.seed)
+        let shards = 0..<options.shardCount
+        checkers = shards.map { SimulationChecker(group: options.shardCount == 1 ? nil : SimulatedNode.group($0)) }
+        steadyLeaders = shards.map { _ in nil }
+        statistics.operationsPerShard = shards.map { _ in 0 }
     }
+
+    /// The shards of the run, one consensus group each, hosted by every node.
+    var shards: Range<Int> { 0..<options.shardCount }
+
+    /// The first failure any check found.
+    var failure: SimulationFailure? { checkers.lazy.compactMap(\.failure).first }
+
+    /// Records the failure of a check that is not one group's.
+    mutating func fail(_ check: String, _ detail: String) { checkers[0].fail(check, detail) }
 
     /// Runs the safety phase, then the liveness phase, then the final checks.
     public mutating func run() -> SimulationReport {
@@ -90,8 +104,8 @@ public struct Simulator {
             now = time
             statistics.events += 1
             handle(event)
-            if let failure = checker.failure { finished = .failed(failure) }
-            if statistics.events % 5_000 == 0 { checker.checkLogMatching(nodes.compactMap(\.replica)) }
+            if let failure { finished = .failed(failure) }
+            if statistics.events % 5_000 == 0 { checkLogMatching() }
             if statistics.events >= options.eventsMax {
                 finished = .failed(
                     SimulationFailure(
@@ -140,15 +154,24 @@ public struct Simulator {
         let driftMax = options.clockDriftPerMilleMax
         let rate = 1000 - driftMax + random.nextIndex(below: 2 * driftMax + 1)
         precondition(Int(id.rawValue) == nodes.count + 1, "node ids are assigned in order")
-        nodes.append(SimulatedNode(id: id, durable: state, clockRatePerMille: rate))
-        checker.recordDurable(state, on: id)
+        nodes.append(SimulatedNode(id: id, durable: state, shardCount: options.shardCount, clockRatePerMille: rate))
+        for shard in shards { checkers[shard].recordDurable(state, on: id) }
         initializeDisk(nodes.count - 1, with: state)
         boot(nodes.count - 1)
     }
 
-    /// Starts (or restarts) a node from its durable state.
+    /// Starts (or restarts) a node from its durable state: a runtime for each group it hosts.
     mutating func boot(_ position: Int) {
-        var configuration = RaftConfiguration(id: nodes[position].id, randomSeed: random.next())
+        let replicaSeeds = shards.map { _ in random.next() }
+        let recovered = recoverFromDisk(position)
+        for shard in shards {
+            start(shard, on: position, from: recovered[shard], replicaSeed: replicaSeeds[shard])
+        }
+        scheduleTick(position)
+    }
+
+    private mutating func start(_ shard: Int, on position: Int, from durable: PersistentState, replicaSeed: UInt64) {
+        var configuration = RaftConfiguration(id: nodes[position].id, randomSeed: replicaSeed)
         configuration.preVote = options.preVote
         configuration.checkQuorum = options.checkQuorum
         configuration.leaseReads = options.leaseReads
@@ -162,7 +185,6 @@ public struct Simulator {
         configuration.entryLoadBytesMax = options.entryLoadBytesMax
         configuration.clockDriftBoundTicks = max(1, options.electionTimeoutTicks / 5)
         configuration.plantedBug = options.mutation?.raftMutation
-        let durable = recoverFromDisk(position)
         let replica: RaftReplica
         do {
             replica = try RaftReplica(configuration: configuration, state: durable)
@@ -175,8 +197,8 @@ public struct Simulator {
         let time = self.time
         let rate = Int64(nodes[position].clockRatePerMille)
         do {
-            nodes[position].runtime = try SimulatedNode.Runtime(
-                group: SimulatedNode.group,
+            nodes[position].shards[shard].runtime = try SimulatedNode.Runtime(
+                group: SimulatedNode.group(shard),
                 settings: settings,
                 replica: replica,
                 snapshot: durable.snapshot,
@@ -191,11 +213,15 @@ public struct Simulator {
                 }
             )
         } catch {
-            preconditionFailure("n\(position + 1) cannot restore its snapshot: \(error)")
+            preconditionFailure(
+                "n\(position + 1) cannot restore its snapshot of \(SimulatedNode.group(shard)): \(error)"
+            )
         }
-        nodes[position].runtime!.observer.lockWaits = LockWaitChecker(store: nodes[position].store)
-        record("n\(position + 1) boots term=\(durable.hardState.term) last=\(durable.entries.last?.index ?? .zero)")
-        scheduleTick(position)
+        nodes[position].shards[shard].runtime!.observer.lockWaits = LockWaitChecker(store: nodes[position].store(shard))
+        record(
+            "n\(position + 1) boots\(options.shardCount == 1 ? "" : " g\(shard + 1)") term=\(durable.hardState.term) "
+                + "last=\(durable.entries.last?.index ?? .zero)"
+        )
     }
 
     // MARK: - Events
@@ -204,19 +230,21 @@ public struct Simulator {
         switch event {
         case .tick(let position, let incarnation):
             guard nodes[position].incarnation == incarnation, nodes[position].isUp else { return }
-            nodes[position].runtime!.tick()
-            afterInput(position)
+            for shard in shards {
+                nodes[position].shards[shard].runtime!.tick()
+                afterInput(position, shard)
+            }
             scheduleTick(position)
-        case .deliver(let message):
-            deliver(message)
-        case .deliverFrame(let from, let to, let content):
-            deliverFrame(content, from: from, to: to)
+        case .deliver(let message, let shard):
+            deliver(message, shard: shard)
+        case .deliverFrame(let from, let to, let shard, let content):
+            deliverFrame(content, from: from, to: to, shard: shard)
         case .diskWriteDone(let position, let incarnation):
             guard nodes[position].incarnation == incarnation else { return }
             diskWriteDone(position)
-        case .entriesRead(let position, let incarnation, let load):
+        case .entriesRead(let position, let incarnation, let shard, let load):
             guard nodes[position].incarnation == incarnation, nodes[position].isUp else { return }
-            entriesRead(load, on: position)
+            entriesRead(load, on: position, shard)
         case .clientSend(let client):
             clientSend(client)
         case .requestArrives(let position, let client, let request):
@@ -257,25 +285,37 @@ public struct Simulator {
         }
     }
 
-    /// After an input: the runtime's outputs are carried out, and its next Ready taken.
-    mutating func afterInput(_ position: Int) {
-        carryOutOutputs(position)
-        processReady(position)
-        observe(position)
+    /// After an input to a group's runtime: its outputs are carried out, and its next Ready
+    /// taken.
+    mutating func afterInput(_ position: Int, _ shard: Int) {
+        carryOutOutputs(position, shard)
+        processReady(position, shard)
+        observe(position, shard)
     }
 
-    mutating func observe(_ position: Int) {
-        guard let replica = nodes[position].replica else { return }
-        if checker.observeLeader(replica) {
+    mutating func observe(_ position: Int, _ shard: Int) {
+        guard let replica = nodes[position].replica(shard) else { return }
+        if checkers[shard].observeLeader(replica) {
             statistics.leaderElections += 1
-            record("n\(position + 1) leads term \(replica.term)")
-            fold(0xE1EC, UInt64(position), replica.term.rawValue)
+            record("n\(position + 1) leads \(groupName(shard))term \(replica.term)")
+            fold(0xE1EC, Self.nodeAndShard(position, shard), replica.term.rawValue)
         }
         statistics.highestTerm = max(statistics.highestTerm, replica.term.rawValue)
         statistics.highestCommitIndex = max(statistics.highestCommitIndex, replica.commitIndex.rawValue)
-        checker.observeProgress(replica, appliedIndex: nodes[position].store.appliedIndex)
-        checkSteadyLeader(position)
+        checkers[shard].observeProgress(replica, appliedIndex: nodes[position].store(shard).appliedIndex)
+        checkSteadyLeader(position, shard)
     }
+
+    /// Log matching in every group, among the nodes up.
+    mutating func checkLogMatching() {
+        for shard in shards { checkers[shard].checkLogMatching(nodes.compactMap { $0.replica(shard) }) }
+    }
+
+    /// A group's name in the trace, when the run has more than one: "g2 ".
+    func groupName(_ shard: Int) -> String { options.shardCount == 1 ? "" : "g\(shard + 1) " }
+
+    /// A node and a shard as one number for the trace hash (the node alone for shard 0).
+    static func nodeAndShard(_ position: Int, _ shard: Int) -> UInt64 { UInt64(position) | UInt64(shard) << 32 }
 
     // MARK: - Scheduling helpers
 

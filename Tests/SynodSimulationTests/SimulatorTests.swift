@@ -51,6 +51,32 @@ struct SimulatorTests {
         #expect(bitFlipsDetected > 0)
     }
 
+    @Test func severalGroupsShareEachNodesLogThroughCrashesAndTornWrites() {
+        // Three shards, each a consensus group on every node, over one log per node: register
+        // keys 0, 1 and 4 are in the first, 2 in the second, 3 in the third. Crashes tear the
+        // disk write under way, which carries the Readys of every group that staged one before
+        // it started; each group's recovery is checked against what it synced.
+        var tornWrites = 0
+        let reports = Self.runExpectingClean(seeds: 1...8) { options in
+            options.shardCount = 3
+            options.membershipChangeIntervalMicroseconds = 0
+            options.keyCount = 5
+            options.lockOperationProbability = 0
+            options.commandOperationProbability = 0
+            options.tornWriteProbability = 1
+            options.crashIntervalMicroseconds = 300_000
+            options.diskLatencyMicroseconds = 5_000...20_000
+        }
+        for report in reports {
+            tornWrites += report.statistics.tornWrites
+            #expect(report.statistics.operationsPerShard.count == 3)
+        }
+        for shard in 0..<3 {
+            #expect(reports.map { $0.statistics.operationsPerShard[shard] }.reduce(0, +) > 0, "shard \(shard)")
+        }
+        #expect(tornWrites > 0)
+    }
+
     @Test func aRegisterValueIsItsNumberWithOrWithoutPadding() {
         let command = SimulatedCommand(requestID: 1, operation: .delete(key: 0), bigValueBytes: 1_000)
         #expect(command.bytes(of: 7) == Array("7".utf8))
