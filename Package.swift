@@ -131,6 +131,7 @@ let package = Package(
             name: "synod",
             dependencies: [
                 "SynodReports",
+                "SynodPartitioning",
                 "SynodSimulation",
                 "SynodNode",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

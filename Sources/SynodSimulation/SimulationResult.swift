@@ -57,12 +57,18 @@ public struct SimulationStatistics: Sendable, CustomStringConvertible {
     /// The commands (lowercased names) that clients sent and that took effect in the log.
     public var coveredCommands: Set<String> = []
 
+    /// The operations of each shard, or for more than 8, how many shards had any.
+    var shardOperations: String {
+        guard operationsPerShard.count > 8 else { return operationsPerShard.map(String.init).joined(separator: "/") }
+        return "\(operationsPerShard.count { $0 > 0 })-of-\(operationsPerShard.count)-shards"
+    }
+
     public var description: String {
         """
         events=\(events) simulated-ms=\(simulatedMicroseconds / 1000) delivered=\(messagesDelivered) \
         dropped=\(messagesDropped) crashes=\(crashes) network-faults=\(networkFaults) \
         membership-changes=\(membershipChanges) ops=\(operationsCompleted) \
-        ops-per-shard=\(operationsPerShard.map(String.init).joined(separator: "/")) \
+        ops-per-shard=\(shardOperations) \
         indeterminate=\(operationsIndeterminate) retried=\(operationsRetried) elections=\(leaderElections) term=\(highestTerm) \
         commit=\(highestCommitIndex) snapshots=\(snapshotsTaken)/\(snapshotsInstalled) \
         entry-loads=\(entryLoads)/\(entriesLoaded) \

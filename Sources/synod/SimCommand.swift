@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SynodPartitioning
 import SynodSimulation
 
 /// `synod sim`: deterministic cluster simulation with fault injection and checkers.
@@ -42,6 +43,14 @@ struct SimCommand: ParsableCommand {
     @Option(help: "Events after which a run counts as stuck (a liveness failure).")
     var eventsMax = 20_000_000
 
+    @Option(
+        help: """
+            Run every seed with this many shards (consensus groups, each on every node) instead of \
+            the number the seed draws; membership changes are simulated with one shard only.
+            """
+    )
+    var shards: Int?
+
     @Flag(
         help: """
             Print, as the last line, commands_covered=N/M: the registered write commands that took \
@@ -61,6 +70,9 @@ struct SimCommand: ParsableCommand {
         if seed != nil && seeds != nil { throw ValidationError("give --seed or --seeds, not both") }
         if !listMutations && seed == nil && seeds == nil { throw ValidationError("give --seed S or --seeds N") }
         if expectViolation && mutation == nil { throw ValidationError("--expect-violation needs --mutation") }
+        if let shards, !(1...HashSlot.count).contains(shards) {
+            throw ValidationError("--shards must be in 1...\(HashSlot.count)")
+        }
     }
 
     func run() throws {
@@ -82,7 +94,7 @@ struct SimCommand: ParsableCommand {
 
     private func simulate(seed: UInt64, mutation: SimulationMutation?, trace: Bool) -> SimulationReport {
         CrashReporter.setMessage(
-            "\nsynod sim: crashed in seed \(seed); replay with: synod sim --seed \(seed)\(mutationFlag)\n"
+            "\nsynod sim: crashed in seed \(seed); replay with: synod sim --seed \(seed)\(mutationFlag)\(shardsFlag)\n"
         )
         var options = SimulationOptions(seed: seed)
         if let mutation { options = options.planting(mutation) }
@@ -91,11 +103,16 @@ struct SimCommand: ParsableCommand {
             options.mutation = nil
         }
         options.eventsMax = eventsMax
+        if let shards {
+            options.shardCount = shards
+            if shards > 1 { options.membershipChangeIntervalMicroseconds = 0 }
+        }
         var simulator = Simulator(options: options, trace: trace)
         return simulator.run()
     }
 
     private var mutationFlag: String { mutation.map { " --mutation \($0)" } ?? "" }
+    private var shardsFlag: String { shards.map { " --shards \($0)" } ?? "" }
 
     private func runMany(count: Int, mutation: SimulationMutation?) throws {
         let clock = ContinuousClock()
@@ -111,7 +128,7 @@ struct SimCommand: ParsableCommand {
                 let replay = simulate(seed: seed, mutation: mutation, trace: true)
                 print("seed \(seed) failed after \(offset + 1) seeds: \(failure)")
                 print("options: \(report.options)")
-                print("trace tail (replay with: synod sim --seed \(seed)\(mutationFlag)):")
+                print("trace tail (replay with: synod sim --seed \(seed)\(mutationFlag)\(shardsFlag)):")
                 for line in replay.trace.suffix(traceTail) { print("  \(line)") }
                 print(summary(report))
                 if expectViolation {
