@@ -1,6 +1,7 @@
 import SynodCore
 import SynodRaft
 import SynodRuntime
+import SynodStorage
 
 /// Every option of one simulation run, all drawn from its seed (swarm testing: each seed
 /// tests its own mix of cluster size, fault rates and timeouts).
@@ -229,6 +230,9 @@ public enum SimulationMutation: String, CaseIterable, Sendable {
     case heartbeatsBehindData = "heartbeats-behind-data"
     /// A replica whose entries are all offloaded takes its last term from its snapshot.
     case lastTermForgetsOffloaded = "last-term-forgets-offloaded"
+    /// The log removes a segment once one group's snapshot covers its entries there, though
+    /// another group's entries in it are not covered yet.
+    case removeSegmentsOneGroupCovers = "remove-segments-one-group-covers"
 
     var raftMutation: RaftMutation? {
         switch self {
@@ -239,7 +243,7 @@ public enum SimulationMutation: String, CaseIterable, Sendable {
         case .lastTermForgetsOffloaded: .lastTermForgetsOffloaded
         case .readWithoutReadIndex, .forgetVoteOnRestart, .acknowledgeBeforeFsync, .skipHardStateSync,
             .retryWithoutIdentity, .replyBeforeApply, .dropSessionOrder, .forwardReadsPastWrites,
-            .installHalfBuiltSnapshot, .heartbeatsBehindData:
+            .installHalfBuiltSnapshot, .heartbeatsBehindData, .removeSegmentsOneGroupCovers:
             nil
         }
     }
@@ -255,9 +259,15 @@ public enum SimulationMutation: String, CaseIterable, Sendable {
         case .forwardReadsPastWrites: .forwardReadsPastWrites
         case .installHalfBuiltSnapshot: .installHalfBuiltSnapshot
         case .commitEarlierTermByCount, .grantSecondVote, .leaseTooLong, .heartbeatCommitPastDurable,
-            .forgetVoteOnRestart, .retryWithoutIdentity, .heartbeatsBehindData, .lastTermForgetsOffloaded:
+            .forgetVoteOnRestart, .retryWithoutIdentity, .heartbeatsBehindData, .lastTermForgetsOffloaded,
+            .removeSegmentsOneGroupCovers:
             nil
         }
+    }
+
+    /// The bug planted in the write-ahead log.
+    var storageMutation: StorageMutation? {
+        self == .removeSegmentsOneGroupCovers ? .removeSegmentsOneGroupCovers : nil
     }
 }
 
@@ -374,6 +384,19 @@ extension SimulationOptions {
             options.restartDelayMicroseconds = 500_000...5_000_000
             options.clientCount = 5
             options.clientThinkMicroseconds = 100
+        case .removeSegmentsOneGroupCovers:
+            // Several groups on every node writing to small segments, snapshots taken often
+            // (by some groups sooner than others), entries kept in memory (a read back of a lost
+            // one would stop the run rather than fail a check), and crashes to recover from disk.
+            options.shardCount = pick(seed, [2, 3])
+            options.membershipChangeIntervalMicroseconds = 0
+            options.nodeCount = 3
+            options.keyCount = 5
+            options.walSegmentBytes = 4096
+            options.snapshotLogBytesMin = pick(seed, [600, 3_000])
+            options.appliedEntryBytesKept = 4 << 20
+            options.crashIntervalMicroseconds = 500_000
+            options.crashAllProbability = 0.3
         case .leaseTooLong:
             // A leader cut off from its peers but not from clients, serving reads from its
             // lease while a new leader takes writes. Faults last long enough for an election.

@@ -12,6 +12,7 @@ extension Simulator {
         var storageOptions = WriteAheadLogOptions()
         storageOptions.segmentBytesMax = options.walSegmentBytes
         storageOptions.entryCacheBytesMax = options.walEntryCacheBytes
+        storageOptions.plantedBug = options.mutation?.storageMutation
         return storageOptions
     }
 

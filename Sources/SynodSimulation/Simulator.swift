@@ -69,6 +69,8 @@ public struct Simulator {
     var livenessStartMicroseconds: UInt64 = 0
     /// The protocol invariants of each group, by shard.
     var checkers: [SimulationChecker]
+    /// The first failure of a check that is not one group's.
+    var nodeFailure: SimulationFailure?
     var statistics = SimulationStatistics()
     var traceHash: UInt64 = 0
     let trace: TraceRecorder
@@ -90,11 +92,14 @@ public struct Simulator {
     /// The shards of the run, one consensus group each, hosted by every node.
     var shards: Range<Int> { 0..<options.shardCount }
 
-    /// The first failure any check found.
-    var failure: SimulationFailure? { checkers.lazy.compactMap(\.failure).first }
+    /// The first failure a check found: a node's, or a group's.
+    var failure: SimulationFailure? { nodeFailure ?? checkers.lazy.compactMap(\.failure).first }
 
-    /// Records the failure of a check that is not one group's.
-    mutating func fail(_ check: String, _ detail: String) { checkers[0].fail(check, detail) }
+    /// Records the failure of a check that is not one group's (a node's disk, say).
+    mutating func fail(_ check: String, _ detail: String) {
+        guard nodeFailure == nil else { return }
+        nodeFailure = SimulationFailure(kind: .safety, check: check, detail: detail)
+    }
 
     /// Runs the safety phase, then the liveness phase, then the final checks.
     public mutating func run() -> SimulationReport {

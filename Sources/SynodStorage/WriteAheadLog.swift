@@ -330,7 +330,10 @@ public struct WriteAheadLog<Files: FileSystem>: Sendable {
             if log.hardState != HardState() { LogRecord.hardState(log.hardState, group: group, to: &writer) }
         }
         let covered = segments.prefix { segment in
-            segment.highestIndex.allSatisfy { group, highest in highest <= groups[group]!.base.index }
+            if options.plantedBug == .removeSegmentsOneGroupCovers, let group = segment.highestIndex.keys.min() {
+                return segment.highestIndex[group]! <= groups[group]!.base.index
+            }
+            return segment.highestIndex.allSatisfy { group, highest in highest <= groups[group]!.base.index }
         }
         let current = segments.last?.sequence
         return SegmentRoll(

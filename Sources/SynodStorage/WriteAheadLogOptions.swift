@@ -9,6 +9,8 @@ public struct WriteAheadLogOptions: Hashable, Sendable {
     public var entryCacheBytesMax = 4 << 20
     /// The most entries one record holds; a longer batch is split across records.
     public var entriesPerRecordMax = 4096
+    /// A bug planted for the simulator to catch (mutation testing); nil in the node.
+    public var plantedBug: StorageMutation?
 
     public init() {}
 
@@ -18,4 +20,12 @@ public struct WriteAheadLogOptions: Hashable, Sendable {
             throw .stopped(cause: "invalid write-ahead log options \(self)")
         }
     }
+}
+
+/// Bugs the simulator can plant in the write-ahead log to prove its checkers catch them.
+public enum StorageMutation: String, CaseIterable, Sendable {
+    /// A segment is removed once the snapshot of the first group with entries in it covers
+    /// them, whatever entries of other groups it still holds: only a node hosting several
+    /// groups loses entries to it.
+    case removeSegmentsOneGroupCovers = "remove-segments-one-group-covers"
 }

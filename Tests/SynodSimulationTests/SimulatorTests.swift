@@ -77,6 +77,22 @@ struct SimulatorTests {
         #expect(tornWrites > 0)
     }
 
+    @Test func aLogSegmentRemovedWhileAnotherGroupNeedsItIsCaughtWithSeveralGroups() {
+        // The planted log bug removes a segment once its first group's snapshot covers the
+        // entries there. With one group per node that is the right rule; with several, the
+        // others' entries in it are lost, which a restart finds.
+        var caught = false
+        for seed: UInt64 in 1...20 where !caught {
+            var simulator = Simulator(options: SimulationOptions(seed: seed).planting(.removeSegmentsOneGroupCovers))
+            if case .failed(let failure) = simulator.run().outcome, failure.kind == .safety { caught = true }
+        }
+        #expect(caught)
+        _ = Self.runExpectingClean(seeds: 1...4) { options in
+            options = options.planting(.removeSegmentsOneGroupCovers)
+            options.shardCount = 1
+        }
+    }
+
     @Test func aRegisterValueIsItsNumberWithOrWithoutPadding() {
         let command = SimulatedCommand(requestID: 1, operation: .delete(key: 0), bigValueBytes: 1_000)
         #expect(command.bytes(of: 7) == Array("7".utf8))
