@@ -376,9 +376,8 @@ public struct SnapshotFileWriter<Files: FileSystem>: Sendable {
     private var writebackStartedTo = 0
     public var dataBytes: Int { size - dataOffset }
     /// How many written bytes `append` lets accumulate before it starts their writeback, so
-    /// that `finish`'s fdatasync waits for the last few only: on a follower that receives a
-    /// snapshot, that fdatasync runs on the consensus thread (47 ms for a 60 MB snapshot, and
-    /// it grows with the state, when the kernel had written back none of it).
+    /// that the fdatasync that completes the file waits for the last few only (47 ms for a
+    /// 60 MB snapshot, growing with the state, when the kernel had written back none of it).
     static var writebackBytes: Int { 8 << 20 }
 
     public init(
@@ -425,25 +424,74 @@ public struct SnapshotFileWriter<Files: FileSystem>: Sendable {
     /// Writes the trailer, fdatasyncs, renames the file into place, fsyncs the directory and
     /// removes the group's older snapshots. The writer is spent, whatever happens.
     public func finish(files: inout Files) throws(FileSystemError) -> Snapshot {
+        let (snapshot, completion) = try completion(files: &files)
+        try completion.carryOut(with: &files)
+        return snapshot
+    }
+
+    /// `finish` in two parts, for a follower whose consensus thread must not wait for the
+    /// fdatasync of a snapshot it received: the snapshot as the file holds it, readable now
+    /// (through a file of its own where the file system shares files), and the `Completion`
+    /// that makes the file durable and the group's newest, which may run on another thread
+    /// (with the log's sync, before the marker that names it: `WriteAheadLog.PendingSync`).
+    /// The writer is spent, whatever happens.
+    public func completion(files: inout Files) throws(FileSystemError) -> (Snapshot, Completion) {
         let data: SnapshotData
         do {
-            try files.write(SnapshotStore.trailer(dataBytes: dataBytes, checksum: checksum), to: file, at: size)
-            try files.synchronize(file)
-            try files.rename(path + SnapshotStore.temporarySuffix, to: path)
-            try files.synchronizeDirectory(directory)
-            data = try SnapshotStore.contents(
-                of: file,
-                path: path,
-                dataOffset: dataOffset,
-                dataBytes: dataBytes,
-                files: &files
-            )
+            if Files.copiesShareFiles {
+                let reader = try files.open(path + SnapshotStore.temporarySuffix, create: false)
+                data = SnapshotData(
+                    count: dataBytes,
+                    reader: SnapshotFileReader(files: files, file: reader, path: path, dataOffset: dataOffset)
+                )
+            } else {
+                data = SnapshotData(try files.read(file, at: dataOffset, count: dataBytes))
+            }
         } catch {
             abandon(files: &files)
             throw error
         }
-        try SnapshotStore.removeOlder(than: index, of: group, in: directory, files: &files)
-        return Snapshot(index: index, term: term, membership: membership, data: data)
+        let completion = Completion(
+            group: group,
+            index: index,
+            directory: directory,
+            path: path,
+            file: file,
+            trailer: SnapshotStore.trailer(dataBytes: dataBytes, checksum: checksum),
+            trailerOffset: size
+        )
+        return (Snapshot(index: index, term: term, membership: membership, data: data), completion)
+    }
+
+    /// What makes a written snapshot file durable and its group's newest: the trailer, an
+    /// fdatasync, the rename into place, a directory fsync, and the removal of the group's
+    /// older snapshots. Until it is carried out the file is a temporary one, which a restart
+    /// removes.
+    public struct Completion: Sendable {
+        let group: GroupID
+        let index: LogIndex
+        let directory: String
+        let path: String
+        let file: OpenFileID
+        let trailer: [UInt8]
+        let trailerOffset: Int
+
+        /// On any thread, through a copy of the storage's files where copies share files.
+        /// Closes the file it wrote, whatever happens.
+        public func carryOut(with files: inout Files) throws(FileSystemError) {
+            defer { files.close(file) }
+            do {
+                try files.write(trailer, to: file, at: trailerOffset)
+                try files.synchronize(file)
+                try files.rename(path + SnapshotStore.temporarySuffix, to: path)
+            } catch {
+                // Best effort: a temporary file left behind is removed at the next start.
+                try? files.remove(path + SnapshotStore.temporarySuffix)
+                throw error
+            }
+            try files.synchronizeDirectory(directory)
+            try SnapshotStore.removeOlder(than: index, of: group, in: directory, files: &files)
+        }
     }
 
     /// Closes and removes the unfinished file (a new transfer began, or a write failed).

@@ -39,6 +39,9 @@ public struct WriteAheadLog<Files: FileSystem>: Sendable {
     var cache: EntryCache
     /// Records staged for the next `sync()`, at the end of the current segment.
     var staged = StagedWrites()
+    /// Received snapshot files the next `sync()` completes before it writes the records (whose
+    /// markers name them).
+    var stagedSnapshotFiles: [SnapshotFileWriter<Files>.Completion] = []
     /// Set by the first failed write or sync; from then on nothing is accepted.
     var failure: StorageError?
     /// The file and offset of the sync begun by `beginSync()` and not yet finished.
@@ -80,7 +83,7 @@ public struct WriteAheadLog<Files: FileSystem>: Sendable {
     public func term(of group: GroupID, at index: LogIndex) -> Term? { (groups[group] ?? GroupLog()).term(at: index) }
 
     /// True when writes wait for `sync()`.
-    public var hasStagedWrites: Bool { staged.count > 0 }
+    public var hasStagedWrites: Bool { staged.count > 0 || !stagedSnapshotFiles.isEmpty }
 
     /// The number of segment files.
     public var segmentCount: Int { segments.count }
@@ -167,6 +170,13 @@ public struct WriteAheadLog<Files: FileSystem>: Sendable {
         LogRecord.snapshotMarker(position, replacesLog: !compacted, group: group, to: &staged.bytes)
     }
 
+    /// Stages the completion of a received snapshot's file, for the next sync to carry out
+    /// before the records it writes, the snapshot's marker among them.
+    mutating func stage(snapshotFile: SnapshotFileWriter<Files>.Completion) {
+        precondition(syncInProgress == nil, "staged while a sync is in progress")
+        stagedSnapshotFiles.append(snapshotFile)
+    }
+
     /// Writes everything staged and fdatasyncs once. When it returns, all of it is durable.
     /// A failure stops the log: the error is returned now and on every later call.
     public mutating func sync() throws(StorageError) {
@@ -191,6 +201,8 @@ public struct WriteAheadLog<Files: FileSystem>: Sendable {
         /// Where in `file` the bytes go: the end of the current segment.
         let offset: Int
         let writes: StagedWrites
+        /// Received snapshot files to make durable before the records, which name them.
+        let snapshotFiles: [SnapshotFileWriter<Files>.Completion]
         /// The segment to start after the write, when it fills the current one.
         let roll: SegmentRoll?
 
@@ -210,6 +222,15 @@ public struct WriteAheadLog<Files: FileSystem>: Sendable {
         /// is full, on any thread, through a copy of the log's `files` (the POSIX file system
         /// is stateless: a copy writes the same files).
         public func carryOut(with files: inout Files) throws(FileSystemError) -> Outcome {
+            for (position, snapshotFile) in snapshotFiles.enumerated() {
+                do {
+                    try snapshotFile.carryOut(with: &files)
+                } catch {
+                    // The others' files are closed too; a restart removes what they left.
+                    for other in snapshotFiles[(position + 1)...] { files.close(other.file) }
+                    throw error
+                }
+            }
             try files.write(bytes, to: file, at: offset)
             try files.synchronize(file)
             return Outcome(nextSegmentFile: try roll?.carryOut(with: &files))
@@ -258,15 +279,17 @@ public struct WriteAheadLog<Files: FileSystem>: Sendable {
     public mutating func beginSync() throws(StorageError) -> PendingSync? {
         if let failure { throw .stopped(cause: failure.description) }
         precondition(syncInProgress == nil, "a sync began while another is in progress")
-        guard staged.count > 0 else { return nil }
+        guard staged.count > 0 || !stagedSnapshotFiles.isEmpty else { return nil }
         let offset = segments[segments.count - 1].size
         let fills = offset + staged.count >= options.segmentBytesMax
         let pending = PendingSync(
             file: currentFile,
             offset: offset,
             writes: staged,
+            snapshotFiles: stagedSnapshotFiles,
             roll: fills ? planSegmentRoll() : nil
         )
+        stagedSnapshotFiles = []
         syncInProgress = (file: pending.file, offset: pending.offset)
         return pending
     }
