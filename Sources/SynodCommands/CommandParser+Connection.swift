@@ -283,10 +283,22 @@ extension CommandParser {
         return options
     }
 
-    /// The keys a command names, by its key positions (COMMAND INFO's first, last and step).
+    /// The keys a command names, by its key positions (COMMAND INFO's first, last and step),
+    /// or its subcommand's (OBJECT ENCODING key, XGROUP CREATE key ..., XINFO STREAM key).
     public static func keys(of words: [[UInt8]]) -> [[UInt8]] {
         guard let name = words.first, let spec = CommandRegistry.command(KeyValueStore.lowercased(name)) else {
             return []
+        }
+        if words.count > 1,
+            let subcommand = CommandRegistry.specs[
+                KeyValueStore.lowercased(name) + "|" + KeyValueStore.lowercased(words[1])
+            ], subcommand.keys.first > 0
+        {
+            let positions = subcommand.keys
+            let last = positions.last < 0 ? words.count + positions.last : positions.last
+            guard positions.first < words.count else { return [] }
+            return stride(from: positions.first, through: min(last, words.count - 1), by: max(1, positions.step))
+                .map { words[$0] }
         }
         if spec.keys.streamsSearchStart > 0 {
             let start = spec.keys.streamsSearchStart

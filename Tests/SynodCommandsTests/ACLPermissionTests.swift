@@ -47,6 +47,20 @@ struct ACLPermissionTests {
         #expect(try Self.denial("CLIENT", "NOSUCH") == nil)
     }
 
+    /// A subcommand's keys are checked too, as Redis checks them: XGROUP CREATE's and XINFO
+    /// STREAM's key is not at the container's key positions (it has none).
+    @Test func aSubcommandsKeysMustMatchAPattern() throws {
+        var user = ACLUser(name: Self.bytes("dave"))
+        for rule in ["on", ">dpw", "~app:*", "-@all", "+xgroup|create", "+xinfo|stream"] {
+            try user.apply(ACLRule.parse(Self.bytes(rule)), digest: ACLRuleTests.fakeDigest)
+        }
+        func denial(_ words: String...) -> ACLDenial? { user.denial(of: words.map(Self.bytes)) }
+        #expect(denial("XGROUP", "CREATE", "app:s", "g", "0") == nil)
+        #expect(denial("XGROUP", "CREATE", "other", "g", "0") == .key(Self.bytes("other")))
+        #expect(denial("XINFO", "STREAM", "app:s") == nil)
+        #expect(denial("XINFO", "STREAM", "other") == .key(Self.bytes("other")))
+    }
+
     @Test func keysMustMatchAPatternThatAllowsWhatTheCommandDoes() throws {
         #expect(try Self.denial("GET", "other") == .key(Self.bytes("other")))
         #expect(try Self.denial("GET", "ro:1") == nil)
