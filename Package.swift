@@ -65,7 +65,7 @@ let package = Package(
                 .product(name: "OrderedCollections", package: "swift-collections"),
             ]
         ),
-        .target(name: "SynodCommands", dependencies: ["SynodKeyValue"]),
+        .target(name: "SynodCommands", dependencies: ["SynodKeyValue", "SynodPartitioning"]),
         .target(
             name: "SynodPeerProtocol",
             dependencies: ["SynodCore", "SynodRaft", "SynodKeyValue", "SynodCommands", "SynodRuntime"]
@@ -183,7 +183,10 @@ let package = Package(
                 "SynodKeyValue", "SynodCore", .product(name: "HashTreeCollections", package: "swift-collections"),
             ]
         ),
-        .testTarget(name: "SynodCommandsTests", dependencies: ["SynodCommands", "SynodKeyValue", "SynodCore"]),
+        .testTarget(
+            name: "SynodCommandsTests",
+            dependencies: ["SynodCommands", "SynodKeyValue", "SynodCore", "SynodPartitioning"]
+        ),
         .testTarget(
             name: "SynodPeerProtocolTests",
             dependencies: [

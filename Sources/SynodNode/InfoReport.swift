@@ -21,6 +21,9 @@ enum InfoReport {
         let statistics = shared.statistics.withLockedValue { $0 }
         let uptimeSeconds = (NIODeadline.now() - shared.startedAt).nanoseconds / 1_000_000_000
         let replica = driver.replica
+        // Every shard's state machine: the keyspace and memory figures are the node's, added up.
+        let stores = driver.groups.map { driver.runtimes[$0].state }
+        let maxMemory = stores.reduce(0) { $0 + $1.memoryLimit.maxBytes }
         var lines: [String] = []
         for section in wanted {
             lines.append("# \(section.prefix(1).uppercased() + section.dropFirst())")
@@ -41,12 +44,12 @@ enum InfoReport {
                     "total_connections_received:\(statistics.totalConnections)",
                     "total_commands_processed:\(statistics.commandsProcessed)",
                     "rejected_connections:\(statistics.rejectedConnections)",
-                    "evicted_keys:\(driver.store.evictedKeys)",
+                    "evicted_keys:\(stores.reduce(0) { $0 + $1.evictedKeys })",
                     "client_output_buffer_limit_disconnections:\(statistics.outputBufferDisconnections)",
                     "cross_protocol_rejections:\(statistics.crossProtocolRejections)",
                 ]
             case "memory":
-                let dataset = driver.store.datasetBytes
+                let dataset = stores.reduce(0) { $0 + $1.datasetBytes }
                 let resident = residentMemoryBytes()
                 let heap = synod_heap_usage()
                 lines += [
@@ -58,8 +61,8 @@ enum InfoReport {
                     "allocator_frag_ratio:\(ratio(Int(heap.active), Int(heap.allocated)))",
                     "mem_fragmentation_ratio:\(ratio(resident, Int(heap.allocated)))",
                     "mem_allocator:\(allocatorName)",
-                    "maxmemory:\(driver.store.memoryLimit.maxBytes)",
-                    "maxmemory_human:\(humanBytes(driver.store.memoryLimit.maxBytes))",
+                    "maxmemory:\(maxMemory)",
+                    "maxmemory_human:\(humanBytes(maxMemory))",
                     "maxmemory_policy:\(driver.store.memoryLimit.policy.rawValue)",
                 ]
             case "cluster":
@@ -67,9 +70,10 @@ enum InfoReport {
             case "replication":
                 lines += ["role:\(replica.role == .leader ? "master" : "slave")", "connected_slaves:0"]
             case "keyspace":
-                if driver.store.keyCount > 0 {
-                    let store = driver.store
-                    lines.append("db0:keys=\(store.keyCount),expires=\(store.volatileKeyCount),avg_ttl=0")
+                let keys = stores.reduce(0) { $0 + $1.keyCount }
+                if keys > 0 {
+                    let expiring = stores.reduce(0) { $0 + $1.volatileKeyCount }
+                    lines.append("db0:keys=\(keys),expires=\(expiring),avg_ttl=0")
                 }
             default:
                 lines += [
@@ -90,7 +94,20 @@ enum InfoReport {
                     "wal_syncs:\(driver.storage.log.statistics.syncs)",
                     "loop_stalls:\(driver.loopStalls)",
                     "loop_stall_longest_ms:\(driver.longestLoopStallNanoseconds / 1_000_000)",
+                    // The raft_ and kv_ figures above are the first shard's; each shard's own:
+                    "shards:\(driver.groups.count)",
                 ]
+                for (shard, group) in driver.groups.enumerated() where driver.groups.count > 1 {
+                    let runtime = driver.runtimes[group]
+                    let slots = driver.slotDivision.slots(of: shard)
+                    lines.append(
+                        "shard\(shard):slots=\(slots.lowerBound)-\(slots.upperBound - 1),"
+                            + "role=\(runtime.replica.role.name),"
+                            + "leader=\(runtime.replica.leader.map { String($0.rawValue) } ?? "none"),"
+                            + "term=\(runtime.replica.hardState.term),commit=\(runtime.replica.commitIndex),"
+                            + "applied=\(runtime.state.appliedIndex),keys=\(runtime.state.keyCount)"
+                    )
+                }
             }
             lines.append("")
         }

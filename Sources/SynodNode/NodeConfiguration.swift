@@ -1,5 +1,6 @@
 import NIOCore
 import SynodCore
+import SynodPartitioning
 import SynodRESP
 
 /// A host and port, as written on the command line (`127.0.0.1:7001`).
@@ -95,6 +96,20 @@ public struct NodeConfiguration: Sendable {
     /// Threads for client and peer connections; 0 runs them on the driver's own thread, as
     /// Redis does, which saves a thread hop per request and suits small machines.
     public var ioThreads = 0
+    /// Shards of the keyspace, each a consensus group on every node, the slots divided among
+    /// them in equal ranges (`SlotDivision`). Every founding node takes the same number, and a
+    /// node's data keeps it: a restart with another is refused.
+    public var initialShards = 1
+    /// The most shards a cluster may start with: every group ticks, and idle groups do not
+    /// hibernate yet.
+    public static let shardsMax = 64
+
+    /// The groups of the shards: group n + 1 is shard n (group 1, the first shard, is the one
+    /// a node of one shard has always had).
+    public var shardGroups: [GroupID] { (0..<initialShards).map(Self.group(ofShard:)) }
+    public static func group(ofShard shard: Int) -> GroupID { GroupID(UInt64(shard) + 1) }
+    /// How the slots are divided among the shards.
+    public var slotDivision: SlotDivision { SlotDivision(shardCount: initialShards) }
 
     public init(
         nodeID: NodeID,
@@ -153,6 +168,7 @@ public struct NodeConfiguration: Sendable {
         if watchHistoryChanges < 1 { return "the watch history must keep at least 1 change" }
         if let problem = clientLimits.problem(requestBytesMax: requestBytesMax) { return problem }
         if !(0...64).contains(ioThreads) { return "--io-threads must be 0...64" }
+        if !(1...Self.shardsMax).contains(initialShards) { return "--initial-shards must be 1...\(Self.shardsMax)" }
         if !(1...1_000).contains(snapshotLogPercentOfState) {
             return "the snapshot threshold must be 1...1000 percent of the dataset"
         }

@@ -300,7 +300,9 @@ extension NodeDriver {
 /// Feeds what the state machine applies to this node's watches, client tracking and keyspace
 /// notifications.
 struct NodeObserver: GroupObserver {
-    let watches: WatchHub
+    /// nil on a node of several shards: a revision watch follows one shard's revisions, and
+    /// the node refuses them there (`ShardRoute.revisionWatchRefusal`).
+    let watches: WatchHub?
     let tracking: TrackingHub
     let pubsub: PubSubHub
     var keyspaceEvents = KeyspaceEvents()
@@ -312,7 +314,7 @@ struct NodeObserver: GroupObserver {
         state: KeyValueStore
     ) {
         guard let applied = report else { return }
-        watches.record(revision: applied.revision, changes: applied.keyChanges)
+        watches?.record(revision: applied.revision, changes: applied.keyChanges)
         if !applied.keyChanges.isEmpty, tracking.isInUse {
             tracking.changed(applied.keyChanges.map(\.key), origin: applied.origin)
         }
@@ -325,6 +327,6 @@ struct NodeObserver: GroupObserver {
     }
 
     mutating func restored(_ state: KeyValueStore) {
-        watches.restart(after: state.revision)
+        watches?.restart(after: state.revision)
     }
 }

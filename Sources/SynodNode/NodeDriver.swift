@@ -5,6 +5,7 @@ import SynodConsensus
 import SynodCore
 import SynodKeyValue
 import SynodPOSIXStorage
+import SynodPartitioning
 import SynodPeerProtocol
 import SynodRaft
 import SynodRuntime
@@ -33,6 +34,8 @@ final class NodeDriver: @unchecked Sendable {
     var runtimes = HostedGroups<Runtime>()
     /// The hosted groups in a fixed order, so every round visits them alike.
     let groups: [GroupID]
+    /// How the slots are divided among the shards, whose groups are `groups`.
+    let slotDivision: SlotDivision
     var storage: DurableStorage<POSIXFileSystem>
     /// Sends a group's message to a peer (never blocks; the transport queues or drops).
     var send: @Sendable (RaftMessage, GroupID) -> Void = { _, _ in }
@@ -93,24 +96,36 @@ final class NodeDriver: @unchecked Sendable {
     var waitingClients: [UInt64: ReplyRecipient] = [:]
     var nextTicket: UInt64 = 1
 
-    /// Opens the node's log and starts a runtime for each of `groups` from its recovered state;
-    /// a group the log does not know is bootstrapped with the founding members.
+    /// Opens the node's log and starts a runtime for each of `groups` (the shards' groups
+    /// unless told) from its recovered state; on a first start each is bootstrapped with the
+    /// founding members. Data that holds other groups (a node founded with another
+    /// `--initial-shards`) is refused: its keys would be looked for in the wrong shards.
     init(
         configuration: NodeConfiguration,
         loop: EventLoop,
         syncThreads: NIOThreadPool,
         backgroundThread: NIOThreadPool,
-        groups: [GroupID] = [NodeDriver.keyspaceGroup]
+        groups: [GroupID]? = nil
     ) throws {
         self.configuration = configuration
         self.loop = loop
         self.syncThreads = syncThreads
         self.backgroundThread = backgroundThread
-        self.groups = groups.sorted()
+        self.groups = (groups ?? configuration.shardGroups).sorted()
+        slotDivision = configuration.slotDivision
         var (storage, recovered) = try DurableStorage.open(
             directory: configuration.dataDirectory,
             files: POSIXFileSystem()
         )
+        if !recovered.isEmpty, Set(recovered.keys) != Set(self.groups) {
+            throw SynodNodeService.Failure(
+                description: "the data in \(configuration.dataDirectory) holds \(recovered.count) group(s) "
+                    + "(\(recovered.keys.sorted().map { String($0.rawValue) }.joined(separator: ", "))), but this node was "
+                    + "started for \(self.groups.count) (--initial-shards \(configuration.initialShards)): every node "
+                    + "keeps the shard count its cluster was founded with (a node that never finished its first start "
+                    + "may have its data directory removed)"
+            )
+        }
         var states = recovered
         for group in self.groups where recovered[group] == nil {
             // First start: the founding members' membership, as committed term-1 entries.
@@ -148,7 +163,11 @@ final class NodeDriver: @unchecked Sendable {
                         settings: configuration.groupSettings,
                         replica: try RaftReplica(configuration: raftConfiguration, state: state),
                         snapshot: state.snapshot,
-                        observer: NodeObserver(watches: watches, tracking: tracking, pubsub: pubsub),
+                        observer: NodeObserver(
+                            watches: self.groups.count == 1 ? watches : nil,
+                            tracking: tracking,
+                            pubsub: pubsub
+                        ),
                         session: UInt64.random(in: 1...UInt64.max),
                         firstRequestID: UInt64.random(in: 1...(1 << 62)),
                         randomSeed: UInt64.random(in: 0...UInt64.max),
@@ -346,11 +365,12 @@ final class NodeDriver: @unchecked Sendable {
         read(command, replyTo: .promise(promise), origin: origin, group: group)
     }
 
-    /// A read a READONLY connection asked for: served from this replica's state as it is,
-    /// without asking the leader (it may miss the newest writes).
-    func serveLocally(_ command: ReadCommand) -> KeyValueResult {
+    /// A read a READONLY connection asked for: served from this replica's state of `group` as
+    /// it is, without asking the leader (it may miss the newest writes).
+    func serveLocally(_ command: ReadCommand, group: GroupID = NodeDriver.keyspaceGroup) -> KeyValueResult {
         precondition(loop.inEventLoop, "driver state is confined to its loop")
-        return stopped ? .refusal(.stopping(nil)) : runtimes[Self.keyspaceGroup].serveLocally(command)
+        guard !stopped, runtimes.hosts(group) else { return unserved(group) }
+        return runtimes[group].serveLocally(command)
     }
 
     /// PUBLISH: to this node's subscribers, and to every peer for theirs (as Redis Cluster

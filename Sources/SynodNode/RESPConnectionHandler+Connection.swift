@@ -137,13 +137,16 @@ extension RESPConnectionHandler {
             let promise = driver.loop.makePromise(of: KeyValueResult.self)
             if !asked("maxmemory") && !asked("maxmemory-policy") {
                 promise.succeed(.array([]))
-            } else if readsMayBeStale {
-                driver.loop.execute { promise.succeed(driver.serveLocally(.memoryLimit)) }
             } else {
                 // Replicated settings are read like data, in this connection's order: a
-                // CONFIG SET through any node is seen by the next CONFIG GET.
+                // CONFIG SET through any node is seen by the next CONFIG GET. Each shard keeps
+                // its share of maxmemory; the answer adds them up.
                 let origin = self.origin
-                driver.loop.execute { driver.read(.memoryLimit, promise: promise, origin: origin) }
+                let local = readsMayBeStale
+                driver.loop.execute {
+                    Self.askEveryShard(.read(.memoryLimit), driver: driver, origin: origin, local: local)
+                        .cascade(to: promise)
+                }
             }
             let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
             promise.futureResult.hop(to: context.eventLoop).whenSuccess { limit in

@@ -56,11 +56,9 @@ extension RESPConnectionHandler {
         case .success(.connection(.watchKeys)):
             writer.error("ERR WATCH inside MULTI is not allowed")
         case .success(.write(let command)):
-            queuedSteps!.append(.step(.write(command)))
-            writer.simpleString("QUEUED")
+            queue(.write(command), words: words, to: &writer)
         case .success(.read(let command)):
-            queuedSteps!.append(.step(.read(command)))
-            writer.simpleString("QUEUED")
+            queue(.read(command), words: words, to: &writer)
         case .success(.connection(.ping(let message))):
             queuedSteps!.append(.local(message.map { .value($0) } ?? .status("PONG")))
             writer.simpleString("QUEUED")
@@ -78,6 +76,45 @@ extension RESPConnectionHandler {
         return true
     }
 
+    /// Queues a read or a write, unless its shard refuses it (on a node of several shards, as
+    /// Redis Cluster refuses a key of another slot inside MULTI: EXEC then discards it all).
+    func queue(_ step: TransactionStep, words: [[UInt8]], to writer: inout RESPWriter) {
+        let command: ClientCommand =
+            switch step {
+            case .write(let write): .write(write)
+            case .read(let read): .read(read)
+            }
+        if let refusal = shardRefusal(of: command, words: words) {
+            transactionFailed = true
+            writer.error(refusal.message)
+            return
+        }
+        queuedSteps!.append(.step(step))
+        writer.simpleString("QUEUED")
+    }
+
+    /// On a node of several shards, why a queued read or write cannot join the transaction:
+    /// its keys are in another shard than the transaction's (Redis's CROSSSLOT), or it is
+    /// about every shard. Notes the transaction's shard otherwise; nil on a node of one shard.
+    func shardRefusal(of command: ClientCommand, words: [[UInt8]]) -> KeyValueError? {
+        let division = shared.driver.slotDivision
+        guard division.shardCount > 1, command.isReadOrWrite else { return nil }
+        switch ShardRoute.of(command, words: words, division: division) {
+        case .shard(let shard):
+            if let chosen = transactionShard, chosen != shard { return ShardRoute.crossSlot }
+            transactionShard = shard
+            return nil
+        case .everyShard, .shardOfScanCursor:
+            let name = String(decoding: words[0].prefix(128), as: UTF8.self).uppercased()
+            return KeyValueError(
+                .invalidRequest,
+                "ERR \(name) runs on every shard: not inside MULTI while the cluster has \(division.shardCount) shards"
+            )
+        case .refused(let error):
+            return error
+        }
+    }
+
     func runTransactionCommand(_ command: ConnectionCommand, slot: Int, context: ChannelHandlerContext) {
         var writer = RESPWriter(version: version)
         switch command {
@@ -92,11 +129,22 @@ extension RESPConnectionHandler {
             writer.error("ERR DISCARD without MULTI")
         case .unwatch:
             watchedVersions = []
+            transactionShard = nil
             writer.simpleString("OK")
         case .watchKeys(let keys):
             if let refusal = watchedKeysRefusal(adding: keys) {
                 writer.error(refusal)
                 break
+            }
+            let division = shared.driver.slotDivision
+            if division.shardCount > 1 {
+                // The watched keys' versions are checked in the transaction's entry: one shard.
+                let shards = Set(keys.map { division.shard(of: $0) })
+                if shards.count > 1 || (transactionShard != nil && shards.first != transactionShard) {
+                    writer.error(ShardRoute.crossSlot.message)
+                    break
+                }
+                transactionShard = shards.first
             }
             watchKeys(keys, slot: slot, context: context)
             return
@@ -112,7 +160,10 @@ extension RESPConnectionHandler {
         let driver = shared.driver
         let promise = driver.loop.makePromise(of: KeyValueResult.self)
         let origin = self.origin
-        driver.loop.execute { driver.read(.keyVersions(keys: keys), promise: promise, origin: origin) }
+        let group = NodeConfiguration.group(ofShard: transactionShard ?? 0)
+        driver.loop.execute {
+            driver.read(.keyVersions(keys: keys), promise: promise, origin: origin, group: group)
+        }
         // A read like any other: this connection's later writes wait for it.
         unansweredReads += 1
         let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
@@ -153,6 +204,7 @@ extension RESPConnectionHandler {
         let steps: [TransactionStep] = queued.compactMap { if case .step(let step) = $0 { step } else { nil } }
         let failed = transactionFailed
         let versions = watchedVersions
+        let group = NodeConfiguration.group(ofShard: transactionShard ?? 0)
         endTransaction()
         guard !failed else {
             var writer = RESPWriter(version: version)
@@ -165,7 +217,7 @@ extension RESPConnectionHandler {
         let promise = driver.loop.makePromise(of: KeyValueResult.self)
         let command = KeyValueCommand.transaction(versions: versions, steps: steps)
         let origin = self.origin
-        driver.loop.execute { driver.write(command, promise: promise, origin: origin) }
+        driver.loop.execute { driver.write(command, promise: promise, origin: origin, group: group) }
         // The replies of PING and ECHO go back among the others, in queue order.
         let merged = promise.futureResult.map { result -> KeyValueResult in
             guard case .array(let results) = result, results.count == steps.count else { return result }
@@ -188,10 +240,19 @@ extension RESPConnectionHandler {
         queuedBytes = 0
         transactionFailed = false
         watchedVersions = []
+        transactionShard = nil
     }
 }
 
 extension ClientCommand {
+    /// A replicated write or a read, which a shard's group serves.
+    var isReadOrWrite: Bool {
+        switch self {
+        case .write, .read: true
+        case .connection: false
+        }
+    }
+
     /// What MULTI queues rather than refuses.
     fileprivate var isQueuedInTransaction: Bool {
         switch self {

@@ -23,6 +23,11 @@ extension RESPConnectionHandler {
     }
 
     func startWatch(key: [UInt8], isPrefix: Bool, from: UInt64?, slot: Int, context: ChannelHandlerContext) {
+        if let refusal = ShardRoute.revisionWatchRefusal(shared.driver.slotDivision) {
+            var writer = RESPWriter(version: version)
+            writer.error(refusal.message)
+            return complete(slot, writer.take(), context: context)
+        }
         guard let from else {
             // "From now on" is linearizable: now is the leader's revision, read through it,
             // which a follower may not have applied yet (the watch waits for it there).

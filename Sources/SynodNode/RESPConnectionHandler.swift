@@ -144,6 +144,9 @@ final class RESPConnectionHandler: ChannelInboundHandler {
     var transactionFailed = false
     /// The versions WATCH read, checked when EXEC's entry applies.
     var watchedVersions: [KeyVersion] = []
+    /// On a node of several shards, the shard the queued commands and the watched keys go
+    /// to: one transaction is one entry of one shard's log.
+    var transactionShard: Int?
     /// CLIENT TRACKING's options while it is on.
     var tracking: TrackingOptions?
     /// The keys this connection's reads made tracked (default mode).
@@ -348,6 +351,16 @@ final class RESPConnectionHandler: ChannelInboundHandler {
         }
         if handleInTransaction(parsed, words: words, slot: slot, context: context) { return }
         if case .success(let command) = parsed { trackBeforeRunning(command, words: words, context: context) }
+        // The group of the shard the command goes to (the only one when the node has one).
+        var group = NodeDriver.keyspaceGroup
+        if shared.driver.slotDivision.shardCount > 1, case .success(let command) = parsed {
+            switch ShardRoute.of(command, words: words, division: shared.driver.slotDivision) {
+            case .shard(let shard): group = NodeConfiguration.group(ofShard: shard)
+            case .everyShard: return runOnEveryShard(command, slot: slot, context: context)
+            case .shardOfScanCursor: return runScanOfShards(command, slot: slot, context: context)
+            case .refused(let error): parsed = .failure(CommandRejection(error))
+            }
+        }
         switch parsed {
         case .failure(let rejection):
             var writer = RESPWriter(version: version)
@@ -361,9 +374,9 @@ final class RESPConnectionHandler: ChannelInboundHandler {
             let recipient = ReplyRecipient.connection(replySlot(slot, isRead: false, context: context))
             let origin = self.origin
             if driver.loop.inEventLoop {
-                driver.write(command, replyTo: recipient, origin: origin)
+                driver.write(command, replyTo: recipient, origin: origin, group: group)
             } else {
-                driver.loop.execute { driver.write(command, replyTo: recipient, origin: origin) }
+                driver.loop.execute { driver.write(command, replyTo: recipient, origin: origin, group: group) }
             }
         case .success(.read(let command)):
             shared.driver.metrics.readRequests.increment()
@@ -372,11 +385,13 @@ final class RESPConnectionHandler: ChannelInboundHandler {
             let reply = replySlot(slot, isRead: true, context: context)
             let origin = self.origin
             switch (readsMayBeStale, driver.loop.inEventLoop) {
-            case (true, true): reply.deliver(driver.serveLocally(command))
-            case (true, false): driver.loop.execute { reply.deliver(driver.serveLocally(command)) }
-            case (false, true): driver.read(command, replyTo: .connection(reply), origin: origin)
+            case (true, true): reply.deliver(driver.serveLocally(command, group: group))
+            case (true, false): driver.loop.execute { reply.deliver(driver.serveLocally(command, group: group)) }
+            case (false, true): driver.read(command, replyTo: .connection(reply), origin: origin, group: group)
             case (false, false):
-                driver.loop.execute { driver.read(command, replyTo: .connection(reply), origin: origin) }
+                driver.loop.execute {
+                    driver.read(command, replyTo: .connection(reply), origin: origin, group: group)
+                }
             }
         }
     }

@@ -98,6 +98,10 @@ struct StatusReport: Encodable {
     static func notReadyReason(_ driver: NodeDriver) -> String? {
         if driver.stopped { return "storage failed; the node is stopping" }
         if driver.replica.leader == nil { return "no leader elected" }
+        // Every shard serves some keys: the node is ready when each has a leader.
+        if let waiting = driver.groups.first(where: { driver.runtimes[$0].replica.leader == nil }) {
+            return "no leader elected in shard \(waiting.rawValue - 1)"
+        }
         return nil
     }
 }

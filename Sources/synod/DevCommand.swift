@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SynodNode
 
 /// `synod dev`: a whole local cluster in one command, for development.
 struct DevCommand: ParsableCommand {
@@ -28,8 +29,14 @@ struct DevCommand: ParsableCommand {
     @Option(help: "Node N's HTTP port (/healthz, /metrics, /v1/status) is this plus N.")
     var httpPortBase = 7200
 
+    @Option(help: "Shards of the keyspace, each a consensus group on every node (--initial-shards of each).")
+    var shards = 1
+
     func validate() throws {
         guard (1...7).contains(nodes) else { throw ValidationError("--nodes must be in 1...7") }
+        guard (1...NodeConfiguration.shardsMax).contains(shards) else {
+            throw ValidationError("--shards must be in 1...\(NodeConfiguration.shardsMax)")
+        }
         for base in [clientPortBase, peerPortBase, httpPortBase] where !(1...65_000).contains(base) {
             throw ValidationError("port bases must be in 1...65000")
         }
@@ -78,7 +85,7 @@ struct DevCommand: ParsableCommand {
                 "--client-addr", "127.0.0.1:\(clientPort(node))", "--peer-addr",
                 "127.0.0.1:\(peerPort(node))",
                 "--http-addr", "127.0.0.1:\(httpPort(node))", "--initial-cluster", cluster,
-                "--cluster-secret-file", secretFile,
+                "--cluster-secret-file", secretFile, "--initial-shards", String(shards),
             ]
             do {
                 try process.run()
@@ -88,7 +95,10 @@ struct DevCommand: ParsableCommand {
             }
             children.append(process)
         }
-        say("synod dev: \(nodes) node\(nodes == 1 ? "" : "s") running, data in \(dataDir)/")
+        say(
+            "synod dev: \(nodes) node\(nodes == 1 ? "" : "s")\(shards == 1 ? "" : " of \(shards) shards") running, "
+                + "data in \(dataDir)/"
+        )
         for node in 1...nodes {
             say(
                 "  node \(node): redis-cli -p \(clientPort(node))    (peers on \(peerPort(node)), "

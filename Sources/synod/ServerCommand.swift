@@ -46,6 +46,14 @@ struct ServerCommand: AsyncParsableCommand {
     @Option(help: "Threads for client and peer connections; 0 serves them on the consensus thread, as Redis does.")
     var ioThreads = 0
 
+    @Option(
+        help: """
+            Shards of the keyspace (1...\(NodeConfiguration.shardsMax)), each a consensus group on every node, the \
+            slots divided among them in equal ranges; the same on every founding node, and kept by the data.
+            """
+    )
+    var initialShards = 1
+
     @Option(help: "Unsent reply bytes a client may hold before it is disconnected.")
     var clientOutputBufferLimit = 256 << 20
 
@@ -128,6 +136,7 @@ struct ServerCommand: AsyncParsableCommand {
         configuration.tickMilliseconds = tickMilliseconds
         configuration.httpAddress = http
         configuration.ioThreads = ioThreads
+        configuration.initialShards = initialShards
         configuration.snapshotLogPercentOfState = snapshotLogPercent
         configuration.watchHistoryChanges = watchHistory
         configuration.clientOutputBufferBytesMax = clientOutputBufferLimit

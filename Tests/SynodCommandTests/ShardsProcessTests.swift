@@ -1,0 +1,170 @@
+import Foundation
+import SynodTestSupport
+import Testing
+
+/// A real 3-node cluster of 3 shards (`--initial-shards 3`): each shard a consensus group on
+/// every node, its keys in its own range of slots, and every node serving every command.
+@Suite(.serialized)
+struct ShardsProcessTests {
+    static let shards = 3
+
+    /// Each shard's line of INFO consensus on `node`, by shard: "slots=...,role=...,leader=...".
+    static func shardLines(_ node: SynodServerProcess) -> [[String: String]]? {
+        guard let fields = node.consensus() else { return nil }
+        return (0..<shards).compactMap { shard in
+            fields["shard\(shard)"].map { line in
+                Dictionary(
+                    uniqueKeysWithValues: line.split(separator: ",").compactMap { part -> (String, String)? in
+                        let pair = part.split(separator: "=", maxSplits: 1)
+                        return pair.count == 2 ? (String(pair[0]), String(pair[1])) : nil
+                    }
+                )
+            }
+        }
+    }
+
+    /// Until every shard has a leader that every node knows.
+    static func waitForShardLeaders(_ nodes: [SynodServerProcess]) async -> Bool {
+        await waitUntil(timeout: .seconds(60)) {
+            let lines = nodes.map { shardLines($0) }
+            guard lines.allSatisfy({ $0?.count == shards }) else { return false }
+            return (0..<shards).allSatisfy { shard in
+                let leaders = Set(lines.map { $0![shard]["leader"] ?? "none" })
+                return leaders.count == 1 && leaders.first != "none"
+            }
+        }
+    }
+
+    static func bytes(_ text: String) -> [UInt8] { Array(text.utf8) }
+
+    @Test func keysSpreadOverTheShardsAndEveryNodeServesThemAll() async throws {
+        let nodes = try ServerProcessTests.startCluster(count: 3, extraArguments: ["--initial-shards", "3"])
+        defer { ServerProcessTests.stop(nodes) }
+        #expect(await Self.waitForShardLeaders(nodes), "\(nodes.map(\.process.output))")
+
+        // 300 keys, each written through one node and read back through another.
+        let keys = (0..<300).map { "key:\($0)" }
+        for (node, offset) in zip(nodes, 0..<3) {
+            let connection = try BlockingRESPConnection(port: node.clientPort)
+            let mine = keys.enumerated().filter { $0.offset % 3 == offset }.map(\.element)
+            let replies = try connection.pipeline(
+                mine.map { [Self.bytes("SET"), Self.bytes($0), Self.bytes("v-" + $0)] }
+            )
+            #expect(replies.allSatisfy { $0 == .simpleString("OK") }, "\(replies.prefix(3))")
+        }
+        for (node, offset) in zip(nodes, 0..<3) {
+            let connection = try BlockingRESPConnection(port: node.clientPort)
+            let theirs = keys.enumerated().filter { $0.offset % 3 != offset }.map(\.element)
+            let replies = try connection.pipeline(theirs.map { [Self.bytes("GET"), Self.bytes($0)] })
+            #expect(replies == theirs.map { .bulkString(Self.bytes("v-" + $0)) })
+            #expect(try connection.command(["DBSIZE"]) == .integer(300))
+        }
+        // Every shard holds some of them, on every node once applied.
+        #expect(
+            await waitUntil {
+                nodes.allSatisfy { node in
+                    Self.shardLines(node)?.map { Int($0["keys"] ?? "") ?? 0 }.reduce(0, +) == 300
+                        && Self.shardLines(node)?.allSatisfy { (Int($0["keys"] ?? "") ?? 0) > 50 } == true
+                }
+            },
+            "\(nodes.map { Self.shardLines($0) ?? [] })"
+        )
+
+        let connection = try BlockingRESPConnection(port: nodes[1].clientPort)
+        // KEYS and SCAN see the keys of every shard; SCAN's cursor walks them one after the other.
+        guard case .array(let found?) = try connection.command(["KEYS", "key:*"]) else {
+            Issue.record("KEYS did not answer an array")
+            return
+        }
+        #expect(found.count == 300)
+        var scanned: [String] = []
+        var cursor = "0"
+        var pages = 0
+        repeat {
+            guard case .array(let page?) = try connection.command(["SCAN", cursor, "COUNT", "20"]), page.count == 2,
+                case .bulkString(let next?) = page[0], case .array(let names?) = page[1]
+            else {
+                Issue.record("SCAN did not answer a page")
+                return
+            }
+            cursor = String(decoding: next, as: UTF8.self)
+            for case .bulkString(let name?) in names { scanned.append(String(decoding: name, as: UTF8.self)) }
+            pages += 1
+        } while cursor != "0" && pages < 10_000
+        #expect(scanned.count == 300 && Set(scanned) == Set(keys), "\(scanned.count) keys scanned in \(pages) pages")
+        if case .bulkString(let random?) = try connection.command(["RANDOMKEY"]) {
+            #expect(keys.contains(String(decoding: random, as: UTF8.self)))
+        } else {
+            Issue.record("RANDOMKEY answered no key")
+        }
+
+        // Keys of one request must share a shard, as Redis Cluster's must share a slot; a hash
+        // tag puts them together. "foo" is in slot 12182 (the third shard), "bar" in 5061.
+        #expect(
+            try connection.command(["MSET", "foo", "a", "bar", "b"])
+                == .error("CROSSSLOT Keys in request don't hash to the same slot")
+        )
+        #expect(try connection.command(["MSET", "{user7}:a", "1", "{user7}:b", "2"]) == .simpleString("OK"))
+        #expect(
+            try connection.command(["MGET", "{user7}:a", "{user7}:b"])
+                == .array([.bulkString(Self.bytes("1")), .bulkString(Self.bytes("2"))])
+        )
+        // A transaction is one entry of one shard's log: one of two shards' keys discards it.
+        #expect(try connection.command(["MULTI"]) == .simpleString("OK"))
+        #expect(try connection.command(["SET", "foo", "x"]) == .simpleString("QUEUED"))
+        #expect(
+            try connection.command(["SET", "bar", "y"])
+                == .error("CROSSSLOT Keys in request don't hash to the same slot")
+        )
+        #expect(
+            try connection.command(["EXEC"]) == .error("EXECABORT Transaction discarded because of previous errors.")
+        )
+        #expect(try connection.command(["MULTI"]) == .simpleString("OK"))
+        #expect(try connection.command(["INCR", "{user7}:a"]) == .simpleString("QUEUED"))
+        #expect(try connection.command(["INCR", "{user7}:b"]) == .simpleString("QUEUED"))
+        #expect(try connection.command(["EXEC"]) == .array([.integer(2), .integer(3)]))
+
+        // maxmemory is the node's: each shard keeps a share, and the shares add up.
+        #expect(try connection.command(["CONFIG", "SET", "maxmemory", "300001"]) == .simpleString("OK"))
+        let other = try BlockingRESPConnection(port: nodes[2].clientPort)
+        #expect(
+            try other.command(["CONFIG", "GET", "maxmemory"])
+                == .array([.bulkString(Self.bytes("maxmemory")), .bulkString(Self.bytes("300001"))])
+        )
+        // Revision watches follow one shard's revisions: refused, clearly, with several.
+        guard case .error(let refusal) = try connection.command(["WATCH.KEY", "key:1"]) else {
+            Issue.record("WATCH.KEY was not refused")
+            return
+        }
+        #expect(refusal.contains("3 shards"))
+
+        #expect(try other.command(["FLUSHALL"]) == .simpleString("OK"))
+        #expect(try connection.command(["DBSIZE"]) == .integer(0))
+    }
+
+    /// A node keeps the shard count its cluster was founded with: started with another, it
+    /// refuses to start rather than look for keys in the wrong shards.
+    @Test func aNodeStartedWithAnotherShardCountRefusesItsData() async throws {
+        let nodes = try ServerProcessTests.startCluster(count: 1, extraArguments: ["--initial-shards", "3"])
+        defer { ServerProcessTests.stop(nodes) }
+        let node = nodes[0]
+        #expect(await waitUntil { node.command(["SET", "k", "v"]) == .simpleString("OK") }, "\(node.process.output)")
+        node.process.terminate()
+        let other = try ChildProcess(
+            executable: synodExecutablePath(),
+            arguments: [
+                "server", "--node-id", "1", "--data-dir", node.dataDirectory, "--client-addr",
+                "127.0.0.1:\(node.clientPort)", "--peer-addr", "127.0.0.1:\(node.peerPort)", "--http-addr",
+                "127.0.0.1:\(node.httpPort)", "--initial-cluster", node.initialCluster, "--initial-shards", "2",
+            ]
+        )
+        #expect(other.waitForExit() != 0)
+        #expect(other.output.contains("keeps the shard count its cluster was founded with"), "\(other.output)")
+        // Started as founded, it has its keys.
+        try node.restart()
+        #expect(
+            await waitUntil { node.command(["GET", "k"]) == .bulkString(Self.bytes("v")) },
+            "\(node.process.output)"
+        )
+    }
+}
