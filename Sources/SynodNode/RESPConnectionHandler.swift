@@ -352,15 +352,16 @@ final class RESPConnectionHandler: ChannelInboundHandler {
         if handleInTransaction(parsed, words: words, slot: slot, context: context) { return }
         if case .success(let command) = parsed { trackBeforeRunning(command, words: words, context: context) }
         // The group of the shard the command goes to (the only one when the node has one).
-        var group = NodeDriver.keyspaceGroup
+        var routed = NodeDriver.keyspaceGroup
         if shared.driver.slotDivision.shardCount > 1, case .success(let command) = parsed {
             switch ShardRoute.of(command, words: words, division: shared.driver.slotDivision) {
-            case .shard(let shard): group = NodeConfiguration.group(ofShard: shard)
+            case .shard(let shard): routed = NodeConfiguration.group(ofShard: shard)
             case .everyShard: return runOnEveryShard(command, slot: slot, context: context)
             case .shardOfScanCursor: return runScanOfShards(command, slot: slot, context: context)
             case .refused(let error): parsed = .failure(CommandRejection(error))
             }
         }
+        let group = routed
         switch parsed {
         case .failure(let rejection):
             var writer = RESPWriter(version: version)
