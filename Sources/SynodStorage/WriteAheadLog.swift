@@ -279,7 +279,7 @@ public struct WriteAheadLog<Files: FileSystem>: Sendable {
     public mutating func beginSync() throws(StorageError) -> PendingSync? {
         if let failure { throw .stopped(cause: failure.description) }
         precondition(syncInProgress == nil, "a sync began while another is in progress")
-        guard staged.count > 0 || !stagedSnapshotFiles.isEmpty else { return nil }
+        guard hasStagedWrites else { return nil }
         let offset = segments[segments.count - 1].size
         let fills = offset + staged.count >= options.segmentBytesMax
         let pending = PendingSync(
