@@ -8,6 +8,11 @@ public enum ClientCommand: Hashable, Sendable {
     case read(ReadCommand)
     /// A command about the connection or the server, answered by the node itself.
     case connection(ConnectionCommand)
+
+    /// A read or a write of the replicated state, which a shard's group serves.
+    public var isData: Bool {
+        if case .connection = self { false } else { true }
+    }
 }
 
 /// A user name and password a client presents (AUTH, HELLO ... AUTH).
@@ -42,6 +47,8 @@ public enum ConnectionCommand: Hashable, Sendable {
     /// CLIENT CACHING yes|no: whether the next command's keys are tracked (OPTIN / OPTOUT).
     case clientCaching(Bool)
     case clientGetRedirect
+    /// CLIENT CAPA: the capabilities the client declares; `redirect`, that it follows MOVED.
+    case clientCapabilities(followsRedirections: Bool)
     /// CLIENT REPLY ON|OFF|SKIP: whether this connection's replies are sent.
     case clientReply(ReplyMode)
     case clientInfo

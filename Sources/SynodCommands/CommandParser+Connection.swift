@@ -196,6 +196,13 @@ extension CommandParser {
             case "NO": return .clientCaching(false)
             default: throw CommandRejection(CommandError.syntax)
             }
+        case "CAPA":
+            // Redis takes any capability and ignores those it does not know; `redirect` says
+            // the client follows MOVED.
+            guard arguments.count >= 2 else { throw CommandRejection(lookup: CommandError.wrongArity("client|capa")) }
+            return .clientCapabilities(
+                followsRedirections: arguments.dropFirst().contains { keyword($0) == "REDIRECT" }
+            )
         case "GETREDIR":
             guard arguments.count == 1 else {
                 throw CommandRejection(lookup: CommandError.wrongArity("client|getredir"))

@@ -28,6 +28,7 @@ extension CommandRegistry {
             arguments throws(CommandRejection) in .connection(try CommandParser.parseClient(arguments))
         },
         CommandSpec("client|caching", arity: 3, [], also: [.connection]),
+        CommandSpec("client|capa", arity: -3, [], also: [.connection]),
         CommandSpec("client|getname", arity: 2, [], also: [.connection]),
         CommandSpec("client|getredir", arity: 2, [], also: [.connection]),
         CommandSpec("client|id", arity: 2, [], also: [.connection]),

@@ -68,6 +68,8 @@ enum PeerFrameFuzzTarget {
             encoded = PeerFrame.encodeForwardedRefusal(refusal, from: from, requestID: requestID, group: group)
         case .published(let channel, let message):
             encoded = PeerFrame.encodePublish(channel: channel, message: message, group: group)
+        case .announced(let from, let clientAddress):
+            encoded = PeerFrame.encodeAnnouncement(from: from, clientAddress: clientAddress)
         case .arriving, .needMoreData, .garbage:
             return
         }
@@ -240,6 +242,10 @@ extension PeerFrameFuzzTarget {
             FuzzSeed(
                 "publish",
                 PeerFrame.encodePublish(channel: FuzzFixtures.word("news"), message: [1, 2, 3], group: group)
+            ),
+            FuzzSeed(
+                "announcement",
+                PeerFrame.encodeAnnouncement(from: n2, clientAddress: FuzzFixtures.word("127.0.0.1:7002"))
             ),
         ]
         // The kind byte, the payload's length and the payload: what `frames(ofRecords:)` reads.

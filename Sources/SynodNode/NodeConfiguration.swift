@@ -1,6 +1,7 @@
 import NIOCore
 import SynodCore
 import SynodPartitioning
+import SynodPeerProtocol
 import SynodRESP
 
 /// A host and port, as written on the command line (`127.0.0.1:7001`).
@@ -30,6 +31,14 @@ public struct NodeConfiguration: Sendable {
     public var dataDirectory: String
     /// Where Redis clients connect.
     public var clientAddress: HostPort
+    /// Where Redis clients are told to reach this node (CLUSTER SLOTS, MOVED), when
+    /// `clientAddress` is not it (a node behind NAT or in a container); nil for the default,
+    /// `clientAddress` with an unspecified host (0.0.0.0, ::) replaced by the peer address's.
+    public var announcedClientAddress: HostPort?
+    /// Clients that do not say they follow redirections (`CLIENT CAPA redirect`) get them
+    /// anyway: a keyed command sent to a node that does not lead its shard is answered
+    /// `MOVED slot host:port`, as Redis Cluster does, instead of being forwarded.
+    public var clusterRedirects = false
     /// Where the other nodes connect.
     public var peerAddress: HostPort
     /// Where `/healthz`, `/readyz`, `/metrics` and `/v1/status` are served; nil for nowhere.
@@ -125,6 +134,14 @@ public struct NodeConfiguration: Sendable {
         self.initialCluster = initialCluster
     }
 
+    /// Where Redis clients reach this node, as its peers and CLUSTER SLOTS name it.
+    public var clientAddressToAnnounce: HostPort {
+        if let announcedClientAddress { return announcedClientAddress }
+        guard ["0.0.0.0", "::", "[::]", ""].contains(clientAddress.host) else { return clientAddress }
+        let peerHost = initialCluster[nodeID]?.host ?? peerAddress.host
+        return HostPort(host: peerHost, port: clientAddress.port)
+    }
+
     /// Parses `1=HOST:PORT,2=HOST:PORT,...`.
     public static func parseCluster(_ text: String) -> [NodeID: HostPort]? {
         var members: [NodeID: HostPort] = [:]
@@ -161,6 +178,9 @@ public struct NodeConfiguration: Sendable {
         if clientOutputBufferBytesMax < 1024 { return "the client output buffer limit must be at least 1024 bytes" }
         if !(1024...SizeLimits.requestBytesCeiling).contains(requestBytesMax) {
             return "--max-request-bytes must be 1024...\(SizeLimits.requestBytesCeiling)"
+        }
+        if clientAddressToAnnounce.description.utf8.count > PeerFrame.clientAddressBytesMax {
+            return "the client address to announce is longer than \(PeerFrame.clientAddressBytesMax) bytes"
         }
         if let clusterSecret, clusterSecret.count < 16 {
             return "the cluster secret must have at least 16 bytes"

@@ -95,6 +95,15 @@ final class NodeDriver: @unchecked Sendable {
     /// The clients waiting for an answer, by the ticket their request went to the runtime with.
     var waitingClients: [UInt64: ReplyRecipient] = [:]
     var nextTicket: UInt64 = 1
+    /// Where Redis clients reach each node, as the nodes announce it (`PeerFrame.announced`):
+    /// this node's own from the start, a peer's once a connection it opened has arrived.
+    var clientAddresses: [NodeID: HostPort] = [:]
+    /// This node's announcement of its client address, sent to every peer at the first tick
+    /// and every `announcementInterval` after it: peers that exchange nothing else (two
+    /// followers of every group) learn it too.
+    let announcement: [UInt8]
+    var nextAnnouncement = NIODeadline.now()
+    static let announcementInterval = TimeAmount.seconds(2)
 
     /// Opens the node's log and starts a runtime for each of `groups` (the shards' groups
     /// unless told) from its recovered state; on a first start each is bootstrapped with the
@@ -108,6 +117,10 @@ final class NodeDriver: @unchecked Sendable {
         groups: [GroupID]? = nil
     ) throws {
         self.configuration = configuration
+        self.announcement = PeerFrame.encodeAnnouncement(
+            from: configuration.nodeID,
+            clientAddress: Array(configuration.clientAddressToAnnounce.description.utf8)
+        )
         self.loop = loop
         self.syncThreads = syncThreads
         self.backgroundThread = backgroundThread
@@ -182,6 +195,7 @@ final class NodeDriver: @unchecked Sendable {
             }
         }
         watches.restart(after: runtime.state.revision)
+        clientAddresses[configuration.nodeID] = configuration.clientAddressToAnnounce
     }
 
     /// The keyspace group's runtime, which INFO, CLUSTER and the status report describe.
@@ -229,6 +243,12 @@ final class NodeDriver: @unchecked Sendable {
         let interval = Int64(configuration.tickMilliseconds) * 1_000_000
         noteLateness(Int64(now.uptimeNanoseconds) - Int64(lastTickCall.uptimeNanoseconds) - interval)
         lastTickCall = now
+        if now >= nextAnnouncement {
+            nextAnnouncement = now + Self.announcementInterval
+            for peer in configuration.initialCluster.keys where peer != configuration.nodeID {
+                sendFrame(announcement, peer, .control)
+            }
+        }
         let elapsed = Int64(now.uptimeNanoseconds) - Int64(lastTickTime.uptimeNanoseconds)
         let ticks = max(0, min(elapsed / interval, Int64(4 * configuration.electionTimeoutTicks)))
         guard ticks > 0 else { return }
@@ -288,6 +308,14 @@ final class NodeDriver: @unchecked Sendable {
         case .published(let channel, let message):
             pubsub.publish(channel, message)
             return
+        case .announced(let from, let bytes):
+            // Printable and without spaces: it goes into MOVED error lines and CLUSTER NODES.
+            guard from != configuration.nodeID, configuration.initialCluster[from] != nil,
+                bytes.allSatisfy({ (0x21..<0x7F).contains($0) }),
+                let address = HostPort(parsing: String(decoding: bytes, as: UTF8.self))
+            else { return metrics.droppedPeerMessages.increment() }
+            clientAddresses[from] = address
+            return
         case .arriving(let group, let from, let term):
             guard runtimes.hosts(group) else { return }
             runtimes[group].messageArriving(from: from, term: term)
@@ -300,17 +328,20 @@ final class NodeDriver: @unchecked Sendable {
     }
 
     /// A write from a client of this node to `group`; `origin` names its connection (its later
-    /// reads wait for it; CLIENT TRACKING).
+    /// reads wait for it; CLIENT TRACKING). With `movedSlot` (its key's slot, for a client that
+    /// follows redirections) it is answered MOVED when another node leads the group.
     func write(
         _ command: KeyValueCommand,
         replyTo recipient: ReplyRecipient,
         origin: UInt64 = 0,
-        group: GroupID = NodeDriver.keyspaceGroup
+        group: GroupID = NodeDriver.keyspaceGroup,
+        movedSlot: Int? = nil
     ) {
         precondition(loop.inEventLoop, "driver state is confined to its loop")
         guard !stopped, runtimes.hosts(group) else {
             return recipient.deliver(unserved(group))
         }
+        if let movedSlot, let moved = redirection(of: group, slot: movedSlot) { return recipient.deliver(moved) }
         runtimes[group].write(command, origin: origin, ticket: waitFor(recipient))
         carryOutOutputs()
         queueReadyProcessing()
@@ -340,17 +371,19 @@ final class NodeDriver: @unchecked Sendable {
     }
 
     /// A linearizable read from a client of this node in `group`, served after the writes its
-    /// connection (`origin`) sent before it.
+    /// connection (`origin`) sent before it; answered MOVED as a write is (`movedSlot`).
     func read(
         _ command: ReadCommand,
         replyTo recipient: ReplyRecipient,
         origin: UInt64,
-        group: GroupID = NodeDriver.keyspaceGroup
+        group: GroupID = NodeDriver.keyspaceGroup,
+        movedSlot: Int? = nil
     ) {
         precondition(loop.inEventLoop, "driver state is confined to its loop")
         guard !stopped, runtimes.hosts(group) else {
             return recipient.deliver(unserved(group))
         }
+        if let movedSlot, let moved = redirection(of: group, slot: movedSlot) { return recipient.deliver(moved) }
         runtimes[group].read(command, origin: origin, ticket: waitFor(recipient))
         carryOutOutputs()
         queueReadyProcessing()

@@ -7,6 +7,8 @@ struct NodeMetrics: Sendable {
     let readRequests = Counter(label: "synod_client_requests_total", dimensions: [("kind", "read")])
     let writeRequests = Counter(label: "synod_client_requests_total", dimensions: [("kind", "write")])
     let forwardedRequests = Counter(label: "synod_client_requests_forwarded_total")
+    /// Requests answered MOVED: their client follows redirections to the shard's leader.
+    let redirections = Counter(label: "synod_client_requests_redirected_total")
     /// Forwarded requests the leader refused as no client of a follower could have sent them.
     let refusedForwards = Counter(label: "synod_peer_forwarded_requests_refused_total")
     /// Peer frames and messages dropped as malformed, misaddressed or from a non-member.

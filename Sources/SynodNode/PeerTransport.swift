@@ -34,6 +34,9 @@ final class PeerTransport: @unchecked Sendable {
     let tls: PeerTLS?
     /// Frames Raft messages, a big append's entries once for every follower.
     let appendFrames = AppendFrameEncoder()
+    /// This node's announcement (`PeerFrame.encodeAnnouncement`), the first frame on every
+    /// connection it opens.
+    let announcement: [UInt8]
     /// Hands a received frame (a Raft message, a forwarded request or its result) to the driver.
     let deliver: @Sendable (PeerFrameDecoder.Output) -> Void
     /// Counts a refused connection or a dropped frame (and logs it, at most once a second).
@@ -62,6 +65,7 @@ final class PeerTransport: @unchecked Sendable {
         addresses: [NodeID: HostPort],
         clusterSecret: [UInt8]?,
         identity: NodeIdentity,
+        announcement: [UInt8],
         tls: PeerTLS? = nil,
         logger: Logger,
         refused: @escaping @Sendable (String, SocketAddress?) -> Void,
@@ -77,6 +81,7 @@ final class PeerTransport: @unchecked Sendable {
             certificatesNameNodes: tls != nil
         )
         self.identity = identity
+        self.announcement = announcement
         self.tls = tls
         self.logger = logger
         self.refused = refused
@@ -191,6 +196,7 @@ final class PeerTransport: @unchecked Sendable {
         switch result {
         case .success(let channel):
             peers[link] = .connected(channel)
+            channel.write(ByteBuffer(bytes: announcement), promise: nil)
             for outgoing in queue { outgoing.write(to: channel) }
             channel.flush()
             channel.closeFuture.whenComplete { _ in
@@ -390,7 +396,9 @@ final class PeerInboundHandler: ChannelInboundHandler {
                 refused("a request from node \(from.rawValue) on node \(peer.rawValue)'s connection", nil)
             case .forwardedResult(_, let from, _, _) where from != peer:
                 refused("a result from node \(from.rawValue) on node \(peer.rawValue)'s connection", nil)
-            case .message, .forwardedRequest, .forwardedResult, .published, .arriving:
+            case .announced(let from, _) where from != peer:
+                refused("an announcement of node \(from.rawValue) on node \(peer.rawValue)'s connection", nil)
+            case .message, .forwardedRequest, .forwardedResult, .published, .announced, .arriving:
                 deliver(output)
             case .needMoreData:
                 // A big message streaming in: its sender is alive, though the frame is not

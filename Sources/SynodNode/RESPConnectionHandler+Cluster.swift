@@ -5,21 +5,11 @@ import SynodKeyValue
 import SynodPartitioning
 import SynodRESP
 
-/// COMMAND (INFO) and CLUSTER, for cluster-aware clients. Every node serves every slot: one
-/// consensus group holds all keys, and a node that does not lead forwards to the one that
-/// does. So each node reports itself as the owner of slots 0-16383, and a client may send any
-/// key to any node.
+/// COMMAND (INFO) and CLUSTER, for cluster-aware clients. Each shard's slots are served by
+/// its group's leader, reported as their master, with the group's other members as replicas
+/// (`ClusterTopology`). Any node serves any slot for a plain client (forwarding to the
+/// shard's leader); a client that follows redirections is sent to the leader with MOVED.
 extension RESPConnectionHandler {
-    /// A node's 40-hex-digit cluster id, derived from its node id.
-    static func clusterID(of node: NodeID) -> String {
-        let words = (0..<3).map { StableHash.xxh64(Array("synod-node-\(node.rawValue)-\($0)".utf8)) }
-        let hex = words.map { word in
-            let digits = String(word, radix: 16)
-            return String(repeating: "0", count: 16 - digits.count) + digits
-        }.joined()
-        return String(hex.prefix(40))
-    }
-
     func writeCommandInfo(_ names: [[UInt8]]?, to writer: inout RESPWriter) {
         let infos: [CommandInfo?] =
             names.map { $0.map { CommandParser.commandInfo(KeyValueStore.lowercased($0)) } }
@@ -63,67 +53,73 @@ extension RESPConnectionHandler {
 
     func runCluster(_ subcommand: String, key: [UInt8]?, slot: Int, context: ChannelHandlerContext) {
         let driver = shared.driver
-        let configuration = shared.configuration
-        let future = driver.loop.submit { () -> (term: UInt64, leaderKnown: Bool, applied: UInt64) in
-            (driver.replica.term.rawValue, driver.replica.leader != nil, driver.store.appliedIndex)
-        }
+        let future = driver.loop.submit { driver.clusterTopology() }
         let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
-        future.hop(to: context.eventLoop).whenSuccess { state in
+        future.hop(to: context.eventLoop).whenSuccess { topology in
             let (handler, context) = bound.value
             var writer = RESPWriter(version: handler.version)
-            let id = Self.clusterID(of: configuration.nodeID)
-            let host = configuration.clientAddress.host
-            let port = configuration.clientAddress.port
             switch subcommand {
-            case "INFO":
-                let lines = [
-                    "cluster_enabled:1", "cluster_state:\(state.leaderKnown ? "ok" : "fail")",
-                    "cluster_slots_assigned:16384", "cluster_slots_ok:\(state.leaderKnown ? 16384 : 0)",
-                    "cluster_slots_pfail:0", "cluster_slots_fail:\(state.leaderKnown ? 0 : 16384)",
-                    "cluster_known_nodes:\(configuration.initialCluster.count)", "cluster_size:1",
-                    "cluster_current_epoch:\(state.term)", "cluster_my_epoch:\(state.term)",
-                ]
-                writer.bulkString(lines.joined(separator: "\r\n") + "\r\n")
-            case "MYID":
-                writer.bulkString(id)
-            case "KEYSLOT":
-                writer.integer(Int64(HashSlot.of(key: key ?? []).rawValue))
-            case "SLOTS":
-                writer.arrayHeader(1)
-                writer.arrayHeader(3)
-                writer.integer(0)
-                writer.integer(16383)
-                writer.arrayHeader(3)
-                writer.bulkString(host)
-                writer.integer(Int64(port))
-                writer.bulkString(id)
-            case "SHARDS":
-                writer.arrayHeader(1)
-                writer.mapHeader(2)
-                writer.bulkString("slots")
-                writer.arrayHeader(2)
-                writer.integer(0)
-                writer.integer(16383)
-                writer.bulkString("nodes")
-                writer.arrayHeader(1)
-                writer.mapHeader(7)
-                for (field, value) in [("id", id), ("port", "\(port)"), ("ip", host), ("endpoint", host)] {
-                    writer.bulkString(field)
-                    if field == "port" { writer.integer(Int64(port)) } else { writer.bulkString(value) }
-                }
-                writer.bulkString("role")
-                writer.bulkString("master")
-                writer.bulkString("replication-offset")
-                writer.integer(Int64(state.applied))
-                writer.bulkString("health")
-                writer.bulkString(state.leaderKnown ? "online" : "failed")
-            default:  // NODES
-                let peerPort = configuration.peerAddress.port
-                writer.bulkString(
-                    "\(id) \(host):\(port)@\(peerPort) myself,master - 0 0 \(state.term) connected 0-16383\n"
-                )
+            case "INFO": writer.bulkString(topology.infoText)
+            case "MYID": writer.bulkString(ClusterTopology.clusterID(of: topology.me))
+            case "KEYSLOT": writer.integer(Int64(HashSlot.of(key: key ?? []).rawValue))
+            case "SLOTS": Self.writeSlots(of: topology, to: &writer)
+            case "SHARDS": Self.writeShards(of: topology, to: &writer)
+            default: writer.bulkString(topology.nodesText)  // NODES
             }
             handler.complete(slot, writer.take(), context: context)
+        }
+    }
+
+    /// CLUSTER SLOTS: per shard, its range, its master and its replicas (host, port, id).
+    static func writeSlots(of topology: ClusterTopology, to writer: inout RESPWriter) {
+        writer.arrayHeader(topology.shards.count)
+        for shard in topology.shards {
+            let nodes = [topology.master(of: shard)] + topology.replicas(of: shard)
+            writer.arrayHeader(2 + nodes.count)
+            writer.integer(Int64(shard.slots.lowerBound))
+            writer.integer(Int64(shard.slots.upperBound - 1))
+            for node in nodes {
+                let address = topology.clientAddresses[node]!
+                writer.arrayHeader(3)
+                writer.bulkString(address.host)
+                writer.integer(Int64(address.port))
+                writer.bulkString(ClusterTopology.clusterID(of: node))
+            }
+        }
+    }
+
+    /// CLUSTER SHARDS: per shard, its slots and its nodes, the master first.
+    static func writeShards(of topology: ClusterTopology, to writer: inout RESPWriter) {
+        writer.arrayHeader(topology.shards.count)
+        for shard in topology.shards {
+            let master = topology.master(of: shard)
+            let nodes = [master] + topology.replicas(of: shard)
+            writer.mapHeader(2)
+            writer.bulkString("slots")
+            writer.arrayHeader(2)
+            writer.integer(Int64(shard.slots.lowerBound))
+            writer.integer(Int64(shard.slots.upperBound - 1))
+            writer.bulkString("nodes")
+            writer.arrayHeader(nodes.count)
+            for node in nodes {
+                let address = topology.clientAddresses[node]!
+                writer.mapHeader(7)
+                writer.bulkString("id")
+                writer.bulkString(ClusterTopology.clusterID(of: node))
+                writer.bulkString("port")
+                writer.integer(Int64(address.port))
+                writer.bulkString("ip")
+                writer.bulkString(address.host)
+                writer.bulkString("endpoint")
+                writer.bulkString(address.host)
+                writer.bulkString("role")
+                writer.bulkString(node == master ? "master" : "replica")
+                writer.bulkString("replication-offset")
+                // Only this node's own progress is known here; the others' is the leader's.
+                writer.integer(Int64(node == topology.me ? shard.appliedIndex : 0))
+                writer.bulkString("health")
+                writer.bulkString(shard.leader == nil ? "loading" : "online")
+            }
         }
     }
 }

@@ -93,6 +93,9 @@ extension RESPConnectionHandler {
             if let clientName { writer.bulkString(clientName) } else { writer.null() }
         case .clientID:
             writer.integer(Int64(clientID))
+        case .clientCapabilities(let followsRedirections):
+            if followsRedirections { declaredRedirections = true }
+            writer.simpleString("OK")
         case .clientReply:
             // The mode changed when the command arrived (`handle`); only ON is answered.
             writer.simpleString("OK")

@@ -4,6 +4,7 @@ import NIOCore
 import SynodCommands
 import SynodCore
 import SynodKeyValue
+import SynodPartitioning
 import SynodRESP
 
 /// What every client connection shares: the driver, and counters for INFO.
@@ -128,6 +129,11 @@ final class RESPConnectionHandler: ChannelInboundHandler {
     var closeAfterFlush = false
     /// After READONLY: reads are served by this node from its own state, possibly stale.
     var readsMayBeStale = false
+    /// After CLIENT CAPA redirect: the client follows MOVED (as every client does on a node
+    /// started with `--cluster-redirects`).
+    var declaredRedirections = false
+    /// A keyed command sent here while another node leads its shard is answered MOVED.
+    var followsRedirections: Bool { declaredRedirections || shared.configuration.clusterRedirects }
     var readingPaused = false
     /// A flush is queued on the loop: replies that complete before it runs leave in one write.
     var flushQueued = false
@@ -362,6 +368,13 @@ final class RESPConnectionHandler: ChannelInboundHandler {
             }
         }
         let group = routed
+        // The slot of the command's first key, for a client that follows MOVED to its leader.
+        var movedSlot: Int?
+        if followsRedirections, case .success(let command) = parsed, command.isData,
+            let key = CommandParser.keys(of: words).first
+        {
+            movedSlot = Int(HashSlot.of(key: key).rawValue)
+        }
         switch parsed {
         case .failure(let rejection):
             var writer = RESPWriter(version: version)
@@ -374,10 +387,13 @@ final class RESPConnectionHandler: ChannelInboundHandler {
             let driver = shared.driver
             let recipient = ReplyRecipient.connection(replySlot(slot, isRead: false, context: context))
             let origin = self.origin
+            let moved = movedSlot
             if driver.loop.inEventLoop {
-                driver.write(command, replyTo: recipient, origin: origin, group: group)
+                driver.write(command, replyTo: recipient, origin: origin, group: group, movedSlot: moved)
             } else {
-                driver.loop.execute { driver.write(command, replyTo: recipient, origin: origin, group: group) }
+                driver.loop.execute {
+                    driver.write(command, replyTo: recipient, origin: origin, group: group, movedSlot: moved)
+                }
             }
         case .success(.read(let command)):
             shared.driver.metrics.readRequests.increment()
@@ -388,10 +404,12 @@ final class RESPConnectionHandler: ChannelInboundHandler {
             switch (readsMayBeStale, driver.loop.inEventLoop) {
             case (true, true): reply.deliver(driver.serveLocally(command, group: group))
             case (true, false): driver.loop.execute { reply.deliver(driver.serveLocally(command, group: group)) }
-            case (false, true): driver.read(command, replyTo: .connection(reply), origin: origin, group: group)
+            case (false, true):
+                driver.read(command, replyTo: .connection(reply), origin: origin, group: group, movedSlot: movedSlot)
             case (false, false):
+                let moved = movedSlot
                 driver.loop.execute {
-                    driver.read(command, replyTo: .connection(reply), origin: origin, group: group)
+                    driver.read(command, replyTo: .connection(reply), origin: origin, group: group, movedSlot: moved)
                 }
             }
         }

@@ -5,6 +5,7 @@ import NIOPosix
 import Prometheus
 import ServiceLifecycle
 import SynodCore
+import SynodPeerProtocol
 import SynodRaft
 
 /// One running node: storage and consensus on the driver's loop, fdatasync on a thread of its
@@ -75,6 +76,7 @@ public final class SynodNodeService: Service, Sendable {
                 directory: configuration.dataDirectory,
                 initialCluster: configuration.initialCluster
             ),
+            announcement: driver.announcement,
             tls: configuration.peerTLS,
             logger: logger,
             refused: { reason, remote in

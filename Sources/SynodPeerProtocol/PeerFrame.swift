@@ -13,14 +13,16 @@ import SynodRuntime
 ///      0     4  magic "SYNP"
 ///      4     1  version (1)
 ///      5     1  kind (1: a Raft message, 2: a forwarded client request, 3: its result,
-///                4: a PUBLISH for the peer's own subscribers, 5: a forwarded request refused)
+///                4: a PUBLISH for the peer's own subscribers, 5: a forwarded request refused,
+///                6: the sender's client address, sent first on each connection it opens)
 ///      6     2  zero
 ///      8     8  group id
 ///     16     4  payload length
 ///     20     n  payload (RaftMessage.encode; for a forwarded request the sender's node id,
 ///                the request id and the request; for a result or a refusal the sender's node
 ///                id, the request id and the result or the refusal's message; for a publish the
-///                channel and the message, each length-prefixed)
+///                channel and the message, each length-prefixed; for an announcement the sender's
+///                node id and its client address, length-prefixed)
 ///   20+n     4  CRC-32C of bytes 0..<20+n
 /// ```
 public enum PeerFrame {
@@ -31,6 +33,9 @@ public enum PeerFrame {
     static let forwardedResultKind: UInt8 = 3
     static let publishKind: UInt8 = 4
     static let forwardedRefusalKind: UInt8 = 5
+    static let announcementKind: UInt8 = 6
+    /// The longest client address an announcement carries (`HOST:PORT`).
+    public static let clientAddressBytesMax = 300
     static let headerCount = 20
 
     /// The bytes of one frame carrying a Raft message.
@@ -99,6 +104,16 @@ public enum PeerFrame {
         }
     }
 
+    /// The sender's client address (where Redis clients reach it), which its peers name in
+    /// CLUSTER SLOTS and MOVED: sent first on every connection the sender opens.
+    public static func encodeAnnouncement(from node: NodeID, clientAddress: [UInt8]) -> [UInt8] {
+        precondition(clientAddress.count <= clientAddressBytesMax, "a client address of \(clientAddress.count) bytes")
+        return frame(kind: announcementKind, group: GroupID(0)) {
+            $0.write(node.rawValue)
+            $0.writeLengthPrefixed(clientAddress)
+        }
+    }
+
     /// The first part of the frame of `message`, an append whose entries the caller sends
     /// after it (`entriesByteCount` bytes: each entry's `ConsensusEncoding.writeHead` and its
     /// command), followed by the frame's checksum, the CRC-32C of the head and the entries
@@ -147,6 +162,8 @@ public struct PeerFrameDecoder: Sendable {
         case forwardedRequest(group: GroupID, from: NodeID, requestID: UInt64, ForwardedRequest)
         case forwardedResult(group: GroupID, from: NodeID, requestID: UInt64, ForwardedOutcome)
         case published(channel: [UInt8], message: [UInt8])
+        /// Node `from` is reached by Redis clients at `clientAddress` (unchecked bytes).
+        case announced(from: NodeID, clientAddress: [UInt8])
         /// A Raft message from `from` in `term` is arriving and not all here yet: reported by
         /// `arrival()` (never by `next()`), so that a big append's receiver can count its
         /// sender as alive while the bytes stream in.
@@ -227,7 +244,7 @@ public struct PeerFrameDecoder: Sendable {
             return .garbage("peer frame version \(buffer[readIndex + 4]), expected \(PeerFrame.version)")
         }
         let kind = buffer[readIndex + 5]
-        guard (PeerFrame.raftMessageKind...PeerFrame.forwardedRefusalKind).contains(kind), buffer[readIndex + 6] == 0,
+        guard (PeerFrame.raftMessageKind...PeerFrame.announcementKind).contains(kind), buffer[readIndex + 6] == 0,
             buffer[readIndex + 7] == 0
         else { return .garbage("unknown peer frame kind") }
         let payloadCount = Int(field32(16))
@@ -277,6 +294,11 @@ public struct PeerFrameDecoder: Sendable {
                     channel: channel,
                     message: try reader.readLengthPrefixed(maximumCount: payloadBytesMax)
                 )
+            case PeerFrame.announcementKind:
+                let rawNode = try reader.readUInt64()
+                guard rawNode != 0 else { return .garbage("an announcement from node 0") }
+                let address = try reader.readLengthPrefixed(maximumCount: PeerFrame.clientAddressBytesMax)
+                output = .announced(from: NodeID(rawNode), clientAddress: address)
             default:
                 let rawNode = try reader.readUInt64()
                 guard rawNode != 0 else { return .garbage("a forwarded result from node 0") }

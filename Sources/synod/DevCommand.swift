@@ -32,6 +32,9 @@ struct DevCommand: ParsableCommand {
     @Option(help: "Shards of the keyspace, each a consensus group on every node (--initial-shards of each).")
     var shards = 1
 
+    @Flag(help: "Every node answers MOVED as Redis Cluster does (--cluster-redirects of each), for redis-cli -c.")
+    var clusterRedirects = false
+
     func validate() throws {
         guard (1...7).contains(nodes) else { throw ValidationError("--nodes must be in 1...7") }
         guard (1...NodeConfiguration.shardsMax).contains(shards) else {
@@ -80,13 +83,14 @@ struct DevCommand: ParsableCommand {
             running.enter()
             process.terminationHandler = { _ in running.leave() }
             process.executableURL = executable
-            process.arguments = [
-                "server", "--node-id", String(node), "--data-dir", "\(dataDir)/node\(node)",
-                "--client-addr", "127.0.0.1:\(clientPort(node))", "--peer-addr",
-                "127.0.0.1:\(peerPort(node))",
-                "--http-addr", "127.0.0.1:\(httpPort(node))", "--initial-cluster", cluster,
-                "--cluster-secret-file", secretFile, "--initial-shards", String(shards),
-            ]
+            process.arguments =
+                [
+                    "server", "--node-id", String(node), "--data-dir", "\(dataDir)/node\(node)",
+                    "--client-addr", "127.0.0.1:\(clientPort(node))", "--peer-addr",
+                    "127.0.0.1:\(peerPort(node))",
+                    "--http-addr", "127.0.0.1:\(httpPort(node))", "--initial-cluster", cluster,
+                    "--cluster-secret-file", secretFile, "--initial-shards", String(shards),
+                ] + (clusterRedirects ? ["--cluster-redirects"] : [])
             do {
                 try process.run()
             } catch {
@@ -105,7 +109,12 @@ struct DevCommand: ParsableCommand {
                     + "http://127.0.0.1:\(httpPort(node))/v1/status)"
             )
         }
-        say("Any node takes any command (followers forward to the leader). Ctrl-C stops the cluster.")
+        say(
+            clusterRedirects
+                ? "Each shard's leader serves its slots; other nodes answer MOVED (redis-cli -c follows it). "
+                    + "Ctrl-C stops the cluster."
+                : "Any node takes any command (followers forward to the leader). Ctrl-C stops the cluster."
+        )
         let stop = DispatchSemaphore(value: 0)
         var sources: [DispatchSourceSignal] = []
         for signalNumber in [SIGINT, SIGTERM] {

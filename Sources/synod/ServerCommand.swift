@@ -26,6 +26,22 @@ struct ServerCommand: AsyncParsableCommand {
     @Option(help: "HOST:PORT where the other nodes connect.")
     var peerAddr = "127.0.0.1:7379"
 
+    @Option(
+        help: """
+            HOST:PORT Redis clients are told to use for this node (CLUSTER SLOTS, MOVED), when --client-addr is \
+            not it (NAT, containers); default: --client-addr, an unspecified host replaced by --peer-addr's.
+            """
+    )
+    var announceClientAddr: String?
+
+    @Flag(
+        help: """
+            Answer every client as Redis Cluster does: a keyed command sent to a node that does not lead its shard \
+            gets MOVED (without it, only clients that sent CLIENT CAPA redirect do; others are forwarded).
+            """
+    )
+    var clusterRedirects = false
+
     @Option(help: "HOST:PORT for /healthz, /readyz, /metrics (Prometheus) and /v1/status (JSON).")
     var httpAddr = "127.0.0.1:8379"
 
@@ -133,6 +149,13 @@ struct ServerCommand: AsyncParsableCommand {
             peerAddress: peer,
             initialCluster: cluster
         )
+        if let announceClientAddr {
+            guard let announced = HostPort(parsing: announceClientAddr) else {
+                throw ValidationError("--announce-client-addr must be HOST:PORT")
+            }
+            configuration.announcedClientAddress = announced
+        }
+        configuration.clusterRedirects = clusterRedirects
         configuration.tickMilliseconds = tickMilliseconds
         configuration.httpAddress = http
         configuration.ioThreads = ioThreads

@@ -32,21 +32,52 @@ struct ClusterCommandsProcessTests {
         )
         let myID = try #require(Self.text(try connection.command(["CLUSTER", "MYID"])))
         #expect(myID.count == 40 && myID.allSatisfy(\.isHexDigit))
+        // The group's leader serves the slots as their master, the other nodes are its
+        // replicas (in node order), each named by the address it announced to its peers and
+        // its CLUSTER MYID.
+        var ids: [Int: String] = [:]
+        for node in nodes {
+            let nodeConnection = try BlockingRESPConnection(port: node.clientPort)
+            ids[node.clientPort] = try #require(Self.text(try nodeConnection.command(["CLUSTER", "MYID"])))
+        }
+        func describesTheLeader(_ reply: RESPReply) -> Bool {
+            guard case .array(let ranges?) = reply, ranges.count == 1, case .array(let range?) = ranges[0],
+                range.count == 5, range[0] == .integer(0), range[1] == .integer(16383)
+            else { return false }
+            let ports = range.dropFirst(2).compactMap { entry -> Int? in
+                guard case .array(let fields?) = entry, fields.count == 3,
+                    fields[0] == .bulkString(Array("127.0.0.1".utf8)), case .integer(let port) = fields[1],
+                    fields[2] == .bulkString(Array((ids[Int(port)] ?? "").utf8))
+                else { return nil }
+                return Int(port)
+            }
+            guard ports.count == 3, let master = nodes.first(where: { $0.clientPort == ports[0] }), master.isLeader
+            else { return false }
+            return Array(ports.dropFirst()) == nodes.filter { $0 !== master }.map(\.clientPort)
+        }
+        var slots = try connection.command(["CLUSTER", "SLOTS"])
         #expect(
-            try connection.command(["CLUSTER", "SLOTS"])
-                == .array([
-                    .array([
-                        .integer(0), .integer(16383),
-                        .array([
-                            .bulkString(Array("127.0.0.1".utf8)), .integer(Int64(follower.clientPort)),
-                            .bulkString(Array(myID.utf8)),
-                        ]),
-                    ])
-                ])
+            try await waitUntil(timeout: .seconds(30)) {
+                slots = try connection.command(["CLUSTER", "SLOTS"])
+                return describesTheLeader(slots)
+            },
+            "\(slots)"
         )
-        let nodesLine = try #require(Self.text(try connection.command(["CLUSTER", "NODES"])))
+        let leaderID = try #require(ids[leader.clientPort])
+        let nodesText = try #require(Self.text(try connection.command(["CLUSTER", "NODES"])))
+        let nodeLines = nodesText.split(separator: "\n")
+        #expect(nodeLines.count == 3, "\(nodesText)")
         #expect(
-            nodesLine.hasPrefix("\(myID) 127.0.0.1:\(follower.clientPort)@") && nodesLine.contains("connected 0-16383")
+            nodeLines.contains {
+                $0.hasPrefix("\(myID) 127.0.0.1:\(follower.clientPort)@") && $0.contains("myself,master")
+            },
+            "\(nodesText)"
+        )
+        #expect(
+            nodeLines.contains {
+                $0.hasPrefix("\(leaderID) 127.0.0.1:\(leader.clientPort)@") && $0.hasSuffix("connected 0-16383")
+            },
+            "\(nodesText)"
         )
         #expect(try Self.text(connection.command(["CLUSTER", "INFO"]))?.contains("cluster_state:ok") == true)
         #expect(try Self.text(connection.command(["INFO", "cluster"]))?.contains("cluster_enabled:1") == true)

@@ -109,6 +109,23 @@ struct ShardsProcessTests {
             "\(nodes.map { Self.shardLines($0) ?? [] })"
         )
 
+        // A plain client is forwarded (above); one that says it follows redirections is sent to
+        // the leader of the key's shard ("foo" is in the third).
+        var redirected = RESPReply.null
+        #expect(
+            try await waitUntil(timeout: .seconds(60)) {
+                guard let leader = Self.shardLines(nodes[0])?[2]["leader"],
+                    let leading = nodes.first(where: { "\($0.nodeID)" == leader }),
+                    let other = nodes.first(where: { $0 !== leading })
+                else { return false }
+                let aware = try BlockingRESPConnection(port: other.clientPort)
+                guard try aware.command(["CLIENT", "CAPA", "redirect"]) == .simpleString("OK") else { return false }
+                redirected = try aware.command(["GET", "foo"])
+                return redirected == .error("MOVED 12182 127.0.0.1:\(leading.clientPort)")
+            },
+            "\(redirected)"
+        )
+
         let connection = try BlockingRESPConnection(port: nodes[1].clientPort)
         // KEYS and SCAN see the keys of every shard; SCAN's cursor walks them one after the other.
         let found = try await Self.reliably(connection, ["KEYS", "key:*"])
@@ -179,6 +196,94 @@ struct ShardsProcessTests {
 
         #expect(try await Self.reliably(other, ["FLUSHALL"]) == .simpleString("OK"))
         #expect(try await Self.reliably(connection, ["DBSIZE"]) == .integer(0))
+    }
+
+    /// Each shard's leader as CLUSTER SLOTS on `node` names it: the client port of each range's
+    /// master, in shard order; nil until the node describes 3 ranges.
+    static func slotMasters(_ node: SynodServerProcess) -> [Int]? {
+        guard case .array(let ranges?) = node.command(["CLUSTER", "SLOTS"]), ranges.count == shards else { return nil }
+        let division = (0..<shards).map { shard in
+            (shard * 16384 + shards - 1) / shards..<((shard + 1) * 16384 + shards - 1) / shards
+        }
+        var masters: [Int] = []
+        for (range, slots) in zip(ranges, division) {
+            guard case .array(let fields?) = range, fields.count == 5,
+                fields[0] == .integer(Int64(slots.lowerBound)), fields[1] == .integer(Int64(slots.upperBound - 1)),
+                case .array(let master?) = fields[2], master.count == 3, case .integer(let port) = master[1]
+            else { return nil }
+            masters.append(Int(port))
+        }
+        return masters
+    }
+
+    /// Cluster-aware clients: CLUSTER SLOTS names each shard's leader as its range's master;
+    /// with `--cluster-redirects` a node that does not lead a key's shard answers MOVED to the
+    /// one that does, which redis-cli -c follows; redis-py's RedisCluster routes every key to
+    /// its shard's leader.
+    @Test func clusterAwareClientsGoToEachShardsLeader() async throws {
+        let nodes = try ServerProcessTests.startCluster(
+            count: 3,
+            extraArguments: ["--initial-shards", "3", "--cluster-redirects"]
+        )
+        defer { ServerProcessTests.stop(nodes) }
+        #expect(await Self.waitForShardLeaders(nodes), "\(nodes.map(\.process.output))")
+        // Every node names the same masters, each the leader INFO consensus reports.
+        var masters: [[Int]?] = []
+        #expect(
+            await waitUntil(timeout: .seconds(60)) {
+                masters = nodes.map { Self.slotMasters($0) }
+                guard let first = masters[0], masters.allSatisfy({ $0 == first }),
+                    let lines = Self.shardLines(nodes[0])
+                else { return false }
+                return zip(first, lines).allSatisfy { port, line in
+                    nodes.first { $0.clientPort == port }.map { "\($0.nodeID)" } == line["leader"]
+                }
+            },
+            "\(masters)"
+        )
+        // "foo" is in slot 12182, the third shard's: a node that does not lead it answers MOVED
+        // to the one that does (asked again should its leader change meanwhile).
+        var moved = RESPReply.null
+        #expect(
+            try await waitUntil(timeout: .seconds(60)) {
+                guard let third = Self.slotMasters(nodes[0])?[2],
+                    let other = nodes.first(where: { $0.clientPort != third })
+                else { return false }
+                moved = try BlockingRESPConnection(port: other.clientPort).command(["SET", "foo", "bar"])
+                return moved == .error("MOVED 12182 127.0.0.1:\(third)")
+            },
+            "\(moved)"
+        )
+        let elsewhere = nodes.first { $0.clientPort != Self.slotMasters(nodes[0])?[2] } ?? nodes[0]
+        let plain = try BlockingRESPConnection(port: elsewhere.clientPort)
+        #expect(try plain.command(["CLUSTER", "KEYSLOT", "foo"]) == .integer(12_182))
+        // A command naming no key is served by any node.
+        guard case .integer = try await Self.reliably(plain, ["DBSIZE"]) else {
+            Issue.record("DBSIZE was not served")
+            return
+        }
+
+        let follow = try ChildProcess(
+            executable: "/usr/bin/redis-cli",
+            arguments: ["-c", "-p", "\(elsewhere.clientPort)", "SET", "foo", "followed"]
+        )
+        #expect(follow.waitForExit() == 0 && follow.output.contains("OK"), "\(follow.output)")
+        let read = try ChildProcess(
+            executable: "/usr/bin/redis-cli",
+            arguments: ["-c", "-p", "\(elsewhere.clientPort)", "GET", "foo"]
+        )
+        #expect(read.waitForExit() == 0 && read.output.contains("followed"), "\(read.output)")
+
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .appendingPathComponent("Clients/redis_py_cluster_client.py").path
+        let client = try ChildProcess(
+            executable: "/usr/bin/python3",
+            arguments: [script, String(elsewhere.clientPort), String(Self.shards)]
+        )
+        #expect(client.waitForExit() == 0, "\(client.output)")
+        #expect(client.output.contains("ok"), "\(client.output)")
+        // Its 102 keys, and foo.
+        #expect(try await Self.reliably(plain, ["DBSIZE"]) == .integer(103))
     }
 
     /// A node keeps the shard count its cluster was founded with: started with another, it

@@ -70,7 +70,7 @@ struct FuzzTargetTests {
             var decoder = PeerFrameDecoder()
             decoder.append(seed.bytes)
             switch decoder.next() {
-            case .message, .forwardedRequest, .forwardedResult, .published: break
+            case .message, .forwardedRequest, .forwardedResult, .published, .announced: break
             case .arriving, .needMoreData, .garbage: Issue.record("peer frame seed \(seed.name) does not decode")
             }
         }

@@ -99,6 +99,7 @@ struct PeerLaneTests {
                 addresses: addresses,
                 clusterSecret: nil,
                 identity: try NodeIdentity(directory: "\(base)/\(node.rawValue)", initialCluster: addresses),
+                announcement: PeerFrame.encodeAnnouncement(from: node, clientAddress: Array("127.0.0.1:1".utf8)),
                 logger: logger,
                 refused: { _, _ in },
                 deliver: deliver

@@ -4,6 +4,7 @@ import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 import SynodCore
+import SynodPeerProtocol
 import SynodTestSupport
 import Testing
 
@@ -48,6 +49,7 @@ struct PeerTLSTransportTests {
                 addresses: addresses,
                 clusterSecret: nil,
                 identity: identity,
+                announcement: PeerFrame.encodeAnnouncement(from: NodeID(1), clientAddress: Array("127.0.0.1:1".utf8)),
                 tls: tls,
                 logger: Self.quietLogger,
                 refused: { reason, _ in refusals.withLockedValue { $0.append(reason) } },

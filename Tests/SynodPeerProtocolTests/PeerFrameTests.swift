@@ -136,6 +136,34 @@ struct PeerFrameTests {
         #expect(Self.decodeAll(stream, pieceSize: 5) == expected)
     }
 
+    /// A node's announcement of its client address decodes to its sender and bytes; one from
+    /// node 0 or longer than an address may be is garbage.
+    @Test func anAnnouncementRoundTripsAndAnOverlongOneIsGarbage() {
+        let announcement = PeerFrame.encodeAnnouncement(from: Self.node2, clientAddress: Array("10.0.0.2:7002".utf8))
+        #expect(
+            Self.decodeAll(announcement, pieceSize: 3)
+                == [.announced(from: Self.node2, clientAddress: Array("10.0.0.2:7002".utf8))]
+        )
+        var writer = ByteWriter()
+        writer.write(UInt64(2))
+        writer.writeLengthPrefixed([UInt8](repeating: 0x41, count: PeerFrame.clientAddressBytesMax + 1))
+        var decoder = PeerFrameDecoder()
+        decoder.append(HostileFrameTests.frame(kind: 6, payload: writer.bytes))
+        guard case .garbage = decoder.next() else {
+            Issue.record("an overlong announcement was not garbage")
+            return
+        }
+        var fromNobody = ByteWriter()
+        fromNobody.write(UInt64(0))
+        fromNobody.writeLengthPrefixed(Array("a:1".utf8))
+        var second = PeerFrameDecoder()
+        second.append(HostileFrameTests.frame(kind: 6, payload: fromNobody.bytes))
+        guard case .garbage = second.next() else {
+            Issue.record("an announcement from node 0 was not garbage")
+            return
+        }
+    }
+
     @Test func aFlippedBitAnywhereIsGarbageNeverAMessage() {
         for message in Self.messages {
             let frame = PeerFrame.encode(message, group: GroupID(7))
