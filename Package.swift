@@ -207,7 +207,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SynodSimulationTests",
-            dependencies: ["SynodSimulation", "SynodRaft", "SynodConsensus", "SynodCore"]
+            dependencies: ["SynodSimulation", "SynodRaft", "SynodConsensus", "SynodCore", "SynodPartitioning"]
         ),
         .testTarget(
             name: "SynodReportsTests",

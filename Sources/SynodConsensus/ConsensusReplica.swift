@@ -68,6 +68,18 @@ public protocol ConsensusReplica: Sendable {
     /// the reads confirmed). A big entry's sync then delays no heartbeat and no read.
     mutating func takeWorkIndependentOfSync() -> SyncIndependentWork<Message>
 
+    /// Leader only: hands leadership to the voter `target` once it holds the whole log (it is
+    /// told to campaign at once); proposals are refused until the transfer ends, which it does
+    /// within an election timeout either way.
+    mutating func transferLeadership(to target: NodeID) throws(ProposalError)
+
+    /// Leader only: the member leadership is being handed to; nil when no transfer is under way.
+    var transferTarget: NodeID? { get }
+
+    /// Leader only: whether `member` holds every entry of this leader's log and answered it
+    /// recently, so that a transfer to it would be quick.
+    func isCaughtUp(_ member: NodeID) -> Bool
+
     /// Whether this replica leads its group now.
     var isLeader: Bool { get }
 
@@ -126,6 +138,15 @@ extension ConsensusReplica {
 
     /// By default a protocol keeps its whole log in memory and never asks for entries.
     public mutating func entriesLoaded(_ entries: [LogEntry]) {}
+
+    /// By default a protocol cannot hand leadership over: no leader prefers another node.
+    public mutating func transferLeadership(to target: NodeID) throws(ProposalError) {
+        throw .invalidConfigurationChange("this protocol does not transfer leadership")
+    }
+
+    public var transferTarget: NodeID? { nil }
+
+    public func isCaughtUp(_ member: NodeID) -> Bool { false }
 
     /// By default a run of ticks is each tick in turn.
     public mutating func tick(count: Int) {

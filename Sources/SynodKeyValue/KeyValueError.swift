@@ -82,7 +82,7 @@ public struct KeyValueError: Error, Hashable, Sendable {
             switch refusal {
             case .stopping: .unavailable
             case .notLeader: .notLeader
-            case .tryAgain: .tryAgain
+            case .tryAgain, .handingOver: .tryAgain
             case .uncertain: .uncertain
             }
         self.init(kind, refusal.message, leader: refusal.leader)

@@ -104,6 +104,8 @@ enum InfoReport {
                         "shard\(shard):slots=\(slots.lowerBound)-\(slots.upperBound - 1),"
                             + "role=\(runtime.replica.role.name),"
                             + "leader=\(runtime.replica.leader.map { String($0.rawValue) } ?? "none"),"
+                            + "preferred_leader=\(runtime.settings.preferredLeader.map { String($0.rawValue) } ?? "none"),"
+                            + "handovers=\(runtime.statistics.leadershipHandovers),"
                             + "term=\(runtime.replica.hardState.term),commit=\(runtime.replica.commitIndex),"
                             + "applied=\(runtime.state.appliedIndex),keys=\(runtime.state.keyCount)"
                     )

@@ -154,7 +154,18 @@ final class NodeDriver: @unchecked Sendable {
         self.watches = watches
         self.tracking = tracking
         self.pubsub = pubsub
-        for group in self.groups {
+        // With several shards, their leaders spread over the nodes; one shard keeps whichever
+        // leader its election chose (moving it back would only interrupt its clients).
+        let preferredLeaders =
+            self.groups.count > 1
+            ? LeaderPlacement.preferredLeaders(
+                shardCount: self.groups.count,
+                nodes: Set(configuration.initialCluster.keys)
+            )
+            : []
+        for (position, group) in self.groups.enumerated() {
+            var settings = configuration.groupSettings
+            if position < preferredLeaders.count { settings.preferredLeader = preferredLeaders[position] }
             var raftConfiguration = RaftConfiguration(
                 id: configuration.nodeID,
                 randomSeed: UInt64.random(in: 1...UInt64.max)
@@ -173,7 +184,7 @@ final class NodeDriver: @unchecked Sendable {
                 runtimes.add(
                     try Runtime(
                         group: group,
-                        settings: configuration.groupSettings,
+                        settings: settings,
                         replica: try RaftReplica(configuration: raftConfiguration, state: state),
                         snapshot: state.snapshot,
                         observer: NodeObserver(

@@ -21,4 +21,11 @@ extension RaftReplica {
 
     /// Leader only: the member leadership is being handed to.
     public var transferTarget: NodeID? { transfer?.target }
+
+    /// Leader only: whether `member` holds every entry of this leader's log and was heard
+    /// from since the last check-quorum round.
+    public func isCaughtUp(_ member: NodeID) -> Bool {
+        guard case .leader = role, let progress = progress[member] else { return false }
+        return progress.match == log.lastIndex && progress.recentlyActive
+    }
 }

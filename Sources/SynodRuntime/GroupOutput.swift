@@ -89,6 +89,8 @@ public struct GroupStatistics: Sendable {
     public internal(set) var entriesApplied: UInt64 = 0
     public internal(set) var snapshotsTaken: UInt64 = 0
     public internal(set) var snapshotsInstalled: UInt64 = 0
+    /// Transfers of leadership to the preferred leader this node started as leader.
+    public internal(set) var leadershipHandovers: UInt64 = 0
 
     public init() {}
 }

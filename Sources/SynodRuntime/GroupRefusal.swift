@@ -11,6 +11,9 @@ public enum GroupRefusal: Hashable, Sendable {
     case tryAgain(String)
     /// Its fate is unknown: it may or may not have been applied. Why, as the client reads it.
     case uncertain(String)
+    /// This leader is handing leadership to `successor`: not applied. The node that forwarded
+    /// it keeps it and sends it to whichever node leads next.
+    case handingOver(to: NodeID)
 
     public var message: String {
         switch self {
@@ -20,6 +23,16 @@ public enum GroupRefusal: Hashable, Sendable {
             "NOTLEADER node \(leader.rawValue) leads\(address.map { " (peer address \($0))" } ?? ""); send requests to it"
         case .tryAgain(let why): "TRYAGAIN \(why)"
         case .uncertain(let why): "UNCERTAIN \(why); the write may or may not have been applied: read before retrying"
+        case .handingOver(let successor): "TRYAGAIN leadership is moving to node \(successor.rawValue); retry"
+        }
+    }
+
+    /// Whether the refusing node leads no more, or hands leadership over: another node will
+    /// take the request.
+    public var meansAnotherLeader: Bool {
+        switch self {
+        case .notLeader, .handingOver: true
+        case .stopping, .tryAgain, .uncertain: false
         }
     }
 
@@ -48,6 +61,9 @@ extension GroupRefusal {
         case .uncertain(let why):
             writer.write(UInt8(4))
             writer.writeLengthPrefixed(Array(why.utf8))
+        case .handingOver(let successor):
+            writer.write(UInt8(5))
+            writer.write(successor.rawValue)
         }
     }
 
@@ -71,6 +87,10 @@ extension GroupRefusal {
             self = .notLeader(NodeID(rawLeader), peerAddress: try optionalText())
         case 3: self = .tryAgain(try text())
         case 4: self = .uncertain(try text())
+        case 5:
+            let rawSuccessor = try reader.readUInt64()
+            guard rawSuccessor != 0 else { throw .invalid("a refusal naming node 0 as successor") }
+            self = .handingOver(to: NodeID(rawSuccessor))
         case let kind: throw .invalid("refusal kind \(kind)")
         }
     }

@@ -12,6 +12,27 @@ extension GroupRuntime {
         // due during the election must not end).
         openTermIfNewLeader()
         proposeDuties(.tick)
+        handOverToPreferredLeader()
+    }
+
+    /// A leader that is not the group's preferred one hands leadership to it once it holds the
+    /// whole log and everything is committed, so the transfer takes one round trip; tried
+    /// again after `leadershipHandoverRetryMilliseconds` if it did not happen. The writes of
+    /// this node's clients wait meanwhile (`routableLeader`), and go to the new leader.
+    mutating func handOverToPreferredLeader() {
+        guard isLeader, let preferred = settings.preferredLeader, preferred != settings.nodeID,
+            openedTerm == replica.term, replica.transferTarget == nil,
+            replica.commitIndex == replica.lastIndex, replica.isCaughtUp(preferred)
+        else { return }
+        let time = now().monotonicMilliseconds
+        guard time >= nextHandoverAttempt else { return }
+        nextHandoverAttempt = time + settings.leadershipHandoverRetryMilliseconds
+        do {
+            try replica.transferLeadership(to: preferred)
+            statistics.leadershipHandovers += 1
+        } catch {
+            // Not a voter of this group (a membership change): nothing to hand over to.
+        }
     }
 
     /// Before anything else of its term, a new leader proposes the state machine's opening

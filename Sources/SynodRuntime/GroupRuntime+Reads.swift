@@ -44,7 +44,13 @@ extension GroupRuntime {
     ) {
         guard !isStopped else { return answer(recipient, .refusal(.stopping(nil))) }
         if settings.plantedBug == .readWithoutReadIndex { return answer(recipient, serve(command)) }
-        if mayForward && !isLeader { return forward(command, for: recipient, order: order) }
+        resumeAfterHandover()
+        if mayForward && (!isLeader || replica.transferTarget != nil) {
+            // While this leader hands leadership over, its clients' reads wait with their
+            // writes (`routableLeader`), behind them, and go to the next leader.
+            if isLeader { requestsHeldForHandover = true }
+            return forward(command, for: recipient, order: order)
+        }
         guard isLeader else { return answer(recipient, .refusal(notLeaderRefusal())) }
         let requestID = takeRequestID()
         readsAwaitingIndex.append(requestID)
@@ -104,7 +110,23 @@ extension GroupRuntime {
             order: order,
             deadline: now().monotonicMilliseconds + settings.forwardedReadWaitMilliseconds
         )
-        if let leader = replica.leader { send(read: requestID, to: leader) }
+        if let leader = routableLeader { send(read: requestID, to: leader) }
+    }
+
+    /// Once a handover this leader began has ended (leadership moved, or the transfer was
+    /// abandoned), the writes and reads its clients sent meanwhile go to the leader, the
+    /// writes first: a read leaves only once the writes of its connection before it are
+    /// answered (`writesAhead`). Cheap when nothing was held.
+    mutating func resumeAfterHandover() {
+        guard requestsHeldForHandover, replica.transferTarget == nil, let leader = routableLeader else { return }
+        requestsHeldForHandover = false
+        retryUnsentWrites()
+        for requestID in forwardedReads.keys.sorted() {
+            guard let read = forwardedReads[requestID], read.sentTo == nil, writesAhead(of: read) == nil else {
+                continue
+            }
+            send(read: requestID, to: leader)
+        }
     }
 
     /// Sends a held or forwarded read to `leader` (served here when this node leads now).
@@ -146,6 +168,17 @@ extension GroupRuntime {
             guard let read = forwardedReads[requestID], read.sentTo == nil else { continue }
             forwardedReads[requestID]!.deadline = deadline
             if let leader = replica.leader { send(read: requestID, to: leader) }
+        }
+    }
+
+    /// The writes that wait with no copy sent anywhere (the leader refused them, or handed
+    /// leadership over) go to the leader this node knows now, oldest first.
+    mutating func retryUnsentWrites() {
+        guard let leader = routableLeader, outstandingWrites.values.contains(where: { $0.sentTo == nil }) else {
+            return
+        }
+        for localID in outstandingWrites.keys.sorted() where outstandingWrites[localID]?.sentTo == nil {
+            resendWrite(localID, to: leader)
         }
     }
 
@@ -225,6 +258,8 @@ extension GroupRuntime {
         let time = now().monotonicMilliseconds
         guard time >= nextDeadlineCheck else { return }
         nextDeadlineCheck = time + 100
+        resumeAfterHandover()
+        retryUnsentWrites()
         for localID in outstandingWrites.keys.sorted() {
             guard let write = outstandingWrites[localID], write.deadline <= time else { continue }
             if replica.leader != nil, write.sentTo == replica.leader, time < write.giveUpAt {

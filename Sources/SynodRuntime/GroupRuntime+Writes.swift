@@ -136,7 +136,9 @@ extension GroupRuntime {
         }
         // Requests sent to an earlier leader go to the new one before this one.
         noticeLeaderChange()
-        let leader = replica.leader
+        resumeAfterHandover()
+        let leader = routableLeader
+        if leader == nil, isLeader { requestsHeldForHandover = true }
         if leader == settings.nodeID, let refusal = leaderNotReady() {
             answer(recipient, .refusal(refusal))
             return nil
@@ -323,6 +325,14 @@ extension GroupRuntime {
             outstandingWrites[localID] = write
             return
         }
+        if refusal.meansAnotherLeader, write.sentTo == leader {
+            // That node hands leadership over, or no longer leads: the write waits, as one held
+            // while no leader is known, and goes to the next leader (`resend`,
+            // `retryUnsentWrites`) before its deadline. Its client does not see the change.
+            write.sentTo = nil
+            outstandingWrites[localID] = write
+            return
+        }
         forgetWrite(localID)
         for recipient in write.recipients { answer(recipient, .refusal(refusal)) }
     }
@@ -346,6 +356,9 @@ extension GroupRuntime {
         guard isLeader else { return refuseForwarded(requestID, to: follower, notLeaderRefusal()) }
         var served = servedWrites[key] ?? ServedWrite()
         if copiesInLog[key] == nil {
+            if let successor = replica.transferTarget {
+                return refuseForwarded(requestID, to: follower, .handingOver(to: successor))
+            }
             if let refusal = leaderNotReady() ?? propose(entry, for: key, order: .follower(follower)) {
                 return refuseForwarded(requestID, to: follower, refusal)
             }

@@ -39,6 +39,12 @@ where Observer.State == State {
     /// The leader as this runtime last knew it; when it changes, the requests sent to the old
     /// one go to the new one.
     var knownLeader: NodeID?
+    /// When this leader may next try to hand leadership to the preferred node (monotonic
+    /// milliseconds).
+    var nextHandoverAttempt: Int64 = 0
+    /// Requests of this node's clients wait because this leader hands leadership over
+    /// (`resumeAfterHandover`).
+    var requestsHeldForHandover = false
     /// The term when the leader was last checked: reads wait only within one term.
     var knownTerm: Term
     /// The term this node, as leader, proposed its opening entry in
@@ -314,6 +320,13 @@ where Observer.State == State {
         knownTerm = replica.term
         duties.newTerm()
         openTermIfNewLeader()
+    }
+
+    /// The leader new writes go to: none while this leader hands leadership over (its
+    /// replica takes no proposals until the transfer ends), so they wait and go to whichever
+    /// node leads after it.
+    var routableLeader: NodeID? {
+        replica.transferTarget == nil ? replica.leader : nil
     }
 
     /// Why a request cannot be served here.

@@ -32,6 +32,12 @@ public struct GroupSettings: Sendable {
     /// so that a node whose only clients are blocked is not taken for gone: far below the
     /// time after which the state forgets an idle session (10 minutes for the key-value store).
     public var sessionKeepAliveMilliseconds: Int64 = 60_000
+    /// The node that should lead this group (`LeaderPlacement`, which spreads the leaders of
+    /// many groups over the nodes); nil for none. A leader that is not it hands leadership
+    /// over once that node holds the whole log, at most once per
+    /// `leadershipHandoverRetryMilliseconds`.
+    public var preferredLeader: NodeID?
+    public var leadershipHandoverRetryMilliseconds: Int64 = 5_000
     /// A bug planted on purpose, so that the simulator proves it would catch it; nil in
     /// production.
     public var plantedBug: RuntimeMutation?

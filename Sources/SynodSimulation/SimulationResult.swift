@@ -1,3 +1,5 @@
+import SynodCore
+
 /// How a simulation run ended.
 public enum SimulationOutcome: Sendable {
     case passed
@@ -37,6 +39,11 @@ public struct SimulationStatistics: Sendable, CustomStringConvertible {
     /// Writes answered after more than one attempt (each attempt with the same identity).
     public var operationsRetried = 0
     public var leaderElections = 0
+    /// TimeoutNow messages delivered: leaderships handed over (to a group's preferred leader).
+    public var leadershipHandovers = 0
+    /// Each shard's leader when the run ended (the up node that led in the highest term), nil
+    /// for none.
+    public var leadersAtEnd: [NodeID?] = []
     public var highestTerm: UInt64 = 0
     public var highestCommitIndex: UInt64 = 0
     public var snapshotsTaken = 0
@@ -69,7 +76,8 @@ public struct SimulationStatistics: Sendable, CustomStringConvertible {
         dropped=\(messagesDropped) crashes=\(crashes) network-faults=\(networkFaults) \
         membership-changes=\(membershipChanges) ops=\(operationsCompleted) \
         ops-per-shard=\(shardOperations) \
-        indeterminate=\(operationsIndeterminate) retried=\(operationsRetried) elections=\(leaderElections) term=\(highestTerm) \
+        indeterminate=\(operationsIndeterminate) retried=\(operationsRetried) elections=\(leaderElections) \
+        handovers=\(leadershipHandovers) term=\(highestTerm) \
         commit=\(highestCommitIndex) snapshots=\(snapshotsTaken)/\(snapshotsInstalled) \
         entry-loads=\(entryLoads)/\(entriesLoaded) \
         torn-writes=\(tornWrites) bit-flips-detected=\(bitFlipsDetected) big-values-read=\(bigValuesRead) \

@@ -226,7 +226,9 @@ extension Simulator {
         }
         statistics.messagesDelivered += 1
         switch message.body {
-        case .timeoutNow: steadyLeaders[shard] = nil
+        case .timeoutNow:
+            steadyLeaders[shard] = nil
+            statistics.leadershipHandovers += 1
         case .heartbeat, .heartbeatResponse, .append, .appendResponse:
             if inLivenessPhase {
                 contactsSinceHeal.insert(Contact(shard: shard, from: message.from, to: message.to, term: message.term))

@@ -1,6 +1,7 @@
 import SynodConsensus
 import SynodCore
 import SynodKeyValue
+import SynodPartitioning
 import SynodRaft
 import SynodRuntime
 
@@ -125,6 +126,10 @@ public struct Simulator {
             finished = .failed(SimulationFailure(kind: .liveness, check: "stalled", detail: "no events left"))
         }
         statistics.simulatedMicroseconds = now
+        statistics.leadersAtEnd = (0..<options.shardCount).map { shard in
+            nodes.filter(\.isUp).compactMap { $0.replica(shard) }.filter(\.isLeader)
+                .max { $0.term < $1.term }?.id
+        }
         return SimulationReport(
             options: options,
             outcome: finished!,
@@ -199,6 +204,12 @@ public struct Simulator {
         var settings = GroupSettings(nodeID: nodes[position].id)
         settings.snapshotLogBytesMin = options.snapshotLogBytesMin
         settings.plantedBug = options.mutation?.runtimeMutation
+        if options.shardCount > 1 {
+            // As on a node: the groups' leaders spread over the founding members.
+            let founders = Set((1...options.nodeCount).map { NodeID(UInt64($0)) })
+            settings.preferredLeader =
+                LeaderPlacement.preferredLeaders(shardCount: options.shardCount, nodes: founders)[shard]
+        }
         let time = self.time
         let rate = Int64(nodes[position].clockRatePerMille)
         do {

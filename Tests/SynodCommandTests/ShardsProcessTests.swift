@@ -227,12 +227,14 @@ struct ShardsProcessTests {
         )
         defer { ServerProcessTests.stop(nodes) }
         #expect(await Self.waitForShardLeaders(nodes), "\(nodes.map(\.process.output))")
-        // Every node names the same masters, each the leader INFO consensus reports.
+        // Every node names the same masters, each the leader INFO consensus reports, and the
+        // leaders spread: each node leads one shard (`LeaderPlacement`), whichever nodes the
+        // first elections chose.
         var masters: [[Int]?] = []
         #expect(
             await waitUntil(timeout: .seconds(60)) {
                 masters = nodes.map { Self.slotMasters($0) }
-                guard let first = masters[0], masters.allSatisfy({ $0 == first }),
+                guard let first = masters[0], masters.allSatisfy({ $0 == first }), Set(first).count == 3,
                     let lines = Self.shardLines(nodes[0])
                 else { return false }
                 return zip(first, lines).allSatisfy { port, line in

@@ -297,6 +297,30 @@ struct GroupRuntimeTests {
         )
     }
 
+    @Test func aWriteRefusedByALeaderHandingOverWaitsAndGoesToTheNextLeader() throws {
+        var runtime = try Self.runtime(on: Self.followerID, leader: Self.leaderID)
+        runtime.write(Self.set, ticket: 4)
+        guard case .forward(.write(let entry), let requestID, _)? = runtime.takeOutputs().first else {
+            Issue.record("not forwarded")
+            return
+        }
+        // The leader hands leadership to node 3: its client sees nothing yet.
+        runtime.receiveOutcome(.refused(.handingOver(to: NodeID(3))), from: Self.leaderID, requestID: requestID)
+        #expect(Self.replies(runtime.takeOutputs()).isEmpty)
+        // Node 3 leads: the write goes to it, with the same identity.
+        runtime.replica.leader = NodeID(3)
+        runtime.replica.term = Term(2)
+        runtime.tick()
+        let again = runtime.takeOutputs()
+        guard case .forward(.write(let copy), let copyID, let newLeader)? = again.first else {
+            Issue.record("not sent again: \(again)")
+            return
+        }
+        #expect(newLeader == NodeID(3) && copy.session == entry.session && copy.requestID == entry.requestID)
+        runtime.receiveOutcome(.answered(.ok), from: NodeID(3), requestID: copyID)
+        #expect(Self.replies(runtime.takeOutputs()) == [4: .ok])
+    }
+
     @Test func aSnapshotHoldingTheStateOfAnotherIndexStopsTheGroupAndAnswersItsClients() throws {
         var runtime = try Self.runtime(on: Self.followerID, leader: Self.leaderID)
         runtime.write(Self.set, ticket: 3)
