@@ -48,21 +48,25 @@ struct ClusterTopology: Sendable {
     var nodes: [NodeID] { clientAddresses.keys.sorted() }
 
     /// CLUSTER NODES: one line per node. A node leads some shards and follows others, which
-    /// Redis's one role per node cannot say: each node is a master of the slots of the shards
-    /// it leads (a master of none leads no shard now); CLUSTER SHARDS and SLOTS list the
-    /// followers as replicas.
+    /// Redis's one role per node cannot say: a node is the master of the slots of the shards
+    /// it leads, and one that leads none is a replica of the first shard's master (it
+    /// replicates every shard); CLUSTER SHARDS and SLOTS list every shard's followers.
     var nodesText: String {
-        nodes.map { node in
+        let firstMaster = shards.first.map { master(of: $0) }
+        return nodes.map { node in
             let address = clientAddresses[node]!
             let busPort = peerAddresses[node]?.port ?? 0
-            let flags = node == me ? "myself,master" : "master"
             let ranges = shards.filter { master(of: $0) == node }.map { shard in
                 shard.slots.count == 1
                     ? "\(shard.slots.lowerBound)" : "\(shard.slots.lowerBound)-\(shard.slots.upperBound - 1)"
             }
+            let replicated = ranges.isEmpty ? firstMaster : nil
+            let role = replicated == nil ? "master" : "slave"
             let fields =
-                ["\(Self.clusterID(of: node))", "\(address)@\(busPort)", flags, "-", "0", "0", "\(epoch)", "connected"]
-                + ranges
+                [
+                    Self.clusterID(of: node), "\(address)@\(busPort)", node == me ? "myself,\(role)" : role,
+                    replicated.map { Self.clusterID(of: $0) } ?? "-", "0", "0", "\(epoch)", "connected",
+                ] + ranges
             return fields.joined(separator: " ") + "\n"
         }.joined()
     }

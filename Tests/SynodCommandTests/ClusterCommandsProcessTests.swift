@@ -40,6 +40,7 @@ struct ClusterCommandsProcessTests {
             let nodeConnection = try BlockingRESPConnection(port: node.clientPort)
             ids[node.clientPort] = try #require(Self.text(try nodeConnection.command(["CLUSTER", "MYID"])))
         }
+        var masterPort = leader.clientPort
         func describesTheLeader(_ reply: RESPReply) -> Bool {
             guard case .array(let ranges?) = reply, ranges.count == 1, case .array(let range?) = ranges[0],
                 range.count == 5, range[0] == .integer(0), range[1] == .integer(16383)
@@ -53,6 +54,7 @@ struct ClusterCommandsProcessTests {
             }
             guard ports.count == 3, let master = nodes.first(where: { $0.clientPort == ports[0] }), master.isLeader
             else { return false }
+            masterPort = master.clientPort
             return Array(ports.dropFirst()) == nodes.filter { $0 !== master }.map(\.clientPort)
         }
         var slots = try connection.command(["CLUSTER", "SLOTS"])
@@ -63,19 +65,19 @@ struct ClusterCommandsProcessTests {
             },
             "\(slots)"
         )
-        let leaderID = try #require(ids[leader.clientPort])
+        let leaderID = try #require(ids[masterPort])
         let nodesText = try #require(Self.text(try connection.command(["CLUSTER", "NODES"])))
         let nodeLines = nodesText.split(separator: "\n")
         #expect(nodeLines.count == 3, "\(nodesText)")
         #expect(
             nodeLines.contains {
-                $0.hasPrefix("\(myID) 127.0.0.1:\(follower.clientPort)@") && $0.contains("myself,master")
+                $0.hasPrefix("\(myID) 127.0.0.1:\(follower.clientPort)@") && $0.contains("myself,slave \(leaderID) ")
             },
             "\(nodesText)"
         )
         #expect(
             nodeLines.contains {
-                $0.hasPrefix("\(leaderID) 127.0.0.1:\(leader.clientPort)@") && $0.hasSuffix("connected 0-16383")
+                $0.hasPrefix("\(leaderID) 127.0.0.1:\(masterPort)@") && $0.hasSuffix("connected 0-16383")
             },
             "\(nodesText)"
         )
