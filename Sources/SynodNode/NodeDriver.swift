@@ -32,7 +32,8 @@ final class NodeDriver: @unchecked Sendable {
     let configuration: NodeConfiguration
     /// The runtime of each group this node hosts.
     var runtimes = HostedGroups<Runtime>()
-    /// The hosted groups in a fixed order, so every round visits them alike.
+    /// The hosted groups in a fixed order, so every round visits them alike: group
+    /// `groups[i]` is the runtime at position `i` (`HostedGroups.positions`).
     let groups: [GroupID]
     /// How the slots are divided among the shards, whose groups are `groups`.
     let slotDivision: SlotDivision
@@ -46,14 +47,14 @@ final class NodeDriver: @unchecked Sendable {
     var onFatalError: @Sendable (String) -> Void = { _ in }
 
     let metrics = NodeMetrics()
-    /// Each group's role and term at the end of the last round: to count elections won and to
-    /// report every change of either.
-    var lastRoles: [GroupID: RoleInTerm] = [:]
+    /// Each group's role and term at the end of the last round, by position (`groups`): to
+    /// count elections won and to report every change of either.
+    var lastRoles: [RoleInTerm?] = []
     /// Called (on the loop) when a group's role or term changes, as etcd logs "became leader
     /// at term N": elections are rare, and each one is worth a line in the log.
     var onRoleChange: @Sendable (_ group: GroupID, _ now: RoleInTerm) -> Void = { _, _ in }
-    /// Each runtime's counters as last reported to `metrics`.
-    var reportedStatistics: [GroupID: GroupStatistics] = [:]
+    /// Each runtime's counters as last reported to `metrics`, by position (`groups`).
+    var reportedStatistics: [GroupStatistics] = []
     /// Watches of keys and prefixes, fed by every applied entry.
     let watches: WatchHub
     let pubsub: PubSubHub
@@ -205,6 +206,8 @@ final class NodeDriver: @unchecked Sendable {
                 )
             }
         }
+        lastRoles = Array(repeating: nil, count: self.groups.count)
+        reportedStatistics = Array(repeating: GroupStatistics(), count: self.groups.count)
         watches.restart(after: runtime.state.revision)
         clientAddresses[configuration.nodeID] = configuration.clientAddressToAnnounce
     }
@@ -264,7 +267,7 @@ final class NodeDriver: @unchecked Sendable {
         let ticks = max(0, min(elapsed / interval, Int64(4 * configuration.electionTimeoutTicks)))
         guard ticks > 0 else { return }
         lastTickTime = now
-        for group in groups { runtimes[group].tick(Int(ticks)) }
+        for position in runtimes.positions { runtimes[position: position].tick(Int(ticks)) }
         processReady()
     }
 
@@ -284,17 +287,19 @@ final class NodeDriver: @unchecked Sendable {
         guard !stopped else { return }
         switch frame {
         case .message(let group, let message):
-            guard runtimes.hosts(group), message.to == configuration.nodeID else {
+            guard let position = runtimes.position(of: group), message.to == configuration.nodeID else {
                 return metrics.droppedPeerMessages.increment()
             }
-            let dropped = runtimes[group].replica.droppedMessageCount
-            runtimes[group].step(message)
-            if runtimes[group].replica.droppedMessageCount != dropped,
-                let reason = runtimes[group].replica.droppedMessages.lastReason
+            let dropped = runtimes[position: position].replica.droppedMessageCount
+            runtimes[position: position].step(message)
+            if runtimes[position: position].replica.droppedMessageCount != dropped,
+                let reason = runtimes[position: position].replica.droppedMessages.lastReason
             {
                 metrics.droppedPeerMessages.increment()
                 metrics.droppedRaftMessages(reason).increment()
             }
+            carryOutOutputs(ofPosition: position)
+            return queueReadyProcessing()
         case .forwardedRequest(let group, let from, let requestID, let request):
             guard runtimes.hosts(group), from != configuration.nodeID, configuration.initialCluster[from] != nil else {
                 return metrics.droppedPeerMessages.increment()
@@ -448,7 +453,7 @@ final class NodeDriver: @unchecked Sendable {
 
     func processReady() {
         guard !stopped else { return }
-        for group in groups { runtimes[group].processReady() }
+        for position in runtimes.positions { runtimes[position: position].processReady() }
         carryOutOutputs()
         recordProgress()
     }

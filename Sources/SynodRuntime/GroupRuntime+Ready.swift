@@ -209,7 +209,7 @@ extension GroupRuntime {
             }
             if !applied.heldReplies.isEmpty { noteHeldReplies(applied.heldReplies, identityWaiting: identityWaiting) }
             // Requests of this session answered now without a hold need no mark any more.
-            forgetUnreached(applied.settledWaits.map(\.requestID))
+            forgetUnreached(applied.settledWaits.map { $0.requestID })
             if let key = applied.answered, key.session == session, !applied.result.isWaiting {
                 forgetUnreached([key.requestID])
             }
