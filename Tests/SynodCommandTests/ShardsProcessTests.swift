@@ -288,6 +288,69 @@ struct ShardsProcessTests {
         #expect(try await Self.reliably(plain, ["DBSIZE"]) == .integer(103))
     }
 
+    /// A shard's preferred leader killed and started again: another node leads meanwhile, then
+    /// hands leadership back once the restarted node has caught up, while a writer keeps
+    /// writing the shard's keys through a third node; every write acknowledged is there after.
+    @Test func leadershipReturnsToThePreferredNodeUnderWrites() async throws {
+        let nodes = try ServerProcessTests.startCluster(count: 3, extraArguments: ["--initial-shards", "3"])
+        defer { ServerProcessTests.stop(nodes) }
+        #expect(await Self.waitForShardLeaders(nodes), "\(nodes.map(\.process.output))")
+        // The first shard's preferred leader, once it leads.
+        var preferred: SynodServerProcess?
+        #expect(
+            await waitUntil(timeout: .seconds(60)) {
+                guard let line = Self.shardLines(nodes[0])?.first, let wanted = line["preferred_leader"],
+                    line["leader"] == wanted
+                else { return false }
+                preferred = nodes.first { "\($0.nodeID)" == wanted }
+                return true
+            },
+            "\(nodes.map { Self.shardLines($0) ?? [] })"
+        )
+        let returning = try #require(preferred)
+        let writer = try #require(nodes.first { $0 !== returning })
+        let observer = try #require(nodes.first { $0 !== returning && $0 !== writer })
+        returning.process.terminate()
+        // Keys tagged "{b}" are in slot 3300: the first shard's.
+        let tag = "{b}"
+        #expect(returning.command(["CLUSTER", "KEYSLOT", tag]) == nil)
+        #expect(writer.command(["CLUSTER", "KEYSLOT", tag]) == .integer(3300))
+        #expect(
+            await waitUntil(timeout: .seconds(60)) {
+                guard let leader = Self.shardLines(observer)?.first?["leader"] else { return false }
+                return leader != "none" && leader != "\(returning.nodeID)"
+            }
+        )
+        try returning.restart()
+        let connection = try BlockingRESPConnection(port: writer.clientPort)
+        var acknowledged: [String] = []
+        var refused: [RESPReply] = []
+        var number = 0
+        // Write until the restarted node leads its shard again, and a while after.
+        var handedBackAt: Int?
+        _ = try await waitUntil(timeout: .seconds(90)) {
+            let key = "\(tag):\(number)"
+            let reply = try connection.command(["SET", key, "\(number)"])
+            if reply == .simpleString("OK") { acknowledged.append(key) } else { refused.append(reply) }
+            number += 1
+            if handedBackAt == nil, Self.shardLines(observer)?.first?["leader"] == "\(returning.nodeID)" {
+                handedBackAt = number
+            }
+            return handedBackAt.map { number >= $0 + 200 } ?? false
+        }
+        #expect(handedBackAt != nil, "\(nodes.map { Self.shardLines($0) ?? [] })")
+        let handovers = nodes.compactMap { Self.shardLines($0)?.first?["handovers"] }.compactMap(Int.init)
+        #expect(handovers.reduce(0, +) >= 1, "\(handovers)")
+        // No write was refused: the handover waits for the new leader rather than refuse, and
+        // the restarted node rejoined as a follower (TRYAGAIN or UNCERTAIN would say not).
+        #expect(refused.isEmpty, "\(refused.count) of \(number) writes refused: \(refused.prefix(3))")
+        let reader = try BlockingRESPConnection(port: returning.clientPort)
+        for key in acknowledged {
+            let value = String(key.dropFirst(tag.count + 1))
+            #expect(try await Self.reliably(reader, ["GET", key]) == .bulkString(Self.bytes(value)), "\(key)")
+        }
+    }
+
     /// A node keeps the shard count its cluster was founded with: started with another, it
     /// refuses to start rather than look for keys in the wrong shards.
     @Test func aNodeStartedWithAnotherShardCountRefusesItsData() async throws {
