@@ -45,7 +45,8 @@ extension GroupRuntime {
         guard !isStopped else { return answer(recipient, .refusal(.stopping(nil))) }
         if settings.plantedBug == .readWithoutReadIndex { return answer(recipient, serve(command)) }
         resumeAfterHandover()
-        if mayForward && (!isLeader || replica.transferTarget != nil) {
+        let handingOver = replica.transferTarget != nil && settings.plantedBug != .readsPastHandover
+        if mayForward && (!isLeader || handingOver) {
             // While this leader hands leadership over, its clients' reads wait with their
             // writes (`routableLeader`), behind them, and go to the next leader.
             if isLeader { requestsHeldForHandover = true }
@@ -259,7 +260,11 @@ extension GroupRuntime {
         guard time >= nextDeadlineCheck else { return }
         nextDeadlineCheck = time + 100
         resumeAfterHandover()
-        retryUnsentWrites()
+        if writesHeldAfterRefusal {
+            // Refused again, they are held again (`refused`) and tried at the next check.
+            writesHeldAfterRefusal = false
+            retryUnsentWrites()
+        }
         for localID in outstandingWrites.keys.sorted() {
             guard let write = outstandingWrites[localID], write.deadline <= time else { continue }
             if replica.leader != nil, write.sentTo == replica.leader, time < write.giveUpAt {

@@ -334,6 +334,7 @@ extension GroupRuntime {
             // `retryUnsentWrites`) before its deadline. Its client does not see the change.
             write.sentTo = nil
             outstandingWrites[localID] = write
+            writesHeldAfterRefusal = true
             return
         }
         forgetWrite(localID)

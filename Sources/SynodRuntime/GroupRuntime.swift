@@ -45,6 +45,9 @@ where Observer.State == State {
     /// Requests of this node's clients wait because this leader hands leadership over
     /// (`resumeAfterHandover`).
     var requestsHeldForHandover = false
+    /// Writes wait because the node they were sent to no longer leads or hands leadership
+    /// over (`refused`); they are sent again at the next deadline check.
+    var writesHeldAfterRefusal = false
     /// The term when the leader was last checked: reads wait only within one term.
     var knownTerm: Term
     /// The term this node, as leader, proposed its opening entry in

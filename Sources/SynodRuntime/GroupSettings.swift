@@ -78,4 +78,7 @@ public enum RuntimeMutation: String, CaseIterable, Sendable {
     /// A follower installs the state decoded from the first piece of a snapshot the leader
     /// sent, not the whole one.
     case installHalfBuiltSnapshot = "install-half-built-snapshot"
+    /// A leader handing leadership over serves its clients' reads at once, though their
+    /// connections' earlier writes wait for the next leader (`routableLeader`).
+    case readsPastHandover = "reads-past-handover"
 }

@@ -233,6 +233,9 @@ public enum SimulationMutation: String, CaseIterable, Sendable {
     /// The log removes a segment once one group's snapshot covers its entries there, though
     /// another group's entries in it are not covered yet.
     case removeSegmentsOneGroupCovers = "remove-segments-one-group-covers"
+    /// A leader handing leadership over serves its clients' reads at once, though their
+    /// connections' earlier writes wait for the next leader.
+    case readsPastHandover = "reads-past-handover"
 
     var raftMutation: RaftMutation? {
         switch self {
@@ -243,7 +246,7 @@ public enum SimulationMutation: String, CaseIterable, Sendable {
         case .lastTermForgetsOffloaded: .lastTermForgetsOffloaded
         case .readWithoutReadIndex, .forgetVoteOnRestart, .acknowledgeBeforeFsync, .skipHardStateSync,
             .retryWithoutIdentity, .replyBeforeApply, .dropSessionOrder, .forwardReadsPastWrites,
-            .installHalfBuiltSnapshot, .heartbeatsBehindData, .removeSegmentsOneGroupCovers:
+            .installHalfBuiltSnapshot, .heartbeatsBehindData, .removeSegmentsOneGroupCovers, .readsPastHandover:
             nil
         }
     }
@@ -258,6 +261,7 @@ public enum SimulationMutation: String, CaseIterable, Sendable {
         case .dropSessionOrder: .dropSessionOrder
         case .forwardReadsPastWrites: .forwardReadsPastWrites
         case .installHalfBuiltSnapshot: .installHalfBuiltSnapshot
+        case .readsPastHandover: .readsPastHandover
         case .commitEarlierTermByCount, .grantSecondVote, .leaseTooLong, .heartbeatCommitPastDurable,
             .forgetVoteOnRestart, .retryWithoutIdentity, .heartbeatsBehindData, .lastTermForgetsOffloaded,
             .removeSegmentsOneGroupCovers:
@@ -304,6 +308,17 @@ extension SimulationOptions {
             options.crashIntervalMicroseconds = 200_000
             options.crashAllProbability = 0
             options.restartDelayMicroseconds = 10_000...50_000
+        case .readsPastHandover:
+            // Pipelines on one key per shard, and leaders that crash, so that elections keep
+            // choosing leaders their groups do not prefer, which hand leadership over.
+            options.shardCount = 3
+            options.nodeCount = 3
+            options.membershipChangeIntervalMicroseconds = 0
+            options.pipelineProbability = 0.8
+            options.commandOperationProbability = 0
+            options.lockOperationProbability = 0
+            options.crashIntervalMicroseconds = 500_000
+            options.crashAllProbability = 0
         case .dropSessionOrder:
             // Pipelines on few keys, and a leader whose own disk is slow to make a write
             // durable while its followers confirm a read.
