@@ -35,7 +35,10 @@ struct CommandInfoInteropTests {
         var fromRedis: [String: Described] = [:]
         for info in infos { Self.collect(info, into: &fromRedis) }
         var compared = 0
-        for (name, spec) in CommandRegistry.specs where !name.contains(".") && name != "cas" && name != "cad" {
+        // CLIENT CAPA came with Redis 8.0; the redis-server here (Debian's) is older.
+        let newerThanThisRedis: Set<String> = ["client|capa"]
+        for (name, spec) in CommandRegistry.specs
+        where !name.contains(".") && name != "cas" && name != "cad" && !newerThanThisRedis.contains(name) {
             guard let expected = fromRedis[name] else {
                 Issue.record("redis-server does not know \(name)")
                 continue
