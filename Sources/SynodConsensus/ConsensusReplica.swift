@@ -80,6 +80,14 @@ public protocol ConsensusReplica: Sendable {
     /// recently, so that a transfer to it would be quick.
     func isCaughtUp(_ member: NodeID) -> Bool
 
+    /// Whether the group is idle and this replica hibernates: its leader sends nothing, and a
+    /// follower counts no election timeout.
+    var isHibernating: Bool { get }
+
+    /// The driver heard nothing from `node` for a while (it watches peer nodes, not groups): a
+    /// hibernating follower of `node` wakes, and times the leader out as usual.
+    mutating func leaderSilent(_ node: NodeID)
+
     /// Whether this replica leads its group now.
     var isLeader: Bool { get }
 
@@ -145,6 +153,11 @@ extension ConsensusReplica {
     }
 
     public var transferTarget: NodeID? { nil }
+
+    /// By default a protocol never hibernates: its leader keeps the group alive.
+    public var isHibernating: Bool { false }
+
+    public mutating func leaderSilent(_ node: NodeID) {}
 
     public func isCaughtUp(_ member: NodeID) -> Bool { false }
 

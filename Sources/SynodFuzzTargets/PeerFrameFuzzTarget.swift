@@ -172,6 +172,7 @@ extension PeerFrameFuzzTarget {
                 "heartbeat",
                 RaftMessage(from: n1, to: n2, term: term, body: .heartbeat(commit: last, leaderTick: 7, readRound: 1))
             ),
+            ("hibernate", RaftMessage(from: n1, to: n2, term: term, body: .hibernate(commit: last))),
             (
                 "heartbeat-response",
                 RaftMessage(from: n2, to: n1, term: term, body: .heartbeatResponse(leaderTick: 7, readRound: 1))

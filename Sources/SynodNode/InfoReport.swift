@@ -96,6 +96,7 @@ enum InfoReport {
                     "loop_stall_longest_ms:\(driver.longestLoopStallNanoseconds / 1_000_000)",
                     // The raft_ and kv_ figures above are the first shard's; each shard's own:
                     "shards:\(driver.groups.count)",
+                    "hibernating_shards:\(driver.runtimes.positions.count { driver.runtimes[position: $0].isHibernating })",
                 ]
                 for (shard, group) in driver.groups.enumerated() where driver.groups.count > 1 {
                     let runtime = driver.runtimes[group]
@@ -106,6 +107,7 @@ enum InfoReport {
                             + "leader=\(runtime.replica.leader.map { String($0.rawValue) } ?? "none"),"
                             + "preferred_leader=\(runtime.settings.preferredLeader.map { String($0.rawValue) } ?? "none"),"
                             + "handovers=\(runtime.statistics.leadershipHandovers),"
+                            + "hibernating=\(runtime.isHibernating ? 1 : 0),"
                             + "term=\(runtime.replica.hardState.term),commit=\(runtime.replica.commitIndex),"
                             + "applied=\(runtime.state.appliedIndex),keys=\(runtime.state.keyCount)"
                     )

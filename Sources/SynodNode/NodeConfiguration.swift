@@ -51,6 +51,10 @@ public struct NodeConfiguration: Sendable {
     /// Ticks without a leader before an election (with the randomization Raft adds).
     public var electionTimeoutTicks = 10
     public var heartbeatIntervalTicks = 1
+    /// Ticks a group is idle before it hibernates: its leader stops its heartbeats and its
+    /// followers their election timers, until a request or a silent leader node wakes it
+    /// (`RaftReplica+Hibernation`); 0 never hibernates.
+    public var hibernateAfterIdleTicks = 20
     /// A tick this late means the event loop was busy (or the process paused) that long: it
     /// is counted (INFO consensus, metrics) and logged as a warning.
     public var loopStallWarningMilliseconds = 100
@@ -175,6 +179,7 @@ public struct NodeConfiguration: Sendable {
         if electionTimeoutTicks <= heartbeatIntervalTicks {
             return "the election timeout must exceed the heartbeat interval"
         }
+        if hibernateAfterIdleTicks < 0 { return "--hibernate-after-ticks must not be negative" }
         if clientOutputBufferBytesMax < 1024 { return "the client output buffer limit must be at least 1024 bytes" }
         if !(1024...SizeLimits.requestBytesCeiling).contains(requestBytesMax) {
             return "--max-request-bytes must be 1024...\(SizeLimits.requestBytesCeiling)"

@@ -100,11 +100,14 @@ final class NodeDriver: @unchecked Sendable {
     /// this node's own from the start, a peer's once a connection it opened has arrived.
     var clientAddresses: [NodeID: HostPort] = [:]
     /// This node's announcement of its client address, sent to every peer at the first tick
-    /// and every `announcementInterval` after it: peers that exchange nothing else (two
-    /// followers of every group) learn it too.
+    /// and every `liveness.pingIntervalMilliseconds` after it: peers that exchange nothing
+    /// else (two followers of every group) learn it too, and it tells them this node is alive
+    /// while all its groups hibernate.
     let announcement: [UInt8]
     var nextAnnouncement = NIODeadline.now()
-    static let announcementInterval = TimeAmount.seconds(2)
+    /// When each peer was last heard from: a peer silent for two election timeouts wakes the
+    /// groups hibernating under it (`leaderSilent`).
+    var liveness: PeerLiveness
 
     /// Opens the node's log and starts a runtime for each of `groups` (the shards' groups
     /// unless told) from its recovered state; on a first start each is bootstrapped with the
@@ -121,6 +124,9 @@ final class NodeDriver: @unchecked Sendable {
         self.announcement = PeerFrame.encodeAnnouncement(
             from: configuration.nodeID,
             clientAddress: Array(configuration.clientAddressToAnnounce.description.utf8)
+        )
+        self.liveness = PeerLiveness(
+            silenceMilliseconds: 2 * Int64(configuration.electionTimeoutTicks) * Int64(configuration.tickMilliseconds)
         )
         self.loop = loop
         self.syncThreads = syncThreads
@@ -173,6 +179,7 @@ final class NodeDriver: @unchecked Sendable {
             )
             raftConfiguration.electionTimeoutTicks = configuration.electionTimeoutTicks
             raftConfiguration.heartbeatIntervalTicks = configuration.heartbeatIntervalTicks
+            raftConfiguration.hibernateAfterIdleTicks = configuration.hibernateAfterIdleTicks
             if let chunkBytes = configuration.snapshotChunkBytes { raftConfiguration.snapshotChunkBytes = chunkBytes }
             if let bytesKept = configuration.appliedEntryBytesKept {
                 raftConfiguration.appliedEntryBytesKept = bytesKept
@@ -258,7 +265,7 @@ final class NodeDriver: @unchecked Sendable {
         noteLateness(Int64(now.uptimeNanoseconds) - Int64(lastTickCall.uptimeNanoseconds) - interval)
         lastTickCall = now
         if now >= nextAnnouncement {
-            nextAnnouncement = now + Self.announcementInterval
+            nextAnnouncement = now + .milliseconds(liveness.pingIntervalMilliseconds)
             for peer in configuration.initialCluster.keys where peer != configuration.nodeID {
                 sendFrame(announcement, peer, .control)
             }
@@ -268,6 +275,9 @@ final class NodeDriver: @unchecked Sendable {
         guard ticks > 0 else { return }
         lastTickTime = now
         for position in runtimes.positions { runtimes[position: position].tick(Int(ticks)) }
+        for peer in liveness.silentPeers(at: Self.milliseconds(now)) {
+            for position in runtimes.positions { runtimes[position: position].leaderSilent(peer) }
+        }
         processReady()
     }
 
@@ -282,9 +292,26 @@ final class NodeDriver: @unchecked Sendable {
         onLoopStall(late, store.appliedIndex)
     }
 
+    /// A deadline as monotonic milliseconds (`PeerLiveness`).
+    static func milliseconds(_ deadline: NIODeadline) -> Int64 { Int64(deadline.uptimeNanoseconds / 1_000_000) }
+
+    /// The member a frame came from, if it names one.
+    func sender(of frame: PeerFrameDecoder.Output) -> NodeID? {
+        let sender: NodeID
+        switch frame {
+        case .message(_, let message): sender = message.from
+        case .forwardedRequest(_, let from, _, _), .forwardedResult(_, let from, _, _), .announced(let from, _),
+            .arriving(_, let from, _):
+            sender = from
+        case .published, .needMoreData, .garbage: return nil
+        }
+        return sender != configuration.nodeID && configuration.initialCluster[sender] != nil ? sender : nil
+    }
+
     func receive(_ frame: PeerFrameDecoder.Output) {
         precondition(loop.inEventLoop, "driver state is confined to its loop")
         guard !stopped else { return }
+        if let sender = sender(of: frame) { liveness.heard(from: sender, at: Self.milliseconds(.now())) }
         switch frame {
         case .message(let group, let message):
             guard let position = runtimes.position(of: group), message.to == configuration.nodeID else {

@@ -40,6 +40,10 @@ public struct RaftConfiguration: Sendable {
     public var clockDriftBoundTicks = 2
     /// Serve reads from the leader's lease (no heartbeat round) while the lease holds.
     public var leaseReads = false
+    /// Ticks a group must be idle before its leader stops its heartbeats and its followers
+    /// their election timers (`RaftReplica+Hibernation`); 0 never hibernates. The driver must
+    /// then tell a follower when the leader's node goes silent (`leaderSilent`).
+    public var hibernateAfterIdleTicks = 0
     /// Seed of the election-jitter generator.
     public var randomSeed: UInt64
     /// A bug to plant, for the simulator's mutation tests only; nil everywhere else.
@@ -70,6 +74,7 @@ public struct RaftConfiguration: Sendable {
         guard clockDriftBoundTicks >= 0, clockDriftBoundTicks < electionTimeoutTicks else {
             throw .invalid("clockDriftBoundTicks must be in 0..<electionTimeoutTicks")
         }
+        guard hibernateAfterIdleTicks >= 0 else { throw .invalid("hibernateAfterIdleTicks must not be negative") }
         guard !leaseReads || checkQuorum else { throw .invalid("leaseReads requires checkQuorum") }
     }
 }

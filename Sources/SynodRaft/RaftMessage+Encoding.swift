@@ -93,6 +93,9 @@ extension RaftMessage {
             writer.write(index.rawValue)
         case .timeoutNow:
             writer.write(UInt8(14))
+        case .hibernate(let commit):
+            writer.write(UInt8(15))
+            writer.write(commit.rawValue)
         }
         return []
     }
@@ -206,6 +209,7 @@ extension RaftMessage {
         case 12: body = .snapshotResponse(.installed(matchIndex: LogIndex(try reader.readUInt64())))
         case 13: body = .snapshotResponse(.restart(index: LogIndex(try reader.readUInt64())))
         case 14: body = .timeoutNow
+        case 15: body = .hibernate(commit: LogIndex(try reader.readUInt64()))
         case let kind: throw .invalid("message kind \(kind)")
         }
         self.init(from: from, to: to, term: term, body: body)

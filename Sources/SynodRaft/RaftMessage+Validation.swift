@@ -75,7 +75,7 @@ extension RaftMessage {
             guard rejectedIndex <= .acceptedMax else { return .indexAboveLimit }
             // The hint is an entry of the follower's log at or below the rejected index.
             return hintIndex <= rejectedIndex && hintTerm <= term ? nil : .malformed
-        case .heartbeat(let commit, _, _):
+        case .heartbeat(let commit, _, _), .hibernate(let commit):
             return commit <= .acceptedMax ? nil : .indexAboveLimit
         case .snapshotChunk(let chunk):
             guard chunk.index <= .acceptedMax else { return .indexAboveLimit }

@@ -36,6 +36,9 @@ public struct RaftMessage: Hashable, Sendable, CustomStringConvertible {
         case snapshotResponse(SnapshotResult)
         /// Campaign now, ignoring timers and pre-vote: the leader is handing over.
         case timeoutNow
+        /// The group is idle: commit up to `commit` (no higher than the follower's match) and
+        /// stop counting the election timeout until something wakes it (`RaftReplica+Hibernation`).
+        case hibernate(commit: LogIndex)
     }
 
     public var description: String { "\(from)->\(to) t\(term) \(body)" }

@@ -20,4 +20,8 @@ public enum RaftMutation: String, CaseIterable, Sendable {
     /// Raft §5.4.1: a voter believes its log older than it is and elects a candidate that
     /// lacks committed entries).
     case lastTermForgetsOffloaded = "last-term-forgets-offloaded"
+    /// Hibernate the group while a follower still lacks entries (breaks the rule that a group
+    /// hibernates only when every member holds the whole log: the follower never gets the
+    /// rest, since a hibernating leader sends nothing).
+    case hibernateWithFollowerBehind = "hibernate-with-follower-behind"
 }

@@ -21,7 +21,7 @@ extension RaftReplica {
         guard message.from != id else { return .fromSelf }
         if let violation = message.fieldViolation { return violation }
         switch message.body {
-        case .append, .heartbeat, .snapshotChunk:
+        case .append, .heartbeat, .snapshotChunk, .hibernate:
             // A leader's messages are not filtered by membership: a follower that lags learns
             // the membership from them, and may not know its leader as a member yet. The
             // term rules decide whether they lead; `admitLeader` refuses a second leader.

@@ -45,7 +45,7 @@ extension RaftReplica {
                 if isInLeaderLease && !leadershipTransfer { return false }
                 becomeFollower(term: message.term, leader: nil)
                 return true
-            case .append, .heartbeat, .snapshotChunk:
+            case .append, .heartbeat, .snapshotChunk, .hibernate:
                 becomeFollower(term: message.term, leader: message.from)
                 return true
             case .preVoteResponse(granted: false), .voteResponse, .appendResponse, .heartbeatResponse,
@@ -56,7 +56,7 @@ extension RaftReplica {
         }
         if message.term < term {
             switch message.body {
-            case .append, .heartbeat, .snapshotChunk:
+            case .append, .heartbeat, .snapshotChunk, .hibernate:
                 // A deposed leader: tell it the new term so it steps down (with check-quorum
                 // it would otherwise keep trying, and pre-vote would keep us from bumping it).
                 send(.appendResponse(.accepted(matchIndex: .zero)), to: message.from)
@@ -213,6 +213,8 @@ extension RaftReplica {
     }
 
     private mutating func resetTimers() {
+        hibernating = false
+        idleTicks = 0
         electionElapsedTicks = 0
         heartbeatElapsedTicks = 0
         resetRandomizedElectionTimeout()

@@ -8,6 +8,7 @@ import SynodCore
 /// 2015). A change takes effect when committed, on every replica.
 extension RaftReplica {
     public mutating func proposeConfigurationChange(_ change: ConfigurationChange) throws(ProposalError) {
+        wake()
         try checkCanPropose()
         guard pendingConfigurationIndex <= log.committedIndex, hasCommittedInCurrentTerm else {
             throw .configurationChangeInProgress

@@ -19,6 +19,7 @@ import SynodCore
 /// the target's election overrides the followers' leases.
 extension RaftReplica {
     public mutating func readIndex(context: UInt64) throws(ProposalError) {
+        wake()
         guard case .leader = role else { throw .notLeader(leader: leader) }
         if membership.voters == [id] {
             readStates.append(ReadState(index: log.committedIndex, context: context))
@@ -37,7 +38,7 @@ extension RaftReplica {
 
     /// True while a majority acknowledged a heartbeat recent enough for the lease rule above.
     public var leaseIsValid: Bool {
-        guard case .leader = role, settings.checkQuorum, !leaseRevoked else { return false }
+        guard case .leader = role, settings.checkQuorum, !leaseRevoked, !hibernating else { return false }
         let acknowledgedTick = Quorum.majorityValue(voters: membership.voters) { member in
             member == id ? logicalTick : progress[member]?.acknowledgedLeaderTick ?? 0
         }
@@ -84,6 +85,8 @@ struct ReadRequestQueue: Sendable {
     static let pendingReadsMax = 65_536
 
     var count: Int { unassigned.count + rounds.reduce(0) { $0 + $1.contexts.count } }
+
+    var isEmpty: Bool { unassigned.isEmpty && rounds.isEmpty }
 
     mutating func enqueue(context: UInt64) { unassigned.append(context) }
 

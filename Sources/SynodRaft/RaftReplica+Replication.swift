@@ -5,6 +5,7 @@ extension RaftReplica {
     // MARK: - Leader: proposals
 
     public mutating func propose(_ command: [UInt8]) throws(ProposalError) {
+        wake()
         try checkCanPropose()
         let bytes = command.count + 24
         guard uncommittedBytes + bytes <= settings.uncommittedBytesMax || uncommittedBytes == 0 else {
@@ -16,6 +17,7 @@ extension RaftReplica {
 
     /// Proposes several commands as one batch (one broadcast).
     public mutating func propose(batch commands: [[UInt8]]) throws(ProposalError) {
+        wake()
         try checkCanPropose()
         let bytes = commands.reduce(0) { $0 + $1.count + 24 }
         guard uncommittedBytes + bytes <= settings.uncommittedBytesMax || uncommittedBytes == 0 else {
@@ -164,7 +166,9 @@ extension RaftReplica {
             return
         }
         memberProgress.recentlyActive = true
-        memberProgress.acknowledgedLeaderTick = max(memberProgress.acknowledgedLeaderTick, leaderTick)
+        if leaderTick >= leaseFloorTick {
+            memberProgress.acknowledgedLeaderTick = max(memberProgress.acknowledgedLeaderTick, leaderTick)
+        }
         switch memberProgress.state {
         case .probe:
             // A probe is sent again when its answer seems lost, unless it is big enough to be
@@ -270,6 +274,7 @@ extension RaftReplica {
             heartbeatElapsedTicks = 0
             broadcastHeartbeat(readRound: readRequests.roundToBroadcast())
         }
+        considerHibernating()
     }
 
     /// Check-quorum: a majority of voters were heard from in the last election timeout.

@@ -21,6 +21,10 @@ extension RaftReplica {
             guard admitLeader(message.from) else { return }
             heardFromLeader(message.from)
             handleSnapshotChunk(from: message.from, chunk)
+        case .hibernate(let commit):
+            guard admitLeader(message.from) else { return }
+            heardFromLeader(message.from)
+            handleHibernate(from: message.from, commit: commit)
         case .timeoutNow:
             // The leader hands over: campaign at once, without pre-vote, overriding leases.
             guard admitLeader(message.from) else { return }
@@ -41,7 +45,7 @@ extension RaftReplica {
             handleVoteResponse(from: message.from, granted: granted, preVote: true)
         case .voteResponse(let granted):
             handleVoteResponse(from: message.from, granted: granted, preVote: false)
-        case .append, .heartbeat, .snapshotChunk:
+        case .append, .heartbeat, .snapshotChunk, .hibernate:
             // A leader of this term exists: follow it and handle the message as a follower.
             becomeFollower(term: message.term, leader: message.from)
             stepFollower(message)
@@ -63,7 +67,7 @@ extension RaftReplica {
             handleHeartbeatResponse(from: message.from, leaderTick: leaderTick, readRound: readRound)
         case .snapshotResponse(let result):
             handleSnapshotResponse(from: message.from, result)
-        case .append, .heartbeat, .snapshotChunk:
+        case .append, .heartbeat, .snapshotChunk, .hibernate:
             // Two leaders in one term cannot happen in a correct group: forged, or a bug in
             // the sender. Counted, so the driver can report it.
             drop(.secondLeader)

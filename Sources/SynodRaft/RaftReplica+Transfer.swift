@@ -6,6 +6,7 @@ import SynodCore
 /// not finish within an election timeout is abandoned.
 extension RaftReplica {
     public mutating func transferLeadership(to target: NodeID) throws(ProposalError) {
+        wake()
         guard case .leader = role else { throw .notLeader(leader: leader) }
         guard target != id else { return }
         guard membership.voters.contains(target) else {

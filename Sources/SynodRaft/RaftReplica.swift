@@ -59,6 +59,14 @@ public struct RaftReplica: ConsensusReplica {
     var electionHeldAfterPause = false
     /// Ticks since this replica started; leases are measured on it.
     var logicalTick: UInt64 = 0
+    /// The group is idle: a leader sends no heartbeats, a follower counts no election
+    /// timeout (`RaftReplica+Hibernation`).
+    var hibernating = false
+    /// Leader only: ticks in a row the group has been idle.
+    var idleTicks = 0
+    /// Leader only: answers to heartbeats sent before this tick do not count for the lease
+    /// (those sent before the leader last hibernated, or in the tick it did).
+    var leaseFloorTick: UInt64 = 0
 
     /// The tally of the current (pre-)election.
     var votes = VoteTally()
@@ -212,6 +220,7 @@ public struct RaftReplica: ConsensusReplica {
         let holdsElection = count > 1 && !electionHeldAfterPause
         for _ in 0..<count {
             logicalTick += 1
+            guard !hibernating else { continue }
             switch role {
             case .leader: tickLeader()
             case .follower, .preCandidate, .candidate: tickElection(holdingAtTimeout: holdsElection)
@@ -226,6 +235,7 @@ public struct RaftReplica: ConsensusReplica {
             drop(reason)
             return
         }
+        if hibernating, message.body.isCampaigning { wake() }
         guard acceptTerm(of: message) else { return }
         switch role {
         case .leader: stepLeader(message)
@@ -236,6 +246,7 @@ public struct RaftReplica: ConsensusReplica {
 
     /// Starts an election now, as if the election timeout had passed.
     public mutating func campaign() {
+        wake()
         guard case .leader = role else {
             startElection(preVote: settings.preVote, leadershipTransfer: false)
             return

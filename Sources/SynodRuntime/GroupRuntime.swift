@@ -248,6 +248,16 @@ where Observer.State == State {
         replica.step(message)
     }
 
+    /// The shell heard nothing from the node `peer` for a while (`PeerLiveness`): a
+    /// hibernating follower of it wakes, and times it out as usual.
+    public mutating func leaderSilent(_ peer: NodeID) {
+        guard !isStopped else { return }
+        replica.leaderSilent(peer)
+    }
+
+    /// Whether the group is idle and hibernates here (`RaftReplica+Hibernation`).
+    public var isHibernating: Bool { replica.isHibernating }
+
     /// Proposes a membership change, as the leader.
     public mutating func proposeConfigurationChange(_ change: ConfigurationChange) throws(ProposalError) {
         try replica.proposeConfigurationChange(change)

@@ -27,6 +27,15 @@ struct SimulatedNode {
     var clockRatePerMille: Int
     /// Removed from the group by a membership change: it stays down for good.
     var decommissioned = false
+    /// When this node last heard from each peer (a new one at each boot, as a process has).
+    var liveness = PeerLiveness(silenceMilliseconds: 1)
+    /// When this node next tells its peers it is alive, by its clock.
+    var nextPingMilliseconds: Int64 = 0
+
+    /// This node's monotonic clock in milliseconds, as its runtimes read it.
+    func monotonicMilliseconds(atTrueMicroseconds now: UInt64) -> Int64 {
+        Int64(now) * Int64(clockRatePerMille) / 1_000_000
+    }
 
     var isUp: Bool { shards[0].runtime != nil }
     /// Its replica of `shard`'s group, while the node is up.
@@ -80,6 +89,8 @@ struct SimulatedReplica {
     var storedSnapshotInProgress: Snapshot?
     /// `writeInProgress` is in the disk write under way (else it waits for the next).
     var syncing = false
+    /// Whether the replica hibernated when last observed (for the statistics).
+    var wasHibernating = false
 
     init(durable: PersistentState) {
         self.durable = durable

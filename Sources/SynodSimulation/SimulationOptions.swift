@@ -88,6 +88,9 @@ public struct SimulationOptions: Sendable, CustomStringConvertible {
     /// keys and locks are spread over them by slot (`SlotDivision`); the rest goes to the
     /// first. Membership changes are simulated with one group only.
     public var shardCount: Int
+    /// Ticks a group is idle before it hibernates (`RaftConfiguration.hibernateAfterIdleTicks`);
+    /// 0 never hibernates.
+    public var hibernateAfterIdleTicks: Int
     /// A planted bug, for mutation testing.
     public var mutation: SimulationMutation?
     /// The most events a run may process before it is declared stuck (a liveness failure).
@@ -150,6 +153,7 @@ public struct SimulationOptions: Sendable, CustomStringConvertible {
         entryLoadBytesMax = pick([64, 1_024, 1 << 20])
         shardCount = pick([1, 1, 2, 3])
         if shardCount > 1 { membershipChangeIntervalMicroseconds = 0 }
+        hibernateAfterIdleTicks = electionTimeoutTicks * pick([0, 1, 2])
         mutation = nil
     }
 
@@ -173,7 +177,8 @@ public struct SimulationOptions: Sendable, CustomStringConvertible {
         commands=\(commandOperationProbability) transactions=\(transactionProbability) \
         pipelines=\(pipelineProbability) big-value-bytes=\(bigValueBytes) \
         disk-bytes-per-us=\(diskBytesPerMicrosecond) network-bytes-per-us=\(networkBytesPerMicrosecond) \
-        applied-bytes-kept=\(appliedEntryBytesKept) load-bytes=\(entryLoadBytesMax) shards=\(shardCount) mutation=\(mutation?.rawValue ?? "none")
+        applied-bytes-kept=\(appliedEntryBytesKept) load-bytes=\(entryLoadBytesMax) shards=\(shardCount) \
+        hibernate-after-ticks=\(hibernateAfterIdleTicks) mutation=\(mutation?.rawValue ?? "none")
         """
     }
 }
@@ -236,6 +241,8 @@ public enum SimulationMutation: String, CaseIterable, Sendable {
     /// A leader handing leadership over serves its clients' reads at once, though their
     /// connections' earlier writes wait for the next leader.
     case readsPastHandover = "reads-past-handover"
+    /// A leader hibernates its group while a follower still lacks entries.
+    case hibernateWithFollowerBehind = "hibernate-with-follower-behind"
 
     var raftMutation: RaftMutation? {
         switch self {
@@ -244,6 +251,7 @@ public enum SimulationMutation: String, CaseIterable, Sendable {
         case .leaseTooLong: .leaseTooLong
         case .heartbeatCommitPastDurable: .heartbeatCommitPastDurable
         case .lastTermForgetsOffloaded: .lastTermForgetsOffloaded
+        case .hibernateWithFollowerBehind: .hibernateWithFollowerBehind
         case .readWithoutReadIndex, .forgetVoteOnRestart, .acknowledgeBeforeFsync, .skipHardStateSync,
             .retryWithoutIdentity, .replyBeforeApply, .dropSessionOrder, .forwardReadsPastWrites,
             .installHalfBuiltSnapshot, .heartbeatsBehindData, .removeSegmentsOneGroupCovers, .readsPastHandover:
@@ -264,7 +272,7 @@ public enum SimulationMutation: String, CaseIterable, Sendable {
         case .readsPastHandover: .readsPastHandover
         case .commitEarlierTermByCount, .grantSecondVote, .leaseTooLong, .heartbeatCommitPastDurable,
             .forgetVoteOnRestart, .retryWithoutIdentity, .heartbeatsBehindData, .lastTermForgetsOffloaded,
-            .removeSegmentsOneGroupCovers:
+            .removeSegmentsOneGroupCovers, .hibernateWithFollowerBehind:
             nil
         }
     }
@@ -412,6 +420,13 @@ extension SimulationOptions {
             options.appliedEntryBytesKept = 4 << 20
             options.crashIntervalMicroseconds = 500_000
             options.crashAllProbability = 0.3
+        case .hibernateWithFollowerBehind:
+            // Groups that hibernate soon, over a lossy network, so that a follower often
+            // lacks the last entries when its leader finds the group idle.
+            options.nodeCount = 3
+            options.hibernateAfterIdleTicks = 2
+            options.dropProbability = 0.2
+            options.clientThinkMicroseconds = 50_000
         case .leaseTooLong:
             // A leader cut off from its peers but not from clients, serving reads from its
             // lease while a new leader takes writes. Faults last long enough for an election.

@@ -41,6 +41,10 @@ public struct SimulationStatistics: Sendable, CustomStringConvertible {
     public var leaderElections = 0
     /// TimeoutNow messages delivered: leaderships handed over (to a group's preferred leader).
     public var leadershipHandovers = 0
+    /// Times a replica began to hibernate (`RaftReplica+Hibernation`), and times a node told
+    /// its groups a peer had gone silent.
+    public var hibernations = 0
+    public var silentPeerReports = 0
     /// Each shard's leader when the run ended (the up node that led in the highest term), nil
     /// for none.
     public var leadersAtEnd: [NodeID?] = []
@@ -77,7 +81,7 @@ public struct SimulationStatistics: Sendable, CustomStringConvertible {
         membership-changes=\(membershipChanges) ops=\(operationsCompleted) \
         ops-per-shard=\(shardOperations) \
         indeterminate=\(operationsIndeterminate) retried=\(operationsRetried) elections=\(leaderElections) \
-        handovers=\(leadershipHandovers) term=\(highestTerm) \
+        handovers=\(leadershipHandovers) hibernations=\(hibernations) silent-peers=\(silentPeerReports) term=\(highestTerm) \
         commit=\(highestCommitIndex) snapshots=\(snapshotsTaken)/\(snapshotsInstalled) \
         entry-loads=\(entryLoads)/\(entriesLoaded) \
         torn-writes=\(tornWrites) bit-flips-detected=\(bitFlipsDetected) big-values-read=\(bigValuesRead) \

@@ -225,6 +225,7 @@ extension Simulator {
             return
         }
         statistics.messagesDelivered += 1
+        heard(from: message.from, on: position)
         switch message.body {
         case .timeoutNow:
             steadyLeaders[shard] = nil
@@ -252,6 +253,8 @@ extension Simulator {
     enum PeerFrameContent: Sendable {
         case request(ForwardedRequest, requestID: UInt64)
         case outcome(ForwardedOutcome, requestID: UInt64)
+        /// The node is alive (the node's announcement frame): for `PeerLiveness`, no group's.
+        case alive
     }
 
     mutating func sendFrame(_ content: PeerFrameContent, from: NodeID, to: NodeID, shard: Int) {
@@ -271,7 +274,10 @@ extension Simulator {
             statistics.messagesDropped += 1
             return
         }
+        heard(from: from, on: position)
         switch content {
+        case .alive:
+            return
         case .request(let request, let requestID):
             record("n\(position + 1) serves #\(requestID) \(groupName(shard))forwarded by \(from)")
             nodes[position].shards[shard].runtime!.serveForwarded(request, from: from, requestID: requestID)
@@ -297,6 +303,30 @@ extension Simulator {
         case .snapshotChunk(let chunk): 12 &+ UInt64(chunk.offset) << 8
         case .snapshotResponse: 13
         case .timeoutNow: 14
+        case .hibernate: 15
+        }
+    }
+
+    // MARK: - Peer liveness
+
+    /// Something from `peer` reached the node at `position`.
+    mutating func heard(from peer: NodeID, on position: Int) {
+        let time = nodes[position].monotonicMilliseconds(atTrueMicroseconds: now)
+        nodes[position].liveness.heard(from: peer, at: time)
+    }
+
+    /// On a node's tick, as the node's driver does: tells its peers it is alive when due, and
+    /// tells its groups which peers went silent (a hibernating follower of one wakes).
+    mutating func watchPeers(_ position: Int) {
+        let time = nodes[position].monotonicMilliseconds(atTrueMicroseconds: now)
+        let id = nodes[position].id
+        if time >= nodes[position].nextPingMilliseconds {
+            nodes[position].nextPingMilliseconds = time + nodes[position].liveness.pingIntervalMilliseconds
+            for peer in members where peer != id { sendFrame(.alive, from: id, to: peer, shard: 0) }
+        }
+        for peer in nodes[position].liveness.silentPeers(at: time) {
+            statistics.silentPeerReports += 1
+            for shard in shards { nodes[position].shards[shard].runtime!.leaderSilent(peer) }
         }
     }
 }

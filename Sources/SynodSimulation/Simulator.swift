@@ -174,6 +174,10 @@ public struct Simulator {
     mutating func boot(_ position: Int) {
         let replicaSeeds = shards.map { _ in random.next() }
         let recovered = recoverFromDisk(position)
+        // As a node does: a peer is silent after twice an election timeout without a message.
+        let silence = 2 * Int64(options.electionTimeoutTicks) * Int64(options.tickMicroseconds) / 1000
+        nodes[position].liveness = PeerLiveness(silenceMilliseconds: max(1, silence))
+        nodes[position].nextPingMilliseconds = 0
         for shard in shards {
             start(shard, on: position, from: recovered[shard], replicaSeed: replicaSeeds[shard])
         }
@@ -195,6 +199,7 @@ public struct Simulator {
         configuration.entryLoadBytesMax = options.entryLoadBytesMax
         configuration.clockDriftBoundTicks = max(1, options.electionTimeoutTicks / 5)
         configuration.plantedBug = options.mutation?.raftMutation
+        configuration.hibernateAfterIdleTicks = options.hibernateAfterIdleTicks
         let replica: RaftReplica
         do {
             replica = try RaftReplica(configuration: configuration, state: durable)
@@ -250,6 +255,7 @@ public struct Simulator {
                 nodes[position].shards[shard].runtime!.tick()
                 afterInput(position, shard)
             }
+            watchPeers(position)
             scheduleTick(position)
         case .deliver(let message, let shard):
             deliver(message, shard: shard)
@@ -311,6 +317,13 @@ public struct Simulator {
 
     mutating func observe(_ position: Int, _ shard: Int) {
         guard let replica = nodes[position].replica(shard) else { return }
+        if replica.isHibernating != nodes[position].shards[shard].wasHibernating {
+            nodes[position].shards[shard].wasHibernating = replica.isHibernating
+            if replica.isHibernating {
+                statistics.hibernations += 1
+                record("n\(position + 1) hibernates \(groupName(shard))as \(replica.role.name)")
+            }
+        }
         if checkers[shard].observeLeader(replica) {
             statistics.leaderElections += 1
             record("n\(position + 1) leads \(groupName(shard))term \(replica.term)")

@@ -53,6 +53,14 @@ struct ServerCommand: AsyncParsableCommand {
 
     @Option(
         help: """
+            Ticks a shard's group must be idle before it hibernates (its leader sends no heartbeats until a \
+            request or a silent node wakes it); 0 never hibernates.
+            """
+    )
+    var hibernateAfterTicks = 20
+
+    @Option(
+        help: """
             Take a snapshot once the log since the last one holds this percentage of the last snapshot's bytes \
             (1...1000, and at least 16 MiB): lower keeps less log in memory, higher writes fewer snapshots.
             """
@@ -157,6 +165,7 @@ struct ServerCommand: AsyncParsableCommand {
         }
         configuration.clusterRedirects = clusterRedirects
         configuration.tickMilliseconds = tickMilliseconds
+        configuration.hibernateAfterIdleTicks = hibernateAfterTicks
         configuration.httpAddress = http
         configuration.ioThreads = ioThreads
         configuration.initialShards = initialShards

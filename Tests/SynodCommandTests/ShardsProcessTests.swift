@@ -351,6 +351,41 @@ struct ShardsProcessTests {
         }
     }
 
+    /// Idle shards hibernate (no heartbeats) on every node, and a shard whose leader's node
+    /// dies while it hibernates still elects a new leader: the other nodes hear nothing more
+    /// from that node and wake its groups. Every write after the kill succeeds.
+    @Test func idleShardsHibernateAndWakeWhenTheirLeaderDies() async throws {
+        let nodes = try ServerProcessTests.startCluster(count: 3, extraArguments: ["--initial-shards", "3"])
+        defer { ServerProcessTests.stop(nodes) }
+        #expect(await Self.waitForShardLeaders(nodes), "\(nodes.map(\.process.output))")
+        #expect(
+            await waitUntil(timeout: .seconds(60)) {
+                nodes.allSatisfy { $0.consensus()?["hibernating_shards"] == "\(Self.shards)" }
+            },
+            "\(nodes.map { $0.consensus() ?? [:] })"
+        )
+        // The node that leads the first shard dies while every shard hibernates.
+        let leaderID = try #require(Self.shardLines(nodes[0])?.first?["leader"])
+        let dead = try #require(nodes.first { "\($0.nodeID)" == leaderID })
+        let survivors = nodes.filter { $0 !== dead }
+        dead.process.terminate()
+        try #require(
+            await waitUntil(timeout: .seconds(60)) {
+                survivors.allSatisfy { node in
+                    guard let lines = Self.shardLines(node), lines.count == Self.shards else { return false }
+                    return lines.allSatisfy { $0["leader"] != "none" && $0["leader"] != leaderID }
+                }
+            },
+            "\(survivors.map { Self.shardLines($0) ?? [] })"
+        )
+        let connection = try BlockingRESPConnection(port: survivors[0].clientPort)
+        for number in 0..<60 {
+            #expect(try await Self.reliably(connection, ["SET", "key:\(number)", "\(number)"]) == .simpleString("OK"))
+        }
+        let reader = try BlockingRESPConnection(port: survivors[1].clientPort)
+        #expect(try await Self.reliably(reader, ["DBSIZE"]) == .integer(60))
+    }
+
     /// A node keeps the shard count its cluster was founded with: started with another, it
     /// refuses to start rather than look for keys in the wrong shards.
     @Test func aNodeStartedWithAnotherShardCountRefusesItsData() async throws {

@@ -44,6 +44,7 @@ struct PeerFrameTests {
             .snapshotResponse(.installed(matchIndex: LogIndex(50))),
             .snapshotResponse(.restart(index: LogIndex(50))),
             .timeoutNow,
+            .hibernate(commit: LogIndex(8)),
         ]
         return bodies.map { RaftMessage(from: node1, to: node2, term: Term(3), body: $0) }
     }()

@@ -32,7 +32,7 @@ struct HostileCluster {
         case .follower: (target, bystander) = (NodeID(2), NodeID(3))
         case .preCandidate, .candidate: (target, bystander) = (NodeID(3), NodeID(2))
         }
-        try run("add-nodes 3 prevote=\(role != .candidate)")
+        try run("add-nodes 3 prevote=\(role != .candidate) hibernate=2")
         try run("campaign 1")
         try run("stabilize")
         if role == .preCandidate || role == .candidate {

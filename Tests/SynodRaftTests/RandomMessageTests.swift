@@ -99,7 +99,7 @@ struct MessageFuzzer {
         let to = random.nextIndex(below: 8) == 0 ? pick(nodes) : target.id
         let term = Term(value(near: terms))
         let body: RaftMessage.Body
-        switch random.nextIndex(below: 16) {
+        switch random.nextIndex(below: 17) {
         case 0: body = .preVote(lastIndex: LogIndex(value(near: indexes)), lastTerm: Term(value(near: terms)))
         case 1: body = .preVoteResponse(granted: random.nextIndex(below: 2) == 0)
         case 2:
@@ -159,6 +159,7 @@ struct MessageFuzzer {
             )
         case 12: body = .snapshotResponse(.installed(matchIndex: LogIndex(value(near: indexes))))
         case 13: body = .snapshotResponse(.restart(index: LogIndex(value(near: indexes))))
+        case 14: body = .hibernate(commit: LogIndex(value(near: indexes)))
         default: body = .timeoutNow
         }
         return RaftMessage(from: from, to: to, term: term, body: body)

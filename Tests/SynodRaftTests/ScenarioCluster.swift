@@ -279,6 +279,7 @@ struct ScenarioCluster {
         case .snapshotResponse(.installed(let matchIndex)): return "\(head) snapshot-installed match=\(matchIndex)"
         case .snapshotResponse(.restart(let index)): return "\(head) snapshot-restart index=\(index)"
         case .timeoutNow: return "\(head) timeout-now"
+        case .hibernate(let commit): return "\(head) hibernate commit=\(commit)"
         }
     }
 

@@ -112,7 +112,7 @@ struct ScenarioScript {
         switch name {
         case "add-nodes":
             // add-nodes N [prevote=] [checkquorum=] [lease=] [election=] [inflight=] [chunk=] [append-bytes=]
-            //   [drift=] [kept=] [load-bytes=]
+            //   [drift=] [kept=] [load-bytes=] [hibernate=]
             guard let count = positional.first.flatMap(UInt64.init) else { throw Failure(description: "add-nodes N") }
             let voters = Set((1...count).map { NodeID($0) })
             cluster.settings = { base in
@@ -127,6 +127,7 @@ struct ScenarioScript {
                 if let value = options["drift"].flatMap(Int.init) { configuration.clockDriftBoundTicks = value }
                 if let value = options["kept"].flatMap(Int.init) { configuration.appliedEntryBytesKept = value }
                 if let value = options["load-bytes"].flatMap(Int.init) { configuration.entryLoadBytesMax = value }
+                if let value = options["hibernate"].flatMap(Int.init) { configuration.hibernateAfterIdleTicks = value }
                 return configuration
             }
             for id in voters.sorted() { try cluster.addNode(id, state: .bootstrap(voters: voters)) }
@@ -305,6 +306,17 @@ struct ScenarioScript {
             cluster.replicas[to]!.step(request)
             cluster.processReady(to)
             _ = cluster.deliver(from: to, to: from)
+        case "hibernating":
+            // hibernating ID...: whether each node's replica hibernates.
+            for position in positional.indices {
+                let target = try replica(try node(position))
+                cluster.log("n\(target.id.rawValue) hibernating=\(target.isHibernating)")
+            }
+        case "leader-silent":
+            // leader-silent ID PEER: ID's driver heard nothing from PEER's node for a while.
+            let id = try node(0)
+            cluster.replicas[id]?.leaderSilent(try node(1))
+            cluster.log(cluster.status(id))
         case "lease":
             let target = try replica(try node(0))
             cluster.log("n\(target.id.rawValue) lease valid=\(target.leaseIsValid)")
