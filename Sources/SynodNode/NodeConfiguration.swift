@@ -113,9 +113,10 @@ public struct NodeConfiguration: Sendable {
     /// them in equal ranges (`SlotDivision`). Every founding node takes the same number, and a
     /// node's data keeps it: a restart with another is refused.
     public var initialShards = 1
-    /// The most shards a cluster may start with: every group ticks, and idle groups do not
-    /// hibernate yet.
-    public static let shardsMax = 64
+    /// The most shards a cluster may start with: every group is a runtime on every node, which
+    /// costs little once it hibernates, but each takes a share of memory and of the elections
+    /// at the cluster's first start.
+    public static let shardsMax = 1024
 
     /// The groups of the shards: group n + 1 is shard n (group 1, the first shard, is the one
     /// a node of one shard has always had).

@@ -23,7 +23,7 @@ extension NodeDriver {
         var more = true
         while more {
             more = false
-            for (position, group) in groups.enumerated() {
+            for (position, group) in groups.enumerated() where !runtimes.isQuiet(position) {
                 let outputs = runtimes[position: position].takeOutputs()
                 guard !outputs.isEmpty else { continue }
                 more = true
@@ -271,7 +271,7 @@ extension NodeDriver {
     /// Brings the metrics up to date with the runtimes (once per round, not per request): the
     /// counters of every group, the term and commit index of the keyspace group.
     func recordProgress() {
-        for (position, group) in groups.enumerated() {
+        for (position, group) in groups.enumerated() where !runtimes.isQuiet(position) {
             // Field by field: a copy of the runtime would retain and release all it holds.
             let statistics = runtimes[position: position].statistics
             let now = RoleInTerm(

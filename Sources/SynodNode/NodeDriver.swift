@@ -274,9 +274,15 @@ final class NodeDriver: @unchecked Sendable {
         let ticks = max(0, min(elapsed / interval, Int64(4 * configuration.electionTimeoutTicks)))
         guard ticks > 0 else { return }
         lastTickTime = now
-        for position in runtimes.positions { runtimes[position: position].tick(Int(ticks)) }
+        for position in runtimes.positions {
+            let due = runtimes.ticksDue(position, adding: Int(ticks), run: Runtime.quietTicksPerRun)
+            if due > 0 { runtimes[position: position].tick(due) }
+        }
         for peer in liveness.silentPeers(at: Self.milliseconds(now)) {
-            for position in runtimes.positions { runtimes[position: position].leaderSilent(peer) }
+            for position in runtimes.positions
+            where runtimes[position: position].isHibernating && runtimes[position: position].replica.leader == peer {
+                runtimes[position: position].leaderSilent(peer)
+            }
         }
         processReady()
     }
@@ -480,9 +486,15 @@ final class NodeDriver: @unchecked Sendable {
 
     func processReady() {
         guard !stopped else { return }
-        for position in runtimes.positions { runtimes[position: position].processReady() }
+        for position in runtimes.positions where !runtimes.isQuiet(position) {
+            runtimes[position: position].processReady()
+        }
         carryOutOutputs()
         recordProgress()
+        // The runtimes that hibernate with nothing to do are passed by until they change.
+        for position in runtimes.positions where !runtimes.isQuiet(position) {
+            runtimes.noteQuiet(position, runtimes[position: position].isQuiet)
+        }
     }
 }
 

@@ -258,6 +258,21 @@ where Observer.State == State {
     /// Whether the group is idle and hibernates here (`RaftReplica+Hibernation`).
     public var isHibernating: Bool { replica.isHibernating }
 
+    /// Nothing for the shell to do for this group until an input comes, but to tick it now and
+    /// then: it hibernates, has no output, no Ready, nothing being made durable, no snapshot
+    /// under way and no request of a client waiting. A shell with many groups passes a quiet
+    /// one by in its rounds and ticks it once every `quietTicksPerRun` ticks, with all of them
+    /// (its ticks only run its housekeeping: expiry, a handover, freeing; a hibernating
+    /// replica counts nothing but its clock).
+    public var isQuiet: Bool {
+        replica.isHibernating && outputs.isEmpty && persisting == nil && !isStopped && outstandingWrites.isEmpty
+            && pendingReads.isEmpty && forwardedReads.isEmpty && readsAwaitingIndex.isEmpty
+            && incomingState == nil && snapshotInProgress == nil && !replica.hasReady
+    }
+
+    /// How many ticks a quiet group waits for, then gets at once (`isQuiet`).
+    public static var quietTicksPerRun: Int { 10 }
+
     /// Proposes a membership change, as the leader.
     public mutating func proposeConfigurationChange(_ change: ConfigurationChange) throws(ProposalError) {
         try replica.proposeConfigurationChange(change)

@@ -62,6 +62,7 @@ struct SimulatedNode {
         incarnation += 1
         diskBusy = false
         for shard in shards.indices {
+            shards[shard].ticksOwed = 0
             shards[shard].runtime = nil
             shards[shard].writeInProgress = nil
             shards[shard].storedSnapshotInProgress = nil
@@ -80,8 +81,20 @@ struct SimulatedReplica {
     /// The first index the write in progress at the last crash could replace (entries from
     /// there on may differ after recovery); nil if no write was in progress.
     var unsyncedFromIndex: LogIndex?
-    /// The runtime while the node is up.
-    var runtime: SimulatedNode.Runtime?
+    /// The runtime while the node is up. Changing it first gives it the ticks it is owed, as a
+    /// node does (`HostedGroups`): an input finds it at the time it came.
+    var runtime: SimulatedNode.Runtime? {
+        _read { yield storedRuntime }
+        _modify {
+            if ticksOwed > 0, storedRuntime != nil, !plantedTicksAfterWake {
+                let owed = ticksOwed
+                ticksOwed = 0
+                storedRuntime!.tick(owed)
+            }
+            yield &storedRuntime
+        }
+    }
+    private var storedRuntime: SimulatedNode.Runtime?
     /// The write being made durable, if any; the runtime takes no Ready until it completes.
     var writeInProgress: Persistence?
     /// The snapshot the write in progress installed, as its file holds it (the one in
@@ -91,6 +104,10 @@ struct SimulatedReplica {
     var syncing = false
     /// Whether the replica hibernated when last observed (for the statistics).
     var wasHibernating = false
+    /// Ticks the runtime has not been given while it was quiet (`GroupRuntime.isQuiet`).
+    var ticksOwed = 0
+    /// The planted bug `ticks-after-wake`: owed ticks wait for the next run of ticks.
+    var plantedTicksAfterWake = false
 
     init(durable: PersistentState) {
         self.durable = durable

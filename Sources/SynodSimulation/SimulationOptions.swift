@@ -243,6 +243,10 @@ public enum SimulationMutation: String, CaseIterable, Sendable {
     case readsPastHandover = "reads-past-handover"
     /// A leader hibernates its group while a follower still lacks entries.
     case hibernateWithFollowerBehind = "hibernate-with-follower-behind"
+    /// The shell gives a quiet group the ticks it owes only at its next run of ticks, after
+    /// the input that woke it: a leader woken by a request counts them against its followers'
+    /// first answers and steps down.
+    case ticksAfterWake = "ticks-after-wake"
 
     var raftMutation: RaftMutation? {
         switch self {
@@ -252,7 +256,7 @@ public enum SimulationMutation: String, CaseIterable, Sendable {
         case .heartbeatCommitPastDurable: .heartbeatCommitPastDurable
         case .lastTermForgetsOffloaded: .lastTermForgetsOffloaded
         case .hibernateWithFollowerBehind: .hibernateWithFollowerBehind
-        case .readWithoutReadIndex, .forgetVoteOnRestart, .acknowledgeBeforeFsync, .skipHardStateSync,
+        case .readWithoutReadIndex, .forgetVoteOnRestart, .ticksAfterWake, .acknowledgeBeforeFsync, .skipHardStateSync,
             .retryWithoutIdentity, .replyBeforeApply, .dropSessionOrder, .forwardReadsPastWrites,
             .installHalfBuiltSnapshot, .heartbeatsBehindData, .removeSegmentsOneGroupCovers, .readsPastHandover:
             nil
@@ -272,7 +276,7 @@ public enum SimulationMutation: String, CaseIterable, Sendable {
         case .readsPastHandover: .readsPastHandover
         case .commitEarlierTermByCount, .grantSecondVote, .leaseTooLong, .heartbeatCommitPastDurable,
             .forgetVoteOnRestart, .retryWithoutIdentity, .heartbeatsBehindData, .lastTermForgetsOffloaded,
-            .removeSegmentsOneGroupCovers, .hibernateWithFollowerBehind:
+            .removeSegmentsOneGroupCovers, .hibernateWithFollowerBehind, .ticksAfterWake:
             nil
         }
     }
@@ -420,6 +424,13 @@ extension SimulationOptions {
             options.appliedEntryBytesKept = 4 << 20
             options.crashIntervalMicroseconds = 500_000
             options.crashAllProbability = 0.3
+        case .ticksAfterWake:
+            // Shards whose groups hibernate, and clients that pause long enough for them to.
+            options.nodeCount = 3
+            options.shardCount = 3
+            options.membershipChangeIntervalMicroseconds = 0
+            options.hibernateAfterIdleTicks = options.electionTimeoutTicks
+            options.clientThinkMicroseconds = 50_000
         case .hibernateWithFollowerBehind:
             // Groups that hibernate soon, over a lossy network, so that a follower often
             // lacks the last entries when its leader finds the group idle.

@@ -165,6 +165,9 @@ public struct Simulator {
         let rate = 1000 - driftMax + random.nextIndex(below: 2 * driftMax + 1)
         precondition(Int(id.rawValue) == nodes.count + 1, "node ids are assigned in order")
         nodes.append(SimulatedNode(id: id, durable: state, shardCount: options.shardCount, clockRatePerMille: rate))
+        for shard in shards {
+            nodes[nodes.count - 1].shards[shard].plantedTicksAfterWake = options.mutation == .ticksAfterWake
+        }
         for shard in shards { checkers[shard].recordDurable(state, on: id) }
         initializeDisk(nodes.count - 1, with: state)
         boot(nodes.count - 1)
@@ -252,7 +255,15 @@ public struct Simulator {
         case .tick(let position, let incarnation):
             guard nodes[position].incarnation == incarnation, nodes[position].isUp else { return }
             for shard in shards {
-                nodes[position].shards[shard].runtime!.tick()
+                // As a node does: a quiet group (hibernating, nothing to do) gets its ticks
+                // in runs (`GroupRuntime.isQuiet`).
+                nodes[position].shards[shard].ticksOwed += 1
+                let owed = nodes[position].shards[shard].ticksOwed
+                if nodes[position].shards[shard].runtime!.isQuiet && owed < SimulatedNode.Runtime.quietTicksPerRun {
+                    continue
+                }
+                nodes[position].shards[shard].ticksOwed = 0
+                nodes[position].shards[shard].runtime!.tick(owed)
                 afterInput(position, shard)
             }
             watchPeers(position)

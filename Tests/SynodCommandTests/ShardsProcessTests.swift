@@ -386,6 +386,55 @@ struct ShardsProcessTests {
         #expect(try await Self.reliably(reader, ["DBSIZE"]) == .integer(60))
     }
 
+    /// A read wakes hibernating groups without costing an election: each shard's term stays
+    /// the same over rounds of DBSIZE (a read of every shard) sent to every node once all the
+    /// groups hibernate again. A woken leader must not count the ticks it was owed while quiet
+    /// against its followers' first answers; with 64 shards woken at once, those answers are
+    /// often not back by the next tick. Ticks of 100 ms (an election timeout of 1 s), so that
+    /// only a loop stalled for a second could cost an election here.
+    @Test func hibernatingShardsAnswerReadsWithoutAnElection() async throws {
+        let shards = 64
+        let nodes = try ServerProcessTests.startCluster(
+            count: 3,
+            extraArguments: [
+                "--initial-shards", "\(shards)", "--tick-milliseconds", "100", "--hibernate-after-ticks", "5",
+            ]
+        )
+        defer { ServerProcessTests.stop(nodes) }
+        try #require(await waitUntil(timeout: .seconds(60)) { nodes.allSatisfy { $0.consensus() != nil } })
+        let writer = try BlockingRESPConnection(port: nodes[0].clientPort)
+        for number in 0..<30 {
+            #expect(try await Self.reliably(writer, ["SET", "key:\(number)", "\(number)"]) == .simpleString("OK"))
+        }
+        /// Each shard's line of INFO consensus on the first node, as "field=value" parts.
+        func lines() -> [[Substring]] {
+            let fields = nodes[0].consensus() ?? [:]
+            return (0..<shards).map { (fields["shard\($0)"] ?? "").split(separator: ",") }
+        }
+        func field(_ name: String, _ line: [Substring]) -> Substring? {
+            line.first { $0.hasPrefix(name + "=") }?.dropFirst(name.count + 1)
+        }
+        /// Every group hibernates on every node, each led by its preferred node (no handover
+        /// left to come).
+        func settled() async -> Bool {
+            await waitUntil(timeout: .seconds(90)) {
+                nodes.allSatisfy { $0.consensus()?["hibernating_shards"] == "\(shards)" }
+                    && lines().allSatisfy {
+                        field("leader", $0) != nil && field("leader", $0) == field("preferred_leader", $0)
+                    }
+            }
+        }
+        try #require(await settled(), "\(nodes.map { $0.consensus() ?? [:] })")
+        let before = lines().map { field("term", $0) }
+        let connections = try nodes.map { try BlockingRESPConnection(port: $0.clientPort) }
+        for round in 0..<10 {
+            try #require(await settled(), "round \(round): \(nodes.map { $0.consensus() ?? [:] })")
+            let connection = connections[round % connections.count]
+            #expect(try connection.command(["DBSIZE"]) == .integer(30), "round \(round)")
+        }
+        #expect(lines().map { field("term", $0) } == before)
+    }
+
     /// A node keeps the shard count its cluster was founded with: started with another, it
     /// refuses to start rather than look for keys in the wrong shards.
     @Test func aNodeStartedWithAnotherShardCountRefusesItsData() async throws {
