@@ -93,7 +93,7 @@ extension RaftReplica {
 
     /// A follower told by its leader that the group hibernates: it commits what the leader
     /// says is committed and stops counting its election timeout.
-    mutating func handleHibernate(from leader: NodeID, commit: LogIndex) {
+    mutating func handleHibernate(commit: LogIndex) {
         self.commit(to: min(commit, log.lastIndex))
         hibernating = true
     }

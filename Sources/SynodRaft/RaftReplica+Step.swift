@@ -24,7 +24,7 @@ extension RaftReplica {
         case .hibernate(let commit):
             guard admitLeader(message.from) else { return }
             heardFromLeader(message.from)
-            handleHibernate(from: message.from, commit: commit)
+            handleHibernate(commit: commit)
         case .timeoutNow:
             // The leader hands over: campaign at once, without pre-vote, overriding leases.
             guard admitLeader(message.from) else { return }
