@@ -34,7 +34,12 @@ struct SimulatedNode {
 
     /// This node's monotonic clock in milliseconds, as its runtimes read it.
     func monotonicMilliseconds(atTrueMicroseconds now: UInt64) -> Int64 {
-        Int64(now) * Int64(clockRatePerMille) / 1_000_000
+        Self.monotonicMilliseconds(atTrueMicroseconds: now, ratePerMille: Int64(clockRatePerMille))
+    }
+
+    /// A monotonic clock running at `ratePerMille` of true time, in milliseconds.
+    static func monotonicMilliseconds(atTrueMicroseconds now: UInt64, ratePerMille: Int64) -> Int64 {
+        Int64(now) * ratePerMille / 1_000_000
     }
 
     var isUp: Bool { shards[0].runtime != nil }

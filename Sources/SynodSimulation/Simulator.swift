@@ -232,7 +232,10 @@ public struct Simulator {
                 firstRequestID: 1 << 62 | random.next(below: 1 << 40),
                 randomSeed: random.next(),
                 clock: {
-                    let monotonic = Int64(time.microseconds) * rate / 1_000_000
+                    let monotonic = SimulatedNode.monotonicMilliseconds(
+                        atTrueMicroseconds: time.microseconds,
+                        ratePerMille: rate
+                    )
                     return GroupTime(wallMilliseconds: 1_700_000_000_000 + monotonic, monotonicMilliseconds: monotonic)
                 }
             )
