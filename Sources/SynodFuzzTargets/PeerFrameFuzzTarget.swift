@@ -68,8 +68,16 @@ enum PeerFrameFuzzTarget {
             encoded = PeerFrame.encodeForwardedRefusal(refusal, from: from, requestID: requestID, group: group)
         case .published(let channel, let message):
             encoded = PeerFrame.encodePublish(channel: channel, message: message, group: group)
-        case .announced(let from, let clientAddress):
-            encoded = PeerFrame.encodeAnnouncement(from: from, clientAddress: clientAddress)
+        case .announced(let from, let clientAddress, let leading):
+            encoded = PeerFrame.encodeAnnouncement(from: from, clientAddress: clientAddress, leading: leading)
+        case .relayedRequest(let group, let from, let requestID, let origin, let request):
+            encoded = PeerFrame.encodeRelayed(request, from: from, requestID: requestID, origin: origin, group: group)
+        case .relayedResult(let group, let from, let requestID, let result):
+            encoded = PeerFrame.encodeRelayedResult(result, from: from, requestID: requestID, group: group)
+        case .relayEnded(let from, let origin):
+            encoded = PeerFrame.encodeRelayEnded(from: from, origin: origin)
+        case .relayCheck(let from, let requestIDs):
+            encoded = PeerFrame.encodeRelayCheck(from: from, requestIDs: requestIDs)
         case .arriving, .needMoreData, .garbage:
             return
         }
@@ -246,8 +254,45 @@ extension PeerFrameFuzzTarget {
             ),
             FuzzSeed(
                 "announcement",
-                PeerFrame.encodeAnnouncement(from: n2, clientAddress: FuzzFixtures.word("127.0.0.1:7002"))
+                PeerFrame.encodeAnnouncement(
+                    from: n2,
+                    clientAddress: FuzzFixtures.word("127.0.0.1:7002"),
+                    leading: [ShardLeadership(group: group, term: Term(3))]
+                )
             ),
+            FuzzSeed(
+                "relayed-write",
+                PeerFrame.encodeRelayed(
+                    .write(
+                        KeyValueEntry(
+                            requestID: 0,
+                            timeMilliseconds: 0,
+                            command: .increment(key: FuzzFixtures.word("k"), by: 1)
+                        )
+                    ),
+                    from: n2,
+                    requestID: 4,
+                    origin: 2 << 32 | 9,
+                    group: group
+                )
+            ),
+            FuzzSeed(
+                "relayed-read",
+                PeerFrame.encodeRelayed(
+                    .read(.get(key: FuzzFixtures.word("k"))),
+                    from: n2,
+                    requestID: 5,
+                    origin: 2 << 32 | 9,
+                    group: group
+                )
+            ),
+            FuzzSeed(
+                "relayed-result",
+                PeerFrame.encodeRelayedResult(.integer(7), from: n2, requestID: 4, group: group)
+            ),
+            FuzzSeed("relayed-unknown", PeerFrame.encodeRelayedResult(nil, from: n2, requestID: 5, group: group)),
+            FuzzSeed("relay-ended", PeerFrame.encodeRelayEnded(from: n2, origin: 2 << 32 | 9)),
+            FuzzSeed("relay-check", PeerFrame.encodeRelayCheck(from: n2, requestIDs: [4, 5])),
         ]
         // The kind byte, the payload's length and the payload: what `frames(ofRecords:)` reads.
         let built = frames.map { seed in

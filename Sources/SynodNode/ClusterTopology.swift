@@ -99,7 +99,19 @@ extension NodeDriver {
     /// The cluster as this node sees it now.
     func clusterTopology() -> ClusterTopology {
         precondition(loop.inEventLoop, "driver state is confined to its loop")
-        let shards = groups.enumerated().map { shard, group in
+        let members = shardMembers
+        let shards = (0..<slotDivision.shardCount).map { shard in
+            let group = NodeConfiguration.group(ofShard: shard)
+            guard runtimes.hosts(group) else {
+                // A shard held elsewhere: its founding members, and its leader as announced.
+                return ClusterTopology.Shard(
+                    slots: slotDivision.slots(of: shard),
+                    leader: shardLeaders.leader(of: group),
+                    members: members[shard].sorted(),
+                    appliedIndex: 0,
+                    term: shardLeaders.term(of: group)?.rawValue ?? 0
+                )
+            }
             let replica = runtimes[group].replica
             return ClusterTopology.Shard(
                 slots: slotDivision.slots(of: shard),
@@ -121,7 +133,7 @@ extension NodeDriver {
     /// of `slot` here; nil when this node leads the group, or no leader clients can reach is
     /// known (the request is then served here, forwarded or held as for any client).
     func redirection(of group: GroupID, slot: Int) -> KeyValueResult? {
-        guard let leader = runtimes[group].replica.leader, leader != configuration.nodeID,
+        guard let leader = leader(of: group), leader != configuration.nodeID,
             let address = clientAddresses[leader]
         else { return nil }
         metrics.redirections.increment()

@@ -95,11 +95,15 @@ enum InfoReport {
                     "loop_stalls:\(driver.loopStalls)",
                     "loop_stall_longest_ms:\(driver.longestLoopStallNanoseconds / 1_000_000)",
                     // The raft_ and kv_ figures above are the first shard's; each shard's own:
-                    "shards:\(driver.groups.count)",
+                    "shards:\(driver.slotDivision.shardCount)",
+                    "hosted_shards:\(driver.groups.count)",
+                    "replicas_per_shard:\(driver.configuration.replicaCount)",
                     "hibernating_shards:\(driver.runtimes.positions.count { driver.runtimes[position: $0].isHibernating })",
+                    "relayed_requests_waiting:\(driver.relays.requests.count)",
                 ]
-                for (shard, group) in driver.groups.enumerated() where driver.groups.count > 1 {
+                for group in driver.groups where driver.slotDivision.shardCount > 1 {
                     let runtime = driver.runtimes[group]
+                    let shard = Int(group.rawValue) - 1
                     let slots = driver.slotDivision.slots(of: shard)
                     lines.append(
                         "shard\(shard):slots=\(slots.lowerBound)-\(slots.upperBound - 1),"
@@ -109,7 +113,8 @@ enum InfoReport {
                             + "handovers=\(runtime.statistics.leadershipHandovers),"
                             + "hibernating=\(runtime.isHibernating ? 1 : 0),"
                             + "term=\(runtime.replica.hardState.term),commit=\(runtime.replica.commitIndex),"
-                            + "applied=\(runtime.state.appliedIndex),keys=\(runtime.state.keyCount)"
+                            + "applied=\(runtime.state.appliedIndex),keys=\(runtime.state.keyCount),"
+                            + "blocked=\(runtime.state.blockedPops.waiters.count)"
                     )
                 }
             }

@@ -109,10 +109,14 @@ public struct NodeConfiguration: Sendable {
     /// Threads for client and peer connections; 0 runs them on the driver's own thread, as
     /// Redis does, which saves a thread hop per request and suits small machines.
     public var ioThreads = 0
-    /// Shards of the keyspace, each a consensus group on every node, the slots divided among
-    /// them in equal ranges (`SlotDivision`). Every founding node takes the same number, and a
-    /// node's data keeps it: a restart with another is refused.
+    /// Shards of the keyspace, each a consensus group on `replicaCount` nodes, the slots
+    /// divided among them in equal ranges (`SlotDivision`). Every founding node takes the same
+    /// number, and a node's data keeps it: a restart with another is refused.
     public var initialShards = 1
+    /// How many nodes hold each shard (`--replicas`); nil for the default, every node for one
+    /// shard (as a cluster of one group always was) and min(3, nodes) for several. Every
+    /// founding node takes the same number.
+    public var replicas: Int?
     /// The most shards a cluster may start with: every group is a runtime on every node, which
     /// costs little once it hibernates, but each takes a share of memory and of the elections
     /// at the cluster's first start.
@@ -124,6 +128,18 @@ public struct NodeConfiguration: Sendable {
     public static func group(ofShard shard: Int) -> GroupID { GroupID(UInt64(shard) + 1) }
     /// How the slots are divided among the shards.
     public var slotDivision: SlotDivision { SlotDivision(shardCount: initialShards) }
+    /// The nodes that hold each shard.
+    public var replicaCount: Int {
+        replicas ?? (initialShards == 1 ? initialCluster.count : min(3, initialCluster.count))
+    }
+    /// The members of each shard, by shard, its preferred leader first (`ReplicaPlacement`).
+    public var shardMembers: [[NodeID]] {
+        ReplicaPlacement.members(shardCount: initialShards, nodes: Set(initialCluster.keys), replicas: replicaCount)
+    }
+    /// The groups of the shards this node holds a replica of.
+    public var hostedShardGroups: [GroupID] {
+        ReplicaPlacement.shards(of: nodeID, in: shardMembers).map(Self.group(ofShard:))
+    }
 
     public init(
         nodeID: NodeID,
@@ -195,6 +211,14 @@ public struct NodeConfiguration: Sendable {
         if let problem = clientLimits.problem(requestBytesMax: requestBytesMax) { return problem }
         if !(0...64).contains(ioThreads) { return "--io-threads must be 0...64" }
         if !(1...Self.shardsMax).contains(initialShards) { return "--initial-shards must be 1...\(Self.shardsMax)" }
+        if let replicas, !(1...initialCluster.count).contains(replicas) {
+            return "--replicas must be 1...\(initialCluster.count) (the founding nodes)"
+        }
+        if initialCluster[nodeID] != nil, hostedShardGroups.isEmpty {
+            return
+                "with \(initialShards) shard(s) of \(replicaCount) replica(s), node \(nodeID.rawValue) would hold none: "
+                + "every node holds at least one shard (raise --initial-shards or --replicas)"
+        }
         if !(1...1_000).contains(snapshotLogPercentOfState) {
             return "the snapshot threshold must be 1...1000 percent of the dataset"
         }

@@ -269,7 +269,7 @@ extension NodeDriver {
     }
 
     /// Brings the metrics up to date with the runtimes (once per round, not per request): the
-    /// counters of every group, the term and commit index of the keyspace group.
+    /// counters of every group, the term and commit index of the first hosted group.
     func recordProgress() {
         for (position, group) in groups.enumerated() where !runtimes.isQuiet(position) {
             // Field by field: a copy of the runtime would retain and release all it holds.
@@ -289,8 +289,8 @@ extension NodeDriver {
                 onRoleChange(group, now)
             }
         }
-        metrics.term.record(Int64(runtimes[Self.keyspaceGroup].replica.hardState.term.rawValue))
-        metrics.commitIndex.record(Int64(runtimes[Self.keyspaceGroup].replica.commitIndex.rawValue))
+        metrics.term.record(Int64(runtimes[position: 0].replica.hardState.term.rawValue))
+        metrics.commitIndex.record(Int64(runtimes[position: 0].replica.commitIndex.rawValue))
     }
 
     /// The frame that answers a follower's request; a result too large for a frame becomes an

@@ -14,7 +14,8 @@ import SynodStorage
 /// The node's shell around its consensus groups: it runs one `GroupRuntime` per group (the
 /// same runtime the simulator runs), keyed by group, on one event loop, with one shared
 /// write-ahead log, a real clock and the peer transport, and carries out what the runtimes ask
-/// (NodeDriver+Outputs). Today a node hosts one group, the keyspace; shards will add more.
+/// (NodeDriver+Outputs). A node hosts the groups of the shards `ReplicaPlacement` gives it,
+/// and relays requests for the others to nodes that hold them (NodeDriver+Relay).
 ///
 /// Everything here runs on `loop`: every entry point asserts it, and callers on other threads
 /// go through `loop.execute` / `loop.submit`. Inputs that arrive while a Ready is queued share
@@ -35,6 +36,10 @@ final class NodeDriver: @unchecked Sendable {
     /// The hosted groups in a fixed order, so every round visits them alike: group
     /// `groups[i]` is the runtime at position `i` (`HostedGroups.positions`).
     let groups: [GroupID]
+    /// The same, to ask from any thread (`groups` never changes).
+    let hostedGroups: Set<GroupID>
+    /// The members of each shard, by shard (`NodeConfiguration.shardMembers`, computed once).
+    let shardMembers: [[NodeID]]
     /// How the slots are divided among the shards, whose groups are `groups`.
     let slotDivision: SlotDivision
     var storage: DurableStorage<POSIXFileSystem>
@@ -99,11 +104,16 @@ final class NodeDriver: @unchecked Sendable {
     /// Where Redis clients reach each node, as the nodes announce it (`PeerFrame.announced`):
     /// this node's own from the start, a peer's once a connection it opened has arrived.
     var clientAddresses: [NodeID: HostPort] = [:]
-    /// This node's announcement of its client address, sent to every peer at the first tick
-    /// and every `liveness.pingIntervalMilliseconds` after it: peers that exchange nothing
-    /// else (two followers of every group) learn it too, and it tells them this node is alive
-    /// while all its groups hibernate.
+    /// This node's announcement of its client address, sent first on every connection it
+    /// opens; every `liveness.pingIntervalMilliseconds` it sends every peer the address and the
+    /// groups it leads (`currentAnnouncement`): peers that exchange nothing else (two followers
+    /// of every group) learn it too, and it tells them this node is alive while all its groups
+    /// hibernate.
     let announcement: [UInt8]
+    /// Who leads the shards, as the nodes announce it.
+    var shardLeaders = ShardLeaders()
+    /// The requests relayed to nodes that hold their shards, and those relayed here.
+    var relays = Relays()
     var nextAnnouncement = NIODeadline.now()
     /// When each peer was last heard from: a peer silent for two election timeouts wakes the
     /// groups hibernating under it (`leaderSilent`).
@@ -131,7 +141,10 @@ final class NodeDriver: @unchecked Sendable {
         self.loop = loop
         self.syncThreads = syncThreads
         self.backgroundThread = backgroundThread
-        self.groups = (groups ?? configuration.shardGroups).sorted()
+        self.groups = (groups ?? configuration.hostedShardGroups).sorted()
+        hostedGroups = Set(self.groups)
+        let shardMembers = configuration.shardMembers
+        self.shardMembers = shardMembers
         slotDivision = configuration.slotDivision
         var (storage, recovered) = try DurableStorage.open(
             directory: configuration.dataDirectory,
@@ -141,15 +154,15 @@ final class NodeDriver: @unchecked Sendable {
             throw SynodNodeService.Failure(
                 description: "the data in \(configuration.dataDirectory) holds \(recovered.count) group(s) "
                     + "(\(recovered.keys.sorted().map { String($0.rawValue) }.joined(separator: ", "))), but this node was "
-                    + "started for \(self.groups.count) (--initial-shards \(configuration.initialShards)): every node "
-                    + "keeps the shard count its cluster was founded with (a node that never finished its first start "
-                    + "may have its data directory removed)"
+                    + "started for \(self.groups.count) (--initial-shards \(configuration.initialShards), --replicas "
+                    + "\(configuration.replicaCount)): every node keeps the shard count and replicas its cluster was "
+                    + "founded with (a node that never finished its first start may have its data directory removed)"
             )
         }
         var states = recovered
         for group in self.groups where recovered[group] == nil {
-            // First start: the founding members' membership, as committed term-1 entries.
-            let state = PersistentState.bootstrap(voters: Set(configuration.initialCluster.keys))
+            // First start: the shard's founding members, as committed term-1 entries.
+            let state = PersistentState.bootstrap(voters: Set(Self.members(of: group, in: shardMembers, configuration)))
             try storage.stage(group: group, hardState: state.hardState, snapshot: nil, entries: state.entries)
             states[group] = state
         }
@@ -161,18 +174,14 @@ final class NodeDriver: @unchecked Sendable {
         self.watches = watches
         self.tracking = tracking
         self.pubsub = pubsub
-        // With several shards, their leaders spread over the nodes; one shard keeps whichever
-        // leader its election chose (moving it back would only interrupt its clients).
-        let preferredLeaders =
-            self.groups.count > 1
-            ? LeaderPlacement.preferredLeaders(
-                shardCount: self.groups.count,
-                nodes: Set(configuration.initialCluster.keys)
-            )
-            : []
-        for (position, group) in self.groups.enumerated() {
+        // With several shards, their leaders spread over the nodes (each shard's first member);
+        // one shard keeps whichever leader its election chose (moving it back would only
+        // interrupt its clients).
+        for group in self.groups {
             var settings = configuration.groupSettings
-            if position < preferredLeaders.count { settings.preferredLeader = preferredLeaders[position] }
+            if configuration.initialShards > 1 {
+                settings.preferredLeader = Self.members(of: group, in: shardMembers, configuration).first
+            }
             var raftConfiguration = RaftConfiguration(
                 id: configuration.nodeID,
                 randomSeed: UInt64.random(in: 1...UInt64.max)
@@ -196,7 +205,7 @@ final class NodeDriver: @unchecked Sendable {
                         replica: try RaftReplica(configuration: raftConfiguration, state: state),
                         snapshot: state.snapshot,
                         observer: NodeObserver(
-                            watches: self.groups.count == 1 ? watches : nil,
+                            watches: configuration.initialShards == 1 ? watches : nil,
                             tracking: tracking,
                             pubsub: pubsub
                         ),
@@ -219,11 +228,20 @@ final class NodeDriver: @unchecked Sendable {
         clientAddresses[configuration.nodeID] = configuration.clientAddressToAnnounce
     }
 
-    /// The keyspace group's runtime, which INFO, CLUSTER and the status report describe.
-    var runtime: Runtime { _read { yield runtimes[Self.keyspaceGroup] } }
-    var replica: RaftReplica { _read { yield runtimes[Self.keyspaceGroup].replica } }
-    var store: KeyValueStore { _read { yield runtimes[Self.keyspaceGroup].state } }
-    var isLeader: Bool { runtimes[Self.keyspaceGroup].isLeader }
+    /// The founding members of `group`: its shard's, or every founding node for a group that
+    /// is no shard (a test's).
+    static func members(of group: GroupID, in shardMembers: [[NodeID]], _ configuration: NodeConfiguration) -> [NodeID]
+    {
+        let shard = Int(group.rawValue) - 1
+        return shardMembers.indices.contains(shard) ? shardMembers[shard] : configuration.initialCluster.keys.sorted()
+    }
+
+    /// The runtime of the first group this node hosts (the keyspace's when it holds the first
+    /// shard), which INFO and the status report describe.
+    var runtime: Runtime { _read { yield runtimes[position: 0] } }
+    var replica: RaftReplica { _read { yield runtimes[position: 0].replica } }
+    var store: KeyValueStore { _read { yield runtimes[position: 0].state } }
+    var isLeader: Bool { runtimes[position: 0].isLeader }
 
     /// Which applied changes are published as keyspace notifications (CONFIG SET
     /// notify-keyspace-events on this node).
@@ -266,6 +284,7 @@ final class NodeDriver: @unchecked Sendable {
         lastTickCall = now
         if now >= nextAnnouncement {
             nextAnnouncement = now + .milliseconds(liveness.pingIntervalMilliseconds)
+            let announcement = currentAnnouncement()
             for peer in configuration.initialCluster.keys where peer != configuration.nodeID {
                 sendFrame(announcement, peer, .control)
             }
@@ -278,7 +297,9 @@ final class NodeDriver: @unchecked Sendable {
             let due = runtimes.ticksDue(position, adding: Int(ticks), run: Runtime.quietTicksPerRun)
             if due > 0 { runtimes[position: position].tick(due) }
         }
-        for peer in liveness.silentPeers(at: Self.milliseconds(now)) {
+        let silent = liveness.silentPeers(at: Self.milliseconds(now))
+        superviseRelays(at: Self.milliseconds(now), silent: silent)
+        for peer in silent {
             for position in runtimes.positions
             where runtimes[position: position].isHibernating && runtimes[position: position].replica.leader == peer {
                 runtimes[position: position].leaderSilent(peer)
@@ -306,8 +327,9 @@ final class NodeDriver: @unchecked Sendable {
         let sender: NodeID
         switch frame {
         case .message(_, let message): sender = message.from
-        case .forwardedRequest(_, let from, _, _), .forwardedResult(_, let from, _, _), .announced(let from, _),
-            .arriving(_, let from, _):
+        case .forwardedRequest(_, let from, _, _), .forwardedResult(_, let from, _, _), .announced(let from, _, _),
+            .arriving(_, let from, _), .relayedRequest(_, let from, _, _, _), .relayedResult(_, let from, _, _),
+            .relayEnded(let from, _), .relayCheck(let from, _):
             sender = from
         case .published, .needMoreData, .garbage: return nil
         }
@@ -357,13 +379,35 @@ final class NodeDriver: @unchecked Sendable {
         case .published(let channel, let message):
             pubsub.publish(channel, message)
             return
-        case .announced(let from, let bytes):
+        case .announced(let from, let bytes, let leading):
             // Printable and without spaces: it goes into MOVED error lines and CLUSTER NODES.
             guard from != configuration.nodeID, configuration.initialCluster[from] != nil,
                 bytes.allSatisfy({ (0x21..<0x7F).contains($0) }),
                 let address = HostPort(parsing: String(decoding: bytes, as: UTF8.self))
             else { return metrics.droppedPeerMessages.increment() }
             clientAddresses[from] = address
+            shardLeaders.announced(by: from, leading: leading.filter { isShard($0.group) })
+            return
+        case .relayedRequest(let group, let from, let requestID, let origin, let request):
+            guard from != configuration.nodeID, configuration.initialCluster[from] != nil, isShard(group) else {
+                return metrics.droppedPeerMessages.increment()
+            }
+            serveRelayed(request, group: group, from: from, requestID: requestID, origin: origin)
+            return
+        case .relayedResult(_, let from, let requestID, let result):
+            return relayedResult(result, from: from, requestID: requestID)
+        case .relayEnded(let from, let origin):
+            guard from != configuration.nodeID, origin >> 32 == from.rawValue else {
+                return metrics.droppedPeerMessages.increment()
+            }
+            relays.held = relays.held.filter { $0.key.from != from || $0.value != origin }
+            clientGone(origin: origin)
+            return
+        case .relayCheck(let from, let requestIDs):
+            guard from != configuration.nodeID, configuration.initialCluster[from] != nil else {
+                return metrics.droppedPeerMessages.increment()
+            }
+            answerRelayCheck(from: from, requestIDs: requestIDs)
             return
         case .arriving(let group, let from, let term):
             guard runtimes.hosts(group) else { return }
@@ -387,10 +431,14 @@ final class NodeDriver: @unchecked Sendable {
         movedSlot: Int? = nil
     ) {
         precondition(loop.inEventLoop, "driver state is confined to its loop")
-        guard !stopped, runtimes.hosts(group) else {
+        guard !stopped, runtimes.hosts(group) || isShard(group) else {
             return recipient.deliver(unserved(group))
         }
         if let movedSlot, let moved = redirection(of: group, slot: movedSlot) { return recipient.deliver(moved) }
+        guard runtimes.hosts(group) else {
+            let entry = KeyValueEntry(requestID: 0, timeMilliseconds: 0, command: command, origin: origin)
+            return relay(.write(entry), group: group, origin: origin, replyTo: recipient)
+        }
         runtimes[group].write(command, origin: origin, ticket: waitFor(recipient))
         carryOutOutputs()
         queueReadyProcessing()
@@ -410,6 +458,7 @@ final class NodeDriver: @unchecked Sendable {
         precondition(loop.inEventLoop, "driver state is confined to its loop")
         guard !stopped else { return }
         for group in runtimes.groups { runtimes[group].abandonWaits(ofOrigin: origin) }
+        relayedConnectionGone(origin: origin)
         carryOutOutputs()
         queueReadyProcessing()
     }
@@ -429,10 +478,13 @@ final class NodeDriver: @unchecked Sendable {
         movedSlot: Int? = nil
     ) {
         precondition(loop.inEventLoop, "driver state is confined to its loop")
-        guard !stopped, runtimes.hosts(group) else {
+        guard !stopped, runtimes.hosts(group) || isShard(group) else {
             return recipient.deliver(unserved(group))
         }
         if let movedSlot, let moved = redirection(of: group, slot: movedSlot) { return recipient.deliver(moved) }
+        guard runtimes.hosts(group) else {
+            return relay(.read(command), group: group, origin: origin, replyTo: recipient)
+        }
         runtimes[group].read(command, origin: origin, ticket: waitFor(recipient))
         carryOutOutputs()
         queueReadyProcessing()

@@ -7,6 +7,8 @@ struct NodeMetrics: Sendable {
     let readRequests = Counter(label: "synod_client_requests_total", dimensions: [("kind", "read")])
     let writeRequests = Counter(label: "synod_client_requests_total", dimensions: [("kind", "write")])
     let forwardedRequests = Counter(label: "synod_client_requests_forwarded_total")
+    /// Requests for shards this node does not hold, relayed to a node that does.
+    let relayedRequests = Counter(label: "synod_client_requests_relayed_total")
     /// Requests answered MOVED: their client follows redirections to the shard's leader.
     let redirections = Counter(label: "synod_client_requests_redirected_total")
     /// Forwarded requests the leader refused as no client of a follower could have sent them.

@@ -396,9 +396,14 @@ final class PeerInboundHandler: ChannelInboundHandler {
                 refused("a request from node \(from.rawValue) on node \(peer.rawValue)'s connection", nil)
             case .forwardedResult(_, let from, _, _) where from != peer:
                 refused("a result from node \(from.rawValue) on node \(peer.rawValue)'s connection", nil)
-            case .announced(let from, _) where from != peer:
+            case .announced(let from, _, _) where from != peer:
                 refused("an announcement of node \(from.rawValue) on node \(peer.rawValue)'s connection", nil)
-            case .message, .forwardedRequest, .forwardedResult, .published, .announced, .arriving:
+            case .relayedRequest(_, let from, _, _, _) where from != peer,
+                .relayedResult(_, let from, _, _) where from != peer, .relayEnded(let from, _) where from != peer,
+                .relayCheck(let from, _) where from != peer:
+                refused("a relay frame from node \(from.rawValue) on node \(peer.rawValue)'s connection", nil)
+            case .message, .forwardedRequest, .forwardedResult, .published, .announced, .arriving, .relayedRequest,
+                .relayedResult, .relayEnded, .relayCheck:
                 deliver(output)
             case .needMoreData:
                 // A big message streaming in: its sender is alive, though the frame is not

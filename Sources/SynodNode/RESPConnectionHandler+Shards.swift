@@ -44,7 +44,7 @@ extension RESPConnectionHandler {
         let answers = (0..<count).map { shard -> EventLoopFuture<KeyValueResult> in
             let group = NodeConfiguration.group(ofShard: shard)
             switch ShardRoute.part(of: command, forShard: shard, of: count) {
-            case .read(let read) where local:
+            case .read(let read) where local && driver.hostedGroups.contains(group):
                 return driver.loop.makeSucceededFuture(driver.serveLocally(read, group: group))
             case .read(let read):
                 let answer = driver.loop.makePromise(of: KeyValueResult.self)
@@ -82,7 +82,7 @@ extension RESPConnectionHandler {
         let read = ReadCommand.keyspace(.scan(cursor: position.storeCursor, options: options))
         let group = NodeConfiguration.group(ofShard: position.shard)
         let origin = self.origin
-        let local = readsMayBeStale
+        let local = readsMayBeStale && driver.hostedGroups.contains(group)
         let promise = driver.loop.makePromise(of: KeyValueResult.self)
         driver.loop.execute {
             if local {

@@ -17,6 +17,14 @@ extension RESPConnectionHandler {
         let id = clientID
         switch command {
         case .clientTracking(let options?):
+            // Invalidations come from the changes this node applies: it must apply every shard's.
+            if driver.hostedGroups.count < driver.slotDivision.shardCount {
+                writer.error(
+                    "ERR CLIENT TRACKING needs a node that holds every shard; this one holds "
+                        + "\(driver.hostedGroups.count) of \(driver.slotDivision.shardCount) (--replicas)"
+                )
+                break
+            }
             if let redirect = options.redirect, shared.clients.withLockedValue({ $0[redirect] == nil }) {
                 writer.error("ERR The client ID you want redirect to does not exist")
                 break

@@ -401,7 +401,8 @@ final class RESPConnectionHandler: ChannelInboundHandler {
             let driver = shared.driver
             let reply = replySlot(slot, isRead: true, context: context)
             let origin = self.origin
-            switch (readsMayBeStale, driver.loop.inEventLoop) {
+            // A READONLY read of a shard held elsewhere goes there like any other.
+            switch (readsMayBeStale && driver.hostedGroups.contains(group), driver.loop.inEventLoop) {
             case (true, true): reply.deliver(driver.serveLocally(command, group: group))
             case (true, false): driver.loop.execute { reply.deliver(driver.serveLocally(command, group: group)) }
             case (false, true):

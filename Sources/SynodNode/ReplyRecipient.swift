@@ -10,11 +10,15 @@ enum ReplyRecipient {
     /// future per request. Written into at once when the connection runs on the driver's loop
     /// (the default, `--io-threads 0`), and from the connection's own loop otherwise.
     case connection(ConnectionReplySlot)
+    /// A peer that relayed its client's request here (`NodeDriver+Relay`): delivered on the
+    /// driver's loop.
+    case relayed(RelayedReply)
 
     func deliver(_ result: KeyValueResult) {
         switch self {
         case .promise(let promise): promise.succeed(result)
         case .connection(let slot): slot.deliver(result)
+        case .relayed(let reply): reply.deliver(result)
         }
     }
 }

@@ -14,7 +14,11 @@ import SynodRuntime
 ///      4     1  version (1)
 ///      5     1  kind (1: a Raft message, 2: a forwarded client request, 3: its result,
 ///                4: a PUBLISH for the peer's own subscribers, 5: a forwarded request refused,
-///                6: the sender's client address, sent first on each connection it opens)
+///                6: the sender's client address and the shards it leads, sent first on each
+///                connection it opens and then every half election timeout, 7: a client request
+///                relayed to a node that holds its shard, 8: its result, 9: a relaying node's
+///                client connection closed, 10: a relaying node asks which of its requests are
+///                still held)
 ///      6     2  zero
 ///      8     8  group id
 ///     16     4  payload length
@@ -22,7 +26,12 @@ import SynodRuntime
 ///                the request id and the request; for a result or a refusal the sender's node
 ///                id, the request id and the result or the refusal's message; for a publish the
 ///                channel and the message, each length-prefixed; for an announcement the sender's
-///                node id and its client address, length-prefixed)
+///                node id, its client address, length-prefixed, and a count and that many group
+///                ids and terms; for a relayed request the sender's node id, the request id, the
+///                client connection's origin and the request; for its result the sender's node
+///                id, the request id, 1 and the result, or 0 when the request is not held there;
+///                for an ended connection the sender's node id and the origin; for a check the
+///                sender's node id, a count and that many request ids)
 ///   20+n     4  CRC-32C of bytes 0..<20+n
 /// ```
 public enum PeerFrame {
@@ -34,6 +43,12 @@ public enum PeerFrame {
     static let publishKind: UInt8 = 4
     static let forwardedRefusalKind: UInt8 = 5
     static let announcementKind: UInt8 = 6
+    static let relayedRequestKind: UInt8 = 7
+    static let relayedResultKind: UInt8 = 8
+    static let relayEndedKind: UInt8 = 9
+    static let relayCheckKind: UInt8 = 10
+    /// The most shards an announcement says its sender leads, and request ids a check names.
+    public static let listCountMax = 1 << 16
     /// The longest client address an announcement carries (`HOST:PORT`).
     public static let clientAddressBytesMax = 300
     static let headerCount = 20
@@ -105,12 +120,91 @@ public enum PeerFrame {
     }
 
     /// The sender's client address (where Redis clients reach it), which its peers name in
-    /// CLUSTER SLOTS and MOVED: sent first on every connection the sender opens.
-    public static func encodeAnnouncement(from node: NodeID, clientAddress: [UInt8]) -> [UInt8] {
+    /// CLUSTER SLOTS and MOVED, and the groups it leads, with their terms, which its peers
+    /// route the shards they do not hold to: sent first on every connection the sender opens,
+    /// and then every half election timeout.
+    public static func encodeAnnouncement(
+        from node: NodeID,
+        clientAddress: [UInt8],
+        leading: [ShardLeadership] = []
+    ) -> [UInt8] {
         precondition(clientAddress.count <= clientAddressBytesMax, "a client address of \(clientAddress.count) bytes")
-        return frame(kind: announcementKind, group: GroupID(0)) {
+        precondition(leading.count <= listCountMax, "an announcement of \(leading.count) leaderships")
+        return frame(kind: announcementKind, group: GroupID(0), capacity: 64 + 16 * leading.count) {
             $0.write(node.rawValue)
             $0.writeLengthPrefixed(clientAddress)
+            $0.write(UInt32(leading.count))
+            for leadership in leading {
+                $0.write(leadership.group.rawValue)
+                $0.write(leadership.term.rawValue)
+            }
+        }
+    }
+
+    /// A request of a client of `node` (connection `origin`) relayed to a node that holds
+    /// `group`, which serves it as its own client's.
+    public static func encodeRelayed(
+        _ request: ForwardedRequest,
+        from node: NodeID,
+        requestID: UInt64,
+        origin: UInt64,
+        group: GroupID
+    ) -> [UInt8] {
+        switch request {
+        case .write(let entry):
+            let encoded = entry.encoded
+            return frame(kind: relayedRequestKind, group: group, capacity: encoded.count + 40) {
+                $0.write(node.rawValue)
+                $0.write(requestID)
+                $0.write(origin)
+                ForwardingEncoding.writeEncodedWrite(encoded, to: &$0)
+            }
+        case .read:
+            return frame(kind: relayedRequestKind, group: group) {
+                $0.write(node.rawValue)
+                $0.write(requestID)
+                $0.write(origin)
+                ForwardingEncoding.write(request, to: &$0)
+            }
+        }
+    }
+
+    /// The result of a relayed request; nil when the request is not held here (the answer to
+    /// a check that names it: it never came, or it was answered and the answer lost).
+    public static func encodeRelayedResult(
+        _ result: KeyValueResult?,
+        from node: NodeID,
+        requestID: UInt64,
+        group: GroupID
+    ) -> [UInt8] {
+        frame(kind: relayedResultKind, group: group) {
+            $0.write(node.rawValue)
+            $0.write(requestID)
+            if let result {
+                $0.write(UInt8(1))
+                ForwardingEncoding.write(result, to: &$0)
+            } else {
+                $0.write(UInt8(0))
+            }
+        }
+    }
+
+    /// The client connection `origin` of `node` closed: its waits there end.
+    public static func encodeRelayEnded(from node: NodeID, origin: UInt64) -> [UInt8] {
+        frame(kind: relayEndedKind, group: GroupID(0)) {
+            $0.write(node.rawValue)
+            $0.write(origin)
+        }
+    }
+
+    /// `node` asks which of these requests it relayed are still held: the others are answered
+    /// as not held.
+    public static func encodeRelayCheck(from node: NodeID, requestIDs: [UInt64]) -> [UInt8] {
+        precondition(requestIDs.count <= listCountMax, "a check of \(requestIDs.count) requests")
+        return frame(kind: relayCheckKind, group: GroupID(0), capacity: 16 + 8 * requestIDs.count) {
+            $0.write(node.rawValue)
+            $0.write(UInt32(requestIDs.count))
+            for id in requestIDs { $0.write(id) }
         }
     }
 
@@ -162,8 +256,14 @@ public struct PeerFrameDecoder: Sendable {
         case forwardedRequest(group: GroupID, from: NodeID, requestID: UInt64, ForwardedRequest)
         case forwardedResult(group: GroupID, from: NodeID, requestID: UInt64, ForwardedOutcome)
         case published(channel: [UInt8], message: [UInt8])
-        /// Node `from` is reached by Redis clients at `clientAddress` (unchecked bytes).
-        case announced(from: NodeID, clientAddress: [UInt8])
+        /// Node `from` is reached by Redis clients at `clientAddress` (unchecked bytes), and
+        /// leads these groups.
+        case announced(from: NodeID, clientAddress: [UInt8], leading: [ShardLeadership])
+        case relayedRequest(group: GroupID, from: NodeID, requestID: UInt64, origin: UInt64, ForwardedRequest)
+        /// nil: the request is not held there.
+        case relayedResult(group: GroupID, from: NodeID, requestID: UInt64, KeyValueResult?)
+        case relayEnded(from: NodeID, origin: UInt64)
+        case relayCheck(from: NodeID, requestIDs: [UInt64])
         /// A Raft message from `from` in `term` is arriving and not all here yet: reported by
         /// `arrival()` (never by `next()`), so that a big append's receiver can count its
         /// sender as alive while the bytes stream in.
@@ -244,7 +344,7 @@ public struct PeerFrameDecoder: Sendable {
             return .garbage("peer frame version \(buffer[readIndex + 4]), expected \(PeerFrame.version)")
         }
         let kind = buffer[readIndex + 5]
-        guard (PeerFrame.raftMessageKind...PeerFrame.announcementKind).contains(kind), buffer[readIndex + 6] == 0,
+        guard (PeerFrame.raftMessageKind...PeerFrame.relayCheckKind).contains(kind), buffer[readIndex + 6] == 0,
             buffer[readIndex + 7] == 0
         else { return .garbage("unknown peer frame kind") }
         let payloadCount = Int(field32(16))
@@ -298,7 +398,56 @@ public struct PeerFrameDecoder: Sendable {
                 let rawNode = try reader.readUInt64()
                 guard rawNode != 0 else { return .garbage("an announcement from node 0") }
                 let address = try reader.readLengthPrefixed(maximumCount: PeerFrame.clientAddressBytesMax)
-                output = .announced(from: NodeID(rawNode), clientAddress: address)
+                let count = Int(try reader.readUInt32())
+                guard count <= PeerFrame.listCountMax, count * 16 <= reader.remainingCount else {
+                    return .garbage("an announcement of \(count) leaderships")
+                }
+                var leading: [ShardLeadership] = []
+                leading.reserveCapacity(count)
+                for _ in 0..<count {
+                    let leadingGroup = GroupID(try reader.readUInt64())
+                    leading.append(ShardLeadership(group: leadingGroup, term: Term(try reader.readUInt64())))
+                }
+                output = .announced(from: NodeID(rawNode), clientAddress: address, leading: leading)
+            case PeerFrame.relayedRequestKind:
+                let rawNode = try reader.readUInt64()
+                guard rawNode != 0 else { return .garbage("a relayed request from node 0") }
+                let requestID = try reader.readUInt64()
+                let origin = try reader.readUInt64()
+                let request = try ForwardingEncoding.readRequest(from: &reader)
+                output = .relayedRequest(
+                    group: group,
+                    from: NodeID(rawNode),
+                    requestID: requestID,
+                    origin: origin,
+                    request
+                )
+            case PeerFrame.relayedResultKind:
+                let rawNode = try reader.readUInt64()
+                guard rawNode != 0 else { return .garbage("a relayed result from node 0") }
+                let requestID = try reader.readUInt64()
+                let result: KeyValueResult?
+                switch try reader.readUInt8() {
+                case 0: result = nil
+                case 1: result = try ForwardingEncoding.readResult(from: &reader)
+                case let flag: return .garbage("a relayed result flagged \(flag)")
+                }
+                output = .relayedResult(group: group, from: NodeID(rawNode), requestID: requestID, result)
+            case PeerFrame.relayEndedKind:
+                let rawNode = try reader.readUInt64()
+                guard rawNode != 0 else { return .garbage("an ended relay from node 0") }
+                output = .relayEnded(from: NodeID(rawNode), origin: try reader.readUInt64())
+            case PeerFrame.relayCheckKind:
+                let rawNode = try reader.readUInt64()
+                guard rawNode != 0 else { return .garbage("a relay check from node 0") }
+                let count = Int(try reader.readUInt32())
+                guard count <= PeerFrame.listCountMax, count * 8 <= reader.remainingCount else {
+                    return .garbage("a relay check of \(count) requests")
+                }
+                output = .relayCheck(
+                    from: NodeID(rawNode),
+                    requestIDs: try (0..<count).map { _ in try reader.readUInt64() }
+                )
             default:
                 let rawNode = try reader.readUInt64()
                 guard rawNode != 0 else { return .garbage("a forwarded result from node 0") }
@@ -317,5 +466,16 @@ public struct PeerFrameDecoder: Sendable {
         } catch {
             return .garbage("undecodable message: \(error)")
         }
+    }
+}
+
+/// A node leads `group` in `term`, as its announcement says.
+public struct ShardLeadership: Equatable, Sendable {
+    public let group: GroupID
+    public let term: Term
+
+    public init(group: GroupID, term: Term) {
+        self.group = group
+        self.term = term
     }
 }

@@ -25,6 +25,15 @@ public struct PeerLiveness: Sendable {
         lastHeard[peer] = time
     }
 
+    /// When `peer` was last heard from (monotonic milliseconds); nil if never.
+    public func lastHeard(from peer: NodeID) -> Int64? { lastHeard[peer] }
+
+    /// Whether `peer` was heard from before and has been silent since, at `time`.
+    public func isSilent(_ peer: NodeID, at time: Int64) -> Bool {
+        guard let heard = lastHeard[peer] else { return false }
+        return time - heard >= silenceMilliseconds
+    }
+
     /// The peers heard from before and silent since, at `time`, in id order. A peer never heard
     /// from is not listed: no group can hibernate under a leader it never heard.
     public func silentPeers(at time: Int64) -> [NodeID] {

@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
+import SynodCore
 import SynodNode
+import SynodPartitioning
 
 /// `synod dev`: a whole local cluster in one command, for development.
 struct DevCommand: ParsableCommand {
@@ -29,8 +31,11 @@ struct DevCommand: ParsableCommand {
     @Option(help: "Node N's HTTP port (/healthz, /metrics, /v1/status) is this plus N.")
     var httpPortBase = 7200
 
-    @Option(help: "Shards of the keyspace, each a consensus group on every node (--initial-shards of each).")
+    @Option(help: "Shards of the keyspace, each a consensus group on --replicas nodes (--initial-shards of each).")
     var shards = 1
+
+    @Option(help: "Nodes that hold each shard (--replicas of each; default min(3, nodes) for several shards).")
+    var replicas: Int?
 
     @Flag(help: "Every node answers MOVED as Redis Cluster does (--cluster-redirects of each), for redis-cli -c.")
     var clusterRedirects = false
@@ -39,6 +44,15 @@ struct DevCommand: ParsableCommand {
         guard (1...7).contains(nodes) else { throw ValidationError("--nodes must be in 1...7") }
         guard (1...NodeConfiguration.shardsMax).contains(shards) else {
             throw ValidationError("--shards must be in 1...\(NodeConfiguration.shardsMax)")
+        }
+        if let replicas, !(1...nodes).contains(replicas) { throw ValidationError("--replicas must be in 1...\(nodes)") }
+        let members = ReplicaPlacement.members(
+            shardCount: shards,
+            nodes: Set((1...nodes).map { NodeID(UInt64($0)) }),
+            replicas: replicas ?? (shards == 1 ? nodes : min(3, nodes))
+        )
+        if Set(members.joined()).count < nodes {
+            throw ValidationError("with \(shards) shard(s) of --replicas \(replicas ?? 0), some node would hold none")
         }
         for base in [clientPortBase, peerPortBase, httpPortBase] where !(1...65_000).contains(base) {
             throw ValidationError("port bases must be in 1...65000")
@@ -91,6 +105,7 @@ struct DevCommand: ParsableCommand {
                     "--http-addr", "127.0.0.1:\(httpPort(node))", "--initial-cluster", cluster,
                     "--cluster-secret-file", secretFile, "--initial-shards", String(shards),
                 ] + (clusterRedirects ? ["--cluster-redirects"] : [])
+                + (replicas.map { ["--replicas", String($0)] } ?? [])
             do {
                 try process.run()
             } catch {

@@ -72,11 +72,19 @@ struct ServerCommand: AsyncParsableCommand {
 
     @Option(
         help: """
-            Shards of the keyspace (1...\(NodeConfiguration.shardsMax)), each a consensus group on every node, the \
-            slots divided among them in equal ranges; the same on every founding node, and kept by the data.
+            Shards of the keyspace (1...\(NodeConfiguration.shardsMax)), each a consensus group on --replicas nodes, \
+            the slots divided among them in equal ranges; the same on every founding node, and kept by the data.
             """
     )
     var initialShards = 1
+
+    @Option(
+        help: """
+            Nodes that hold each shard (default: every node for one shard, min(3, nodes) for several); the same \
+            on every founding node. A node relays requests for shards it does not hold to one that does.
+            """
+    )
+    var replicas: Int?
 
     @Option(help: "Unsent reply bytes a client may hold before it is disconnected.")
     var clientOutputBufferLimit = 256 << 20
@@ -169,6 +177,7 @@ struct ServerCommand: AsyncParsableCommand {
         configuration.httpAddress = http
         configuration.ioThreads = ioThreads
         configuration.initialShards = initialShards
+        configuration.replicas = replicas
         configuration.snapshotLogPercentOfState = snapshotLogPercent
         configuration.watchHistoryChanges = watchHistory
         configuration.clientOutputBufferBytesMax = clientOutputBufferLimit

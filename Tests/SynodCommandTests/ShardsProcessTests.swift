@@ -452,7 +452,10 @@ struct ShardsProcessTests {
             ]
         )
         #expect(other.waitForExit() != 0)
-        #expect(other.output.contains("keeps the shard count its cluster was founded with"), "\(other.output)")
+        #expect(
+            other.output.contains("keeps the shard count and replicas its cluster was founded with"),
+            "\(other.output)"
+        )
         // Started as founded, it has its keys.
         try node.restart()
         #expect(

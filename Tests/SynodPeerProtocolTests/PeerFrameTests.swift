@@ -143,7 +143,7 @@ struct PeerFrameTests {
         let announcement = PeerFrame.encodeAnnouncement(from: Self.node2, clientAddress: Array("10.0.0.2:7002".utf8))
         #expect(
             Self.decodeAll(announcement, pieceSize: 3)
-                == [.announced(from: Self.node2, clientAddress: Array("10.0.0.2:7002".utf8))]
+                == [.announced(from: Self.node2, clientAddress: Array("10.0.0.2:7002".utf8), leading: [])]
         )
         var writer = ByteWriter()
         writer.write(UInt64(2))
@@ -162,6 +162,65 @@ struct PeerFrameTests {
         guard case .garbage = second.next() else {
             Issue.record("an announcement from node 0 was not garbage")
             return
+        }
+    }
+
+    /// What a node announces it leads, and the frames of relayed requests, decode to what was
+    /// sent, split anywhere; counts larger than the frame holds are garbage, not allocations.
+    @Test func leadershipsAndRelayFramesRoundTripAndOverlongCountsAreGarbage() {
+        let leading = [
+            ShardLeadership(group: GroupID(3), term: Term(9)), ShardLeadership(group: GroupID(7), term: Term(1)),
+        ]
+        let write = KeyValueEntry(requestID: 0, timeMilliseconds: 0, command: .increment(key: Array("k".utf8), by: 2))
+        let origin: UInt64 = 2 << 32 | 17
+        var stream = PeerFrame.encodeAnnouncement(from: Self.node2, clientAddress: Array("h:1".utf8), leading: leading)
+        stream += PeerFrame.encodeRelayed(
+            .write(write),
+            from: Self.node2,
+            requestID: 5,
+            origin: origin,
+            group: GroupID(3)
+        )
+        stream += PeerFrame.encodeRelayed(
+            .read(.get(key: Array("k".utf8))),
+            from: Self.node2,
+            requestID: 6,
+            origin: origin,
+            group: GroupID(3)
+        )
+        stream += PeerFrame.encodeRelayedResult(.integer(2), from: Self.node2, requestID: 5, group: GroupID(3))
+        stream += PeerFrame.encodeRelayedResult(nil, from: Self.node2, requestID: 6, group: GroupID(3))
+        stream += PeerFrame.encodeRelayEnded(from: Self.node2, origin: origin)
+        stream += PeerFrame.encodeRelayCheck(from: Self.node2, requestIDs: [5, 6, 1 << 40])
+        let expected: [PeerFrameDecoder.Output] = [
+            .announced(from: Self.node2, clientAddress: Array("h:1".utf8), leading: leading),
+            .relayedRequest(group: GroupID(3), from: Self.node2, requestID: 5, origin: origin, .write(write)),
+            .relayedRequest(
+                group: GroupID(3),
+                from: Self.node2,
+                requestID: 6,
+                origin: origin,
+                .read(.get(key: Array("k".utf8)))
+            ),
+            .relayedResult(group: GroupID(3), from: Self.node2, requestID: 5, .integer(2)),
+            .relayedResult(group: GroupID(3), from: Self.node2, requestID: 6, nil),
+            .relayEnded(from: Self.node2, origin: origin),
+            .relayCheck(from: Self.node2, requestIDs: [5, 6, 1 << 40]),
+        ]
+        #expect(Self.decodeAll(stream, pieceSize: 7) == expected)
+        for (kind, countOffset) in [(UInt8(6), 8 + 4 + 3), (UInt8(10), 8)] {
+            var writer = ByteWriter()
+            writer.write(UInt64(2))
+            if kind == 6 { writer.writeLengthPrefixed(Array("h:1".utf8)) }
+            writer.write(UInt32.max)
+            writer.write(UInt64(1))
+            #expect(writer.bytes.count == countOffset + 4 + 8)
+            var decoder = PeerFrameDecoder()
+            decoder.append(HostileFrameTests.frame(kind: kind, payload: writer.bytes))
+            guard case .garbage = decoder.next() else {
+                Issue.record("a frame of kind \(kind) with an overlong count was not garbage")
+                continue
+            }
         }
     }
 
