@@ -174,8 +174,11 @@ extension NodeDriver {
     /// A peer relayed a request of one of its clients: served here as one of this node's own.
     func serveRelayed(_ request: ForwardedRequest, group: GroupID, from: NodeID, requestID: UInt64, origin: UInt64) {
         // A connection's origin names its node (`RESPConnectionHandler.origin`): a peer relays
-        // only its own connections', so no two nodes' connections are taken for one.
-        guard origin >> 32 == from.rawValue, relays.held[Relays.Held(from: from, requestID: requestID)] == nil else {
+        // only its own connections' (or the node's own requests', origin 0), so no two nodes'
+        // connections are taken for one.
+        guard origin == 0 || origin >> 32 == from.rawValue,
+            relays.held[Relays.Held(from: from, requestID: requestID)] == nil
+        else {
             return metrics.droppedPeerMessages.increment()
         }
         let recipient = ReplyRecipient.relayed(RelayedReply(driver: self, to: from, requestID: requestID, group: group))

@@ -27,13 +27,17 @@ final class InProcessCluster: Sendable {
     private let raftCuts: NIOLockedValueBox<Set<Set<NodeID>>> = NIOLockedValueBox([])
     /// Nodes whose answers to forwarded requests are lost on the way.
     private let answersLost: NIOLockedValueBox<Set<NodeID>> = NIOLockedValueBox([])
+    /// Nodes whose relayed requests, or whose results of relayed requests, are lost on the way
+    /// (`NodeDriver+Relay`; the other relay frames pass).
+    private let relayedRequestsLost: NIOLockedValueBox<Set<NodeID>> = NIOLockedValueBox([])
+    private let relayedResultsLost: NIOLockedValueBox<Set<NodeID>> = NIOLockedValueBox([])
     private let ticks: NIOLockedValueBox<[RepeatedTask]> = NIOLockedValueBox([])
 
-    /// `nodes` nodes, each hosting `groups` over its one log, with `configure` applied to each
-    /// node's configuration.
+    /// `nodes` nodes, each hosting `groups` (the shards its configuration gives it if nil)
+    /// over its one log, with `configure` applied to each node's configuration.
     init(
         nodes: Int,
-        groups: [GroupID] = [NodeDriver.keyspaceGroup],
+        groups: [GroupID]? = [NodeDriver.keyspaceGroup],
         configure: @escaping @Sendable (inout NodeConfiguration) -> Void = { _ in }
     ) throws {
         directory =
@@ -91,6 +95,10 @@ final class InProcessCluster: Sendable {
         decoder.append(frame)
         let output = decoder.next()
         if case .forwardedResult = output, answersLost.withLockedValue({ $0.contains(sender) }) { return }
+        if case .relayedRequest = output, relayedRequestsLost.withLockedValue({ $0.contains(sender) }) { return }
+        if case .relayedResult(_, _, _, _?) = output, relayedResultsLost.withLockedValue({ $0.contains(sender) }) {
+            return
+        }
         loop.execute { driver.receive(output) }
     }
 
@@ -101,6 +109,12 @@ final class InProcessCluster: Sendable {
 
     /// From now on, `node`'s answers to forwarded requests are lost (the requests arrive).
     func loseAnswers(from node: NodeID) { answersLost.withLockedValue { _ = $0.insert(node) } }
+
+    /// From now on, the requests `nodes` relay are lost on the way (or, with `results`, the
+    /// results they send back); `[]` ends it.
+    func loseRelayed(from nodes: Set<NodeID>, results: Bool = false) {
+        (results ? relayedResultsLost : relayedRequestsLost).withLockedValue { $0 = nodes }
+    }
 
     func isolate(_ node: NodeID) { isolated.withLockedValue { _ = $0.insert(node) } }
     func heal() {
@@ -117,7 +131,9 @@ final class InProcessCluster: Sendable {
     /// The node that leads `group`, if exactly one node believes it does.
     func leader(excluding excluded: Set<NodeID> = [], group: GroupID = NodeDriver.keyspaceGroup) throws -> NodeID? {
         try onLoop { drivers in
-            let leaders = drivers.filter { !excluded.contains($0.key) && $0.value.runtimes[group].isLeader }.map(\.key)
+            let leaders = drivers.filter {
+                !excluded.contains($0.key) && $0.value.runtimes.hosts(group) && $0.value.runtimes[group].isLeader
+            }.map(\.key)
             return leaders.count == 1 ? leaders[0] : nil
         }
     }
