@@ -10,7 +10,10 @@ import SynodStorage
 extension Simulator {
     var storageOptions: WriteAheadLogOptions {
         var storageOptions = WriteAheadLogOptions()
-        storageOptions.segmentBytesMax = options.walSegmentBytes
+        // Each segment begins with every group's marker and hard state (about 60 bytes each):
+        // with thousands of groups, a segment of the smallest size drawn would hold nothing
+        // else and roll at every write. Runs of up to 32 groups keep the size drawn.
+        storageOptions.segmentBytesMax = max(options.walSegmentBytes, 128 * options.shardCount)
         storageOptions.entryCacheBytesMax = options.walEntryCacheBytes
         storageOptions.plantedBug = options.mutation?.storageMutation
         return storageOptions
