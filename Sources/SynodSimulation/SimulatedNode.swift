@@ -91,6 +91,7 @@ struct SimulatedReplica {
     var runtime: SimulatedNode.Runtime? {
         _read { yield storedRuntime }
         _modify {
+            quiet = false
             if ticksOwed > 0, storedRuntime != nil, !plantedTicksAfterWake {
                 let owed = ticksOwed
                 ticksOwed = 0
@@ -111,6 +112,12 @@ struct SimulatedReplica {
     var wasHibernating = false
     /// Ticks the runtime has not been given while it was quiet (`GroupRuntime.isQuiet`).
     var ticksOwed = 0
+    /// The runtime was found quiet after its last input and has not changed since, as a node
+    /// marks it (`HostedGroups`): its ticks wait for a run without asking it again.
+    private(set) var quiet = false
+
+    /// Marks the runtime quiet or not, as it is now (without changing it).
+    mutating func noteQuiet() { quiet = storedRuntime?.isQuiet ?? false }
     /// The planted bug `ticks-after-wake`: owed ticks wait for the next run of ticks.
     var plantedTicksAfterWake = false
 
