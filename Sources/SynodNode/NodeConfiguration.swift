@@ -122,9 +122,8 @@ public struct NodeConfiguration: Sendable {
     /// at the cluster's first start.
     public static let shardsMax = 1024
 
-    /// The groups of the shards: group n + 1 is shard n (group 1, the first shard, is the one
-    /// a node of one shard has always had).
-    public var shardGroups: [GroupID] { (0..<initialShards).map(Self.group(ofShard:)) }
+    /// The group of a shard: group n + 1 is shard n (group 1, the first shard, is the one a
+    /// node of one shard has always had).
     public static func group(ofShard shard: Int) -> GroupID { GroupID(UInt64(shard) + 1) }
     /// How the slots are divided among the shards.
     public var slotDivision: SlotDivision { SlotDivision(shardCount: initialShards) }
