@@ -150,20 +150,16 @@ public enum PeerFrame {
         origin: UInt64,
         group: GroupID
     ) -> [UInt8] {
-        switch request {
-        case .write(let entry):
-            let encoded = entry.encoded
-            return frame(kind: relayedRequestKind, group: group, capacity: encoded.count + 40) {
-                $0.write(node.rawValue)
-                $0.write(requestID)
-                $0.write(origin)
-                ForwardingEncoding.writeEncodedWrite(encoded, to: &$0)
-            }
-        case .read:
-            return frame(kind: relayedRequestKind, group: group) {
-                $0.write(node.rawValue)
-                $0.write(requestID)
-                $0.write(origin)
+        // A write's entry is encoded once, and its frame reserves room for it.
+        var encodedWrite: [UInt8]?
+        if case .write(let entry) = request { encodedWrite = entry.encoded }
+        return frame(kind: relayedRequestKind, group: group, capacity: (encodedWrite?.count ?? 0) + 40) {
+            $0.write(node.rawValue)
+            $0.write(requestID)
+            $0.write(origin)
+            if let encodedWrite {
+                ForwardingEncoding.writeEncodedWrite(encodedWrite, to: &$0)
+            } else {
                 ForwardingEncoding.write(request, to: &$0)
             }
         }
