@@ -10,24 +10,19 @@ import SynodRuntime
 /// in a higher term replaces one in a lower; a node's announcement that no longer names a
 /// group withdraws its claim.
 struct ShardLeaders {
-    private var claims: [GroupID: ShardLeadership] = [:]
-    private var claimant: [GroupID: NodeID] = [:]
+    private var claims: [GroupID: (leader: NodeID, term: Term)] = [:]
 
     /// `node` says it leads exactly these groups.
     mutating func announced(by node: NodeID, leading: [ShardLeadership]) {
         let led = Set(leading.map(\.group))
-        for (group, leader) in claimant where leader == node && !led.contains(group) {
-            claims[group] = nil
-            claimant[group] = nil
-        }
+        for (group, claim) in claims where claim.leader == node && !led.contains(group) { claims[group] = nil }
         for leadership in leading where claims[leadership.group].map({ $0.term <= leadership.term }) ?? true {
-            claims[leadership.group] = leadership
-            claimant[leadership.group] = node
+            claims[leadership.group] = (node, leadership.term)
         }
     }
 
     /// The node that last claimed to lead `group`, in the highest term claimed.
-    func leader(of group: GroupID) -> NodeID? { claimant[group] }
+    func leader(of group: GroupID) -> NodeID? { claims[group]?.leader }
     func term(of group: GroupID) -> Term? { claims[group]?.term }
 }
 
